@@ -1,0 +1,50 @@
+import type { GatewayConfig } from '../schema/config.ts';
+import type { Upstream } from '../schema/config.ts';
+import type { ObservationSink } from '../stores/observations/interface.ts';
+import type { ApiKeyCheck } from './auth.ts';
+import type { RequestMeter } from './metering/meter.ts';
+import { indexConfig, type RoutingIndex } from './routing/resolve.ts';
+import type { UpstreamClient } from './upstreams/interface.ts';
+
+/** A validated configuration with its routing index, swapped as a whole when the configuration changes. */
+export interface ConfigSnapshot {
+  config: GatewayConfig;
+  index: RoutingIndex;
+}
+
+/** Gives the configuration in force; cheap to call on every request. */
+export interface ConfigSource {
+  current(): ConfigSnapshot;
+}
+
+/** A configuration that never changes (the file given at start-up). */
+export function staticConfig(config: GatewayConfig): ConfigSource {
+  const snapshot = { config, index: indexConfig(config) };
+  return { current: () => snapshot };
+}
+
+/** Services the data plane needs, built once per process (or isolate). */
+export interface GatewayDeps {
+  config: ConfigSource;
+  /** One client per provider named in configurations. */
+  upstreams: Record<Upstream['provider'], UpstreamClient>;
+  sink: ObservationSink;
+  auth: ApiKeyCheck;
+  /** Largest accepted request body. */
+  maxBodyBytes: number;
+  /** Monotonic milliseconds. */
+  now: () => number;
+}
+
+/** Per-request variables shared by middleware and handlers. */
+export type GatewayEnv = {
+  Variables: {
+    requestId: string;
+    /** Epoch ms at arrival. */
+    time: number;
+    /** Monotonic ms at arrival. */
+    t0: number;
+    meter?: RequestMeter;
+    routed?: { config: string; arm: string };
+  };
+};

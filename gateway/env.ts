@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { formatIssues } from '../schema/config.ts';
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  GATEWAY_CONFIG: z.string().min(1).default('config/mangaassist.json'),
+  GATEWAY_API_KEYS: z.string().default(''),
+  UPSTREAM: z.enum(['simulator', 'bedrock']).default('simulator'),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  BEDROCK_ENDPOINT: z.url().optional(),
+  AWS_BEARER_TOKEN_BEDROCK: z.string().min(1).optional(),
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  SIM_SEED: z.coerce.number().int().default(42),
+  SIM_TIME_SCALE: z.coerce.number().min(0).default(1),
+});
+export type GatewayEnvSettings = z.infer<typeof Env>;
+
+/** Reads and checks the environment once, at start-up; the error names each bad variable. */
+export function readEnv(source: Record<string, string | undefined> = process.env): GatewayEnvSettings {
+  const parsed = Env.safeParse(source);
+  if (!parsed.success) throw new Error(`invalid environment:\n${formatIssues(parsed.error)}`);
+  return parsed.data;
+}

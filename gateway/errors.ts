@@ -1,0 +1,43 @@
+/** Gateway error codes, each with its HTTP status and the AWS error type Bedrock clients expect. */
+export const ERRORS = {
+  malformed_json: { status: 400, awsType: 'ValidationException' },
+  invalid_request: { status: 400, awsType: 'ValidationException' },
+  unauthenticated: { status: 401, awsType: 'UnrecognizedClientException' },
+  forbidden: { status: 403, awsType: 'AccessDeniedException' },
+  unknown_operation: { status: 404, awsType: 'UnknownOperationException' },
+  unknown_config: { status: 404, awsType: 'ResourceNotFoundException' },
+  payload_too_large: { status: 413, awsType: 'ValidationException' },
+  upstream_timeout: { status: 408, awsType: 'ModelTimeoutException' },
+  upstream_unavailable: { status: 503, awsType: 'ServiceUnavailableException' },
+  internal: { status: 500, awsType: 'InternalServerException' },
+  /** The client went away; nobody reads the answer, but the observation carries it. */
+  client_abort: { status: 499, awsType: 'RequestAbortedException' },
+} as const satisfies Record<string, { status: number; awsType: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An expected failure with a message for the client; `app.onError` turns it into a response. */
+export class GatewayError extends Error {
+  override name = 'GatewayError';
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+  }
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+}
+
+/**
+ * AWS-shaped error response: status, `x-amzn-ErrorType`, JSON `{message}`, plus the request id so a
+ * user can find the request in logs and observations.
+ */
+export function awsErrorResponse(status: number, awsType: string, message: string, requestId: string): Response {
+  return new Response(JSON.stringify({ message, requestId }), {
+    status,
+    headers: {
+      'content-type': 'application/json',
+      'x-amzn-errortype': awsType,
+      'x-amzn-requestid': requestId,
+    },
+  });
+}

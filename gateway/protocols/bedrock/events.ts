@@ -1,0 +1,106 @@
+import { EventStreamCodec } from '@smithy/core/event-streams';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import type { Operation } from '../../../schema/observation.ts';
+
+/** What metering needs to know about a Bedrock stream event. */
+export type StreamEvent =
+  | { kind: 'content' }
+  | { kind: 'usage'; inputTokens?: number; outputTokens?: number }
+  | { kind: 'error'; errorType: string; message: string }
+  | { kind: 'other' };
+
+/** Token usage of a whole answer. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Splits AWS event-stream bytes into frames as they pass and turns each into a typed event.
+ * Converse streams carry usage in `metadata`; invoke streams carry Anthropic events base64 in `chunk`.
+ */
+export class BedrockStreamParser {
+  private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);
+  constructor(private readonly operation: Operation) {}
+
+  push(chunk: Uint8Array): StreamEvent[] {
+    this.codec.feed(chunk);
+    const events: StreamEvent[] = [];
+    for (const message of this.codec.getAvailableMessages().getMessages()) {
+      const headerValue = (name: string): string => String(message.headers[name]?.value ?? '');
+      const messageType = headerValue(':message-type');
+      if (messageType === 'exception' || messageType === 'error') {
+        const errorType = headerValue(':exception-type') || headerValue(':error-code') || 'InternalServerException';
+        events.push({ kind: 'error', errorType: normaliseErrorType(errorType), message: errorMessage(message.body) });
+      } else {
+        events.push(this.operation === 'converse-stream' ? converseEvent(headerValue(':event-type'), message.body) : invokeEvent(message.body));
+      }
+    }
+    return events;
+  }
+}
+
+function converseEvent(type: string, body: Uint8Array): StreamEvent {
+  if (type === 'contentBlockDelta') return { kind: 'content' };
+  if (type !== 'metadata') return { kind: 'other' };
+  const usage = safeJson(body)?.usage as { inputTokens?: number; outputTokens?: number } | undefined;
+  return { kind: 'usage', inputTokens: usage?.inputTokens, outputTokens: usage?.outputTokens };
+}
+
+function invokeEvent(body: Uint8Array): StreamEvent {
+  const bytes = safeJson(body)?.bytes;
+  if (typeof bytes !== 'string') return { kind: 'other' };
+  const event = safeJson(Buffer.from(bytes, 'base64'));
+  switch (event?.type) {
+    case 'content_block_delta':
+      return { kind: 'content' };
+    case 'message_start': {
+      const usage = (event.message as { usage?: { input_tokens?: number } } | undefined)?.usage;
+      return { kind: 'usage', inputTokens: usage?.input_tokens };
+    }
+    case 'message_delta':
+      return { kind: 'usage', outputTokens: (event.usage as { output_tokens?: number } | undefined)?.output_tokens };
+    case 'message_stop': {
+      const metrics = event['amazon-bedrock-invocationMetrics'] as { inputTokenCount?: number; outputTokenCount?: number } | undefined;
+      return metrics ? { kind: 'usage', inputTokens: metrics.inputTokenCount, outputTokens: metrics.outputTokenCount } : { kind: 'other' };
+    }
+    default:
+      return { kind: 'other' };
+  }
+}
+
+/** Usage of a non-streamed answer: the Converse body, or the invoke headers / Anthropic body. */
+export function usageOfBody(operation: Operation, headers: Headers, body: Uint8Array): Usage {
+  const json = safeJson(body);
+  if (operation === 'converse') {
+    const usage = json?.usage as { inputTokens?: number; outputTokens?: number } | undefined;
+    return { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 };
+  }
+  const usage = json?.usage as { input_tokens?: number; output_tokens?: number } | undefined;
+  return {
+    inputTokens: Number(headers.get('x-amzn-bedrock-input-token-count') ?? usage?.input_tokens ?? 0),
+    outputTokens: Number(headers.get('x-amzn-bedrock-output-token-count') ?? usage?.output_tokens ?? 0),
+  };
+}
+
+/** `throttlingException` (stream frames) and `ThrottlingException:http://...` (headers) become `ThrottlingException`. */
+export function normaliseErrorType(raw: string): string {
+  const name = raw.split(':')[0] ?? raw;
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+function errorMessage(body: Uint8Array): string {
+  const message = safeJson(body)?.message;
+  return typeof message === 'string' ? message : '';
+}
+
+function safeJson(bytes: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(decoder.decode(bytes));
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

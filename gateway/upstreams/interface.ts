@@ -1,0 +1,21 @@
+import type { Operation } from '../../schema/observation.ts';
+import type { GatewayError } from '../errors.ts';
+
+/** One call to a model provider, in the Bedrock Runtime wire format. */
+export interface UpstreamCall {
+  modelId: string;
+  operation: Operation;
+  body: Uint8Array<ArrayBuffer>;
+  /** Aborted when the client goes away or the gateway shuts down. */
+  signal: AbortSignal;
+  /** Routing facts passed along as plain headers (never signed). */
+  intent: string;
+}
+
+/** Transport failures come back as values; an HTTP error answer from the provider is a plain response. */
+export type UpstreamResult = { ok: true; response: Response } | { ok: false; error: GatewayError };
+
+/** A model provider the gateway forwards calls to. */
+export interface UpstreamClient {
+  call(call: UpstreamCall): Promise<UpstreamResult>;
+}

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+
+/** Identifier of a configuration, route, experiment or canary: lower-case slug. */
+export const Id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 chars of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
+
+/** USD per 1,000 tokens, as cloud price lists quote them. */
+export const Price = z.strictObject({
+  inputPer1k: z.number().nonnegative(),
+  outputPer1k: z.number().nonnegative(),
+});
+export type Price = z.infer<typeof Price>;
+
+/** Where a configuration sends its calls. One member per provider; new providers add a member. */
+export const BedrockUpstream = z.strictObject({
+  provider: z.literal('bedrock'),
+  /** Bedrock model id or inference profile id, e.g. anthropic.claude-3-5-haiku-20241022-v1:0. */
+  modelId: z.string().min(1),
+});
+export const Upstream = z.discriminatedUnion('provider', [BedrockUpstream]);
+export type Upstream = z.infer<typeof Upstream>;
+
+/** A model configuration: a model plus the inference settings the gateway applies to every call. */
+export const ModelConfig = z.strictObject({
+  id: Id,
+  description: z.string().optional(),
+  upstream: Upstream,
+  /** Key into `pricing`; defaults to the upstream model id. */
+  priceKey: z.string().min(1).optional(),
+  temperature: z.number().min(0).max(1).optional(),
+  maxTokens: z.number().int().positive().max(200_000),
+  topP: z.number().min(0).max(1).optional(),
+  /** Key into `systemPrompts`; its text is put before the client's own system prompt. */
+  systemPromptVersion: z.string().min(1).optional(),
+});
+export type ModelConfig = z.infer<typeof ModelConfig>;
+
+/** A route: what a client names as its model id. Per-intent table with a default. */
+export const Route = z.strictObject({
+  name: Id,
+  /** Intents this route knows; any other intent (or none) is treated as `other`. */
+  intents: z.array(Id).min(1),
+  default: Id,
+  table: z.record(z.string(), Id).default({}),
+});
+export type Route = z.infer<typeof Route>;
+
+const Status = z.enum(['running', 'paused', 'stopped']);
+
+/** An A/B experiment on one route, for one intent or (`intent` omitted) for all of them. */
+export const Experiment = z.strictObject({
+  id: Id,
+  route: Id,
+  intent: Id.optional(),
+  control: Id,
+  treatment: Id,
+  /** Share of sessions in the treatment, 0..1. */
+  split: z.number().min(0).max(1),
+  status: Status.default('running'),
+});
+export type Experiment = z.infer<typeof Experiment>;
+
+/** A canary rollout on one route, for one intent or all of them. */
+export const Canary = z.strictObject({
+  id: Id,
+  route: Id,
+  intent: Id.optional(),
+  baseline: Id,
+  candidate: Id,
+  /** Percent of sessions on the candidate, 0..100. */
+  weight: z.number().min(0).max(100),
+  status: Status.default('running'),
+});
+export type Canary = z.infer<typeof Canary>;
+
+const GatewayConfigShape = z.strictObject({
+  pricing: z.record(z.string(), Price),
+  systemPrompts: z.record(z.string(), z.string()).default({}),
+  configs: z.array(ModelConfig).min(1),
+  routes: z.array(Route).default([]),
+  experiments: z.array(Experiment).default([]),
+  canaries: z.array(Canary).default([]),
+});
+
+/** The whole routing configuration, with every cross-reference checked. */
+export const GatewayConfig = GatewayConfigShape.superRefine(checkReferences);
+export type GatewayConfig = z.infer<typeof GatewayConfig>;
+
+/** The price key of a configuration. */
+export function priceKeyOf(config: ModelConfig): string {
+  return config.priceKey ?? config.upstream.modelId;
+}
+
+function checkReferences(cfg: z.infer<typeof GatewayConfigShape>, ctx: z.RefinementCtx): void {
+  const configIds = new Set<string>();
+  cfg.configs.forEach((c, i) => {
+    if (configIds.has(c.id)) ctx.addIssue({ code: 'custom', path: ['configs', i, 'id'], message: `duplicate configuration id "${c.id}"` });
+    configIds.add(c.id);
+    const key = priceKeyOf(c);
+    if (!cfg.pricing[key]) {
+      ctx.addIssue({ code: 'custom', path: ['configs', i, 'priceKey'], message: `configuration "${c.id}" has no price: add pricing["${key}"]` });
+    }
+    if (c.systemPromptVersion && cfg.systemPrompts[c.systemPromptVersion] === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['configs', i, 'systemPromptVersion'], message: `unknown system prompt version "${c.systemPromptVersion}"` });
+    }
+  });
+  const ref = (path: (string | number)[], id: string): void => {
+    if (!configIds.has(id)) ctx.addIssue({ code: 'custom', path, message: `unknown configuration "${id}"` });
+  };
+  const routes = new Map<string, Route>();
+  cfg.routes.forEach((r, i) => {
+    if (routes.has(r.name)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route "${r.name}"` });
+    routes.set(r.name, r as Route);
+    ref(['routes', i, 'default'], r.default);
+    for (const [intent, id] of Object.entries(r.table)) {
+      if (!r.intents.includes(intent)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'table', intent], message: `intent "${intent}" is not in the route's intents` });
+      ref(['routes', i, 'table', intent], id);
+    }
+  });
+  const running = new Map<string, string>();
+  const checkRollout = (kind: 'experiments' | 'canaries', i: number, r: { id: string; route: string; intent?: string | undefined; status: string }, arms: [string, string][]): void => {
+    const route = routes.get(r.route);
+    if (!route) ctx.addIssue({ code: 'custom', path: [kind, i, 'route'], message: `unknown route "${r.route}"` });
+    else if (r.intent && !route.intents.includes(r.intent)) ctx.addIssue({ code: 'custom', path: [kind, i, 'intent'], message: `intent "${r.intent}" is not in route "${r.route}"` });
+    for (const [field, id] of arms) ref([kind, i, field], id);
+    if (r.status !== 'running') return;
+    const key = `${kind}:${r.route}:${r.intent ?? '*'}`;
+    const other = running.get(key);
+    if (other) ctx.addIssue({ code: 'custom', path: [kind, i, 'status'], message: `"${r.id}" and "${other}" both run on ${r.route}/${r.intent ?? '*'}` });
+    running.set(key, r.id);
+  };
+  const ids = new Set<string>();
+  const checkId = (kind: string, i: number, id: string): void => {
+    if (ids.has(id)) ctx.addIssue({ code: 'custom', path: [kind, i, 'id'], message: `duplicate experiment or canary id "${id}"` });
+    ids.add(id);
+  };
+  cfg.experiments.forEach((e, i) => {
+    checkId('experiments', i, e.id);
+    checkRollout('experiments', i, e, [['control', e.control], ['treatment', e.treatment]]);
+  });
+  cfg.canaries.forEach((c, i) => {
+    checkId('canaries', i, c.id);
+    checkRollout('canaries', i, c, [['baseline', c.baseline], ['candidate', c.candidate]]);
+  });
+}
+
+/** Formats zod issues as `path: message` lines, for start-up errors and admin responses. */
+export function formatIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('\n');
+}

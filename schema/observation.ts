@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+export const TrafficClass = z.enum(['live', 'eval', 'warmup']);
+export type TrafficClass = z.infer<typeof TrafficClass>;
+
+/** How the configuration was chosen for a request. */
+export const Arm = z.enum(['default', 'control', 'treatment', 'baseline', 'canary', 'unassigned', 'pinned', 'passthrough']);
+export type Arm = z.infer<typeof Arm>;
+
+export const Operation = z.enum(['converse', 'converse-stream', 'invoke', 'invoke-with-response-stream']);
+export type Operation = z.infer<typeof Operation>;
+
+/** One record per request that reached routing. Times are milliseconds; cost is USD. */
+export const Observation = z.object({
+  requestId: z.string(),
+  /** Epoch milliseconds when the gateway received the request. */
+  time: z.number(),
+  route: z.string(),
+  intent: z.string(),
+  sessionId: z.string().nullable(),
+  traffic: TrafficClass,
+  experimentId: z.string().nullable(),
+  canaryId: z.string().nullable(),
+  arm: Arm,
+  configId: z.string().nullable(),
+  upstreamModel: z.string(),
+  operation: Operation,
+  streamed: z.boolean(),
+  /** HTTP status the client got (for streams: 200 unless an error event or abort ended it). */
+  status: z.number().int(),
+  /** Null on success; otherwise the AWS error type or a gateway code such as `client_abort`. */
+  errorCode: z.string().nullable(),
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  /** Null only when the model has no price (a pass-through model missing from the pricing table). */
+  costUsd: z.number().nonnegative().nullable(),
+  ttftMs: z.number().nullable(),
+  latencyMs: z.number(),
+  overheadMs: z.number(),
+});
+export type Observation = z.infer<typeof Observation>;
