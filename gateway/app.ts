@@ -1,9 +1,10 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { bearerAuth } from './auth.ts';
 import type { GatewayDeps, GatewayEnv } from './deps.ts';
-import { awsErrorResponse, ERRORS, GatewayError } from './errors.ts';
+import { awsErrorResponse, ERRORS, GatewayError, jsonErrorResponse, type ErrorCode } from './errors.ts';
+import { feedbackHandler } from './feedback.ts';
 import { bedrockHandler } from './protocols/bedrock/handler.ts';
 
 /** Builds the data-plane app: runtime-neutral, everything it uses comes in through `deps`. */
@@ -14,7 +15,20 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
     c.set('requestId', crypto.randomUUID());
     c.set('time', Date.now());
     c.set('t0', deps.now());
-    await next();
+    // One controller per request, aborted by the client going away or by a shutdown cutting it.
+    const controller = new AbortController();
+    const clientSignal = c.req.raw.signal;
+    const onClientGone = (): void => controller.abort(clientSignal.reason);
+    clientSignal.addEventListener('abort', onClientGone, { once: true });
+    const release = deps.lifecycle.track(controller);
+    c.set('signal', controller.signal);
+    try {
+      await next();
+    } finally {
+      const meter = c.var.meter;
+      if (meter && !meter.finished) meter.onFinish = release;
+      else release();
+    }
     const headers = c.res.headers;
     headers.set('x-gateway-request-id', c.var.requestId);
     const routed = c.var.routed;
@@ -27,27 +41,45 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    if (deps.lifecycle.draining) return c.json({ status: 'shutting down' }, 503);
+    return deps.sink.ready() ? c.json({ status: 'ready' }) : c.json({ status: 'observation store and spill file both unwritable' }, 503);
+  });
+  app.get('/metrics', async (c) => {
+    const exposition = await deps.telemetry.exposition?.();
+    if (!exposition) return c.text('metrics are not enabled in this runtime\n', 404);
+    return c.body(exposition.body, 200, { 'content-type': exposition.contentType });
+  });
 
+  const refuseWhileDraining = async (_c: Context<GatewayEnv>, next: () => Promise<void>): Promise<void> => {
+    if (deps.lifecycle.draining) throw new GatewayError('shutting_down', 'the gateway is shutting down; retry on another replica');
+    await next();
+  };
   const limit = bodyLimit({
     maxSize: deps.maxBodyBytes,
     onError: () => {
       throw new GatewayError('payload_too_large', `request body exceeds the ${deps.maxBodyBytes}-byte limit`);
     },
   });
-  app.post('/model/:modelId/:operation', bearerAuth(deps.auth), limit, bedrockHandler(deps));
+  const guard = [refuseWhileDraining, bearerAuth(deps.auth), limit] as const;
+  app.post('/model/:modelId/:operation', ...guard, bedrockHandler(deps));
+  app.post('/v1/feedback', ...guard, feedbackHandler(deps));
 
-  app.notFound((c) => {
-    const e = ERRORS.unknown_operation;
-    return awsErrorResponse(e.status, e.awsType, `no operation at ${c.req.method} ${new URL(c.req.url).pathname}`, c.var.requestId);
-  });
-
+  app.notFound((c) => errorResponse(c, 'unknown_operation', `no operation at ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => {
-    if (err instanceof GatewayError) return awsErrorResponse(err.status, ERRORS[err.code].awsType, err.message, c.var.requestId);
-    if (err instanceof HTTPException) return awsErrorResponse(err.status, 'ValidationException', err.message, c.var.requestId);
+    if (err instanceof GatewayError) return errorResponse(c, err.code, err.message);
+    if (err instanceof HTTPException) return errorResponse(c, err.status === 413 ? 'payload_too_large' : 'invalid_request', err.message);
     console.error(`request ${c.var.requestId} failed:`, err);
     c.var.meter?.finish(500, 'internal');
-    return awsErrorResponse(500, 'InternalServerException', 'internal gateway error', c.var.requestId);
+    return errorResponse(c, 'internal', 'internal gateway error');
   });
 
   return app;
+}
+
+/** One error body per protocol: AWS's shape on Bedrock routes, `{error: {code, message}}` elsewhere. */
+function errorResponse(c: Context<GatewayEnv>, code: ErrorCode, message: string): Response {
+  const { status, awsType } = ERRORS[code];
+  const path = new URL(c.req.url).pathname;
+  return path.startsWith('/model/') ? awsErrorResponse(status, awsType, message, c.var.requestId) : jsonErrorResponse(status, code, message, c.var.requestId);
 }

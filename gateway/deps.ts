@@ -3,6 +3,8 @@ import type { Upstream } from '../schema/config.ts';
 import type { ObservationSink } from '../stores/observations/interface.ts';
 import type { ApiKeyCheck } from './auth.ts';
 import type { RequestMeter } from './metering/meter.ts';
+import type { Telemetry } from './telemetry/interface.ts';
+import type { Lifecycle } from './lifecycle.ts';
 import { indexConfig, type RoutingIndex } from './routing/resolve.ts';
 import type { UpstreamClient } from './upstreams/interface.ts';
 
@@ -29,7 +31,10 @@ export interface GatewayDeps {
   /** One client per provider named in configurations. */
   upstreams: Record<Upstream['provider'], UpstreamClient>;
   sink: ObservationSink;
+  telemetry: Telemetry;
   auth: ApiKeyCheck;
+  /** Draining and cutting in-flight calls on shutdown. */
+  lifecycle: Lifecycle;
   /** Largest accepted request body. */
   maxBodyBytes: number;
   /** Monotonic milliseconds. */
@@ -45,6 +50,8 @@ export type GatewayEnv = {
     /** Monotonic ms at arrival. */
     t0: number;
     meter?: RequestMeter;
+    /** Aborted when the client goes away or the shutdown grace period runs out. */
+    signal: AbortSignal;
     routed?: { config: string; arm: string };
   };
 };

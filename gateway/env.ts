@@ -5,6 +5,8 @@ const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   GATEWAY_CONFIG: z.string().min(1).default('config/mangaassist.json'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
   GATEWAY_API_KEYS: z.string().default(''),
   UPSTREAM: z.enum(['simulator', 'bedrock']).default('simulator'),
   AWS_REGION: z.string().min(1).default('us-east-1'),

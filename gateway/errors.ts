@@ -12,6 +12,9 @@ export const ERRORS = {
   internal: { status: 500, awsType: 'InternalServerException' },
   /** The client went away; nobody reads the answer, but the observation carries it. */
   client_abort: { status: 499, awsType: 'RequestAbortedException' },
+  /** Cut because the gateway is shutting down and the grace period ran out. */
+  shutdown_abort: { status: 503, awsType: 'ServiceUnavailableException' },
+  shutting_down: { status: 503, awsType: 'ServiceUnavailableException' },
 } as const satisfies Record<string, { status: number; awsType: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -25,6 +28,11 @@ export class GatewayError extends Error {
   get status(): number {
     return ERRORS[this.code].status;
   }
+}
+
+/** The error body of non-Bedrock routes: `{error: {code, message}, requestId}`. */
+export function jsonErrorResponse(status: number, code: string, message: string, requestId: string): Response {
+  return new Response(JSON.stringify({ error: { code, message }, requestId }), { status, headers: { 'content-type': 'application/json' } });
 }
 
 /**

@@ -1,61 +1,55 @@
 import { randomBytes } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { listenDual } from '../lib/node/listen.ts';
 import { startSimulator } from '../simulator/server.ts';
-import { MemoryObservationSink } from '../stores/observations/memory.ts';
-import { createGatewayApp } from './app.ts';
-import { staticApiKeys } from './auth.ts';
 import { loadGatewayConfig } from './config/load.ts';
-import { staticConfig } from './deps.ts';
-import { readEnv } from './env.ts';
-import { initBucketing } from './routing/bucket.ts';
-import { bedrockUpstream, type BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
+import { readEnv, type GatewayEnvSettings } from './env.ts';
+import { startNodeGateway } from './node.ts';
+import type { BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
 
-/** Composition root of the Node gateway: environment, configuration, upstream, sink, listener. */
-async function main(): Promise<void> {
-  const env = readEnv();
-  const config = loadGatewayConfig(env.GATEWAY_CONFIG);
-  await initBucketing();
-
-  let upstreamOptions: BedrockUpstreamOptions;
-  let stopSimulator = async (): Promise<void> => {};
+/** The upstream from the environment: the embedded simulator, or Bedrock with an API key or SigV4. */
+async function upstreamFromEnv(env: GatewayEnvSettings): Promise<{ options: BedrockUpstreamOptions; stop: () => Promise<void> }> {
   if (env.UPSTREAM === 'simulator') {
     const credentials = { accessKeyId: `SIM${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('base64') };
     const sim = await startSimulator({ seed: env.SIM_SEED, timeScale: env.SIM_TIME_SCALE, credentials });
-    stopSimulator = () => sim.close();
-    upstreamOptions = { endpoint: sim.url, region: env.AWS_REGION, credentials };
     console.log(`upstream: embedded simulator at ${sim.url} (seed ${env.SIM_SEED}, time scale ${env.SIM_TIME_SCALE})`);
-  } else {
-    const endpoint = env.BEDROCK_ENDPOINT ?? `https://bedrock-runtime.${env.AWS_REGION}.amazonaws.com`;
-    upstreamOptions = env.AWS_BEARER_TOKEN_BEDROCK
-      ? { endpoint, region: env.AWS_REGION, apiKey: env.AWS_BEARER_TOKEN_BEDROCK }
-      : { endpoint, region: env.AWS_REGION, credentials: defaultProvider() };
-    console.log(`upstream: Bedrock at ${endpoint} (${env.AWS_BEARER_TOKEN_BEDROCK ? 'API key' : 'SigV4, default credential chain'})`);
+    return { options: { endpoint: sim.url, region: env.AWS_REGION, credentials, timeoutMs: env.UPSTREAM_TIMEOUT_MS }, stop: () => sim.close() };
   }
-  upstreamOptions.timeoutMs = env.UPSTREAM_TIMEOUT_MS;
+  const endpoint = env.BEDROCK_ENDPOINT ?? `https://bedrock-runtime.${env.AWS_REGION}.amazonaws.com`;
+  const auth = env.AWS_BEARER_TOKEN_BEDROCK ? { apiKey: env.AWS_BEARER_TOKEN_BEDROCK } : { credentials: defaultProvider() };
+  console.log(`upstream: Bedrock at ${endpoint} (${env.AWS_BEARER_TOKEN_BEDROCK ? 'API key' : 'SigV4, default credential chain'})`);
+  return { options: { endpoint, region: env.AWS_REGION, timeoutMs: env.UPSTREAM_TIMEOUT_MS, ...auth }, stop: async () => {} };
+}
 
-  const auth = await staticApiKeys(env.GATEWAY_API_KEYS.split(','));
-  if (!auth.enabled()) console.log('data-plane auth is OFF: no API keys configured (set GATEWAY_API_KEYS to turn it on)');
-  const sink = new MemoryObservationSink(10_000);
-  const app = createGatewayApp({
-    config: staticConfig(config),
-    upstreams: { bedrock: bedrockUpstream(upstreamOptions) },
-    sink,
-    auth,
+/** Composition root of the Node gateway (`npm start`). */
+async function main(): Promise<void> {
+  const env = readEnv();
+  const config = loadGatewayConfig(env.GATEWAY_CONFIG);
+  const upstream = await upstreamFromEnv(env);
+  const apiKeys = env.GATEWAY_API_KEYS.split(',').map((k) => k.trim()).filter(Boolean);
+  if (apiKeys.length === 0) console.log('data-plane auth is OFF: no API keys configured (set GATEWAY_API_KEYS to turn it on)');
+  const gateway = await startNodeGateway({
+    config,
+    bedrock: upstream.options,
+    port: env.PORT,
+    host: env.HOST,
+    apiKeys,
+    dataDir: env.DATA_DIR,
     maxBodyBytes: env.MAX_BODY_BYTES,
-    now: () => performance.now(),
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    log: (line) => console.log(line),
   });
-  const server = await listenDual(app.fetch, { port: env.PORT, host: env.HOST });
-  console.log(`gateway listening on ${server.url} (HTTP/1.1 and HTTP/2 cleartext); routes: ${config.routes.map((r) => r.name).join(', ')}`);
+  console.log(`observations: SQLite in ${env.DATA_DIR}`);
+  console.log(`gateway listening on ${gateway.url} (HTTP/1.1 and HTTP/2 cleartext); routes: ${config.routes.map((r) => r.name).join(', ')}`);
 
-  const stop = async (): Promise<void> => {
-    await server.close(5_000);
-    await sink.flush();
-    await stopSimulator();
+  const stop = async (signal: string): Promise<void> => {
+    console.log(`${signal}: draining (grace ${env.SHUTDOWN_GRACE_MS} ms)`);
+    const { cut } = await gateway.shutdown();
+    await upstream.stop();
+    console.log(`stopped${cut ? `; ${cut} request(s) cut as shutdown_abort` : ''}`);
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
 }
 
 main().catch((err: unknown) => {

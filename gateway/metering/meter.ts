@@ -1,6 +1,5 @@
 import type { Price } from '../../schema/config.ts';
 import type { Observation, Operation, TrafficClass } from '../../schema/observation.ts';
-import type { ObservationSink } from '../../stores/observations/interface.ts';
 import type { Resolution } from '../routing/resolve.ts';
 import { costOf } from './cost.ts';
 
@@ -30,8 +29,10 @@ export class RequestMeter {
   private upstreamWait = 0;
   private overhead = 0;
   private done = false;
+  /** Called once, after the observation is recorded. */
+  onFinish: (() => void) | undefined;
 
-  constructor(private readonly start: MeterStart, private readonly sink: ObservationSink, private readonly now: () => number) {}
+  constructor(private readonly start: MeterStart, private readonly record: (observation: Observation) => void, private readonly now: () => number) {}
 
   upstreamStarted(): void {
     this.upstreamStart = this.now();
@@ -90,6 +91,7 @@ export class RequestMeter {
       latencyMs,
       overheadMs: this.overhead,
     };
-    this.sink.record(observation);
+    this.record(observation);
+    this.onFinish?.();
   }
 }

@@ -26,6 +26,8 @@ export interface RoutingIndex {
   /** Running experiments by `route/intent`, with `route/*` for route-wide ones. */
   experiments: Map<string, Experiment>;
   canaries: Map<string, Canary>;
+  /** Every intent some route lists; other intents of unrouted calls are recorded as `other`. */
+  knownIntents: Set<string>;
 }
 
 /** Builds the look-up index of a validated configuration. */
@@ -37,6 +39,7 @@ export function indexConfig(cfg: GatewayConfig): RoutingIndex {
     routes: new Map(cfg.routes.map((r) => [r.name, r as Route])),
     experiments: byScope(cfg.experiments),
     canaries: byScope(cfg.canaries),
+    knownIntents: new Set(cfg.routes.flatMap((r) => r.intents)),
   };
 }
 
@@ -50,11 +53,11 @@ export function resolve(index: RoutingIndex, modelId: string, rawIntent: string 
   if (modelId.startsWith(PIN_PREFIX)) {
     const config = index.configs.get(modelId.slice(PIN_PREFIX.length));
     if (!config) return null;
-    return { route: modelId, intent: rawIntent || OTHER_INTENT, arm: 'pinned', config, experimentId: null, canaryId: null };
+    return { route: modelId, intent: knownIntent(index, rawIntent), arm: 'pinned', config, experimentId: null, canaryId: null };
   }
   const route = index.routes.get(modelId);
   if (!route) {
-    return { route: PASSTHROUGH_ROUTE, intent: rawIntent || OTHER_INTENT, arm: 'passthrough', config: null, experimentId: null, canaryId: null };
+    return { route: PASSTHROUGH_ROUTE, intent: knownIntent(index, rawIntent), arm: 'passthrough', config: null, experimentId: null, canaryId: null };
   }
   const intent = rawIntent && route.intents.includes(rawIntent) ? rawIntent : OTHER_INTENT;
   const base = configOf(index, route.table[intent] ?? route.default);
@@ -71,6 +74,10 @@ export function resolve(index: RoutingIndex, modelId: string, rawIntent: string 
     return { ...plain, arm: treated ? 'treatment' : 'control', config: configOf(index, treated ? experiment.treatment : experiment.control), experimentId: experiment.id };
   }
   return plain;
+}
+
+function knownIntent(index: RoutingIndex, intent: string | null): string {
+  return intent && index.knownIntents.has(intent) ? intent : OTHER_INTENT;
 }
 
 function configOf(index: RoutingIndex, id: string): ModelConfig {

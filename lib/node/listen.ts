@@ -1,5 +1,5 @@
 import { createServer as createHttp1Server, type Server as Http1Server } from 'node:http';
-import { createServer as createHttp2Server, type Http2Server } from 'node:http2';
+import { createServer as createHttp2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 
@@ -12,7 +12,12 @@ export interface DualServer {
   /** The port actually bound (useful with port 0). */
   port: number;
   url: string;
-  /** Stops accepting connections; resolves once open connections are gone or `forceAfterMs` passed. */
+  /**
+   * Stops accepting: the listener closes, idle HTTP/1.1 connections close and HTTP/2 sessions get a
+   * GOAWAY. Requests already running go on.
+   */
+  stopAccepting(): void;
+  /** Stops accepting; resolves once open connections are gone, destroying what is left after `forceAfterMs`. */
   close(forceAfterMs?: number): Promise<void>;
   /** Number of open client connections. */
   connections(): number;
@@ -37,6 +42,18 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
   const http1 = createHttp1Server({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 65_000 }, listener);
   const http2 = createHttp2Server({}, listener as never);
   const sockets = new Set<Socket>();
+  const sessions = new Set<ServerHttp2Session>();
+  http2.on('session', (session: ServerHttp2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  let closed: Promise<void> | undefined;
+  const stopAccepting = (): Promise<void> => {
+    closed ??= new Promise<void>((resolve) => net.close(() => resolve()));
+    http1.closeIdleConnections();
+    for (const session of sessions) session.close();
+    return closed;
+  };
   const net: NetServer = createNetServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -55,7 +72,17 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
     http1,
     http2,
     connections: () => sockets.size,
-    close: (forceAfterMs = 0) => closeAll(net, http1, sockets, forceAfterMs),
+    stopAccepting: () => void stopAccepting(),
+    close: async (forceAfterMs = 0) => {
+      const done = stopAccepting();
+      const deadline = Date.now() + forceAfterMs;
+      while (sockets.size > 0 && Date.now() < deadline) {
+        http1.closeIdleConnections();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      for (const socket of sockets) socket.destroy();
+      await done;
+    },
   };
 }
 
@@ -69,21 +96,14 @@ function routeConnection(socket: Socket, http1: Http1Server, http2: Http2Server)
     socket.off('data', onData);
     socket.pause();
     socket.unshift(buffered);
-    (isH2 ? http2 : http1).emit('connection', socket);
-    socket.resume();
+    if (isH2) {
+      // The h2 session reads what is buffered on the next tick, then takes the socket's handle.
+      http2.emit('connection', socket);
+    } else {
+      http1.emit('connection', socket);
+      socket.resume();
+    }
   };
   socket.on('data', onData);
   socket.on('error', () => socket.destroy());
-}
-
-async function closeAll(net: NetServer, http1: Http1Server, sockets: Set<Socket>, forceAfterMs: number): Promise<void> {
-  const closed = new Promise<void>((resolve) => net.close(() => resolve()));
-  http1.closeIdleConnections();
-  const deadline = Date.now() + forceAfterMs;
-  while (sockets.size > 0 && Date.now() < deadline) {
-    http1.closeIdleConnections();
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  for (const socket of sockets) socket.destroy();
-  await closed;
 }

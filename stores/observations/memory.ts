@@ -1,3 +1,4 @@
+import type { FeedbackRecord } from '../../schema/feedback.ts';
 import type { Observation } from '../../schema/observation.ts';
 import type { ObservationSink } from './interface.ts';
 
@@ -7,6 +8,7 @@ import type { ObservationSink } from './interface.ts';
  */
 export class MemoryObservationSink implements ObservationSink {
   readonly observations: Observation[] = [];
+  readonly feedback: FeedbackRecord[] = [];
   evicted = 0;
   private waiters: { count: number; resolve: () => void }[] = [];
 
@@ -25,7 +27,15 @@ export class MemoryObservationSink implements ObservationSink {
     });
   }
 
+  recordFeedback(events: FeedbackRecord[]): void {
+    this.feedback.push(...events);
+  }
+
   async flush(): Promise<void> {}
+
+  ready(): boolean {
+    return true;
+  }
 
   /** Resolves once at least `count` observations exist (observations are recorded after the response ends). */
   waitFor(count: number, timeoutMs = 5_000): Promise<Observation[]> {

@@ -23,12 +23,13 @@ const decoder = new TextDecoder();
  */
 export class BedrockStreamParser {
   private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);
+  private pending: Uint8Array = new Uint8Array(0);
   constructor(private readonly operation: Operation) {}
 
   push(chunk: Uint8Array): StreamEvent[] {
-    this.codec.feed(chunk);
     const events: StreamEvent[] = [];
-    for (const message of this.codec.getAvailableMessages().getMessages()) {
+    for (const frame of this.frames(chunk)) {
+      const message = this.codec.decode(frame);
       const headerValue = (name: string): string => String(message.headers[name]?.value ?? '');
       const messageType = headerValue(':message-type');
       if (messageType === 'exception' || messageType === 'error') {
@@ -40,6 +41,28 @@ export class BedrockStreamParser {
     }
     return events;
   }
+
+  /** Whole frames completed by this chunk; each frame starts with its total length (big-endian u32). */
+  private frames(chunk: Uint8Array): Uint8Array[] {
+    let buffer = this.pending.length ? concat(this.pending, chunk) : chunk;
+    const frames: Uint8Array[] = [];
+    while (buffer.length >= 4) {
+      const length = new DataView(buffer.buffer, buffer.byteOffset, 4).getUint32(0, false);
+      if (length < 16) throw new Error(`event-stream frame of impossible length ${length}`);
+      if (buffer.length < length) break;
+      frames.push(buffer.subarray(0, length));
+      buffer = buffer.subarray(length);
+    }
+    this.pending = buffer.length ? buffer.slice() : new Uint8Array(0);
+    return frames;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 function converseEvent(type: string, body: Uint8Array): StreamEvent {

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { priceKeyOf } from '../../../schema/config.ts';
-import { TrafficClass, type Operation } from '../../../schema/observation.ts';
+import { TrafficClass, type Observation, type Operation } from '../../../schema/observation.ts';
 import type { GatewayDeps, GatewayEnv } from '../../deps.ts';
 import { GatewayError } from '../../errors.ts';
 import { RequestMeter } from '../../metering/meter.ts';
@@ -13,6 +13,13 @@ const PASSED_HEADERS = ['content-type', 'x-amzn-requestid', 'x-amzn-errortype', 
 
 /** Handles `POST /model/{modelId}/{operation}`: route, apply the configuration, forward, meter. */
 export function bedrockHandler(deps: GatewayDeps) {
+  const record = (o: Observation): void => {
+    deps.telemetry.observation(o);
+    deps.sink.record(o);
+  };
+  /** Who cut a call short: the shutdown's grace period running out, or the client. */
+  const cutBy = (): { status: number; code: 'shutdown_abort' | 'client_abort' } =>
+    deps.lifecycle.cutting ? { status: 503, code: 'shutdown_abort' } : { status: 499, code: 'client_abort' };
   return async (c: Context<GatewayEnv>): Promise<Response> => {
     const operation = parseOperation(c.req.param('operation') ?? '');
     const modelId = c.req.param('modelId') ?? '';
@@ -30,7 +37,7 @@ export function bedrockHandler(deps: GatewayDeps) {
         requestId: c.var.requestId, time: c.var.time, t0: c.var.t0, operation, traffic, sessionId, resolution, upstreamModel,
         price: snapshot.config.pricing[config ? priceKeyOf(config) : modelId],
       },
-      deps.sink,
+      record,
       deps.now,
     );
     c.set('meter', meter);
@@ -38,15 +45,16 @@ export function bedrockHandler(deps: GatewayDeps) {
     const outBody = config ? encoder.encode(JSON.stringify(applyConfig(operation, body, config, snapshot.config))) : encoder.encode(text);
     const upstream = deps.upstreams[config?.upstream.provider ?? 'bedrock'];
     meter.upstreamStarted();
-    const result = await upstream.call({ modelId: upstreamModel, operation, body: outBody, signal: c.req.raw.signal, intent: resolution.intent });
+    const result = await upstream.call({ modelId: upstreamModel, operation, body: outBody, signal: c.var.signal, intent: resolution.intent });
     if (!result.ok) {
       meter.upstreamAnswered();
-      meter.finish(result.error.status, result.error.code);
-      throw result.error;
+      const error = result.error.code === 'client_abort' ? new GatewayError(cutBy().code, result.error.message) : result.error;
+      meter.finish(error.status, error.code);
+      throw error;
     }
     const response = result.response;
-    if (response.ok && operation.endsWith('stream') && response.body) return streamThrough(c, operation, response, meter);
-    return bufferThrough(c, operation, response, meter);
+    if (response.ok && operation.endsWith('stream') && response.body) return streamThrough(c.var.signal, operation, response, meter, cutBy);
+    return bufferThrough(c.var.signal, operation, response, meter, cutBy);
   };
 }
 
@@ -66,15 +74,21 @@ function passedHeaders(upstream: Headers): Headers {
   return headers;
 }
 
-async function bufferThrough(c: Context<GatewayEnv>, operation: Operation, response: Response, meter: RequestMeter): Promise<Response> {
+type CutBy = () => { status: number; code: 'shutdown_abort' | 'client_abort' };
+
+async function bufferThrough(signal: AbortSignal, operation: Operation, response: Response, meter: RequestMeter, cutBy: CutBy): Promise<Response> {
   let bytes: Uint8Array<ArrayBuffer>;
   try {
     bytes = new Uint8Array(await response.arrayBuffer());
   } catch {
-    const aborted = c.req.raw.signal.aborted;
     meter.upstreamAnswered();
-    meter.finish(aborted ? 499 : 502, aborted ? 'client_abort' : 'upstream_body_error');
-    throw new GatewayError(aborted ? 'client_abort' : 'upstream_unavailable', 'the model endpoint closed the connection mid-answer');
+    if (signal.aborted) {
+      const cut = cutBy();
+      meter.finish(cut.status, cut.code);
+      throw new GatewayError(cut.code, 'the call was cut before the model finished its answer');
+    }
+    meter.finish(502, 'upstream_body_error');
+    throw new GatewayError('upstream_unavailable', 'the model endpoint closed the connection mid-answer');
   }
   meter.upstreamAnswered();
   if (response.ok) {
@@ -97,7 +111,7 @@ function errorTypeOfBody(bytes: Uint8Array): string {
 }
 
 /** Passes each chunk on as it arrives while a parser reads usage and errors from a copy of the frames. */
-function streamThrough(c: Context<GatewayEnv>, operation: Operation, response: Response, meter: RequestMeter): Response {
+function streamThrough(signal: AbortSignal, operation: Operation, response: Response, meter: RequestMeter, cutBy: CutBy): Response {
   meter.upstreamAnswered();
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   let parser: BedrockStreamParser | null = new BedrockStreamParser(operation);
@@ -131,13 +145,15 @@ function streamThrough(c: Context<GatewayEnv>, operation: Operation, response: R
         inspect(value);
         controller.enqueue(value);
       } catch (err) {
-        const aborted = c.req.raw.signal.aborted;
-        meter.finish(aborted ? 499 : 502, aborted ? 'client_abort' : 'upstream_stream_error');
+        const cut = cutBy();
+        if (cut.code === 'shutdown_abort' || signal.aborted) meter.finish(cut.status, cut.code);
+        else meter.finish(502, 'upstream_stream_error');
         controller.error(err);
       }
     },
     cancel(reason) {
-      meter.finish(499, 'client_abort');
+      const cut = cutBy();
+      meter.finish(cut.status, cut.code);
       return reader.cancel(reason);
     },
   });

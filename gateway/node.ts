@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import { listenDual, type DualServer } from '../lib/node/listen.ts';
+import type { GatewayConfig } from '../schema/config.ts';
+import { DurableSink } from '../stores/observations/durable.ts';
+import type { ObservationSink } from '../stores/observations/interface.ts';
+import { MemoryObservationSink } from '../stores/observations/memory.ts';
+import { SpillFile } from '../stores/observations/spill.ts';
+import { sqliteRecordStore } from '../stores/observations/sqlite.ts';
+import { openDatabase } from '../stores/sqlite/database.ts';
+import { createGatewayApp } from './app.ts';
+import { staticApiKeys } from './auth.ts';
+import { staticConfig } from './deps.ts';
+import { Lifecycle } from './lifecycle.ts';
+import { initBucketing } from './routing/bucket.ts';
+import { prometheusTelemetry } from './telemetry/prometheus.ts';
+import { bedrockUpstream, type BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
+
+export interface NodeGatewayOptions {
+  config: GatewayConfig;
+  bedrock: BedrockUpstreamOptions;
+  port?: number;
+  host?: string;
+  apiKeys?: string[];
+  /** Directory of the SQLite store and spill file; null keeps observations in memory (tests). */
+  dataDir: string | null;
+  maxBodyBytes?: number;
+  /** How long in-flight requests may run on after SIGTERM before they are cut. */
+  shutdownGraceMs?: number;
+  /** Node's process metrics on /metrics (off in tests that start several gateways in one process). */
+  defaultMetrics?: boolean;
+  log?: (line: string) => void;
+}
+
+/** A running Node gateway and the handles tests and the entry point need. */
+export interface NodeGateway {
+  url: string;
+  server: DualServer;
+  sink: ObservationSink;
+  lifecycle: Lifecycle;
+  /** Drains, waits up to the grace period, cuts what is left as `shutdown_abort`, flushes, closes. */
+  shutdown(): Promise<{ cut: number }>;
+}
+
+/** Wires the data plane for Node: SQLite sink with spill file, Prometheus metrics, h1 + h2c listener. */
+export async function startNodeGateway(options: NodeGatewayOptions): Promise<NodeGateway> {
+  await initBucketing();
+  const log = options.log ?? (() => {});
+  const telemetry = prometheusTelemetry({ defaultMetrics: options.defaultMetrics ?? true });
+  let sink: ObservationSink;
+  let closeStore = (): void => {};
+  if (options.dataDir) {
+    const db = openDatabase(join(options.dataDir, 'gateway.db'), { busyTimeoutMs: 50 });
+    const durable = new DurableSink(sqliteRecordStore(db), new SpillFile(join(options.dataDir, 'observations.spill.jsonl')), {
+      onSpilled: (n) => telemetry.spilled(n),
+      onReplayed: (n) => telemetry.replayed(n),
+      onDropped: (n) => telemetry.dropped(n),
+      onStoreError: (err) => log(`observation store failed, spilling to file: ${(err as Error).message}`),
+    });
+    sink = durable;
+    closeStore = () => {
+      durable.close();
+      db.close();
+    };
+  } else {
+    sink = new MemoryObservationSink();
+  }
+  const lifecycle = new Lifecycle();
+  const auth = await staticApiKeys(options.apiKeys ?? []);
+  const app = createGatewayApp({
+    config: staticConfig(options.config),
+    upstreams: { bedrock: bedrockUpstream(options.bedrock) },
+    sink,
+    telemetry,
+    auth,
+    lifecycle,
+    maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
+    now: () => performance.now(),
+  });
+  const server = await listenDual(app.fetch, { port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  let stopping: Promise<{ cut: number }> | undefined;
+
+  async function shutdown(): Promise<{ cut: number }> {
+    lifecycle.startDraining();
+    server.stopAccepting();
+    const graceMs = options.shutdownGraceMs ?? 10_000;
+    let cut = 0;
+    if (!(await lifecycle.settled(graceMs))) {
+      cut = lifecycle.cutInFlight();
+      log(`grace period of ${graceMs} ms over: cut ${cut} in-flight request(s)`);
+      await lifecycle.settled(2_000);
+    }
+    await server.close(500);
+    await sink.flush();
+    closeStore();
+    return { cut };
+  }
+
+  return { url: server.url, server, sink, lifecycle, shutdown: () => (stopping ??= shutdown()) };
+}

@@ -1,0 +1,13 @@
+import type { FeedbackRecord } from '../../schema/feedback.ts';
+import type { Observation } from '../../schema/observation.ts';
+
+/** Counts what the data plane does, for a metrics endpoint. Implementations must be cheap and never throw. */
+export interface Telemetry {
+  observation(observation: Observation): void;
+  feedback(events: FeedbackRecord[]): void;
+  /** Prometheus text exposition, if this implementation serves one. */
+  exposition?(): Promise<{ contentType: string; body: string }>;
+}
+
+/** Telemetry that records nothing (tests, runtimes without metrics). */
+export const noTelemetry: Telemetry = { observation() {}, feedback() {} };

@@ -1,0 +1,69 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { FeedbackRecord } from '../../schema/feedback.ts';
+import type { Observation } from '../../schema/observation.ts';
+import type { Telemetry } from './interface.ts';
+
+/** Error codes that may appear as a label; anything else an upstream invents is counted as `other`. */
+const KNOWN_ERRORS = new Set([
+  'ThrottlingException', 'ValidationException', 'ModelTimeoutException', 'InternalServerException', 'ServiceUnavailableException',
+  'AccessDeniedException', 'ResourceNotFoundException', 'ModelErrorException', 'ModelNotReadyException', 'ModelStreamErrorException',
+  'ServiceQuotaExceededException', 'InvalidSignatureException', 'UnrecognizedClientException',
+  'client_abort', 'shutdown_abort', 'upstream_timeout', 'upstream_unavailable', 'upstream_stream_error', 'upstream_body_error', 'internal',
+]);
+
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 20, 30, 60];
+const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+
+/** Sink-level counters that the Node entry point feeds from the durable sink. */
+export interface SinkCounters {
+  spilled(count: number): void;
+  replayed(count: number): void;
+  dropped(count: number): void;
+}
+
+/**
+ * Prometheus metrics over prom-client (Node only). Label values are bounded: routes, intents,
+ * configurations and arms come from the configuration, never a session or request id.
+ */
+export function prometheusTelemetry(options: { defaultMetrics?: boolean } = {}): Telemetry & SinkCounters & { registry: Registry } {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const base = ['route', 'intent', 'config', 'arm', 'traffic'] as const;
+  const requests = new Counter({ name: 'gateway_requests_total', help: 'Routed requests, by outcome', labelNames: [...base, 'operation', 'status'], registers: [registry] });
+  const inputTokens = new Counter({ name: 'gateway_input_tokens_total', help: 'Input tokens reported by the model', labelNames: base, registers: [registry] });
+  const outputTokens = new Counter({ name: 'gateway_output_tokens_total', help: 'Output tokens reported by the model', labelNames: base, registers: [registry] });
+  const cost = new Counter({ name: 'gateway_cost_usd_total', help: 'Cost in USD from the pricing table', labelNames: base, registers: [registry] });
+  const latency = new Histogram({ name: 'gateway_request_duration_seconds', help: 'Total request latency at the gateway', labelNames: ['route', 'intent', 'config', 'streamed'], buckets: LATENCY_BUCKETS, registers: [registry] });
+  const ttft = new Histogram({ name: 'gateway_time_to_first_token_seconds', help: 'Time to first token at the gateway', labelNames: ['route', 'intent', 'config', 'streamed'], buckets: LATENCY_BUCKETS, registers: [registry] });
+  const overhead = new Histogram({ name: 'gateway_overhead_seconds', help: 'Gateway time before the first byte went out, upstream time excluded', labelNames: ['operation'], buckets: OVERHEAD_BUCKETS, registers: [registry] });
+  const upstreamErrors = new Counter({ name: 'gateway_upstream_errors_total', help: 'Requests that ended in an error', labelNames: ['config', 'error_code'], registers: [registry] });
+  const spilled = new Counter({ name: 'gateway_observations_spilled_total', help: 'Records written to the spill file while the store was failing', registers: [registry] });
+  const replayed = new Counter({ name: 'gateway_observations_replayed_total', help: 'Records replayed from the spill file into the store', registers: [registry] });
+  const dropped = new Counter({ name: 'gateway_observations_dropped_total', help: 'Records lost because the store and the spill file both failed', registers: [registry] });
+  const feedback = new Counter({ name: 'gateway_feedback_events_total', help: 'Accepted feedback events', labelNames: ['metric'], registers: [registry] });
+
+  return {
+    registry,
+    observation(o: Observation): void {
+      const labels = { route: o.route, intent: o.intent, config: o.configId ?? o.route, arm: o.arm, traffic: o.traffic };
+      requests.inc({ ...labels, operation: o.operation, status: String(o.status) });
+      if (o.inputTokens) inputTokens.inc(labels, o.inputTokens);
+      if (o.outputTokens) outputTokens.inc(labels, o.outputTokens);
+      if (o.costUsd) cost.inc(labels, o.costUsd);
+      const timing = { route: o.route, intent: o.intent, config: labels.config, streamed: String(o.streamed) };
+      latency.observe(timing, o.latencyMs / 1000);
+      if (o.ttftMs !== null) ttft.observe(timing, o.ttftMs / 1000);
+      overhead.observe({ operation: o.operation }, o.overheadMs / 1000);
+      if (o.errorCode) upstreamErrors.inc({ config: labels.config, error_code: KNOWN_ERRORS.has(o.errorCode) ? o.errorCode : 'other' });
+    },
+    feedback(events: FeedbackRecord[]): void {
+      for (const e of events) feedback.inc({ metric: e.metric });
+    },
+    spilled: (n) => spilled.inc(n),
+    replayed: (n) => replayed.inc(n),
+    dropped: (n) => dropped.inc(n),
+    async exposition() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}

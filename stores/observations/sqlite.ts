@@ -1,0 +1,69 @@
+import type Database from 'better-sqlite3';
+import type { FeedbackRecord } from '../../schema/feedback.ts';
+import type { Observation } from '../../schema/observation.ts';
+import type { RecordBatch, RecordStore } from './interface.ts';
+
+/**
+ * Writes record batches to the embedded SQLite database, one transaction per batch. Rows already
+ * present (same request id or feedback event id, e.g. from a replayed spill file) are skipped, so a
+ * record is stored at most once; duplicate idempotency keys are skipped the same way.
+ */
+export function sqliteRecordStore(db: Database.Database): RecordStore {
+  const insertObservation = db.prepare(`INSERT OR IGNORE INTO observations (request_id, time, route, intent, session_id, traffic,
+      experiment_id, canary_id, arm, config_id, upstream_model, operation, streamed, status, error_code, input_tokens,
+      output_tokens, cost_usd, ttft_ms, latency_ms, overhead_ms)
+    VALUES (@requestId, @time, @route, @intent, @sessionId, @traffic, @experimentId, @canaryId, @arm, @configId, @upstreamModel,
+      @operation, @streamed, @status, @errorCode, @inputTokens, @outputTokens, @costUsd, @ttftMs, @latencyMs, @overheadMs)`);
+  const insertFeedback = db.prepare(`INSERT OR IGNORE INTO feedback (event_id, received_at, scope, key, metric, value, idempotency_key, event_time)
+    VALUES (@eventId, @receivedAt, @scope, @key, @metric, @value, @idempotencyKey, @eventTime)`);
+  const writeAll = db.transaction((batch: RecordBatch) => {
+    for (const o of batch.observations) insertObservation.run({ ...o, streamed: o.streamed ? 1 : 0 });
+    for (const f of batch.feedback) insertFeedback.run(f);
+  });
+  return { write: (batch) => writeAll(batch) };
+}
+
+/** Reads observations back in sequence order (tests, exports). */
+export function readObservations(db: Database.Database, afterSeq = 0): (Observation & { seq: number })[] {
+  const rows = db.prepare('SELECT * FROM observations WHERE seq > ? ORDER BY seq').all(afterSeq) as Record<string, unknown>[];
+  return rows.map((r) => ({
+    seq: r.seq as number,
+    requestId: r.request_id as string,
+    time: r.time as number,
+    route: r.route as string,
+    intent: r.intent as string,
+    sessionId: r.session_id as string | null,
+    traffic: r.traffic as Observation['traffic'],
+    experimentId: r.experiment_id as string | null,
+    canaryId: r.canary_id as string | null,
+    arm: r.arm as Observation['arm'],
+    configId: r.config_id as string | null,
+    upstreamModel: r.upstream_model as string,
+    operation: r.operation as Observation['operation'],
+    streamed: r.streamed === 1,
+    status: r.status as number,
+    errorCode: r.error_code as string | null,
+    inputTokens: r.input_tokens as number,
+    outputTokens: r.output_tokens as number,
+    costUsd: r.cost_usd as number | null,
+    ttftMs: r.ttft_ms as number | null,
+    latencyMs: r.latency_ms as number,
+    overheadMs: r.overhead_ms as number,
+  }));
+}
+
+/** Reads stored feedback events in sequence order. */
+export function readFeedback(db: Database.Database): (FeedbackRecord & { seq: number })[] {
+  const rows = db.prepare('SELECT * FROM feedback ORDER BY seq').all() as Record<string, unknown>[];
+  return rows.map((r) => ({
+    seq: r.seq as number,
+    eventId: r.event_id as string,
+    receivedAt: r.received_at as number,
+    scope: r.scope as FeedbackRecord['scope'],
+    key: r.key as string,
+    metric: r.metric as FeedbackRecord['metric'],
+    value: r.value as number,
+    idempotencyKey: r.idempotency_key as string | null,
+    eventTime: r.event_time as number,
+  }));
+}

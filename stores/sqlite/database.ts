@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** Schema migrations, applied in order; `PRAGMA user_version` records how many ran. */
+const MIGRATIONS = [
+  `CREATE TABLE observations (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     request_id TEXT NOT NULL UNIQUE,
+     time INTEGER NOT NULL,
+     route TEXT NOT NULL,
+     intent TEXT NOT NULL,
+     session_id TEXT,
+     traffic TEXT NOT NULL,
+     experiment_id TEXT,
+     canary_id TEXT,
+     arm TEXT NOT NULL,
+     config_id TEXT,
+     upstream_model TEXT NOT NULL,
+     operation TEXT NOT NULL,
+     streamed INTEGER NOT NULL,
+     status INTEGER NOT NULL,
+     error_code TEXT,
+     input_tokens INTEGER NOT NULL,
+     output_tokens INTEGER NOT NULL,
+     cost_usd REAL,
+     ttft_ms REAL,
+     latency_ms REAL NOT NULL,
+     overhead_ms REAL NOT NULL
+   );
+   CREATE INDEX observations_time ON observations (time);
+   CREATE INDEX observations_session ON observations (session_id);
+   CREATE TABLE feedback (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     event_id TEXT NOT NULL UNIQUE,
+     received_at INTEGER NOT NULL,
+     scope TEXT NOT NULL CHECK (scope IN ('request', 'session')),
+     key TEXT NOT NULL,
+     metric TEXT NOT NULL,
+     value REAL NOT NULL,
+     idempotency_key TEXT UNIQUE,
+     event_time INTEGER NOT NULL
+   );
+   CREATE INDEX feedback_key ON feedback (scope, key, metric);`,
+];
+
+export interface OpenOptions {
+  /** How long a write waits for a lock held elsewhere before failing. */
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+}
+
+/** Opens (creating if needed) the embedded database in WAL mode and brings its schema up to date. */
+export function openDatabase(path: string, options: OpenOptions = {}): Database.Database {
+  if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 100 });
+  if (options.readonly) return db;
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let i = version; i < MIGRATIONS.length; i++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[i]!);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+  return db;
+}

@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack } from './support/gateway.ts';
+
+let stack: Awaited<ReturnType<typeof startStack>>;
+beforeAll(async () => {
+  stack = await startStack({ timeScale: 0.2 });
+});
+afterAll(() => stack?.close());
+
+describe('a client that disconnects mid-stream', () => {
+  it('aborts the upstream call and is recorded as client_abort with the tokens seen', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${stack.url}/model/mangaassist/invoke-with-response-stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-intent': 'recommendation', 'x-session-id': 'abort-1' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'recommend five long series please' }] }),
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read();
+    const started = Date.now();
+    controller.abort();
+    const [obs] = await stack.sink.waitFor(1);
+    expect(obs).toMatchObject({ errorCode: 'client_abort', status: 499, streamed: true, operation: 'invoke-with-response-stream' });
+    expect(obs!.inputTokens).toBeGreaterThan(0);
+    const call = stack.sim.control.log.at(-1)!;
+    expect(obs!.outputTokens).toBeLessThan(call.outputTokens);
+    // The simulator saw its client (the gateway) go away and stopped soon after, not at its planned end.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(call.finishedAt).toBeDefined();
+    expect(call.finishedAt! - started).toBeLessThan(100);
+  });
+});
