@@ -50,7 +50,8 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
   let closed: Promise<void> | undefined;
   const stopAccepting = (): Promise<void> => {
     closed ??= new Promise<void>((resolve) => net.close(() => resolve()));
-    http1.closeIdleConnections();
+    // Stops the HTTP/1.1 connection tracking and closes idle connections; its "not running" error is expected.
+    http1.close(() => {});
     for (const session of sessions) session.close();
     return closed;
   };
@@ -63,6 +64,9 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
     net.once('error', reject);
     net.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
+  // The HTTP/1.1 server never listens itself; this starts its connection tracking, which
+  // closeIdleConnections() and its request timeouts rely on.
+  http1.emit('listening');
   const address = net.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';

@@ -1,0 +1,41 @@
+import { answerDeltas, answerText, type Answer } from './answer.ts';
+import type { FaultSpec } from './control.ts';
+import { eventFrame, exceptionFrame } from './event-stream.ts';
+import { streamExceptionMessage } from './errors.ts';
+import type { ScheduledFrame } from './timing.ts';
+
+/** The Converse response body. */
+export function converseBody(answer: Answer): unknown {
+  return {
+    output: { message: { role: 'assistant', content: [{ text: answerText(answer) }] } },
+    stopReason: answer.stopReason,
+    usage: usageOf(answer),
+    metrics: { latencyMs: Math.round(answer.latencyMs) },
+  };
+}
+
+/** The ConverseStream event frames, or the frames up to an injected `stream-error`. */
+export function* converseStreamFrames(answer: Answer, fault: FaultSpec | null): Generator<ScheduledFrame> {
+  yield { atMs: 0, bytes: eventFrame('messageStart', { role: 'assistant' }) };
+  const deltas = answerDeltas(answer);
+  const breakAfter = fault?.kind === 'stream-error' ? (fault.afterDeltas ?? 2) : Infinity;
+  for (let i = 0; i < deltas.length; i++) {
+    const delta = deltas[i]!;
+    if (i === breakAfter) break;
+    yield { atMs: delta.atMs, content: true, bytes: eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: delta.text } }) };
+  }
+  if (fault?.kind === 'stream-error') {
+    const at = deltas[Math.min(breakAfter, deltas.length) - 1]?.atMs ?? answer.ttftMs;
+    const member = fault.exception ?? 'internalServerException';
+    yield { atMs: at, bytes: exceptionFrame(member, streamExceptionMessage(member)) };
+    return;
+  }
+  const end = answer.latencyMs;
+  yield { atMs: end, bytes: eventFrame('contentBlockStop', { contentBlockIndex: 0 }) };
+  yield { atMs: end, bytes: eventFrame('messageStop', { stopReason: answer.stopReason }) };
+  yield { atMs: end, bytes: eventFrame('metadata', { usage: usageOf(answer), metrics: { latencyMs: Math.round(answer.latencyMs) } }) };
+}
+
+function usageOf(answer: Answer): { inputTokens: number; outputTokens: number; totalTokens: number } {
+  return { inputTokens: answer.inputTokens, outputTokens: answer.outputTokens, totalTokens: answer.inputTokens + answer.outputTokens };
+}

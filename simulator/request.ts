@@ -1,0 +1,91 @@
+import type { ChatMessage } from './writer.ts';
+
+/** A Converse or Anthropic-messages request, reduced to what the simulator uses. */
+export interface SimRequest {
+  messages: ChatMessage[];
+  system: string;
+  /** The caller's output cap, if any. */
+  maxTokens: number | undefined;
+  /** Intent from the body (Converse requestMetadata.intent), if any. */
+  intent: string | undefined;
+  inputTokens: number;
+}
+
+/** A request the simulator refuses, with a Bedrock-style validation message. */
+export interface Invalid {
+  invalid: string;
+}
+
+type Json = Record<string, unknown>;
+
+/** Reads a Converse / ConverseStream request body. */
+export function parseConverseRequest(body: unknown): SimRequest | Invalid {
+  if (!isObject(body)) return { invalid: 'Malformed input request, please reformat your input and try again.' };
+  const messages = readMessages(body.messages, converseBlockText);
+  if (typeof messages === 'string') return { invalid: messages };
+  const system = Array.isArray(body.system) ? body.system.map(converseBlockText).join('\n') : '';
+  const config = isObject(body.inferenceConfig) ? body.inferenceConfig : {};
+  const maxTokens = config.maxTokens;
+  if (maxTokens !== undefined && !isPositiveInt(maxTokens)) {
+    return { invalid: "1 validation error detected: Value at 'inferenceConfig.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1" };
+  }
+  const metadata = isObject(body.requestMetadata) ? body.requestMetadata : {};
+  const intent = typeof metadata.intent === 'string' && metadata.intent ? metadata.intent : undefined;
+  return { messages, system, maxTokens, intent, inputTokens: estimateTokens(system, messages) };
+}
+
+/** Reads an InvokeModel body in the Anthropic messages format. */
+export function parseAnthropicRequest(body: unknown): SimRequest | Invalid {
+  if (!isObject(body)) return { invalid: 'Malformed input request, please reformat your input and try again.' };
+  for (const key of ['anthropic_version', 'max_tokens', 'messages']) {
+    if (body[key] === undefined) return { invalid: `Malformed input request: #: required key [${key}] not found, please reformat your input and try again.` };
+  }
+  if (!isPositiveInt(body.max_tokens)) return { invalid: 'Malformed input request: #/max_tokens: expected an integer of at least 1, please reformat your input and try again.' };
+  const messages = readMessages(body.messages, anthropicBlockText);
+  if (typeof messages === 'string') return { invalid: messages };
+  const system = typeof body.system === 'string' ? body.system : Array.isArray(body.system) ? body.system.map(anthropicBlockText).join('\n') : '';
+  return { messages, system, maxTokens: body.max_tokens, intent: undefined, inputTokens: estimateTokens(system, messages) };
+}
+
+/** Input tokens, estimated from the text: a quarter of the characters, rounded up, at least 1. */
+export function estimateTokens(system: string, messages: readonly ChatMessage[]): number {
+  let chars = system.length;
+  for (const m of messages) chars += m.text.length;
+  return Math.max(1, Math.ceil(chars / 4));
+}
+
+function readMessages(value: unknown, blockText: (block: unknown) => string): ChatMessage[] | string {
+  if (value === undefined || value === null) {
+    return "1 validation error detected: Value null at 'messages' failed to satisfy constraint: Member must not be null";
+  }
+  if (!Array.isArray(value) || value.length === 0) return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
+  const out: ChatMessage[] = [];
+  for (const m of value) {
+    if (!isObject(m) || (m.role !== 'user' && m.role !== 'assistant')) {
+      return "Malformed input request: each message needs a role of 'user' or 'assistant', please reformat your input and try again.";
+    }
+    const content = m.content;
+    const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map(blockText).join('\n') : undefined;
+    if (text === undefined) return 'Malformed input request: message content must be a list of content blocks, please reformat your input and try again.';
+    out.push({ role: m.role, text });
+  }
+  if (out[0]!.role !== 'user') return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
+  return out;
+}
+
+function converseBlockText(block: unknown): string {
+  return isObject(block) && typeof block.text === 'string' ? block.text : '';
+}
+
+function anthropicBlockText(block: unknown): string {
+  if (typeof block === 'string') return block;
+  return isObject(block) && typeof block.text === 'string' ? block.text : '';
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isPositiveInt(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
+}
