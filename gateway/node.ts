@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Hash } from '@smithy/core/serde';
 import { listenDual, type DualServer } from '../lib/node/listen.ts';
 import type { GatewayConfig } from '../schema/config.ts';
 import { DurableSink } from '../stores/observations/durable.ts';
@@ -68,7 +69,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   const auth = await staticApiKeys(options.apiKeys ?? []);
   const app = createGatewayApp({
     config: staticConfig(options.config),
-    upstreams: { bedrock: bedrockUpstream(options.bedrock) },
+    upstreams: { bedrock: bedrockUpstream({ sha256: Hash.bind(null, 'sha256'), ...options.bedrock }) },
     sink,
     telemetry,
     auth,

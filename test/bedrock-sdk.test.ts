@@ -146,6 +146,20 @@ describe('upstream failures reach the SDK as typed AWS exceptions', () => {
     });
   }
 
+  it('an exception frame mid-stream reaches the SDK typed, and the observation carries it', async () => {
+    stack.sim.control.setFault(SONNET_V1, { kind: 'stream-error', exception: 'throttlingException', afterDeltas: 2, count: 1 });
+    const before = stack.sink.observations.length;
+    const out = await client.send(new ConverseStreamCommand({ modelId: 'mangaassist', messages: userMessage('hi'), requestMetadata: { intent: 'faq', session_id: 's-midstream' } }));
+    let deltas = 0;
+    const err = await (async () => {
+      for await (const event of out.stream!) if (event.contentBlockDelta) deltas++;
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ThrottlingException);
+    expect(deltas).toBe(2);
+    const [obs] = (await stack.sink.waitFor(before + 1)).slice(before);
+    expect(obs).toMatchObject({ streamed: true, status: 429, errorCode: 'ThrottlingException' });
+  });
+
   it('a gateway-side timeout is a ModelTimeoutException', async () => {
     const slow = await startStack({ upstreamTimeoutMs: 200 });
     const c = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: slow.url, token: { token: 'x' }, authSchemePreference: ['httpBearerAuth'], maxAttempts: 1 });

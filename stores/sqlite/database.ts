@@ -41,7 +41,12 @@ const MIGRATIONS = [
      idempotency_key TEXT UNIQUE,
      event_time INTEGER NOT NULL
    );
-   CREATE INDEX feedback_key ON feedback (scope, key, metric);`,
+   CREATE INDEX feedback_key ON feedback (scope, key, metric);
+   -- The value in force per (scope, key, metric): the latest by event time, then by arrival.
+   CREATE VIEW feedback_latest AS
+     SELECT scope, key, metric, value, event_time, seq FROM (
+       SELECT f.*, ROW_NUMBER() OVER (PARTITION BY scope, key, metric ORDER BY event_time DESC, seq DESC) AS rn FROM feedback f
+     ) WHERE rn = 1;`,
 ];
 
 export interface OpenOptions {

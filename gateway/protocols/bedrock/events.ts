@@ -94,6 +94,23 @@ function invokeEvent(body: Uint8Array): StreamEvent {
   }
 }
 
+const exceptionCodec = new EventStreamCodec(toUtf8, fromUtf8);
+
+/**
+ * An event-stream exception frame, as Bedrock sends when a stream fails midway; SDK clients raise it as
+ * the typed exception (`serviceUnavailableException` -> ServiceUnavailableException).
+ */
+export function exceptionFrame(exceptionType: string, message: string): Uint8Array {
+  return exceptionCodec.encode({
+    headers: {
+      ':message-type': { type: 'string', value: 'exception' },
+      ':exception-type': { type: 'string', value: exceptionType },
+      ':content-type': { type: 'string', value: 'application/json' },
+    },
+    body: fromUtf8(JSON.stringify({ message })),
+  });
+}
+
 /** Usage of a non-streamed answer: the Converse body, or the invoke headers / Anthropic body. */
 export function usageOfBody(operation: Operation, headers: Headers, body: Uint8Array): Usage {
   const json = safeJson(body);

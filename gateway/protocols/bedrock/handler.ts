@@ -5,7 +5,7 @@ import type { GatewayDeps, GatewayEnv } from '../../deps.ts';
 import { GatewayError } from '../../errors.ts';
 import { RequestMeter } from '../../metering/meter.ts';
 import { resolve } from '../../routing/resolve.ts';
-import { BedrockStreamParser, normaliseErrorType, usageOfBody } from './events.ts';
+import { BedrockStreamParser, exceptionFrame, normaliseErrorType, usageOfBody } from './events.ts';
 import { applyConfig, parseBody, parseOperation, routingInputs } from './request.ts';
 
 const encoder = new TextEncoder();
@@ -146,9 +146,18 @@ function streamThrough(signal: AbortSignal, operation: Operation, response: Resp
         controller.enqueue(value);
       } catch (err) {
         const cut = cutBy();
-        if (cut.code === 'shutdown_abort' || signal.aborted) meter.finish(cut.status, cut.code);
-        else meter.finish(502, 'upstream_stream_error');
-        controller.error(err);
+        if (cut.code === 'client_abort' && signal.aborted) {
+          meter.finish(cut.status, cut.code);
+          controller.error(err);
+          return;
+        }
+        // The client is still there: end its stream with an exception frame its SDK understands.
+        const shutdown = cut.code === 'shutdown_abort';
+        meter.finish(shutdown ? cut.status : 502, shutdown ? cut.code : 'upstream_stream_error');
+        controller.enqueue(shutdown
+          ? exceptionFrame('serviceUnavailableException', 'the gateway is shutting down; retry the request')
+          : exceptionFrame('internalServerException', 'the model endpoint closed the stream mid-answer'));
+        controller.close();
       }
     },
     cancel(reason) {

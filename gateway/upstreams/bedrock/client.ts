@@ -1,6 +1,6 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, ChecksumConstructor } from '@smithy/types';
 import { GatewayError } from '../../errors.ts';
 import type { UpstreamCall, UpstreamClient, UpstreamResult } from '../interface.ts';
 
@@ -15,6 +15,8 @@ export interface BedrockUpstreamOptions {
   /** Time allowed until the provider's response headers arrive. */
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** SHA-256 for signing; defaults to a portable JS one, the Node entry point passes node:crypto's. */
+  sha256?: ChecksumConstructor;
 }
 
 /** Forwards Bedrock Runtime calls with raw signed HTTP requests, so response bytes pass through untouched. */
@@ -24,7 +26,7 @@ export function bedrockUpstream(options: BedrockUpstreamOptions): UpstreamClient
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 60_000;
   const signer = options.credentials
-    ? new SignatureV4({ service: 'bedrock', region: options.region, credentials: options.credentials, sha256: Sha256 })
+    ? new SignatureV4({ service: 'bedrock', region: options.region, credentials: options.credentials, sha256: options.sha256 ?? Sha256 })
     : undefined;
   if (!signer && !options.apiKey) throw new Error('bedrock upstream needs credentials or an API key');
 
