@@ -20,7 +20,7 @@ let client: BedrockRuntimeClient;
 const userMessage = (text: string) => [{ role: 'user' as const, content: [{ text }] }];
 
 beforeAll(async () => {
-  stack = await startStack({ apiKeys: [KEY], timeScale: 0.02 });
+  stack = await startStack({ apiKeys: [KEY], timeScale: 0.1 });
   client = new BedrockRuntimeClient({
     region: 'us-east-1',
     endpoint: stack.url,
@@ -41,6 +41,8 @@ function priceOf(model: string, input: number, output: number): number {
 
 describe('Bedrock SDK through the gateway (HTTP/2, bearer token)', () => {
   it('Converse: routed answer, headers, and an observation that matches the usage and price table', async () => {
+    let h2Sessions = 0;
+    stack.gateway.server.http2.on('session', () => h2Sessions++);
     const before = stack.sink.observations.length;
     const out = await client.send(new ConverseCommand({
       modelId: 'mangaassist',
@@ -62,6 +64,7 @@ describe('Bedrock SDK through the gateway (HTTP/2, bearer token)', () => {
     expect(obs!.latencyMs).toBeGreaterThan(0);
     expect(obs!.latencyMs).toBeGreaterThanOrEqual(obs!.overheadMs);
     expect(obs!.ttftMs).toBe(obs!.latencyMs);
+    expect(h2Sessions).toBe(1);
   });
 
   it('ConverseStream: events arrive before the model has finished; usage metered from the stream', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator } from '../simulator/server.ts';
 import { spawnGateway, stopProcess } from './support/gateway.ts';
 
 let a: Awaited<ReturnType<typeof spawnGateway>>;
@@ -44,5 +45,40 @@ describe('two separately started gateway processes (npm start entry point)', () 
     writeFileSync(path, JSON.stringify({ pricing: {}, configs: [{ id: 'x', upstream: { provider: 'bedrock', modelId: 'm' }, maxTokens: 5 }] }));
     const err = await spawnGateway({ GATEWAY_CONFIG: path }).then(() => null, (e: Error) => e);
     expect(err?.message).toContain('configs.0.priceKey: configuration "x" has no price');
+  });
+});
+
+describe('UPSTREAM=bedrock against an external endpoint', () => {
+  const converse = (url: string) =>
+    fetch(`${url}/model/mangaassist/converse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-intent': 'chitchat' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'hello' }] }] }),
+    });
+
+  it('signs with credentials from the default AWS chain (environment), which the endpoint verifies', async () => {
+    const credentials = { accessKeyId: 'AKIDCHAINTEST', secretAccessKey: 'chain-secret' };
+    const sim = await startSimulator({ timeScale: 0, credentials, randomFaults: false });
+    const gw = await spawnGateway({ UPSTREAM: 'bedrock', BEDROCK_ENDPOINT: sim.url, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_REGION: 'eu-west-1' });
+    try {
+      expect(gw.output()).toContain('SigV4, default credential chain');
+      expect((await converse(gw.url)).status).toBe(200);
+      expect(sim.control.log.at(-1)).toMatchObject({ signature: 'verified', status: 200 });
+    } finally {
+      await stopProcess(gw.child);
+      await sim.close();
+    }
+  });
+
+  it('sends a Bedrock API key as a bearer token instead of signing', async () => {
+    const sim = await startSimulator({ timeScale: 0, apiKey: 'bedrock-api-key-1', randomFaults: false });
+    const gw = await spawnGateway({ UPSTREAM: 'bedrock', BEDROCK_ENDPOINT: sim.url, AWS_BEARER_TOKEN_BEDROCK: 'bedrock-api-key-1' });
+    try {
+      expect((await converse(gw.url)).status).toBe(200);
+      expect(sim.control.log.at(-1)).toMatchObject({ signature: 'bearer', status: 200 });
+    } finally {
+      await stopProcess(gw.child);
+      await sim.close();
+    }
   });
 });
