@@ -1,6 +1,6 @@
 import { startSimulator } from './server.ts';
 
-/** Starts the simulator from the environment: SIM_PORT, SIM_HOST, SIM_SEED, SIM_TIME_SCALE, SIM_ACCESS_KEY_ID / SIM_SECRET_ACCESS_KEY, SIM_API_KEY. */
+/** Starts the simulator from the environment: SIM_PORT, SIM_HOST, SIM_SEED, SIM_TIME_SCALE, SIM_ACCESS_KEY_ID / SIM_SECRET_ACCESS_KEY, SIM_API_KEY, SIM_RANDOM_FAULTS (0 turns the profiles' error rates off). */
 async function main(): Promise<void> {
   const env = process.env;
   const keyId = env.SIM_ACCESS_KEY_ID;
@@ -11,6 +11,7 @@ async function main(): Promise<void> {
     host: env.SIM_HOST || '127.0.0.1',
     seed: env.SIM_SEED || 1,
     timeScale: numberFrom(env.SIM_TIME_SCALE, 1),
+    randomFaults: env.SIM_RANDOM_FAULTS !== '0',
     ...(keyId && secret ? { credentials: { accessKeyId: keyId, secretAccessKey: secret } } : {}),
     ...(env.SIM_API_KEY ? { apiKey: env.SIM_API_KEY } : {}),
   });

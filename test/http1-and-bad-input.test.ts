@@ -35,7 +35,11 @@ describe('HTTP/1.1 on the same port', () => {
     expect(res.headers['x-gateway-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers['x-gateway-config']).toBe('haiku-35');
     expect(res.headers['x-gateway-arm']).toBe('default');
-    expect(Number(res.headers['x-gateway-overhead-ms'])).toBeGreaterThanOrEqual(0);
+    const overhead = Number(res.headers['x-gateway-overhead-ms']);
+    expect(overhead).toBeGreaterThan(0);
+    const obs = stack.sink.observations.find((o) => o.requestId === res.headers['x-gateway-request-id']);
+    expect(obs?.overheadMs.toFixed(3)).toBe(res.headers['x-gateway-overhead-ms']);
+    expect(obs!.overheadMs).toBeLessThan(obs!.latencyMs);
   });
 
   it('records the traffic class and rejects an unknown one', async () => {

@@ -27,7 +27,7 @@ export class RequestMeter {
   private ttft: number | null = null;
   private upstreamStart = 0;
   private upstreamWait = 0;
-  private overhead = 0;
+  private overhead: number | null = null;
   private done = false;
   /** Called once, after the observation is recorded. */
   onFinish: (() => void) | undefined;
@@ -52,9 +52,12 @@ export class RequestMeter {
     if (outputTokens !== undefined) this.outputTokens = outputTokens;
   }
 
-  /** Call when the response is handed to the server; returns the overhead in ms for the header. */
+  /**
+   * Overhead in ms, fixed the first time it is asked for: when the response is handed to the server, or
+   * when the observation of a non-streamed call is recorded just before.
+   */
   responseReady(): number {
-    this.overhead = Math.max(0, this.now() - this.start.t0 - this.upstreamWait);
+    this.overhead ??= Math.max(0, this.now() - this.start.t0 - this.upstreamWait);
     return this.overhead;
   }
 
@@ -89,7 +92,7 @@ export class RequestMeter {
       costUsd: s.price ? costOf(s.price, this.inputTokens, this.outputTokens) : null,
       ttftMs: this.ttft ?? (s.operation.endsWith('stream') || errorCode ? null : latencyMs),
       latencyMs,
-      overheadMs: this.overhead,
+      overheadMs: this.responseReady(),
     };
     this.record(observation);
     this.onFinish?.();
