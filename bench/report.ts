@@ -1,0 +1,75 @@
+import { BUSY_MACHINE_CORES, type BenchResult, type CellResult } from './harness.ts';
+
+/** The run as Markdown: environment, one row per cell, then the gateway's comparisons. */
+export function renderMarkdown(result: BenchResult): string {
+  const { environment: env, settings: s, workload: w } = result;
+  const lines = [
+    `## Benchmark ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC${s.quick ? ' (quick smoke run, not representative)' : s.partial ? ' (partial run)' : ''}`,
+    '',
+    `- Node ${env.node} on ${env.cpuModel}, ${env.cores} cores, ${env.platform}, ${env.totalMemoryGb} GB RAM`,
+    `- Simulator: time scale 0, profile faults off, seed ${s.seed}, SigV4 checked; route \`${w.route}\`, intent \`${w.intent}\` -> \`${w.configId}\` (\`${w.modelId}\`)`,
+    `- Closed loop, one HTTP/1.1 connection per virtual user (undici ${env.loadGeneratorUndici}); ${s.warmupSeconds} s warm-up discarded, ${s.seconds} s measured per cell, after warming each target's fresh processes up; simulator, proxy and load generator each in their own process`,
+    '- Latency: request sent to last body byte; TTFT: to first body byte. Exact percentiles over all samples, in ms',
+    '',
+    '| target | mode | conns | req/s | p50 | p99 | p99.9 | TTFT p50 | TTFT p99 | errors | proxy RSS MB | sim RSS MB | proxy CPU µs/req | sim CPU µs/req |',
+    '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
+    ...result.cells.map(cellRow),
+    '',
+    '### Gateway against bare proxy and direct',
+    '',
+    '| mode | conns | gateway req/s % of bare | gateway p99 - direct p99 | bare p99 - direct p99 | gateway p50 - direct p50 |',
+    '| --- | --: | --: | --: | --: | --: |',
+    ...result.comparisons.map((c) =>
+      `| ${c.mode} | ${c.concurrency} | ${percent(c.gatewayPercentOfBare)} | ${signedMs(c.gatewayAddedP99Ms)} | ${signedMs(c.bareAddedP99Ms)} | ${signedMs(c.gatewayAddedP50Ms)} |`,
+    ),
+    '',
+    `Peak RSS (VmHWM) is per process, ${result.rssPeakScope === 'cell' ? 'reset before each cell' : 'over the whole life of the process'}; "proxy" is the bare proxy or the gateway, the simulator is listed apart. CPU µs/req: the process's user + system CPU time over the cell (warm-up included) per answer; the load generator used at most ${maxLoadCpu(result.cells)} µs/req.`,
+    errorSummary(result),
+    quietSummary(result.cells),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function cellRow(c: CellResult): string {
+  const ttft = c.ttftMs ? [ms(c.ttftMs.p50), ms(c.ttftMs.p99)] : ['-', '-'];
+  const cells = [
+    c.target, c.mode, String(c.concurrency), c.requestsPerSecond.toFixed(0),
+    ms(c.latencyMs.p50), ms(c.latencyMs.p99), ms(c.latencyMs.p999), ...ttft,
+    String(c.errors), c.proxyRssMb === null ? '-' : c.proxyRssMb.toFixed(0), c.simulatorRssMb.toFixed(0),
+    c.cpuMicrosPerRequest.proxy === null ? '-' : c.cpuMicrosPerRequest.proxy.toFixed(0), c.cpuMicrosPerRequest.simulator.toFixed(0),
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+function quietSummary(cells: readonly CellResult[]): string {
+  const measured = cells.filter((c) => c.otherCpuCores !== null);
+  if (measured.length === 0) return 'Other processes: not measured on this platform.';
+  const worst = Math.max(0, ...measured.map((c) => c.otherCpuCores!));
+  const disturbed = measured.filter((c) => c.otherCpuCores! > BUSY_MACHINE_CORES);
+  if (disturbed.length === 0) return `Other processes: at most ${worst.toFixed(2)} cores during any cell (quiet machine).`;
+  return `WARNING: other processes used CPU during ${disturbed.length} cell(s), up to ${worst.toFixed(2)} cores (${disturbed.map((c) => `${c.target} ${c.mode} c=${c.concurrency}`).join(', ')}); those numbers are disturbed.`;
+}
+
+function maxLoadCpu(cells: readonly CellResult[]): string {
+  return Math.max(0, ...cells.map((c) => c.cpuMicrosPerRequest.loadGenerator)).toFixed(0);
+}
+
+function errorSummary(result: BenchResult): string {
+  const failed = result.cells.filter((c) => c.errors > 0).map((c) => `${c.target} ${c.mode} c=${c.concurrency}: ${JSON.stringify(c.errorKinds)}`);
+  for (const [target, errors] of Object.entries(result.processWarmupErrors)) if (errors) failed.push(`${target} process warm-up: ${errors}`);
+  if (failed.length === 0) return 'Errors: none (every answer 2xx, no exception frames), warm-ups included.';
+  return `Errors: ${failed.join('; ')}.`;
+}
+
+function ms(value: number): string {
+  return value.toFixed(2);
+}
+
+function signedMs(value: number | null): string {
+  return value === null ? '-' : `${value >= 0 ? '+' : ''}${value.toFixed(2)} ms`;
+}
+
+function percent(value: number | null): string {
+  return value === null ? '-' : `${value.toFixed(1)}%`;
+}

@@ -1,0 +1,29 @@
+import { mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { runBench } from './harness.ts';
+import { renderMarkdown } from './report.ts';
+import { settingsFromEnv } from './settings.ts';
+import { RESULTS_DIR, writeResults } from './write-results.ts';
+
+/** `npm run bench`: measures, writes the results under bench/results/ and prints the table. */
+async function main(): Promise<void> {
+  const settings = settingsFromEnv();
+  if (process.env.BENCH_CPU_PROF === '1') {
+    settings.cpuProfileDir = join(RESULTS_DIR, 'profiles');
+    mkdirSync(settings.cpuProfileDir, { recursive: true });
+  }
+  const cells = settings.targets.length * settings.modes.length * settings.concurrencies.length;
+  console.log(`benchmark: ${settings.targets.join(', ')} x ${settings.modes.join(', ')} x ${settings.concurrencies.join('/')} connections; ${cells} cells of ${settings.warmupSeconds} s + ${settings.seconds} s`);
+  const result = await runBench(settings, (line) => console.log(line));
+  const markdown = renderMarkdown(result);
+  const written = writeResults(result, markdown);
+  console.log(`\n${markdown}`);
+  console.log(`written: ${written.map((p) => relative(process.cwd(), p)).join(', ')}`);
+  if (settings.cpuProfileDir) console.log(`CPU profiles in ${relative(process.cwd(), settings.cpuProfileDir)} (summarise: npx tsx bench/profile-summary.ts <file>)`);
+  if (result.cells.some((c) => c.errors > 0) || Object.values(result.processWarmupErrors).some(Boolean)) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+});

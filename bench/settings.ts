@@ -1,0 +1,59 @@
+/** How requests reach the simulator. */
+export type TargetName = 'direct' | 'bare' | 'gateway';
+
+/** The Bedrock operation under load. */
+export type Mode = 'converse' | 'converse-stream';
+
+export const TARGETS: readonly TargetName[] = ['direct', 'bare', 'gateway'];
+export const MODES: readonly Mode[] = ['converse', 'converse-stream'];
+
+/** What one benchmark run does. */
+export interface BenchSettings {
+  /** Measured window of each cell. */
+  seconds: number;
+  /** Discarded warm-up before each measured window. */
+  warmupSeconds: number;
+  concurrencies: number[];
+  modes: Mode[];
+  targets: TargetName[];
+  seed: number;
+  quick: boolean;
+  /** Only some targets, modes or connection counts (`BENCH_TARGETS`, `BENCH_MODES`, `BENCH_CONNECTIONS`). */
+  partial: boolean;
+  /** When set, every server process writes a V8 CPU profile under this directory on exit. */
+  cpuProfileDir?: string;
+}
+
+/**
+ * Settings from the environment: `BENCH_SECONDS` (8), `BENCH_WARMUP_SECONDS` (2), `BENCH_QUICK=1` (1 s windows),
+ * `BENCH_SEED` (42), and comma lists `BENCH_TARGETS`, `BENCH_MODES`, `BENCH_CONNECTIONS` to run a subset.
+ */
+export function settingsFromEnv(env: Record<string, string | undefined> = process.env): BenchSettings {
+  const quick = env.BENCH_QUICK === '1';
+  return {
+    seconds: positive(env.BENCH_SECONDS, quick ? 1 : 8, 'BENCH_SECONDS'),
+    warmupSeconds: positive(env.BENCH_WARMUP_SECONDS, quick ? 0.3 : 2, 'BENCH_WARMUP_SECONDS'),
+    concurrencies: env.BENCH_CONNECTIONS ? env.BENCH_CONNECTIONS.split(',').map((c) => Math.round(positive(c.trim(), 1, 'BENCH_CONNECTIONS'))) : [1, 10, 50],
+    modes: list(env.BENCH_MODES, MODES, 'BENCH_MODES'),
+    targets: list(env.BENCH_TARGETS, TARGETS, 'BENCH_TARGETS'),
+    seed: positive(env.BENCH_SEED, 42, 'BENCH_SEED'),
+    quick,
+    partial: Boolean(env.BENCH_TARGETS || env.BENCH_MODES || env.BENCH_CONNECTIONS),
+  };
+}
+
+function positive(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!(value > 0) || !Number.isFinite(value)) throw new Error(`${name} must be a positive number, got "${text}"`);
+  return value;
+}
+
+function list<T extends string>(text: string | undefined, allowed: readonly T[], name: string): T[] {
+  if (text === undefined || text === '') return [...allowed];
+  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const known = new Set<string>(allowed);
+  const bad = items.filter((i) => !known.has(i));
+  if (bad.length) throw new Error(`${name}: unknown ${bad.join(', ')} (use ${allowed.join(', ')})`);
+  return items as T[];
+}
