@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { undiciTransport } from '../gateway/upstreams/http/undici.ts';
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host'];
 const REQUEST_DROPPED = new Set([...HOP_BY_HOP, 'content-length']);
@@ -32,4 +33,39 @@ function copyHeaders(from: Headers, dropped: ReadonlySet<string>): Headers {
   const headers = new Headers();
   for (const [name, value] of from) if (!dropped.has(name)) headers.append(name, value);
   return headers;
+}
+
+/**
+ * The same pass-through on the transport the gateway itself uses (undici's `request`, pooled), so that
+ * "gateway against bare" measures what the gateway's own work costs, not the choice of HTTP client.
+ */
+export function createBareUndiciProxy(upstream: string): Hono {
+  const origin = new URL(upstream).origin;
+  const send = undiciTransport();
+  const app = new Hono();
+  app.all('*', async function forward(c) {
+    const request = c.req.raw;
+    const url = new URL(request.url);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of request.headers) if (!REQUEST_DROPPED.has(name)) headers[name] = value;
+    const response = await send({
+      origin,
+      path: `${url.pathname}${url.search}`,
+      method: request.method === 'GET' ? 'GET' : 'POST',
+      headers,
+      body: request.method === 'GET' ? undefined : new Uint8Array(await request.arrayBuffer()),
+      signal: request.signal,
+    });
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const chunk = await response.read();
+        if (chunk === null) controller.close();
+        else controller.enqueue(chunk);
+      },
+      cancel: () => response.cancel(),
+    });
+    const contentType = response.header('content-type');
+    return new Response(body, { status: response.status, headers: contentType ? { 'content-type': contentType } : {} });
+  });
+  return app;
 }

@@ -11,6 +11,8 @@ export interface Comparison {
   gatewayAddedP99Ms: number | null;
   /** Bare proxy p99 minus direct p99, ms: what any proxy in this stack adds. */
   bareAddedP99Ms: number | null;
+  /** Gateway requests/s as a percentage of the fetch-based bare Hono proxy's. */
+  gatewayPercentOfBareFetch: number | null;
   /** Gateway p50 minus direct p50, ms. */
   gatewayAddedP50Ms: number | null;
 }
@@ -25,12 +27,14 @@ export function compareTargets(cells: readonly CellResult[]): Comparison[] {
     const gateway = find('gateway');
     const bare = find('bare');
     const direct = find('direct');
+    const bareFetch = find('bare-fetch');
     return {
       mode,
       concurrency: Number(concurrency),
       gatewayPercentOfBare: gateway && bare && bare.requestsPerSecond > 0 ? (100 * gateway.requestsPerSecond) / bare.requestsPerSecond : null,
       gatewayAddedP99Ms: gateway && direct ? gateway.latencyMs.p99 - direct.latencyMs.p99 : null,
       bareAddedP99Ms: bare && direct ? bare.latencyMs.p99 - direct.latencyMs.p99 : null,
+      gatewayPercentOfBareFetch: gateway && bareFetch && bareFetch.requestsPerSecond > 0 ? (100 * gateway.requestsPerSecond) / bareFetch.requestsPerSecond : null,
       gatewayAddedP50Ms: gateway && direct ? gateway.latencyMs.p50 - direct.latencyMs.p50 : null,
     };
   });

@@ -17,10 +17,10 @@ export function renderMarkdown(result: BenchResult): string {
     '',
     '### Gateway against bare proxy and direct',
     '',
-    '| mode | conns | gateway req/s % of bare | gateway p99 - direct p99 | bare p99 - direct p99 | gateway p50 - direct p50 |',
-    '| --- | --: | --: | --: | --: | --: |',
+    '| mode | conns | gateway req/s % of bare | % of bare-fetch | gateway p99 - direct p99 | bare p99 - direct p99 | gateway p50 - direct p50 |',
+    '| --- | --: | --: | --: | --: | --: | --: |',
     ...result.comparisons.map((c) =>
-      `| ${c.mode} | ${c.concurrency} | ${percent(c.gatewayPercentOfBare)} | ${signedMs(c.gatewayAddedP99Ms)} | ${signedMs(c.bareAddedP99Ms)} | ${signedMs(c.gatewayAddedP50Ms)} |`,
+      `| ${c.mode} | ${c.concurrency} | ${percent(c.gatewayPercentOfBare)} | ${percent(c.gatewayPercentOfBareFetch)} | ${signedMs(c.gatewayAddedP99Ms)} | ${signedMs(c.bareAddedP99Ms)} | ${signedMs(c.gatewayAddedP50Ms)} |`,
     ),
     '',
     `Peak RSS (VmHWM) is per process, ${result.rssPeakScope === 'cell' ? 'reset before each cell' : 'over the whole life of the process'}; "proxy" is the bare proxy or the gateway, the simulator is listed apart. CPU µs/req: the process's user + system CPU time over the cell (warm-up included) per answer; the load generator used at most ${maxLoadCpu(result.cells)} µs/req.`,

@@ -1,10 +1,10 @@
 /** How requests reach the simulator. */
-export type TargetName = 'direct' | 'bare' | 'gateway';
+export type TargetName = 'direct' | 'bare-fetch' | 'bare' | 'gateway';
 
 /** The Bedrock operation under load. */
 export type Mode = 'converse' | 'converse-stream';
 
-export const TARGETS: readonly TargetName[] = ['direct', 'bare', 'gateway'];
+export const TARGETS: readonly TargetName[] = ['direct', 'bare-fetch', 'bare', 'gateway'];
 export const MODES: readonly Mode[] = ['converse', 'converse-stream'];
 
 /** What one benchmark run does. */

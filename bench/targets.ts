@@ -43,7 +43,9 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
   let proxy: ServerProcess | null = null;
   let endpoints: Record<Mode, TargetEndpoint>;
   try {
-    if (name === 'bare') proxy = await startServer('bare proxy', 'serve-bare.ts', { BENCH_UPSTREAM: sim.url }, profiling('proxy'));
+    if (name === 'bare' || name === 'bare-fetch') {
+      proxy = await startServer(`${name} proxy`, 'serve-bare.ts', { BENCH_UPSTREAM: sim.url, BENCH_TRANSPORT: name === 'bare' ? 'undici' : 'fetch' }, profiling('proxy'));
+    }
     if (name === 'gateway') proxy = await startServer('gateway', 'serve-gateway.ts', { ...keys, BENCH_UPSTREAM: sim.url, BENCH_GATEWAY_CONFIG: CONFIG_PATH }, profiling('proxy'));
     endpoints = name === 'gateway' ? gatewayEndpoints(ctx.workload) : await upstreamEndpoints(sim.url, ctx);
   } catch (error) {

@@ -5,8 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
-import { Hash } from '@smithy/core/serde';
 import { bedrockUpstream } from '../gateway/upstreams/bedrock/client.ts';
+import { nodeSigningCrypto } from '../gateway/upstreams/bedrock/node-crypto.ts';
+import { undiciTransport } from '../gateway/upstreams/http/undici.ts';
 
 const credentials = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
 const MODEL = 'anthropic.claude-3-5-haiku-20241022-v1:0';
@@ -44,13 +45,13 @@ async function main(): Promise<void> {
   const sim = await startSim();
   console.log('simulator at', sim.url);
   const sdk = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: sim.url, credentials, maxAttempts: 1 });
-  const raw = bedrockUpstream({ endpoint: sim.url, region: 'us-east-1', credentials, sha256: Hash.bind(null, 'sha256') });
+  const raw = bedrockUpstream({ endpoint: sim.url, region: 'us-east-1', credentials, signingCrypto: nodeSigningCrypto, transport: undiciTransport() });
   const encoded = new TextEncoder().encode(JSON.stringify(body));
   const signal = new AbortController().signal;
   const rawCall = (operation: 'converse' | 'converse-stream') => async () => {
     const r = await raw.call({ modelId: MODEL, operation, body: encoded, signal, intent: 'order_tracking' });
     if (!r.ok) throw r.error;
-    await r.response.arrayBuffer();
+    await r.response.bytes();
   };
   const sdkConverse = () => sdk.send(new ConverseCommand({ modelId: MODEL, ...body }));
   const sdkStream = async () => {

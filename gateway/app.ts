@@ -55,12 +55,18 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
     if (deps.lifecycle.draining) throw new GatewayError('shutting_down', 'the gateway is shutting down; retry on another replica');
     await next();
   };
-  const limit = bodyLimit({
-    maxSize: deps.maxBodyBytes,
-    onError: () => {
-      throw new GatewayError('payload_too_large', `request body exceeds the ${deps.maxBodyBytes}-byte limit`);
-    },
-  });
+  const tooLarge = (): never => {
+    throw new GatewayError('payload_too_large', `request body exceeds the ${deps.maxBodyBytes}-byte limit`);
+  };
+  const streamingLimit = bodyLimit({ maxSize: deps.maxBodyBytes, onError: tooLarge });
+  // A declared length is checked without touching the body (which keeps the server's fast body path);
+  // only bodies of unknown length are counted as they stream in.
+  const limit = async (c: Context<GatewayEnv>, next: () => Promise<void>): Promise<void> => {
+    const declared = c.req.header('content-length');
+    if (declared === undefined) return streamingLimit(c, next) as Promise<void>;
+    if (Number(declared) > deps.maxBodyBytes) tooLarge();
+    await next();
+  };
   const guard = [refuseWhileDraining, bearerAuth(deps.auth), limit] as const;
   app.post('/model/:modelId/:operation', ...guard, bedrockHandler(deps));
   app.post('/v1/feedback', ...guard, feedbackHandler(deps));

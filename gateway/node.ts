@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { Hash } from '@smithy/core/serde';
 import { listenDual, type DualServer } from '../lib/node/listen.ts';
 import type { GatewayConfig } from '../schema/config.ts';
 import { DurableSink } from '../stores/observations/durable.ts';
@@ -15,6 +14,8 @@ import { Lifecycle } from './lifecycle.ts';
 import { initBucketing } from './routing/bucket.ts';
 import { prometheusTelemetry } from './telemetry/prometheus.ts';
 import { bedrockUpstream, type BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
+import { undiciTransport } from './upstreams/http/undici.ts';
+import { nodeSigningCrypto } from './upstreams/bedrock/node-crypto.ts';
 
 export interface NodeGatewayOptions {
   config: GatewayConfig;
@@ -66,10 +67,11 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     sink = new MemoryObservationSink();
   }
   const lifecycle = new Lifecycle();
+  const transport = undiciTransport();
   const auth = await staticApiKeys(options.apiKeys ?? []);
   const app = createGatewayApp({
     config: staticConfig(options.config),
-    upstreams: { bedrock: bedrockUpstream({ sha256: Hash.bind(null, 'sha256'), ...options.bedrock }) },
+    upstreams: { bedrock: bedrockUpstream({ signingCrypto: nodeSigningCrypto, transport, ...options.bedrock }) },
     sink,
     telemetry,
     auth,
@@ -93,6 +95,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     await server.close(500);
     await sink.flush();
     closeStore();
+    await transport.close();
     return { cut };
   }
 

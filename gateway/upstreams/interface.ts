@@ -1,5 +1,6 @@
 import type { Operation } from '../../schema/observation.ts';
 import type { GatewayError } from '../errors.ts';
+import type { HttpResponse } from './http/interface.ts';
 
 /** One call to a model provider, in the Bedrock Runtime wire format. */
 export interface UpstreamCall {
@@ -13,7 +14,7 @@ export interface UpstreamCall {
 }
 
 /** Transport failures come back as values; an HTTP error answer from the provider is a plain response. */
-export type UpstreamResult = { ok: true; response: Response } | { ok: false; error: GatewayError };
+export type UpstreamResult = { ok: true; response: HttpResponse } | { ok: false; error: GatewayError };
 
 /** A model provider the gateway forwards calls to. */
 export interface UpstreamClient {

@@ -31,29 +31,43 @@ describe('BedrockStreamParser', () => {
     expect(events[3]).toEqual({ kind: 'usage', inputTokens: 12, outputTokens: 34 });
   });
 
-  it('reads Anthropic usage from invoke stream chunks and reports exceptions', () => {
+  it('reads Anthropic usage from invoke stream chunks, the last ones once the stream ends', () => {
     const parser = new BedrockStreamParser('invoke-with-response-stream');
     const events = parser.push(concat([
       chunk({ type: 'message_start', message: { usage: { input_tokens: 9, output_tokens: 1 } } }),
       chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'x' } }),
+      chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'y' } }),
       chunk({ type: 'message_delta', usage: { output_tokens: 5 } }),
+      chunk({ type: 'message_stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: 9, outputTokenCount: 5 } }),
+    ]));
+    expect(events).toEqual([{ kind: 'usage', inputTokens: 9 }, { kind: 'content' }]);
+    expect(parser.end()).toEqual([{ kind: 'usage', outputTokens: 5 }, { kind: 'usage', inputTokens: 9, outputTokens: 5 }]);
+  });
+
+  it('reports exception frames at once', () => {
+    const parser = new BedrockStreamParser('invoke-with-response-stream');
+    const events = parser.push(concat([
+      chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'x' } }),
       frame('throttlingException', { message: 'slow down' }, 'exception'),
     ]));
-    expect(events).toEqual([
-      { kind: 'usage', inputTokens: 9 },
-      { kind: 'content' },
-      { kind: 'usage', outputTokens: 5 },
-      { kind: 'error', errorType: 'ThrottlingException', message: 'slow down' },
-    ]);
+    expect(events).toEqual([{ kind: 'content' }, { kind: 'error', errorType: 'ThrottlingException', message: 'slow down' }]);
+  });
+
+  it('rejects a frame whose lengths cannot be right', () => {
+    const bad = new Uint8Array(16);
+    new DataView(bad.buffer).setUint32(0, 8);
+    expect(() => new BedrockStreamParser('converse-stream').push(bad)).toThrow(/malformed/);
   });
 });
 
 describe('usageOfBody', () => {
   it('reads converse and invoke usage', () => {
     const enc = (v: unknown) => fromUtf8(JSON.stringify(v));
-    expect(usageOfBody('converse', new Headers(), enc({ usage: { inputTokens: 3, outputTokens: 4 } }))).toEqual({ inputTokens: 3, outputTokens: 4 });
-    expect(usageOfBody('invoke', new Headers({ 'x-amzn-bedrock-input-token-count': '7', 'x-amzn-bedrock-output-token-count': '8' }), enc({}))).toEqual({ inputTokens: 7, outputTokens: 8 });
-    expect(usageOfBody('invoke', new Headers(), enc({ usage: { input_tokens: 1, output_tokens: 2 } }))).toEqual({ inputTokens: 1, outputTokens: 2 });
+    const none = () => null;
+    const counts = new Headers({ 'x-amzn-bedrock-input-token-count': '7', 'x-amzn-bedrock-output-token-count': '8' });
+    expect(usageOfBody('converse', none, enc({ usage: { inputTokens: 3, outputTokens: 4 } }))).toEqual({ inputTokens: 3, outputTokens: 4 });
+    expect(usageOfBody('invoke', (n) => counts.get(n), enc({}))).toEqual({ inputTokens: 7, outputTokens: 8 });
+    expect(usageOfBody('invoke', none, enc({ usage: { input_tokens: 1, output_tokens: 2 } }))).toEqual({ inputTokens: 1, outputTokens: 2 });
   });
 
   it('normalises AWS error type spellings', () => {

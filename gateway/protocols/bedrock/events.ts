@@ -1,6 +1,7 @@
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { Operation } from '../../../schema/observation.ts';
+import { FrameSplitter } from './frames.ts';
 
 /** What metering needs to know about a Bedrock stream event. */
 export type StreamEvent =
@@ -18,51 +19,44 @@ export interface Usage {
 const decoder = new TextDecoder();
 
 /**
- * Splits AWS event-stream bytes into frames as they pass and turns each into a typed event.
- * Converse streams carry usage in `metadata`; invoke streams carry Anthropic events base64 in `chunk`.
+ * Reads metering facts from a Bedrock event stream as it passes. Payloads are decoded only when needed:
+ * Converse usage sits in the `metadata` event; invoke streams carry Anthropic events base64-encoded in
+ * `chunk` frames, decoded until the first content, then only the last two (usage and invocation metrics)
+ * once the stream ends.
  */
 export class BedrockStreamParser {
-  private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);
-  private pending: Uint8Array = new Uint8Array(0);
+  private readonly splitter = new FrameSplitter();
+  private contentSeen = false;
+  private tail: Uint8Array[] = [];
   constructor(private readonly operation: Operation) {}
 
   push(chunk: Uint8Array): StreamEvent[] {
     const events: StreamEvent[] = [];
-    for (const frame of this.frames(chunk)) {
-      const message = this.codec.decode(frame);
-      const headerValue = (name: string): string => String(message.headers[name]?.value ?? '');
-      const messageType = headerValue(':message-type');
+    for (const frame of this.splitter.push(chunk)) {
+      const messageType = frame.headers[':message-type'];
       if (messageType === 'exception' || messageType === 'error') {
-        const errorType = headerValue(':exception-type') || headerValue(':error-code') || 'InternalServerException';
-        events.push({ kind: 'error', errorType: normaliseErrorType(errorType), message: errorMessage(message.body) });
+        const errorType = frame.headers[':exception-type'] || frame.headers[':error-code'] || 'InternalServerException';
+        events.push({ kind: 'error', errorType: normaliseErrorType(errorType), message: errorMessage(frame.payload) });
+      } else if (this.operation === 'converse-stream') {
+        events.push(converseEvent(frame.headers[':event-type'] ?? '', frame.payload));
+      } else if (this.contentSeen) {
+        this.tail.push(frame.payload);
+        if (this.tail.length > 2) this.tail.shift();
       } else {
-        events.push(this.operation === 'converse-stream' ? converseEvent(headerValue(':event-type'), message.body) : invokeEvent(message.body));
+        const event = invokeEvent(frame.payload);
+        if (event.kind === 'content') this.contentSeen = true;
+        events.push(event);
       }
     }
     return events;
   }
 
-  /** Whole frames completed by this chunk; each frame starts with its total length (big-endian u32). */
-  private frames(chunk: Uint8Array): Uint8Array[] {
-    let buffer = this.pending.length ? concat(this.pending, chunk) : chunk;
-    const frames: Uint8Array[] = [];
-    while (buffer.length >= 4) {
-      const length = new DataView(buffer.buffer, buffer.byteOffset, 4).getUint32(0, false);
-      if (length < 16) throw new Error(`event-stream frame of impossible length ${length}`);
-      if (buffer.length < length) break;
-      frames.push(buffer.subarray(0, length));
-      buffer = buffer.subarray(length);
-    }
-    this.pending = buffer.length ? buffer.slice() : new Uint8Array(0);
-    return frames;
+  /** Events held back until the stream ended (the last invoke chunks). */
+  end(): StreamEvent[] {
+    const events = this.tail.map(invokeEvent);
+    this.tail = [];
+    return events;
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 function converseEvent(type: string, body: Uint8Array): StreamEvent {
@@ -112,7 +106,7 @@ export function exceptionFrame(exceptionType: string, message: string): Uint8Arr
 }
 
 /** Usage of a non-streamed answer: the Converse body, or the invoke headers / Anthropic body. */
-export function usageOfBody(operation: Operation, headers: Headers, body: Uint8Array): Usage {
+export function usageOfBody(operation: Operation, header: (name: string) => string | null, body: Uint8Array): Usage {
   const json = safeJson(body);
   if (operation === 'converse') {
     const usage = json?.usage as { inputTokens?: number; outputTokens?: number } | undefined;
@@ -120,8 +114,8 @@ export function usageOfBody(operation: Operation, headers: Headers, body: Uint8A
   }
   const usage = json?.usage as { input_tokens?: number; output_tokens?: number } | undefined;
   return {
-    inputTokens: Number(headers.get('x-amzn-bedrock-input-token-count') ?? usage?.input_tokens ?? 0),
-    outputTokens: Number(headers.get('x-amzn-bedrock-output-token-count') ?? usage?.output_tokens ?? 0),
+    inputTokens: Number(header('x-amzn-bedrock-input-token-count') ?? usage?.input_tokens ?? 0),
+    outputTokens: Number(header('x-amzn-bedrock-output-token-count') ?? usage?.output_tokens ?? 0),
   };
 }
 

@@ -1,8 +1,9 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, ChecksumConstructor } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { GatewayError } from '../../errors.ts';
+import { fetchTransport } from '../http/fetch.ts';
+import type { HttpTransport } from '../http/interface.ts';
 import type { UpstreamCall, UpstreamClient, UpstreamResult } from '../interface.ts';
+import { createSigner, webSigningCrypto, type SigningCrypto } from './sigv4.ts';
 
 export interface BedrockUpstreamOptions {
   /** e.g. https://bedrock-runtime.us-east-1.amazonaws.com, or a simulator's URL. */
@@ -14,36 +15,29 @@ export interface BedrockUpstreamOptions {
   apiKey?: string;
   /** Time allowed until the provider's response headers arrive. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
-  /** SHA-256 for signing; defaults to a portable JS one, the Node entry point passes node:crypto's. */
-  sha256?: ChecksumConstructor;
+  /** How requests are sent; defaults to the runtime's fetch. */
+  transport?: HttpTransport;
+  /** Hashing for SigV4; defaults to Web Crypto, the Node entry point passes node:crypto's. */
+  signingCrypto?: SigningCrypto;
 }
 
 /** Forwards Bedrock Runtime calls with raw signed HTTP requests, so response bytes pass through untouched. */
 export function bedrockUpstream(options: BedrockUpstreamOptions): UpstreamClient {
   const base = new URL(options.endpoint);
   const basePath = base.pathname.replace(/\/$/, '');
-  const doFetch = options.fetch ?? fetch;
+  const send = options.transport ?? fetchTransport();
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const signer = options.credentials
-    ? new SignatureV4({ service: 'bedrock', region: options.region, credentials: options.credentials, sha256: options.sha256 ?? Sha256 })
-    : undefined;
-  if (!signer && !options.apiKey) throw new Error('bedrock upstream needs credentials or an API key');
+  const sign = createSigner(options.signingCrypto ?? webSigningCrypto);
+  const credentials = options.credentials;
+  if (!credentials && !options.apiKey) throw new Error('bedrock upstream needs credentials or an API key');
+  const baseHeaders = { 'content-type': 'application/json', accept: 'application/json' };
 
   async function headersFor(path: string, body: Uint8Array): Promise<Record<string, string>> {
-    const headers: Record<string, string> = { host: base.host, 'content-type': 'application/json', accept: 'application/json' };
-    if (!signer) return { ...headers, authorization: `Bearer ${options.apiKey}` };
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: base.protocol,
-      hostname: base.hostname,
-      port: base.port ? Number(base.port) : undefined,
-      path,
-      headers,
-      body,
-      query: {},
-    });
-    return signed.headers;
+    if (!credentials) return { ...baseHeaders, authorization: `Bearer ${options.apiKey}` };
+    const identity = typeof credentials === 'function' ? await credentials() : credentials;
+    const signed = await sign({ host: base.host, path, headers: baseHeaders, body, credentials: identity, region: options.region, service: 'bedrock' });
+    delete signed.host;
+    return signed;
   }
 
   return {
@@ -53,12 +47,14 @@ export function bedrockUpstream(options: BedrockUpstreamOptions): UpstreamClient
       const onClientAbort = (): void => controller.abort(call.signal.reason);
       call.signal.addEventListener('abort', onClientAbort, { once: true });
       let timedOut = false;
-      const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, timeoutMs);
       try {
         const headers = await headersFor(path, call.body);
-        delete headers.host;
         headers['x-intent'] = call.intent;
-        const response = await doFetch(`${base.origin}${path}`, { method: 'POST', headers, body: call.body, signal: controller.signal });
+        const response = await send({ origin: base.origin, path, method: 'POST', headers, body: call.body, signal: controller.signal });
         return { ok: true, response };
       } catch (err) {
         call.signal.removeEventListener('abort', onClientAbort);

@@ -1,0 +1,91 @@
+import type { AwsCredentialIdentity } from '@smithy/types';
+
+/** Hash primitives the signer needs, so each runtime plugs in its fastest (node:crypto, Web Crypto). */
+export interface SigningCrypto {
+  sha256Hex(data: Uint8Array | string): string | Promise<string>;
+  hmac(key: Uint8Array | string, data: string): Uint8Array | Promise<Uint8Array>;
+}
+
+export interface SignInput {
+  /** `host[:port]` as sent. */
+  host: string;
+  /** Path as sent on the wire (already percent-encoded once). */
+  path: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+  credentials: AwsCredentialIdentity;
+  region: string;
+  service: string;
+  /** Signing time; defaults to now. */
+  date?: Date;
+}
+
+const encoder = new TextEncoder();
+const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/**
+ * AWS Signature Version 4 for a POST without a query string, as Bedrock Runtime takes it: signs `host`,
+ * `x-amz-date`, the given headers and `x-amz-security-token` when the credentials carry one. Returns the
+ * headers to send (the given ones plus the signing headers). Non-S3 services sign the path encoded twice.
+ */
+export function createSigner(crypto: SigningCrypto) {
+  const keys = new Map<string, Uint8Array>();
+  async function signingKey(secret: string, day: string, region: string, service: string): Promise<Uint8Array> {
+    const cacheKey = `${secret}|${day}|${region}|${service}`;
+    const cached = keys.get(cacheKey);
+    if (cached) return cached;
+    const kDate = await crypto.hmac(`AWS4${secret}`, day);
+    const kRegion = await crypto.hmac(kDate, region);
+    const kService = await crypto.hmac(kRegion, service);
+    const key = await crypto.hmac(kService, 'aws4_request');
+    if (keys.size > 16) keys.clear();
+    keys.set(cacheKey, key);
+    return key;
+  }
+
+  return async function sign(input: SignInput): Promise<Record<string, string>> {
+    const amzDate = (input.date ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const day = amzDate.slice(0, 8);
+    const headers: Record<string, string> = { ...input.headers, host: input.host, 'x-amz-date': amzDate };
+    if (input.credentials.sessionToken) headers['x-amz-security-token'] = input.credentials.sessionToken;
+    const names = Object.keys(headers).map((n) => n.toLowerCase()).sort();
+    const lower: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) lower[name.toLowerCase()] = value.trim().replace(/\s+/g, ' ');
+    const signedHeaders = names.join(';');
+    const canonical = [
+      'POST',
+      canonicalPath(input.path),
+      '',
+      names.map((n) => `${n}:${lower[n]}\n`).join(''),
+      signedHeaders,
+      await crypto.sha256Hex(input.body),
+    ].join('\n');
+    const scope = `${day}/${input.region}/${input.service}/aws4_request`;
+    const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${await crypto.sha256Hex(canonical)}`;
+    const key = await signingKey(input.credentials.secretAccessKey, day, input.region, input.service);
+    const signature = hex(await crypto.hmac(key, toSign));
+    headers.authorization = `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+    return headers;
+  };
+}
+
+/** Each path segment URI-encoded (again), RFC 3986 unreserved characters kept. */
+function canonicalPath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
+}
+
+/** SigningCrypto over Web Crypto, for runtimes without node:crypto. */
+export const webSigningCrypto: SigningCrypto = {
+  async sha256Hex(data) {
+    const bytes = typeof data === 'string' ? encoder.encode(data) : new Uint8Array(data);
+    return hex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes)));
+  },
+  async hmac(key, data) {
+    const raw = typeof key === 'string' ? encoder.encode(key) : new Uint8Array(key);
+    const imported = await globalThis.crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    return new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', imported, encoder.encode(data)));
+  },
+};

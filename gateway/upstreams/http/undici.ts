@@ -1,0 +1,47 @@
+import { Agent, type Dispatcher } from 'undici';
+import type { HttpRequest, HttpResponse, HttpTransport } from './interface.ts';
+
+export interface UndiciTransportOptions {
+  /** Most connections kept per upstream origin. */
+  connections?: number;
+  keepAliveTimeoutMs?: number;
+}
+
+/**
+ * Node transport over undici's `request`: no web streams, no Response objects, a pooled keep-alive agent.
+ * Measured about 2.5 times cheaper per round trip than Node 20's `fetch` (see bench/README.md).
+ */
+export function undiciTransport(options: UndiciTransportOptions = {}): HttpTransport & { close(): Promise<void> } {
+  const agent = new Agent({ connections: options.connections ?? 256, keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000, pipelining: 1 });
+  const transport = async (request: HttpRequest): Promise<HttpResponse> => {
+    const res = await agent.request({
+      origin: request.origin,
+      path: request.path,
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal: request.signal,
+    });
+    return wrap(res);
+  };
+  return Object.assign(transport, { close: () => agent.close() });
+}
+
+function wrap(res: Dispatcher.ResponseData): HttpResponse {
+  const iterator = res.body[Symbol.asyncIterator]();
+  return {
+    status: res.statusCode,
+    header(name) {
+      const value = res.headers[name];
+      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+    },
+    bytes: async () => new Uint8Array(await res.body.arrayBuffer()),
+    async read() {
+      const { done, value } = await iterator.next();
+      return done ? null : (value as Uint8Array);
+    },
+    cancel() {
+      res.body.destroy();
+    },
+  };
+}
