@@ -5,6 +5,7 @@ import { bearerAuth } from './auth.ts';
 import type { GatewayDeps, GatewayEnv } from './deps.ts';
 import { awsErrorResponse, ERRORS, GatewayError, jsonErrorResponse, type ErrorCode } from './errors.ts';
 import { feedbackHandler } from './feedback.ts';
+import { gatewayHeaders } from './headers.ts';
 import { bedrockHandler } from './protocols/bedrock/handler.ts';
 
 /** Builds the data-plane app: runtime-neutral, everything it uses comes in through `deps`. */
@@ -22,6 +23,8 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
     clientSignal.addEventListener('abort', onClientGone, { once: true });
     const release = deps.lifecycle.track(controller);
     c.set('signal', controller.signal);
+    // Responses built by Hono (JSON routes) take prepared headers; Bedrock responses are built with theirs.
+    if (!c.req.path.startsWith('/model/')) c.header('x-gateway-request-id', c.var.requestId);
     try {
       await next();
     } finally {
@@ -29,15 +32,6 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
       if (meter && !meter.finished) meter.onFinish = release;
       else release();
     }
-    const headers = c.res.headers;
-    headers.set('x-gateway-request-id', c.var.requestId);
-    const routed = c.var.routed;
-    if (routed) {
-      headers.set('x-gateway-config', routed.config);
-      headers.set('x-gateway-arm', routed.arm);
-    }
-    const overhead = c.var.meter ? c.var.meter.responseReady() : deps.now() - c.var.t0;
-    headers.set('x-gateway-overhead-ms', overhead.toFixed(3));
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -71,21 +65,22 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.post('/model/:modelId/:operation', ...guard, bedrockHandler(deps));
   app.post('/v1/feedback', ...guard, feedbackHandler(deps));
 
-  app.notFound((c) => errorResponse(c, 'unknown_operation', `no operation at ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.notFound((c) => errorResponse(c, deps.now, 'unknown_operation', `no operation at ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => {
-    if (err instanceof GatewayError) return errorResponse(c, err.code, err.message);
-    if (err instanceof HTTPException) return errorResponse(c, err.status === 413 ? 'payload_too_large' : 'invalid_request', err.message);
+    if (err instanceof GatewayError) return errorResponse(c, deps.now, err.code, err.message);
+    if (err instanceof HTTPException) return errorResponse(c, deps.now, err.status === 413 ? 'payload_too_large' : 'invalid_request', err.message);
     console.error(`request ${c.var.requestId} failed:`, err);
     c.var.meter?.finish(500, 'internal');
-    return errorResponse(c, 'internal', 'internal gateway error');
+    return errorResponse(c, deps.now, 'internal', 'internal gateway error');
   });
 
   return app;
 }
 
 /** One error body per protocol: AWS's shape on Bedrock routes, `{error: {code, message}}` elsewhere. */
-function errorResponse(c: Context<GatewayEnv>, code: ErrorCode, message: string): Response {
+function errorResponse(c: Context<GatewayEnv>, now: () => number, code: ErrorCode, message: string): Response {
   const { status, awsType } = ERRORS[code];
   const path = new URL(c.req.url).pathname;
-  return path.startsWith('/model/') ? awsErrorResponse(status, awsType, message, c.var.requestId) : jsonErrorResponse(status, code, message, c.var.requestId);
+  const headers = gatewayHeaders(c, now);
+  return path.startsWith('/model/') ? awsErrorResponse(status, awsType, message, c.var.requestId, headers) : jsonErrorResponse(status, code, message, c.var.requestId, headers);
 }

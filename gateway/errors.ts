@@ -31,18 +31,19 @@ export class GatewayError extends Error {
 }
 
 /** The error body of non-Bedrock routes: `{error: {code, message}, requestId}`. */
-export function jsonErrorResponse(status: number, code: string, message: string, requestId: string): Response {
-  return new Response(JSON.stringify({ error: { code, message }, requestId }), { status, headers: { 'content-type': 'application/json' } });
+export function jsonErrorResponse(status: number, code: string, message: string, requestId: string, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify({ error: { code, message }, requestId }), { status, headers: { ...headers, 'content-type': 'application/json' } });
 }
 
 /**
  * AWS-shaped error response: status, `x-amzn-ErrorType`, JSON `{message}`, plus the request id so a
  * user can find the request in logs and observations.
  */
-export function awsErrorResponse(status: number, awsType: string, message: string, requestId: string): Response {
+export function awsErrorResponse(status: number, awsType: string, message: string, requestId: string, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify({ message, requestId }), {
     status,
     headers: {
+      ...headers,
       'content-type': 'application/json',
       'x-amzn-errortype': awsType,
       'x-amzn-requestid': requestId,

@@ -4,6 +4,7 @@ import { TrafficClass, type Observation, type Operation } from '../../../schema/
 import type { GatewayDeps, GatewayEnv } from '../../deps.ts';
 import { GatewayError } from '../../errors.ts';
 import { RequestMeter } from '../../metering/meter.ts';
+import { gatewayHeaders } from '../../headers.ts';
 import { resolve } from '../../routing/resolve.ts';
 import { bufferThrough, streamThrough, type CutBy } from './pass-through.ts';
 import { applyConfig, parseBody, parseOperation, routingInputs } from './request.ts';
@@ -51,8 +52,9 @@ export function bedrockHandler(deps: GatewayDeps) {
       throw error;
     }
     const response = result.response;
-    if (response.status < 300 && operation.endsWith('stream')) return streamThrough(c.var.signal, operation, response, meter, cutBy);
-    return bufferThrough(c.var.signal, operation, response, meter, cutBy);
+    const own = (): Record<string, string> => gatewayHeaders(c, deps.now);
+    if (response.status < 300 && operation.endsWith('stream')) return streamThrough(c.var.signal, operation, response, meter, cutBy, own);
+    return bufferThrough(c.var.signal, operation, response, meter, cutBy, own);
   };
 }
 

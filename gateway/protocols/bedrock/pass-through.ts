@@ -9,17 +9,20 @@ const PASSED_HEADERS = ['content-type', 'x-amzn-requestid', 'x-amzn-errortype', 
 /** Who cut a call short: the shutdown's grace period running out, or the client. */
 export type CutBy = () => { status: number; code: 'shutdown_abort' | 'client_abort' };
 
-function passedHeaders(upstream: HttpResponse): Headers {
-  const headers = new Headers();
+/** Extra headers (the gateway's own) added to every response, computed when it is built. */
+export type ResponseHeaders = () => Record<string, string>;
+
+function passedHeaders(upstream: HttpResponse, own: ResponseHeaders): Record<string, string> {
+  const headers = own();
   for (const name of PASSED_HEADERS) {
     const value = upstream.header(name);
-    if (value !== null) headers.set(name, value);
+    if (value !== null) headers[name] = value;
   }
   return headers;
 }
 
 /** Reads a whole answer (non-streamed calls and error answers), meters it, and hands it on. */
-export async function bufferThrough(signal: AbortSignal, operation: Operation, response: HttpResponse, meter: RequestMeter, cutBy: CutBy): Promise<Response> {
+export async function bufferThrough(signal: AbortSignal, operation: Operation, response: HttpResponse, meter: RequestMeter, cutBy: CutBy, own: ResponseHeaders): Promise<Response> {
   let bytes: Uint8Array<ArrayBuffer>;
   try {
     bytes = await response.bytes();
@@ -41,7 +44,7 @@ export async function bufferThrough(signal: AbortSignal, operation: Operation, r
   } else {
     meter.finish(response.status, normaliseErrorType(response.header('x-amzn-errortype') ?? errorTypeOfBody(bytes)));
   }
-  return new Response(bytes, { status: response.status, headers: passedHeaders(response) });
+  return new Response(bytes, { status: response.status, headers: passedHeaders(response, own) });
 }
 
 function errorTypeOfBody(bytes: Uint8Array): string {
@@ -54,7 +57,7 @@ function errorTypeOfBody(bytes: Uint8Array): string {
 }
 
 /** Passes each chunk on as it arrives while a parser reads usage and errors from the frames. */
-export function streamThrough(signal: AbortSignal, operation: Operation, response: HttpResponse, meter: RequestMeter, cutBy: CutBy): Response {
+export function streamThrough(signal: AbortSignal, operation: Operation, response: HttpResponse, meter: RequestMeter, cutBy: CutBy, own: ResponseHeaders): Response {
   meter.upstreamAnswered();
   let parser: BedrockStreamParser | null = new BedrockStreamParser(operation);
   let status = 200;
@@ -112,7 +115,7 @@ export function streamThrough(signal: AbortSignal, operation: Operation, respons
       response.cancel();
     },
   });
-  return new Response(body, { status: 200, headers: passedHeaders(response) });
+  return new Response(body, { status: 200, headers: passedHeaders(response, own) });
 }
 
 const AWS_ERROR_STATUS: Record<string, number> = {

@@ -21,7 +21,12 @@ export interface SignInput {
 }
 
 const encoder = new TextEncoder();
-const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex = (bytes: Uint8Array): string => {
+  let out = '';
+  for (const byte of bytes) out += HEX[byte];
+  return out;
+};
 
 /**
  * AWS Signature Version 4 for a POST without a query string, as Bedrock Runtime takes it: signs `host`,
@@ -30,6 +35,9 @@ const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(1
  */
 export function createSigner(crypto: SigningCrypto) {
   const keys = new Map<string, Uint8Array>();
+  const paths = new Map<string, string>();
+  let clock = { second: -1, amzDate: '' };
+
   async function signingKey(secret: string, day: string, region: string, service: string): Promise<Uint8Array> {
     const cacheKey = `${secret}|${day}|${region}|${service}`;
     const cached = keys.get(cacheKey);
@@ -43,23 +51,37 @@ export function createSigner(crypto: SigningCrypto) {
     return key;
   }
 
+  function amzDateOf(date: Date | undefined): string {
+    if (date) return formatAmzDate(date);
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second !== clock.second) clock = { second, amzDate: formatAmzDate(new Date(now)) };
+    return clock.amzDate;
+  }
+
+  function pathOf(path: string): string {
+    let canonical = paths.get(path);
+    if (canonical === undefined) {
+      canonical = canonicalPath(path);
+      if (paths.size > 1_000) paths.clear();
+      paths.set(path, canonical);
+    }
+    return canonical;
+  }
+
   return async function sign(input: SignInput): Promise<Record<string, string>> {
-    const amzDate = (input.date ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const amzDate = amzDateOf(input.date);
     const day = amzDate.slice(0, 8);
     const headers: Record<string, string> = { ...input.headers, host: input.host, 'x-amz-date': amzDate };
     if (input.credentials.sessionToken) headers['x-amz-security-token'] = input.credentials.sessionToken;
-    const names = Object.keys(headers).map((n) => n.toLowerCase()).sort();
     const lower: Record<string, string> = {};
-    for (const [name, value] of Object.entries(headers)) lower[name.toLowerCase()] = value.trim().replace(/\s+/g, ' ');
+    for (const name in headers) lower[name.toLowerCase()] = canonicalValue(headers[name]!);
+    const names = Object.keys(lower).sort();
+    let canonicalHeaders = '';
+    for (const name of names) canonicalHeaders += `${name}:${lower[name]}\n`;
     const signedHeaders = names.join(';');
-    const canonical = [
-      'POST',
-      canonicalPath(input.path),
-      '',
-      names.map((n) => `${n}:${lower[n]}\n`).join(''),
-      signedHeaders,
-      await crypto.sha256Hex(input.body),
-    ].join('\n');
+    const payloadHash = await crypto.sha256Hex(input.body);
+    const canonical = `POST\n${pathOf(input.path)}\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
     const scope = `${day}/${input.region}/${input.service}/aws4_request`;
     const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${await crypto.sha256Hex(canonical)}`;
     const key = await signingKey(input.credentials.secretAccessKey, day, input.region, input.service);
@@ -67,6 +89,17 @@ export function createSigner(crypto: SigningCrypto) {
     headers.authorization = `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
     return headers;
   };
+}
+
+/** `20261127T061330Z`. */
+function formatAmzDate(date: Date): string {
+  const iso = date.toISOString();
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+}
+
+/** Header values are trimmed and inner runs of spaces collapsed; most values need neither. */
+function canonicalValue(value: string): string {
+  return /^\s|\s$|\s\s/.test(value) ? value.trim().replace(/\s+/g, ' ') : value;
 }
 
 /** Each path segment URI-encoded (again), RFC 3986 unreserved characters kept. */
