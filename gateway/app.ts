@@ -7,6 +7,7 @@ import { awsErrorResponse, ERRORS, GatewayError, jsonErrorResponse, type ErrorCo
 import { feedbackHandler } from './feedback.ts';
 import { gatewayHeaders } from './headers.ts';
 import { bedrockHandler } from './protocols/bedrock/handler.ts';
+import { chatCompletionsHandler, modelsHandler } from './protocols/openai/handler.ts';
 
 /** Builds the data-plane app: runtime-neutral, everything it uses comes in through `deps`. */
 export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
@@ -64,6 +65,8 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const guard = [refuseWhileDraining, bearerAuth(deps.auth), limit] as const;
   app.post('/model/:modelId/:operation', ...guard, bedrockHandler(deps));
   app.post('/v1/feedback', ...guard, feedbackHandler(deps));
+  app.post('/v1/chat/completions', ...guard, chatCompletionsHandler(deps));
+  app.get('/v1/models', refuseWhileDraining, bearerAuth(deps.auth), modelsHandler(deps));
 
   app.notFound((c) => errorResponse(c, deps.now, 'unknown_operation', `no operation at ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => {

@@ -7,7 +7,11 @@ export const ERRORS = {
   unknown_operation: { status: 404, awsType: 'UnknownOperationException' },
   unknown_config: { status: 404, awsType: 'ResourceNotFoundException' },
   payload_too_large: { status: 413, awsType: 'ValidationException' },
+  model_not_found: { status: 404, awsType: 'ResourceNotFoundException' },
   upstream_timeout: { status: 408, awsType: 'ModelTimeoutException' },
+  throttled: { status: 429, awsType: 'ThrottlingException' },
+  upstream_rejected: { status: 400, awsType: 'ValidationException' },
+  upstream_error: { status: 500, awsType: 'InternalServerException' },
   upstream_unavailable: { status: 503, awsType: 'ServiceUnavailableException' },
   internal: { status: 500, awsType: 'InternalServerException' },
   /** The client went away; nobody reads the answer, but the observation carries it. */
@@ -30,9 +34,24 @@ export class GatewayError extends Error {
   }
 }
 
-/** The error body of non-Bedrock routes: `{error: {code, message}, requestId}`. */
+/** The error code for an upstream's HTTP error status, so every front door can say it in its own shape. */
+export function errorCodeOfStatus(status: number): ErrorCode {
+  if (status === 429) return 'throttled';
+  if (status === 408 || status === 504) return 'upstream_timeout';
+  if (status === 503) return 'upstream_unavailable';
+  if (status >= 400 && status < 500) return 'upstream_rejected';
+  return 'upstream_error';
+}
+
+const OPENAI_TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 408: 'timeout', 413: 'invalid_request_error', 429: 'rate_limit_error' };
+
+/**
+ * The error body of every non-Bedrock route, in OpenAI's shape so OpenAI SDKs raise typed errors:
+ * `{error: {message, type, code, param}, requestId}`.
+ */
 export function jsonErrorResponse(status: number, code: string, message: string, requestId: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ error: { code, message }, requestId }), { status, headers: { ...headers, 'content-type': 'application/json' } });
+  const type = OPENAI_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
+  return new Response(JSON.stringify({ error: { message, type, code, param: null }, requestId }), { status, headers: { ...headers, 'content-type': 'application/json' } });
 }
 
 /**

@@ -18,8 +18,23 @@ export const BedrockUpstream = z.strictObject({
   /** Bedrock model id or inference profile id, e.g. anthropic.claude-3-5-haiku-20241022-v1:0. */
   modelId: z.string().min(1),
 });
-export const Upstream = z.discriminatedUnion('provider', [BedrockUpstream]);
+/** An OpenAI-compatible server (vLLM, TGI, a SageMaker endpoint behind one, OpenAI itself). */
+export const OpenAIUpstream = z.strictObject({
+  provider: z.literal('openai'),
+  /** Base URL up to and including the API version, e.g. http://10.0.0.5:8000/v1 */
+  baseUrl: z.url().regex(/^https?:\/\//, 'must be an http(s) URL'),
+  /** Model name the server expects. */
+  model: z.string().min(1),
+  /** Name of the environment variable that holds the API key (never the key itself). */
+  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
+});
+export const Upstream = z.discriminatedUnion('provider', [BedrockUpstream, OpenAIUpstream]);
 export type Upstream = z.infer<typeof Upstream>;
+
+/** The model a configuration calls, as its provider names it. */
+export function upstreamModelOf(upstream: Upstream): string {
+  return upstream.provider === 'bedrock' ? upstream.modelId : upstream.model;
+}
 
 /** A model configuration: a model plus the inference settings the gateway applies to every call. */
 export const ModelConfig = z.strictObject({
@@ -89,7 +104,7 @@ export type GatewayConfig = z.infer<typeof GatewayConfig>;
 
 /** The price key of a configuration. */
 export function priceKeyOf(config: ModelConfig): string {
-  return config.priceKey ?? config.upstream.modelId;
+  return config.priceKey ?? upstreamModelOf(config.upstream);
 }
 
 function checkReferences(cfg: z.infer<typeof GatewayConfigShape>, ctx: z.RefinementCtx): void {

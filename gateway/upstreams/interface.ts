@@ -1,10 +1,12 @@
+import type { Upstream } from '../../schema/config.ts';
 import type { Operation } from '../../schema/observation.ts';
 import type { GatewayError } from '../errors.ts';
 import type { HttpResponse } from './http/interface.ts';
 
-/** One call to a model provider, in the Bedrock Runtime wire format. */
+/** One call to a model provider, in that provider's own wire format. */
 export interface UpstreamCall {
-  modelId: string;
+  /** Where to send it: the configuration's upstream (or the model id of a pass-through). */
+  target: Upstream;
   operation: Operation;
   body: Uint8Array<ArrayBuffer>;
   /** Aborted when the client goes away or the gateway shuts down. */

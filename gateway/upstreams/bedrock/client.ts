@@ -1,5 +1,5 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { GatewayError } from '../../errors.ts';
+import { withDeadline } from '../deadline.ts';
 import { fetchTransport } from '../http/fetch.ts';
 import type { HttpTransport } from '../http/interface.ts';
 import type { UpstreamCall, UpstreamClient, UpstreamResult } from '../interface.ts';
@@ -42,28 +42,13 @@ export function bedrockUpstream(options: BedrockUpstreamOptions): UpstreamClient
 
   return {
     async call(call: UpstreamCall): Promise<UpstreamResult> {
-      const path = `${basePath}/model/${encodeURIComponent(call.modelId)}/${call.operation}`;
-      const controller = new AbortController();
-      const onClientAbort = (): void => controller.abort(call.signal.reason);
-      call.signal.addEventListener('abort', onClientAbort, { once: true });
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, timeoutMs);
-      try {
+      if (call.target.provider !== 'bedrock') throw new Error(`bedrock upstream given a ${call.target.provider} target`);
+      const path = `${basePath}/model/${encodeURIComponent(call.target.modelId)}/${call.operation}`;
+      return withDeadline(call.signal, timeoutMs, async (signal) => {
         const headers = await headersFor(path, call.body);
         headers['x-intent'] = call.intent;
-        const response = await send({ origin: base.origin, path, method: 'POST', headers, body: call.body, signal: controller.signal });
-        return { ok: true, response };
-      } catch (err) {
-        call.signal.removeEventListener('abort', onClientAbort);
-        if (call.signal.aborted) return { ok: false, error: new GatewayError('client_abort', 'client went away before the model answered') };
-        if (timedOut) return { ok: false, error: new GatewayError('upstream_timeout', `model did not answer within ${timeoutMs} ms`) };
-        return { ok: false, error: new GatewayError('upstream_unavailable', `model endpoint unreachable: ${(err as Error).message}`) };
-      } finally {
-        clearTimeout(timer);
-      }
+        return send({ origin: base.origin, path, method: 'POST', headers, body: call.body, signal });
+      });
     },
   };
 }

@@ -1,0 +1,151 @@
+import type { ChatEvent, ChatRequest, ChatResult, ClientCodec, StopReason, UpstreamCodec } from '../../canonical.ts';
+import { GatewayError } from '../../errors.ts';
+import { SseSplitter } from './sse.ts';
+import type { ChatBody } from './request.ts';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+const FINISH_TO_STOP: Record<string, StopReason> = { stop: 'end_turn', length: 'max_tokens', content_filter: 'content_filtered', tool_calls: 'tool_use', function_call: 'tool_use' };
+const STOP_TO_FINISH: Record<StopReason, string> = { end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length', content_filtered: 'content_filter', tool_use: 'tool_calls' };
+
+/** Chat Completions body to the canonical call; tool calls and non-text parts are refused. */
+export function chatToCanonical(body: ChatBody): ChatRequest {
+  if (body.tools?.length || body.functions) throw new GatewayError('invalid_request', 'tools cannot be translated for this configuration\'s provider; route tool calls to an OpenAI-compatible configuration');
+  const system: string[] = [];
+  const messages: ChatRequest['messages'] = [];
+  body.messages.forEach((m, i) => {
+    const text = textOf(m.content, i);
+    if (m.role === 'system' || m.role === 'developer') system.push(text);
+    else if (m.role === 'user' || m.role === 'assistant') messages.push({ role: m.role, text });
+    else throw new GatewayError('invalid_request', `messages.${i}.role "${m.role}" cannot be translated for this configuration's provider`);
+  });
+  const stop = body.stop === undefined || body.stop === null ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop];
+  return {
+    system,
+    messages,
+    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    temperature: body.temperature ?? undefined,
+    topP: body.top_p ?? undefined,
+    stop,
+    metadata: body.metadata ?? undefined,
+  };
+}
+
+function textOf(content: ChatBody['messages'][number]['content'], i: number): string {
+  if (typeof content === 'string') return content;
+  if (content === null || content === undefined) return '';
+  return content.map((part, j) => {
+    if (part.type !== 'text' || typeof part.text !== 'string') throw new GatewayError('invalid_request', `messages.${i}.content.${j}: "${part.type}" parts cannot be translated for this configuration's provider; only text is`);
+    return part.text;
+  }).join('');
+}
+
+/** The upstream side of Chat Completions. Streams always ask for usage so metering never misses it. */
+export const chatUpstreamCodec: UpstreamCodec = {
+  operation: (stream) => (stream ? 'chat-completions-stream' : 'chat-completions'),
+  encodeRequest(request, model, stream) {
+    const body: Record<string, unknown> = {
+      model,
+      messages: [...request.system.map((content) => ({ role: 'system', content })), ...request.messages.map((m) => ({ role: m.role, content: m.text }))],
+    };
+    if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
+    if (request.temperature !== undefined) body.temperature = request.temperature;
+    if (request.topP !== undefined) body.top_p = request.topP;
+    if (request.stop?.length) body.stop = request.stop;
+    if (request.metadata) body.metadata = request.metadata;
+    if (stream) Object.assign(body, { stream: true, stream_options: { include_usage: true } });
+    return encoder.encode(JSON.stringify(body));
+  },
+  decodeResult(bytes) {
+    const json = JSON.parse(decoder.decode(bytes)) as ChatJson;
+    const choice = json.choices?.[0];
+    return {
+      text: choice?.message?.content ?? '',
+      stopReason: FINISH_TO_STOP[choice?.finish_reason ?? 'stop'] ?? 'end_turn',
+      usage: { inputTokens: json.usage?.prompt_tokens ?? 0, outputTokens: json.usage?.completion_tokens ?? 0 },
+    };
+  },
+  decoder() {
+    const splitter = new SseSplitter();
+    return {
+      push: (chunk) => splitter.push(chunk).flatMap((event) => chunkEvents(event.data)),
+      end: () => [],
+    };
+  },
+};
+
+interface ChatJson {
+  choices?: { message?: { content?: string | null }; delta?: { content?: string | null }; finish_reason?: string | null }[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  error?: { message?: string; type?: string; code?: string | null };
+}
+
+/** Canonical events of one `data:` line of a Chat Completions stream. */
+export function chunkEvents(data: string): ChatEvent[] {
+  if (!data || data === '[DONE]') return [];
+  const json = JSON.parse(data) as ChatJson;
+  if (json.error) return [{ type: 'error', errorType: errorTypeOfOpenAI(json.error.type, json.error.code), message: json.error.message ?? '' }];
+  const events: ChatEvent[] = [];
+  const choice = json.choices?.[0];
+  if (choice?.delta?.content) events.push({ type: 'text', text: choice.delta.content });
+  if (choice?.finish_reason) events.push({ type: 'stop', reason: FINISH_TO_STOP[choice.finish_reason] ?? 'end_turn' });
+  if (json.usage) events.push({ type: 'usage', inputTokens: json.usage.prompt_tokens ?? 0, outputTokens: json.usage.completion_tokens ?? 0 });
+  return events;
+}
+
+/** OpenAI error types mapped onto the error codes observations use for every provider. */
+export function errorTypeOfOpenAI(type: string | undefined, code?: string | null): string {
+  if (type === 'rate_limit_error' || code === 'rate_limit_exceeded') return 'ThrottlingException';
+  if (type === 'invalid_request_error') return 'ValidationException';
+  if (type === 'timeout' || code === 'timeout') return 'ModelTimeoutException';
+  if (type === 'service_unavailable' || code === 'service_unavailable') return 'ServiceUnavailableException';
+  return 'InternalServerException';
+}
+
+/** The client side of Chat Completions: canonical answers as completion JSON and SSE chunks. */
+export function chatClientCodec(model: string, id: string, includeUsage: boolean): ClientCodec {
+  const created = Math.floor(Date.now() / 1000);
+  const base = { id, object: 'chat.completion.chunk', created, model };
+  return {
+    streamContentType: 'text/event-stream',
+    renderResult(result: ChatResult) {
+      const body = {
+        id, object: 'chat.completion', created, model,
+        choices: [{ index: 0, message: { role: 'assistant', content: result.text }, finish_reason: STOP_TO_FINISH[result.stopReason], logprobs: null }],
+        usage: { prompt_tokens: result.usage.inputTokens, completion_tokens: result.usage.outputTokens, total_tokens: result.usage.inputTokens + result.usage.outputTokens },
+      };
+      return { body: JSON.stringify(body), contentType: 'application/json' };
+    },
+    encoder() {
+      let started = false;
+      const line = (payload: unknown): string => `data: ${JSON.stringify(payload)}\n\n`;
+      return {
+        encode(events) {
+          let out = '';
+          for (const event of events) {
+            if (!started && event.type !== 'error') {
+              out += line({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+              started = true;
+            }
+            if (event.type === 'text') out += line({ ...base, choices: [{ index: 0, delta: { content: event.text }, finish_reason: null }] });
+            else if (event.type === 'stop') out += line({ ...base, choices: [{ index: 0, delta: {}, finish_reason: STOP_TO_FINISH[event.reason] }] });
+            else if (event.type === 'usage' && includeUsage) {
+              out += line({ ...base, choices: [], usage: { prompt_tokens: event.inputTokens, completion_tokens: event.outputTokens, total_tokens: event.inputTokens + event.outputTokens } });
+            } else if (event.type === 'error') out += line({ error: { message: event.message, type: openAITypeOf(event.errorType), code: null } });
+          }
+          return out ? encoder.encode(out) : null;
+        },
+        end: () => encoder.encode('data: [DONE]\n\n'),
+      };
+    },
+  };
+}
+
+/** The OpenAI error type a client expects for one of our error codes. */
+export function openAITypeOf(errorType: string): string {
+  if (errorType === 'ThrottlingException') return 'rate_limit_error';
+  if (errorType === 'ValidationException') return 'invalid_request_error';
+  if (errorType === 'ModelTimeoutException') return 'timeout';
+  return 'api_error';
+}

@@ -1,0 +1,98 @@
+import { GatewayError } from '../../errors.ts';
+import type { RequestMeter } from '../../metering/meter.ts';
+import type { HttpResponse } from '../../upstreams/http/interface.ts';
+import type { CutBy, ResponseHeaders } from '../bedrock/pass-through.ts';
+import { chunkEvents, errorTypeOfOpenAI } from './chat-codec.ts';
+import { SseSplitter } from './sse.ts';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A whole Chat Completions answer (or error answer) handed on as it came, metered from its usage. */
+export async function bufferChat(response: HttpResponse, meter: RequestMeter, headers: ResponseHeaders): Promise<Response> {
+  const bytes = await response.bytes().catch(() => {
+    meter.upstreamAnswered();
+    meter.finish(502, 'upstream_body_error');
+    throw new GatewayError('upstream_unavailable', 'the model endpoint closed the connection mid-answer');
+  });
+  meter.upstreamAnswered();
+  const json = safeJson(bytes);
+  if (response.status < 300) {
+    const usage = json?.usage as { prompt_tokens?: number; completion_tokens?: number } | undefined;
+    meter.usage(usage?.prompt_tokens ?? 0, usage?.completion_tokens ?? 0);
+    meter.finish(response.status, null);
+  } else {
+    const error = json?.error as { type?: string; code?: string } | undefined;
+    meter.finish(response.status, error ? errorTypeOfOpenAI(error.type, error.code) : 'InternalServerException');
+  }
+  return new Response(bytes, { status: response.status, headers: { ...headers(), 'content-type': response.header('content-type') ?? 'application/json' } });
+}
+
+/**
+ * Passes a Chat Completions event stream through event by event, metering from a parse of each event.
+ * The upstream is always asked for usage; when the client did not ask for it, that last chunk is held back.
+ */
+export function streamChat(signal: AbortSignal, response: HttpResponse, meter: RequestMeter, cutBy: CutBy, headers: ResponseHeaders, includeUsage: boolean): Response {
+  meter.upstreamAnswered();
+  const splitter = new SseSplitter();
+  let status = 200;
+  let errorCode: string | null = null;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const chunk = await response.read();
+        if (chunk === null) {
+          controller.close();
+          meter.finish(status, errorCode);
+          return;
+        }
+        let out = '';
+        for (const event of splitter.push(chunk)) {
+          let usageOnly = false;
+          try {
+            for (const e of chunkEvents(event.data)) {
+              if (e.type === 'text') meter.firstToken();
+              else if (e.type === 'usage') {
+                meter.usage(e.inputTokens, e.outputTokens);
+                usageOnly = !event.data.includes('"delta"');
+              } else if (e.type === 'error') {
+                errorCode = e.errorType;
+                status = e.errorType === 'ThrottlingException' ? 429 : 500;
+              }
+            }
+          } catch {
+            // Metering fails open on an event it cannot read; the event still goes to the client.
+          }
+          if (!usageOnly || includeUsage) out += event.raw;
+        }
+        if (out) controller.enqueue(encoder.encode(out));
+      } catch (err) {
+        const cut = cutBy();
+        const aborted = cut.code === 'shutdown_abort' || signal.aborted;
+        meter.finish(aborted ? cut.status : 502, aborted ? cut.code : 'upstream_stream_error');
+        if (signal.aborted && cut.code === 'client_abort') {
+          controller.error(err);
+          return;
+        }
+        const message = aborted ? 'the gateway is shutting down; retry the request' : 'the model endpoint closed the stream mid-answer';
+        controller.enqueue(encoder.encode(`data: ${JSON.stringify({ error: { message, type: 'api_error', code: null } })}\n\n`));
+        controller.close();
+      }
+    },
+    cancel() {
+      const cut = cutBy();
+      meter.finish(cut.status, cut.code);
+      response.cancel();
+    },
+  });
+  return new Response(body, { status: 200, headers: { ...headers(), 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
+}
+
+function safeJson(bytes: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(decoder.decode(bytes));
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { GatewayConfig, ModelConfig } from '../../../schema/config.ts';
+import { GatewayError } from '../../errors.ts';
+
+const Part = z.looseObject({ type: z.string(), text: z.string().optional() });
+const Message = z.looseObject({
+  role: z.string({ error: 'role is required' }),
+  content: z.union([z.string(), z.array(Part), z.null()]).optional(),
+});
+
+/** Chat Completions body: what routing, translation and configuration need; the rest passes through. */
+export const ChatBody = z.looseObject({
+  model: z.string({ error: 'model is required' }).min(1, 'model must not be empty'),
+  messages: z.array(Message, { error: 'messages is required and must be an array' }).min(1, 'messages must not be empty'),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  max_tokens: z.number().int().positive().nullish(),
+  max_completion_tokens: z.number().int().positive().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  user: z.string().nullish(),
+  tools: z.array(z.unknown()).nullish(),
+  functions: z.unknown().optional(),
+});
+export type ChatBody = z.infer<typeof ChatBody>;
+
+/** Parses and checks a Chat Completions body; 400 naming the field otherwise. */
+export function parseChatBody(text: string): ChatBody {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new GatewayError('malformed_json', `request body is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = ChatBody.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new GatewayError('invalid_request', `${issue?.path.length ? issue.path.join('.') : 'body'}: ${issue?.message ?? 'invalid request body'}`);
+  }
+  return parsed.data;
+}
+
+/** Intent and session id: `metadata.intent` / `metadata.session_id` (or `user`), else the headers. */
+export function chatRoutingInputs(body: ChatBody, headers: Headers): { intent: string | null; sessionId: string | null } {
+  return {
+    intent: body.metadata?.intent || headers.get('x-intent') || null,
+    sessionId: body.metadata?.session_id || body.user || headers.get('x-session-id') || null,
+  };
+}
+
+/**
+ * Applies a configuration to a Chat Completions body sent to an OpenAI-compatible upstream: its model
+ * and settings replace the client's, its system prompt goes first, and a stream always asks for usage.
+ */
+export function applyConfigToChatBody(body: ChatBody, config: ModelConfig, cfg: GatewayConfig, model: string): Record<string, unknown> {
+  const prompt = config.systemPromptVersion ? cfg.systemPrompts[config.systemPromptVersion] : undefined;
+  const out: Record<string, unknown> = { ...body, model, max_tokens: config.maxTokens };
+  delete out.max_completion_tokens;
+  if (config.temperature !== undefined) out.temperature = config.temperature;
+  if (config.topP !== undefined) out.top_p = config.topP;
+  if (prompt) out.messages = [{ role: 'system', content: prompt }, ...body.messages];
+  if (body.stream) out.stream_options = { ...body.stream_options, include_usage: true };
+  return out;
+}

@@ -1,0 +1,75 @@
+import type { Context } from 'hono';
+import { priceKeyOf, upstreamModelOf, type ModelConfig } from '../schema/config.ts';
+import { TrafficClass, type Observation, type Operation } from '../schema/observation.ts';
+import type { ConfigSnapshot, GatewayDeps, GatewayEnv } from './deps.ts';
+import { GatewayError } from './errors.ts';
+import { gatewayHeaders } from './headers.ts';
+import { RequestMeter } from './metering/meter.ts';
+import type { CutBy, ResponseHeaders } from './protocols/bedrock/pass-through.ts';
+import { resolve, type Resolution } from './routing/resolve.ts';
+import type { UpstreamResult } from './upstreams/interface.ts';
+
+/** A request after routing: its configuration (null for a pass-through), its meter and helpers. */
+export interface RoutedCall {
+  resolution: Resolution;
+  config: ModelConfig | null;
+  snapshot: ConfigSnapshot;
+  meter: RequestMeter;
+  cutBy: CutBy;
+  headers: ResponseHeaders;
+}
+
+export interface RoutingRequest {
+  operation: Operation;
+  modelId: string;
+  intent: string | null;
+  sessionId: string | null;
+}
+
+/** Shared per-process pieces of routed calls, built once per app. */
+export function routedCalls(deps: GatewayDeps) {
+  const record = (o: Observation): void => {
+    deps.telemetry.observation(o);
+    deps.sink.record(o);
+  };
+  const cutBy: CutBy = () => (deps.lifecycle.cutting ? { status: 503, code: 'shutdown_abort' } : { status: 499, code: 'client_abort' });
+
+  /** Routes a request and starts its meter; 404 for `config:<id>` naming nothing. */
+  function begin(c: Context<GatewayEnv>, r: RoutingRequest): RoutedCall {
+    const traffic = parseTraffic(c.req.header('x-gateway-traffic'));
+    const snapshot = deps.config.current();
+    const resolution = resolve(snapshot.index, r.modelId, r.intent, r.sessionId);
+    if (!resolution) throw new GatewayError('unknown_config', `no model configuration "${r.modelId.slice('config:'.length)}"`);
+    const config = resolution.config;
+    const meter = new RequestMeter(
+      {
+        requestId: c.var.requestId, time: c.var.time, t0: c.var.t0, operation: r.operation, traffic, sessionId: r.sessionId, resolution,
+        upstreamModel: config ? upstreamModelOf(config.upstream) : r.modelId,
+        price: snapshot.config.pricing[config ? priceKeyOf(config) : r.modelId],
+      },
+      record,
+      deps.now,
+    );
+    c.set('meter', meter);
+    c.set('routed', { config: config?.id ?? resolution.route, arm: resolution.arm });
+    return { resolution, config, snapshot, meter, cutBy, headers: () => gatewayHeaders(c, deps.now) };
+  }
+
+  /** The response of an upstream call, or the recorded and thrown transport failure. */
+  function answered(call: RoutedCall, result: UpstreamResult): Extract<UpstreamResult, { ok: true }>['response'] {
+    if (result.ok) return result.response;
+    call.meter.upstreamAnswered();
+    const error = result.error.code === 'client_abort' ? new GatewayError(cutBy().code, result.error.message) : result.error;
+    call.meter.finish(error.status, error.code);
+    throw error;
+  }
+
+  return { begin, answered };
+}
+
+function parseTraffic(value: string | undefined): TrafficClass {
+  if (value === undefined) return 'live';
+  const parsed = TrafficClass.safeParse(value);
+  if (!parsed.success) throw new GatewayError('invalid_request', `x-gateway-traffic must be one of ${TrafficClass.options.join(', ')}, got "${value}"`);
+  return parsed.data;
+}
