@@ -16,6 +16,15 @@ const Env = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
   SIM_SEED: z.coerce.number().int().default(42),
   SIM_TIME_SCALE: z.coerce.number().min(0).default(1),
+  CONFIG_STORE: z.enum(['sqlite', 'upstash', 'dynamodb']).default('sqlite'),
+  CONFIG_STORE_PREFIX: z.string().min(1).optional(),
+  CONFIG_POLL_MS: z.coerce.number().int().min(50).default(300),
+  UPSTASH_REDIS_REST_URL: z.url().optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+  DYNAMODB_TABLE: z.string().min(1).default('llm-gateway-config'),
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 export type GatewayEnvSettings = z.infer<typeof Env>;
 

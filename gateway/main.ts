@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { startControlPlane } from '../admin/control-plane.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { loadGatewayConfig } from './config/load.ts';
+import { configStoreFromEnv, describeStore } from './config/store-env.ts';
 import { readEnv, type GatewayEnvSettings } from './env.ts';
 import { startNodeGateway } from './node.ts';
 import type { BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
@@ -26,9 +28,26 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig(env.GATEWAY_CONFIG);
   const upstream = await upstreamFromEnv(env);
   const apiKeys = env.GATEWAY_API_KEYS.split(',').map((k) => k.trim()).filter(Boolean);
-  if (apiKeys.length === 0) console.log('data-plane auth is OFF: no API keys configured (set GATEWAY_API_KEYS to turn it on)');
+  const storeChoice = configStoreFromEnv(env);
+  const control = await startControlPlane({
+    store: storeChoice,
+    fileConfig: config,
+    staticKeys: apiKeys,
+    dataDir: env.DATA_DIR,
+    adminToken: env.ADMIN_TOKEN,
+    adminPort: env.ADMIN_PORT,
+    host: env.HOST,
+    pollMs: env.CONFIG_POLL_MS,
+    log: (line) => console.log(line),
+  });
+  console.log(`configuration: ${describeStore(storeChoice)} (version ${control.source.stats().version}, polled every ${env.CONFIG_POLL_MS} ms)`);
+  if (!control.source.keys.enabled()) console.log('data-plane auth is OFF: no API keys configured (set GATEWAY_API_KEYS or create keys through the admin API)');
   const gateway = await startNodeGateway({
     config,
+    configSource: control.source,
+    auth: control.source.keys,
+    adminFetch: control.adminFetch,
+    registerMetrics: control.registerMetrics,
     bedrock: upstream.options,
     port: env.PORT,
     host: env.HOST,
@@ -39,11 +58,12 @@ async function main(): Promise<void> {
     log: (line) => console.log(line),
   });
   console.log(`observations: SQLite in ${env.DATA_DIR}`);
-  console.log(`gateway listening on ${gateway.url} (HTTP/1.1 and HTTP/2 cleartext); routes: ${config.routes.map((r) => r.name).join(', ')}`);
+  console.log(`gateway listening on ${gateway.url} (HTTP/1.1 and HTTP/2 cleartext); routes: ${control.source.current().config.routes.map((r) => r.name).join(', ')}; admin API at ${gateway.url}/admin`);
 
   const stop = async (signal: string): Promise<void> => {
     console.log(`${signal}: draining (grace ${env.SHUTDOWN_GRACE_MS} ms)`);
     const { cut } = await gateway.shutdown();
+    await control.close();
     await upstream.stop();
     console.log(`stopped${cut ? `; ${cut} request(s) cut as shutdown_abort` : ''}`);
     process.exit(0);

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Registry } from 'prom-client';
 import { listenDual, type DualServer } from '../lib/node/listen.ts';
 import type { GatewayConfig } from '../schema/config.ts';
 import { DurableSink } from '../stores/observations/durable.ts';
@@ -8,17 +9,26 @@ import { SpillFile } from '../stores/observations/spill.ts';
 import { sqliteRecordStore } from '../stores/observations/sqlite.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
 import { createGatewayApp } from './app.ts';
-import { staticApiKeys } from './auth.ts';
-import { staticConfig } from './deps.ts';
+import { staticApiKeys, type ApiKeyCheck } from './auth.ts';
+import { staticConfig, type ConfigSource } from './deps.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { initBucketing } from './routing/bucket.ts';
 import { prometheusTelemetry } from './telemetry/prometheus.ts';
 import { bedrockUpstream, type BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
 import { undiciTransport } from './upstreams/http/undici.ts';
 import { nodeSigningCrypto } from './upstreams/bedrock/node-crypto.ts';
+import { openaiUpstream } from './upstreams/openai/client.ts';
 
 export interface NodeGatewayOptions {
   config: GatewayConfig;
+  /** Follows a changing configuration (the config store) instead of the fixed `config`. */
+  configSource?: ConfigSource;
+  /** Data-plane key check used instead of the fixed `apiKeys` (e.g. with the config store's keys too). */
+  auth?: ApiKeyCheck;
+  /** Serves `/admin` and below on the same port (the admin app's fetch). */
+  adminFetch?: (request: Request) => Response | Promise<Response>;
+  /** Registers extra metrics (e.g. the config store's) beside the gateway's. */
+  registerMetrics?: (registry: Registry) => void;
   bedrock: BedrockUpstreamOptions;
   port?: number;
   host?: string;
@@ -48,6 +58,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   await initBucketing();
   const log = options.log ?? (() => {});
   const telemetry = prometheusTelemetry({ defaultMetrics: options.defaultMetrics ?? true });
+  options.registerMetrics?.(telemetry.registry);
   let sink: ObservationSink;
   let closeStore = (): void => {};
   if (options.dataDir) {
@@ -68,10 +79,13 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   }
   const lifecycle = new Lifecycle();
   const transport = undiciTransport();
-  const auth = await staticApiKeys(options.apiKeys ?? []);
+  const auth = options.auth ?? (await staticApiKeys(options.apiKeys ?? []));
   const app = createGatewayApp({
-    config: staticConfig(options.config),
-    upstreams: { bedrock: bedrockUpstream({ signingCrypto: nodeSigningCrypto, transport, ...options.bedrock }) },
+    config: options.configSource ?? staticConfig(options.config),
+    upstreams: {
+      bedrock: bedrockUpstream({ signingCrypto: nodeSigningCrypto, transport, ...options.bedrock }),
+      openai: openaiUpstream({ transport, timeoutMs: options.bedrock.timeoutMs }),
+    },
     sink,
     telemetry,
     auth,
@@ -79,7 +93,10 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     now: () => performance.now(),
   });
-  const server = await listenDual(app.fetch, { port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  const adminFetch = options.adminFetch;
+  const isAdminPath = (url: string): boolean => /^\/admin(\/|$)/.test(new URL(url).pathname);
+  const handler = adminFetch ? (request: Request) => (isAdminPath(request.url) ? adminFetch(request) : app.fetch(request)) : app.fetch;
+  const server = await listenDual(handler, { port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   let stopping: Promise<{ cut: number }> | undefined;
 
   async function shutdown(): Promise<{ cut: number }> {

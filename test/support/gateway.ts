@@ -14,6 +14,8 @@ export interface TestStackOptions {
   timeScale?: number;
   apiKeys?: string[];
   config?: GatewayConfig;
+  /** A configuration that needs the simulator's URL (e.g. an OpenAI-compatible upstream pointing at it). */
+  configFor?: (simUrl: string) => GatewayConfig;
   upstreamTimeoutMs?: number;
   maxBodyBytes?: number;
   /** Use the SQLite sink in a fresh temporary directory instead of memory. */
@@ -29,7 +31,7 @@ export function tempDir(prefix = 'gw-'): string {
 /** A simulator and a gateway in this process, both on loopback ports. */
 export async function startStack(options: TestStackOptions = {}) {
   const sim = await startSimulator({ seed: 7, timeScale: options.timeScale ?? 0, credentials: SIM_CREDENTIALS });
-  const config = options.config ?? loadGatewayConfig('config/mangaassist.json');
+  const config = options.configFor?.(sim.url) ?? options.config ?? loadGatewayConfig('config/mangaassist.json');
   const dataDir = options.durable ? tempDir() : null;
   const gateway = await startNodeGateway({
     config,

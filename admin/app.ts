@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { CanaryBody, ConfigBody, ExperimentBody, PriceBody, PromptBody, RouteBody } from '../schema/admin.ts';
+import type { ConfigStore } from '../stores/config/interface.ts';
+import { adminAuth, adminCredential } from './auth.ts';
+import { etag } from './document.ts';
+import { AdminError, ADMIN_ERRORS } from './errors.ts';
+import { readDocument } from './mutate.ts';
+import { openApiDocument } from './openapi.ts';
+import { AdminRouter, validQuery, type AdminEnv } from './router.ts';
+import { apiKeyRoutes } from './routes/keys.ts';
+import { listCollectionRoutes, mapCollectionRoutes } from './routes/collections.ts';
+import { rolloutRoutes } from './routes/rollouts.ts';
+
+/** What the admin app needs. */
+export interface AdminAppDeps {
+  store: ConfigStore;
+  /** Admin tokens (usually one, `ADMIN_TOKEN`). */
+  tokens: string[];
+  /** Whether a bearer value is a data-plane key (answered 403); defaults to the keys in the store. */
+  isDataPlaneKey?: (key: string) => Promise<boolean>;
+  /** Epoch milliseconds (audit times, key creation). */
+  now?: () => number;
+  /** Where the app is mounted; `/admin` by default. */
+  basePath?: string;
+}
+
+/** Largest admin request body. */
+const MAX_BODY_BYTES = 1_048_576;
+
+const AuditQuery = z.strictObject({
+  after: z.coerce.number().int().nonnegative().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+/** Checks a bearer value against the non-revoked data-plane keys in the store. */
+function storeKeyCheck(store: ConfigStore): (key: string) => Promise<boolean> {
+  return async (key) => {
+    const read = await store.read();
+    if (!read.ok || !read.value) return false;
+    const hash = createHash('sha256').update(key).digest('hex');
+    return read.value.document.apiKeys.some((k) => k.hash === hash && k.revokedAt === null);
+  };
+}
+
+/** Builds the admin (control-plane) app over a config store; every change is validated, versioned and audited. */
+export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
+  const basePath = deps.basePath ?? '/admin';
+  const app = new Hono<AdminEnv>().basePath(basePath);
+  const routeDeps = { store: deps.store, now: deps.now ?? Date.now };
+  const router = new AdminRouter(app);
+
+  app.use(async (c, next) => {
+    c.set('requestId', crypto.randomUUID());
+    c.header('x-gateway-request-id', c.var.requestId);
+    await next();
+  });
+  app.get('/openapi.json', (c) => c.json(openApiDocument(router.operations, basePath)));
+  app.use(adminAuth(deps.tokens.map(adminCredential), deps.isDataPlaneKey ?? storeKeyCheck(deps.store)));
+  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AdminError('payload_too_large', `body exceeds ${MAX_BODY_BYTES} bytes`); } }));
+
+  router.add({
+    method: 'get', path: '/config', tag: 'config', summary: 'The whole routing configuration in force (ETag: the global version)',
+    handler: async (c) => {
+      const { version, document } = await readDocument(deps.store);
+      c.header('ETag', etag(version));
+      return c.json({ version, config: document.config });
+    },
+  });
+  listCollectionRoutes(router, routeDeps, { kind: 'configs', key: 'id', noun: 'configuration', schema: ConfigBody });
+  listCollectionRoutes(router, routeDeps, { kind: 'routes', key: 'name', noun: 'route', schema: RouteBody });
+  listCollectionRoutes(router, routeDeps, { kind: 'experiments', key: 'id', noun: 'experiment', schema: ExperimentBody });
+  listCollectionRoutes(router, routeDeps, { kind: 'canaries', key: 'id', noun: 'canary', schema: CanaryBody });
+  rolloutRoutes(router, routeDeps);
+  mapCollectionRoutes(router, routeDeps, { kind: 'pricing', noun: 'price', body: PriceBody, toValue: (b) => b, toBody: (v) => v });
+  mapCollectionRoutes(router, routeDeps, {
+    kind: 'system-prompts', noun: 'system prompt version', body: PromptBody, immutable: true,
+    toValue: (b) => b.text, toBody: (v) => ({ text: v }),
+  });
+  apiKeyRoutes(router, routeDeps);
+  router.add({
+    method: 'get', path: '/audit', tag: 'audit', summary: 'Audit log, oldest first: who (admin token id), when, what, before and after', query: AuditQuery,
+    handler: async (c) => {
+      const query = validQuery(c, AuditQuery);
+      const entries = await deps.store.audit(query);
+      if (!entries.ok) throw new AdminError('store_unavailable', `config store unavailable: ${entries.error.message}`);
+      const last = entries.value[entries.value.length - 1];
+      return c.json({ entries: entries.value, next: last ? last.version : null });
+    },
+  });
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no admin operation at ${c.req.method} ${c.req.path}` }, requestId: c.var.requestId }, 404));
+  app.onError((err, c) => {
+    if (err instanceof AdminError) {
+      const body = { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) }, requestId: c.var.requestId };
+      return c.json(body, err.status);
+    }
+    console.error(`admin request ${c.var.requestId} failed:`, err);
+    return c.json({ error: { code: 'internal', message: 'internal admin error' }, requestId: c.var.requestId }, ADMIN_ERRORS.internal);
+  });
+  return app;
+}

@@ -1,0 +1,92 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** Settings of the admin CLI, from the environment. */
+const CliEnv = z.object({
+  ADMIN_URL: z.url().default('http://127.0.0.1:8080'),
+  ADMIN_TOKEN: z.string().min(1).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+});
+
+interface Command {
+  usage: string;
+  args: number;
+  request: (args: string[]) => { method: string; path: string; body?: unknown };
+}
+
+const enc = encodeURIComponent;
+
+const COMMANDS: Record<string, Command> = {
+  show: { usage: 'show', args: 0, request: () => ({ method: 'GET', path: '/config' }) },
+  'canary-weight': {
+    usage: 'canary-weight <canary-id> <weight 0..100>',
+    args: 2,
+    request: ([id, weight]) => ({ method: 'PATCH', path: `/canaries/${enc(id!)}`, body: { weight: Number(weight) } }),
+  },
+  'canary-abort': { usage: 'canary-abort <canary-id>', args: 1, request: ([id]) => ({ method: 'POST', path: `/canaries/${enc(id!)}/abort` }) },
+  'experiment-start': {
+    usage: 'experiment-start <experiment-id>',
+    args: 1,
+    request: ([id]) => ({ method: 'PATCH', path: `/experiments/${enc(id!)}`, body: { status: 'running' } }),
+  },
+  'experiment-pause': {
+    usage: 'experiment-pause <experiment-id>',
+    args: 1,
+    request: ([id]) => ({ method: 'PATCH', path: `/experiments/${enc(id!)}`, body: { status: 'paused' } }),
+  },
+  'experiment-stop': {
+    usage: 'experiment-stop <experiment-id>',
+    args: 1,
+    request: ([id]) => ({ method: 'PATCH', path: `/experiments/${enc(id!)}`, body: { status: 'stopped' } }),
+  },
+  'experiment-split': {
+    usage: 'experiment-split <experiment-id> <split 0..1>',
+    args: 2,
+    request: ([id, split]) => ({ method: 'PATCH', path: `/experiments/${enc(id!)}`, body: { split: Number(split) } }),
+  },
+  'experiment-conclude': {
+    usage: 'experiment-conclude <experiment-id> <winning-config-id>',
+    args: 2,
+    request: ([id, winner]) => ({ method: 'POST', path: `/experiments/${enc(id!)}/conclude`, body: { winner } }),
+  },
+};
+
+/** The usage text of the CLI. */
+export function usage(): string {
+  return ['usage: npm run admin -- <command>', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`), '', 'env: ADMIN_URL (default http://127.0.0.1:8080), ADMIN_TOKEN (default: $DATA_DIR/admin-token)'].join('\n');
+}
+
+/** Runs one CLI command against the admin API; returns the process exit code. */
+export async function runCli(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
+  const [name, ...args] = argv;
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command || args.length !== command.args) {
+    out(usage());
+    return 2;
+  }
+  const settings = CliEnv.safeParse(env);
+  if (!settings.success) {
+    out(`invalid environment: ${settings.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    return 2;
+  }
+  const tokenFile = join(settings.data.DATA_DIR, 'admin-token');
+  const token = settings.data.ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
+  if (!token) {
+    out(`no admin token: set ADMIN_TOKEN (or run where ${tokenFile} exists)`);
+    return 2;
+  }
+  const req = command.request(args);
+  const res = await fetch(`${settings.data.ADMIN_URL.replace(/\/$/, '')}/admin${req.path}`, {
+    method: req.method,
+    headers: { authorization: `Bearer ${token}`, ...(req.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: req.body === undefined ? undefined : JSON.stringify(req.body),
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    out(`${res.status}: ${text}`);
+    return 1;
+  }
+  out(JSON.stringify(JSON.parse(text), null, 2));
+  return 0;
+}

@@ -1,0 +1,59 @@
+import type { Registry } from 'prom-client';
+import { listenDual, type DualServer } from '../lib/node/listen.ts';
+import type { GatewayConfig } from '../schema/config.ts';
+import { openConfigStore, type ConfigStoreChoice } from '../stores/config/index.ts';
+import { registerConfigStoreMetrics } from '../gateway/config/store-metrics.ts';
+import { storeConfigSource, type StoreConfigSource } from '../gateway/config/store-source.ts';
+import { createAdminApp } from './app.ts';
+import { resolveAdminToken } from './auth.ts';
+import { seedStore } from './mutate.ts';
+
+/** Options of the Node control plane: where the configuration lives and how the admin API is reached. */
+export interface ControlPlaneOptions {
+  store: ConfigStoreChoice;
+  /** Seeds an empty store, and is served while the store cannot be read at start. */
+  fileConfig: GatewayConfig;
+  staticKeys: string[];
+  dataDir: string;
+  /** `ADMIN_TOKEN`; generated and kept in `dataDir` when unset. */
+  adminToken?: string;
+  /** Also serve the admin API alone on this port. */
+  adminPort?: number;
+  host?: string;
+  pollMs?: number;
+  log: (line: string) => void;
+}
+
+/** The running control plane: the configuration source for the data plane, the admin app and their handles. */
+export interface ControlPlane {
+  source: StoreConfigSource;
+  adminFetch: (request: Request) => Response | Promise<Response>;
+  registerMetrics: (registry: Registry) => void;
+  adminServer: DualServer | null;
+  close(): Promise<void>;
+}
+
+/** Opens the config store, seeds it on first start, follows it, and builds the admin API over it. */
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const store = openConfigStore(options.store);
+  const seeded = await seedStore(store, options.fileConfig, Date.now);
+  if (!seeded.ok) options.log(`config store unreachable at start: ${seeded.message}`);
+  else if (seeded.seeded) options.log('config store was empty: seeded it from the configuration file');
+  const source = await storeConfigSource(store, { intervalMs: options.pollMs, staticKeys: options.staticKeys, fallback: options.fileConfig, log: options.log });
+  source.start();
+  const token = resolveAdminToken(options.adminToken, options.dataDir, options.log);
+  const admin = createAdminApp({ store, tokens: [token], isDataPlaneKey: (key) => source.keys.isValid(key) });
+  const adminServer = options.adminPort !== undefined ? await listenDual(admin.fetch, { port: options.adminPort, host: options.host ?? '127.0.0.1' }) : null;
+  if (adminServer) options.log(`admin API listening on ${adminServer.url}/admin`);
+  return {
+    source,
+    adminFetch: (request) => admin.fetch(request),
+    registerMetrics: (registry) => registerConfigStoreMetrics(registry, source.stats),
+    adminServer,
+    async close() {
+      source.stop();
+      await adminServer?.close(500);
+      await store.close();
+    },
+  };
+}

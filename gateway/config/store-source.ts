@@ -1,0 +1,127 @@
+import { ConfigDocument } from '../../schema/admin.ts';
+import type { GatewayConfig } from '../../schema/config.ts';
+import type { ConfigStore } from '../../stores/config/interface.ts';
+import { hashKey, type ApiKeyCheck } from '../auth.ts';
+import type { ConfigSnapshot, ConfigSource } from '../deps.ts';
+import { indexConfig } from '../routing/resolve.ts';
+
+/** Options of the store-backed configuration source. */
+export interface StoreConfigSourceOptions {
+  /** How often the version key is polled; 300 ms by default, so a change is seen within a second. */
+  intervalMs?: number;
+  /** Data-plane keys from the environment (`GATEWAY_API_KEYS`), honoured beside those in the store. */
+  staticKeys?: string[];
+  /** A poll that takes longer than this counts as a failure (the store hangs); 3,000 ms by default. */
+  pollTimeoutMs?: number;
+  /** Served when the store cannot be read at start (the configuration file). */
+  fallback?: GatewayConfig;
+  log?: (line: string) => void;
+}
+
+/** Counters of the source, for metrics. */
+export interface StoreSourceStats {
+  version: number;
+  failedPolls: number;
+  outages: number;
+  reloads: number;
+  unavailable: boolean;
+}
+
+/** A configuration source that follows the config store, and the data-plane keys stored there. */
+export interface StoreConfigSource extends ConfigSource {
+  keys: ApiKeyCheck;
+  stats(): StoreSourceStats;
+  /** Polls once now (also what the timer does). */
+  poll(): Promise<void>;
+  start(): void;
+  stop(): void;
+}
+
+/**
+ * Loads the configuration from the store and polls its version key; a new version is read, validated and
+ * swapped in as a whole. While the store is unreachable, the last good configuration stays in force: the
+ * outage is logged once, each failed poll is counted, and polling goes on until the store answers again.
+ */
+export async function storeConfigSource(store: ConfigStore, options: StoreConfigSourceOptions = {}): Promise<StoreConfigSource> {
+  const log = options.log ?? (() => {});
+  const staticHashes = new Set(await Promise.all((options.staticKeys ?? []).filter(Boolean).map(hashKey)));
+  let storeHashes = new Set<string>();
+  let snapshot: ConfigSnapshot | null = null;
+  const stats: StoreSourceStats = { version: 0, failedPolls: 0, outages: 0, reloads: 0, unavailable: false };
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let polling: Promise<void> | null = null;
+
+  function failed(message: string): void {
+    stats.failedPolls++;
+    if (stats.unavailable) return;
+    stats.unavailable = true;
+    stats.outages++;
+    log(`config store unreachable, serving configuration version ${stats.version}: ${message}`);
+  }
+
+  async function load(): Promise<void> {
+    const read = await store.read();
+    if (!read.ok) return failed(read.error.message);
+    if (!read.value) return;
+    const parsed = ConfigDocument.safeParse(read.value.document);
+    if (!parsed.success) {
+      log(`config store version ${read.value.version} is invalid, keeping version ${stats.version}: ${parsed.error.message}`);
+      stats.version = read.value.version;
+      return;
+    }
+    snapshot = { config: parsed.data.config, index: indexConfig(parsed.data.config) };
+    storeHashes = new Set(parsed.data.apiKeys.filter((k) => k.revokedAt === null).map((k) => k.hash));
+    stats.version = read.value.version;
+    stats.reloads++;
+  }
+
+  async function pollOnce(): Promise<void> {
+    const version = await store.version();
+    if (!version.ok) return failed(version.error.message);
+    if (stats.unavailable) {
+      stats.unavailable = false;
+      log(`config store reachable again (version ${version.value})`);
+    }
+    if (version.value !== stats.version) await load();
+  }
+
+  // A hung store must not stop polling for good: a poll that takes too long is abandoned as a failure.
+  function pollWithTimeout(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeoutMs = options.pollTimeoutMs ?? 3_000;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => resolve(failed(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    return Promise.race([pollOnce(), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  const poll = (): Promise<void> => (polling ??= pollWithTimeout().finally(() => (polling = null)));
+
+  await load();
+  if (!snapshot) {
+    if (!options.fallback) throw new Error(stats.unavailable ? 'config store unreachable and no fallback configuration' : 'config store is empty');
+    snapshot = { config: options.fallback, index: indexConfig(options.fallback) };
+    log('serving the configuration file until the config store answers');
+  }
+
+  return {
+    current: () => snapshot!,
+    keys: {
+      enabled: () => staticHashes.size > 0 || storeHashes.size > 0,
+      isValid: async (key) => {
+        const hash = await hashKey(key);
+        return staticHashes.has(hash) || storeHashes.has(hash);
+      },
+    },
+    stats: () => ({ ...stats }),
+    poll,
+    start() {
+      timer ??= setInterval(() => void poll(), options.intervalMs ?? 300);
+      timer.unref?.();
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}

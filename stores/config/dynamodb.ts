@@ -1,0 +1,142 @@
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ResourceNotFoundException,
+  waitUntilTableExists,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import type { AuditEntry, ConfigDocument } from '../../schema/admin.ts';
+import { auditBounds, fail, ok, unavailable, type AuditInput, type ConfigStore, type StoreResult, type StoredDocument } from './interface.ts';
+
+/** Options of the DynamoDB config store. */
+export interface DynamoConfigStoreOptions {
+  /** Table with a string partition key `pk` and a string sort key `sk`. */
+  table: string;
+  /** A client to use; otherwise one is built from `region` and `endpoint` with the default credential chain. */
+  client?: DynamoDBClient;
+  region?: string;
+  /** Endpoint override (DynamoDB Local, dynalite). */
+  endpoint?: string;
+  /** Prefix of the partition keys, so that several deployments (or tests) can share a table. */
+  keyPrefix?: string;
+  /** Items per Query page when reading the audit log. */
+  pageSize?: number;
+  /** Create the table at first use when it is missing. */
+  createTable?: boolean;
+  /** Time allowed per request when this store builds its own client; 2,000 ms by default. */
+  timeoutMs?: number;
+}
+
+const pad = (n: number): string => String(n).padStart(12, '0');
+
+/**
+ * The config store on DynamoDB. The document item carries the global version and is written with a
+ * condition on it (optimistic concurrency); audit entries are items sorted by version, read page by page.
+ */
+export function dynamoConfigStore(options: DynamoConfigStoreOptions): ConfigStore {
+  const client =
+    options.client ??
+    new DynamoDBClient({
+      region: options.region ?? 'us-east-1',
+      requestHandler: { requestTimeout: options.timeoutMs ?? 2_000, connectionTimeout: 1_000 },
+      maxAttempts: 2,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    });
+  const owned = !options.client;
+  const TableName = options.table;
+  const prefix = options.keyPrefix ?? 'gw#';
+  const documentKey = { pk: { S: `${prefix}config` }, sk: { S: 'document' } };
+  const auditPk = `${prefix}audit`;
+  const pageSize = options.pageSize ?? 100;
+  let ready: Promise<void> | undefined;
+
+  async function ensureTable(): Promise<void> {
+    if (!options.createTable) return;
+    try {
+      await client.send(new DescribeTableCommand({ TableName }));
+    } catch (err) {
+      if (!(err instanceof ResourceNotFoundException)) throw err;
+      await client.send(new CreateTableCommand({
+        TableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      }));
+      await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName });
+    }
+  }
+
+  async function attempt<T>(fn: () => Promise<StoreResult<T>>): Promise<StoreResult<T>> {
+    try {
+      await (ready ??= ensureTable().catch((err: unknown) => {
+        ready = undefined;
+        throw err;
+      }));
+      return await fn();
+    } catch (err) {
+      return unavailable(err);
+    }
+  }
+
+  async function getDocument(projection?: string): Promise<Record<string, AttributeValue> | undefined> {
+    const out = await client.send(new GetItemCommand({ TableName, Key: documentKey, ConsistentRead: true, ...(projection ? { ProjectionExpression: projection } : {}) }));
+    return out.Item;
+  }
+
+  const version = (): Promise<StoreResult<number>> =>
+    attempt(async () => ok(Number((await getDocument('version'))?.version?.N ?? 0)));
+
+  const read = (): Promise<StoreResult<StoredDocument | null>> =>
+    attempt(async () => {
+      const item = await getDocument();
+      if (!item?.document?.S) return ok(null);
+      return ok({ version: Number(item.version?.N ?? 0), document: JSON.parse(item.document.S) as ConfigDocument });
+    });
+
+  const commit = (expected: number, document: ConfigDocument, audit: AuditInput): Promise<StoreResult<number>> =>
+    attempt(async () => {
+      const next = expected + 1;
+      try {
+        await client.send(new PutItemCommand({
+          TableName,
+          Item: { ...documentKey, version: { N: String(next) }, document: { S: JSON.stringify(document) } },
+          ...(expected === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: '#v = :expected', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':expected': { N: String(expected) } } }),
+        }));
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return fail('conflict', `store is no longer at version ${expected}`);
+        throw err;
+      }
+      // The version is taken by the conditional write above, so no other writer can use this sort key.
+      await client.send(new PutItemCommand({ TableName, Item: { pk: { S: auditPk }, sk: { S: pad(next) }, entry: { S: JSON.stringify({ ...audit, version: next }) } } }));
+      return ok(next);
+    });
+
+  const audit = (query?: { after?: number; limit?: number }): Promise<StoreResult<AuditEntry[]>> =>
+    attempt(async () => {
+      const { after, limit } = auditBounds(query);
+      const entries: AuditEntry[] = [];
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await client.send(new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk AND sk > :after',
+          ExpressionAttributeValues: { ':pk': { S: auditPk }, ':after': { S: pad(after) } },
+          ConsistentRead: true,
+          Limit: Math.min(pageSize, limit - entries.length),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }));
+        for (const item of page.Items ?? []) if (item.entry?.S) entries.push(JSON.parse(item.entry.S) as AuditEntry);
+        start = page.LastEvaluatedKey;
+      } while (start && entries.length < limit);
+      return ok(entries);
+    });
+
+  return { version, read, commit, audit, close: async () => void (owned && client.destroy()) };
+}
