@@ -2,6 +2,7 @@ import { EventStreamCodec } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { Operation } from '../../../schema/observation.ts';
 import { FrameSplitter } from './frames.ts';
+import { safeJson } from '../../json.ts';
 
 /** What metering needs to know about a Bedrock stream event. */
 export type StreamEvent =
@@ -16,7 +17,6 @@ export interface Usage {
   outputTokens: number;
 }
 
-const decoder = new TextDecoder();
 
 /**
  * Reads metering facts from a Bedrock event stream as it passes. Payloads are decoded only when needed:
@@ -128,13 +128,4 @@ export function normaliseErrorType(raw: string): string {
 function errorMessage(body: Uint8Array): string {
   const message = safeJson(body)?.message;
   return typeof message === 'string' ? message : '';
-}
-
-function safeJson(bytes: Uint8Array): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(decoder.decode(bytes));
-    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -4,9 +4,9 @@ import type { HttpResponse } from '../../upstreams/http/interface.ts';
 import type { CutBy, ResponseHeaders } from '../bedrock/pass-through.ts';
 import { chunkEvents, errorTypeOfOpenAI } from './chat-codec.ts';
 import { SseSplitter } from './sse.ts';
+import { safeJson } from '../../json.ts';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** A whole Chat Completions answer (or error answer) handed on as it came, metered from its usage. */
 export async function bufferChat(response: HttpResponse, meter: RequestMeter, headers: ResponseHeaders): Promise<Response> {
@@ -86,13 +86,4 @@ export function streamChat(signal: AbortSignal, response: HttpResponse, meter: R
     },
   });
   return new Response(body, { status: 200, headers: { ...headers(), 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
-}
-
-function safeJson(bytes: Uint8Array): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(decoder.decode(bytes));
-    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
