@@ -47,6 +47,8 @@ const MIGRATIONS = [
      SELECT scope, key, metric, value, event_time, seq FROM (
        SELECT f.*, ROW_NUMBER() OVER (PARTITION BY scope, key, metric ORDER BY event_time DESC, seq DESC) AS rn FROM feedback f
      ) WHERE rn = 1;`,
+  // The analysis job looks up the value in force per (scope, key, metric) for every observation.
+  `CREATE INDEX feedback_latest_lookup ON feedback (scope, key, metric, event_time DESC, seq DESC);`,
 ];
 
 export interface OpenOptions {

@@ -1,0 +1,51 @@
+import type Database from 'better-sqlite3';
+import { LIVE_ROWS, QUALITY_OF_ROW, type RowFilter } from './filter.ts';
+
+/** Sufficient statistics of one (intent, configuration) cell. */
+export interface CellSums {
+  intent: string;
+  configId: string;
+  requests: number;
+  errors: number;
+  costUsd: number;
+  unpriced: number;
+  scored: number;
+  qualitySum: number;
+  qualitySumSq: number;
+  passes: number;
+  /** Real input + output tokens of the scored requests. */
+  scoredTokens: number;
+}
+
+/**
+ * Aggregates live observations per intent and configuration in SQL. Failed requests are counted as errors
+ * and never scored; a pass is a quality score at or above the intent's gate.
+ */
+export function queryCells(db: Database.Database, filter: RowFilter, gates: Record<string, number>, defaultGate: number): CellSums[] {
+  const params: Record<string, unknown> = { since: filter.since, defaultGate };
+  const cases = Object.entries(gates).map(([intent, gate], i) => {
+    params[`gi${i}`] = intent;
+    params[`gv${i}`] = gate;
+    return `WHEN @gi${i} THEN @gv${i}`;
+  });
+  const gate = cases.length ? `CASE intent ${cases.join(' ')} ELSE @defaultGate END` : '@defaultGate';
+  const sql = `WITH scored AS MATERIALIZED (
+      SELECT o.intent AS intent, o.config_id AS configId, o.error_code IS NOT NULL AS failed, o.cost_usd AS cost,
+        o.input_tokens + o.output_tokens AS tokens, ${QUALITY_OF_ROW} AS q
+      FROM observations o WHERE ${LIVE_ROWS}
+    )
+    SELECT intent, configId,
+      COUNT(*) AS requests,
+      TOTAL(failed) AS errors,
+      TOTAL(cost) AS costUsd,
+      TOTAL(cost IS NULL) AS unpriced,
+      COUNT(q) AS scored,
+      TOTAL(q) AS qualitySum,
+      TOTAL(q * q) AS qualitySumSq,
+      TOTAL(q >= ${gate}) AS passes,
+      TOTAL(CASE WHEN q IS NOT NULL THEN tokens END) AS scoredTokens
+    FROM scored
+    GROUP BY intent, configId
+    ORDER BY intent, configId`;
+  return db.prepare(sql).all(params) as CellSums[];
+}

@@ -1,0 +1,88 @@
+import type Database from 'better-sqlite3';
+import type { GatewayConfig, Route } from '../../schema/config.ts';
+import { observedMix } from '../cost.ts';
+import { analyzeExperiment, correctAndDecide, type ExperimentReport } from '../experiment.ts';
+import { buildRow, type IntentConfigRow } from '../intent-table.ts';
+import { queryArms, queryExperimentIds, queryOutcomes } from '../queries/experiments.ts';
+import type { RowFilter } from '../queries/filter.ts';
+import { queryCells } from '../queries/intent-config.ts';
+import { groupKey, queryPercentiles } from '../queries/quantiles.ts';
+import { recommendRoute, type Recommendation } from '../recommend.ts';
+import type { AnalysisSettings } from '../settings.ts';
+import { simulateMonitoring, type MonitoringOutcome } from '../stats/monitoring-simulation.ts';
+
+/** What to analyse. */
+export interface AnalysisInput {
+  db: Database.Database;
+  config: GatewayConfig;
+  settings: AnalysisSettings;
+  /** Route whose table is compared; default: the first route. */
+  routeName?: string;
+  /** Epoch ms; default: all rows. */
+  since?: number;
+  /** Only this experiment in the experiments section. */
+  experimentId?: string;
+}
+
+/** The whole report (the JSON the job writes). */
+export interface AnalysisReport {
+  generatedAt: string;
+  since: string | null;
+  settings: AnalysisSettings;
+  liveRequests: number;
+  intents: IntentConfigRow[];
+  experiments: ExperimentReport[];
+  recommendation: Recommendation | null;
+  /** A/A calibration of continuous monitoring under the configured sequential tuning. */
+  monitoring: { experiments: number; lookEvery: number; maxPerArm: number; aa: MonitoringOutcome };
+}
+
+function intentRows(db: Database.Database, filter: RowFilter, s: AnalysisSettings): IntentConfigRow[] {
+  const cells = queryCells(db, filter, s.intentGates, s.qualityGate);
+  const latency = queryPercentiles(db, filter, 'latency_ms', ['intent', 'config_id']);
+  const ttft = queryPercentiles(db, filter, 'ttft_ms', ['intent', 'config_id']);
+  return cells.map((c) => {
+    const key = groupKey(c.intent, c.configId);
+    return buildRow(c, latency.get(key), ttft.get(key), s.alpha);
+  });
+}
+
+function experimentReports(input: AnalysisInput, filter: RowFilter, mix: Record<string, number>): ExperimentReport[] {
+  const { db, config, settings: s } = input;
+  const ids = input.experimentId ? [input.experimentId] : queryExperimentIds(db, filter);
+  const monthly = s.dailyVolume * s.daysPerMonth;
+  const reports = ids.flatMap((id) => {
+    const declared = config.experiments.find((e) => e.id === id);
+    const intent = declared?.intent ?? null;
+    const share = intent === null ? (declared ? 1 : null) : (mix[intent] ?? 0);
+    const meta = { id, intent, split: declared?.split ?? null };
+    const report = analyzeExperiment(meta, queryArms(db, filter, id), queryOutcomes(db, filter, id), s, share === null ? null : share * monthly);
+    return report ? [report] : [];
+  });
+  correctAndDecide(reports, s);
+  return reports;
+}
+
+/** Runs every part of the analysis against one database. */
+export function runAnalysis(input: AnalysisInput): AnalysisReport {
+  const s = input.settings;
+  const filter: RowFilter = { since: input.since ?? 0 };
+  const intents = intentRows(input.db, filter, s);
+  const mix = s.trafficMix ?? observedMix(intents);
+  const route: Route | undefined = input.routeName ? input.config.routes.find((r) => r.name === input.routeName) : input.config.routes[0];
+  if (input.routeName && !route) throw new Error(`unknown route "${input.routeName}"`);
+  const monitoring = { experiments: 1000, lookEvery: 100, maxPerArm: 2000 };
+  const aa = simulateMonitoring({
+    ...monitoring, mean: 0.8, sd: s.sequentialSd, effect: 0, alpha: s.alpha, nStar: s.sequentialNStar, seed: 1,
+  });
+  return {
+    generatedAt: new Date().toISOString(),
+    since: input.since ? new Date(input.since).toISOString() : null,
+    settings: s,
+    liveRequests: intents.reduce((n, r) => n + r.requests, 0),
+    intents,
+    experiments: experimentReports(input, filter, mix),
+    recommendation: route && intents.length ? recommendRoute(intents, route, mix, s) : null,
+    monitoring: { ...monitoring, aa },
+  };
+}

@@ -1,0 +1,118 @@
+import type { ExperimentReport } from '../experiment.ts';
+import type { IntentConfigRow } from '../intent-table.ts';
+import type { Recommendation } from '../recommend.ts';
+import type { AnalysisReport } from './build.ts';
+
+const dash = '-';
+
+function num(x: number | null | undefined, digits = 3): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? dash : x.toFixed(digits);
+}
+
+function pct(x: number | null | undefined, digits = 1): string {
+  return x === null || x === undefined ? dash : `${(100 * x).toFixed(digits)}%`;
+}
+
+function usd(x: number | null | undefined, digits = 5): string {
+  if (x === null || x === undefined) return dash;
+  return `${x < 0 ? '-' : ''}$${Math.abs(x).toFixed(digits)}`;
+}
+
+function pValue(p: number): string {
+  return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+}
+
+function table(head: string[], rows: string[][]): string[] {
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+}
+
+function intentSection(rows: IntentConfigRow[]): string[] {
+  const head = ['intent', 'config', 'requests', 'errors', 'quality (95% CI)', 'pass', 'cost/req', 'cost/satisfactory', 'quality/1K tok', 'latency P50/P95/P99 ms', 'TTFT P50/P95/P99 ms', 'quality/P95 s'];
+  const trio = (p: IntentConfigRow['latencyMs']) => (p ? `${Math.round(p[50])}/${Math.round(p[95])}/${Math.round(p[99])}` : dash);
+  return table(head, rows.map((r) => [
+    r.intent, r.configId, String(r.requests), pct(r.errorRate, 2),
+    r.meanQuality === null ? dash : `${num(r.meanQuality)} (${num(r.qualityCi?.[0])}-${num(r.qualityCi?.[1])})`,
+    pct(r.passRate), usd(r.costPerRequest), usd(r.costPerSatisfactory), num(r.qualityPer1kTokens), trio(r.latencyMs), trio(r.ttftMs), num(r.qualityPerP95Second),
+  ]));
+}
+
+function experimentSection(e: ExperimentReport): string[] {
+  const [c, t] = e.arms;
+  const q = e.quality;
+  const lines = [
+    `### ${e.id}${e.intent ? ` (${e.intent})` : ''}: **${e.decision.decision}**`,
+    '',
+    e.decision.reason,
+    '',
+    ...table(['arm', 'config', 'sessions', 'requests', 'errors', 'scored', 'quality', 'cost/req'], e.arms.map((a) => [
+      a.arm, a.configId, String(a.sessions), String(a.requests), pct(a.errorRate, 2), String(a.scored), num(a.meanQuality, 4), usd(a.costPerRequest),
+    ])),
+    '',
+    `- Quality, session level (delta method): diff ${num(q.session.diff, 4)}, 95% CI [${num(q.session.ci[0], 4)}, ${num(q.session.ci[1], 4)}], p ${pValue(q.session.p)}`,
+    `- Quality, naive per request (Welch): t ${num(q.naive.t, 2)}, df ${num(q.naive.df, 1)}, p ${pValue(q.naive.p)}, CI [${num(q.naive.ci[0], 4)}, ${num(q.naive.ci[1], 4)}]`,
+    `- Relative lift: ${pct(q.lift.lift, 2)} (CI ${pct(q.lift.ci[0], 2)} to ${pct(q.lift.ci[1], 2)})`,
+    `- Always-valid sequence: [${num(q.sequential.lower, 4)}, ${num(q.sequential.upper, 4)}]${q.sequential.significant ? ', excludes 0' : ''}`,
+    `- Minimum sample size: ${q.minimumScoredPerArm} scored requests per arm; ${q.ready ? 'reached' : 'not reached'}`,
+    `- Sample ratio: ${e.srm ? `chi2 ${num(e.srm.chi2, 2)}, p ${pValue(e.srm.p)}${e.srm.mismatch ? ' **MISMATCH**' : ''}` : 'split unknown'}`,
+    `- Error rate: ${pct(c?.errorRate, 2)} vs ${pct(t?.errorRate, 2)} (p ${pValue(e.errors.p)})`,
+    `- Cost delta: ${usd(e.costDeltaPerRequest)}/request${e.costDeltaPerMonth === null ? '' : `, ${usd(e.costDeltaPerMonth, 0)}/month`}`,
+  ];
+  const { cartAdd, escalated, sessionDuration } = e.outcomes;
+  if (cartAdd) lines.push(`- Cart add: ${pct(cartAdd.control.rate)} vs ${pct(cartAdd.treatment.rate)}, diff CI [${pct(cartAdd.ci[0], 2)}, ${pct(cartAdd.ci[1], 2)}], p ${pValue(cartAdd.p)}`);
+  if (escalated) lines.push(`- Escalation: ${pct(escalated.control.rate)} vs ${pct(escalated.treatment.rate)}, diff CI [${pct(escalated.ci[0], 2)}, ${pct(escalated.ci[1], 2)}], p ${pValue(escalated.p)}`);
+  if (sessionDuration) lines.push(`- Session duration: diff ${num(sessionDuration.diff, 1)} s, CI [${num(sessionDuration.ci[0], 1)}, ${num(sessionDuration.ci[1], 1)}], p ${pValue(sessionDuration.p)}`);
+  lines.push(`- Adjusted p-values: ${e.tests.map((x) => `${x.metric} ${pValue(x.adjustedP)}`).join(', ')}`, '');
+  return lines;
+}
+
+function unknownLine(r: Recommendation): string {
+  const missing = [...new Set([...r.current.unknown, ...r.recommended.unknown])];
+  return missing.length ? `Left out of the projection (the configuration has no observed cost on that intent): ${missing.join(', ')}.` : '';
+}
+
+function recommendationSection(r: Recommendation): string[] {
+  return [
+    ...table(['intent', 'current', 'recommended', 'Pareto front', 'why'], r.choices.map((c) => [
+      c.intent, c.current, c.current === c.recommended ? c.recommended : `**${c.recommended}**`, c.front.join(', ') || dash, c.reason,
+    ])),
+    '',
+    `Monthly cost at ${r.dailyVolume.toLocaleString('en-US')} messages/day, observed traffic mix: current table ${usd(r.currentMonthlyUsd, 0)}, recommended ${usd(r.recommendedMonthlyUsd, 0)}: **saving ${usd(r.monthlySavingUsd, 0)}/month**.`,
+    unknownLine(r),
+    '',
+    'Routing table for the admin API:',
+    '',
+    '```json',
+    JSON.stringify(r.route, null, 2),
+    '```',
+  ];
+}
+
+/** Renders the report as a Markdown summary. */
+export function renderMarkdown(r: AnalysisReport): string {
+  const s = r.settings;
+  const lines = [
+    '# Model routing analysis',
+    '',
+    `Generated ${r.generatedAt}${r.since ? `, rows since ${r.since}` : ''}; ${r.liveRequests} live requests (eval and warm-up traffic excluded).`,
+    `Quality gate ${s.qualityGate} (per-intent overrides: ${JSON.stringify(s.intentGates)}); choice needs pass rate >= ${pct(s.minPassRate, 0)} and P95 <= ${s.maxP95LatencyMs} ms.`,
+    'Percentiles are nearest-rank: the value at rank ceil(p x n / 100) of the sorted successful requests.',
+    '',
+    '## Per intent and configuration',
+    '',
+    ...intentSection(r.intents),
+    '',
+    '## Recommended routing',
+    '',
+    ...(r.recommendation ? recommendationSection(r.recommendation) : ['No route or no data.']),
+    '',
+    '## Experiments',
+    '',
+    ...(r.experiments.length ? r.experiments.flatMap(experimentSection) : ['No experiment with scored sessions in both arms.', '']),
+    `Multiplicity correction: ${s.correction === 'holm' ? 'Holm' : 'Benjamini-Hochberg'} across all experiments and metrics.`,
+    `Continuous monitoring, ${r.monitoring.experiments} simulated A/A experiments looked at every ${r.monitoring.lookEvery} sessions up to ${r.monitoring.maxPerArm} per arm: ` +
+      `the sequential test rejected in ${pct(r.monitoring.aa.sequentialRate)}, the fixed test checked at every look in ${pct(r.monitoring.aa.fixedPeekingRate)} ` +
+      `(once at the end: ${pct(r.monitoring.aa.fixedFinalRate)}) at alpha ${s.alpha}.`,
+    '',
+  ];
+  return lines.join('\n');
+}
