@@ -70,7 +70,11 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
 
   app.notFound((c) => errorResponse(c, deps.now, 'unknown_operation', `no operation at ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => {
-    if (err instanceof GatewayError) return errorResponse(c, deps.now, err.code, err.message);
+    if (err instanceof GatewayError) {
+      // A refusal after routing (e.g. content that cannot be translated) still ends the request's observation.
+      c.var.meter?.finish(err.status, err.code);
+      return errorResponse(c, deps.now, err.code, err.message, err.status);
+    }
     if (err instanceof HTTPException) return errorResponse(c, deps.now, err.status === 413 ? 'payload_too_large' : 'invalid_request', err.message);
     console.error(`request ${c.var.requestId} failed:`, err);
     c.var.meter?.finish(500, 'internal');
@@ -81,8 +85,9 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
 }
 
 /** One error body per protocol: AWS's shape on Bedrock routes, `{error: {code, message}}` elsewhere. */
-function errorResponse(c: Context<GatewayEnv>, now: () => number, code: ErrorCode, message: string): Response {
-  const { status, awsType } = ERRORS[code];
+function errorResponse(c: Context<GatewayEnv>, now: () => number, code: ErrorCode, message: string, statusOverride?: number): Response {
+  const { awsType } = ERRORS[code];
+  const status = statusOverride ?? ERRORS[code].status;
   const path = new URL(c.req.url).pathname;
   const headers = gatewayHeaders(c, now);
   return path.startsWith('/model/') ? awsErrorResponse(status, awsType, message, c.var.requestId, headers) : jsonErrorResponse(status, code, message, c.var.requestId, headers);

@@ -26,11 +26,12 @@ export type ErrorCode = keyof typeof ERRORS;
 /** An expected failure with a message for the client; `app.onError` turns it into a response. */
 export class GatewayError extends Error {
   override name = 'GatewayError';
-  constructor(readonly code: ErrorCode, message: string) {
+  /** `status` overrides the code's usual status, e.g. to keep an upstream's own error status. */
+  constructor(readonly code: ErrorCode, message: string, private readonly statusOverride?: number) {
     super(message);
   }
   get status(): number {
-    return ERRORS[this.code].status;
+    return this.statusOverride ?? ERRORS[this.code].status;
   }
 }
 

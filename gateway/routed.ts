@@ -35,9 +35,8 @@ export function routedCalls(deps: GatewayDeps) {
   const cutBy: CutBy = () => (deps.lifecycle.cutting ? { status: 503, code: 'shutdown_abort' } : { status: 499, code: 'client_abort' });
 
   /** Routes a request and starts its meter; 404 for `config:<id>` naming nothing. */
-  function begin(c: Context<GatewayEnv>, r: RoutingRequest): RoutedCall {
+  function begin(c: Context<GatewayEnv>, r: RoutingRequest, snapshot: ConfigSnapshot = deps.config.current()): RoutedCall {
     const traffic = parseTraffic(c.req.header('x-gateway-traffic'));
-    const snapshot = deps.config.current();
     const resolution = resolve(snapshot.index, r.modelId, r.intent, r.sessionId);
     if (!resolution) throw new GatewayError('unknown_config', `no model configuration "${r.modelId.slice('config:'.length)}"`);
     const config = resolution.config;

@@ -2,7 +2,7 @@ import { upstreamModelOf, type ModelConfig } from '../schema/config.ts';
 import type { ChatEvent, ChatRequest, ClientCodec, UpstreamCodec } from './canonical.ts';
 import { errorCodeOfStatus, GatewayError } from './errors.ts';
 import type { RequestMeter } from './metering/meter.ts';
-import type { CutBy, ResponseHeaders } from './protocols/bedrock/pass-through.ts';
+import { statusOfAwsError, type CutBy, type ResponseHeaders } from './protocols/bedrock/pass-through.ts';
 import type { HttpResponse } from './upstreams/http/interface.ts';
 import type { UpstreamClient } from './upstreams/interface.ts';
 
@@ -41,12 +41,12 @@ export async function translateCall(t: TranslatedCall): Promise<Response> {
   if (response.status >= 300) {
     const bytes = await response.bytes().catch(() => new Uint8Array(0));
     t.meter.upstreamAnswered();
-    const error = new GatewayError(errorCodeOfStatus(response.status), `the model endpoint answered ${response.status}: ${messageOf(bytes)}`);
-    t.meter.finish(response.status, ERROR_TYPES[error.code] ?? 'InternalServerException');
-    throw error;
+    const code = errorCodeOfStatus(response.status);
+    t.meter.finish(response.status, ERROR_TYPES[code] ?? 'InternalServerException');
+    throw new GatewayError(code, `the model endpoint answered ${response.status}: ${messageOf(bytes)}`, response.status);
   }
   if (!t.stream) {
-    const answer = t.upstreamCodec.decodeResult(await response.bytes());
+    const answer = t.upstreamCodec.decodeResult(await readWhole(t, response));
     t.meter.upstreamAnswered();
     t.meter.usage(answer.usage.inputTokens, answer.usage.outputTokens);
     t.meter.finish(200, null);
@@ -54,6 +54,22 @@ export async function translateCall(t: TranslatedCall): Promise<Response> {
     return new Response(rendered.body, { status: 200, headers: { ...t.headers(), 'content-type': rendered.contentType } });
   }
   return new Response(translatedStream(t, response), { status: 200, headers: { ...t.headers(), 'content-type': t.clientCodec.streamContentType } });
+}
+
+/** The whole body; a cut (client gone, shutdown) or a broken connection is recorded as such and thrown. */
+async function readWhole(t: TranslatedCall, response: HttpResponse): Promise<Uint8Array> {
+  try {
+    return await response.bytes();
+  } catch {
+    t.meter.upstreamAnswered();
+    if (t.signal.aborted) {
+      const cut = t.cutBy();
+      t.meter.finish(cut.status, cut.code);
+      throw new GatewayError(cut.code, 'the call was cut before the model finished its answer');
+    }
+    t.meter.finish(502, 'upstream_body_error');
+    throw new GatewayError('upstream_unavailable', 'the model endpoint closed the connection mid-answer');
+  }
 }
 
 const ERROR_TYPES: Record<string, string> = {
@@ -73,7 +89,7 @@ function translatedStream(t: TranslatedCall, response: HttpResponse): ReadableSt
       else if (event.type === 'usage') t.meter.usage(event.inputTokens, event.outputTokens);
       else if (event.type === 'error') {
         errorCode = event.errorType;
-        status = event.errorType === 'ThrottlingException' ? 429 : 500;
+        status = statusOfAwsError(event.errorType);
       }
     }
   };
@@ -91,14 +107,19 @@ function translatedStream(t: TranslatedCall, response: HttpResponse): ReadableSt
         controller.close();
         t.meter.finish(status, errorCode);
       } catch (err) {
+        response.cancel();
         const cut = t.cutBy();
         const aborted = cut.code === 'shutdown_abort' || t.signal.aborted;
         t.meter.finish(aborted ? cut.status : 502, aborted ? cut.code : 'upstream_stream_error');
-        const message = aborted ? 'the call was cut before the model finished' : 'the model endpoint closed the stream mid-answer';
+        if (t.signal.aborted && cut.code === 'client_abort') {
+          controller.error(err);
+          return;
+        }
+        // The client is still there: end its stream with an error it understands, never a silent "complete" end.
+        const message = aborted ? 'the gateway is shutting down; retry the request' : 'the model endpoint closed the stream mid-answer';
         const frame = encode.encode([{ type: 'error', errorType: aborted ? 'ServiceUnavailableException' : 'InternalServerException', message }]);
-        if (frame && !t.signal.aborted) controller.enqueue(frame);
-        if (t.signal.aborted && cut.code === 'client_abort') controller.error(err);
-        else controller.close();
+        if (frame) controller.enqueue(frame);
+        controller.close();
       }
     },
     cancel() {

@@ -81,7 +81,7 @@ describe('DurableSink over SQLite', () => {
   });
 
   it('counts records as dropped only when the store and the spill file both fail', async () => {
-    const failing: RecordStore = { write: () => { throw new Error('store down'); } };
+    const failing: RecordStore = { write: () => { throw new Error('store down'); }, probe: () => { throw new Error('store down'); } };
     const spill = new SpillFile(join(mkdtempSync(join(tmpdir(), 'sink-')), 'spill.jsonl'));
     spill.append = () => { throw new Error('disk full'); };
     const dropped: number[] = [];
@@ -102,5 +102,16 @@ describe('DurableSink over SQLite', () => {
     sink.recordFeedback([fb('e1', 'k1', 0.5), fb('e2', 'k1', 0.9), fb('e3', null, 0.7), fb('e4', null, 0.7)]);
     await sink.flush();
     expect(readFeedback(db).map((f) => f.eventId)).toEqual(['e1', 'e3', 'e4']);
+  });
+
+  it('keeps a batch appended after a line torn by a crash', async () => {
+    const { spill } = setup();
+    spill.append({ observations: [observation(1)], feedback: [] });
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(spill.path, '{"observations": [{"requestId": "torn"');
+    spill.append({ observations: [observation(2)], feedback: [] });
+    const { batches, torn } = spill.read();
+    expect(torn).toBe(1);
+    expect(batches.map((b) => b.observations[0]!.requestId)).toEqual(['req-1', 'req-2']);
   });
 });

@@ -94,11 +94,20 @@ export class DurableSink implements ObservationSink {
 
   /** Writes the queue (and, when the store is back, the spill file). `force` tries the store even while backing off. */
   private drain(force: boolean): void {
+    try {
+      this.drainOnce(force);
+    } catch (err) {
+      // Never let a timer throw: anything unexpected is reported; records taken off the queue were spilled or counted.
+      this.options.onStoreError?.(err);
+    }
+  }
+
+  private drainOnce(force: boolean): void {
     const batch = this.queue;
     this.queue = { observations: [], feedback: [] };
     this.stats.queued = 0;
     const canTry = force || this.stats.storeHealthy || Date.now() >= this.retryAt;
-    if (canTry && this.spill.hasRecords()) this.replay();
+    if (canTry && this.spill.hasRecords() && this.storeTakesWrites()) this.replay();
     if (size(batch) === 0) {
       if (!this.stats.storeHealthy && this.spill.hasRecords()) this.schedule(this.o.retryMs);
       return;
@@ -130,10 +139,22 @@ export class DurableSink implements ObservationSink {
     }
   }
 
+  /** A cheap check before reading a possibly large spill file. */
+  private storeTakesWrites(): boolean {
+    try {
+      this.store.probe();
+      return true;
+    } catch {
+      this.stats.storeHealthy = false;
+      this.retryAt = Date.now() + this.o.retryMs;
+      this.schedule(this.o.retryMs);
+      return false;
+    }
+  }
+
   private replay(): void {
-    const { batches } = this.spill.read();
     let replayed = 0;
-    for (const batch of batches) {
+    for (const batch of this.spill.batches()) {
       if (!this.tryStore(batch)) return;
       replayed += size(batch);
     }

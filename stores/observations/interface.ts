@@ -23,4 +23,6 @@ export interface RecordBatch {
 /** The durable destination of records. `write` throws when the store cannot take the batch. */
 export interface RecordStore {
   write(batch: RecordBatch): void;
+  /** Throws unless the store would take a write now; lets a sink test the store before replaying a spill. */
+  probe(): void;
 }

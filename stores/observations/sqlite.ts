@@ -20,7 +20,10 @@ export function sqliteRecordStore(db: Database.Database): RecordStore {
     for (const o of batch.observations) insertObservation.run({ ...o, streamed: o.streamed ? 1 : 0 });
     for (const f of batch.feedback) insertFeedback.run(f);
   });
-  return { write: (batch) => writeAll(batch) };
+  return {
+    write: (batch) => writeAll(batch),
+    probe: () => db.exec('BEGIN IMMEDIATE; ROLLBACK'),
+  };
 }
 
 /** Reads observations back in sequence order (tests, exports). */

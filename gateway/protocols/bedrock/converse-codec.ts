@@ -149,8 +149,12 @@ export const converseClientCodec: ClientCodec = {
   },
 };
 
+/** Bedrock stop reasons with no canonical twin, mapped to the nearest one. */
+const STOP_ALIASES: Record<string, StopReason> = { guardrail_intervened: 'content_filtered', model_context_window_exceeded: 'max_tokens' };
+
 function stopReasonOf(reason: string | undefined): StopReason {
-  return reason && STOP_REASONS.has(reason) ? (reason as StopReason) : 'end_turn';
+  if (!reason) return 'end_turn';
+  return STOP_REASONS.has(reason) ? (reason as StopReason) : STOP_ALIASES[reason] ?? 'end_turn';
 }
 
 /** `ThrottlingException` -> `throttlingException`, the member name event streams use. */

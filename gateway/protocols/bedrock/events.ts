@@ -70,7 +70,11 @@ function invokeEvent(body: Uint8Array): StreamEvent {
   const bytes = safeJson(body)?.bytes;
   if (typeof bytes !== 'string') return { kind: 'other' };
   const event = safeJson(Buffer.from(bytes, 'base64'));
-  switch (event?.type) {
+  if (!event) return { kind: 'other' };
+  // Bedrock adds its own counts to the last chunk of every model family, Anthropic or not.
+  const metrics = event['amazon-bedrock-invocationMetrics'] as { inputTokenCount?: number; outputTokenCount?: number } | undefined;
+  if (metrics) return { kind: 'usage', inputTokens: metrics.inputTokenCount, outputTokens: metrics.outputTokenCount };
+  switch (event.type) {
     case 'content_block_delta':
       return { kind: 'content' };
     case 'message_start': {
@@ -79,10 +83,9 @@ function invokeEvent(body: Uint8Array): StreamEvent {
     }
     case 'message_delta':
       return { kind: 'usage', outputTokens: (event.usage as { output_tokens?: number } | undefined)?.output_tokens };
-    case 'message_stop': {
-      const metrics = event['amazon-bedrock-invocationMetrics'] as { inputTokenCount?: number; outputTokenCount?: number } | undefined;
-      return metrics ? { kind: 'usage', inputTokens: metrics.inputTokenCount, outputTokens: metrics.outputTokenCount } : { kind: 'other' };
-    }
+    case undefined:
+      // Other model families (Llama `generation`, Titan `outputText`, ...) send text chunks without a type.
+      return { kind: 'content' };
     default:
       return { kind: 'other' };
   }

@@ -127,6 +127,7 @@ const AWS_ERROR_STATUS: Record<string, number> = {
   InternalServerException: 500,
 };
 
-function statusOfAwsError(type: string): number {
+/** The HTTP status an AWS error type stands for (500 when unknown). */
+export function statusOfAwsError(type: string): number {
   return AWS_ERROR_STATUS[type] ?? 500;
 }

@@ -70,7 +70,7 @@ export const chatUpstreamCodec: UpstreamCodec = {
     const splitter = new SseSplitter();
     return {
       push: (chunk) => splitter.push(chunk).flatMap((event) => chunkEvents(event.data)),
-      end: () => [],
+      end: () => splitter.flush().flatMap((event) => chunkEvents(event.data)),
     };
   },
 };

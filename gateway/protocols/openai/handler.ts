@@ -26,7 +26,7 @@ export function chatCompletionsHandler(deps: GatewayDeps) {
     if (!body.model.startsWith('config:') && !snapshot.index.routes.has(body.model)) {
       throw new GatewayError('model_not_found', `model "${body.model}" is not a route of this gateway (GET /v1/models lists them)`);
     }
-    const call = calls.begin(c, { operation, modelId: body.model, ...chatRoutingInputs(body, c.req.raw.headers) });
+    const call = calls.begin(c, { operation, modelId: body.model, ...chatRoutingInputs(body, c.req.raw.headers) }, snapshot);
     const config = call.config!;
     const signal = c.var.signal;
     const includeUsage = body.stream_options?.include_usage === true;
@@ -43,7 +43,7 @@ export function chatCompletionsHandler(deps: GatewayDeps) {
     call.meter.upstreamStarted();
     const response = calls.answered(call, await deps.upstreams.openai.call({ target: config.upstream, operation, body: outBody, signal, intent: call.resolution.intent }));
     if (response.status < 300 && stream) return streamChat(signal, response, call.meter, call.cutBy, call.headers, includeUsage);
-    return bufferChat(response, call.meter, call.headers);
+    return bufferChat(signal, response, call.meter, call.cutBy, call.headers);
   };
 }
 

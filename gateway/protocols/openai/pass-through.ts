@@ -1,7 +1,7 @@
 import { GatewayError } from '../../errors.ts';
 import type { RequestMeter } from '../../metering/meter.ts';
 import type { HttpResponse } from '../../upstreams/http/interface.ts';
-import type { CutBy, ResponseHeaders } from '../bedrock/pass-through.ts';
+import { statusOfAwsError, type CutBy, type ResponseHeaders } from '../bedrock/pass-through.ts';
 import { chunkEvents, errorTypeOfOpenAI } from './chat-codec.ts';
 import { SseSplitter } from './sse.ts';
 import { safeJson } from '../../json.ts';
@@ -9,9 +9,14 @@ import { safeJson } from '../../json.ts';
 const encoder = new TextEncoder();
 
 /** A whole Chat Completions answer (or error answer) handed on as it came, metered from its usage. */
-export async function bufferChat(response: HttpResponse, meter: RequestMeter, headers: ResponseHeaders): Promise<Response> {
+export async function bufferChat(signal: AbortSignal, response: HttpResponse, meter: RequestMeter, cutBy: CutBy, headers: ResponseHeaders): Promise<Response> {
   const bytes = await response.bytes().catch(() => {
     meter.upstreamAnswered();
+    if (signal.aborted) {
+      const cut = cutBy();
+      meter.finish(cut.status, cut.code);
+      throw new GatewayError(cut.code, 'the call was cut before the model finished its answer');
+    }
     meter.finish(502, 'upstream_body_error');
     throw new GatewayError('upstream_unavailable', 'the model endpoint closed the connection mid-answer');
   });
@@ -41,13 +46,8 @@ export function streamChat(signal: AbortSignal, response: HttpResponse, meter: R
     async pull(controller) {
       try {
         const chunk = await response.read();
-        if (chunk === null) {
-          controller.close();
-          meter.finish(status, errorCode);
-          return;
-        }
         let out = '';
-        for (const event of splitter.push(chunk)) {
+        for (const event of chunk === null ? splitter.flush() : splitter.push(chunk)) {
           let usageOnly = false;
           try {
             for (const e of chunkEvents(event.data)) {
@@ -57,7 +57,7 @@ export function streamChat(signal: AbortSignal, response: HttpResponse, meter: R
                 usageOnly = !event.data.includes('"delta"');
               } else if (e.type === 'error') {
                 errorCode = e.errorType;
-                status = e.errorType === 'ThrottlingException' ? 429 : 500;
+                status = statusOfAwsError(e.errorType);
               }
             }
           } catch {
@@ -66,6 +66,10 @@ export function streamChat(signal: AbortSignal, response: HttpResponse, meter: R
           if (!usageOnly || includeUsage) out += event.raw;
         }
         if (out) controller.enqueue(encoder.encode(out));
+        if (chunk === null) {
+          controller.close();
+          meter.finish(status, errorCode);
+        }
       } catch (err) {
         const cut = cutBy();
         const aborted = cut.code === 'shutdown_abort' || signal.aborted;
