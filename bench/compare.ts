@@ -15,6 +15,21 @@ export interface Comparison {
   gatewayPercentOfBareFetch: number | null;
   /** Gateway p50 minus direct p50, ms. */
   gatewayAddedP50Ms: number | null;
+  /** The Portkey gateway against the same direct path (chat modes only); null where it was not measured. */
+  portkey: PortkeyComparison | null;
+}
+
+/** Our gateway against Portkey, both measured against the same direct path. */
+export interface PortkeyComparison {
+  /** Portkey p50 / p99 minus direct p50 / p99, ms. */
+  addedP50Ms: number;
+  addedP99Ms: number;
+  requestsPerSecond: number;
+  /** Our gateway's requests/s divided by Portkey's (the aim: at least 2.5). */
+  throughputRatio: number | null;
+  /** Our gateway's added p50 / p99 divided by Portkey's (the aim: below 0.5). */
+  addedP50Ratio: number | null;
+  addedP99Ratio: number | null;
 }
 
 /** Derives the comparisons for every (mode, concurrency) measured. */
@@ -36,6 +51,22 @@ export function compareTargets(cells: readonly CellResult[]): Comparison[] {
       bareAddedP99Ms: bare && direct ? bare.latencyMs.p99 - direct.latencyMs.p99 : null,
       gatewayPercentOfBareFetch: gateway && bareFetch && bareFetch.requestsPerSecond > 0 ? (100 * gateway.requestsPerSecond) / bareFetch.requestsPerSecond : null,
       gatewayAddedP50Ms: gateway && direct ? gateway.latencyMs.p50 - direct.latencyMs.p50 : null,
+      portkey: comparePortkey(find('portkey'), gateway, direct),
     };
   });
+}
+
+function comparePortkey(portkey: CellResult | undefined, gateway: CellResult | undefined, direct: CellResult | undefined): PortkeyComparison | null {
+  if (!portkey || !direct) return null;
+  const addedP50Ms = portkey.latencyMs.p50 - direct.latencyMs.p50;
+  const addedP99Ms = portkey.latencyMs.p99 - direct.latencyMs.p99;
+  const ratio = (ours: number, theirs: number): number | null => (theirs > 0 ? ours / theirs : null);
+  return {
+    addedP50Ms,
+    addedP99Ms,
+    requestsPerSecond: portkey.requestsPerSecond,
+    throughputRatio: gateway ? ratio(gateway.requestsPerSecond, portkey.requestsPerSecond) : null,
+    addedP50Ratio: gateway ? ratio(gateway.latencyMs.p50 - direct.latencyMs.p50, addedP50Ms) : null,
+    addedP99Ratio: gateway ? ratio(gateway.latencyMs.p99 - direct.latencyMs.p99, addedP99Ms) : null,
+  };
 }

@@ -1,9 +1,12 @@
+import { upstreamModelOf } from '../schema/config.ts';
 import { randomBytes } from 'node:crypto';
+import { CHAT_CONFIG_ID, CHAT_MODEL, CHAT_ROUTE } from './chat-workload.ts';
 import { compareTargets, type Comparison } from './compare.ts';
 import { describeEnvironment, type Environment } from './environment.ts';
 import { runClosedLoop } from './load.ts';
 import { machineCpuMs } from './machine-cpu.ts';
-import type { BenchSettings, Mode, TargetName } from './settings.ts';
+import { PORTKEY_VERSION } from './portkey.ts';
+import { concurrenciesOf, isStreaming, TARGET_MODES, type BenchSettings, type Mode, type TargetName } from './settings.ts';
 import { distribution, type Distribution } from './stats.ts';
 import { checkTarget, startTarget, type RunningTarget } from './targets.ts';
 import { INTENT, loadWorkload, ROUTE } from './workload.ts';
@@ -40,7 +43,7 @@ export interface BenchResult {
   durationSeconds: number;
   environment: Environment;
   settings: Omit<BenchSettings, 'cpuProfileDir'>;
-  workload: { route: string; intent: string; configId: string; modelId: string };
+  workload: { route: string; intent: string; configId: string; modelId: string; chat: { route: string; configId: string; modelId: string; portkey: string } };
   /** `cell` when peak RSS was reset before each cell, `process` when it covers the process's whole life. */
   rssPeakScope: 'cell' | 'process';
   /** Failed answers while warming each target's processes up before its first cell; zero expected. */
@@ -66,12 +69,13 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
   const processWarmupErrors: BenchResult['processWarmupErrors'] = {};
   let rssPeakScope: BenchResult['rssPeakScope'] = 'cell';
   for (const name of settings.targets) {
+    if (!settings.modes.some((m) => TARGET_MODES[name].includes(m))) continue;
     const target = await startTarget(name, { seed: settings.seed, credentials, workload, cpuProfileDir: settings.cpuProfileDir });
     try {
-      await checkTarget(target, settings.modes, workload.config.id);
-      processWarmupErrors[name] = await warmUpProcesses(target, settings);
-      for (const mode of settings.modes) {
-        for (const concurrency of settings.concurrencies) {
+      const modes = await checkTarget(target, settings.modes, workload.config.id, log);
+      processWarmupErrors[name] = await warmUpProcesses(target, modes, settings);
+      for (const mode of modes) {
+        for (const concurrency of concurrenciesOf(settings, mode)) {
           const cell = await measureCell(target, mode, concurrency, settings);
           if (!cell.reset) rssPeakScope = 'process';
           cells.push(cell.result);
@@ -88,7 +92,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
     durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
     environment: describeEnvironment(),
     settings: shown,
-    workload: { route: ROUTE, intent: INTENT, configId: workload.config.id, modelId: workload.config.upstream.modelId },
+    workload: { route: ROUTE, intent: INTENT, configId: workload.config.id, modelId: upstreamModelOf(workload.config.upstream), chat: { route: CHAT_ROUTE, configId: CHAT_CONFIG_ID, modelId: CHAT_MODEL, portkey: PORTKEY_VERSION } },
     rssPeakScope,
     processWarmupErrors,
     cells,
@@ -100,17 +104,17 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
  * Fresh processes run cold code; without this the first cell would also measure JIT compilation and the
  * SQLite store's first writes. Each mode runs for one warm-up period at the highest concurrency.
  */
-async function warmUpProcesses(target: RunningTarget, settings: BenchSettings): Promise<number> {
+async function warmUpProcesses(target: RunningTarget, modes: readonly Mode[], settings: BenchSettings): Promise<number> {
   let errors = 0;
-  for (const mode of settings.modes) {
+  for (const mode of modes) {
     const endpoint = target.endpoint(mode);
     const samples = await runClosedLoop({
       origin: target.origin,
       path: endpoint.path,
-      concurrency: Math.max(...settings.concurrencies),
+      concurrency: Math.max(...concurrenciesOf(settings, mode)),
       warmupMs: settings.warmupSeconds * 1000,
       measureMs: 0,
-      streaming: mode === 'converse-stream',
+      ...streamingOf(mode),
       request: endpoint.request,
     });
     errors += Object.values(samples.errors).reduce((a, b) => a + b, 0);
@@ -129,7 +133,7 @@ async function measureCell(target: RunningTarget, mode: Mode, concurrency: numbe
     concurrency,
     warmupMs: settings.warmupSeconds * 1000,
     measureMs: settings.seconds * 1000,
-    streaming: mode === 'converse-stream',
+    ...streamingOf(mode),
     request: endpoint.request,
   });
   const cpuAfter = await cpuSnapshot(target);
@@ -143,7 +147,7 @@ async function measureCell(target: RunningTarget, mode: Mode, concurrency: numbe
     requests: samples.latencies.length,
     requestsPerSecond: samples.latencies.length / (samples.windowMs / 1000),
     latencyMs: distribution(samples.latencies),
-    ttftMs: mode === 'converse-stream' ? distribution(samples.ttfts) : null,
+    ttftMs: isStreaming(mode) ? distribution(samples.ttfts) : null,
     errors,
     errorKinds: samples.errors,
     proxyRssMb: target.proxy ? await target.proxy.peakRssMb() : null,
@@ -157,6 +161,14 @@ async function measureCell(target: RunningTarget, mode: Mode, concurrency: numbe
   };
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   return { result, reset };
+}
+
+const SSE_ERROR = Buffer.from('data: {"error"');
+
+/** How a mode's answers stream, and what marks an error inside one. */
+function streamingOf(mode: Mode): { streaming: boolean; errorMarker?: Buffer } {
+  if (!isStreaming(mode)) return { streaming: false };
+  return mode === 'chat-stream' ? { streaming: true, errorMarker: SSE_ERROR } : { streaming: true };
 }
 
 interface CpuSnapshot {

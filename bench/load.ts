@@ -13,8 +13,10 @@ export interface LoadPlan {
   concurrency: number;
   warmupMs: number;
   measureMs: number;
-  /** Streaming answers are checked for event-stream exception frames. */
+  /** Streaming answers: time to first byte is kept, and bodies are checked for `errorMarker`. */
   streaming: boolean;
+  /** Bytes that mark an error inside a streamed body (default: an event-stream exception frame's header). */
+  errorMarker?: Buffer;
   /** The `n`th request of virtual user `vu`; the same arguments always give the same request. */
   request(vu: number, n: number): PlannedRequest;
 }
@@ -52,6 +54,7 @@ export async function runClosedLoop(plan: LoadPlan): Promise<LoadSamples> {
 
   async function virtualUser(vu: number): Promise<void> {
     const client = new Client(plan.origin, { pipelining: 1, keepAliveTimeout: 60_000 });
+    const marker = plan.errorMarker ?? EXCEPTION_HEADER;
     try {
       for (let n = 0; performance.now() < windowEnd; n++) {
         const { headers, body } = plan.request(vu, n);
@@ -62,7 +65,7 @@ export async function runClosedLoop(plan: LoadPlan): Promise<LoadSamples> {
           const response = await client.request({ path: plan.path, method: 'POST', headers, body });
           for await (const chunk of response.body as AsyncIterable<Buffer>) {
             if (firstByteAt === 0) firstByteAt = performance.now();
-            if (plan.streaming && chunk.includes(EXCEPTION_HEADER)) failure = 'stream-exception';
+            if (plan.streaming && chunk.includes(marker)) failure = 'stream-exception';
           }
           if (response.statusCode < 200 || response.statusCode > 299) failure = `http-${response.statusCode}`;
         } catch (error) {

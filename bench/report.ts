@@ -1,3 +1,6 @@
+import { CHAT_CONFIG_ID, CHAT_KEY_ENV, CHAT_MODEL, CHAT_ROUTE } from './chat-workload.ts';
+import type { Comparison } from './compare.ts';
+import { PORTKEY_VERSION } from './portkey.ts';
 import { BUSY_MACHINE_CORES, type BenchResult, type CellResult } from './harness.ts';
 
 /** The run as Markdown: environment, one row per cell, then the gateway's comparisons. */
@@ -8,6 +11,7 @@ export function renderMarkdown(result: BenchResult): string {
     '',
     `- Node ${env.node} on ${env.cpuModel}, ${env.cores} cores, ${env.platform}, ${env.totalMemoryGb} GB RAM`,
     `- Simulator: time scale 0, profile faults off, seed ${s.seed}, SigV4 checked; route \`${w.route}\`, intent \`${w.intent}\` -> \`${w.configId}\` (\`${w.modelId}\`)`,
+    ...(s.modes.some((m) => m.startsWith('chat')) ? [CHAT_LINE] : []),
     `- Closed loop, one HTTP/1.1 connection per virtual user (undici ${env.loadGeneratorUndici}); ${s.warmupSeconds} s warm-up discarded, ${s.seconds} s measured per cell, after warming each target's fresh processes up; simulator, proxy and load generator each in their own process`,
     '- Latency: request sent to last body byte; TTFT: to first body byte. Exact percentiles over all samples, in ms',
     '',
@@ -23,12 +27,42 @@ export function renderMarkdown(result: BenchResult): string {
       `| ${c.mode} | ${c.concurrency} | ${percent(c.gatewayPercentOfBare)} | ${percent(c.gatewayPercentOfBareFetch)} | ${signedMs(c.gatewayAddedP99Ms)} | ${signedMs(c.bareAddedP99Ms)} | ${signedMs(c.gatewayAddedP50Ms)} |`,
     ),
     '',
+    ...portkeySection(result),
     `Peak RSS (VmHWM) is per process, ${result.rssPeakScope === 'cell' ? 'reset before each cell' : 'over the whole life of the process'}; "proxy" is the bare proxy or the gateway, the simulator is listed apart. CPU µs/req: the process's user + system CPU time over the cell (warm-up included) per answer; the load generator used at most ${maxLoadCpu(result.cells)} µs/req.`,
     errorSummary(result),
     quietSummary(result.cells),
     '',
   ];
   return lines.join('\n');
+}
+
+/** Our gateway against Portkey on the chat modes: throughput, latency added over direct, and the ratios. */
+function portkeySection(result: BenchResult): string[] {
+  const rows = result.comparisons.filter((c) => c.portkey !== null);
+  if (rows.length === 0) return [];
+  const cell = (c: Comparison, target: CellResult['target']): CellResult | undefined =>
+    result.cells.find((x) => x.target === target && x.mode === c.mode && x.concurrency === c.concurrency);
+  return [
+    '### Gateway against Portkey (same simulator, same load, same run)',
+    '',
+    '| mode | conns | gateway req/s | Portkey req/s | throughput gateway / Portkey | gateway added p50 | Portkey added p50 | gateway added p99 | Portkey added p99 | added p50 gateway / Portkey | added p99 gateway / Portkey |',
+    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
+    ...rows.map((c) => {
+      const p = c.portkey!;
+      const gateway = cell(c, 'gateway');
+      return `| ${c.mode} | ${c.concurrency} | ${gateway ? gateway.requestsPerSecond.toFixed(0) : '-'} | ${p.requestsPerSecond.toFixed(0)} | ${times(p.throughputRatio)} | ${signedMs(c.gatewayAddedP50Ms)} | ${signedMs(p.addedP50Ms)} | ${signedMs(c.gatewayAddedP99Ms)} | ${signedMs(p.addedP99Ms)} | ${times(p.addedP50Ratio)} | ${times(p.addedP99Ratio)} |`;
+    }),
+    '',
+    'Added latency: the target\'s percentile minus the direct path\'s at the same mode and connections. Aim (issue 4): throughput ratio >= 2.5x, added-latency ratio < 0.5x. A negative added latency is within noise of zero; ratios over such values are not meaningful.',
+    '',
+  ];
+}
+
+const CHAT_LINE =
+  `- Chat modes (\`POST /v1/chat/completions\`): the gateway gets route \`${CHAT_ROUTE}\` (every intent on \`${CHAT_CONFIG_ID}\`, OpenAI-compatible upstream, model \`${CHAT_MODEL}\`, its bearer key read from \`${CHAT_KEY_ENV}\` and checked by the simulator); direct, bare and Portkey get the body the gateway sends upstream. Portkey ${PORTKEY_VERSION} runs \`start-server.js --headless\` with \`x-portkey-provider: openai\` and \`x-portkey-custom-host\`, and a preload that works around its streaming bug on Node (bench/portkey-response-fix.mjs)`;
+
+function times(value: number | null): string {
+  return value === null ? '-' : `${value.toFixed(2)}x`;
 }
 
 function cellRow(c: CellResult): string {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runBench } from './harness.ts';
 import { renderMarkdown } from './report.ts';
-import { settingsFromEnv } from './settings.ts';
+import { concurrenciesOf, settingsFromEnv, TARGET_MODES } from './settings.ts';
 import { RESULTS_DIR, writeResults } from './write-results.ts';
 
 /** `npm run bench`: measures, writes the results under bench/results/ and prints the table. */
@@ -12,8 +12,12 @@ async function main(): Promise<void> {
     settings.cpuProfileDir = join(RESULTS_DIR, 'profiles');
     mkdirSync(settings.cpuProfileDir, { recursive: true });
   }
-  const cells = settings.targets.length * settings.modes.length * settings.concurrencies.length;
-  console.log(`benchmark: ${settings.targets.join(', ')} x ${settings.modes.join(', ')} x ${settings.concurrencies.join('/')} connections; ${cells} cells of ${settings.warmupSeconds} s + ${settings.seconds} s`);
+  const cells = settings.targets.reduce(
+    (sum, target) => sum + settings.modes.filter((m) => TARGET_MODES[target].includes(m)).reduce((n, m) => n + concurrenciesOf(settings, m).length, 0),
+    0,
+  );
+  const chatStream = settings.modes.includes('chat-stream') ? ` (chat-stream: ${settings.chatStreamConcurrencies.join('/')})` : '';
+  console.log(`benchmark: ${settings.targets.join(', ')} x ${settings.modes.join(', ')} x ${settings.concurrencies.join('/')} connections${chatStream}; ${cells} cells of ${settings.warmupSeconds} s + ${settings.seconds} s`);
   const result = await runBench(settings, (line) => console.log(line));
   const markdown = renderMarkdown(result);
   const written = writeResults(result, markdown);

@@ -72,7 +72,8 @@ function readyUrl(name: string, child: ChildProcess, append: (text: string) => v
   });
 }
 
-function resetPeak(pid: number): boolean {
+/** Restarts the kernel's peak-RSS count of a process (Linux); false when the platform cannot. */
+export function resetPeak(pid: number): boolean {
   try {
     writeFileSync(`/proc/${pid}/clear_refs`, '5');
     return true;
@@ -103,7 +104,8 @@ function askReport(child: ChildProcess): Promise<ProcessReport> {
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after 5 s. */
+export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);

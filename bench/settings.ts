@@ -1,11 +1,25 @@
-/** How requests reach the simulator. */
-export type TargetName = 'direct' | 'bare-fetch' | 'bare' | 'gateway';
+/** How requests reach the simulator. `portkey` is the Portkey AI gateway, a peer, on the chat modes only. */
+export type TargetName = 'direct' | 'bare-fetch' | 'bare' | 'gateway' | 'portkey';
 
-/** The Bedrock operation under load. */
-export type Mode = 'converse' | 'converse-stream';
+/** The operation under load: Bedrock Converse, or OpenAI Chat Completions (`chat`), plain or streamed. */
+export type Mode = 'converse' | 'converse-stream' | 'chat' | 'chat-stream';
 
-export const TARGETS: readonly TargetName[] = ['direct', 'bare-fetch', 'bare', 'gateway'];
-export const MODES: readonly Mode[] = ['converse', 'converse-stream'];
+export const TARGETS: readonly TargetName[] = ['direct', 'bare-fetch', 'bare', 'gateway', 'portkey'];
+export const MODES: readonly Mode[] = ['converse', 'converse-stream', 'chat', 'chat-stream'];
+
+/** The modes each target serves: the fetch-based bare proxy only on Bedrock, Portkey only on Chat Completions. */
+export const TARGET_MODES: Readonly<Record<TargetName, readonly Mode[]>> = {
+  direct: MODES,
+  'bare-fetch': ['converse', 'converse-stream'],
+  bare: MODES,
+  gateway: MODES,
+  portkey: ['chat', 'chat-stream'],
+};
+
+/** Streaming modes: TTFT is measured and error events inside the body count as failures. */
+export function isStreaming(mode: Mode): boolean {
+  return mode.endsWith('-stream');
+}
 
 /** What one benchmark run does. */
 export interface BenchSettings {
@@ -14,6 +28,8 @@ export interface BenchSettings {
   /** Discarded warm-up before each measured window. */
   warmupSeconds: number;
   concurrencies: number[];
+  /** Connection counts of `chat-stream` ([10] unless `BENCH_CONNECTIONS` is set), to keep the default run short. */
+  chatStreamConcurrencies: number[];
   modes: Mode[];
   targets: TargetName[];
   seed: number;
@@ -30,10 +46,12 @@ export interface BenchSettings {
  */
 export function settingsFromEnv(env: Record<string, string | undefined> = process.env): BenchSettings {
   const quick = env.BENCH_QUICK === '1';
+  const connections = env.BENCH_CONNECTIONS ? env.BENCH_CONNECTIONS.split(',').map((c) => Math.round(positive(c.trim(), 1, 'BENCH_CONNECTIONS'))) : null;
   return {
     seconds: positive(env.BENCH_SECONDS, quick ? 1 : 8, 'BENCH_SECONDS'),
     warmupSeconds: positive(env.BENCH_WARMUP_SECONDS, quick ? 0.3 : 2, 'BENCH_WARMUP_SECONDS'),
-    concurrencies: env.BENCH_CONNECTIONS ? env.BENCH_CONNECTIONS.split(',').map((c) => Math.round(positive(c.trim(), 1, 'BENCH_CONNECTIONS'))) : [1, 10, 50],
+    concurrencies: connections ?? [1, 10, 50],
+    chatStreamConcurrencies: connections ?? [10],
     modes: list(env.BENCH_MODES, MODES, 'BENCH_MODES'),
     targets: list(env.BENCH_TARGETS, TARGETS, 'BENCH_TARGETS'),
     seed: positive(env.BENCH_SEED, 42, 'BENCH_SEED'),
@@ -56,4 +74,9 @@ function list<T extends string>(text: string | undefined, allowed: readonly T[],
   const bad = items.filter((i) => !known.has(i));
   if (bad.length) throw new Error(`${name}: unknown ${bad.join(', ')} (use ${allowed.join(', ')})`);
   return items as T[];
+}
+
+/** The connection counts measured for a mode. */
+export function concurrenciesOf(settings: BenchSettings, mode: Mode): number[] {
+  return mode === 'chat-stream' ? settings.chatStreamConcurrencies : settings.concurrencies;
 }

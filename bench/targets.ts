@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import { request } from 'undici';
+import { upstreamModelOf } from '../schema/config.ts';
+import { CHAT_CONFIG_ID, CHAT_KEY_ENV } from './chat-workload.ts';
 import type { PlannedRequest } from './load.ts';
+import { startPortkey } from './portkey.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
-import type { Mode, TargetName } from './settings.ts';
+import { TARGET_MODES, type Mode, type TargetName } from './settings.ts';
 import { presign, type Credentials } from './sign.ts';
 import { CONFIG_PATH, INTENT, modelPath, ROUTE, type Workload } from './workload.ts';
 
@@ -21,33 +24,36 @@ export interface TargetEndpoint {
   request(vu: number, n: number): PlannedRequest;
 }
 
-/** A started target: the simulator plus, for `bare` and `gateway`, the proxy process in front of it. */
+/** A started target: the simulator plus, for every target but `direct`, the proxy process in front of it. */
 export interface RunningTarget {
   name: TargetName;
   origin: string;
   sim: ServerProcess;
   /** The proxy under test; null for `direct`. */
   proxy: ServerProcess | null;
+  /** The endpoint of a mode the target serves (see `TARGET_MODES`). */
   endpoint(mode: Mode): TargetEndpoint;
   stop(): Promise<void>;
 }
 
 /** A gateway request session spans this many requests of a virtual user. */
 const SESSION_LENGTH = 4;
+const CHAT_PATH = '/v1/chat/completions';
 
 /** Starts a fresh simulator (same seed every time) and the target's proxy, each in its own process. */
 export async function startTarget(name: TargetName, ctx: TargetContext): Promise<RunningTarget> {
-  const keys = { BENCH_SIM_KEY_ID: ctx.credentials.accessKeyId, BENCH_SIM_SECRET: ctx.credentials.secretAccessKey };
+  const keys = { BENCH_SIM_KEY_ID: ctx.credentials.accessKeyId, BENCH_SIM_SECRET: ctx.credentials.secretAccessKey, [CHAT_KEY_ENV]: chatKey(ctx) };
   const profiling = (role: string): string[] => (ctx.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(ctx.cpuProfileDir, name, role)}`] : []);
   const sim = await startServer('simulator', 'serve-sim.ts', { ...keys, BENCH_SEED: String(ctx.seed) }, profiling('simulator'));
   let proxy: ServerProcess | null = null;
-  let endpoints: Record<Mode, TargetEndpoint>;
+  let endpoints: Partial<Record<Mode, TargetEndpoint>>;
   try {
     if (name === 'bare' || name === 'bare-fetch') {
       proxy = await startServer(`${name} proxy`, 'serve-bare.ts', { BENCH_UPSTREAM: sim.url, BENCH_TRANSPORT: name === 'bare' ? 'undici' : 'fetch' }, profiling('proxy'));
     }
     if (name === 'gateway') proxy = await startServer('gateway', 'serve-gateway.ts', { ...keys, BENCH_UPSTREAM: sim.url, BENCH_GATEWAY_CONFIG: CONFIG_PATH }, profiling('proxy'));
-    endpoints = name === 'gateway' ? gatewayEndpoints(ctx.workload) : await upstreamEndpoints(sim.url, ctx);
+    if (name === 'portkey') proxy = await startPortkey(profiling('proxy'));
+    endpoints = name === 'gateway' ? gatewayEndpoints(ctx.workload) : name === 'portkey' ? portkeyEndpoints(sim.url, ctx) : await upstreamEndpoints(sim.url, ctx);
   } catch (error) {
     await proxy?.stop();
     await sim.stop();
@@ -58,7 +64,11 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
     origin: proxy?.url ?? sim.url,
     sim,
     proxy,
-    endpoint: (mode) => endpoints[mode],
+    endpoint(mode) {
+      const endpoint = endpoints[mode];
+      if (!endpoint) throw new Error(`${name} does not serve ${mode}`);
+      return endpoint;
+    },
     async stop() {
       await proxy?.stop();
       await sim.stop();
@@ -66,42 +76,81 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
   };
 }
 
-/** Sends one request per mode and fails unless it is answered 200 by the expected configuration. */
-export async function checkTarget(target: RunningTarget, modes: readonly Mode[], expectedConfig: string): Promise<void> {
-  for (const mode of modes) {
+/**
+ * Sends one request per mode the target serves and fails unless it is answered 200 (by the expected
+ * configuration, for the gateway). Returns the modes to measure: the gateway's chat modes are skipped, with a
+ * message, while it has no `/v1/chat/completions` route (404).
+ */
+export async function checkTarget(target: RunningTarget, modes: readonly Mode[], expectedConfig: string, log: (line: string) => void = () => {}): Promise<Mode[]> {
+  const served: Mode[] = [];
+  for (const mode of modes.filter((m) => TARGET_MODES[target.name].includes(m))) {
     const endpoint = target.endpoint(mode);
     const { headers, body } = endpoint.request(0, 0);
     const response = await request(`${target.origin}${endpoint.path}`, { method: 'POST', headers, body });
     const text = await response.body.text();
+    if (target.name === 'gateway' && isChat(mode) && response.statusCode === 404) {
+      log(`gateway ${mode}: skipped, the gateway answered 404 on ${endpoint.path} (no Chat Completions route yet): ${text.slice(0, 200)}`);
+      continue;
+    }
     if (response.statusCode !== 200) throw new Error(`${target.name} ${mode}: status ${response.statusCode}: ${text.slice(0, 300)}`);
     const config = response.headers['x-gateway-config'];
-    if (target.name === 'gateway' && config !== expectedConfig) {
-      throw new Error(`gateway routed to "${String(config)}", expected "${expectedConfig}": direct and bare would not do the same upstream work`);
+    const expected = isChat(mode) ? CHAT_CONFIG_ID : expectedConfig;
+    if (target.name === 'gateway' && config !== expected) {
+      throw new Error(`gateway routed to "${String(config)}", expected "${expected}": direct and bare would not do the same upstream work`);
     }
+    served.push(mode);
   }
+  return served;
+}
+
+/** The simulator's bearer key for Chat Completions: derived from the run's random secret. */
+function chatKey(ctx: TargetContext): string {
+  return `sk-bench-${ctx.credentials.secretAccessKey.replace(/[^A-Za-z0-9]/g, '')}`;
+}
+
+function isChat(mode: Mode): mode is 'chat' | 'chat-stream' {
+  return mode === 'chat' || mode === 'chat-stream';
+}
+
+function cycle(bodies: readonly Buffer[], headers: (vu: number, n: number) => Record<string, string>): (vu: number, n: number) => PlannedRequest {
+  return (vu, n) => ({ body: bodies[(vu + n) % bodies.length]!, headers: headers(vu, n) });
 }
 
 function gatewayEndpoints(workload: Workload): Record<Mode, TargetEndpoint> {
-  const bodies = workload.clientBodies;
-  const endpoint = (mode: Mode): TargetEndpoint => ({
-    path: modelPath(ROUTE, mode),
-    request: (vu, n) => ({
-      body: bodies[(vu + n) % bodies.length]!,
-      headers: { 'content-type': 'application/json', 'x-intent': INTENT, 'x-session-id': `bench-${vu}-${Math.floor(n / SESSION_LENGTH)}` },
-    }),
+  const headers = (vu: number, n: number): Record<string, string> => ({
+    'content-type': 'application/json',
+    'x-intent': INTENT,
+    'x-session-id': `bench-${vu}-${Math.floor(n / SESSION_LENGTH)}`,
   });
-  return { converse: endpoint('converse'), 'converse-stream': endpoint('converse-stream') };
+  const converse = (mode: 'converse' | 'converse-stream'): TargetEndpoint => ({ path: modelPath(ROUTE, mode), request: cycle(workload.clientBodies, headers) });
+  const chat = (mode: 'chat' | 'chat-stream'): TargetEndpoint => ({ path: CHAT_PATH, request: cycle(workload.chat[mode].client, headers) });
+  return { converse: converse('converse'), 'converse-stream': converse('converse-stream'), chat: chat('chat'), 'chat-stream': chat('chat-stream') };
 }
 
-/** Direct and bare send what the gateway would send upstream, signed once for the simulator. */
+/** Direct and bare send what the gateway would send upstream: Bedrock bodies signed once for the simulator. */
 async function upstreamEndpoints(simUrl: string, ctx: TargetContext): Promise<Record<Mode, TargetEndpoint>> {
-  const modelId = ctx.workload.config.upstream.modelId;
-  const endpoint = async (mode: Mode): Promise<TargetEndpoint> => {
+  const modelId = upstreamModelOf(ctx.workload.config.upstream);
+  const converse = async (mode: 'converse' | 'converse-stream'): Promise<TargetEndpoint> => {
     const path = modelPath(modelId, mode);
     const planned = await Promise.all(
       ctx.workload.upstreamBodies.map(async (body) => ({ body, headers: { ...(await presign(simUrl, path, body, ctx.credentials)), 'x-intent': INTENT } })),
     );
     return { path, request: (vu, n) => planned[(vu + n) % planned.length]! };
   };
-  return { converse: await endpoint('converse'), 'converse-stream': await endpoint('converse-stream') };
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${chatKey(ctx)}`, 'x-intent': INTENT };
+  const chat = (mode: 'chat' | 'chat-stream'): TargetEndpoint => ({ path: CHAT_PATH, request: cycle(ctx.workload.chat[mode].upstream, () => headers) });
+  return { converse: await converse('converse'), 'converse-stream': await converse('converse-stream'), chat: chat('chat'), 'chat-stream': chat('chat-stream') };
+}
+
+/** Portkey gets the upstream bodies and reaches the simulator as a custom OpenAI host. */
+function portkeyEndpoints(simUrl: string, ctx: TargetContext): Partial<Record<Mode, TargetEndpoint>> {
+  const headers = {
+    'content-type': 'application/json',
+    authorization: `Bearer ${chatKey(ctx)}`,
+    'x-portkey-provider': 'openai',
+    'x-portkey-custom-host': `${simUrl}/v1`,
+    'x-intent': INTENT,
+  };
+  const chat = (mode: 'chat' | 'chat-stream'): TargetEndpoint => ({ path: CHAT_PATH, request: cycle(ctx.workload.chat[mode].upstream, () => headers) });
+  return { chat: chat('chat'), 'chat-stream': chat('chat-stream') };
 }

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const encoded = new TextEncoder().encode(JSON.stringify(body));
   const signal = new AbortController().signal;
   const rawCall = (operation: 'converse' | 'converse-stream') => async () => {
-    const r = await raw.call({ modelId: MODEL, operation, body: encoded, signal, intent: 'order_tracking' });
+    const r = await raw.call({ target: { provider: 'bedrock', modelId: MODEL }, operation, body: encoded, signal, intent: 'order_tracking' });
     if (!r.ok) throw r.error;
     await r.response.bytes();
   };

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadGatewayConfig } from '../gateway/config/load.ts';
 import type { GatewayConfig, ModelConfig } from '../schema/config.ts';
-import type { Mode } from './settings.ts';
+import { chatBodies, type ChatBodies } from './chat-workload.ts';
 
 /** The shipped configuration the gateway runs with. */
 export const CONFIG_PATH = fileURLToPath(new URL('../config/mangaassist.json', import.meta.url));
@@ -27,6 +27,8 @@ export interface Workload {
   clientBodies: Buffer[];
   /** The same bodies after the gateway applies the configuration: what reaches the simulator. */
   upstreamBodies: Buffer[];
+  /** The same questions as Chat Completions bodies, per chat mode. */
+  chat: Record<'chat' | 'chat-stream', ChatBodies>;
 }
 
 /** Builds the workload from the shipped configuration; fails if routing would not be deterministic. */
@@ -38,11 +40,12 @@ export function loadWorkload(path: string = CONFIG_PATH): Workload {
     config,
     clientBodies: clientBodies.map((b) => Buffer.from(JSON.stringify(b))),
     upstreamBodies: clientBodies.map((b) => Buffer.from(JSON.stringify(configured(b, config, gatewayConfig)))),
+    chat: { chat: chatBodies(QUESTIONS, gatewayConfig, INTENT, false), 'chat-stream': chatBodies(QUESTIONS, gatewayConfig, INTENT, true) },
   };
 }
 
-/** Request path of an operation for a model id or route name. */
-export function modelPath(modelId: string, mode: Mode): string {
+/** Request path of a Bedrock operation for a model id or route name. */
+export function modelPath(modelId: string, mode: 'converse' | 'converse-stream'): string {
   return `/model/${encodeURIComponent(modelId)}/${mode}`;
 }
 

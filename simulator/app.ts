@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
-import { createAuthenticator } from './auth.ts';
-import { handleCall, type CallEnv } from './call.ts';
+import { createAuthenticator, createBearerCheck } from './auth.ts';
+import { handleCall } from './call.ts';
+import { handleChatCompletion, type ChatEnv } from './chat-completions.ts';
 import { createControl, type Operation, type SimulatorControl } from './control.ts';
 import { awsError } from './errors.ts';
 import { defaultProfiles, withColdStarts, type ColdStart, type ProfileSet } from './profiles.ts';
@@ -15,7 +16,7 @@ export interface SimulatorOptions {
   timeScale?: number;
   /** When set, every call must carry a valid SigV4 signature for this key (or the API key below). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
-  /** When set, `Authorization: Bearer <apiKey>` is accepted. */
+  /** When set, `Authorization: Bearer <apiKey>` is accepted (and required on `/v1/chat/completions`). */
   apiKey?: string;
   /** Writes answer text; default: filler prose, one word per token. */
   writer?: AnswerWriter;
@@ -46,14 +47,14 @@ export const SCENARIO_D_COLD_START: ColdStart = { calls: 300, slowdown: 3.5 };
 
 const OPERATIONS = new Set<string>(['converse', 'converse-stream', 'invoke', 'invoke-with-response-stream']);
 
-/** Builds the Bedrock Runtime simulator app. */
+/** Builds the simulator app: Bedrock Runtime under `/model/`, OpenAI Chat Completions under `/v1/`. */
 export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp {
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale >= 0) || !Number.isFinite(timeScale)) throw new Error(`timeScale must be a finite number >= 0, got ${timeScale}`);
   const base = options.profiles ?? defaultProfiles();
   const profiles = options.coldStart ? withColdStarts(base, options.coldStart) : base;
   const control = createControl(options.maxLogEntries);
-  const env: CallEnv = {
+  const env: ChatEnv = {
     seedHash: hashString(String(options.seed ?? 1)),
     timeScale,
     writer: options.writer ?? defaultWriter,
@@ -61,6 +62,7 @@ export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp
     randomFaults: options.randomFaults ?? true,
     control,
     authenticate: createAuthenticator({ credentials: options.credentials, apiKey: options.apiKey }),
+    checkBearer: createBearerCheck(options.apiKey),
   };
   const app = new Hono();
   app.post('/model/:modelId/:operation', (c) => {
@@ -68,6 +70,8 @@ export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp
     if (!OPERATIONS.has(operation)) return awsError('UnknownOperationException', `Unknown operation: ${operation}`);
     return handleCall(env, operation as Operation, c.req.param('modelId'), c.req.raw);
   });
+  app.post('/v1/chat/completions', (c) => handleChatCompletion(env, c.req.raw));
+  app.get('/v1/models', (c) => c.json({ object: 'list', data: [...profiles.models.keys()].map((id) => ({ id, object: 'model', created: 0, owned_by: 'simulator' })) }));
   app.get('/health', (c) => c.json({ status: 'ok', models: [...profiles.models.keys()] }));
   app.notFound((c) => awsError('UnknownOperationException', `No route for ${c.req.method} ${c.req.path}`));
   app.onError((error) => awsError('InternalServerException', error.message));

@@ -119,3 +119,16 @@ function sameText(a: string, b: string): boolean {
 function fail(type: ErrorType, message: string = ERROR_MESSAGES[type]): AuthResult {
   return { ok: false, type, message };
 }
+
+/** The outcome of a bearer-key check: how the call was let in, or why it was not. */
+export type BearerResult = { ok: true; signature: SignatureStatus } | { ok: false; reason: 'missing' | 'invalid' };
+
+/** Checks `Authorization: Bearer <apiKey>` (OpenAI-style routes; SigV4 does not apply there). No key: no check. */
+export function createBearerCheck(apiKey: string | undefined): (headers: Headers) => BearerResult {
+  if (apiKey === undefined) return () => ({ ok: true, signature: 'unchecked' });
+  return function checkBearer(headers) {
+    const authorization = headers.get('authorization');
+    if (!authorization || !/^bearer\s/i.test(authorization)) return { ok: false, reason: 'missing' };
+    return sameText(authorization.slice(7).trim(), apiKey) ? { ok: true, signature: 'bearer' } : { ok: false, reason: 'invalid' };
+  };
+}

@@ -1,7 +1,7 @@
 import type { SignatureStatus } from './auth.ts';
 
-/** The four Bedrock Runtime operations the simulator serves. */
-export type Operation = 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream';
+/** The four Bedrock Runtime operations the simulator serves, and Chat Completions (plain and streamed). */
+export type Operation = 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream' | 'chat-completions' | 'chat-completions-stream';
 
 /** Faults a test can inject. */
 export type FaultKind = 'throttle' | 'error' | 'timeout' | 'unavailable' | 'stream-error' | 'delay';
