@@ -7,6 +7,8 @@ import { SseSplitter } from './sse.ts';
 import { safeJson } from '../../json.ts';
 
 const encoder = new TextEncoder();
+/** An event that carries usage (an object, not the `"usage": null` of every chunk) or an error. */
+const METERED = /"usage"\s*:\s*\{|"error"\s*:/;
 
 /** A whole Chat Completions answer (or error answer) handed on as it came, metered from its usage. */
 export async function bufferChat(signal: AbortSignal, response: HttpResponse, meter: RequestMeter, cutBy: CutBy, headers: ResponseHeaders): Promise<Response> {
@@ -42,6 +44,7 @@ export function streamChat(signal: AbortSignal, response: HttpResponse, meter: R
   const splitter = new SseSplitter();
   let status = 200;
   let errorCode: string | null = null;
+  let contentSeen = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -49,9 +52,17 @@ export function streamChat(signal: AbortSignal, response: HttpResponse, meter: R
         let out = '';
         for (const event of chunk === null ? splitter.flush() : splitter.push(chunk)) {
           let usageOnly = false;
+          // After the first content only usage and error events matter: the rest pass unparsed.
+          if (contentSeen && !METERED.test(event.data)) {
+            out += event.raw;
+            continue;
+          }
           try {
             for (const e of chunkEvents(event.data)) {
-              if (e.type === 'text') meter.firstToken();
+              if (e.type === 'text') {
+                meter.firstToken();
+                contentSeen = true;
+              }
               else if (e.type === 'usage') {
                 meter.usage(e.inputTokens, e.outputTokens);
                 usageOnly = !event.data.includes('"delta"');
