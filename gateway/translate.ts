@@ -2,6 +2,7 @@ import { upstreamModelOf, type ModelConfig } from '../schema/config.ts';
 import type { ChatEvent, ChatRequest, ClientCodec, UpstreamCodec } from './canonical.ts';
 import { errorCodeOfStatus, GatewayError } from './errors.ts';
 import type { RequestMeter } from './metering/meter.ts';
+import { readWhole } from './protocols/read-whole.ts';
 import { statusOfAwsError, type CutBy, type ResponseHeaders } from './protocols/bedrock/pass-through.ts';
 import type { HttpResponse } from './upstreams/http/interface.ts';
 import type { UpstreamClient } from './upstreams/interface.ts';
@@ -46,30 +47,13 @@ export async function translateCall(t: TranslatedCall): Promise<Response> {
     throw new GatewayError(code, `the model endpoint answered ${response.status}: ${messageOf(bytes)}`, response.status);
   }
   if (!t.stream) {
-    const answer = t.upstreamCodec.decodeResult(await readWhole(t, response));
-    t.meter.upstreamAnswered();
+    const answer = t.upstreamCodec.decodeResult(await readWhole(t.signal, response, t.meter, t.cutBy));
     t.meter.usage(answer.usage.inputTokens, answer.usage.outputTokens);
     t.meter.finish(200, null);
     const rendered = t.clientCodec.renderResult(answer);
     return new Response(rendered.body, { status: 200, headers: { ...t.headers(), 'content-type': rendered.contentType } });
   }
   return new Response(translatedStream(t, response), { status: 200, headers: { ...t.headers(), 'content-type': t.clientCodec.streamContentType } });
-}
-
-/** The whole body; a cut (client gone, shutdown) or a broken connection is recorded as such and thrown. */
-async function readWhole(t: TranslatedCall, response: HttpResponse): Promise<Uint8Array> {
-  try {
-    return await response.bytes();
-  } catch {
-    t.meter.upstreamAnswered();
-    if (t.signal.aborted) {
-      const cut = t.cutBy();
-      t.meter.finish(cut.status, cut.code);
-      throw new GatewayError(cut.code, 'the call was cut before the model finished its answer');
-    }
-    t.meter.finish(502, 'upstream_body_error');
-    throw new GatewayError('upstream_unavailable', 'the model endpoint closed the connection mid-answer');
-  }
 }
 
 const ERROR_TYPES: Record<string, string> = {

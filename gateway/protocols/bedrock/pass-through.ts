@@ -1,5 +1,5 @@
 import type { Operation } from '../../../schema/observation.ts';
-import { GatewayError } from '../../errors.ts';
+import { readWhole } from '../read-whole.ts';
 import type { RequestMeter } from '../../metering/meter.ts';
 import type { HttpResponse } from '../../upstreams/http/interface.ts';
 import { BedrockStreamParser, exceptionFrame, normaliseErrorType, usageOfBody, type StreamEvent } from './events.ts';
@@ -23,20 +23,7 @@ function passedHeaders(upstream: HttpResponse, own: ResponseHeaders): Record<str
 
 /** Reads a whole answer (non-streamed calls and error answers), meters it, and hands it on. */
 export async function bufferThrough(signal: AbortSignal, operation: Operation, response: HttpResponse, meter: RequestMeter, cutBy: CutBy, own: ResponseHeaders): Promise<Response> {
-  let bytes: Uint8Array<ArrayBuffer>;
-  try {
-    bytes = await response.bytes();
-  } catch {
-    meter.upstreamAnswered();
-    if (signal.aborted) {
-      const cut = cutBy();
-      meter.finish(cut.status, cut.code);
-      throw new GatewayError(cut.code, 'the call was cut before the model finished its answer');
-    }
-    meter.finish(502, 'upstream_body_error');
-    throw new GatewayError('upstream_unavailable', 'the model endpoint closed the connection mid-answer');
-  }
-  meter.upstreamAnswered();
+  const bytes = await readWhole(signal, response, meter, cutBy);
   if (response.status < 300) {
     const usage = usageOfBody(operation, response.header, bytes);
     meter.usage(usage.inputTokens, usage.outputTokens);

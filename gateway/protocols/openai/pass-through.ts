@@ -1,4 +1,4 @@
-import { GatewayError } from '../../errors.ts';
+import { readWhole } from '../read-whole.ts';
 import type { RequestMeter } from '../../metering/meter.ts';
 import type { HttpResponse } from '../../upstreams/http/interface.ts';
 import { statusOfAwsError, type CutBy, type ResponseHeaders } from '../bedrock/pass-through.ts';
@@ -12,17 +12,7 @@ const METERED = /"usage"\s*:\s*\{|"error"\s*:/;
 
 /** A whole Chat Completions answer (or error answer) handed on as it came, metered from its usage. */
 export async function bufferChat(signal: AbortSignal, response: HttpResponse, meter: RequestMeter, cutBy: CutBy, headers: ResponseHeaders): Promise<Response> {
-  const bytes = await response.bytes().catch(() => {
-    meter.upstreamAnswered();
-    if (signal.aborted) {
-      const cut = cutBy();
-      meter.finish(cut.status, cut.code);
-      throw new GatewayError(cut.code, 'the call was cut before the model finished its answer');
-    }
-    meter.finish(502, 'upstream_body_error');
-    throw new GatewayError('upstream_unavailable', 'the model endpoint closed the connection mid-answer');
-  });
-  meter.upstreamAnswered();
+  const bytes = await readWhole(signal, response, meter, cutBy);
   const json = safeJson(bytes);
   if (response.status < 300) {
     const usage = json?.usage as { prompt_tokens?: number; completion_tokens?: number } | undefined;
