@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { resetPeak, stopChild, type ServerProcess } from './server-process.ts';
+import { freePort } from '../lib/node/free-port.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = 'node_modules/@portkey-ai/gateway/build/start-server.js';
@@ -70,17 +70,6 @@ async function waitForHttp(url: string, exited: () => boolean): Promise<void> {
   throw new Error(`no answer on ${url} within ${START_TIMEOUT_MS} ms`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function procStatusKb(pid: number, field: string): number {
   try {

@@ -1,6 +1,6 @@
 import { answerHeaders, composeAnswer, type Answer } from './answer.ts';
 import type { Authenticator } from './auth.ts';
-import type { CallRecord, ControlState, FaultKind, FaultSpec, Operation } from './control.ts';
+import { newCallRecord, type CallRecord, type ControlState, type FaultKind, type FaultSpec, type Operation } from './control.ts';
 import { converseBody, converseStreamFrames } from './converse.ts';
 import { awsError, errorStatus, type ErrorType } from './errors.ts';
 import { EVENT_STREAM_TYPE } from './event-stream.ts';
@@ -38,17 +38,7 @@ export async function handleCall(env: CallEnv, operation: Operation, modelId: st
   const startedAt = nowMs();
   const url = new URL(req.url);
   const body = new Uint8Array(await req.arrayBuffer());
-  const record: CallRecord = {
-    modelId,
-    operation,
-    intent: req.headers.get('x-intent') || 'other',
-    startedAt,
-    inputTokens: 0,
-    outputTokens: 0,
-    status: 200,
-    signature: 'unchecked',
-    fault: null,
-  };
+  const record: CallRecord = newCallRecord(modelId, operation, req.headers, startedAt);
   const fail = (type: ErrorType, message?: string): Response => {
     record.status = errorStatus(type);
     record.firstByteAt = record.finishedAt = nowMs();

@@ -1,7 +1,7 @@
 import { composeAnswer, type Answer } from './answer.ts';
 import type { BearerResult } from './auth.ts';
 import type { CallEnv } from './call.ts';
-import type { CallRecord, FaultSpec } from './control.ts';
+import { newCallRecord, type CallRecord, type FaultSpec } from './control.ts';
 import { chatCompletionBody, chatCompletionFrames, SSE_TYPE } from './openai-answer.ts';
 import { FAULT_OPENAI_ERRORS, modelNotFound, openaiError } from './openai-errors.ts';
 import { parseChatRequest, type ChatRequest } from './openai-request.ts';
@@ -22,17 +22,7 @@ export interface ChatEnv extends CallEnv {
 export async function handleChatCompletion(env: ChatEnv, req: Request): Promise<Response> {
   const startedAt = nowMs();
   const text = await req.text();
-  const record = env.control.record({
-    modelId: '',
-    operation: 'chat-completions',
-    intent: req.headers.get('x-intent') || 'other',
-    startedAt,
-    inputTokens: 0,
-    outputTokens: 0,
-    status: 200,
-    signature: 'unchecked',
-    fault: null,
-  });
+  const record = env.control.record(newCallRecord('', 'chat-completions', req.headers, startedAt));
   const checked = checkCall(env, req.headers, text, record);
   if (checked instanceof Response) return finish(record, checked);
   const { request, profile } = checked;

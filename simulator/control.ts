@@ -114,3 +114,8 @@ export function createControl(maxLog = 100_000): ControlState {
     },
   };
 }
+
+/** The record of a call as it starts: nothing answered, nothing checked yet. */
+export function newCallRecord(modelId: string, operation: Operation, headers: Headers, startedAt: number): CallRecord {
+  return { modelId, operation, intent: headers.get('x-intent') || 'other', startedAt, inputTokens: 0, outputTokens: 0, status: 200, signature: 'unchecked', fault: null };
+}

@@ -1,7 +1,6 @@
 import { answerDeltas, answerText, type Answer } from './answer.ts';
 import type { FaultSpec } from './control.ts';
-import { eventFrame, exceptionFrame } from './event-stream.ts';
-import { streamExceptionMessage } from './errors.ts';
+import { eventFrame, streamErrorFrame } from './event-stream.ts';
 import type { ScheduledFrame } from './timing.ts';
 
 /** The Converse response body. */
@@ -25,9 +24,7 @@ export function* converseStreamFrames(answer: Answer, fault: FaultSpec | null): 
     yield { atMs: delta.atMs, content: true, bytes: eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: delta.text } }) };
   }
   if (fault?.kind === 'stream-error') {
-    const at = deltas[Math.min(breakAfter, deltas.length) - 1]?.atMs ?? answer.ttftMs;
-    const member = fault.exception ?? 'internalServerException';
-    yield { atMs: at, bytes: exceptionFrame(member, streamExceptionMessage(member)) };
+    yield streamErrorFrame(fault, deltas.map((d) => d.atMs), breakAfter, answer.ttftMs);
     return;
   }
   const end = answer.latencyMs;

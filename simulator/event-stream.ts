@@ -1,5 +1,8 @@
 import { EventStreamCodec, type MessageHeaders } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import type { FaultSpec } from './control.ts';
+import { streamExceptionMessage } from './errors.ts';
+import type { ScheduledFrame } from './timing.ts';
 
 /** Content type of an AWS event-stream response body. */
 export const EVENT_STREAM_TYPE = 'application/vnd.amazon.eventstream';
@@ -40,4 +43,14 @@ export function decodeFrame(bytes: Uint8Array): { headers: Record<string, unknow
   const headers: Record<string, unknown> = {};
   for (const [name, header] of Object.entries(message.headers)) headers[name] = header.value;
   return { headers, body: toUtf8(message.body) };
+}
+
+/**
+ * The exception frame a `stream-error` fault sends, due just after the last delta that went out (or at
+ * the first token when none did).
+ */
+export function streamErrorFrame(fault: FaultSpec, deltaTimes: number[], breakAfter: number, ttftMs: number): ScheduledFrame {
+  const at = deltaTimes[Math.min(breakAfter, deltaTimes.length) - 1] ?? ttftMs;
+  const member = fault.exception ?? 'internalServerException';
+  return { atMs: at, bytes: exceptionFrame(member, streamExceptionMessage(member)) };
 }

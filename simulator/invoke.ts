@@ -1,7 +1,6 @@
 import { answerDeltas, answerText, type Answer } from './answer.ts';
 import type { FaultSpec } from './control.ts';
-import { eventFrame, exceptionFrame } from './event-stream.ts';
-import { streamExceptionMessage } from './errors.ts';
+import { eventFrame, streamErrorFrame } from './event-stream.ts';
 import type { ScheduledFrame } from './timing.ts';
 
 /** The model name Anthropic reports for a Bedrock model id (`claude-3-5-haiku-20241022`). */
@@ -55,9 +54,7 @@ export function* invokeStreamFrames(answer: Answer, fault: FaultSpec | null): Ge
     yield { ...chunk(delta.atMs, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: delta.text } }), content: true };
   }
   if (fault?.kind === 'stream-error') {
-    const at = deltas[Math.min(breakAfter, deltas.length) - 1]?.atMs ?? answer.ttftMs;
-    const member = fault.exception ?? 'internalServerException';
-    yield { atMs: at, bytes: exceptionFrame(member, streamExceptionMessage(member)) };
+    yield streamErrorFrame(fault, deltas.map((d) => d.atMs), breakAfter, answer.ttftMs);
     return;
   }
   const end = answer.latencyMs;

@@ -1,25 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisClient, redisAnswers } from './redis-client.ts';
+import { freePort } from '../../lib/node/free-port.ts';
 
 /** The shared Redis of the build machines. */
 export const SHARED_REDIS_PORT = 6379;
 
-/** A free loopback port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Whether the shared Redis runs. When it does not, says why and how to get it; under `CI=true` that is a
