@@ -28,7 +28,6 @@ export function bedrockHandler(deps: GatewayDeps) {
     const signal = c.var.signal;
     if (config && config.upstream.provider !== 'bedrock') {
       if (!operation.startsWith('converse')) {
-        meter.finish(400, 'ValidationException');
         throw new GatewayError('invalid_request', `configuration "${config.id}" uses the ${config.upstream.provider} provider: call converse or converse-stream, invoke bodies are Anthropic-only`);
       }
       const request = applyConfigToChat(converseToChat(body), config, call.snapshot.config);
