@@ -6,7 +6,8 @@ import { createControl, type Operation, type SimulatorControl } from './control.
 import { awsError } from './errors.ts';
 import { defaultProfiles, withColdStarts, type ColdStart, type ProfileSet } from './profiles.ts';
 import { hashString } from './rng.ts';
-import { defaultWriter, type AnswerWriter } from './writer.ts';
+import { goldenWriter } from './golden-writer.ts';
+import type { AnswerWriter } from './writer.ts';
 
 /** Options of a simulator. */
 export interface SimulatorOptions {
@@ -18,7 +19,7 @@ export interface SimulatorOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** When set, `Authorization: Bearer <apiKey>` is accepted (and required on `/v1/chat/completions`). */
   apiKey?: string;
-  /** Writes answer text; default: filler prose, one word per token. */
+  /** Writes answer text; default: the golden writer (retrieval prompts answered from their context, anything else as filler prose, one word per token). */
   writer?: AnswerWriter;
   /** Model profiles; default: the bundled profiles.json. */
   profiles?: ProfileSet;
@@ -57,7 +58,7 @@ export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp
   const env: ChatEnv = {
     seedHash: hashString(String(options.seed ?? 1)),
     timeScale,
-    writer: options.writer ?? defaultWriter,
+    writer: options.writer ?? goldenWriter,
     profiles,
     randomFaults: options.randomFaults ?? true,
     control,

@@ -7,3 +7,6 @@ export { sampleQuality } from './quality.ts';
 export { planCall, totalLatencyMs, type CallPlan } from './plan.ts';
 export { defaultProfiles, findProfile, intentProfile, loadProfiles, parseProfiles, withColdStarts, type ModelProfile, type ProfileSet } from './profiles.ts';
 export { createRng, type Rng } from './rng.ts';
+export { goldenWriter, judgeScore } from './golden-writer.ts';
+export { parseGoldenPrompt, parseJudgePrompt, type GoldenPrompt, type JudgePrompt } from './golden-prompt.ts';
+export { DEFAULT_FIDELITY, fidelityOf, type Fidelity } from './profiles.ts';

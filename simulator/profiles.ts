@@ -17,6 +17,24 @@ const ColdStart = z.strictObject({ calls: z.number().int().min(0), slowdown: z.n
 const withDefault = <T extends z.ZodType>(value: T) =>
   z.record(z.string(), value).refine((r) => r.default !== undefined, 'needs a "default" entry');
 
+const Probability = z.number().min(0).max(1);
+
+/** How faithfully a model answers a retrieval-augmented prompt for one intent. */
+export const FidelitySpec = z.strictObject({
+  /** Probability that each retrieved line is restated in the answer. */
+  factRecall: Probability,
+  /** Probability that the answer uses the shopper's browsing history (recommendations). */
+  personalise: Probability,
+  /** Share of padding sentences that are generic filler rather than grounded restatement. */
+  genericness: Probability,
+  /** Probability that one restated line carries a slip (a wrong price, window, stock state, status or date). */
+  hallucination: Probability,
+});
+export type Fidelity = z.infer<typeof FidelitySpec>;
+
+/** Fidelity of a model whose profile declares none. */
+export const DEFAULT_FIDELITY: Fidelity = { factRecall: 0.9, personalise: 0.9, genericness: 0.25, hallucination: 0.02 };
+
 /** One model's behaviour, as written in profiles.json. */
 export const ProfileSpec = z.strictObject({
   name: z.string().min(1),
@@ -33,6 +51,8 @@ export const ProfileSpec = z.strictObject({
   outputSpread: z.number().min(0).max(1),
   /** Declared answer quality per intent: a Beta distribution on [0, 1] with this mean and sd. */
   quality: withDefault(QualitySpec),
+  /** Answer fidelity per intent for retrieval-augmented prompts (golden writer); default `DEFAULT_FIDELITY`. */
+  fidelity: withDefault(FidelitySpec).optional(),
 });
 export type ProfileSpec = z.infer<typeof ProfileSpec>;
 
@@ -54,6 +74,7 @@ export interface IntentProfile {
   budget: number;
   fraction: number;
   quality: { mean: number; sd: number; a: number; b: number };
+  fidelity: Fidelity;
 }
 
 /** A model profile ready for sampling. */
@@ -123,6 +144,11 @@ export function intentProfile(profile: ModelProfile, intent: string): IntentProf
   return profile.intents.get(intent) ?? (profile.intents.get('other') as IntentProfile);
 }
 
+/** A model's answer fidelity for an intent; unknown intents behave as `other`. */
+export function fidelityOf(profile: ModelProfile, intent: string): Fidelity {
+  return intentProfile(profile, intent).fidelity;
+}
+
 function compileProfile(id: string, spec: ProfileSpec, budgets: Record<string, number>): ModelProfile {
   const intents = new Map<string, IntentProfile>();
   for (const [intent, budget] of Object.entries(budgets)) {
@@ -133,6 +159,7 @@ function compileProfile(id: string, spec: ProfileSpec, budgets: Record<string, n
       budget,
       fraction: spec.outputFraction[intent] ?? spec.outputFraction.default!,
       quality: { mean: q.mean, sd: q.sd, a: q.mean * k, b: (1 - q.mean) * k },
+      fidelity: spec.fidelity?.[intent] ?? spec.fidelity?.default ?? DEFAULT_FIDELITY,
     });
   }
   return {

@@ -49,6 +49,33 @@ const MIGRATIONS = [
      ) WHERE rn = 1;`,
   // The analysis job looks up the value in force per (scope, key, metric) for every observation.
   `CREATE INDEX feedback_latest_lookup ON feedback (scope, key, metric, event_time DESC, seq DESC);`,
+  // Offline evaluation: one row per (run, case, configuration); a rerun of a run skips finished pairs.
+  `CREATE TABLE eval_results (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     run_id TEXT NOT NULL,
+     dataset TEXT NOT NULL,
+     test_id TEXT NOT NULL,
+     intent TEXT NOT NULL,
+     config_id TEXT NOT NULL,
+     request_id TEXT,
+     status TEXT NOT NULL, -- 'ok' | 'error'
+     error_code TEXT,
+     quality REAL,
+     passed INTEGER,
+     relevance REAL,
+     factual_accuracy REAL,
+     completeness REAL,
+     format REAL,
+     policy_safety REAL,
+     judge REAL,
+     input_tokens INTEGER NOT NULL,
+     output_tokens INTEGER NOT NULL,
+     cost_usd REAL,
+     latency_ms REAL NOT NULL,
+     ttft_ms REAL,
+     time INTEGER NOT NULL,
+     UNIQUE (run_id, test_id, config_id)
+   );`,
 ];
 
 export interface OpenOptions {

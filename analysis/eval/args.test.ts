@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { parseEvalArgs } from './args.ts';
+import { defaultRunId } from './command.ts';
+
+describe('parseEvalArgs', () => {
+  it('applies the documented defaults', () => {
+    const args = parseEvalArgs(['--configs', 'sonnet-35-v2, haiku-35']);
+    expect(args).toMatchObject({
+      configs: ['sonnet-35-v2', 'haiku-35'],
+      dataset: 'analysis/eval/datasets/mangaassist-golden.jsonl',
+      concurrency: 4,
+      config: 'config/mangaassist.json',
+      gate: 0.75,
+      attempts: 5,
+    });
+  });
+
+  it('names the option in every usage error', () => {
+    const cases: [string[], RegExp][] = [
+      [[], /--configs is required/],
+      [['--configs', 'a'], /--configs needs at least two/],
+      [['--configs', 'a,a'], /--configs must name distinct/],
+      [['--configs', 'a,b', '--concurrency', '0'], /--concurrency must be positive/],
+      [['--configs', 'a,b', '--concurrency', 'many'], /--concurrency must be a number/],
+      [['--configs', 'a,b', '--judge-weight', '2'], /--judge-weight must be in \[0, 1\]/],
+      [['--configs', 'a,b', '--gateway', 'not a url'], /--gateway must be a URL/],
+      [['--configs', 'a,b', '--run-id', 'a b'], /--run-id must be/],
+      [['--configs', 'a,b', '--bogus'], /--bogus/],
+    ];
+    for (const [argv, message] of cases) expect(parseEvalArgs(argv), argv.join(' ')).toMatch(message);
+  });
+
+  it('derives a stable run id from the dataset and the configurations', () => {
+    const id = defaultRunId('x/golden.jsonl', 'text', ['a', 'b']);
+    expect(id).toMatch(/^golden-a\+b-[0-9a-f]{8}$/);
+    expect(defaultRunId('x/golden.jsonl', 'text', ['a', 'b'])).toBe(id);
+    expect(defaultRunId('x/golden.jsonl', 'other text', ['a', 'b'])).not.toBe(id);
+  });
+});

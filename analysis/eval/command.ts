@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeDashboard } from '../report/write-dashboard.ts';
+import { basename, join } from 'node:path';
+import { GatewayConfig, priceKeyOf } from '../../schema/config.ts';
+import { openDatabase } from '../../stores/sqlite/database.ts';
+import type { EvalArgs } from './args.ts';
+import { parseDataset, type GoldenCase } from './dataset.ts';
+import { createProgress, type Progress } from './progress.ts';
+import { buildReport, type EvalReport } from './report.ts';
+import { reportMarkdown } from './report-markdown.ts';
+import { runEvaluation, type RunSummary } from './runner.ts';
+import { sqliteEvalStore } from './store.ts';
+
+/** A usage error: bad option values (exit code 2). */
+export class UsageError extends Error {}
+
+/** What a finished command produced. */
+export interface EvalCommandResult {
+  runId: string;
+  summary: RunSummary;
+  report: EvalReport;
+  jsonPath: string;
+  markdownPath: string;
+  /** The self-contained dashboard page written beside the report. */
+  dashboardPath: string;
+  markdown: string;
+}
+
+/** Side inputs of the command (a gateway URL, and for tests an abort signal). */
+export interface EvalCommandIo {
+  gatewayUrl: string;
+  apiKey?: string;
+  signal?: AbortSignal;
+  progress?: Progress;
+  /** Delay before the first retry (default 250 ms). */
+  retryBaseDelayMs?: number;
+}
+
+/** Reads the routing configuration (for ids and prices); a bad file is a usage error. */
+export function readGatewayConfig(path: string): GatewayConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--config: cannot read ${path}: ${(error as Error).message}`);
+  }
+  const parsed = GatewayConfig.safeParse(json);
+  if (!parsed.success) throw new UsageError(`--config: invalid configuration ${path}: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+/** Loads the dataset and applies the intent filter and the per-intent limit. */
+export function selectCases(args: EvalArgs): { cases: GoldenCase[]; datasetText: string } {
+  let datasetText: string;
+  try {
+    datasetText = readFileSync(args.dataset, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--dataset: cannot read ${args.dataset}: ${(error as Error).message}`);
+  }
+  const parsed = parseDataset(datasetText);
+  if (!parsed.ok) throw new UsageError(`--dataset: ${args.dataset} is invalid:\n${parsed.errors.slice(0, 20).map((e) => `line ${e.line}: ${e.message}`).join('\n')}`);
+  const perIntent = new Map<string, number>();
+  const cases = parsed.cases.filter((c) => {
+    if (args.intents && !args.intents.includes(c.intent)) return false;
+    const n = (perIntent.get(c.intent) ?? 0) + 1;
+    perIntent.set(c.intent, n);
+    return args['limit-per-intent'] === undefined || n <= args['limit-per-intent'];
+  });
+  if (cases.length === 0) throw new UsageError('--intents: no case of the dataset matches');
+  return { cases, datasetText };
+}
+
+/** The default run id: dataset name, configurations and a hash of the dataset, so a rerun resumes. */
+export function defaultRunId(datasetPath: string, datasetText: string, configs: readonly string[]): string {
+  const hash = createHash('sha256').update(datasetText).digest('hex').slice(0, 8);
+  return `${basename(datasetPath).replace(/\.jsonl$/, '')}-${configs.join('+')}-${hash}`;
+}
+
+/** Checks what can be checked before anything starts: the configuration file, the ids, the dataset. */
+export function checkArgs(args: EvalArgs): { config: GatewayConfig; cases: GoldenCase[]; datasetText: string } {
+  const config = readGatewayConfig(args.config);
+  const known = new Set(config.configs.map((c) => c.id));
+  const unknown = args.configs.filter((id) => !known.has(id));
+  if (unknown.length) throw new UsageError(`--configs: unknown configuration(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  if (args.judge && !known.has(args.judge)) throw new UsageError(`--judge: unknown configuration ${args.judge}; known: ${[...known].join(', ')}`);
+  return { config, ...selectCases(args) };
+}
+
+/** Runs (or resumes) an evaluation against a gateway and writes `eval-report.json` and `eval-report.md`. */
+export async function runEvalCommand(args: EvalArgs, io: EvalCommandIo): Promise<EvalCommandResult> {
+  const { config, cases, datasetText } = checkArgs(args);
+  const runId = args['run-id'] ?? defaultRunId(args.dataset, datasetText, args.configs);
+  const db = openDatabase(args.store, { busyTimeoutMs: 5_000 });
+  try {
+    const store = sqliteEvalStore(db);
+    const progress = io.progress ?? createProgress();
+    let errors = 0;
+    const summary = await runEvaluation({
+      client: { baseUrl: io.gatewayUrl, apiKey: io.apiKey, attempts: args.attempts, baseDelayMs: io.retryBaseDelayMs },
+      store,
+      runId,
+      dataset: args.dataset,
+      cases,
+      configs: args.configs,
+      priceOf: (id) => {
+        const c = config.configs.find((x) => x.id === id);
+        return c ? config.pricing[priceKeyOf(c)] : undefined;
+      },
+      concurrency: args.concurrency,
+      judge: args.judge ? { configId: args.judge, weight: args['judge-weight'] ?? 0 } : undefined,
+      gate: args.gate,
+      signal: io.signal,
+      onResult: (r, done, total) => progress.update(done, total, r.status === 'error' ? ++errors : errors),
+    });
+    progress.finish();
+    const selected = new Set(cases.map((c) => c.testId));
+    const results = store.results(runId).filter((r) => selected.has(r.testId) && args.configs.includes(r.configId));
+    const casesPerIntent: Record<string, number> = {};
+    for (const c of cases) casesPerIntent[c.intent] = (casesPerIntent[c.intent] ?? 0) + 1;
+    const report = buildReport({ runId, datasetPath: args.dataset, casesPerIntent, configs: args.configs, results });
+    const outDir = args.out ?? join('reports', 'eval', runId);
+    mkdirSync(outDir, { recursive: true });
+    const markdown = reportMarkdown(report);
+    const jsonPath = join(outDir, 'eval-report.json');
+    const markdownPath = join(outDir, 'eval-report.md');
+    writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(markdownPath, markdown);
+    const dashboardPath = writeDashboard(jsonPath, { evaluation: report, title: `Offline evaluation ${runId}` });
+    return { runId, summary, report, jsonPath, markdownPath, dashboardPath, markdown };
+  } finally {
+    db.close();
+  }
+}

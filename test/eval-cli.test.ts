@@ -1,0 +1,41 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+function evalCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'analysis/eval/cli.ts', ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('npm run eval', () => {
+  it('exits 2 naming the option on bad arguments', () => {
+    const cases: [string[], RegExp][] = [
+      [['--configs', 'sonnet-35-v2'], /--configs needs at least two/],
+      [['--configs', 'sonnet-35-v2,nope'], /--configs: unknown configuration\(s\) nope/],
+    ];
+    for (const [args, message] of cases) {
+      const run = evalCli(args);
+      expect(run.status, args.join(' ')).toBe(2);
+      expect(run.stderr, args.join(' ')).toMatch(message);
+    }
+  }, 60_000);
+
+  it('runs on an embedded gateway, writes both reports, and resumes on a rerun', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eval-cli-'));
+    const args = ['--configs', 'sonnet-35-v2,haiku-35', '--intents', 'chitchat,faq', '--limit-per-intent', '2', '--store', join(dir, 'gateway.db'), '--out', join(dir, 'out')];
+    const first = evalCli(args);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/8 pairs, 0 already finished, 8 called/);
+    expect(existsSync(join(dir, 'out', 'eval-report.md'))).toBe(true);
+    const report = JSON.parse(readFileSync(join(dir, 'out', 'eval-report.json'), 'utf8')) as { configs: string[]; dataset: { intents: string[] }; rows: unknown[]; choices: unknown[] };
+    expect(report.configs).toEqual(['sonnet-35-v2', 'haiku-35']);
+    expect(report.dataset.intents).toEqual(['chitchat', 'faq']);
+    expect(report.rows).toHaveLength(4);
+    expect(report.choices).toHaveLength(2);
+    const second = evalCli(args);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/8 pairs, 8 already finished, 0 called/);
+  }, 60_000);
+});
