@@ -56,7 +56,7 @@ const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000
 
 if (values.child) {
   const started = performance.now();
-  const result = runJob({ store: values.child, configPath: 'config/mangaassist.json', outDir: join(values.dir, 'reports') });
+  const result = await runJob({ store: values.child, configPath: 'config/mangaassist.json', outDir: join(values.dir, 'reports') });
   const ms = performance.now() - started;
   console.log(JSON.stringify({ ms, liveRows: result.report.liveRequests, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
 } else {

@@ -91,6 +91,6 @@ export async function runDemo(o: DemoOptions): Promise<JobResult & { dataDir: st
     await sim.close();
   }
   log(`drove ${o.sessions} sessions, ${requests} answered requests with feedback`);
-  const result = runJob({ store: join(dataDir, 'gateway.db'), configPath, outDir: o.outDir ?? join(dataDir, 'reports') });
+  const result = await runJob({ store: join(dataDir, 'gateway.db'), configPath, outDir: o.outDir ?? join(dataDir, 'reports') });
   return { ...result, dataDir, requests };
 }

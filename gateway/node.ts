@@ -3,10 +3,11 @@ import type { Registry } from 'prom-client';
 import { listenDual, type DualServer } from '../lib/node/listen.ts';
 import type { GatewayConfig } from '../schema/config.ts';
 import { DurableSink } from '../stores/observations/durable.ts';
-import type { ObservationSink } from '../stores/observations/interface.ts';
+import type { ObservationSink, RecordStore } from '../stores/observations/interface.ts';
 import { MemoryObservationSink } from '../stores/observations/memory.ts';
 import { SpillFile } from '../stores/observations/spill.ts';
 import { sqliteRecordStore } from '../stores/observations/sqlite.ts';
+import { teeRecordStore } from '../stores/observations/tee.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
 import { createGatewayApp } from './app.ts';
 import { staticApiKeys, type ApiKeyCheck } from './auth.ts';
@@ -35,6 +36,8 @@ export interface NodeGatewayOptions {
   apiKeys?: string[];
   /** Directory of the SQLite store and spill file; null keeps observations in memory (tests). */
   dataDir: string | null;
+  /** A second store every stored batch also goes to (e.g. the DynamoDB observation log); needs `dataDir`. */
+  observationCopy?: RecordStore;
   maxBodyBytes?: number;
   /** How long in-flight requests may run on after SIGTERM before they are cut. */
   shutdownGraceMs?: number;
@@ -63,7 +66,8 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   let closeStore = (): void => {};
   if (options.dataDir) {
     const db = openDatabase(join(options.dataDir, 'gateway.db'), { busyTimeoutMs: 50 });
-    const durable = new DurableSink(sqliteRecordStore(db), new SpillFile(join(options.dataDir, 'observations.spill.jsonl')), {
+    const store = options.observationCopy ? teeRecordStore(sqliteRecordStore(db), options.observationCopy) : sqliteRecordStore(db);
+    const durable = new DurableSink(store, new SpillFile(join(options.dataDir, 'observations.spill.jsonl')), {
       onSpilled: (n) => telemetry.spilled(n),
       onReplayed: (n) => telemetry.replayed(n),
       onDropped: (n) => telemetry.dropped(n),
@@ -110,6 +114,8 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
       await lifecycle.settled(2_000);
     }
     await server.close(500);
+    // Closing the connections ends the last cut streams; their observations are recorded as they end.
+    await lifecycle.settled(1_000);
     await sink.flush();
     closeStore();
     await transport.close();

@@ -9,7 +9,7 @@ import { writeExperimentRows } from './analysis-rows.ts';
 let result: JobResult;
 let dir: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = tempDir('analysis-exp-');
   const store = join(dir, 'gateway.db');
   const db = openDatabase(store);
@@ -23,7 +23,7 @@ beforeAll(() => {
     { id: 'skewed', route: 'mangaassist', intent: 'faq', control: 'sonnet-35-v1', treatment: 'haiku-35', split: 0.5 },
   ];
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-  result = runJob({ store, configPath: join(dir, 'config.json'), outDir: join(dir, 'reports') });
+  result = await runJob({ store, configPath: join(dir, 'config.json'), outDir: join(dir, 'reports') });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

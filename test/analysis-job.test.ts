@@ -12,7 +12,7 @@ let dir: string;
 let result: JobResult;
 let live: number;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = tempDir('analysis-');
   const store = join(dir, 'gateway.db');
   const db = openDatabase(store);
@@ -30,7 +30,7 @@ beforeAll(() => {
   config.routes[0]!.default = 'sonnet-35-v2';
   config.experiments = [];
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-  result = runJob({ store, configPath: join(dir, 'config.json'), outDir: join(dir, 'reports') });
+  result = await runJob({ store, configPath: join(dir, 'config.json'), outDir: join(dir, 'reports') });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,14 +82,14 @@ describe('analysis job on simulated Scenario A observations', () => {
     expect(cell.latencyMs![95]).toBeLessThan(3000);
   });
 
-  it('applies a per-intent quality gate and the --since filter', () => {
+  it('applies a per-intent quality gate and the --since filter', async () => {
     const configPath = join(dir, 'config.json');
     const store = join(dir, 'gateway.db');
-    const strict = runJob({ store, configPath, outDir: join(dir, 'strict'), settings: { intentGates: { chitchat: 0.9 } } });
+    const strict = await runJob({ store, configPath, outDir: join(dir, 'strict'), settings: { intentGates: { chitchat: 0.9 } } });
     const haiku = strict.report.intents.find((r) => r.intent === 'chitchat' && r.configId === 'haiku-35')!;
     expect(haiku.passRate!).toBeLessThan(0.8);
     expect(strict.report.recommendation!.route.table.chitchat).not.toBe('haiku-35');
-    const later = runJob({ store, configPath, outDir: join(dir, 'later'), since: '2030-01-01T00:00:00Z' });
+    const later = await runJob({ store, configPath, outDir: join(dir, 'later'), since: '2030-01-01T00:00:00Z' });
     expect(later.report.liveRequests).toBe(0);
     expect(later.report.recommendation).toBeNull();
   });

@@ -9,8 +9,8 @@ export type Percentiles = Record<(typeof PERCENTILES)[number], number>;
 
 /**
  * Nearest-rank percentiles: with the n values of a group sorted ascending, the p-th percentile is the value
- * at rank ceil(p * n / 100) (1-based), always an observed value. Postgres gives the same figure with
- * `percentile_disc(p / 100.0) WITHIN GROUP (ORDER BY x)`. SQLite counts each group, then sorts (spilling to
+ * at rank ceil(p * n / 100) (1-based), always an observed value; the warehouse source computes the same rank
+ * in integer arithmetic (postgres-source.ts). SQLite counts each group, then sorts (spilling to
  * disk when large) and streams the values once; only the wanted ranks are kept, so memory stays bounded
  * whatever the row count. Only successful requests count.
  */

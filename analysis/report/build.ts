@@ -1,19 +1,18 @@
-import type Database from 'better-sqlite3';
 import type { GatewayConfig, Route } from '../../schema/config.ts';
 import { observedMix } from '../cost.ts';
 import { analyzeExperiment, correctAndDecide, type ExperimentReport } from '../experiment.ts';
 import { buildRow, type IntentConfigRow } from '../intent-table.ts';
-import { queryArms, queryExperimentIds, queryOutcomes } from '../queries/experiments.ts';
 import type { RowFilter } from '../queries/filter.ts';
-import { queryCells } from '../queries/intent-config.ts';
-import { groupKey, queryPercentiles } from '../queries/quantiles.ts';
+import { groupKey } from '../queries/quantiles.ts';
+import { byKeys, type AnalysisSource } from '../queries/source.ts';
 import { recommendRoute, type Recommendation } from '../recommend.ts';
 import type { AnalysisSettings } from '../settings.ts';
 import { simulateMonitoring, type MonitoringOutcome } from '../stats/monitoring-simulation.ts';
 
 /** What to analyse. */
 export interface AnalysisInput {
-  db: Database.Database;
+  /** Where observations and feedback are read (embedded store or warehouse). */
+  source: AnalysisSource;
   config: GatewayConfig;
   settings: AnalysisSettings;
   /** Route whose table is compared; default: the first route. */
@@ -37,37 +36,39 @@ export interface AnalysisReport {
   monitoring: { experiments: number; lookEvery: number; maxPerArm: number; aa: MonitoringOutcome };
 }
 
-function intentRows(db: Database.Database, filter: RowFilter, s: AnalysisSettings): IntentConfigRow[] {
-  const cells = queryCells(db, filter, s.intentGates, s.qualityGate);
-  const latency = queryPercentiles(db, filter, 'latency_ms', ['intent', 'config_id']);
-  const ttft = queryPercentiles(db, filter, 'ttft_ms', ['intent', 'config_id']);
+async function intentRows(source: AnalysisSource, filter: RowFilter, s: AnalysisSettings): Promise<IntentConfigRow[]> {
+  const cells = (await source.cells(filter, s.intentGates, s.qualityGate)).sort(byKeys((c) => c.intent, (c) => c.configId));
+  const latency = await source.percentiles(filter, 'latency_ms');
+  const ttft = await source.percentiles(filter, 'ttft_ms');
   return cells.map((c) => {
     const key = groupKey(c.intent, c.configId);
     return buildRow(c, latency.get(key), ttft.get(key), s.alpha);
   });
 }
 
-function experimentReports(input: AnalysisInput, filter: RowFilter, mix: Record<string, number>): ExperimentReport[] {
-  const { db, config, settings: s } = input;
-  const ids = input.experimentId ? [input.experimentId] : queryExperimentIds(db, filter);
+async function experimentReports(input: AnalysisInput, filter: RowFilter, mix: Record<string, number>): Promise<ExperimentReport[]> {
+  const { source, config, settings: s } = input;
+  const ids = input.experimentId ? [input.experimentId] : (await source.experimentIds(filter)).sort(byKeys((id) => id));
   const monthly = s.dailyVolume * s.daysPerMonth;
-  const reports = ids.flatMap((id) => {
+  const reports: ExperimentReport[] = [];
+  for (const id of ids) {
     const declared = config.experiments.find((e) => e.id === id);
     const intent = declared?.intent ?? null;
     const share = intent === null ? (declared ? 1 : null) : (mix[intent] ?? 0);
     const meta = { id, intent, split: declared?.split ?? null };
-    const report = analyzeExperiment(meta, queryArms(db, filter, id), queryOutcomes(db, filter, id), s, share === null ? null : share * monthly);
-    return report ? [report] : [];
-  });
+    const arms = (await source.arms(filter, id)).sort(byKeys((a) => a.arm));
+    const report = analyzeExperiment(meta, arms, await source.outcomes(filter, id), s, share === null ? null : share * monthly);
+    if (report) reports.push(report);
+  }
   correctAndDecide(reports, s);
   return reports;
 }
 
-/** Runs every part of the analysis against one database. */
-export function runAnalysis(input: AnalysisInput): AnalysisReport {
+/** Runs every part of the analysis against one source. */
+export async function runAnalysis(input: AnalysisInput): Promise<AnalysisReport> {
   const s = input.settings;
   const filter: RowFilter = { since: input.since ?? 0 };
-  const intents = intentRows(input.db, filter, s);
+  const intents = await intentRows(input.source, filter, s);
   const mix = s.trafficMix ?? observedMix(intents);
   const route: Route | undefined = input.routeName ? input.config.routes.find((r) => r.name === input.routeName) : input.config.routes[0];
   if (input.routeName && !route) throw new Error(`unknown route "${input.routeName}"`);
@@ -81,7 +82,7 @@ export function runAnalysis(input: AnalysisInput): AnalysisReport {
     settings: s,
     liveRequests: intents.reduce((n, r) => n + r.requests, 0),
     intents,
-    experiments: experimentReports(input, filter, mix),
+    experiments: await experimentReports(input, filter, mix),
     recommendation: route && intents.length ? recommendRoute(intents, route, mix, s) : null,
     monitoring: { ...monitoring, aa },
   };

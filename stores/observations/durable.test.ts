@@ -80,6 +80,21 @@ describe('DurableSink over SQLite', () => {
     sink.close();
   });
 
+  it('sends a record that arrives after close to the spill file, and the next process stores it', async () => {
+    const { db, spill } = setup();
+    const sink = new DurableSink(sqliteRecordStore(db), spill);
+    sink.record(observation(1));
+    await sink.flush();
+    sink.close();
+    sink.record(observation(2));
+    expect(sink.stats).toMatchObject({ stored: 1, spilled: 1, dropped: 0 });
+    expect(readObservations(db).map((r) => r.requestId)).toEqual(['req-1']);
+    const next = new DurableSink(sqliteRecordStore(db), spill);
+    await next.flush();
+    expect(readObservations(db).map((r) => r.requestId)).toEqual(['req-1', 'req-2']);
+    next.close();
+  });
+
   it('counts records as dropped only when the store and the spill file both fail', async () => {
     const failing: RecordStore = { write: () => { throw new Error('store down'); }, probe: () => { throw new Error('store down'); } };
     const spill = new SpillFile(join(mkdtempSync(join(tmpdir(), 'sink-')), 'spill.jsonl'));

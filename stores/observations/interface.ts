@@ -20,9 +20,12 @@ export interface RecordBatch {
   feedback: FeedbackRecord[];
 }
 
-/** The durable destination of records. `write` throws when the store cannot take the batch. */
+/**
+ * The durable destination of records. `write` throws (or rejects, for a remote store such as DynamoDB) when the
+ * store cannot take the batch.
+ */
 export interface RecordStore {
-  write(batch: RecordBatch): void;
-  /** Throws unless the store would take a write now; lets a sink test the store before replaying a spill. */
-  probe(): void;
+  write(batch: RecordBatch): void | Promise<void>;
+  /** Throws (or rejects) unless the store would take a write now; lets a sink test the store before replaying a spill. */
+  probe(): void | Promise<void>;
 }

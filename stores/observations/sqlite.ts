@@ -22,7 +22,7 @@ export function sqliteRecordStore(db: Database.Database): RecordStore {
   });
   return {
     write: (batch) => writeAll(batch),
-    probe: () => db.exec('BEGIN IMMEDIATE; ROLLBACK'),
+    probe: () => void db.exec('BEGIN IMMEDIATE; ROLLBACK'),
   };
 }
 

@@ -1,0 +1,126 @@
+import type { SqlRunner } from '../../stores/warehouse/interface.ts';
+import type { ArmSums, OutcomeSums } from './experiments.ts';
+import type { RowFilter } from './filter.ts';
+import type { CellSums } from './intent-config.ts';
+import { groupKey, PERCENTILES, type Percentiles } from './quantiles.ts';
+import { byKeys, type AnalysisSource } from './source.ts';
+
+/** The shared WHERE clause (alias `o`); `$1` is the start time in epoch ms. */
+const LIVE = `o.traffic = 'live' AND o.config_id IS NOT NULL AND o.time >= $1`;
+/** The quality score in force for row `o` through the `feedback_latest` view; null for failed requests. */
+const QUALITY_JOIN = `LEFT JOIN feedback_latest fl ON fl.scope = 'request' AND fl.key = o.request_id AND fl.metric = 'quality_score'`;
+const QUALITY = 'CASE WHEN o.error_code IS NULL THEN fl.value END';
+const FAILED = 'CASE WHEN o.error_code IS NOT NULL THEN 1 ELSE 0 END';
+
+type Row = Record<string, unknown>;
+const num = (v: unknown): number => Number(v ?? 0);
+
+/** 1-based nearest rank of percentile `p` among `n` values, in integers (no floating-point edge). */
+export function nearestRank(p: number, n: number): number {
+  return Math.floor((p * n + 99) / 100);
+}
+
+async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, number>, defaultGate: number): Promise<CellSums[]> {
+  const params: unknown[] = [filter.since, defaultGate];
+  const cases = Object.entries(gates).map(([intent, gate]) => {
+    params.push(intent, gate);
+    return `WHEN CAST($${params.length - 1} AS VARCHAR(256)) THEN CAST($${params.length} AS DOUBLE PRECISION)`;
+  });
+  const fallback = 'CAST($2 AS DOUBLE PRECISION)';
+  const gate = cases.length ? `CASE intent ${cases.join(' ')} ELSE ${fallback} END` : fallback;
+  const rows = await db.query<Row>(`WITH scored AS (
+      SELECT o.intent AS intent, o.config_id AS config_id, ${FAILED} AS failed, o.cost_usd AS cost,
+        CAST(o.input_tokens AS BIGINT) + o.output_tokens AS tokens, ${QUALITY} AS q
+      FROM observations o ${QUALITY_JOIN} WHERE ${LIVE})
+    SELECT intent, config_id, COUNT(*) AS requests, SUM(failed) AS errors, SUM(cost) AS cost_usd,
+      SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END) AS unpriced, COUNT(q) AS scored, SUM(q) AS quality_sum,
+      SUM(q * q) AS quality_sum_sq, SUM(CASE WHEN q >= ${gate} THEN 1 ELSE 0 END) AS passes,
+      SUM(CASE WHEN q IS NOT NULL THEN tokens END) AS scored_tokens
+    FROM scored GROUP BY intent, config_id`, params);
+  return rows
+    .map((r) => ({
+      intent: String(r.intent), configId: String(r.config_id), requests: num(r.requests), errors: num(r.errors), costUsd: num(r.cost_usd),
+      unpriced: num(r.unpriced), scored: num(r.scored), qualitySum: num(r.quality_sum), qualitySumSq: num(r.quality_sum_sq),
+      passes: num(r.passes), scoredTokens: num(r.scored_tokens),
+    }))
+    .sort(byKeys((c) => c.intent, (c) => c.configId));
+}
+
+async function percentiles(db: SqlRunner, filter: RowFilter, column: 'latency_ms' | 'ttft_ms'): Promise<Map<string, Percentiles>> {
+  const ranks = PERCENTILES.map((p) => `(${p} * n + 99) / 100`).join(', ');
+  const rows = await db.query<Row>(`SELECT intent, config_id, n, rn, x FROM (
+      SELECT o.intent AS intent, o.config_id AS config_id, o.${column} AS x,
+        ROW_NUMBER() OVER (PARTITION BY o.intent, o.config_id ORDER BY o.${column}) AS rn,
+        COUNT(*) OVER (PARTITION BY o.intent, o.config_id) AS n
+      FROM observations o WHERE ${LIVE} AND o.error_code IS NULL AND o.${column} IS NOT NULL) ranked
+    WHERE rn IN (${ranks})`, [filter.since]);
+  const out = new Map<string, Percentiles>();
+  for (const r of rows) {
+    const key = groupKey(String(r.intent), String(r.config_id));
+    const entry = out.get(key) ?? ({} as Percentiles);
+    for (const p of PERCENTILES) if (nearestRank(p, num(r.n)) === num(r.rn)) entry[p] = Number(r.x);
+    out.set(key, entry);
+  }
+  return out;
+}
+
+async function experimentIds(db: SqlRunner, filter: RowFilter): Promise<string[]> {
+  const rows = await db.query<Row>(`SELECT DISTINCT o.experiment_id AS id FROM observations o WHERE ${LIVE} AND o.experiment_id IS NOT NULL`, [filter.since]);
+  return rows.map((r) => String(r.id)).sort(byKeys((id) => id));
+}
+
+const EXPERIMENT_ROWS = `${LIVE} AND o.experiment_id = $2 AND o.session_id IS NOT NULL`;
+
+async function arms(db: SqlRunner, filter: RowFilter, experimentId: string): Promise<ArmSums[]> {
+  const params = [filter.since, experimentId];
+  const rows = await db.query<Row>(`WITH scored AS (
+      SELECT o.arm AS arm, o.session_id AS session_id, ${FAILED} AS failed, o.cost_usd AS cost, ${QUALITY} AS q
+      FROM observations o ${QUALITY_JOIN} WHERE ${EXPERIMENT_ROWS}),
+    per_session AS (
+      SELECT arm, COUNT(*) AS requests, SUM(failed) AS errors, COALESCE(SUM(cost), 0) AS cost_usd, COUNT(q) AS scored,
+        COALESCE(SUM(q), 0) AS y, COALESCE(SUM(q * q), 0) AS yy
+      FROM scored GROUP BY arm, session_id)
+    SELECT arm, SUM(requests) AS requests, SUM(errors) AS errors, SUM(cost_usd) AS cost_usd, SUM(scored) AS scored,
+      SUM(y) AS quality_sum, SUM(yy) AS quality_sum_sq, COUNT(*) AS sessions, SUM(y * y) AS sum_yy,
+      SUM(scored * scored) AS sum_nn, SUM(y * scored) AS sum_yn
+    FROM per_session GROUP BY arm`, params);
+  // The smallest configuration id per arm, compared by code unit as SQLite's BINARY collation does.
+  const configs = await db.query<Row>(`SELECT o.arm AS arm, o.config_id AS config_id FROM observations o WHERE ${EXPERIMENT_ROWS} GROUP BY o.arm, o.config_id`, params);
+  const configOf = new Map<string, string>();
+  for (const c of configs) {
+    const [arm, id] = [String(c.arm), String(c.config_id)];
+    const seen = configOf.get(arm);
+    if (seen === undefined || id < seen) configOf.set(arm, id);
+  }
+  return rows
+    .map((r) => ({
+      arm: String(r.arm), configId: configOf.get(String(r.arm)) ?? '', requests: num(r.requests), errors: num(r.errors),
+      costUsd: num(r.cost_usd), scored: num(r.scored), qualitySum: num(r.quality_sum), qualitySumSq: num(r.quality_sum_sq),
+      session: {
+        sessions: num(r.sessions), sumY: num(r.quality_sum), sumN: num(r.scored), sumYY: num(r.sum_yy), sumNN: num(r.sum_nn), sumYN: num(r.sum_yn),
+      },
+    }))
+    .sort(byKeys((a) => a.arm));
+}
+
+async function outcomes(db: SqlRunner, filter: RowFilter, experimentId: string): Promise<OutcomeSums[]> {
+  const rows = await db.query<Row>(`WITH s AS (SELECT DISTINCT o.arm AS arm, o.session_id AS session_id FROM observations o WHERE ${EXPERIMENT_ROWS}),
+      m AS (SELECT 'cart_add' AS metric UNION ALL SELECT 'escalated' UNION ALL SELECT 'session_duration_s')
+    SELECT s.arm AS arm, m.metric AS metric, COUNT(fl.value) AS n, SUM(fl.value) AS sum, SUM(fl.value * fl.value) AS sum_sq
+    FROM s CROSS JOIN m LEFT JOIN feedback_latest fl ON fl.scope = 'session' AND fl.key = s.session_id AND fl.metric = m.metric
+    GROUP BY s.arm, m.metric`, [filter.since, experimentId]);
+  return rows.map((r) => ({ arm: String(r.arm), metric: String(r.metric) as OutcomeSums['metric'], n: num(r.n), sum: num(r.sum), sumSq: num(r.sum_sq) }));
+}
+
+/** The analysis source over the warehouse tables (PostgreSQL; the SQL stays within what Redshift accepts). */
+export function postgresAnalysisSource(db: SqlRunner, close: () => Promise<void> = async () => {}): AnalysisSource {
+  return {
+    kind: 'postgres',
+    cells: (filter, gates, defaultGate) => cells(db, filter, gates, defaultGate),
+    percentiles: (filter, column) => percentiles(db, filter, column),
+    experimentIds: (filter) => experimentIds(db, filter),
+    arms: (filter, id) => arms(db, filter, id),
+    outcomes: (filter, id) => outcomes(db, filter, id),
+    close,
+  };
+}

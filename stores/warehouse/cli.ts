@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { openDatabase } from '../sqlite/database.ts';
+import { DEFAULT_BATCH_SIZE, exportToWarehouse } from './export.ts';
+import { connectPostgresWarehouse, redact } from './postgres.ts';
+
+const USAGE = `usage: npm run export -- --to postgres://user@host:5432/db [--from data/gateway.db] [--schema public] [--batch ${DEFAULT_BATCH_SIZE}]
+  --to      warehouse URL (default: $WAREHOUSE_URL)
+  --from    embedded SQLite store (default: $DATA_DIR/gateway.db, DATA_DIR defaults to ./data)
+  --schema  warehouse schema, created when missing (default: public)
+  --batch   rows per transaction (default: ${DEFAULT_BATCH_SIZE})
+exit codes: 0 done, 1 export failed (rerun to resume), 2 bad arguments`;
+
+const Args = z.object({
+  from: z.string().min(1),
+  to: z.string({ error: '--to is required (or set WAREHOUSE_URL)' }).regex(/^postgres(ql)?:\/\//, '--to must be a postgres:// or postgresql:// URL'),
+  schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, '--schema: lower-case letters, digits and _').default('public'),
+  batch: z.coerce.number().int('--batch must be an integer').min(1, '--batch must be at least 1').max(100_000, '--batch is at most 100000').default(DEFAULT_BATCH_SIZE),
+});
+
+async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { from: { type: 'string' }, to: { type: 'string' }, schema: { type: 'string' }, batch: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (error) {
+    console.error(`export: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const parsed = Args.safeParse({
+    from: values.from ?? join(process.env.DATA_DIR ?? 'data', 'gateway.db'),
+    to: values.to ?? (process.env.WAREHOUSE_URL || undefined),
+    schema: values.schema,
+    batch: values.batch,
+  });
+  if (!parsed.success) {
+    console.error(`export: ${parsed.error.issues.map((i) => i.message).join('; ')}\n${USAGE}`);
+    return 2;
+  }
+  const a = parsed.data;
+  if (!existsSync(a.from)) {
+    console.error(`export: no embedded store at ${a.from}`);
+    return 2;
+  }
+  const connected = await connectPostgresWarehouse({ url: a.to, schema: a.schema });
+  if (!connected.ok) {
+    console.error(`export failed: ${connected.error}`);
+    return 1;
+  }
+  const db = openDatabase(a.from, { readonly: true });
+  const started = performance.now();
+  try {
+    const result = await exportToWarehouse(db, connected.warehouse, {
+      batchSize: a.batch,
+      onBatch: (p) => console.log(`${p.table}: batch ${p.batch}, ${p.rows} rows, up to seq ${p.lastSeq}`),
+    });
+    for (const t of result.tables) {
+      console.log(t.present ? `${t.table}: ${t.rows} rows copied in ${t.batches} batches, high-water mark ${t.lastSeq}` : `${t.table}: not in the embedded store, skipped`);
+    }
+    if (!result.ok) {
+      console.error(`export failed: ${result.error}\nrerun to resume from the last committed batch`);
+      return 1;
+    }
+    console.log(`export to ${redact(a.to)} (schema ${a.schema}) done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return 0;
+  } finally {
+    db.close();
+    await connected.warehouse.close().catch(() => {});
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

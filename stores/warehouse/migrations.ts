@@ -1,0 +1,100 @@
+import type { SqlRunner, Warehouse } from './interface.ts';
+
+/** One versioned schema change, in the SQL subset PostgreSQL and Redshift share. */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: readonly string[];
+}
+
+// Types both engines have; VARCHAR lengths are bytes on Redshift (characters on Postgres), hence the headroom.
+// No SERIAL/IDENTITY, no ON CONFLICT, no JSONB, no arrays: keys are the embedded store's sequence numbers.
+const ID = 'VARCHAR(512)';
+const NAME = 'VARCHAR(256)';
+
+/** The warehouse schema, oldest first. Applied versions are recorded in `schema_migrations`. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'observations, feedback, offline evaluation results, export state',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS observations (
+        seq BIGINT NOT NULL, request_id ${ID} NOT NULL, time BIGINT NOT NULL, route ${NAME} NOT NULL, intent ${NAME} NOT NULL,
+        session_id ${ID}, traffic VARCHAR(16) NOT NULL, experiment_id ${NAME}, canary_id ${NAME}, arm VARCHAR(32) NOT NULL,
+        config_id ${NAME}, upstream_model ${NAME} NOT NULL, operation VARCHAR(64) NOT NULL, streamed BOOLEAN NOT NULL,
+        status INTEGER NOT NULL, error_code ${NAME}, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+        cost_usd DOUBLE PRECISION, ttft_ms DOUBLE PRECISION, latency_ms DOUBLE PRECISION NOT NULL, overhead_ms DOUBLE PRECISION NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS feedback (
+        seq BIGINT NOT NULL, event_id ${ID} NOT NULL, received_at BIGINT NOT NULL, scope VARCHAR(16) NOT NULL, key ${ID} NOT NULL,
+        metric VARCHAR(64) NOT NULL, value DOUBLE PRECISION NOT NULL, idempotency_key ${ID}, event_time BIGINT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS eval_results (
+        seq BIGINT NOT NULL, run_id ${NAME} NOT NULL, dataset ${NAME} NOT NULL, test_id ${NAME} NOT NULL, intent ${NAME} NOT NULL,
+        config_id ${NAME} NOT NULL, request_id ${ID}, status VARCHAR(64) NOT NULL, error_code ${NAME}, quality DOUBLE PRECISION,
+        passed BOOLEAN, relevance DOUBLE PRECISION, factual_accuracy DOUBLE PRECISION, completeness DOUBLE PRECISION,
+        format DOUBLE PRECISION, policy_safety DOUBLE PRECISION, judge DOUBLE PRECISION, input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL, cost_usd DOUBLE PRECISION, latency_ms DOUBLE PRECISION NOT NULL, ttft_ms DOUBLE PRECISION,
+        time BIGINT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS export_state (
+        table_name VARCHAR(64) NOT NULL, last_seq BIGINT NOT NULL, rows_copied BIGINT NOT NULL, updated_at TIMESTAMP NOT NULL)`,
+      // The value in force per (scope, key, metric), the same rule as the embedded store's view.
+      `CREATE OR REPLACE VIEW feedback_latest AS
+        SELECT scope, key, metric, value, event_time, seq FROM (
+          SELECT f.scope, f.key, f.metric, f.value, f.event_time, f.seq,
+            ROW_NUMBER() OVER (PARTITION BY f.scope, f.key, f.metric ORDER BY f.event_time DESC, f.seq DESC) AS rn
+          FROM feedback f) ranked
+        WHERE rn = 1`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'analysis results',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS analysis_runs (
+        run_id VARCHAR(64) NOT NULL, generated_at TIMESTAMP NOT NULL, since_ms BIGINT, source VARCHAR(16) NOT NULL,
+        live_requests BIGINT NOT NULL, intents INTEGER NOT NULL, experiments INTEGER NOT NULL,
+        current_monthly_usd DOUBLE PRECISION, recommended_monthly_usd DOUBLE PRECISION, monthly_saving_usd DOUBLE PRECISION,
+        settings VARCHAR(65535) NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS analysis_intent_results (
+        run_id VARCHAR(64) NOT NULL, intent ${NAME} NOT NULL, config_id ${NAME} NOT NULL, requests BIGINT NOT NULL,
+        error_rate DOUBLE PRECISION NOT NULL, scored BIGINT NOT NULL, mean_quality DOUBLE PRECISION, quality_ci_low DOUBLE PRECISION,
+        quality_ci_high DOUBLE PRECISION, pass_rate DOUBLE PRECISION, cost_per_request DOUBLE PRECISION,
+        cost_per_satisfactory DOUBLE PRECISION, quality_per_1k_tokens DOUBLE PRECISION,
+        latency_p50_ms DOUBLE PRECISION, latency_p95_ms DOUBLE PRECISION, latency_p99_ms DOUBLE PRECISION,
+        ttft_p50_ms DOUBLE PRECISION, ttft_p95_ms DOUBLE PRECISION, ttft_p99_ms DOUBLE PRECISION,
+        quality_per_p95_second DOUBLE PRECISION, recommended BOOLEAN NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS analysis_experiment_results (
+        run_id VARCHAR(64) NOT NULL, experiment_id ${NAME} NOT NULL, intent ${NAME}, arm VARCHAR(32) NOT NULL, config_id ${NAME} NOT NULL,
+        sessions BIGINT NOT NULL, requests BIGINT NOT NULL, scored BIGINT NOT NULL, error_rate DOUBLE PRECISION NOT NULL,
+        mean_quality DOUBLE PRECISION NOT NULL, cost_per_request DOUBLE PRECISION NOT NULL,
+        quality_diff DOUBLE PRECISION NOT NULL, quality_se DOUBLE PRECISION NOT NULL, quality_p DOUBLE PRECISION NOT NULL,
+        quality_adjusted_p DOUBLE PRECISION NOT NULL, srm_mismatch BOOLEAN, cost_delta_per_request DOUBLE PRECISION NOT NULL,
+        cost_delta_per_month DOUBLE PRECISION, decision VARCHAR(32) NOT NULL, reason VARCHAR(4096) NOT NULL)`,
+    ],
+  },
+];
+
+async function appliedVersions(db: SqlRunner): Promise<Set<number>> {
+  const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
+  return new Set(rows.map((r) => Number(r.version)));
+}
+
+/**
+ * Brings the warehouse schema up to date: each missing migration runs in its own transaction under a lock on
+ * `schema_migrations`, so concurrent runs apply each version once. Returns the versions applied now.
+ */
+export async function migrate(warehouse: Warehouse, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  await warehouse.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER NOT NULL, name VARCHAR(256) NOT NULL, applied_at TIMESTAMP NOT NULL)`);
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if ((await appliedVersions(warehouse)).has(m.version)) continue;
+    await warehouse.transaction(async (tx) => {
+      await tx.query('LOCK TABLE schema_migrations');
+      if ((await appliedVersions(tx)).has(m.version)) return;
+      for (const statement of m.statements) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, CURRENT_TIMESTAMP)', [m.version, m.name]);
+      applied.push(m.version);
+    });
+  }
+  return applied;
+}
