@@ -23,6 +23,15 @@ function flakyStore(inner: ConfigStore) {
 }
 
 describe('store-backed configuration source', () => {
+  it('accepts internal keys without switching data-plane auth on', async () => {
+    const store = memoryConfigStore();
+    await seedStore(store, fileConfig, Date.now);
+    const source = await storeConfigSource(store, { internalKeys: ['internal-warmup-key'] });
+    expect(source.keys.enabled()).toBe(false);
+    expect(await source.keys.isValid('internal-warmup-key')).toBe(true);
+    expect(await source.keys.isValid('something-else')).toBe(false);
+  });
+
   it('counts a hung store as a failure, keeps the configuration, and polls on until it answers', async () => {
     const inner = memoryConfigStore();
     await seedStore(inner, fileConfig, Date.now);

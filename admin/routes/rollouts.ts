@@ -13,7 +13,7 @@ function notStopped(kind: string, item: { id: string; status: string }): void {
 }
 
 /** Experiment and canary moves: change split, pause, stop, conclude; set a canary's weight, abort it. */
-export function rolloutRoutes(router: AdminRouter, deps: AdminRouteDeps): void {
+export function rolloutRoutes(router: AdminRouter, deps: AdminRouteDeps, hooks: { afterCanaryAbort?: (id: string, actor: string) => Promise<void> } = {}): void {
   router.add({
     method: 'patch', path: '/experiments/:id', tag: 'experiments', summary: 'Change the split and/or the status (running, paused, stopped) of an experiment', body: ExperimentPatch,
     handler: (c, body) => {
@@ -68,9 +68,9 @@ export function rolloutRoutes(router: AdminRouter, deps: AdminRouteDeps): void {
   });
   router.add({
     method: 'post', path: '/canaries/:id/abort', tag: 'canaries', summary: 'Abort a canary: every session goes back to the baseline',
-    handler: (c) => {
+    handler: async (c) => {
       const id = param(c, 'id');
-      return change(deps, c, `canaries/${id}`, (draft) => {
+      const response = await change(deps, c, `canaries/${id}`, (draft) => {
         const canary = findItem(draft, CANARIES, id) as Canary;
         notStopped('canary', canary);
         const before = { ...canary };
@@ -78,6 +78,8 @@ export function rolloutRoutes(router: AdminRouter, deps: AdminRouteDeps): void {
         canary.status = 'stopped';
         return { action: 'abort', resource: `canaries/${id}`, before, after: { ...canary } };
       });
+      await hooks.afterCanaryAbort?.(id, c.var.actor);
+      return response;
     },
   });
 }

@@ -11,6 +11,8 @@ export interface StoreConfigSourceOptions {
   intervalMs?: number;
   /** Data-plane keys from the environment (`GATEWAY_API_KEYS`), honoured beside those in the store. */
   staticKeys?: string[];
+  /** Keys this process uses for its own calls (canary warm-up): accepted, but they never switch auth on. */
+  internalKeys?: string[];
   /** A poll that takes longer than this counts as a failure (the store hangs); 3,000 ms by default. */
   pollTimeoutMs?: number;
   /** Served when the store cannot be read at start (the configuration file). */
@@ -45,6 +47,7 @@ export interface StoreConfigSource extends ConfigSource {
 export async function storeConfigSource(store: ConfigStore, options: StoreConfigSourceOptions = {}): Promise<StoreConfigSource> {
   const log = options.log ?? (() => {});
   const staticHashes = new Set(await Promise.all((options.staticKeys ?? []).filter(Boolean).map(hashKey)));
+  const internalHashes = new Set(await Promise.all((options.internalKeys ?? []).filter(Boolean).map(hashKey)));
   let storeHashes = new Set<string>();
   let snapshot: ConfigSnapshot | null = null;
   const stats: StoreSourceStats = { version: 0, failedPolls: 0, outages: 0, reloads: 0, unavailable: false };
@@ -110,7 +113,7 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
       enabled: () => staticHashes.size > 0 || storeHashes.size > 0,
       isValid: async (key) => {
         const hash = await hashKey(key);
-        return staticHashes.has(hash) || storeHashes.has(hash);
+        return staticHashes.has(hash) || storeHashes.has(hash) || internalHashes.has(hash);
       },
     },
     stats: () => ({ ...stats }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigDocument } from '../../schema/admin.ts';
-import type { AuditInput, ConfigStore, StoreResult } from './interface.ts';
+import { hasControllerRecords, type AuditInput, type ConfigStore, type ConfigStoreWithRecords, type StoreResult } from './interface.ts';
 
 /** Unwraps a successful store result; fails the test otherwise. */
 function value<T>(result: StoreResult<T>): T {
@@ -93,6 +93,59 @@ export function configStoreContract(name: string, open: () => Promise<ConfigStor
           after = page[page.length - 1]!.version;
         }
         expect(pages).toEqual(all.map((e) => e.version));
+      }));
+
+    const withRecords = (fn: (store: ConfigStoreWithRecords) => Promise<void>) =>
+      run(async (store) => {
+        expect(hasControllerRecords(store)).toBe(true);
+        if (hasControllerRecords(store)) await fn(store);
+      });
+
+    it('gives a lease to one holder until it expires, renews it for that holder, and releases it', () =>
+      withRecords(async (store) => {
+        expect(value(await store.acquireLease('ctl', 'a', 1_000, 10_000))).toEqual({ held: true, holder: 'a', expiresAt: 11_000 });
+        expect(value(await store.acquireLease('ctl', 'b', 1_000, 10_500))).toEqual({ held: false, holder: 'a', expiresAt: 11_000 });
+        expect(value(await store.acquireLease('ctl', 'a', 1_000, 10_600))).toEqual({ held: true, holder: 'a', expiresAt: 11_600 });
+        expect(value(await store.acquireLease('other', 'b', 1_000, 10_600)).held).toBe(true);
+        expect(value(await store.acquireLease('ctl', 'b', 1_000, 11_600))).toEqual({ held: true, holder: 'b', expiresAt: 12_600 });
+        expect(value(await store.releaseLease('ctl', 'a'))).toBe(false);
+        expect(value(await store.releaseLease('ctl', 'b'))).toBe(true);
+        expect(value(await store.acquireLease('ctl', 'a', 1_000, 11_700)).held).toBe(true);
+      }));
+
+    it('lets exactly one of several concurrent holders take a free lease', () =>
+      withRecords(async (store) => {
+        const results = await Promise.all(['a', 'b', 'c', 'd'].map((h) => store.acquireLease('race', h, 5_000, 1_000)));
+        const held = results.map(value).filter((l) => l.held);
+        expect(held).toHaveLength(1);
+        expect(results.map(value).every((l) => l.holder === held[0]!.holder)).toBe(true);
+      }));
+
+    it('writes records by compare-and-set without moving the configuration version', () =>
+      withRecords(async (store) => {
+        value(await store.commit(0, documentAt(1), auditOf(1)));
+        expect(value(await store.getRecord('canary/k'))).toBeNull();
+        expect(value(await store.putRecord('canary/k', { stage: 1, text: 'おすすめ "q"' }, 0))).toBe(1);
+        const stale = await store.putRecord('canary/k', { stage: 9 }, 0);
+        expect(stale.ok).toBe(false);
+        if (!stale.ok) expect(stale.error.kind).toBe('conflict');
+        expect(value(await store.putRecord('canary/k', { stage: 2 }, 1))).toBe(2);
+        expect(value(await store.getRecord('canary/k'))).toEqual({ revision: 2, value: { stage: 2 } });
+        expect(value(await store.version())).toBe(1);
+      }));
+
+    it('keeps append-only logs per key, in order, read page by page', () =>
+      withRecords(async (store) => {
+        for (let n = 1; n <= 12; n++) expect(value(await store.appendLog('decisions/a', { n }))).toBe(n);
+        value(await store.appendLog('decisions/b', { n: 99 }));
+        const all = value(await store.readLog('decisions/a'));
+        expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+        expect(all[3]).toEqual({ seq: 4, entry: { n: 4 } });
+        expect(value(await store.readLog('decisions/a', { after: 10, limit: 5 })).map((e) => e.entry)).toEqual([{ n: 11 }, { n: 12 }]);
+        expect(value(await store.readLog('decisions/a', { after: 2, limit: 3 })).map((e) => e.seq)).toEqual([3, 4, 5]);
+        expect(value(await store.readLog('decisions/b'))).toEqual([{ seq: 1, entry: { n: 99 } }]);
+        expect(value(await store.readLog('none'))).toEqual([]);
+        expect(value(await store.version())).toBe(0);
       }));
   });
 }

@@ -1,17 +1,19 @@
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
+  DeleteItemCommand,
   DescribeTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   ResourceNotFoundException,
+  UpdateItemCommand,
   waitUntilTableExists,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import type { AuditEntry, ConfigDocument } from '../../schema/admin.ts';
-import { auditBounds, fail, ok, unavailable, type AuditInput, type ConfigStore, type StoreResult, type StoredDocument } from './interface.ts';
+import { auditBounds, fail, logBounds, ok, unavailable, type AuditInput, type ConfigStoreWithRecords, type ControllerRecords, type Lease, type StoreResult, type StoredDocument } from './interface.ts';
 
 /** Options of the DynamoDB config store. */
 export interface DynamoConfigStoreOptions {
@@ -38,7 +40,7 @@ const pad = (n: number): string => String(n).padStart(12, '0');
  * The config store on DynamoDB. The document item carries the global version and is written with a
  * condition on it (optimistic concurrency); audit entries are items sorted by version, read page by page.
  */
-export function dynamoConfigStore(options: DynamoConfigStoreOptions): ConfigStore {
+export function dynamoConfigStore(options: DynamoConfigStoreOptions): ConfigStoreWithRecords {
   const client =
     options.client ??
     new DynamoDBClient({
@@ -138,5 +140,105 @@ export function dynamoConfigStore(options: DynamoConfigStoreOptions): ConfigStor
       return ok(entries);
     });
 
-  return { version, read, commit, audit, close: async () => void (owned && client.destroy()) };
+  const records = dynamoControllerRecords({ client, TableName, prefix, pageSize, attempt });
+  return { version, read, commit, audit, ...records, close: async () => void (owned && client.destroy()) };
+}
+
+interface RecordsContext {
+  client: DynamoDBClient;
+  TableName: string;
+  prefix: string;
+  pageSize: number;
+  attempt: <T>(fn: () => Promise<StoreResult<T>>) => Promise<StoreResult<T>>;
+}
+
+/** Controller records as items of the config table: conditional writes make leases and records atomic. */
+function dynamoControllerRecords({ client, TableName, prefix, pageSize, attempt }: RecordsContext): ControllerRecords {
+  const leaseKey = (name: string) => ({ pk: { S: `${prefix}lease` }, sk: { S: name } });
+  const recordKey = (key: string) => ({ pk: { S: `${prefix}record` }, sk: { S: key } });
+  const conditionFailed = (err: unknown): boolean => err instanceof ConditionalCheckFailedException;
+  return {
+    acquireLease: (name, holder, ttlMs, now) =>
+      attempt<Lease>(async () => {
+        const expiresAt = now + ttlMs;
+        try {
+          await client.send(new PutItemCommand({
+            TableName,
+            Item: { ...leaseKey(name), holder: { S: holder }, expiresAt: { N: String(expiresAt) } },
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now OR holder = :holder',
+            ExpressionAttributeValues: { ':now': { N: String(now) }, ':holder': { S: holder } },
+          }));
+          return ok({ held: true, holder, expiresAt });
+        } catch (err) {
+          if (!conditionFailed(err)) throw err;
+          const out = await client.send(new GetItemCommand({ TableName, Key: leaseKey(name), ConsistentRead: true }));
+          return ok({ held: false, holder: out.Item?.holder?.S ?? null, expiresAt: Number(out.Item?.expiresAt?.N ?? 0) });
+        }
+      }),
+    releaseLease: (name, holder) =>
+      attempt(async () => {
+        try {
+          await client.send(new DeleteItemCommand({ TableName, Key: leaseKey(name), ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': { S: holder } } }));
+          return ok(true);
+        } catch (err) {
+          if (conditionFailed(err)) return ok(false);
+          throw err;
+        }
+      }),
+    getRecord: (key) =>
+      attempt(async () => {
+        const out = await client.send(new GetItemCommand({ TableName, Key: recordKey(key), ConsistentRead: true }));
+        if (!out.Item?.value?.S) return ok(null);
+        return ok({ revision: Number(out.Item.revision?.N ?? 0), value: JSON.parse(out.Item.value.S) as unknown });
+      }),
+    putRecord: (key, value, expected) =>
+      attempt(async () => {
+        try {
+          await client.send(new PutItemCommand({
+            TableName,
+            Item: { ...recordKey(key), revision: { N: String(expected + 1) }, value: { S: JSON.stringify(value) } },
+            ...(expected === 0
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': { N: String(expected) } } }),
+          }));
+          return ok(expected + 1);
+        } catch (err) {
+          if (conditionFailed(err)) return fail('conflict', `record ${key} is no longer at revision ${expected}`);
+          throw err;
+        }
+      }),
+    appendLog: (key, entry) =>
+      attempt(async () => {
+        // A counter item hands out sequence numbers, so concurrent appends never share a sort key.
+        const counter = await client.send(new UpdateItemCommand({
+          TableName,
+          Key: { pk: { S: `${prefix}logseq` }, sk: { S: key } },
+          UpdateExpression: 'ADD seq :one',
+          ExpressionAttributeValues: { ':one': { N: '1' } },
+          ReturnValues: 'UPDATED_NEW',
+        }));
+        const seq = Number(counter.Attributes?.seq?.N ?? 0);
+        await client.send(new PutItemCommand({ TableName, Item: { pk: { S: `${prefix}log#${key}` }, sk: { S: pad(seq) }, entry: { S: JSON.stringify(entry) } } }));
+        return ok(seq);
+      }),
+    readLog: (key, query) =>
+      attempt(async () => {
+        const { after, limit } = logBounds(query);
+        const entries: { seq: number; entry: unknown }[] = [];
+        let start: Record<string, AttributeValue> | undefined;
+        do {
+          const page = await client.send(new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk AND sk > :after',
+            ExpressionAttributeValues: { ':pk': { S: `${prefix}log#${key}` }, ':after': { S: pad(after) } },
+            ConsistentRead: true,
+            Limit: Math.min(pageSize, limit - entries.length),
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }));
+          for (const item of page.Items ?? []) if (item.entry?.S && item.sk?.S) entries.push({ seq: Number(item.sk.S), entry: JSON.parse(item.entry.S) as unknown });
+          start = page.LastEvaluatedKey;
+        } while (start && entries.length < limit);
+        return ok(entries);
+      }),
+  };
 }

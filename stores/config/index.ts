@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { dynamoConfigStore, type DynamoConfigStoreOptions } from './dynamodb.ts';
-import type { ConfigStore } from './interface.ts';
+import type { ConfigStoreWithRecords } from './interface.ts';
 import { memoryConfigStore } from './memory.ts';
 import { sqliteConfigStore, type SqliteConfigStoreOptions } from './sqlite.ts';
 import { upstashConfigStore, type UpstashConfigStoreOptions } from './upstash.ts';
@@ -13,7 +13,7 @@ export type ConfigStoreChoice =
   | ({ kind: 'dynamodb' } & DynamoConfigStoreOptions);
 
 /** Opens the chosen config store. */
-export function openConfigStore(choice: ConfigStoreChoice): ConfigStore {
+export function openConfigStore(choice: ConfigStoreChoice): ConfigStoreWithRecords {
   switch (choice.kind) {
     case 'memory':
       return memoryConfigStore();
@@ -31,4 +31,4 @@ export function defaultConfigStore(dataDir: string): ConfigStoreChoice {
   return { kind: 'sqlite', path: join(dataDir, 'config.db') };
 }
 
-export type { ConfigStore, StoreError, StoreResult, StoredDocument, AuditInput } from './interface.ts';
+export type { ConfigStore, ConfigStoreWithRecords, ControllerRecords, StoreError, StoreResult, StoredDocument, AuditInput } from './interface.ts';

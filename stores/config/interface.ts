@@ -37,6 +37,65 @@ export interface ConfigStore {
   close(): Promise<void>;
 }
 
+/** A named lease: who holds it and until when (epoch ms). `held` tells whether the asking holder has it. */
+export interface Lease {
+  held: boolean;
+  holder: string | null;
+  expiresAt: number;
+}
+
+/** A JSON record with its revision (1 after the first write). */
+export interface StoredRecord {
+  revision: number;
+  value: unknown;
+}
+
+/** One entry of an append-only log, with its sequence number in that log (1, 2, ...). */
+export interface LogEntry {
+  seq: number;
+  entry: unknown;
+}
+
+/**
+ * Records of controllers that run beside the configuration (the canary controller): a lease so that one
+ * replica acts at a time, JSON records updated by compare-and-set, and append-only logs. They live in their
+ * own keys or tables: writing them never moves the configuration's version.
+ */
+export interface ControllerRecords {
+  /**
+   * Takes the lease `name` for `holder` until `now + ttlMs` when it is free, expired (expiry <= now) or
+   * already held by `holder` (a renewal); otherwise reports the other holder. Atomic in every backend.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<StoreResult<Lease>>;
+  /** Gives the lease up when `holder` has it; true when it was released. */
+  releaseLease(name: string, holder: string): Promise<StoreResult<boolean>>;
+  /** The record at `key`, or null when there is none. */
+  getRecord(key: string): Promise<StoreResult<StoredRecord | null>>;
+  /**
+   * Writes the record when its revision is still `expectedRevision` (0: it must not exist yet); otherwise a
+   * `conflict`. Returns the new revision.
+   */
+  putRecord(key: string, value: unknown, expectedRevision: number): Promise<StoreResult<number>>;
+  /** Appends to the log `key`; returns the entry's sequence number. */
+  appendLog(key: string, entry: unknown): Promise<StoreResult<number>>;
+  /** Entries of log `key` with a sequence number above `after`, oldest first, at most `limit` (default 1,000). */
+  readLog(key: string, query?: { after?: number; limit?: number }): Promise<StoreResult<LogEntry[]>>;
+}
+
+/** A config store that also keeps controller records (every bundled adapter). */
+export type ConfigStoreWithRecords = ConfigStore & ControllerRecords;
+
+/** Whether a config store also keeps controller records. */
+export function hasControllerRecords(store: ConfigStore): store is ConfigStoreWithRecords {
+  return typeof (store as Partial<ControllerRecords>).acquireLease === 'function';
+}
+
+/** Clamps a log query to sane bounds. */
+export function logBounds(query: { after?: number; limit?: number } = {}): { after: number; limit: number } {
+  const limit = Math.min(Math.max(1, Math.floor(query.limit ?? 1000)), 10_000);
+  return { after: Math.max(0, Math.floor(query.after ?? 0)), limit };
+}
+
 /** Wraps a value as a successful result. */
 export function ok<T>(value: T): StoreResult<T> {
   return { ok: true, value };

@@ -1,0 +1,50 @@
+import type { Decision } from './schema.ts';
+
+/** What the webhook receives for a decision. */
+export interface WebhookPayload {
+  canary: string;
+  action: Decision['action'];
+  stage: string;
+  weight: number;
+  reason: string;
+  figures: Decision['figures'];
+  at: number;
+}
+
+/** Options of the webhook sender. */
+export interface NotifyOptions {
+  attempts?: number;
+  /** Delay before the second attempt; doubled for each further one. */
+  backoffMs?: number;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  log?: (line: string) => void;
+}
+
+/**
+ * POSTs the payload as JSON, retrying failures a few times; resolves true once a 2xx answer came back.
+ * Never throws: a webhook that is down must not block or undo a rollback.
+ */
+export async function postWebhook(url: string, payload: WebhookPayload, options: NotifyOptions = {}): Promise<boolean> {
+  const attempts = options.attempts ?? 3;
+  const send = options.fetch ?? fetch;
+  let delay = options.backoffMs ?? 250;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      const res = await send(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return true;
+      options.log?.(`canary webhook ${url} answered ${res.status} (attempt ${attempt} of ${attempts})`);
+    } catch (err) {
+      options.log?.(`canary webhook ${url} failed: ${(err as Error).message} (attempt ${attempt} of ${attempts})`);
+    }
+    if (attempt < attempts) await new Promise((r) => setTimeout(r, delay));
+    delay *= 2;
+  }
+  return false;
+}
