@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { CanaryBody, ConfigBody, ExperimentBody, PriceBody, PromptBody, RouteBody } from '../schema/admin.ts';
-import type { ConfigStore } from '../stores/config/interface.ts';
+import { hasControllerRecords, type ConfigStore } from '../stores/config/interface.ts';
+import { canaryControllerRoutes, canaryTimelines, recordAbort, type CanaryRouteDeps } from './canary/routes.ts';
+import { reportsLoader } from './dashboard/load.ts';
+import { dashboardRoutes, type DashboardRouteDeps } from './dashboard/route.ts';
 import { adminAuth, adminCredential } from './auth.ts';
 import { etag } from './document.ts';
 import { AdminError, ADMIN_ERRORS } from './errors.ts';
@@ -25,6 +29,13 @@ export interface AdminAppDeps {
   now?: () => number;
   /** Where the app is mounted; `/admin` by default. */
   basePath?: string;
+  /** Options of the canary controller endpoints (mounted when the store keeps controller records). */
+  canary?: Pick<CanaryRouteDeps, 'notify' | 'log'>;
+  /**
+   * What `GET /dashboard` shows: the newest reports under `reportsDir` (`reports` by default; evaluation runs
+   * under `<reportsDir>/eval`) with the canary controller's timelines, or what a given `load` returns.
+   */
+  dashboard?: { reportsDir: string; evalDir?: string } | DashboardRouteDeps;
 }
 
 /** Largest admin request body. */
@@ -73,7 +84,17 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
   listCollectionRoutes(router, routeDeps, { kind: 'routes', key: 'name', noun: 'route', schema: RouteBody });
   listCollectionRoutes(router, routeDeps, { kind: 'experiments', key: 'id', noun: 'experiment', schema: ExperimentBody });
   listCollectionRoutes(router, routeDeps, { kind: 'canaries', key: 'id', noun: 'canary', schema: CanaryBody });
-  rolloutRoutes(router, routeDeps);
+  const canaryDeps: CanaryRouteDeps | null = hasControllerRecords(deps.store) ? { store: deps.store, now: routeDeps.now, ...deps.canary } : null;
+  rolloutRoutes(router, routeDeps, canaryDeps ? { afterCanaryAbort: (id, actor) => recordAbort(canaryDeps, id, actor) } : {});
+  if (canaryDeps) canaryControllerRoutes(router, canaryDeps);
+  const dashboard = deps.dashboard ?? { reportsDir: 'reports' };
+  dashboardRoutes(router, 'load' in dashboard ? dashboard : {
+    load: reportsLoader({
+      reportsDir: dashboard.reportsDir,
+      evalDir: dashboard.evalDir ?? join(dashboard.reportsDir, 'eval'),
+      canaries: canaryDeps ? () => canaryTimelines(canaryDeps) : undefined,
+    }),
+  });
   mapCollectionRoutes(router, routeDeps, { kind: 'pricing', noun: 'price', body: PriceBody, toValue: (b) => b, toBody: (v) => v });
   mapCollectionRoutes(router, routeDeps, {
     kind: 'system-prompts', noun: 'system prompt version', body: PromptBody, immutable: true,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { listenDual, type DualServer } from '../lib/node/listen.ts';
 import type { GatewayConfig } from '../schema/config.ts';
@@ -5,6 +6,10 @@ import { openConfigStore, type ConfigStoreChoice } from '../stores/config/index.
 import { registerConfigStoreMetrics } from '../gateway/config/store-metrics.ts';
 import { storeConfigSource, type StoreConfigSource } from '../gateway/config/store-source.ts';
 import { createAdminApp } from './app.ts';
+import { createCanaryController, type CanaryController } from './canary/controller.ts';
+import { canaryMetrics } from './canary/metrics.ts';
+import { httpWarmup } from './canary/warmup.ts';
+import { sqliteWindowSource } from './canary/window-source-sqlite.ts';
 import { resolveAdminToken } from './auth.ts';
 import { seedStore } from './mutate.ts';
 
@@ -15,6 +20,8 @@ export interface ControlPlaneOptions {
   fileConfig: GatewayConfig;
   staticKeys: string[];
   dataDir: string;
+  /** Where the dashboard finds analysis and evaluation reports (`reports` by default). */
+  reportsDir?: string;
   /** `ADMIN_TOKEN`; generated and kept in `dataDir` when unset. */
   adminToken?: string;
   /** Also serve the admin API alone on this port. */
@@ -30,7 +37,21 @@ export interface ControlPlane {
   adminFetch: (request: Request) => Response | Promise<Response>;
   registerMetrics: (registry: Registry) => void;
   adminServer: DualServer | null;
+  /** Starts the canary controller of this replica once the gateway listens (warm-up goes through it). */
+  startCanaryController(options: CanaryControllerStart): CanaryController;
   close(): Promise<void>;
+}
+
+/** Where the canary controller of a Node replica reads windows and sends warm-ups. */
+export interface CanaryControllerStart {
+  /** Lease holder id of this replica. */
+  holder: string;
+  /** The gateway's SQLite observations file. */
+  observationsPath: string;
+  /** The gateway's base URL, for warm-up requests. */
+  gatewayUrl: string;
+  intervalMs?: number;
+  leaseTtlMs?: number;
 }
 
 /** Opens the config store, seeds it on first start, follows it, and builds the admin API over it. */
@@ -39,18 +60,45 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const seeded = await seedStore(store, options.fileConfig, Date.now);
   if (!seeded.ok) options.log(`config store unreachable at start: ${seeded.message}`);
   else if (seeded.seeded) options.log('config store was empty: seeded it from the configuration file');
-  const source = await storeConfigSource(store, { intervalMs: options.pollMs, staticKeys: options.staticKeys, fallback: options.fileConfig, log: options.log });
+  // Warm-up requests go through this replica's own data plane with a key that exists only in this process,
+  // so they pass when auth is on through keys kept hashed in the store.
+  const warmupKey = randomBytes(24).toString('base64url');
+  const source = await storeConfigSource(store, {
+    intervalMs: options.pollMs, staticKeys: options.staticKeys, internalKeys: [warmupKey], fallback: options.fileConfig, log: options.log,
+  });
   source.start();
   const token = resolveAdminToken(options.adminToken, options.dataDir, options.log);
-  const admin = createAdminApp({ store, tokens: [token], isDataPlaneKey: (key) => source.keys.isValid(key) });
+  const admin = createAdminApp({
+    store, tokens: [token], isDataPlaneKey: (key) => source.keys.isValid(key), dashboard: { reportsDir: options.reportsDir ?? 'reports' },
+  });
   const adminServer = options.adminPort !== undefined ? await listenDual(admin.fetch, { port: options.adminPort, host: options.host ?? '127.0.0.1' }) : null;
   if (adminServer) options.log(`admin API listening on ${adminServer.url}/admin`);
+  const canaryGauges = canaryMetrics();
+  let controller: CanaryController | null = null;
   return {
     source,
     adminFetch: (request) => admin.fetch(request),
-    registerMetrics: (registry) => registerConfigStoreMetrics(registry, source.stats),
+    registerMetrics: (registry) => {
+      registerConfigStoreMetrics(registry, source.stats);
+      canaryGauges.register(registry);
+    },
     adminServer,
+    startCanaryController(start) {
+      controller ??= createCanaryController({
+        store,
+        windows: sqliteWindowSource(start.observationsPath),
+        warmup: httpWarmup({ baseUrl: start.gatewayUrl, apiKey: warmupKey }),
+        holder: start.holder,
+        intervalMs: start.intervalMs,
+        leaseTtlMs: start.leaseTtlMs,
+        metrics: canaryGauges,
+        log: options.log,
+      });
+      controller.start();
+      return controller;
+    },
     async close() {
+      await controller?.stop();
       source.stop();
       await adminServer?.close(500);
       await store.close();

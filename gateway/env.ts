@@ -6,6 +6,7 @@ const Env = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   GATEWAY_CONFIG: z.string().min(1).default('config/mangaassist.json'),
   DATA_DIR: z.string().min(1).default('./data'),
+  REPORTS_DIR: z.string().min(1).default('reports'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
   GATEWAY_API_KEYS: z.string().default(''),
   UPSTREAM: z.enum(['simulator', 'bedrock']).default('simulator'),
@@ -23,8 +24,15 @@ const Env = z.object({
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
   DYNAMODB_TABLE: z.string().min(1).default('llm-gateway-config'),
   DYNAMODB_ENDPOINT: z.url().optional(),
+  /** `dynamodb` also writes every observation and feedback event to the DynamoDB log (SQLite stays the primary). */
+  OBSERVATION_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
+  DYNAMODB_OBSERVATIONS_TABLE: z.string().min(1).default('manga_ab_tests'),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Runs the canary controller in this process (only the replica holding the lease acts). */
+  CANARY_CONTROLLER: z.enum(['on', 'off']).default('on'),
+  /** This replica's id for the controller lease; host name and process id by default. */
+  CANARY_REPLICA_ID: z.string().min(1).max(200).optional(),
 });
 export type GatewayEnvSettings = z.infer<typeof Env>;
 

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { startControlPlane } from '../admin/control-plane.ts';
 import { startSimulator } from '../simulator/server.ts';
+import { dynamoObservationStore } from '../stores/observations/dynamodb.ts';
 import { loadGatewayConfig } from './config/load.ts';
 import { configStoreFromEnv, describeStore } from './config/store-env.ts';
 import { readEnv, type GatewayEnvSettings } from './env.ts';
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
     fileConfig: config,
     staticKeys: apiKeys,
     dataDir: env.DATA_DIR,
+    reportsDir: env.REPORTS_DIR,
     adminToken: env.ADMIN_TOKEN,
     adminPort: env.ADMIN_PORT,
     host: env.HOST,
@@ -53,11 +57,19 @@ async function main(): Promise<void> {
     host: env.HOST,
     apiKeys,
     dataDir: env.DATA_DIR,
+    observationCopy: env.OBSERVATION_STORE === 'dynamodb'
+      ? dynamoObservationStore({ table: env.DYNAMODB_OBSERVATIONS_TABLE, region: env.AWS_REGION, endpoint: env.DYNAMODB_ENDPOINT, createTable: Boolean(env.DYNAMODB_ENDPOINT) })
+      : undefined,
     maxBodyBytes: env.MAX_BODY_BYTES,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     log: (line) => console.log(line),
   });
-  console.log(`observations: SQLite in ${env.DATA_DIR}`);
+  console.log(`observations: SQLite in ${env.DATA_DIR}${env.OBSERVATION_STORE === 'dynamodb' ? `, copied to DynamoDB table ${env.DYNAMODB_OBSERVATIONS_TABLE}` : ''}`);
+  if (env.CANARY_CONTROLLER === 'on') {
+    const holder = env.CANARY_REPLICA_ID ?? `${hostname()}:${process.pid}`;
+    control.startCanaryController({ holder, observationsPath: join(env.DATA_DIR, 'gateway.db'), gatewayUrl: gateway.url });
+    console.log(`canary controller: on (replica ${holder}; acts while it holds the lease)`);
+  }
   console.log(`gateway listening on ${gateway.url} (HTTP/1.1 and HTTP/2 cleartext); routes: ${control.source.current().config.routes.map((r) => r.name).join(', ')}; admin API at ${gateway.url}/admin`);
 
   const stop = async (signal: string): Promise<void> => {

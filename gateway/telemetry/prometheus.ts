@@ -33,8 +33,8 @@ export function prometheusTelemetry(options: { defaultMetrics?: boolean } = {}):
   const inputTokens = new Counter({ name: 'gateway_input_tokens_total', help: 'Input tokens reported by the model', labelNames: base, registers: [registry] });
   const outputTokens = new Counter({ name: 'gateway_output_tokens_total', help: 'Output tokens reported by the model', labelNames: base, registers: [registry] });
   const cost = new Counter({ name: 'gateway_cost_usd_total', help: 'Cost in USD from the pricing table', labelNames: base, registers: [registry] });
-  const latency = new Histogram({ name: 'gateway_request_duration_seconds', help: 'Total request latency at the gateway', labelNames: ['route', 'intent', 'config', 'streamed'], buckets: LATENCY_BUCKETS, registers: [registry] });
-  const ttft = new Histogram({ name: 'gateway_time_to_first_token_seconds', help: 'Time to first token at the gateway', labelNames: ['route', 'intent', 'config', 'streamed'], buckets: LATENCY_BUCKETS, registers: [registry] });
+  const latency = new Histogram({ name: 'gateway_request_duration_seconds', help: 'Total request latency at the gateway', labelNames: ['route', 'intent', 'config', 'arm', 'traffic', 'streamed'], buckets: LATENCY_BUCKETS, registers: [registry] });
+  const ttft = new Histogram({ name: 'gateway_time_to_first_token_seconds', help: 'Time to first token at the gateway', labelNames: ['route', 'intent', 'config', 'arm', 'traffic', 'streamed'], buckets: LATENCY_BUCKETS, registers: [registry] });
   const overhead = new Histogram({ name: 'gateway_overhead_seconds', help: 'Gateway time before the first byte went out, upstream time excluded', labelNames: ['operation'], buckets: OVERHEAD_BUCKETS, registers: [registry] });
   const upstreamErrors = new Counter({ name: 'gateway_upstream_errors_total', help: 'Requests that ended in an error', labelNames: ['config', 'error_code'], registers: [registry] });
   const spilled = new Counter({ name: 'gateway_observations_spilled_total', help: 'Records written to the spill file while the store was failing', registers: [registry] });
@@ -50,7 +50,7 @@ export function prometheusTelemetry(options: { defaultMetrics?: boolean } = {}):
       if (o.inputTokens) inputTokens.inc(labels, o.inputTokens);
       if (o.outputTokens) outputTokens.inc(labels, o.outputTokens);
       if (o.costUsd) cost.inc(labels, o.costUsd);
-      const timing = { route: o.route, intent: o.intent, config: labels.config, streamed: String(o.streamed) };
+      const timing = { ...labels, streamed: String(o.streamed) };
       latency.observe(timing, o.latencyMs / 1000);
       if (o.ttftMs !== null) ttft.observe(timing, o.ttftMs / 1000);
       overhead.observe({ operation: o.operation }, o.overheadMs / 1000);

@@ -1,0 +1,190 @@
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdminApp } from '../admin/app.ts';
+import { reportsLoader } from '../admin/dashboard/load.ts';
+import { runJob } from '../analysis/job.ts';
+import type { AnalysisReport } from '../analysis/report/build.ts';
+import type { ChartSpec } from '../analysis/report/dashboard.ts';
+import { writeDashboard } from '../analysis/report/write-dashboard.ts';
+import { listenDual, type DualServer } from '../lib/node/listen.ts';
+import { memoryConfigStore } from '../stores/config/memory.ts';
+import { openDatabase } from '../stores/sqlite/database.ts';
+import { MANGA_MIX, writeExperimentRows, writeSimulatedRows } from './analysis-rows.ts';
+import { chromiumMissing, launchChromium } from './support/chromium.ts';
+import { sampleCanary, sampleEvalReport } from './support/dashboard-fixtures.ts';
+import { tempDir } from './support/gateway.ts';
+
+const missing = chromiumMissing();
+const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';
+const DATA_PLANE_KEY = 'gwk_dashboard_data_plane_key';
+const ARTIFACTS = 'test-artifacts';
+
+/** What the page says about its charts: per id, each dataset's role and data, and how many pixels it painted. */
+type Drawn = Record<string, { type: string; datasets: { role: string; data: unknown[] }[]; painted: number; points: number }>;
+
+let dir: string;
+let report: AnalysisReport;
+let dashboardPath: string;
+let browser: Browser;
+let server: DualServer;
+
+async function watch(page: Page) {
+  const problems: string[] = [];
+  const external: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('file:') || url.startsWith(server.url)) return route.continue();
+    external.push(url);
+    return route.abort();
+  });
+  return { problems, external };
+}
+
+function drawnCharts(page: Page): Promise<Drawn> {
+  return page.evaluate(() => {
+    const charts = (window as unknown as { __charts: Record<string, any> }).__charts;
+    const out: Drawn = {};
+    for (const [id, chart] of Object.entries(charts)) {
+      const canvas = chart.canvas as HTMLCanvasElement;
+      const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let painted = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) painted++;
+      const points = chart.data.datasets.reduce((n: number, _d: unknown, i: number) => n + chart.getDatasetMeta(i).data.length, 0);
+      out[id] = { type: chart.config.type, datasets: chart.data.datasets.map((d: any) => ({ role: d.role, data: d.data })), painted, points };
+    }
+    return out;
+  });
+}
+
+const data = (drawn: Drawn, id: string, role: string): unknown[] | undefined => drawn[id]?.datasets.find((d) => d.role === role)?.data;
+
+beforeAll(async () => {
+  if (missing) return;
+  dir = tempDir('dashboard-');
+  const store = join(dir, 'gateway.db');
+  const db = openDatabase(store);
+  writeSimulatedRows(db, {
+    sessions: 1500, requestsPerSession: 2, seed: 11,
+    configs: (intent) => (intent === 'recommendation' ? ['sonnet-35-v1', 'sonnet-35-v2', 'haiku-35'] : ['sonnet-35-v2', 'haiku-35']),
+  });
+  writeExperimentRows(db, {
+    experimentId: 'haiku-faq', intent: 'faq', control: 'sonnet-35-v2', treatment: 'haiku-35', treatmentShare: 0.5,
+    sessions: 600, seed: 5, sessionSd: 0.05, cartAdd: [0.1, 0.1], escalated: [0.05, 0.05],
+  });
+  db.close();
+  const config = JSON.parse(readFileSync('config/mangaassist.json', 'utf8')) as Record<string, any>;
+  config.routes[0].table = Object.fromEntries(Object.keys(MANGA_MIX).map((i) => [i, 'sonnet-35-v2']));
+  config.routes[0].default = 'sonnet-35-v2';
+  config.experiments = [{ id: 'haiku-faq', route: 'mangaassist', intent: 'faq', control: 'sonnet-35-v2', treatment: 'haiku-35', split: 0.5, status: 'running' }];
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  const reports = join(dir, 'reports');
+  const job = await runJob({ store, configPath: join(dir, 'config.json'), outDir: reports });
+  report = JSON.parse(readFileSync(job.jsonPath, 'utf8')) as AnalysisReport;
+  writeFileSync(join(reports, 'eval-report.json'), JSON.stringify(sampleEvalReport()));
+  dashboardPath = writeDashboard(job.jsonPath, { analysis: report, evaluation: sampleEvalReport(), canaries: [sampleCanary()] });
+
+  const app = createAdminApp({
+    store: memoryConfigStore(), tokens: [ADMIN_TOKEN], isDataPlaneKey: async (k) => k === DATA_PLANE_KEY,
+    dashboard: { load: reportsLoader({ reportsDir: reports, canaries: async () => [sampleCanary()] }) },
+  });
+  server = await listenDual((req) => app.fetch(req), { host: '127.0.0.1', port: 0 });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close(1000);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(missing !== null)('dashboard page in headless Chromium', () => {
+  it('loads from disk with no console error and no request, draws every chart with the report\'s numbers, and is saved as a screenshot', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const seen = await watch(page);
+    await page.goto(pathToFileURL(dashboardPath).href);
+    await page.waitForSelector('body[data-charts-ready]');
+    const specs = JSON.parse((await page.textContent('#dashboard-data'))!).charts as ChartSpec[];
+    const drawn = await drawnCharts(page);
+    expect(seen.problems).toEqual([]);
+    expect(seen.external).toEqual([]);
+    expect(Object.keys(drawn).sort()).toEqual(specs.map((s) => s.id).sort());
+    expect(await page.getAttribute('body', 'data-charts-ready')).toBe(String(specs.length));
+    for (const [id, chart] of Object.entries(drawn)) {
+      expect(await page.locator(`canvas#${id}[data-chart="${id}"]`).count()).toBe(1);
+      expect(chart.points, id).toBeGreaterThan(0);
+      expect(chart.painted, id).toBeGreaterThan(500);
+    }
+
+    const intents = [...new Set(report.intents.map((r) => r.intent))];
+    expect(intents.length).toBe(8);
+    for (const intent of intents) {
+      const rows = report.intents.filter((r) => r.intent === intent);
+      expect(data(drawn, `intent-${intent}-cost-quality`, 'configs')).toEqual(rows.map((r) => ({ x: r.costPerRequest, y: r.meanQuality, label: r.configId })));
+      expect(data(drawn, `intent-${intent}-latency-quality`, 'configs')).toEqual(rows.map((r) => ({ x: r.latencyMs![95], y: r.meanQuality, label: r.configId })));
+      const choice = report.recommendation!.choices.find((c) => c.intent === intent)!;
+      const front = (data(drawn, `intent-${intent}-cost-quality`, 'front') ?? []) as { label: string }[];
+      expect(front.map((p) => p.label).sort()).toEqual([...choice.front].sort());
+      const chosen = data(drawn, `intent-${intent}-cost-quality`, 'chosen') as { label: string }[] | undefined;
+      expect(chosen?.[0]?.label ?? null).toBe(choice.passing.includes(choice.recommended) ? choice.recommended : null);
+    }
+    expect(report.recommendation!.route.table.chitchat).toBe('haiku-35');
+
+    expect(report.experiments).toHaveLength(1);
+    const e = report.experiments[0]!;
+    expect(data(drawn, 'experiments-intervals', 'ci')).toEqual([e.quality.session.ci]);
+    expect(data(drawn, 'experiments-intervals', 'estimate')).toEqual([e.quality.session.diff]);
+    expect(await page.textContent('#experiments')).toContain(e.decision.decision);
+
+    const rec = report.recommendation!;
+    expect(data(drawn, 'traffic-mix', 'mix')).toEqual(Object.values(rec.mix));
+    expect(data(drawn, 'cost-projection', 'current')).toEqual(rec.current.perIntent.map((p) => p.monthlyUsd));
+    expect(data(drawn, 'cost-projection', 'recommended')).toEqual(rec.recommended.perIntent.map((p) => p.monthlyUsd));
+
+    const evaluation = sampleEvalReport();
+    const evalRec = evaluation.rows.filter((r) => r.intent === 'recommendation');
+    expect(data(drawn, 'eval-recommendation-cost-quality', 'configs')).toEqual(evalRec.map((r) => ({ x: r.costPerRequest, y: r.meanQuality, label: r.configId })));
+    expect((data(drawn, 'eval-faq-cost-quality', 'chosen') as { label: string }[])[0]!.label).toBe('haiku-35');
+
+    const canary = sampleCanary();
+    const weights = (data(drawn, 'canary-haiku-faq-canary-timeline', 'weight') as { y: number }[]).map((p) => p.y);
+    expect(weights.slice(0, canary.decisions.length)).toEqual(canary.decisions.map((d) => d.weight));
+    expect(await page.locator('[data-canary="haiku-faq-canary"] tbody tr').count()).toBe(canary.decisions.length);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = join(ARTIFACTS, 'dashboard.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(statSync(shot).size).toBeGreaterThan(50_000);
+    await page.close();
+  });
+
+  it('is served by the admin app behind its auth: 200 with the admin token, 401 without, 403 for a data-plane key', async () => {
+    const anonymous = await fetch(`${server.url}/admin/dashboard`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.text()).not.toContain('<canvas');
+    const dataPlane = await fetch(`${server.url}/admin/dashboard`, { headers: { authorization: `Bearer ${DATA_PLANE_KEY}` } });
+    expect(dataPlane.status).toBe(403);
+
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const seen = await watch(page);
+    const refused = await page.goto(`${server.url}/admin/dashboard`);
+    expect(refused!.status()).toBe(401);
+    await page.setExtraHTTPHeaders({ authorization: `Bearer ${ADMIN_TOKEN}` });
+    const answer = await page.goto(`${server.url}/admin/dashboard`);
+    expect(answer!.status()).toBe(200);
+    expect(answer!.headers()['content-type']).toContain('text/html');
+    await page.waitForSelector('body[data-charts-ready]');
+    const drawn = await drawnCharts(page);
+    expect(seen.problems.filter((p) => !p.includes('401'))).toEqual([]);
+    expect(seen.external).toEqual([]);
+    const rows = report.intents.filter((r) => r.intent === 'faq');
+    expect(data(drawn, 'intent-faq-cost-quality', 'configs')).toEqual(rows.map((r) => ({ x: r.costPerRequest, y: r.meanQuality, label: r.configId })));
+    expect(data(drawn, 'eval-faq-cost-quality', 'configs')).toHaveLength(2);
+    expect(drawn['canary-haiku-faq-canary-timeline']).toBeDefined();
+    await page.close();
+  });
+});
