@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { CanaryController } from '../admin/canary/controller.ts';
 import { startControlPlane } from '../admin/control-plane.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { dynamoObservationStore } from '../stores/observations/dynamodb.ts';
@@ -65,15 +66,18 @@ async function main(): Promise<void> {
     log: (line) => console.log(line),
   });
   console.log(`observations: SQLite in ${env.DATA_DIR}${env.OBSERVATION_STORE === 'dynamodb' ? `, copied to DynamoDB table ${env.DYNAMODB_OBSERVATIONS_TABLE}` : ''}`);
+  let canaryController: CanaryController | null = null;
   if (env.CANARY_CONTROLLER === 'on') {
     const holder = env.CANARY_REPLICA_ID ?? `${hostname()}:${process.pid}`;
-    control.startCanaryController({ holder, observationsPath: join(env.DATA_DIR, 'gateway.db'), gatewayUrl: gateway.url });
+    canaryController = control.startCanaryController({ holder, observationsPath: join(env.DATA_DIR, 'gateway.db'), gatewayUrl: gateway.url });
     console.log(`canary controller: on (replica ${holder}; acts while it holds the lease)`);
   }
   console.log(`gateway listening on ${gateway.url} (HTTP/1.1 and HTTP/2 cleartext); routes: ${control.source.current().config.routes.map((r) => r.name).join(', ')}; admin API at ${gateway.url}/admin`);
 
   const stop = async (signal: string): Promise<void> => {
     console.log(`${signal}: draining (grace ${env.SHUTDOWN_GRACE_MS} ms)`);
+    // Before the drain: a warm-up sent through a draining gateway would fail and be taken for the candidate's.
+    await canaryController?.stop();
     const { cut } = await gateway.shutdown();
     await control.close();
     await upstream.stop();

@@ -4,10 +4,10 @@ import { applyEffect } from './effects.ts';
 import { leaseKeeper } from './lease.ts';
 import type { CanaryMetrics } from './metrics.ts';
 import { postWebhook, type WebhookPayload } from './notify.ts';
-import { applyTransition, readState, type ApplyContext, type StateAt } from './records.ts';
+import { applyTransition, readState, stateFor, type ApplyContext, type StateAt } from './records.ts';
 import { canaryKeys } from './schema.ts';
-import { afterWarmup, manualMove, stepWindow, warmingState, windowClosed, type ConfigEffect, type Transition } from './state-machine.ts';
-import type { WarmupRunner } from './warmup.ts';
+import { afterWarmup, manualMove, stepWindow, warmingState, warmupFailed, windowClosed, type ConfigEffect, type Transition } from './state-machine.ts';
+import type { WarmupReport, WarmupRunner } from './warmup.ts';
 import type { WindowSource } from './window-source.ts';
 
 /** What the controller needs. */
@@ -41,7 +41,10 @@ export interface CanaryController {
   /** One pass: take or renew the lease, then move every started canary whose window closed. */
   tick(): Promise<TickReport>;
   start(): void;
-  /** Stops ticking, waits for a tick under way and for pending webhooks, releases the lease, closes the window source. */
+  /**
+   * Stops ticking, aborts a warm-up under way (recording nothing for it: the next holder runs it again), waits
+   * for a tick under way and for pending webhooks, releases the lease, closes the window source. Idempotent.
+   */
   stop(): Promise<void>;
   holder: string;
 }
@@ -53,6 +56,7 @@ export function createCanaryController(options: CanaryControllerOptions): Canary
   const ttlMs = options.leaseTtlMs ?? 15_000;
   const lease = leaseKeeper(options.store, { name: canaryKeys.lease, holder: options.holder, ttlMs, now, log });
   const pending = new Set<Promise<unknown>>();
+  const stopping = new AbortController();
   const send = options.notify ?? ((url: string, payload: WebhookPayload) => postWebhook(url, payload, { log }));
   const ctx: ApplyContext = {
     store: options.store,
@@ -75,25 +79,46 @@ export function createCanaryController(options: CanaryControllerOptions): Canary
     return { revision: at.revision + 1, state: t.state };
   }
 
+  /** Sends the warm-up while renewing the lease; null when it was stopped (or the lease lost) meanwhile. */
+  async function sendWarmup(canary: Canary, at: StateAt, runner: WarmupRunner): Promise<WarmupReport | null> {
+    const renew = setInterval(() => void lease.acquire(), Math.max(50, ttlMs / 3));
+    try {
+      const report = await runner(canary, at.state.plan.warmup, stopping.signal);
+      if (stopping.signal.aborted) {
+        // Requests cut by the stop say nothing about the candidate: leave the state warming for the next holder.
+        log(`canary ${canary.id}: warm-up cut short by a stop; nothing recorded, the next holder runs it again`);
+        return null;
+      }
+      return (await lease.acquire()) ? report : null;
+    } catch (err) {
+      if (stopping.signal.aborted) return null;
+      throw err;
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
   async function warm(canary: Canary, at: StateAt, report: TickReport): Promise<void> {
     const plan = at.state.plan;
-    let reason = 'no warm-up planned; live traffic starts';
-    if (plan.warmup.requests > 0 && options.warmup) {
-      const warming = await options.store.putRecord(canaryKeys.state(canary.id), warmingState(at.state, now()), at.revision);
-      if (!warming.ok) return;
-      at = { revision: warming.value, state: warmingState(at.state, now()) };
-      const renew = setInterval(() => void lease.acquire(), Math.max(50, ttlMs / 3));
-      try {
-        const r = await options.warmup(canary, plan.warmup);
-        reason = `warm-up done: ${r.sent} synthetic requests to ${canary.candidate} (${r.failed} failed, P95 ${r.p95LatencyMs === null ? 'n/a' : `${Math.round(r.p95LatencyMs)} ms`})`;
-      } finally {
-        clearInterval(renew);
-      }
-      if (!(await lease.acquire())) return;
-    } else if (plan.warmup.requests > 0) {
-      reason = 'warm-up skipped: this controller has no gateway to send it through';
+    if (stopping.signal.aborted) return;
+    if (plan.warmup.requests === 0 || !options.warmup) {
+      const reason = plan.warmup.requests === 0 ? 'no warm-up planned; live traffic starts' : 'warm-up skipped: this controller has no gateway to send it through';
+      await commit(canary, at, afterWarmup(at.state, reason, now()), report);
+      return;
     }
-    await commit(canary, at, afterWarmup(at.state, reason, now()), report);
+    const warming = await options.store.putRecord(canaryKeys.state(canary.id), warmingState(at.state, now()), at.revision);
+    if (!warming.ok) return;
+    at = { revision: warming.value, state: warmingState(at.state, now()) };
+    const r = await sendWarmup(canary, at, options.warmup);
+    if (!r) return;
+    const done = `${r.sent} synthetic requests to ${canary.candidate} (${r.failed} failed, P95 ${r.p95LatencyMs === null ? 'n/a' : `${Math.round(r.p95LatencyMs)} ms`})`;
+    const failedShare = r.sent > 0 ? r.failed / r.sent : 0;
+    if (failedShare > plan.warmup.maxFailedShare) {
+      const reason = `warm-up failed: ${done}; ${(failedShare * 100).toFixed(1)}% failed, above warmup.maxFailedShare ${(plan.warmup.maxFailedShare * 100).toFixed(1)}%: paused before live traffic (resume runs the warm-up again)`;
+      await commit(canary, at, warmupFailed(at.state, reason, now()), report);
+      return;
+    }
+    await commit(canary, at, afterWarmup(at.state, `warm-up done: ${done}`, now()), report);
   }
 
   /** Brings the routing configuration in line with the state after a failed change or an abort elsewhere. */
@@ -119,8 +144,10 @@ export function createCanaryController(options: CanaryControllerOptions): Canary
   async function step(canary: Canary, report: TickReport): Promise<void> {
     const read = await readState(options.store, canary.id);
     if (!read.ok) return log(`canary ${canary.id}: ${read.message}`);
-    if (!read.value) return;
-    const at = await reconcile(canary, read.value, report);
+    // Never started, or the state of an earlier canary with the same id: not this canary's to act on.
+    const stored = stateFor(read.value, canary);
+    if (!stored) return;
+    const at = await reconcile(canary, stored, report);
     if (!at) return;
     options.metrics?.observe(canary.id, at.state, null);
     const { state } = at;
@@ -150,6 +177,7 @@ export function createCanaryController(options: CanaryControllerOptions): Canary
   }
 
   let timer: ReturnType<typeof setInterval> | null = null;
+  let stopped: Promise<void> | null = null;
   const tick = (): Promise<TickReport> => (running ??= tickOnce().finally(() => (running = null)));
   return {
     holder: options.holder,
@@ -158,13 +186,17 @@ export function createCanaryController(options: CanaryControllerOptions): Canary
       timer ??= setInterval(() => void tick(), options.intervalMs ?? 1_000);
       timer.unref?.();
     },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await running;
-      await Promise.all([...pending]);
-      await lease.release();
-      await options.windows.close();
+    stop() {
+      stopped ??= (async () => {
+        if (timer) clearInterval(timer);
+        timer = null;
+        stopping.abort();
+        await running;
+        await Promise.all([...pending]);
+        await lease.release();
+        await options.windows.close();
+      })();
+      return stopped;
     },
   };
 }

@@ -89,6 +89,29 @@ describe('canary gates', () => {
     expect(evaluateGates(window(arm({ sessions: 6_000, quality: 0.85, p95: 3_500 }), emptyArm()), 100, GATES, 100, reference).kind).toBe('rollback');
   });
 
+  it('never promotes without baseline figures to compare with: holds, inconclusive, so the time-out applies', () => {
+    const v = evaluateGates(window(arm({ sessions: 300, quality: 0.85 }), emptyArm()), 100, GATES, 100, null);
+    expect(v).toMatchObject({ kind: 'hold', inconclusive: true });
+    expect(v.reason).toMatch(/no baseline figures to compare with/);
+  });
+
+  it('rolls back above the absolute error-rate ceiling, with or without a baseline', () => {
+    // 600 requests, 40% failed, quality 0.85, at full weight with no reference (stages: [100]).
+    const failing = arm({ sessions: 180, quality: 0.85, errors: 240 });
+    expect(failing.figures).toMatchObject({ requests: 600, errorRate: 0.4 });
+    const alone = evaluateGates(window(failing, emptyArm()), 100, GATES, 100, null);
+    expect(alone.kind).toBe('rollback');
+    expect(alone.reason).toMatch(/error rate 40\.0% is above the 5\.0% ceiling/);
+    // 9% vs a baseline at 8%: within errorRateMaxDelta, above the ceiling.
+    const v = evaluateGates(window(arm({ sessions: 300, quality: 0.85, errors: 60 }), arm({ sessions: 5_700, quality: 0.85, errors: 990 })), 5, GATES, 100, null);
+    expect(v.kind).toBe('rollback');
+    expect(v.reason).toMatch(/ceiling/);
+    expect(v.reason).not.toMatch(/vs baseline/);
+    // A rate just above the ceiling in a small window is not a significant excess; a raised ceiling passes it.
+    expect(evaluateGates(window(arm({ sessions: 300, quality: 0.85, errors: 33 }), arm({ sessions: 5_700, quality: 0.85, errors: 570 })), 5, GATES, 100, null).kind).toBe('promote');
+    expect(evaluateGates(window(arm({ sessions: 300, quality: 0.85, errors: 60 }), arm({ sessions: 5_700, quality: 0.85, errors: 990 })), 5, { ...GATES, errorRateMax: 0.2 }, 100, null).kind).toBe('promote');
+  });
+
   it('needs two scored sessions per arm for a quality interval', () => {
     expect(qualityDelta(null, arm({ sessions: 10, quality: 0.8 }).sums, 0.05)).toBeNull();
     expect(qualityDelta(arm({ sessions: 1, quality: 0.8 }).sums, arm({ sessions: 10, quality: 0.8 }).sums, 0.05)).toBeNull();

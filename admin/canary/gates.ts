@@ -1,3 +1,4 @@
+import { normalTwoSidedP } from '../../analysis/stats/distributions.ts';
 import { twoProportionTest, sampleRatioMismatch } from '../../analysis/stats/proportions.ts';
 import { ratioEstimate, type RatioSums } from '../../analysis/stats/ratio.ts';
 import { sequentialLook, tuneMixture } from '../../analysis/stats/sequential.ts';
@@ -81,6 +82,9 @@ function rollbackReasons(c: ArmWindow, b: ArmWindow | null, gates: CanaryGates, 
       reasons.push(`candidate P95 ${ms(cf.p95LatencyMs)} vs baseline ${ms(bf.p95LatencyMs)} (+${pct(cf.p95LatencyMs / bf.p95LatencyMs - 1)}; bounds ${ms(candidateLow)} vs ${ms(baselineHigh)}, limit +${pct(gates.p95RelativeMax)})`);
     }
   }
+  if (cf.errorRate !== null && aboveCeiling(c.errors, cf.requests, gates.errorRateMax)) {
+    reasons.push(`candidate error rate ${pct(cf.errorRate)} is above the ${pct(gates.errorRateMax)} ceiling`);
+  }
   if (b && bf && cf.errorRate !== null && bf.errorRate !== null && cf.errorRate - bf.errorRate > gates.errorRateMaxDelta) {
     const test = twoProportionTest(b.errors, bf.requests, c.errors, cf.requests);
     if (test.p < ERROR_ALPHA) reasons.push(`candidate error rate ${pct(cf.errorRate)} vs baseline ${pct(bf.errorRate)} (limit +${pct(gates.errorRateMaxDelta)} points)`);
@@ -94,16 +98,24 @@ function rollbackReasons(c: ArmWindow, b: ArmWindow | null, gates: CanaryGates, 
   return reasons;
 }
 
-// The error gate needs a clear excess: small windows hold few errors, and a z-test on two or three is loose.
+// The error gates need a clear excess: small windows hold few errors, and a z-test on two or three is loose.
 const ERROR_ALPHA = 0.01;
+
+/** Whether `errors` of `requests` is above the rate `ceiling`, significantly (one-sided z-test, p < ERROR_ALPHA). */
+function aboveCeiling(errors: number, requests: number, ceiling: number): boolean {
+  if (requests === 0 || errors / requests <= ceiling) return false;
+  const se = Math.sqrt((ceiling * (1 - ceiling)) / requests);
+  return se === 0 || normalTwoSidedP((errors / requests - ceiling) / se) / 2 < ERROR_ALPHA;
+}
 
 const ms = (x: number): string => `${Math.round(x)} ms`;
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 /**
  * Judges one window: too few samples holds (never promotes); a sample-ratio mismatch pauses; any failed
- * gate (latency, errors, cost, quality floor, quality interval wholly below -margin) rolls back; the quality
- * interval's lower bound above -margin promotes; anything else holds.
+ * gate (latency, errors, error ceiling, cost, quality floor, quality interval wholly below -margin) rolls
+ * back; without baseline figures it holds; the quality interval's lower bound above -margin promotes;
+ * anything else holds.
  */
 export function evaluateGates(window: WindowFigures, weight: number, gates: CanaryGates, minSamples: number, reference: ReferenceArm | null): GateVerdict {
   const c = window.candidate;
@@ -124,7 +136,8 @@ export function evaluateGates(window: WindowFigures, weight: number, gates: Cana
   }
   if (failed.length > 0) return verdict('rollback', failed.join('; '));
   if (!enoughScores) return verdict('hold', `too few quality scores (candidate ${c.figures.scored}, baseline ${b?.figures.scored ?? 0}; need ${minSamples} each)`, true);
-  if (b === null) return verdict('promote', 'candidate passes the absolute gates (no baseline traffic to compare with)');
+  // Without baseline figures only the absolute gates were checked: never enough to promote or complete.
+  if (b === null) return verdict('hold', 'no baseline figures to compare with (no window with baseline traffic before this stage)', true);
   if (!delta) return verdict('hold', 'quality difference not estimable yet', true);
   if (delta.lower > -gates.qualityMargin) {
     return verdict('promote', `all gates pass; quality ${pct(delta.estimate)} vs baseline, interval [${pct(delta.lower)}, ${pct(delta.upper)}] above -${pct(gates.qualityMargin)}`);

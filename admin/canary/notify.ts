@@ -9,6 +9,11 @@ export interface WebhookPayload {
   reason: string;
   figures: Decision['figures'];
   at: number;
+  /**
+   * Whether the decision's configuration change is committed (true also when it needs none). False: the
+   * change failed, gateways do not apply it yet, and the controller retries it on its next tick.
+   */
+  effectApplied: boolean;
 }
 
 /** Options of the webhook sender. */

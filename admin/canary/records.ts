@@ -1,7 +1,8 @@
 import type { ConfigStoreWithRecords } from '../../stores/config/interface.ts';
 import { applyEffect, type EffectResult } from './effects.ts';
 import type { WebhookPayload } from './notify.ts';
-import { canaryKeys, CanaryState, Decision } from './schema.ts';
+import type { Canary } from '../../schema/config.ts';
+import { canaryKeys, CanaryState, Decision, stateMatches } from './schema.ts';
 import type { Transition } from './state-machine.ts';
 
 /** A canary's controller state with the revision it was read at. */
@@ -23,6 +24,15 @@ export async function readState(store: ConfigStoreWithRecords, canaryId: string)
   return { ok: true, value: { revision: read.value.revision, state: parsed.data } };
 }
 
+/**
+ * The state as it applies to `canary`: null when the stored state belongs to an earlier canary with the same
+ * id (another route, intent, baseline or candidate). Such a state is left in place, to be overwritten by the
+ * next start at its revision.
+ */
+export function stateFor(at: StateAt | null, canary: Canary): StateAt | null {
+  return at && stateMatches(at.state, canary) ? at : null;
+}
+
 /** A canary's recorded decisions, oldest first (invalid entries are skipped). */
 export async function readDecisions(store: ConfigStoreWithRecords, canaryId: string, limit = 10_000): Promise<RecordResult<Decision[]>> {
   const read = await store.readLog(canaryKeys.decisions(canaryId), { limit });
@@ -42,7 +52,8 @@ export interface ApplyContext {
 /**
  * Records a transition: the state by compare-and-set on `revision` (a conflict means someone else moved the
  * canary first, and nothing else happens), then the decision, then the configuration change, then the
- * webhook. A failed configuration change is logged; the controller reconciles it on its next tick.
+ * webhook (with `effectApplied` telling whether that change went through). A failed configuration change is
+ * logged; the controller reconciles it on its next tick.
  */
 export async function applyTransition(ctx: ApplyContext, canaryId: string, revision: number, t: Transition, options: { audit?: boolean } = {}): Promise<RecordResult<{ effect: EffectResult }>> {
   const put = await ctx.store.putRecord(canaryKeys.state(canaryId), t.state, revision);
@@ -60,7 +71,7 @@ export async function applyTransition(ctx: ApplyContext, canaryId: string, revis
   const url = t.state.plan.webhookUrl;
   if (url && t.decision.action !== 'hold' && ctx.notify) {
     const d = t.decision;
-    ctx.notify(url, { canary: canaryId, action: d.action, stage: d.stage, weight: d.weight, reason: d.reason, figures: d.figures, at: d.at });
+    ctx.notify(url, { canary: canaryId, action: d.action, stage: d.stage, weight: d.weight, reason: d.reason, figures: d.figures, at: d.at, effectApplied: effect.ok });
   }
   return { ok: true, value: { effect } };
 }

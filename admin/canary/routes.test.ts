@@ -79,7 +79,7 @@ describe('canary controller admin endpoints', () => {
     expect(audit.map((e: any) => e.action)).toEqual(['create', 'canary-start', 'canary-pause', 'canary-resume', 'canary-promote', 'canary-promote', 'canary-rollback']);
     expect(audit.every((e: any) => e.actor === actor)).toBe(true);
     expect(hooks.map((h) => h.action)).toEqual(['start', 'pause', 'resume', 'promote', 'promote', 'rollback']);
-    expect(hooks[5]).toMatchObject({ canary: CANARY.id, stage: '25%', weight: 0, reason: 'rolled back by hand' });
+    expect(hooks[5]).toMatchObject({ canary: CANARY.id, stage: '25%', weight: 0, reason: 'rolled back by hand', effectApplied: true });
   });
 
   it('records an abort through the existing endpoint as a rollback of the controller state', async () => {

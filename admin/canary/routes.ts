@@ -5,8 +5,8 @@ import { AdminError } from '../errors.ts';
 import { readDocument } from '../mutate.ts';
 import { param, type AdminEnv, type AdminRouter } from '../router.ts';
 import { postWebhook, type WebhookPayload } from './notify.ts';
-import { applyTransition, readDecisions, readState, type ApplyContext, type StateAt } from './records.ts';
-import { defaultPlan, StartBody, type CanaryState, type Decision } from './schema.ts';
+import { applyTransition, readDecisions, readState, stateFor, type ApplyContext, type StateAt } from './records.ts';
+import { defaultPlan, StartBody, subjectOf, type CanaryState, type Decision } from './schema.ts';
 import { manualMove, startState, type ManualMove, type Transition } from './state-machine.ts';
 
 /** What the canary controller routes need. */
@@ -25,10 +25,16 @@ async function canaryOf(deps: CanaryRouteDeps, id: string): Promise<Canary> {
   return canary;
 }
 
-async function stateOf(deps: CanaryRouteDeps, id: string): Promise<StateAt | null> {
+/** The stored state of canary `id` as it is, whoever it belongs to. */
+async function storedStateOf(deps: CanaryRouteDeps, id: string): Promise<StateAt | null> {
   const read = await readState(deps.store, id);
   if (!read.ok) throw new AdminError('store_unavailable', `controller state unavailable: ${read.message}`);
   return read.value;
+}
+
+/** The state of `canary`; null when never started, or when the stored state is an earlier canary's with the same id. */
+async function stateOf(deps: CanaryRouteDeps, canary: Canary): Promise<StateAt | null> {
+  return stateFor(await storedStateOf(deps, canary.id), canary);
 }
 
 /** The state shown for a canary the controller never started: pending at its configured weight. */
@@ -59,8 +65,10 @@ async function record(deps: CanaryRouteDeps, c: Context<AdminEnv>, id: string, r
 
 /** A canary with its controller state and every decision (the controller endpoint's body). */
 async function timelineOf(deps: CanaryRouteDeps, canary: Canary) {
-  const at = await stateOf(deps, canary.id);
-  const decisions = await readDecisions(deps.store, canary.id);
+  const stored = await storedStateOf(deps, canary.id);
+  const at = stateFor(stored, canary);
+  // The log of an earlier canary with the same id is not this one's story until this one is started.
+  const decisions = stored && !at ? { ok: true as const, value: [] } : await readDecisions(deps.store, canary.id);
   if (!decisions.ok) throw new AdminError('store_unavailable', `decisions unavailable: ${decisions.message}`);
   return { canary, started: at !== null, state: publicState(at?.state ?? notStarted(canary)), decisions: decisions.value };
 }
@@ -87,11 +95,13 @@ export function canaryControllerRoutes(router: AdminRouter, deps: CanaryRouteDep
       const id = param(c, 'id');
       const canary = await canaryOf(deps, id);
       if (canary.status === 'stopped') throw new AdminError('conflict', `canary "${id}" is stopped; create a new one instead`);
-      const at = await stateOf(deps, id);
+      const stored = await storedStateOf(deps, id);
+      const at = stateFor(stored, canary);
       if (at && at.state.status !== 'rolled_back' && at.state.status !== 'completed') throw new AdminError('conflict', `canary "${id}" is already ${at.state.status}`);
-      const state = startState(plan, deps.now());
+      const state = startState(plan, deps.now(), subjectOf(canary));
       const decision: Decision = { at: state.updatedAt, stage: state.stage, weight: 0, action: 'start', actor: c.var.actor, reason: `started by hand: stages ${plan.stages.join(', ')}%, window ${plan.windowMs / 1000} s, warm-up ${plan.warmup.requests} requests`, figures: null };
-      return record(deps, c, id, at?.revision ?? 0, { state, decision, effect: { kind: 'weight', weight: 0 } });
+      // An earlier canary's state under the same id is overwritten at its revision.
+      return record(deps, c, id, stored?.revision ?? 0, { state, decision, effect: { kind: 'weight', weight: 0 } });
     },
   });
   const moves: [ManualMove, string][] = [
@@ -105,8 +115,7 @@ export function canaryControllerRoutes(router: AdminRouter, deps: CanaryRouteDep
       method: 'post', path: `/canaries/:id/${move}`, tag: 'canaries', summary,
       handler: async (c) => {
         const id = param(c, 'id');
-        await canaryOf(deps, id);
-        const at = await stateOf(deps, id);
+        const at = await stateOf(deps, await canaryOf(deps, id));
         if (!at) throw new AdminError('conflict', `canary "${id}" was never started: POST /canaries/${id}/start first`);
         const t = manualMove(at.state, move, c.var.actor, deps.now());
         if ('refused' in t) throw new AdminError('conflict', t.refused);
@@ -118,15 +127,19 @@ export function canaryControllerRoutes(router: AdminRouter, deps: CanaryRouteDep
 
 /**
  * Keeps the controller's state consistent with an abort through `POST /canaries/:id/abort`: a started,
- * still active canary is recorded as rolled back by `actor`. Failures are logged, never thrown.
+ * still active canary (not an earlier one with the same id) is recorded as rolled back by `actor`.
+ * Failures are logged, never thrown.
  */
 export async function recordAbort(deps: CanaryRouteDeps, id: string, actor: string): Promise<void> {
   const log = deps.log ?? ((line: string) => console.error(line));
+  const doc = await deps.store.read();
+  const canary = doc.ok ? doc.value?.document.config.canaries.find((x) => x.id === id) : undefined;
   const read = await readState(deps.store, id);
-  if (!read.ok || !read.value) return;
-  const t = manualMove(read.value.state, 'abort', actor, deps.now());
+  const at = canary && read.ok ? stateFor(read.value, canary) : null;
+  if (!at) return;
+  const t = manualMove(at.state, 'abort', actor, deps.now());
   if ('refused' in t) return;
   const ctx: ApplyContext = { store: deps.store, now: deps.now, log, notify: deps.notify ?? ((url, payload) => void postWebhook(url, payload, { log })) };
-  const applied = await applyTransition(ctx, id, read.value.revision, { ...t, effect: { kind: 'none' } }, { audit: false });
+  const applied = await applyTransition(ctx, id, at.revision, { ...t, effect: { kind: 'none' } }, { audit: false });
   if (!applied.ok) log(`canary ${id}: abort not recorded in the controller state: ${applied.message}`);
 }

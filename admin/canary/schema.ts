@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_CHOICE_RULES } from '../../analysis/pareto.ts';
+import type { Canary } from '../../schema/config.ts';
 
 /** Gate thresholds a canary window is judged by (see docs/canary.md for why these defaults). */
 export const CanaryGates = z.strictObject({
@@ -15,6 +16,8 @@ export const CanaryGates = z.strictObject({
   slaP95Ms: z.number().positive().default(DEFAULT_CHOICE_RULES.maxP95LatencyMs),
   /** Largest accepted increase of the error rate, in absolute points (0.02: +2 points), when significant. */
   errorRateMaxDelta: z.number().min(0).max(1).default(0.02),
+  /** Ceiling of the candidate's error rate, with or without a baseline to compare with, when significant. */
+  errorRateMax: z.number().min(0).max(1).default(0.05),
   /** Largest accepted relative increase of the cost per request (0.25: +25%). */
   costRelativeMax: z.number().min(0).default(0.25),
   /** p-value below which the split of sessions is a sample-ratio mismatch. */
@@ -30,6 +33,8 @@ export const WarmupPlan = z.strictObject({
   concurrency: z.number().int().min(1).max(256).default(8),
   /** Intent sent with each request (x-intent); the canary's own intent when omitted. */
   intent: z.string().min(1).max(64).optional(),
+  /** Largest share of failed warm-up requests that still lets live traffic start; above it the canary pauses. */
+  maxFailedShare: z.number().min(0).max(1).default(0.05),
 });
 export type WarmupPlan = z.infer<typeof WarmupPlan>;
 
@@ -114,6 +119,31 @@ export const ReferenceArm = z.strictObject({
 });
 export type ReferenceArm = z.infer<typeof ReferenceArm>;
 
+/** What a controller state belongs to: the canary's route, intent, baseline and candidate when it was started. */
+export const CanarySubject = z.strictObject({
+  route: z.string(),
+  intent: z.string().nullable(),
+  baseline: z.string(),
+  candidate: z.string(),
+});
+export type CanarySubject = z.infer<typeof CanarySubject>;
+
+/** The subject of a canary as configured. */
+export function subjectOf(canary: Canary): CanarySubject {
+  return { route: canary.route, intent: canary.intent ?? null, baseline: canary.baseline, candidate: canary.candidate };
+}
+
+/**
+ * Whether a stored state belongs to the canary as configured now. A state of an earlier canary with the same
+ * id (deleted and created again, or replaced) does not; a state written before subjects were kept does.
+ */
+export function stateMatches(state: CanaryState, canary: Canary): boolean {
+  const s = state.subject;
+  if (!s) return true;
+  const c = subjectOf(canary);
+  return s.route === c.route && s.intent === c.intent && s.baseline === c.baseline && s.candidate === c.candidate;
+}
+
 /** The controller's state of one canary, kept beside (not in) the routing configuration. */
 export const CanaryState = z.strictObject({
   status: z.enum(CANARY_STATUSES),
@@ -127,6 +157,8 @@ export const CanaryState = z.strictObject({
   updatedAt: z.number().int(),
   plan: CanaryPlan,
   reference: ReferenceArm.nullable().default(null),
+  /** The canary this state was started for; absent in states written before it was kept (they match any). */
+  subject: CanarySubject.optional(),
 });
 export type CanaryState = z.infer<typeof CanaryState>;
 

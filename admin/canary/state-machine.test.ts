@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyArm } from './gates.ts';
-import { CanaryPlan } from './schema.ts';
-import { afterWarmup, manualMove, startState, stepWindow, windowClosed } from './state-machine.ts';
+import { CanaryPlan, CanaryState, stateMatches } from './schema.ts';
+import { afterWarmup, manualMove, startState, stepWindow, warmupFailed, windowClosed } from './state-machine.ts';
 import { MANGAASSIST_WINDOW, seededRandom, simulateWindow } from './traffic-model.ts';
 
 const PLAN = CanaryPlan.parse({ windowMs: 1_000, inconclusiveTimeoutMs: 3_000, onTimeout: 'rollback' });
@@ -41,6 +41,46 @@ describe('canary state machine', () => {
     expect(effects).toEqual([{ kind: 'weight', weight: 25 }, { kind: 'weight', weight: 50 }, { kind: 'weight', weight: 100 }, { kind: 'complete' }]);
     expect(state).toMatchObject({ status: 'completed', stageIndex: 4, stage: '100%', weight: 100 });
     expect(state.reference?.figures.requests).toBeGreaterThan(0);
+  });
+
+  it('never completes a single 100% stage without a baseline: 40% errors roll back, a healthy candidate times out', () => {
+    const plan = CanaryPlan.parse({ stages: [100], warmup: { requests: 0 }, windowMs: 1_000, inconclusiveTimeoutMs: 2_000 });
+    const model = { ...MANGAASSIST_WINDOW, requestsPerWindow: 600, feedbackRate: 0.5 };
+    const failing = simulateWindow({ ...model, candidate: { ...model.candidate, errorRate: 0.4 } }, 100, seededRandom(4));
+    expect(failing.candidate.figures.requests).toBeGreaterThan(500);
+    expect(failing.candidate.figures.errorRate).toBeGreaterThan(0.3);
+    expect(failing.candidate.figures.scored).toBeGreaterThanOrEqual(100);
+    const first = afterWarmup(startState(plan, 0), 'no warm-up', 0).state;
+    const t = stepWindow(first, failing, 1_000);
+    expect(t.decision.action).toBe('rollback');
+    expect(t.decision.reason).toMatch(/ceiling/);
+    const healthy = () => simulateWindow(model, 100, seededRandom(5));
+    const held = stepWindow(first, healthy(), 1_000);
+    expect(held.decision).toMatchObject({ action: 'hold' });
+    expect(held.decision.reason).toMatch(/no baseline figures/);
+    expect(stepWindow(held.state, healthy(), 2_000).decision.action).toBe('timeout');
+  });
+
+  it('pauses before the first stage when the warm-up failed, and resume runs it again', () => {
+    const t = warmupFailed(startState(PLAN, 0), 'warm-up failed', 5);
+    expect(t.state).toMatchObject({ status: 'paused', stageIndex: 0, stage: 'warmup', weight: 0 });
+    expect(t.decision).toMatchObject({ action: 'pause', actor: 'controller', reason: 'warm-up failed' });
+    expect(t.effect).toEqual({ kind: 'none' });
+    const resumed = manualMove(t.state, 'resume', 'ops', 6);
+    expect(resumed).toMatchObject({ state: { status: 'pending', stageIndex: 0 } });
+  });
+
+  it('keeps the subject a state was started for; a state without one (older) matches any canary', () => {
+    const canary = { id: 'c1', route: 'r', intent: 'faq', baseline: 'a', candidate: 'b', weight: 0, status: 'running' as const };
+    const subject = { route: 'r', intent: 'faq', baseline: 'a', candidate: 'b' };
+    const state = startState(PLAN, 0, subject);
+    expect(stateMatches(state, canary)).toBe(true);
+    expect(stateMatches(state, { ...canary, baseline: 'b', candidate: 'c' })).toBe(false);
+    expect(stateMatches(state, { ...canary, intent: undefined })).toBe(false);
+    const { subject: _none, ...older } = state;
+    const parsed = CanaryState.parse(JSON.parse(JSON.stringify(older)));
+    expect(parsed.subject).toBeUndefined();
+    expect(stateMatches(parsed, { ...canary, candidate: 'c' })).toBe(true);
   });
 
   it('allows only the moves by hand the state admits', () => {

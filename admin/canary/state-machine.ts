@@ -1,5 +1,5 @@
 import { evaluateGates, type WindowFigures } from './gates.ts';
-import { stageLabel, type CanaryAction, type CanaryPlan, type CanaryState, type Decision, type DecisionFigures, type ReferenceArm } from './schema.ts';
+import { stageLabel, type CanaryAction, type CanaryPlan, type CanaryState, type CanarySubject, type Decision, type DecisionFigures, type ReferenceArm } from './schema.ts';
 
 /** What a transition asks of the routing configuration. */
 export type ConfigEffect =
@@ -28,9 +28,9 @@ export interface MoveRefused {
 
 const ACTIVE = new Set<CanaryState['status']>(['pending', 'warming', 'running', 'paused']);
 
-/** The state of a canary just started: pending, before the warm-up. */
-export function startState(plan: CanaryPlan, now: number): CanaryState {
-  return { status: 'pending', stageIndex: 0, stage: 'warmup', weight: 0, stageStartedAt: now, windowStartedAt: now, updatedAt: now, plan, reference: null };
+/** The state of a canary just started for `subject`: pending, before the warm-up. */
+export function startState(plan: CanaryPlan, now: number, subject?: CanarySubject): CanaryState {
+  return { status: 'pending', stageIndex: 0, stage: 'warmup', weight: 0, stageStartedAt: now, windowStartedAt: now, updatedAt: now, plan, reference: null, ...(subject ? { subject } : {}) };
 }
 
 function decide(state: CanaryState, action: CanaryAction, actor: string, reason: string, figures: DecisionFigures | null, now: number): Decision {
@@ -66,6 +66,12 @@ export function warmingState(state: CanaryState, now: number): CanaryState {
 export function afterWarmup(state: CanaryState, reason: string, now: number): Transition {
   const next = atStage(state, 1, now);
   return { state: next, decision: decide(next, 'warmup', 'controller', reason, null, now), effect: { kind: 'weight', weight: next.weight } };
+}
+
+/** The warm-up failed too often to trust the candidate with live traffic: paused before the first stage. */
+export function warmupFailed(state: CanaryState, reason: string, now: number): Transition {
+  const next: CanaryState = { ...state, status: 'paused', updatedAt: now };
+  return { state: next, decision: decide(next, 'pause', 'controller', reason, null, now), effect: { kind: 'none' } };
 }
 
 /** Whether the running canary's monitor window has closed at `now`. */

@@ -9,8 +9,11 @@ export interface WarmupReport {
   p95LatencyMs: number | null;
 }
 
-/** Sends a canary's warm-up traffic to its candidate. */
-export type WarmupRunner = (canary: Canary, plan: WarmupPlan) => Promise<WarmupReport>;
+/**
+ * Sends a canary's warm-up traffic to its candidate. Once `signal` aborts (the controller stops), it sends
+ * nothing more and cuts the requests in flight; the caller then ignores its report.
+ */
+export type WarmupRunner = (canary: Canary, plan: WarmupPlan, signal?: AbortSignal) => Promise<WarmupReport>;
 
 /** Options of the HTTP warm-up runner. */
 export interface HttpWarmupOptions {
@@ -31,11 +34,13 @@ const PROMPTS = [
 
 /**
  * Warm-up through the gateway: `plan.requests` Converse calls pinned to the candidate (`config:<id>`),
- * marked `x-gateway-traffic: warmup` so they never enter live statistics, `plan.concurrency` at a time.
+ * marked `x-gateway-traffic: warmup` so they never enter live statistics, `plan.concurrency` at a time;
+ * an abort of `signal` stops it early.
  */
 export function httpWarmup(options: HttpWarmupOptions): WarmupRunner {
   const send = options.fetch ?? fetch;
-  return async (canary, plan) => {
+  return async (canary, plan, signal) => {
+    const timeoutMs = options.timeoutMs ?? 60_000;
     const url = `${options.baseUrl}/model/${encodeURIComponent(`config:${canary.candidate}`)}/converse`;
     const latencies: number[] = [];
     let failed = 0;
@@ -53,7 +58,7 @@ export function httpWarmup(options: HttpWarmupOptions): WarmupRunner {
             ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
           },
           body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: PROMPTS[i % PROMPTS.length] }] }] }),
-          signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
         });
         await res.arrayBuffer();
         if (res.ok) latencies.push(performance.now() - started);
@@ -63,9 +68,9 @@ export function httpWarmup(options: HttpWarmupOptions): WarmupRunner {
       }
     };
     const worker = async (): Promise<void> => {
-      while (next < plan.requests) await one(next++);
+      while (next < plan.requests && !signal?.aborted) await one(next++);
     };
     await Promise.all(Array.from({ length: Math.min(plan.concurrency, plan.requests) }, worker));
-    return { sent: plan.requests, failed, p95LatencyMs: nearestRank(latencies, 0.95) };
+    return { sent: Math.min(next, plan.requests), failed, p95LatencyMs: nearestRank(latencies, 0.95) };
   };
 }
