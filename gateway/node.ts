@@ -3,18 +3,18 @@ import type { Registry } from 'prom-client';
 import { listenDual, type DualServer } from '../lib/node/listen.ts';
 import type { GatewayConfig } from '../schema/config.ts';
 import { DurableSink } from '../stores/observations/durable.ts';
+import { FanOutSink } from '../stores/observations/fanout.ts';
 import type { ObservationSink, RecordStore } from '../stores/observations/interface.ts';
 import { MemoryObservationSink } from '../stores/observations/memory.ts';
 import { SpillFile } from '../stores/observations/spill.ts';
 import { sqliteRecordStore } from '../stores/observations/sqlite.ts';
-import { teeRecordStore } from '../stores/observations/tee.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
 import { createGatewayApp } from './app.ts';
 import { staticApiKeys, type ApiKeyCheck } from './auth.ts';
 import { staticConfig, type ConfigSource } from './deps.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { initBucketing } from './routing/bucket.ts';
-import { prometheusTelemetry } from './telemetry/prometheus.ts';
+import { prometheusTelemetry, type SinkCounters } from './telemetry/prometheus.ts';
 import { bedrockUpstream, type BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
 import { undiciTransport } from './upstreams/http/undici.ts';
 import { nodeSigningCrypto } from './upstreams/bedrock/node-crypto.ts';
@@ -36,7 +36,10 @@ export interface NodeGatewayOptions {
   apiKeys?: string[];
   /** Directory of the SQLite store and spill file; null keeps observations in memory (tests). */
   dataDir: string | null;
-  /** A second store every stored batch also goes to (e.g. the DynamoDB observation log); needs `dataDir`. */
+  /**
+   * A second store every record also goes to (e.g. the DynamoDB observation log); needs `dataDir`. It has its own
+   * durable sink and spill file (`observations.copy.spill.jsonl`), so its failures never hold back the SQLite store.
+   */
   observationCopy?: RecordStore;
   maxBodyBytes?: number;
   /** How long in-flight requests may run on after SIGTERM before they are cut. */
@@ -56,31 +59,39 @@ export interface NodeGateway {
   shutdown(): Promise<{ cut: number }>;
 }
 
+/**
+ * The SQLite store's durable sink (spill file `observations.spill.jsonl`) and, with a copy, the copy's own durable
+ * sink (spill file `observations.copy.spill.jsonl`) behind one fan-out sink whose readiness is the SQLite side's.
+ */
+function openDurableSinks(dataDir: string, copy: RecordStore | undefined, counters: SinkCounters & { copy: SinkCounters }, log: (line: string) => void) {
+  const db = openDatabase(join(dataDir, 'gateway.db'), { busyTimeoutMs: 50 });
+  const durable = (store: RecordStore, spillName: string, c: SinkCounters, what: string): DurableSink =>
+    new DurableSink(store, new SpillFile(join(dataDir, spillName)), {
+      onSpilled: (n) => c.spilled(n),
+      onReplayed: (n) => c.replayed(n),
+      onDropped: (n) => c.dropped(n),
+      onStoreError: (err) => log(`${what} failed, spilling to file: ${(err as Error).message}`),
+    });
+  const primary = durable(sqliteRecordStore(db), 'observations.spill.jsonl', counters, 'observation store');
+  const secondary = copy ? durable(copy, 'observations.copy.spill.jsonl', counters.copy, 'observation copy') : undefined;
+  const sink: ObservationSink = secondary ? new FanOutSink(primary, [secondary]) : primary;
+  const closeStore = (): void => {
+    primary.close();
+    secondary?.close();
+    db.close();
+  };
+  return { sink, closeStore };
+}
+
 /** Wires the data plane for Node: SQLite sink with spill file, Prometheus metrics, h1 + h2c listener. */
 export async function startNodeGateway(options: NodeGatewayOptions): Promise<NodeGateway> {
   await initBucketing();
   const log = options.log ?? (() => {});
   const telemetry = prometheusTelemetry({ defaultMetrics: options.defaultMetrics ?? true });
   options.registerMetrics?.(telemetry.registry);
-  let sink: ObservationSink;
-  let closeStore = (): void => {};
-  if (options.dataDir) {
-    const db = openDatabase(join(options.dataDir, 'gateway.db'), { busyTimeoutMs: 50 });
-    const store = options.observationCopy ? teeRecordStore(sqliteRecordStore(db), options.observationCopy) : sqliteRecordStore(db);
-    const durable = new DurableSink(store, new SpillFile(join(options.dataDir, 'observations.spill.jsonl')), {
-      onSpilled: (n) => telemetry.spilled(n),
-      onReplayed: (n) => telemetry.replayed(n),
-      onDropped: (n) => telemetry.dropped(n),
-      onStoreError: (err) => log(`observation store failed, spilling to file: ${(err as Error).message}`),
-    });
-    sink = durable;
-    closeStore = () => {
-      durable.close();
-      db.close();
-    };
-  } else {
-    sink = new MemoryObservationSink();
-  }
+  const { sink, closeStore } = options.dataDir
+    ? openDurableSinks(options.dataDir, options.observationCopy, telemetry, log)
+    : { sink: new MemoryObservationSink(), closeStore: () => {} };
   const lifecycle = new Lifecycle();
   const transport = undiciTransport();
   const auth = options.auth ?? (await staticApiKeys(options.apiKeys ?? []));

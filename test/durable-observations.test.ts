@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Observation } from '../schema/observation.ts';
+import type { RecordBatch, RecordStore } from '../stores/observations/interface.ts';
 import { readObservations } from '../stores/observations/sqlite.ts';
 import { startStack } from './support/gateway.ts';
 
@@ -85,5 +87,67 @@ describe('SQLite observations', () => {
     expect(counter('gateway_observations_spilled_total')).toBeGreaterThan(0);
     expect(counter('gateway_observations_replayed_total')).toBe(counter('gateway_observations_spilled_total'));
     expect(counter('gateway_observations_dropped_total')).toBe(0);
+  });
+});
+
+/** An asynchronous copy store (like the DynamoDB log) that rejects every write and probe while `down`. */
+class FlakyCopy implements RecordStore {
+  down = true;
+  readonly stored: Observation[] = [];
+  async write(batch: RecordBatch): Promise<void> {
+    if (this.down) throw new Error('copy unreachable');
+    this.stored.push(...batch.observations);
+  }
+  async probe(): Promise<void> {
+    if (this.down) throw new Error('copy unreachable');
+  }
+}
+
+describe('SQLite observations beside a failing copy', () => {
+  it('reach SQLite at once while the copy spills to its own file, and reach the copy once it recovers', async () => {
+    const copy = new FlakyCopy();
+    const copied = await startStack({ durable: true, observationCopy: copy });
+    const local = new Database(join(copied.dataDir!, 'gateway.db'), { readonly: true });
+    try {
+      const count = () => (local.prepare('SELECT count(*) AS n FROM observations').get() as { n: number }).n;
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const res = await fetch(`${copied.url}/model/mangaassist/converse`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-session-id': `copy-${i}`, 'x-intent': 'faq' },
+          body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'hello' }] }] }),
+        });
+        await res.arrayBuffer();
+        ids.push(res.headers.get('x-gateway-request-id')!);
+        // Within the copy's back-off (1 s): each record must reach SQLite without waiting for the copy.
+        const deadline = Date.now() + 500;
+        while (count() < i + 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        expect(count(), `row ${i + 1}`).toBe(i + 1);
+      }
+      await copied.gateway.sink.flush();
+      expect(existsSync(join(copied.dataDir!, 'observations.spill.jsonl'))).toBe(false);
+      const copySpill = join(copied.dataDir!, 'observations.copy.spill.jsonl');
+      const spilled = readFileSync(copySpill, 'utf8').trim().split('\n').flatMap((line) => (JSON.parse(line) as RecordBatch).observations.map((o) => o.requestId));
+      expect(spilled.sort()).toEqual([...ids].sort());
+      expect((await fetch(`${copied.url}/readyz`)).status).toBe(200);
+
+      copy.down = false;
+      const deadline = Date.now() + 5_000;
+      while (existsSync(copySpill) && Date.now() < deadline) {
+        await copied.gateway.sink.flush();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(existsSync(copySpill)).toBe(false);
+      expect(copy.stored.map((o) => o.requestId).sort()).toEqual([...ids].sort());
+      const metrics = await (await fetch(`${copied.url}/metrics`)).text();
+      const counter = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1]);
+      expect(counter('gateway_observations_spilled_total')).toBe(0);
+      expect(counter('gateway_observation_copy_spilled_total')).toBe(10);
+      expect(counter('gateway_observation_copy_replayed_total')).toBe(10);
+      expect(counter('gateway_observation_copy_dropped_total')).toBe(0);
+    } finally {
+      local.close();
+      await copied.close();
+    }
   });
 });

@@ -6,6 +6,8 @@ import { parseEvalArgs, type EvalArgs } from '../analysis/eval/args.ts';
 import { startEmbeddedStack, type EmbeddedStack } from '../analysis/eval/cli-stack.ts';
 import { runEvalCommand } from '../analysis/eval/command.ts';
 import type { EvalReport } from '../analysis/eval/report.ts';
+import { sqliteEvalStore } from '../analysis/eval/store.ts';
+import { openDatabase } from '../stores/sqlite/database.ts';
 
 const quiet = { update: () => {}, finish: () => {} };
 
@@ -56,5 +58,28 @@ describe('resuming an interrupted evaluation', () => {
     expect(clean.summary).toMatchObject({ called: 80, errors: 0 });
     expect(stable(second.report)).toEqual(stable(clean.report));
     expect(stable(third.report)).toEqual(stable(clean.report));
+  });
+
+  it('reports pass rates at --gate, and a run with other scoring gets its own default run id', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eval-gate-'));
+    const argv = (...extra: string[]): EvalArgs => {
+      const parsed = parseEvalArgs(['--configs', 'sonnet-35-v1,haiku-35', '--limit-per-intent', '2', '--store', join(dir, 'gateway.db'), '--out', join(dir, 'out'), ...extra]);
+      if (typeof parsed === 'string' || 'help' in parsed) throw new Error(String(parsed));
+      return parsed;
+    };
+    const normal = await runEvalCommand(argv(), { gatewayUrl: stack.url, progress: quiet });
+    const strict = await runEvalCommand(argv('--gate', '0.9'), { gatewayUrl: stack.url, progress: quiet });
+    expect(strict.runId).toBe(`${normal.runId}-gate0.9`);
+    expect(strict.summary).toMatchObject({ skipped: 0, called: normal.summary.total });
+
+    const db = openDatabase(join(dir, 'gateway.db'), { readonly: true });
+    const results = sqliteEvalStore(db).results(strict.runId);
+    db.close();
+    for (const row of strict.report.rows) {
+      const scored = results.filter((r) => r.intent === row.intent && r.configId === row.configId && r.quality !== null);
+      expect(row.passRate, `${row.intent} ${row.configId}`).toBe(scored.filter((r) => r.quality! >= 0.9).length / scored.length);
+    }
+    const passRates = (report: EvalReport) => report.rows.map((r) => r.passRate);
+    expect(passRates(strict.report)).not.toEqual(passRates(normal.report));
   });
 });

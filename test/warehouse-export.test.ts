@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqliteEvalStore, type EvalResult } from '../analysis/eval/store.ts';
 import { sqliteRecordStore } from '../stores/observations/sqlite.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
 import { exportToWarehouse } from '../stores/warehouse/export.ts';
@@ -165,4 +166,29 @@ describe.skipIf(missing !== null)('export from the embedded store into PostgreSQ
     expect(await wh.query('SELECT COUNT(*) AS n FROM eval_results')).toEqual([{ n: 0 }]);
   });
 
+
+  it('replaces a rerun result in the warehouse: the failed row goes, the new one is copied', async () => {
+    const local = openDatabase(join(dir, 'rerun.db'));
+    const store = sqliteEvalStore(local);
+    const base: EvalResult = {
+      runId: 'rerun', dataset: 'golden', testId: 't1', intent: 'faq', configId: 'haiku-35', requestId: null, status: 'error',
+      errorCode: 'ThrottlingException', quality: null, passed: null, dimensions: null, judge: null, inputTokens: 0, outputTokens: 0,
+      costUsd: null, latencyMs: 12, ttftMs: null, time: 1_700_000_000_000,
+    };
+    store.save(base);
+    store.save({ ...base, testId: 't2', status: 'ok', errorCode: null, requestId: 'r2', quality: 0.8, passed: true, dimensions: { relevance: 0.8, factual_accuracy: 0.8, completeness: 0.8, format: 1, policy_safety: 1 }, inputTokens: 10, outputTokens: 5 });
+    const wh = await schema('wh_rerun');
+    const first = await exportToWarehouse(local, wh);
+    expect(first.ok && first.tables[2]!.rows).toBe(2);
+
+    store.save({ ...base, status: 'ok', errorCode: null, requestId: 'r1', quality: 0.9, passed: true, dimensions: { relevance: 0.9, factual_accuracy: 0.9, completeness: 0.9, format: 1, policy_safety: 1 }, inputTokens: 11, outputTokens: 6, time: base.time + 1 });
+    const second = await exportToWarehouse(local, wh);
+    expect(second.ok && second.tables[2]!.rows).toBe(1);
+    const rows = await wh.query<{ test_id: string; status: string; request_id: string | null; seq: string }>('SELECT test_id, status, request_id, seq FROM eval_results ORDER BY test_id');
+    const localRows = local.prepare('SELECT test_id, status, request_id, seq FROM eval_results ORDER BY test_id').all() as { seq: number }[];
+    local.close();
+    expect(rows.map((r) => ({ ...r, seq: Number(r.seq) }))).toEqual(localRows);
+    expect(rows.map((r) => [r.test_id, r.status])).toEqual([['t1', 'ok'], ['t2', 'ok']]);
+    expect(Number(rows[0]!.seq)).toBeGreaterThan(Number(rows[1]!.seq));
+  });
 });

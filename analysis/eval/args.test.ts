@@ -36,4 +36,15 @@ describe('parseEvalArgs', () => {
     expect(defaultRunId('x/golden.jsonl', 'text', ['a', 'b'])).toBe(id);
     expect(defaultRunId('x/golden.jsonl', 'other text', ['a', 'b'])).not.toBe(id);
   });
+
+  it('appends the scoring options that differ from their defaults to the run id, and only those', () => {
+    const id = defaultRunId('x/golden.jsonl', 'text', ['a', 'b']);
+    const withScoring = (scoring: Parameters<typeof defaultRunId>[3]) => defaultRunId('x/golden.jsonl', 'text', ['a', 'b'], scoring);
+    expect(withScoring({ gate: 0.75, judgeWeight: 0 })).toBe(id);
+    expect(withScoring({ judgeWeight: 0.3 })).toBe(id);
+    expect(withScoring({ gate: 0.8 })).toBe(`${id}-gate0.8`);
+    expect(withScoring({ judge: 'c' })).toBe(`${id}-judge_c`);
+    expect(withScoring({ judge: 'c', judgeWeight: 0.3, gate: 0.6 })).toBe(`${id}-judge_c-jw0.3-gate0.6`);
+    expect(new Set([withScoring({ judge: 'c' }), withScoring({ judge: 'c', judgeWeight: 0.3 }), withScoring({ judge: 'd' })]).size).toBe(3);
+  });
 });

@@ -4,12 +4,14 @@ import { writeDashboard } from '../report/write-dashboard.ts';
 import { basename, join } from 'node:path';
 import { GatewayConfig, priceKeyOf } from '../../schema/config.ts';
 import { openDatabase } from '../../stores/sqlite/database.ts';
+import { AnalysisSettings } from '../settings.ts';
 import type { EvalArgs } from './args.ts';
 import { parseDataset, type GoldenCase } from './dataset.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { buildReport, type EvalReport } from './report.ts';
 import { reportMarkdown } from './report-markdown.ts';
 import { runEvaluation, type RunSummary } from './runner.ts';
+import { DEFAULT_GATE } from './scorer.ts';
 import { sqliteEvalStore } from './store.ts';
 
 /** A usage error: bad option values (exit code 2). */
@@ -71,10 +73,28 @@ export function selectCases(args: EvalArgs): { cases: GoldenCase[]; datasetText:
   return { cases, datasetText };
 }
 
-/** The default run id: dataset name, configurations and a hash of the dataset, so a rerun resumes. */
-export function defaultRunId(datasetPath: string, datasetText: string, configs: readonly string[]): string {
+/** Options that change how answers are scored; results scored differently must not share a run. */
+export interface ScoringOptions {
+  judge?: string;
+  judgeWeight?: number;
+  gate?: number;
+}
+
+/**
+ * The default run id: dataset name, configurations and a hash of the dataset, so a rerun resumes; scoring options
+ * that differ from their defaults (`--judge`, a non-zero `--judge-weight` with a judge, `--gate` other than 0.75)
+ * are appended, so a rerun with other scoring starts its own run instead of mixing scores. The id for the
+ * defaults has no suffix.
+ */
+export function defaultRunId(datasetPath: string, datasetText: string, configs: readonly string[], scoring: ScoringOptions = {}): string {
   const hash = createHash('sha256').update(datasetText).digest('hex').slice(0, 8);
-  return `${basename(datasetPath).replace(/\.jsonl$/, '')}-${configs.join('+')}-${hash}`;
+  const suffix: string[] = [];
+  if (scoring.judge) {
+    suffix.push(`judge_${scoring.judge}`);
+    if (scoring.judgeWeight) suffix.push(`jw${scoring.judgeWeight}`);
+  }
+  if (scoring.gate !== undefined && scoring.gate !== DEFAULT_GATE) suffix.push(`gate${scoring.gate}`);
+  return [`${basename(datasetPath).replace(/\.jsonl$/, '')}-${configs.join('+')}-${hash}`, ...suffix].join('-');
 }
 
 /** Checks what can be checked before anything starts: the configuration file, the ids, the dataset. */
@@ -90,7 +110,7 @@ export function checkArgs(args: EvalArgs): { config: GatewayConfig; cases: Golde
 /** Runs (or resumes) an evaluation against a gateway and writes `eval-report.json` and `eval-report.md`. */
 export async function runEvalCommand(args: EvalArgs, io: EvalCommandIo): Promise<EvalCommandResult> {
   const { config, cases, datasetText } = checkArgs(args);
-  const runId = args['run-id'] ?? defaultRunId(args.dataset, datasetText, args.configs);
+  const runId = args['run-id'] ?? defaultRunId(args.dataset, datasetText, args.configs, { judge: args.judge, judgeWeight: args['judge-weight'], gate: args.gate });
   const db = openDatabase(args.store, { busyTimeoutMs: 5_000 });
   try {
     const store = sqliteEvalStore(db);
@@ -118,7 +138,8 @@ export async function runEvalCommand(args: EvalArgs, io: EvalCommandIo): Promise
     const results = store.results(runId).filter((r) => selected.has(r.testId) && args.configs.includes(r.configId));
     const casesPerIntent: Record<string, number> = {};
     for (const c of cases) casesPerIntent[c.intent] = (casesPerIntent[c.intent] ?? 0) + 1;
-    const report = buildReport({ runId, datasetPath: args.dataset, casesPerIntent, configs: args.configs, results });
+    const settings = AnalysisSettings.parse({ qualityGate: args.gate });
+    const report = buildReport({ runId, datasetPath: args.dataset, casesPerIntent, configs: args.configs, results, settings });
     const outDir = args.out ?? join('reports', 'eval', runId);
     mkdirSync(outDir, { recursive: true });
     const markdown = reportMarkdown(report);

@@ -27,7 +27,7 @@ export interface EvalResult {
 
 /** Reads and writes the `eval_results` table. */
 export interface EvalStore {
-  /** Stores a result, replacing an earlier one of the same (run, case, configuration). */
+  /** Stores a result, replacing an earlier one of the same (run, case, configuration) by a row with a new `seq`. */
   save(result: EvalResult): void;
   /** Keys `testId\u0000configId` of the run's successful results: the pairs a rerun skips. */
   finishedPairs(runId: string): Set<string>;
@@ -70,17 +70,17 @@ export function sqliteEvalStore(db: Database.Database): EvalStore {
   const insert = db.prepare(`INSERT INTO eval_results (run_id, dataset, test_id, intent, config_id, request_id, status, error_code, quality, passed,
       relevance, factual_accuracy, completeness, format, policy_safety, judge, input_tokens, output_tokens, cost_usd, latency_ms, ttft_ms, time)
     VALUES (@run_id, @dataset, @test_id, @intent, @config_id, @request_id, @status, @error_code, @quality, @passed,
-      @relevance, @factual_accuracy, @completeness, @format, @policy_safety, @judge, @input_tokens, @output_tokens, @cost_usd, @latency_ms, @ttft_ms, @time)
-    ON CONFLICT (run_id, test_id, config_id) DO UPDATE SET request_id = excluded.request_id, status = excluded.status,
-      error_code = excluded.error_code, quality = excluded.quality, passed = excluded.passed, relevance = excluded.relevance,
-      factual_accuracy = excluded.factual_accuracy, completeness = excluded.completeness, format = excluded.format,
-      policy_safety = excluded.policy_safety, judge = excluded.judge, input_tokens = excluded.input_tokens,
-      output_tokens = excluded.output_tokens, cost_usd = excluded.cost_usd, latency_ms = excluded.latency_ms,
-      ttft_ms = excluded.ttft_ms, time = excluded.time`);
+      @relevance, @factual_accuracy, @completeness, @format, @policy_safety, @judge, @input_tokens, @output_tokens, @cost_usd, @latency_ms, @ttft_ms, @time)`);
+  const remove = db.prepare('DELETE FROM eval_results WHERE run_id = ? AND test_id = ? AND config_id = ?');
+  // Delete, then insert: the new row takes a new `seq`, above any export's high-water mark, so it is exported again.
+  const replace = db.transaction((row: Row) => {
+    remove.run(row.run_id, row.test_id, row.config_id);
+    insert.run(row);
+  });
   const finished = db.prepare(`SELECT test_id, config_id FROM eval_results WHERE run_id = ? AND status = 'ok'`);
   const all = db.prepare(`SELECT * FROM eval_results WHERE run_id = ? ORDER BY intent, config_id, test_id`);
   return {
-    save: (r) => insert.run(toRow(r)),
+    save: (r) => replace(toRow(r)),
     finishedPairs(runId) {
       const rows = finished.all(runId) as { test_id: string; config_id: string }[];
       return new Set(rows.map((r) => pairKey(r.test_id, r.config_id)));

@@ -14,7 +14,7 @@ const KNOWN_ERRORS = new Set([
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 20, 30, 60];
 const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
-/** Sink-level counters that the Node entry point feeds from the durable sink. */
+/** Sink-level counters that the Node entry point feeds from a durable sink (the primary's, or the copy's under `copy`). */
 export interface SinkCounters {
   spilled(count: number): void;
   replayed(count: number): void;
@@ -25,7 +25,7 @@ export interface SinkCounters {
  * Prometheus metrics over prom-client (Node only). Label values are bounded: routes, intents,
  * configurations and arms come from the configuration, never a session or request id.
  */
-export function prometheusTelemetry(options: { defaultMetrics?: boolean } = {}): Telemetry & SinkCounters & { registry: Registry } {
+export function prometheusTelemetry(options: { defaultMetrics?: boolean } = {}): Telemetry & SinkCounters & { copy: SinkCounters; registry: Registry } {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const base = ['route', 'intent', 'config', 'arm', 'traffic'] as const;
@@ -40,6 +40,9 @@ export function prometheusTelemetry(options: { defaultMetrics?: boolean } = {}):
   const spilled = new Counter({ name: 'gateway_observations_spilled_total', help: 'Records written to the spill file while the store was failing', registers: [registry] });
   const replayed = new Counter({ name: 'gateway_observations_replayed_total', help: 'Records replayed from the spill file into the store', registers: [registry] });
   const dropped = new Counter({ name: 'gateway_observations_dropped_total', help: 'Records lost because the store and the spill file both failed', registers: [registry] });
+  const copySpilled = new Counter({ name: 'gateway_observation_copy_spilled_total', help: 'Records written to the copy\'s spill file while the observation copy was failing', registers: [registry] });
+  const copyReplayed = new Counter({ name: 'gateway_observation_copy_replayed_total', help: 'Records replayed from the copy\'s spill file into the observation copy', registers: [registry] });
+  const copyDropped = new Counter({ name: 'gateway_observation_copy_dropped_total', help: 'Records lost to the observation copy because it and its spill file both failed', registers: [registry] });
   const feedback = new Counter({ name: 'gateway_feedback_events_total', help: 'Accepted feedback events', labelNames: ['metric'], registers: [registry] });
 
   return {
@@ -62,6 +65,7 @@ export function prometheusTelemetry(options: { defaultMetrics?: boolean } = {}):
     spilled: (n) => spilled.inc(n),
     replayed: (n) => replayed.inc(n),
     dropped: (n) => dropped.inc(n),
+    copy: { spilled: (n) => copySpilled.inc(n), replayed: (n) => copyReplayed.inc(n), dropped: (n) => copyDropped.inc(n) },
     async exposition() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

@@ -70,9 +70,10 @@ async function stageRows(tx: SqlRunner, stage: string, table: ExportTable, rows:
 
 /**
  * Copies one table in batches above its high-water mark. Each batch is one transaction: lock the export
- * state, read the mark, stage the source rows, delete the warehouse rows with the staged keys, insert the
- * staged rows, move the mark. A failed batch rolls back whole, so a rerun resumes at the last committed mark
- * and never duplicates a row (no unique constraint needed: Redshift enforces none).
+ * state, read the mark, stage the source rows, delete the warehouse rows with the staged keys (`seq`, and for a
+ * table with a `replaceKey` the rows the staged ones replace), insert the staged rows, move the mark. A failed
+ * batch rolls back whole, so a rerun resumes at the last committed mark and never duplicates a row (no unique
+ * constraint needed: Redshift enforces none).
  */
 async function exportTable(db: Database.Database, wh: Warehouse, table: ExportTable, o: ExportOptions): Promise<TableExport> {
   const present = sourceColumns(db, table.name);
@@ -96,6 +97,10 @@ async function exportTable(db: Database.Database, wh: Warehouse, table: ExportTa
       await tx.query(`DELETE FROM ${stage}`);
       await stageRows(tx, stage, table, rows);
       await tx.query(`DELETE FROM ${table.name} USING ${stage} WHERE ${table.name}.seq = ${stage}.seq`);
+      if (table.replaceKey) {
+        const same = table.replaceKey.map((c) => `${table.name}.${c} = ${stage}.${c}`).join(' AND ');
+        await tx.query(`DELETE FROM ${table.name} USING ${stage} WHERE ${same}`);
+      }
       await tx.query(`INSERT INTO ${table.name} (${names}) SELECT ${names} FROM ${stage}`);
       await tx.query('DELETE FROM export_state WHERE table_name = $1', [table.name]);
       await tx.query('INSERT INTO export_state (table_name, last_seq, rows_copied, updated_at) VALUES ($1, $2, $3, CURRENT_TIMESTAMP)', [

@@ -11,6 +11,11 @@ export interface ExportColumn {
 export interface ExportTable {
   name: 'observations' | 'feedback' | 'eval_results';
   columns: readonly ExportColumn[];
+  /**
+   * Columns that identify a row apart from `seq`, for a table whose rows the embedded store replaces: a replaced
+   * row comes back with a new `seq`, and the export deletes the warehouse's older row with the same values.
+   */
+  replaceKey?: readonly string[];
   /** Copied only when the embedded store has it (it appears with the offline evaluator's migration). */
   optional: boolean;
 }
@@ -40,6 +45,8 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
   {
     name: 'eval_results',
     optional: true,
+    // A rerun replaces a (run, case, configuration) result by a row with a new seq (analysis/eval/store.ts).
+    replaceKey: ['run_id', 'test_id', 'config_id'],
     columns: cols({
       seq: 'bigint', run_id: 'text', dataset: 'text', test_id: 'text', intent: 'text', config_id: 'text', request_id: 'text',
       status: 'text', error_code: 'text', quality: 'double', passed: 'boolean', relevance: 'double', factual_accuracy: 'double',

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator } from '../../simulator/server.ts';
+import type { RecordStore } from '../../stores/observations/interface.ts';
 import { MemoryObservationSink } from '../../stores/observations/memory.ts';
 import { loadGatewayConfig } from '../../gateway/config/load.ts';
 import { startNodeGateway } from '../../gateway/node.ts';
@@ -20,6 +21,8 @@ export interface TestStackOptions {
   maxBodyBytes?: number;
   /** Use the SQLite sink in a fresh temporary directory instead of memory. */
   durable?: boolean;
+  /** A second observation store beside SQLite (needs `durable`). */
+  observationCopy?: RecordStore;
   shutdownGraceMs?: number;
 }
 
@@ -38,6 +41,7 @@ export async function startStack(options: TestStackOptions = {}) {
     bedrock: { endpoint: sim.url, region: 'us-east-1', credentials: SIM_CREDENTIALS, timeoutMs: options.upstreamTimeoutMs ?? 10_000 },
     apiKeys: options.apiKeys,
     dataDir,
+    observationCopy: options.observationCopy,
     maxBodyBytes: options.maxBodyBytes,
     shutdownGraceMs: options.shutdownGraceMs ?? 1_000,
     defaultMetrics: false,
