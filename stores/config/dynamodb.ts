@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
@@ -37,8 +38,19 @@ export interface DynamoConfigStoreOptions {
 const pad = (n: number): string => String(n).padStart(12, '0');
 
 /**
+ * Whether `stored` is, attribute for attribute, the item we tried to put. Every conditional put carries a
+ * fresh `writeId`, so an equal item is our own write and never another writer's identical one.
+ */
+function isOwnWrite(stored: Record<string, AttributeValue> | undefined, item: Record<string, AttributeValue>): boolean {
+  if (!stored || Object.keys(stored).length !== Object.keys(item).length) return false;
+  return Object.entries(item).every(([name, value]) => JSON.stringify(stored[name]) === JSON.stringify(value));
+}
+
+/**
  * The config store on DynamoDB. The document item carries the global version and is written with a
  * condition on it (optimistic concurrency); audit entries are items sorted by version, read page by page.
+ * A conditional put that fails its condition only because the SDK retried our own write (its first attempt
+ * landed, its answer timed out) is a success, not a conflict: the stored item is read back and compared.
  */
 export function dynamoConfigStore(options: DynamoConfigStoreOptions): ConfigStoreWithRecords {
   const client =
@@ -103,17 +115,19 @@ export function dynamoConfigStore(options: DynamoConfigStoreOptions): ConfigStor
   const commit = (expected: number, document: ConfigDocument, audit: AuditInput): Promise<StoreResult<number>> =>
     attempt(async () => {
       const next = expected + 1;
+      const Item = { ...documentKey, version: { N: String(next) }, document: { S: JSON.stringify(document) }, writeId: { S: randomUUID() } };
       try {
         await client.send(new PutItemCommand({
           TableName,
-          Item: { ...documentKey, version: { N: String(next) }, document: { S: JSON.stringify(document) } },
+          Item,
           ...(expected === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: '#v = :expected', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':expected': { N: String(expected) } } }),
         }));
       } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return fail('conflict', `store is no longer at version ${expected}`);
-        throw err;
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        // A retry of our own write that landed before a time-out fails its condition: that is no conflict.
+        if (!isOwnWrite(await getDocument(), Item)) return fail('conflict', `store is no longer at version ${expected}`);
       }
       // The version is taken by the conditional write above, so no other writer can use this sort key.
       await client.send(new PutItemCommand({ TableName, Item: { pk: { S: auditPk }, sk: { S: pad(next) }, entry: { S: JSON.stringify({ ...audit, version: next }) } } }));
@@ -193,18 +207,22 @@ function dynamoControllerRecords({ client, TableName, prefix, pageSize, attempt 
       }),
     putRecord: (key, value, expected) =>
       attempt(async () => {
+        const Item = { ...recordKey(key), revision: { N: String(expected + 1) }, value: { S: JSON.stringify(value) }, writeId: { S: randomUUID() } };
         try {
           await client.send(new PutItemCommand({
             TableName,
-            Item: { ...recordKey(key), revision: { N: String(expected + 1) }, value: { S: JSON.stringify(value) } },
+            Item,
             ...(expected === 0
               ? { ConditionExpression: 'attribute_not_exists(pk)' }
               : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': { N: String(expected) } } }),
           }));
           return ok(expected + 1);
         } catch (err) {
-          if (conditionFailed(err)) return fail('conflict', `record ${key} is no longer at revision ${expected}`);
-          throw err;
+          if (!conditionFailed(err)) throw err;
+          // The SDK's retry of a write that landed before a time-out fails its condition: ours is stored.
+          const stored = await client.send(new GetItemCommand({ TableName, Key: recordKey(key), ConsistentRead: true }));
+          if (isOwnWrite(stored.Item, Item)) return ok(expected + 1);
+          return fail('conflict', `record ${key} is no longer at revision ${expected}`);
         }
       }),
     appendLog: (key, entry) =>
