@@ -47,6 +47,28 @@ function isOwnWrite(stored: Record<string, AttributeValue> | undefined, item: Re
 }
 
 /**
+ * Puts `Item` only while its `attr` is still `expected` (the item absent for 0). True when our item is stored,
+ * also when the SDK's retry of a write that landed before a time-out failed its condition (the stored item
+ * carries our write id); false on a conflict.
+ */
+async function conditionalPut(client: DynamoDBClient, TableName: string, Item: Record<string, AttributeValue>, attr: string, expected: number): Promise<boolean> {
+  try {
+    await client.send(new PutItemCommand({
+      TableName,
+      Item,
+      ...(expected === 0
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: '#a = :expected', ExpressionAttributeNames: { '#a': attr }, ExpressionAttributeValues: { ':expected': { N: String(expected) } } }),
+    }));
+    return true;
+  } catch (err) {
+    if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    const stored = await client.send(new GetItemCommand({ TableName, Key: { pk: Item.pk!, sk: Item.sk! }, ConsistentRead: true }));
+    return isOwnWrite(stored.Item, Item);
+  }
+}
+
+/**
  * The config store on DynamoDB. The document item carries the global version and is written with a
  * condition on it (optimistic concurrency); audit entries are items sorted by version, read page by page.
  * A conditional put that fails its condition only because the SDK retried our own write (its first attempt
@@ -116,19 +138,7 @@ export function dynamoConfigStore(options: DynamoConfigStoreOptions): ConfigStor
     attempt(async () => {
       const next = expected + 1;
       const Item = { ...documentKey, version: { N: String(next) }, document: { S: JSON.stringify(document) }, writeId: { S: randomUUID() } };
-      try {
-        await client.send(new PutItemCommand({
-          TableName,
-          Item,
-          ...(expected === 0
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: '#v = :expected', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':expected': { N: String(expected) } } }),
-        }));
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        // A retry of our own write that landed before a time-out fails its condition: that is no conflict.
-        if (!isOwnWrite(await getDocument(), Item)) return fail('conflict', `store is no longer at version ${expected}`);
-      }
+      if (!(await conditionalPut(client, TableName, Item, 'version', expected))) return fail('conflict', `store is no longer at version ${expected}`);
       // The version is taken by the conditional write above, so no other writer can use this sort key.
       await client.send(new PutItemCommand({ TableName, Item: { pk: { S: auditPk }, sk: { S: pad(next) }, entry: { S: JSON.stringify({ ...audit, version: next }) } } }));
       return ok(next);
@@ -208,22 +218,8 @@ function dynamoControllerRecords({ client, TableName, prefix, pageSize, attempt 
     putRecord: (key, value, expected) =>
       attempt(async () => {
         const Item = { ...recordKey(key), revision: { N: String(expected + 1) }, value: { S: JSON.stringify(value) }, writeId: { S: randomUUID() } };
-        try {
-          await client.send(new PutItemCommand({
-            TableName,
-            Item,
-            ...(expected === 0
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': { N: String(expected) } } }),
-          }));
-          return ok(expected + 1);
-        } catch (err) {
-          if (!conditionFailed(err)) throw err;
-          // The SDK's retry of a write that landed before a time-out fails its condition: ours is stored.
-          const stored = await client.send(new GetItemCommand({ TableName, Key: recordKey(key), ConsistentRead: true }));
-          if (isOwnWrite(stored.Item, Item)) return ok(expected + 1);
-          return fail('conflict', `record ${key} is no longer at revision ${expected}`);
-        }
+        if (await conditionalPut(client, TableName, Item, 'revision', expected)) return ok(expected + 1);
+        return fail('conflict', `record ${key} is no longer at revision ${expected}`);
       }),
     appendLog: (key, entry) =>
       attempt(async () => {
