@@ -1,41 +1,25 @@
 import { join } from 'node:path';
-import { startControlPlane } from '../admin/control-plane.ts';
 import { createCanaryController, type CanaryController } from '../admin/canary/controller.ts';
 import { httpWarmup } from '../admin/canary/warmup.ts';
 import { sqliteWindowSource } from '../admin/canary/window-source-sqlite.ts';
-import { loadGatewayConfig } from '../gateway/config/load.ts';
-import { startNodeGateway } from '../gateway/node.ts';
 import { upstreamModelOf } from '../schema/config.ts';
 import { SCENARIO_D_COLD_START } from '../simulator/app.ts';
 import { sampleQuality } from '../simulator/quality.ts';
 import { createRng, type Rng } from '../simulator/rng.ts';
-import { startSimulator } from '../simulator/server.ts';
 import { sqliteConfigStore } from '../stores/config/sqlite.ts';
-import { adminCall } from './support/admin-stack.ts';
-import { SIM_CREDENTIALS, tempDir } from './support/gateway.ts';
+import { adminCall, startControlledStack } from './support/admin-stack.ts';
 
 export const CANDIDATE_MODEL = 'anthropic.claude-3-5-sonnet-20241022-v2:0';
 
 /** Simulator (optionally with Scenario D's cold start on the candidate) + store-driven gateway with SQLite observations. */
 export async function startCanaryStack(options: { coldStart: boolean; timeScale: number }) {
-  const dataDir = tempDir('gw-canary-');
-  // Random faults off: Scenario D is about latency, and a stray fault in a small window is not its subject.
-  const sim = await startSimulator({ seed: 11, timeScale: options.timeScale, credentials: SIM_CREDENTIALS, randomFaults: false, ...(options.coldStart ? { coldStart: { [CANDIDATE_MODEL]: SCENARIO_D_COLD_START } } : {}) });
-  const fileConfig = loadGatewayConfig('config/mangaassist.json');
-  const logs: string[] = [];
-  const storePath = join(dataDir, 'config.db');
-  const control = await startControlPlane({ store: { kind: 'sqlite', path: storePath }, fileConfig, staticKeys: [], dataDir, adminToken: 'test-admin-token-0123456789abcdef', pollMs: 100, log: (l) => logs.push(l) });
-  const gateway = await startNodeGateway({
-    config: fileConfig,
-    configSource: control.source,
-    auth: control.source.keys,
-    adminFetch: control.adminFetch,
-    registerMetrics: control.registerMetrics,
-    bedrock: { endpoint: sim.url, region: 'us-east-1', credentials: SIM_CREDENTIALS, timeoutMs: 10_000 },
-    dataDir,
-    shutdownGraceMs: 500,
-    defaultMetrics: false,
+  const stack = await startControlledStack({
+    // Random faults off: Scenario D is about latency, and a stray fault in a small window is not its subject.
+    simulator: { seed: 11, timeScale: options.timeScale, randomFaults: false, ...(options.coldStart ? { coldStart: { [CANDIDATE_MODEL]: SCENARIO_D_COLD_START } } : {}) },
+    observations: true,
   });
+  const { gateway, control, logs, dataDir, fileConfig } = stack;
+  const storePath = join(dataDir, 'config.db');
   const models = new Map(fileConfig.configs.map((c) => [c.id, upstreamModelOf(c.upstream)]));
   const controllers: CanaryController[] = [];
   const stores: ReturnType<typeof sqliteConfigStore>[] = [];
@@ -69,9 +53,7 @@ export async function startCanaryStack(options: { coldStart: boolean; timeScale:
     async close() {
       for (const c of controllers) await c.stop();
       for (const store of stores) await store.close();
-      await gateway.shutdown();
-      await control.close();
-      await sim.close();
+      await stack.close();
     },
   };
 }

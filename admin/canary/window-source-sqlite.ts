@@ -4,7 +4,7 @@ import type { RatioSums } from '../../analysis/stats/ratio.ts';
 import { QUALITY_OF_ROW } from '../../analysis/queries/filter.ts';
 import { openDatabase } from '../../stores/sqlite/database.ts';
 import type { ArmWindow, WindowFigures } from './gates.ts';
-import { p95WithBounds } from './quantile.ts';
+import { p95Ranks } from './quantile.ts';
 import type { WindowQuery, WindowSource } from './window-source.ts';
 
 type Arm = 'canary' | 'baseline';
@@ -42,28 +42,11 @@ interface Counts {
   sessions: number;
 }
 
-/**
- * The 1-based ranks `p95WithBounds` reads from `n` sorted values, found by letting it read a probe:
- * quantile.ts stays the one place that decides them.
- */
-function p95Ranks(n: number): number[] {
-  const ranks = new Set<number>();
-  const probe = new Proxy([] as number[], {
-    get(_, key) {
-      if (key === 'length') return n;
-      if (typeof key === 'string') ranks.add(Number(key) + 1);
-      return 0;
-    },
-  });
-  p95WithBounds(probe);
-  return [...ranks];
-}
-
 function armWindow(counts: Counts | undefined, sums: RatioSums | undefined, latencies: Map<number, number>): ArmWindow {
   const { requests, errors, cost } = counts ?? { requests: 0, errors: 0, cost: 0 };
   const succeeded = requests - errors;
-  const sorted: ArrayLike<number> = Object.assign(Object.fromEntries([...latencies].map(([rank, v]) => [rank - 1, v])), { length: succeeded });
-  const p95 = p95WithBounds(sorted);
+  const ranks = succeeded > 0 ? p95Ranks(succeeded) : null;
+  const p95 = ranks && { p95: latencies.get(ranks.p95)!, lower: latencies.get(ranks.lower)!, upper: latencies.get(ranks.upper)! };
   return {
     figures: {
       requests,
@@ -97,7 +80,8 @@ function aggregateWindow(db: Database.Database, query: WindowQuery): WindowFigur
   for (const { arm, ...s } of db.prepare(QUALITY).iterate(bind) as Iterable<RatioSums & { arm: Arm }>) sums.set(arm, s);
   const ranks = (arm: Arm): string => {
     const c = counts.get(arm);
-    return JSON.stringify(c ? p95Ranks(c.requests - c.errors) : []);
+    const succeeded = c ? c.requests - c.errors : 0;
+    return JSON.stringify(succeeded > 0 ? [...new Set(Object.values(p95Ranks(succeeded)))] : []);
   };
   const latencies = { canary: new Map<number, number>(), baseline: new Map<number, number>() };
   const rows = db.prepare(LATENCY_RANKS).iterate({ ...bind, canaryRanks: ranks('canary'), baselineRanks: ranks('baseline') });

@@ -1,6 +1,7 @@
 import type { RatioSums } from '../../analysis/stats/ratio.ts';
 import type { ArmWindow, WindowFigures } from './gates.ts';
 import { p95WithBounds } from './quantile.ts';
+import { percentileOfSorted } from '../../analysis/stats/nearest-rank.ts';
 
 /** Which window of which canary. */
 export interface WindowQuery {
@@ -33,9 +34,7 @@ export interface WindowRow {
 
 /** Nearest-rank percentile of unsorted values (`p` in 0..1); null for none. */
 export function nearestRank(values: number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
+  return percentileOfSorted([...values].sort((a, b) => a - b), Math.round(p * 100));
 }
 
 function armFigures(rows: WindowRow[]): ArmWindow {

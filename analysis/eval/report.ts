@@ -6,6 +6,7 @@ import { candidatesOf } from '../recommend.ts';
 import { AnalysisSettings } from '../settings.ts';
 import type { EvalResult } from './store.ts';
 import { DIMENSIONS } from './weights.ts';
+import { percentileOfSorted } from '../stats/nearest-rank.ts';
 
 /** Dimensions reported per row: the rule-based ones and the judge's. */
 export type ReportDimension = (typeof DIMENSIONS)[number] | 'judge';
@@ -112,7 +113,7 @@ export function percentiles(values: readonly number[]): Percentiles | undefined 
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
   const out = {} as Percentiles;
-  for (const p of PERCENTILES) out[p] = sorted[Math.max(1, Math.ceil((p * sorted.length) / 100)) - 1]!;
+  for (const p of PERCENTILES) out[p] = percentileOfSorted(sorted, p)!;
   return out;
 }
 

@@ -44,29 +44,31 @@ export function queryArms(db: Database.Database, filter: RowFilter, experimentId
         COUNT(q) AS scored, TOTAL(q) AS y, TOTAL(q * q) AS yy
       FROM scored GROUP BY arm, session_id
     )
-    SELECT arm, MIN(configId) AS configId, TOTAL(requests) AS requests, TOTAL(errors) AS errors, TOTAL(costUsd) AS costUsd,
-      TOTAL(scored) AS scored, TOTAL(y) AS qualitySum, TOTAL(yy) AS qualitySumSq,
-      COUNT(*) AS sessions, TOTAL(y * y) AS sumYY, TOTAL(scored * scored) AS sumNN, TOTAL(y * scored) AS sumYN
+    SELECT arm, MIN(configId) AS config_id, TOTAL(requests) AS requests, TOTAL(errors) AS errors, TOTAL(costUsd) AS cost_usd,
+      TOTAL(scored) AS scored, TOTAL(y) AS quality_sum, TOTAL(yy) AS quality_sum_sq,
+      COUNT(*) AS sessions, TOTAL(y * y) AS sum_yy, TOTAL(scored * scored) AS sum_nn, TOTAL(y * scored) AS sum_yn
     FROM per_session GROUP BY arm ORDER BY arm`;
-  const rows = db.prepare(sql).all({ ...filter, experimentId }) as Record<string, number | string>[];
-  return rows.map((r) => ({
-    arm: r.arm as string,
-    configId: r.configId as string,
-    requests: r.requests as number,
-    errors: r.errors as number,
-    costUsd: r.costUsd as number,
-    scored: r.scored as number,
-    qualitySum: r.qualitySum as number,
-    qualitySumSq: r.qualitySumSq as number,
-    session: {
-      sessions: r.sessions as number,
-      sumY: r.qualitySum as number,
-      sumN: r.scored as number,
-      sumYY: r.sumYY as number,
-      sumNN: r.sumNN as number,
-      sumYN: r.sumYN as number,
-    },
-  }));
+  const rows = db.prepare(sql).all({ ...filter, experimentId }) as Record<string, unknown>[];
+  return rows.map((r) => armSumsOf(r, String(r.config_id)));
+}
+
+/**
+ * An arm's sums from a result row with the columns arm, requests, errors, cost_usd, scored, quality_sum,
+ * quality_sum_sq, sessions, sum_yy, sum_nn, sum_yn (the shape both analysis sources select).
+ */
+export function armSumsOf(r: Record<string, unknown>, configId: string): ArmSums {
+  const num = (v: unknown): number => Number(v ?? 0);
+  return {
+    arm: String(r.arm),
+    configId,
+    requests: num(r.requests),
+    errors: num(r.errors),
+    costUsd: num(r.cost_usd),
+    scored: num(r.scored),
+    qualitySum: num(r.quality_sum),
+    qualitySumSq: num(r.quality_sum_sq),
+    session: { sessions: num(r.sessions), sumY: num(r.quality_sum), sumN: num(r.scored), sumYY: num(r.sum_yy), sumNN: num(r.sum_nn), sumYN: num(r.sum_yn) },
+  };
 }
 
 /** Session outcomes (cart add, escalation, duration) per arm of one experiment. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nearestRank } from './postgres-source.ts';
+import { nearestRank } from '../stats/nearest-rank.ts';
 import { PERCENTILES } from './quantiles.ts';
 
 describe('nearest rank in integers', () => {

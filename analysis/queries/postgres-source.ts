@@ -1,9 +1,10 @@
 import type { SqlRunner } from '../../stores/warehouse/interface.ts';
-import type { ArmSums, OutcomeSums } from './experiments.ts';
+import { armSumsOf, type ArmSums, type OutcomeSums } from './experiments.ts';
 import type { RowFilter } from './filter.ts';
 import type { CellSums } from './intent-config.ts';
 import { groupKey, PERCENTILES, type Percentiles } from './quantiles.ts';
 import { byKeys, type AnalysisSource } from './source.ts';
+import { nearestRank } from '../stats/nearest-rank.ts';
 
 /** The shared WHERE clause (alias `o`); `$1` is the start time in epoch ms. */
 const LIVE = `o.traffic = 'live' AND o.config_id IS NOT NULL AND o.time >= $1`;
@@ -14,11 +15,6 @@ const FAILED = 'CASE WHEN o.error_code IS NOT NULL THEN 1 ELSE 0 END';
 
 type Row = Record<string, unknown>;
 const num = (v: unknown): number => Number(v ?? 0);
-
-/** 1-based nearest rank of percentile `p` among `n` values, in integers (no floating-point edge). */
-export function nearestRank(p: number, n: number): number {
-  return Math.floor((p * n + 99) / 100);
-}
 
 async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, number>, defaultGate: number): Promise<CellSums[]> {
   const params: unknown[] = [filter.since, defaultGate];
@@ -92,15 +88,7 @@ async function arms(db: SqlRunner, filter: RowFilter, experimentId: string): Pro
     const seen = configOf.get(arm);
     if (seen === undefined || id < seen) configOf.set(arm, id);
   }
-  return rows
-    .map((r) => ({
-      arm: String(r.arm), configId: configOf.get(String(r.arm)) ?? '', requests: num(r.requests), errors: num(r.errors),
-      costUsd: num(r.cost_usd), scored: num(r.scored), qualitySum: num(r.quality_sum), qualitySumSq: num(r.quality_sum_sq),
-      session: {
-        sessions: num(r.sessions), sumY: num(r.quality_sum), sumN: num(r.scored), sumYY: num(r.sum_yy), sumNN: num(r.sum_nn), sumYN: num(r.sum_yn),
-      },
-    }))
-    .sort(byKeys((a) => a.arm));
+  return rows.map((r) => armSumsOf(r, configOf.get(String(r.arm)) ?? '')).sort(byKeys((a) => a.arm));
 }
 
 async function outcomes(db: SqlRunner, filter: RowFilter, experimentId: string): Promise<OutcomeSums[]> {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { LIVE_ROWS, type RowFilter } from './filter.ts';
+import { nearestRank } from '../stats/nearest-rank.ts';
 
 /** Percentiles the job reports. */
 export const PERCENTILES = [50, 95, 99] as const;
@@ -41,7 +42,7 @@ export function queryPercentiles(
       const key = row.slice(0, -1).map(String).join('\u0000');
       rank = 0;
       const n = counts.get(key) ?? 0;
-      wanted = PERCENTILES.map((p) => [Math.ceil((p * n) / 100), p]);
+      wanted = PERCENTILES.map((p) => [nearestRank(p, n), p]);
       entry = {} as Percentiles;
       out.set(key, entry);
     }

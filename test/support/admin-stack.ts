@@ -1,15 +1,26 @@
 import { startControlPlane } from '../../admin/control-plane.ts';
 import { loadGatewayConfig } from '../../gateway/config/load.ts';
 import { startNodeGateway } from '../../gateway/node.ts';
-import { startSimulator } from '../../simulator/server.ts';
+import { startSimulator, type StartOptions } from '../../simulator/server.ts';
 import type { ConfigStoreChoice } from '../../stores/config/index.ts';
 import { ADMIN_TOKEN } from './admin-fixtures.ts';
 import { SIM_CREDENTIALS, tempDir } from './gateway.ts';
 
+/** What a controlled stack varies: its config store, static keys, poll interval, simulator, and observations. */
+export interface ControlledStackOptions {
+  store?: ConfigStoreChoice;
+  staticKeys?: string[];
+  pollMs?: number;
+  /** Simulator options over the defaults (seed 7, time scale 0). */
+  simulator?: Omit<StartOptions, 'credentials'>;
+  /** Keep observations in SQLite under the stack's data directory (default: in memory). */
+  observations?: boolean;
+}
+
 /** A simulator and a gateway whose configuration comes from a config store, with the admin API mounted. */
-export async function startControlledStack(options: { store?: ConfigStoreChoice; staticKeys?: string[]; pollMs?: number } = {}) {
+export async function startControlledStack(options: ControlledStackOptions = {}) {
   const dataDir = tempDir('gw-admin-');
-  const sim = await startSimulator({ seed: 7, timeScale: 0, credentials: SIM_CREDENTIALS });
+  const sim = await startSimulator({ seed: 7, timeScale: 0, ...options.simulator, credentials: SIM_CREDENTIALS });
   const fileConfig = loadGatewayConfig('config/mangaassist.json');
   const logs: string[] = [];
   const control = await startControlPlane({
@@ -28,14 +39,17 @@ export async function startControlledStack(options: { store?: ConfigStoreChoice;
     adminFetch: control.adminFetch,
     registerMetrics: control.registerMetrics,
     bedrock: { endpoint: sim.url, region: 'us-east-1', credentials: SIM_CREDENTIALS, timeoutMs: 10_000 },
-    dataDir: null,
+    dataDir: options.observations ? dataDir : null,
     shutdownGraceMs: 500,
     defaultMetrics: false,
   });
   return {
     url: gateway.url,
+    gateway,
     control,
     logs,
+    dataDir,
+    fileConfig,
     async close() {
       await gateway.shutdown();
       await control.close();
