@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { decide, type DecisionInput } from './decision.ts';
 import { AnalysisSettings } from './settings.ts';
+import { rateMarginTest } from './stats/guardrail.ts';
 
 const s = AnalysisSettings.parse({});
+/** The error guardrail on 10,000 requests per arm, with its adjusted p-value taken as its own. */
+const errors = (control: number, treatment: number): DecisionInput['errors'] => {
+  const g = rateMarginTest(control, 10_000, treatment, 10_000, s.errorMargin, s.alpha);
+  return { ...g, adjustedP: g.pWorse };
+};
 const base: DecisionInput = {
-  qualityDiff: 0.03, qualityCi: [0.02, 0.04], adjustedP: 0.001, sequentialSignificant: true, ready: true,
-  srmMismatch: false, errorsWorse: false, costDeltaPerRequest: 0.0002, costDeltaPerMonth: 1500,
+  qualityDiff: 0.03, qualityCi: [0.02, 0.04], qualityP: 0.001, ready: true,
+  srmMismatch: false, errors: errors(50, 50), costDeltaPerRequest: 0.0002, costDeltaPerMonth: 1500,
 };
 
 describe('experiment decisions on the MangaAssist thresholds', () => {
@@ -20,26 +26,43 @@ describe('experiment decisions on the MangaAssist thresholds', () => {
     expect(d.reason).toContain('+$30000.00/month');
   });
 
-  it('rolls back a worse treatment, and one with more errors', () => {
-    expect(decide({ ...base, qualityDiff: -0.03, qualityCi: [-0.04, -0.02] }, s).decision).toBe('ROLLBACK');
-    expect(decide({ ...base, errorsWorse: true }, s).decision).toBe('ROLLBACK');
+  it('rolls back a worse treatment', () => {
+    expect(decide({ ...base, qualityDiff: -0.03, qualityCi: [-0.04, -0.02], qualityP: 0.001 }, s).decision).toBe('ROLLBACK');
   });
 
-  it('continues while neither the sequential test nor the sample size allows a call', () => {
-    expect(decide({ ...base, ready: false, sequentialSignificant: false, adjustedP: 0.001 }, s).decision).toBe('CONTINUE');
+  it('rolls back on errors only when they exceed control\'s by more than the margin', () => {
+    // 0.5% vs 2.5%: two points more, shown to be more than one.
+    const worse = decide({ ...base, errors: errors(50, 250) }, s);
+    expect(worse.decision).toBe('ROLLBACK');
+    expect(worse.reason).toMatch(/by more than \+1\.00 points: \+2\.00 points/);
+    // 0.5% vs 0.9%: significantly more (two-sided p < 0.001) but within the margin: not a rollback.
+    expect(decide({ ...base, errors: errors(50, 90) }, s).decision).toBe('PROMOTE');
   });
 
-  it('stops early when the always-valid sequence excludes zero', () => {
-    expect(decide({ ...base, ready: false, adjustedP: 0.2 }, s).decision).toBe('PROMOTE');
+  it('holds a promotion while the error rate is not yet shown within the margin', () => {
+    const g = rateMarginTest(2, 300, 6, 300, s.errorMargin, s.alpha);
+    expect(g.withinMargin).toBe(false);
+    const d = decide({ ...base, errors: { ...g, adjustedP: g.pWorse } }, s);
+    expect(d.decision).toBe('CONTINUE');
+    expect(d.reason).toMatch(/held until the error rate is shown within \+1\.00 points/);
+  });
+
+  it('continues while the quality test, valid at this look, is not significant before the planned size', () => {
+    expect(decide({ ...base, ready: false, qualityP: 0.2 }, s).decision).toBe('CONTINUE');
+  });
+
+  it('stops early when the always-valid quality test is significant', () => {
+    expect(decide({ ...base, ready: false, qualityP: 0.01 }, s).decision).toBe('PROMOTE');
   });
 
   it('reports no difference at the planned size, unless the treatment is cheaper at similar quality', () => {
-    const flat = { ...base, qualityDiff: 0.002, qualityCi: [-0.005, 0.009] as [number, number], adjustedP: 0.4, sequentialSignificant: false };
+    const flat = { ...base, qualityDiff: 0.002, qualityCi: [-0.005, 0.009] as [number, number], qualityP: 0.4 };
     expect(decide(flat, s).decision).toBe('NO_DIFFERENCE');
     expect(decide({ ...flat, costDeltaPerRequest: -0.001 }, s).decision).toBe('PROMOTE');
   });
 
   it('holds everything for review on a sample ratio mismatch', () => {
     expect(decide({ ...base, srmMismatch: true }, s).decision).toBe('REVIEW');
+    expect(decide({ ...base, srmMismatch: true, errors: errors(50, 250) }, s).decision).toBe('REVIEW');
   });
 });

@@ -1,4 +1,5 @@
 import type { AnalysisSettings } from './settings.ts';
+import type { MarginTest } from './stats/guardrail.ts';
 
 /** The five outcomes of an experiment. */
 export type Decision = 'PROMOTE' | 'ROLLBACK' | 'REVIEW' | 'CONTINUE' | 'NO_DIFFERENCE';
@@ -8,15 +9,16 @@ export interface DecisionInput {
   /** Treatment minus control quality, session level. */
   qualityDiff: number;
   qualityCi: [number, number];
-  /** Multiplicity-adjusted p-value of the session-level quality test. */
-  adjustedP: number;
-  /** The always-valid confidence sequence excludes zero. */
-  sequentialSignificant: boolean;
+  /**
+   * Multiplicity-adjusted p-value of the session-level quality test valid at this look: the always-valid one
+   * before the planned sample size, the fixed-horizon one at it.
+   */
+  qualityP: number;
   /** The fixed-horizon sample size is reached in both arms. */
   ready: boolean;
   srmMismatch: boolean;
-  /** Treatment error rate significantly above control's. */
-  errorsWorse: boolean;
+  /** The error-rate guardrail (treatment minus control, margin `errorMargin`) and its adjusted p-value. */
+  errors: MarginTest & { adjustedP: number };
   costDeltaPerRequest: number;
   costDeltaPerMonth: number | null;
 }
@@ -27,17 +29,32 @@ export interface DecisionResult {
   reason: string;
 }
 
+const points = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
+
 /**
- * Decides an experiment on quality first, then cost. Before the planned sample size only the always-valid
- * sequential test may stop it early; at the planned size the multiplicity-adjusted fixed test decides.
+ * Decides an experiment: a sample-ratio mismatch holds it for review; the error guardrail rolls it back when
+ * the treatment's error rate is shown to exceed control's by more than the margin; then quality, then cost.
+ * Before the planned sample size only always-valid tests may stop it; at the planned size the fixed-horizon
+ * quality test decides; both multiplicity-adjusted. A promotion also needs the error rate shown within the
+ * margin (intersection-union: both claims at level alpha, no further correction); until then it continues.
  */
 export function decide(d: DecisionInput, s: AnalysisSettings): DecisionResult {
+  if (d.srmMismatch) return { decision: 'REVIEW', reason: 'sample ratio mismatch: the arms are not the designed split, so no comparison is trusted until the assignment is fixed' };
+  const e = d.errors;
+  const interval = `always-valid interval [${points(e.lower)}, ${points(e.upper)}] points`;
+  if (e.adjustedP < s.alpha) {
+    return { decision: 'ROLLBACK', reason: `treatment error rate exceeds control's by more than ${points(e.margin)} points: ${points(e.estimate)} points, ${interval}` };
+  }
+  const verdict = onQuality(d, s);
+  if (verdict.decision !== 'PROMOTE' || e.withinMargin) return verdict;
+  return { decision: 'CONTINUE', reason: `${verdict.reason}; held until the error rate is shown within ${points(e.margin)} points of control's (${points(e.estimate)} points, ${interval})` };
+}
+
+function onQuality(d: DecisionInput, s: AnalysisSettings): DecisionResult {
   const usd = (x: number): string => `${x >= 0 ? '+' : '-'}$${Math.abs(x).toFixed(x !== 0 && Math.abs(x) < 0.01 ? 5 : 2)}`;
   const cost = `cost ${usd(d.costDeltaPerRequest)}/request${d.costDeltaPerMonth === null ? '' : `, ${usd(d.costDeltaPerMonth)}/month`}`;
   const diff = `quality ${d.qualityDiff >= 0 ? '+' : ''}${d.qualityDiff.toFixed(4)}`;
-  if (d.srmMismatch) return { decision: 'REVIEW', reason: 'sample ratio mismatch: the arms are not the designed split, so no comparison is trusted until the assignment is fixed' };
-  if (d.errorsWorse) return { decision: 'ROLLBACK', reason: 'treatment error rate is significantly higher than control' };
-  const significant = d.ready ? d.adjustedP < s.alpha : d.sequentialSignificant;
+  const significant = d.qualityP < s.alpha;
   if (!significant) {
     if (!d.ready) return { decision: 'CONTINUE', reason: `${diff}, not yet significant and below the planned sample size` };
     if (d.costDeltaPerRequest <= -s.cheaperCostPerRequest && d.qualityCi[0] > -s.minEffect) {

@@ -1,5 +1,6 @@
 import { decide, type DecisionResult } from './decision.ts';
 import type { ArmSums, OutcomeSums } from './queries/experiments.ts';
+import { rateMarginTest, type MarginTest } from './stats/guardrail.ts';
 import { benjaminiHochberg, holm } from './stats/multiplicity.ts';
 import { sampleRatioMismatch, twoProportionTest, type ProportionResult, type SrmResult } from './stats/proportions.ts';
 import { compareRatios, type RatioComparison } from './stats/ratio.ts';
@@ -15,9 +16,14 @@ export interface ExperimentMeta {
   split: number | null;
 }
 
-/** One test that enters the multiplicity correction. */
+/**
+ * One test that enters the multiplicity correction, with the p-value valid at this look: `always-valid` for a
+ * test that may act at any look (the error guardrail; quality before the planned sample size), `fixed` for a
+ * fixed-horizon test at or after its planned size, `pending` (p = 1) for a fixed-horizon test before it.
+ */
 export interface TestedMetric {
   metric: string;
+  basis: 'always-valid' | 'fixed' | 'pending';
   p: number;
   adjustedP: number;
 }
@@ -36,7 +42,10 @@ export interface ExperimentReport {
     minimumScoredPerArm: number;
     ready: boolean;
   };
+  /** Two-sided fixed-horizon comparison of the error rates (descriptive; the guardrail below decides). */
   errors: ProportionResult;
+  /** The error-rate guardrail: always-valid one-sided test against the non-inferiority margin. */
+  errorGuardrail: MarginTest;
   outcomes: { cartAdd: ProportionResult | null; escalated: ProportionResult | null; sessionDuration: WelchResult | null };
   costDeltaPerRequest: number;
   costDeltaPerMonth: number | null;
@@ -54,6 +63,22 @@ function durationOf(outcomes: OutcomeSums[], alpha: number): WelchResult | null 
   const c = outcomes.find((o) => o.arm === 'control' && o.metric === 'session_duration_s');
   const t = outcomes.find((o) => o.arm === 'treatment' && o.metric === 'session_duration_s');
   return c && t && c.n > 1 && t.n > 1 ? welchTest(fromSums(c.n, c.sum, c.sumSq), fromSums(t.n, t.sum, t.sumSq), alpha) : null;
+}
+
+/**
+ * The experiment's family of tests, each with the p-value valid at this look. The error guardrail always
+ * enters with its always-valid p-value; quality with its always-valid one (1 / likelihood ratio) before the
+ * planned sample size and its fixed-horizon one at it; the session outcomes, which decide nothing, with their
+ * fixed-horizon p-value at the planned size and 1 before it. The family's size does not change between looks.
+ */
+function testsOf(ready: boolean, sequential: SequentialLook, qualityP: number, errors: MarginTest, outcomes: [string, { p: number } | null][]): TestedMetric[] {
+  const test = (metric: string, basis: TestedMetric['basis'], p: number): TestedMetric => ({ metric, basis, p, adjustedP: p });
+  const tests = [
+    ready ? test('quality', 'fixed', qualityP) : test('quality', 'always-valid', Math.min(1, 1 / sequential.likelihoodRatio)),
+    test('errors', 'always-valid', errors.pWorse),
+  ];
+  for (const [metric, r] of outcomes) if (r) tests.push(ready ? test(metric, 'fixed', r.p) : test(metric, 'pending', 1));
+  return tests;
 }
 
 /**
@@ -76,10 +101,8 @@ export function analyzeExperiment(meta: ExperimentMeta, arms: ArmSums[], outcome
   const escalated = proportionOf(outcomes, 'escalated', s.alpha);
   const sessionDuration = durationOf(outcomes, s.alpha);
   const costDeltaPerRequest = t.costUsd / t.requests - c.costUsd / c.requests;
-  const tests: TestedMetric[] = [{ metric: 'quality', p: session.p, adjustedP: session.p }];
-  if (cartAdd) tests.push({ metric: 'cart_add', p: cartAdd.p, adjustedP: cartAdd.p });
-  if (escalated) tests.push({ metric: 'escalated', p: escalated.p, adjustedP: escalated.p });
-  if (sessionDuration) tests.push({ metric: 'session_duration_s', p: sessionDuration.p, adjustedP: sessionDuration.p });
+  const errorGuardrail = rateMarginTest(c.errors, c.requests, t.errors, t.requests, s.errorMargin, s.alpha);
+  const tests = testsOf(ready, sequential, session.p, errorGuardrail, [['cart_add', cartAdd], ['escalated', escalated], ['session_duration_s', sessionDuration]]);
   const report: ExperimentReport = {
     id: meta.id,
     intent: meta.intent,
@@ -96,6 +119,7 @@ export function analyzeExperiment(meta: ExperimentMeta, arms: ArmSums[], outcome
     srm: meta.split === null ? null : sampleRatioMismatch([c.session.sessions, t.session.sessions], [1 - meta.split, meta.split], s.srmThreshold),
     quality: { session, naive: welchTest(qc, qt, s.alpha), lift: relativeLift(qc, qt, s.alpha), sequential, minimumScoredPerArm, ready },
     errors,
+    errorGuardrail,
     outcomes: { cartAdd, escalated, sessionDuration },
     costDeltaPerRequest,
     costDeltaPerMonth: monthlyRequests === null ? null : costDeltaPerRequest * monthlyRequests,
@@ -105,21 +129,26 @@ export function analyzeExperiment(meta: ExperimentMeta, arms: ArmSums[], outcome
   return report;
 }
 
-/** Adjusts every experiment's p-values together (Holm or Benjamini-Hochberg), then decides each one. */
+/**
+ * Adjusts every experiment's p-values together (Holm or Benjamini-Hochberg), then decides each one. Holm needs
+ * only that each p-value be valid when it is used, so always-valid and fixed-horizon p-values share one family;
+ * with always-valid p-values and a family whose size is the same at every look, its error guarantee holds over
+ * all looks, not just one. Benjamini-Hochberg assumes positively dependent p-values at the look.
+ */
 export function correctAndDecide(reports: ExperimentReport[], s: AnalysisSettings): void {
   const all = reports.flatMap((r) => r.tests);
   const adjusted = (s.correction === 'holm' ? holm : benjaminiHochberg)(all.map((x) => x.p));
   all.forEach((x, i) => (x.adjustedP = adjusted[i]!));
   for (const r of reports) {
+    const adjustedP = (metric: string): number => r.tests.find((x) => x.metric === metric)!.adjustedP;
     r.decision = decide(
       {
         qualityDiff: r.quality.session.diff,
         qualityCi: r.quality.session.ci,
-        adjustedP: r.tests[0]!.adjustedP,
-        sequentialSignificant: r.quality.sequential.significant,
+        qualityP: adjustedP('quality'),
         ready: r.quality.ready,
         srmMismatch: r.srm?.mismatch ?? false,
-        errorsWorse: r.errors.diff > 0 && r.errors.p < s.alpha,
+        errors: { ...r.errorGuardrail, adjustedP: adjustedP('errors') },
         costDeltaPerRequest: r.costDeltaPerRequest,
         costDeltaPerMonth: r.costDeltaPerMonth,
       },

@@ -33,6 +33,12 @@ export const AnalysisSettings = z.strictObject({
   sequentialNStar: z.number().int().positive().default(1000),
   /** Planning guess of the per-session quality standard deviation, for tuning the sequential test. */
   sequentialSd: z.number().positive().default(0.12),
+  /**
+   * Non-inferiority margin of the error-rate guardrail, absolute (0.01: one percentage point). An experiment
+   * rolls back when the treatment's error rate is shown, always-validly, to exceed control's by more than this;
+   * it is promoted only once shown not to.
+   */
+  errorMargin: z.number().gt(0).max(1).default(0.01),
   /** Multiplicity correction across experiments and metrics. */
   correction: z.enum(['holm', 'bh']).default('holm'),
 });

@@ -40,7 +40,7 @@ describe('experiments section', () => {
     expect(e.outcomes.cartAdd!.treatment.rate).toBeGreaterThan(e.outcomes.cartAdd!.control.rate);
     expect(e.outcomes.escalated).not.toBeNull();
     expect(e.outcomes.sessionDuration).not.toBeNull();
-    expect(e.tests.map((t) => t.metric)).toEqual(['quality', 'cart_add', 'escalated', 'session_duration_s']);
+    expect(e.tests.map((t) => t.metric)).toEqual(['quality', 'errors', 'cart_add', 'escalated', 'session_duration_s']);
     for (const t of e.tests) expect(t.adjustedP).toBeGreaterThanOrEqual(t.p);
   });
 

@@ -1,4 +1,5 @@
 import type { ExperimentReport } from '../experiment.ts';
+import type { MarginTest } from '../stats/guardrail.ts';
 import type { IntentConfigRow } from '../intent-table.ts';
 import type { Recommendation } from '../recommend.ts';
 import type { AnalysisReport } from './build.ts';
@@ -54,7 +55,7 @@ function experimentSection(e: ExperimentReport): string[] {
     `- Always-valid sequence: [${num(q.sequential.lower, 4)}, ${num(q.sequential.upper, 4)}]${q.sequential.significant ? ', excludes 0' : ''}`,
     `- Minimum sample size: ${q.minimumScoredPerArm} scored requests per arm; ${q.ready ? 'reached' : 'not reached'}`,
     `- Sample ratio: ${e.srm ? `chi2 ${num(e.srm.chi2, 2)}, p ${pValue(e.srm.p)}${e.srm.mismatch ? ' **MISMATCH**' : ''}` : 'split unknown'}`,
-    `- Error rate: ${pct(c?.errorRate, 2)} vs ${pct(t?.errorRate, 2)} (p ${pValue(e.errors.p)})`,
+    `- Error rate: ${pct(c?.errorRate, 2)} vs ${pct(t?.errorRate, 2)} (two-sided p ${pValue(e.errors.p)}); ${guardrailLine(e.errorGuardrail)}`,
     `- Cost delta: ${usd(e.costDeltaPerRequest)}/request${e.costDeltaPerMonth === null ? '' : `, ${usd(e.costDeltaPerMonth, 0)}/month`}`,
   ];
   const { cartAdd, escalated, sessionDuration } = e.outcomes;
@@ -63,6 +64,11 @@ function experimentSection(e: ExperimentReport): string[] {
   if (sessionDuration) lines.push(`- Session duration: diff ${num(sessionDuration.diff, 1)} s, CI [${num(sessionDuration.ci[0], 1)}, ${num(sessionDuration.ci[1], 1)}], p ${pValue(sessionDuration.p)}`);
   lines.push(`- Adjusted p-values: ${e.tests.map((x) => `${x.metric} ${pValue(x.adjustedP)}`).join(', ')}`, '');
   return lines;
+}
+
+function guardrailLine(g: MarginTest): string {
+  const verdict = g.worse ? 'above the margin' : g.withinMargin ? 'within the margin' : 'not yet shown within the margin';
+  return `guardrail (margin +${pct(g.margin, 2)}, always valid): interval [${pct(g.lower, 2)}, ${pct(g.upper, 2)}], p ${pValue(g.pWorse)} before correction, ${verdict}`;
 }
 
 function unknownLine(r: Recommendation): string {

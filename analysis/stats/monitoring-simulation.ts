@@ -28,8 +28,8 @@ export interface MonitoringOutcome {
   meanDetectionPerArm: number | null;
 }
 
-/** A small seeded generator of standard normals (xorshift32 and Box-Muller). */
-function normalSource(seed: number): () => number {
+/** A small seeded generator (xorshift32) of uniforms on (0, 1) and standard normals (Box-Muller). */
+export function seededSource(seed: number): { uniform: () => number; normal: () => number } {
   let x = seed >>> 0 || 0x9e3779b9;
   const uniform = (): number => {
     x ^= x << 13;
@@ -39,12 +39,12 @@ function normalSource(seed: number): () => number {
     x >>>= 0;
     return (x + 0.5) / 4294967296;
   };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  return { uniform, normal: () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()) };
 }
 
 /** Runs the study: how often each procedure rejects (false-positive rate when effect is 0, power otherwise). */
 export function simulateMonitoring(s: MonitoringSimulation): MonitoringOutcome {
-  const draw = normalSource(s.seed);
+  const draw = seededSource(s.seed).normal;
   const tuning = tuneForSampleSize(s.nStar, s.sd, s.alpha);
   let sequential = 0;
   let peeking = 0;
