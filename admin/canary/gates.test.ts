@@ -112,6 +112,27 @@ describe('canary gates', () => {
     expect(evaluateGates(window(arm({ sessions: 300, quality: 0.85, errors: 60 }), arm({ sessions: 5_700, quality: 0.85, errors: 990 })), 5, { ...GATES, errorRateMax: 0.2 }, 100, null).kind).toBe('promote');
   });
 
+  it('rolls back on errors only when the excess over the baseline is shown above the +2-point margin', () => {
+    // 5.1% vs 2.0% on 158 requests: above the margin as a point, and p < 0.01 against no difference (the previous
+    // rule rolled this back), but far from shown above +2 points in so small a window.
+    const small = evaluateGates(window(arm({ sessions: 75, quality: 0.85, errors: 8 }), arm({ sessions: 1_425, quality: 0.85, errors: 58 })), 5, GATES, 100, null);
+    expect(small.kind).not.toBe('rollback');
+    // 8.3% vs 2.0% on 654 requests: shown.
+    const shown = evaluateGates(window(arm({ sessions: 300, quality: 0.85, errors: 54 }), arm({ sessions: 5_700, quality: 0.85, errors: 232 })), 5, GATES, 100, null);
+    expect(shown.kind).toBe('rollback');
+    expect(shown.reason).toMatch(/error rate 8\.3% vs baseline 2\.0%: 6\.3% \(always-valid interval \[[\d.]+%, [\d.]+%\]\) points, above the \+2\.0% limit/);
+  });
+
+  it('completes at the last stage only once the error rate is shown within the margin', () => {
+    const w = window(arm({ sessions: 300, quality: 0.85, errors: 9 }), arm({ sessions: 5_700, quality: 0.85, errors: 57 }));
+    expect(evaluateGates(w, 5, GATES, 100, null, false).kind).toBe('promote');
+    const last = evaluateGates(w, 5, GATES, 100, null, true);
+    expect(last).toMatchObject({ kind: 'hold', inconclusive: true });
+    expect(last.reason).toMatch(/not yet shown within \+2\.0%/);
+    const clean = window(arm({ sessions: 3_000, quality: 0.85, errors: 30 }), arm({ sessions: 3_000, quality: 0.85, errors: 30 }));
+    expect(evaluateGates(clean, 50, GATES, 100, null, true).kind).toBe('promote');
+  });
+
   it('needs two scored sessions per arm for a quality interval', () => {
     expect(qualityDelta(null, arm({ sessions: 10, quality: 0.8 }).sums, 0.05)).toBeNull();
     expect(qualityDelta(arm({ sessions: 1, quality: 0.8 }).sums, arm({ sessions: 10, quality: 0.8 }).sums, 0.05)).toBeNull();

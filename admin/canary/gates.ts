@@ -1,5 +1,5 @@
-import { normalTwoSidedP } from '../../analysis/stats/distributions.ts';
-import { twoProportionTest, sampleRatioMismatch } from '../../analysis/stats/proportions.ts';
+import { marginTest, rateMarginTest, type MarginTest } from '../../analysis/stats/guardrail.ts';
+import { sampleRatioMismatch } from '../../analysis/stats/proportions.ts';
 import { ratioEstimate, type RatioSums } from '../../analysis/stats/ratio.ts';
 import { sequentialLook, tuneMixture } from '../../analysis/stats/sequential.ts';
 import type { ArmFigures, CanaryGates, DecisionFigures, ReferenceArm } from './schema.ts';
@@ -66,7 +66,17 @@ function baselineOf(window: WindowFigures, weight: number, reference: ReferenceA
   return reference ? { figures: reference.figures, sessions: 0, errors: reference.errors, sums: reference.sums, p95Bounds: reference.p95Bounds } : null;
 }
 
-function rollbackReasons(c: ArmWindow, b: ArmWindow | null, gates: CanaryGates, enoughScores: boolean): string[] {
+/**
+ * The error-rate guardrail of a window: candidate minus baseline error rate against the margin
+ * `errorRateMaxDelta`, one-sided and always valid (analysis/stats/guardrail.ts). Null without both rates.
+ */
+export function errorGuardrail(c: ArmWindow, b: ArmWindow | null, gates: CanaryGates): MarginTest | null {
+  const bf = b?.figures;
+  if (!b || !bf || c.figures.requests === 0 || bf.requests === 0) return null;
+  return rateMarginTest(b.errors, bf.requests, c.errors, c.figures.requests, gates.errorRateMaxDelta, ERROR_ALPHA);
+}
+
+function rollbackReasons(c: ArmWindow, b: ArmWindow | null, gates: CanaryGates, enoughScores: boolean, errors: MarginTest | null): string[] {
   const reasons: string[] = [];
   const cf = c.figures;
   const bf = b?.figures;
@@ -85,9 +95,8 @@ function rollbackReasons(c: ArmWindow, b: ArmWindow | null, gates: CanaryGates, 
   if (cf.errorRate !== null && aboveCeiling(c.errors, cf.requests, gates.errorRateMax)) {
     reasons.push(`candidate error rate ${pct(cf.errorRate)} is above the ${pct(gates.errorRateMax)} ceiling`);
   }
-  if (b && bf && cf.errorRate !== null && bf.errorRate !== null && cf.errorRate - bf.errorRate > gates.errorRateMaxDelta) {
-    const test = twoProportionTest(b.errors, bf.requests, c.errors, cf.requests);
-    if (test.p < ERROR_ALPHA) reasons.push(`candidate error rate ${pct(cf.errorRate)} vs baseline ${pct(bf.errorRate)} (limit +${pct(gates.errorRateMaxDelta)} points)`);
+  if (errors?.worse && cf.errorRate !== null && bf?.errorRate != null) {
+    reasons.push(`candidate error rate ${pct(cf.errorRate)} vs baseline ${pct(bf.errorRate)}: ${points(errors)} points, above the +${pct(gates.errorRateMaxDelta)} limit`);
   }
   if (bf && cf.costPerRequest !== null && bf.costPerRequest !== null && bf.costPerRequest > 0 && cf.costPerRequest > bf.costPerRequest * (1 + gates.costRelativeMax)) {
     reasons.push(`candidate cost per request $${cf.costPerRequest.toFixed(5)} vs baseline $${bf.costPerRequest.toFixed(5)} (limit +${pct(gates.costRelativeMax)})`);
@@ -101,11 +110,16 @@ function rollbackReasons(c: ArmWindow, b: ArmWindow | null, gates: CanaryGates, 
 // The error gates need a clear excess: small windows hold few errors, and a z-test on two or three is loose.
 const ERROR_ALPHA = 0.01;
 
-/** Whether `errors` of `requests` is above the rate `ceiling`, significantly (one-sided z-test, p < ERROR_ALPHA). */
+const points = (g: MarginTest): string => `${pct(g.estimate)} (always-valid interval [${pct(g.lower)}, ${pct(g.upper)}])`;
+
+/**
+ * Whether `errors` of `requests` is shown above the rate `ceiling`: the same one-sided always-valid test as the
+ * comparison with the baseline, at ERROR_ALPHA, its variance from the rate with one error and one success added.
+ */
 function aboveCeiling(errors: number, requests: number, ceiling: number): boolean {
-  if (requests === 0 || errors / requests <= ceiling) return false;
-  const se = Math.sqrt((ceiling * (1 - ceiling)) / requests);
-  return se === 0 || normalTwoSidedP((errors / requests - ceiling) / se) / 2 < ERROR_ALPHA;
+  if (requests === 0) return false;
+  const p = (errors + 1) / (requests + 2);
+  return marginTest(errors / requests, (p * (1 - p)) / (requests + 2), ceiling, ERROR_ALPHA).worse;
 }
 
 const ms = (x: number): string => `${Math.round(x)} ms`;
@@ -113,11 +127,12 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 /**
  * Judges one window: too few samples holds (never promotes); a sample-ratio mismatch pauses; any failed
- * gate (latency, errors, error ceiling, cost, quality floor, quality interval wholly below -margin) rolls
- * back; without baseline figures it holds; the quality interval's lower bound above -margin promotes;
- * anything else holds.
+ * gate (latency, errors shown above the +errorRateMaxDelta margin, error ceiling, cost, quality floor, quality
+ * interval wholly below -margin) rolls back; without baseline figures it holds; the quality interval's lower
+ * bound above -margin promotes, except that the last stage (`lastStage`) completes only once the error rate is
+ * also shown within the margin (earlier stages leave that to the next, larger share); anything else holds.
  */
-export function evaluateGates(window: WindowFigures, weight: number, gates: CanaryGates, minSamples: number, reference: ReferenceArm | null): GateVerdict {
+export function evaluateGates(window: WindowFigures, weight: number, gates: CanaryGates, minSamples: number, reference: ReferenceArm | null, lastStage = weight >= 100): GateVerdict {
   const c = window.candidate;
   const b = baselineOf(window, weight, reference);
   const delta = qualityDelta(c.sums, b?.sums ?? null, gates.qualityAlpha);
@@ -130,7 +145,8 @@ export function evaluateGates(window: WindowFigures, weight: number, gates: Cana
     return verdict('pause', `sample-ratio mismatch: ${c.sessions} candidate vs ${window.baseline.sessions} baseline sessions at weight ${weight}% (p = ${figures.srmP.toExponential(2)})`);
   }
   const enoughScores = c.figures.scored >= minSamples && (b === null || b.figures.scored >= minSamples);
-  const failed = rollbackReasons(c, b, gates, enoughScores);
+  const errors = errorGuardrail(c, b, gates);
+  const failed = rollbackReasons(c, b, gates, enoughScores, errors);
   if (delta && enoughScores && delta.upper < -gates.qualityMargin) {
     failed.push(`quality ${pct(delta.estimate)} vs baseline, interval [${pct(delta.lower)}, ${pct(delta.upper)}] wholly below -${pct(gates.qualityMargin)}`);
   }
@@ -139,6 +155,9 @@ export function evaluateGates(window: WindowFigures, weight: number, gates: Cana
   // Without baseline figures only the absolute gates were checked: never enough to promote or complete.
   if (b === null) return verdict('hold', 'no baseline figures to compare with (no window with baseline traffic before this stage)', true);
   if (!delta) return verdict('hold', 'quality difference not estimable yet', true);
+  if (lastStage && errors && !errors.withinMargin) {
+    return verdict('hold', `error rate ${points(errors)} points vs baseline, not yet shown within +${pct(gates.errorRateMaxDelta)}`, true);
+  }
   if (delta.lower > -gates.qualityMargin) {
     return verdict('promote', `all gates pass; quality ${pct(delta.estimate)} vs baseline, interval [${pct(delta.lower)}, ${pct(delta.upper)}] above -${pct(gates.qualityMargin)}`);
   }

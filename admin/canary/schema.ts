@@ -14,10 +14,13 @@ export const CanaryGates = z.strictObject({
   p95RelativeMax: z.number().min(0).default(0.5),
   /** Latency SLA on P95; a candidate above it while the baseline is within it rolls back. */
   slaP95Ms: z.number().positive().default(DEFAULT_CHOICE_RULES.maxP95LatencyMs),
-  /** Largest accepted increase of the error rate, in absolute points (0.02: +2 points), when significant. */
-  errorRateMaxDelta: z.number().min(0).max(1).default(0.02),
-  /** Ceiling of the candidate's error rate, with or without a baseline to compare with, when significant. */
-  errorRateMax: z.number().min(0).max(1).default(0.05),
+  /**
+   * Non-inferiority margin of the error rate over the baseline's, absolute (0.02: +2 points): a window rolls
+   * back when the excess is shown (always-valid, one-sided) to be above it, and promotes only once shown below.
+   */
+  errorRateMaxDelta: z.number().gt(0).max(1).default(0.02),
+  /** Ceiling of the candidate's error rate, with or without a baseline to compare with, when shown above it. */
+  errorRateMax: z.number().gt(0).max(1).default(0.05),
   /** Largest accepted relative increase of the cost per request (0.25: +25%). */
   costRelativeMax: z.number().min(0).default(0.25),
   /** p-value below which the split of sessions is a sample-ratio mismatch. */

@@ -91,7 +91,7 @@ function referenceOf(window: WindowFigures, weight: number, previous: ReferenceA
 export function stepWindow(state: CanaryState, window: WindowFigures, now: number): Transition {
   if (state.status !== 'running') throw new Error(`canary is ${state.status}, not running: no window to judge`);
   const { plan } = state;
-  const verdict = evaluateGates(window, state.weight, plan.gates, plan.minSamplesPerArm, state.reference);
+  const verdict = evaluateGates(window, state.weight, plan.gates, plan.minSamplesPerArm, state.reference, state.stageIndex >= plan.stages.length);
   const base: CanaryState = { ...state, reference: referenceOf(window, state.weight, state.reference) };
   switch (verdict.kind) {
     case 'promote':
