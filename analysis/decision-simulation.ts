@@ -9,7 +9,8 @@ import { twoProportionTest } from './stats/proportions.ts';
  * `correctAndDecide`), looked at `looks` times, equally spaced up to `maxSessionsPerArm` sessions per arm.
  * Arm sums are drawn from their distributions chunk by chunk, never request by request: each session has
  * `requestsPerSession` requests, each failing with the arm's error rate, and one scored request whose quality
- * is normal (so `qualitySd` is the per-session spread the quality test sees).
+ * is normal (so `qualitySd` is the per-session spread the quality test sees); request costs have mean
+ * `costPerRequest` and spread `costSd`.
  */
 export interface DecisionSimulation {
   experiments: number;
@@ -19,6 +20,8 @@ export interface DecisionSimulation {
   quality: { control: number; treatment: number; sd: number };
   errorRate: { control: number; treatment: number };
   costPerRequest: number;
+  /** Spread of one request's cost (token counts vary); both arms alike. */
+  costSd: number;
   seed: number;
 }
 
@@ -74,7 +77,7 @@ function grow(a: ArmSums, m: number, mean: number, sd: number, errorRate: number
     ...a,
     requests: a.requests + requests,
     errors: a.errors + binomial(requests, errorRate, r),
-    costUsd: a.costUsd + requests * sim.costPerRequest,
+    costUsd: a.costUsd + requests * sim.costPerRequest + Math.sqrt(requests) * sim.costSd * r.normal(),
     scored: a.scored + m,
     qualitySum: a.qualitySum + m * chunkMean,
     qualitySumSq: a.qualitySumSq + sumSq,
