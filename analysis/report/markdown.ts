@@ -62,7 +62,7 @@ function experimentSection(e: ExperimentReport): string[] {
   if (cartAdd) lines.push(`- Cart add: ${pct(cartAdd.control.rate)} vs ${pct(cartAdd.treatment.rate)}, diff CI [${pct(cartAdd.ci[0], 2)}, ${pct(cartAdd.ci[1], 2)}], p ${pValue(cartAdd.p)}`);
   if (escalated) lines.push(`- Escalation: ${pct(escalated.control.rate)} vs ${pct(escalated.treatment.rate)}, diff CI [${pct(escalated.ci[0], 2)}, ${pct(escalated.ci[1], 2)}], p ${pValue(escalated.p)}`);
   if (sessionDuration) lines.push(`- Session duration: diff ${num(sessionDuration.diff, 1)} s, CI [${num(sessionDuration.ci[0], 1)}, ${num(sessionDuration.ci[1], 1)}], p ${pValue(sessionDuration.p)}`);
-  lines.push(`- Adjusted p-values: ${e.tests.map((x) => `${x.metric} ${pValue(x.adjustedP)}`).join(', ')}`, '');
+  lines.push(`- Adjusted p-values: ${e.tests.map((x) => `${x.metric} (${x.basis}) ${pValue(x.adjustedP)}`).join(', ')}`, '');
   return lines;
 }
 
