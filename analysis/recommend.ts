@@ -60,6 +60,11 @@ export interface IntentOutcome {
   reason: string;
 }
 
+function whyUnranked(r: IntentConfigRow): string {
+  if (r.costPerRequest === null) return 'requests without a price';
+  return r.meanQuality === null ? 'no scored requests' : 'no latency';
+}
+
 /** Chooses for one intent from its rows; `keep` is the configuration kept when nothing passes. */
 export function chooseForIntent(rows: readonly IntentConfigRow[], intent: string, rules: ChoiceRules, keep?: string): IntentOutcome {
   const candidates = candidatesOf(rows, intent);
@@ -70,9 +75,7 @@ export function chooseForIntent(rows: readonly IntentConfigRow[], intent: string
     passRate: r.passRate, p95LatencyMs: r.latencyMs?.[95] ?? null,
   }));
   const insufficient = [...choice.insufficient, ...unscored].sort((a, b) => b.scored - a.scored || a.configId.localeCompare(b.configId));
-  const unranked = others
-    .filter((r) => r.scored >= rules.minScored)
-    .map((r) => `${r.configId} is not ranked (${r.costPerRequest === null ? 'requests without a price' : 'no latency'})`);
+  const unranked = others.filter((r) => r.scored >= rules.minScored).map((r) => `${r.configId} is not ranked (${whyUnranked(r)})`);
   // chooseConfig saw no candidate; the rows still exist, so say what keeps them out.
   const noCandidate = insufficient.length
     ? `no configuration has enough data (n >= ${rules.minScored} scored)`
