@@ -16,6 +16,8 @@ export interface IntentConfigRow {
   passRate: number | null;
   /** Mean cost per request, failures included (null when some rows had no price). */
   costPerRequest: number | null;
+  /** Sample standard deviation of cost per request (null without a price or with fewer than 2 requests). */
+  costSd: number | null;
   /** Total cost divided by the number of satisfactory responses. */
   costPerSatisfactory: number | null;
   /** Mean quality per 1,000 real (input + output) tokens of scored requests. */
@@ -24,10 +26,32 @@ export interface IntentConfigRow {
   ttftMs: Percentiles | null;
   /** Mean quality divided by P95 latency in seconds. */
   qualityPerP95Second: number | null;
+  /** Set when the row has fewer scored requests than the choice needs: the row is shown, never chosen. */
+  insufficient: InsufficientData | null;
 }
 
-/** Turns SQL sums and percentiles into report rows. */
-export function buildRow(cell: CellSums, latency: Percentiles | undefined, ttft: Percentiles | undefined, alpha: number): IntentConfigRow {
+/** The mark of a row under the choice's minimum of scored requests. */
+export interface InsufficientData {
+  /** "insufficient data (n < 30 scored)". */
+  label: string;
+  minScored: number;
+  /** Scored requests still missing. */
+  needed: number;
+}
+
+/** The mark for a row with `scored` scored requests under a minimum of `minScored`, or null when it has enough. */
+export function insufficientData(scored: number, minScored: number): InsufficientData | null {
+  if (scored >= minScored) return null;
+  return { label: `insufficient data (n < ${minScored} scored)`, minScored, needed: minScored - scored };
+}
+
+/**
+ * Turns SQL sums and percentiles into report rows; `minScored` is the choice's minimum of scored requests
+ * (rows under it are marked).
+ */
+export function buildRow(
+  cell: CellSums, latency: Percentiles | undefined, ttft: Percentiles | undefined, alpha: number, minScored: number,
+): IntentConfigRow {
   const q = fromSums(cell.scored, cell.qualitySum, cell.qualitySumSq);
   const meanQuality = cell.scored > 0 ? q.mean : null;
   let qualityCi: [number, number] | null = null;
@@ -37,6 +61,8 @@ export function buildRow(cell: CellSums, latency: Percentiles | undefined, ttft:
   }
   const priced = cell.unpriced === 0;
   const costPerRequest = priced ? cell.costUsd / cell.requests : null;
+  const costVariance = fromSums(cell.requests, cell.costUsd, cell.costSumSq).variance;
+  const costSd = priced && Number.isFinite(costVariance) ? Math.sqrt(costVariance) : null;
   return {
     intent: cell.intent,
     configId: cell.configId,
@@ -47,10 +73,12 @@ export function buildRow(cell: CellSums, latency: Percentiles | undefined, ttft:
     qualityCi,
     passRate: cell.scored > 0 ? cell.passes / cell.scored : null,
     costPerRequest,
+    costSd,
     costPerSatisfactory: priced && cell.passes > 0 ? cell.costUsd / cell.passes : null,
     qualityPer1kTokens: cell.scoredTokens > 0 ? cell.qualitySum / (cell.scoredTokens / 1000) : null,
     latencyMs: latency ?? null,
     ttftMs: ttft ?? null,
     qualityPerP95Second: meanQuality !== null && latency ? meanQuality / (latency[95] / 1000) : null,
+    insufficient: insufficientData(cell.scored, minScored),
   };
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { chooseConfig, paretoFront, type Candidate } from './pareto.ts';
+import { chooseConfig } from './choice.ts';
+import { paretoFront, type Candidate } from './pareto.ts';
 
 function c(configId: string, quality: number, passRate: number, costPerRequest: number, p95LatencyMs: number): Candidate {
-  return { configId, quality, passRate, costPerRequest, p95LatencyMs };
+  return { configId, quality, passRate, costPerRequest, p95LatencyMs, scored: 100, requests: 100, costSd: null };
 }
 
 describe('Pareto front and choice', () => {

@@ -10,8 +10,12 @@ export const AnalysisSettings = z.strictObject({
   minPassRate: z.number().min(0).max(1).default(0.8),
   /** Latency SLA on P95 total latency, ms. */
   maxP95LatencyMs: z.number().positive().default(3000),
-  /** Scored requests a configuration needs on an intent before it may be chosen. */
+  /** Scored requests a configuration needs on an intent before it may be chosen (rows below it are shown, marked). */
   minScoredForChoice: z.number().int().nonnegative().default(30),
+  /** Passing configurations whose mean cost per request is within this fraction of the cheapest tie on cost. */
+  costTieTolerance: z.number().min(0).max(1).default(0.02),
+  /** Also tie when the cost difference is within its uncertainty (Welch interval at `alpha` contains 0). */
+  costTieByUncertainty: z.boolean().default(true),
   /** Messages per day for the monthly projection. */
   dailyVolume: z.number().positive().default(1_000_000),
   daysPerMonth: z.number().positive().default(30),

@@ -17,6 +17,18 @@ export interface Comparison {
   gatewayAddedP50Ms: number | null;
   /** The Portkey gateway against the same direct path (chat modes only); null where it was not measured. */
   portkey: PortkeyComparison | null;
+  /** The gateway against itself at the baseline revision; null where no baseline was measured. */
+  baseline: BaselineComparison | null;
+}
+
+/** The gateway now against the gateway at the baseline revision, same run. */
+export interface BaselineComparison {
+  requestsPerSecond: number;
+  /** Gateway requests/s as a percentage of the baseline's (above 100: faster now). */
+  gatewayPercentOfBaseline: number | null;
+  /** Gateway p50 / p99 minus the baseline's, ms (negative: faster now). */
+  p50DeltaMs: number;
+  p99DeltaMs: number;
 }
 
 /** Our gateway against Portkey, both measured against the same direct path. */
@@ -52,6 +64,7 @@ export function compareTargets(cells: readonly CellResult[]): Comparison[] {
       gatewayPercentOfBareFetch: gateway && bareFetch && bareFetch.requestsPerSecond > 0 ? (100 * gateway.requestsPerSecond) / bareFetch.requestsPerSecond : null,
       gatewayAddedP50Ms: gateway && direct ? gateway.latencyMs.p50 - direct.latencyMs.p50 : null,
       portkey: comparePortkey(find('portkey'), gateway, direct),
+      baseline: compareBaseline(find('baseline'), gateway),
     };
   });
 }
@@ -68,5 +81,15 @@ function comparePortkey(portkey: CellResult | undefined, gateway: CellResult | u
     throughputRatio: gateway ? ratio(gateway.requestsPerSecond, portkey.requestsPerSecond) : null,
     addedP50Ratio: gateway ? ratio(gateway.latencyMs.p50 - direct.latencyMs.p50, addedP50Ms) : null,
     addedP99Ratio: gateway ? ratio(gateway.latencyMs.p99 - direct.latencyMs.p99, addedP99Ms) : null,
+  };
+}
+
+function compareBaseline(baseline: CellResult | undefined, gateway: CellResult | undefined): BaselineComparison | null {
+  if (!baseline || !gateway) return null;
+  return {
+    requestsPerSecond: baseline.requestsPerSecond,
+    gatewayPercentOfBaseline: baseline.requestsPerSecond > 0 ? (100 * gateway.requestsPerSecond) / baseline.requestsPerSecond : null,
+    p50DeltaMs: gateway.latencyMs.p50 - baseline.latencyMs.p50,
+    p99DeltaMs: gateway.latencyMs.p99 - baseline.latencyMs.p99,
   };
 }

@@ -8,6 +8,8 @@ import { machineCpuMs } from './machine-cpu.ts';
 import { PORTKEY_VERSION } from './portkey.ts';
 import { concurrenciesOf, isStreaming, TARGET_MODES, type BenchSettings, type Mode, type TargetName } from './settings.ts';
 import { distribution, type Distribution } from './stats.ts';
+import { checkOutBaseline } from './baseline.ts';
+import { REPO_ROOT } from './server-process.ts';
 import { checkTarget, startTarget, type RunningTarget } from './targets.ts';
 import { INTENT, loadWorkload, ROUTE } from './workload.ts';
 
@@ -48,6 +50,8 @@ export interface BenchResult {
   rssPeakScope: 'cell' | 'process';
   /** Failed answers while warming each target's processes up before its first cell; zero expected. */
   processWarmupErrors: Partial<Record<TargetName, number>>;
+  /** The revision measured as target `baseline`, when there was one. */
+  baseline: { ref: string; commit: string } | null;
   cells: CellResult[];
   comparisons: Comparison[];
 }
@@ -68,23 +72,29 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
   const cells: CellResult[] = [];
   const processWarmupErrors: BenchResult['processWarmupErrors'] = {};
   let rssPeakScope: BenchResult['rssPeakScope'] = 'cell';
-  for (const name of settings.targets) {
-    if (!settings.modes.some((m) => TARGET_MODES[name].includes(m))) continue;
-    const target = await startTarget(name, { seed: settings.seed, credentials, workload, cpuProfileDir: settings.cpuProfileDir });
-    try {
-      const modes = await checkTarget(target, settings.modes, workload.config.id, log);
-      processWarmupErrors[name] = await warmUpProcesses(target, modes, settings);
-      for (const mode of modes) {
-        for (const concurrency of concurrenciesOf(settings, mode)) {
-          const cell = await measureCell(target, mode, concurrency, settings);
-          if (!cell.reset) rssPeakScope = 'process';
-          cells.push(cell.result);
-          log(progressLine(cell.result));
+  const baseline = settings.baselineRef !== null && settings.targets.includes('baseline') ? checkOutBaseline(REPO_ROOT, settings.baselineRef) : null;
+  if (baseline) log(`baseline: ${baseline.ref} (${baseline.commit.slice(0, 12)}) checked out in ${baseline.dir}`);
+  try {
+    for (const name of settings.targets) {
+      if (!settings.modes.some((m) => TARGET_MODES[name].includes(m))) continue;
+      const target = await startTarget(name, { seed: settings.seed, credentials, workload, cpuProfileDir: settings.cpuProfileDir, baselineDir: baseline?.dir });
+      try {
+        const modes = await checkTarget(target, settings.modes, workload.config.id, log);
+        processWarmupErrors[name] = await warmUpProcesses(target, modes, settings);
+        for (const mode of modes) {
+          for (const concurrency of concurrenciesOf(settings, mode)) {
+            const cell = await measureCell(target, mode, concurrency, settings);
+            if (!cell.reset) rssPeakScope = 'process';
+            cells.push(cell.result);
+            log(progressLine(cell.result));
+          }
         }
+      } finally {
+        await target.stop();
       }
-    } finally {
-      await target.stop();
     }
+  } finally {
+    baseline?.remove();
   }
   const { cpuProfileDir: _dir, ...shown } = settings;
   return {
@@ -95,6 +105,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
     workload: { route: ROUTE, intent: INTENT, configId: workload.config.id, modelId: upstreamModelOf(workload.config.upstream), chat: { route: CHAT_ROUTE, configId: CHAT_CONFIG_ID, modelId: CHAT_MODEL, portkey: PORTKEY_VERSION } },
     rssPeakScope,
     processWarmupErrors,
+    baseline: baseline ? { ref: baseline.ref, commit: baseline.commit } : null,
     cells,
     comparisons: compareTargets(cells),
   };

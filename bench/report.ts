@@ -28,6 +28,7 @@ export function renderMarkdown(result: BenchResult): string {
     ),
     '',
     ...portkeySection(result),
+    ...baselineSection(result),
     `Peak RSS (VmHWM) is per process, ${result.rssPeakScope === 'cell' ? 'reset before each cell' : 'over the whole life of the process'}; "proxy" is the bare proxy or the gateway, the simulator is listed apart. CPU µs/req: the process's user + system CPU time over the cell (warm-up included) per answer; the load generator used at most ${maxLoadCpu(result.cells)} µs/req.`,
     errorSummary(result),
     quietSummary(result.cells),
@@ -54,6 +55,25 @@ function portkeySection(result: BenchResult): string[] {
     }),
     '',
     'Added latency: the target\'s percentile minus the direct path\'s at the same mode and connections. Aim (issue 4): throughput ratio >= 2.5x, added-latency ratio < 0.5x. A negative added latency is within noise of zero; ratios over such values are not meaningful.',
+    '',
+  ];
+}
+
+/** The gateway against itself at the baseline revision: the before/after of a change, measured in one run. */
+function baselineSection(result: BenchResult): string[] {
+  const rows = result.comparisons.filter((c) => c.baseline !== null);
+  if (rows.length === 0 || !result.baseline) return [];
+  const gatewayRps = (c: Comparison): string =>
+    result.cells.find((x) => x.target === 'gateway' && x.mode === c.mode && x.concurrency === c.concurrency)?.requestsPerSecond.toFixed(0) ?? '-';
+  return [
+    `### Gateway against its baseline \`${result.baseline.ref}\` (${result.baseline.commit.slice(0, 12)}), same run`,
+    '',
+    '| mode | conns | gateway req/s | baseline req/s | gateway % of baseline | p50 gateway - baseline | p99 gateway - baseline |',
+    '| --- | --: | --: | --: | --: | --: | --: |',
+    ...rows.map((c) => {
+      const b = c.baseline!;
+      return `| ${c.mode} | ${c.concurrency} | ${gatewayRps(c)} | ${b.requestsPerSecond.toFixed(0)} | ${percent(b.gatewayPercentOfBaseline)} | ${signedMs(b.p50DeltaMs)} | ${signedMs(b.p99DeltaMs)} |`;
+    }),
     '',
   ];
 }

@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { READY_PREFIX, type ProcessReport } from './child-ready.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Root of this checkout: server processes start here unless told otherwise. */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
 
 /** A server under test running in its own Node process. */
@@ -23,10 +24,13 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Spawns `node [nodeArgs] --import tsx bench/<entry>` and waits for the URL it announces. */
-export async function startServer(name: string, entry: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
+/**
+ * Spawns `node [nodeArgs] --import tsx bench/<entry>` in `root` (this checkout unless given) and waits for the
+ * URL it announces.
+ */
+export async function startServer(name: string, entry: string, env: Record<string, string>, nodeArgs: string[] = [], root: string = REPO_ROOT): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', `bench/${entry}`], {
-    cwd: REPO_ROOT,
+    cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

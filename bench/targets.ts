@@ -1,10 +1,10 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { request } from 'undici';
 import { upstreamModelOf } from '../schema/config.ts';
 import { CHAT_CONFIG_ID, CHAT_KEY_ENV } from './chat-workload.ts';
 import type { PlannedRequest } from './load.ts';
 import { startPortkey } from './portkey.ts';
-import { startServer, type ServerProcess } from './server-process.ts';
+import { REPO_ROOT, startServer, type ServerProcess } from './server-process.ts';
 import { TARGET_MODES, type Mode, type TargetName } from './settings.ts';
 import { presign, type Credentials } from './sign.ts';
 import { CONFIG_PATH, INTENT, modelPath, ROUTE, type Workload } from './workload.ts';
@@ -16,6 +16,8 @@ export interface TargetContext {
   workload: Workload;
   /** Where the server processes write their CPU profiles (`<target>/simulator`, `<target>/proxy`), if profiling. */
   cpuProfileDir?: string | undefined;
+  /** Checkout of the revision the `baseline` target runs (see `checkOutBaseline`). */
+  baselineDir?: string | undefined;
 }
 
 /** How the load generator calls a target in one mode. */
@@ -52,8 +54,13 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
       proxy = await startServer(`${name} proxy`, 'serve-bare.ts', { BENCH_UPSTREAM: sim.url, BENCH_TRANSPORT: name === 'bare' ? 'undici' : 'fetch' }, profiling('proxy'));
     }
     if (name === 'gateway') proxy = await startServer('gateway', 'serve-gateway.ts', { ...keys, BENCH_UPSTREAM: sim.url, BENCH_GATEWAY_CONFIG: CONFIG_PATH }, profiling('proxy'));
+    if (name === 'baseline') {
+      if (!ctx.baselineDir) throw new Error('the baseline target needs a checkout of BENCH_BASELINE_REF');
+      const config = join(ctx.baselineDir, relative(REPO_ROOT, CONFIG_PATH));
+      proxy = await startServer('baseline gateway', 'serve-gateway.ts', { ...keys, BENCH_UPSTREAM: sim.url, BENCH_GATEWAY_CONFIG: config }, profiling('proxy'), ctx.baselineDir);
+    }
     if (name === 'portkey') proxy = await startPortkey(profiling('proxy'));
-    endpoints = name === 'gateway' ? gatewayEndpoints(ctx.workload) : name === 'portkey' ? portkeyEndpoints(sim.url, ctx) : await upstreamEndpoints(sim.url, ctx);
+    endpoints = isGateway(name) ? gatewayEndpoints(ctx.workload) : name === 'portkey' ? portkeyEndpoints(sim.url, ctx) : await upstreamEndpoints(sim.url, ctx);
   } catch (error) {
     await proxy?.stop();
     await sim.stop();
@@ -88,14 +95,14 @@ export async function checkTarget(target: RunningTarget, modes: readonly Mode[],
     const { headers, body } = endpoint.request(0, 0);
     const response = await request(`${target.origin}${endpoint.path}`, { method: 'POST', headers, body });
     const text = await response.body.text();
-    if (target.name === 'gateway' && isChat(mode) && response.statusCode === 404) {
+    if (isGateway(target.name) && isChat(mode) && response.statusCode === 404) {
       log(`gateway ${mode}: skipped, the gateway answered 404 on ${endpoint.path} (no Chat Completions route yet): ${text.slice(0, 200)}`);
       continue;
     }
     if (response.statusCode !== 200) throw new Error(`${target.name} ${mode}: status ${response.statusCode}: ${text.slice(0, 300)}`);
     const config = response.headers['x-gateway-config'];
     const expected = isChat(mode) ? CHAT_CONFIG_ID : expectedConfig;
-    if (target.name === 'gateway' && config !== expected) {
+    if (isGateway(target.name) && config !== expected) {
       throw new Error(`gateway routed to "${String(config)}", expected "${expected}": direct and bare would not do the same upstream work`);
     }
     served.push(mode);
@@ -106,6 +113,11 @@ export async function checkTarget(target: RunningTarget, modes: readonly Mode[],
 /** The simulator's bearer key for Chat Completions: derived from the run's random secret. */
 function chatKey(ctx: TargetContext): string {
   return `sk-bench-${ctx.credentials.secretAccessKey.replace(/[^A-Za-z0-9]/g, '')}`;
+}
+
+/** The gateway under test, or the same gateway at the baseline revision. */
+function isGateway(name: TargetName): boolean {
+  return name === 'gateway' || name === 'baseline';
 }
 
 function isChat(mode: Mode): mode is 'chat' | 'chat-stream' {

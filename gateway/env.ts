@@ -8,6 +8,8 @@ const Env = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   REPORTS_DIR: z.string().min(1).default('reports'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
+  /** Deregistration delay: the listener stays open this long after SIGTERM, answering 503 with `connection: close`. */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().nonnegative().max(300_000, 'at most 300000 (5 minutes)').default(5_000),
   GATEWAY_API_KEYS: z.string().default(''),
   UPSTREAM: z.enum(['simulator', 'bedrock']).default('simulator'),
   AWS_REGION: z.string().min(1).default('us-east-1'),

@@ -10,6 +10,7 @@ import { loadGatewayConfig } from './config/load.ts';
 import { configStoreFromEnv, describeStore } from './config/store-env.ts';
 import { readEnv, type GatewayEnvSettings } from './env.ts';
 import { startNodeGateway } from './node.ts';
+import { drainOnSignals } from './signals.ts';
 import type { BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
 
 /** The upstream from the environment: the embedded simulator, or Bedrock with an API key or SigV4. */
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
       : undefined,
     maxBodyBytes: env.MAX_BODY_BYTES,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     log: (line) => console.log(line),
   });
   console.log(`observations: SQLite in ${env.DATA_DIR}${env.OBSERVATION_STORE === 'dynamodb' ? `, copied to DynamoDB table ${env.DYNAMODB_OBSERVATIONS_TABLE}` : ''}`);
@@ -72,20 +74,26 @@ async function main(): Promise<void> {
     canaryController = control.startCanaryController({ holder, observationsPath: join(env.DATA_DIR, 'gateway.db'), gatewayUrl: gateway.url });
     console.log(`canary controller: on (replica ${holder}; acts while it holds the lease)`);
   }
+  // Before the listening line: a signal sent as soon as the port answers finds its handler installed.
+  drainOnSignals((signal) => void drain(signal), (line) => console.log(line));
   console.log(`gateway listening on ${gateway.url} (HTTP/1.1 and HTTP/2 cleartext); routes: ${control.source.current().config.routes.map((r) => r.name).join(', ')}; admin API at ${gateway.url}/admin`);
 
-  const stop = async (signal: string): Promise<void> => {
-    console.log(`${signal}: draining (grace ${env.SHUTDOWN_GRACE_MS} ms)`);
-    // Before the drain: a warm-up sent through a draining gateway would fail and be taken for the candidate's.
-    await canaryController?.stop();
-    const { cut } = await gateway.shutdown();
-    await control.close();
-    await upstream.stop();
-    console.log(`stopped${cut ? `; ${cut} request(s) cut as shutdown_abort` : ''}`);
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  async function drain(signal: string): Promise<void> {
+    console.log(`${signal}: draining (readyz 503 now; listener open ${env.SHUTDOWN_DELAY_MS} ms; grace ${env.SHUTDOWN_GRACE_MS} ms)`);
+    try {
+      // The controller's stop aborts a warm-up under way at once (before any request is refused), so requests failing
+      // because the gateway shuts down are never taken for the candidate's; the drain starts in the same tick.
+      const controllerStopped = canaryController?.stop();
+      const [{ cut }] = await Promise.all([gateway.shutdown(), controllerStopped]);
+      await control.close();
+      await upstream.stop();
+      console.log(`stopped${cut ? `; ${cut} request(s) cut as shutdown_abort` : ''}`);
+      process.exit(0);
+    } catch (err) {
+      console.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    }
+  }
 }
 
 main().catch((err: unknown) => {

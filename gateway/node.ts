@@ -12,6 +12,7 @@ import { openDatabase } from '../stores/sqlite/database.ts';
 import { createGatewayApp } from './app.ts';
 import { staticApiKeys, type ApiKeyCheck } from './auth.ts';
 import { staticConfig, type ConfigSource } from './deps.ts';
+import { closeConnectionsWhileDraining } from './draining-connections.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { initBucketing } from './routing/bucket.ts';
 import { prometheusTelemetry, type SinkCounters } from './telemetry/prometheus.ts';
@@ -42,8 +43,13 @@ export interface NodeGatewayOptions {
    */
   observationCopy?: RecordStore;
   maxBodyBytes?: number;
-  /** How long in-flight requests may run on after SIGTERM before they are cut. */
+  /** How long after SIGTERM in-flight requests may run on before they are cut. */
   shutdownGraceMs?: number;
+  /**
+   * Deregistration delay: how long after SIGTERM the listener still accepts connections (answering 503 with
+   * `connection: close`) before it closes. 0 (the default) closes it at once.
+   */
+  shutdownDelayMs?: number;
   /** Node's process metrics on /metrics (off in tests that start several gateways in one process). */
   defaultMetrics?: boolean;
   log?: (line: string) => void;
@@ -55,7 +61,11 @@ export interface NodeGateway {
   server: DualServer;
   sink: ObservationSink;
   lifecycle: Lifecycle;
-  /** Drains, waits up to the grace period, cuts what is left as `shutdown_abort`, flushes, closes. */
+  /**
+   * Drains: `/readyz` and new requests answer 503 at once, the listener closes after the deregistration delay,
+   * in-flight requests get the grace period (from the call), what is left is cut as `shutdown_abort`; then the
+   * observations are flushed and everything closes. Calling it again returns the same drain.
+   */
   shutdown(): Promise<{ cut: number }>;
 }
 
@@ -112,18 +122,23 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   const isAdminPath = (url: string): boolean => /^\/admin(\/|$)/.test(new URL(url).pathname);
   const handler = adminFetch ? (request: Request) => (isAdminPath(request.url) ? adminFetch(request) : app.fetch(request)) : app.fetch;
   const server = await listenDual(handler, { port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  closeConnectionsWhileDraining(server, () => lifecycle.draining);
   let stopping: Promise<{ cut: number }> | undefined;
 
   async function shutdown(): Promise<{ cut: number }> {
     lifecycle.startDraining();
-    server.stopAccepting();
     const graceMs = options.shutdownGraceMs ?? 10_000;
+    // The listener stays open for the deregistration delay: connections that still arrive, or wait in the accept
+    // queue, get a 503 instead of a reset while a load balancer notices /readyz failing.
+    const delayMs = options.shutdownDelayMs ?? 0;
+    const listenerClosed = new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => server.stopAccepting());
     let cut = 0;
     if (!(await lifecycle.settled(graceMs))) {
       cut = lifecycle.cutInFlight();
       log(`grace period of ${graceMs} ms over: cut ${cut} in-flight request(s)`);
       await lifecycle.settled(2_000);
     }
+    await listenerClosed;
     await server.close(500);
     // Closing the connections ends the last cut streams; their observations are recorded as they end.
     await lifecycle.settled(1_000);

@@ -126,7 +126,7 @@ describe.skipIf(missing !== null)('analysis on PostgreSQL equals analysis on SQL
       expect(a.length).toBeGreaterThan(10);
       const exact = ['intent', 'configId', 'requests', 'errors', 'unpriced', 'scored', 'passes', 'scoredTokens'] as const;
       expect(pick(b, [...exact])).toEqual(pick(a, [...exact]));
-      expectClose(pick(a, ['costUsd', 'qualitySum', 'qualitySumSq']), pick(b, ['costUsd', 'qualitySum', 'qualitySumSq']));
+      expectClose(pick(a, ['costUsd', 'costSumSq', 'qualitySum', 'qualitySumSq']), pick(b, ['costUsd', 'costSumSq', 'qualitySum', 'qualitySumSq']));
     }
     const custom = (await post.cells({ since: 0 }, {}, 0.7)).find((c) => c.configId === 'custom')!;
     // 40 of 120 edge rows keep 0.95, 40 take 0.75 (tie on event time, later arrival), 40 keep 0.1 (later arrival, earlier event).

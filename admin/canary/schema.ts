@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_CHOICE_RULES } from '../../analysis/pareto.ts';
+import { DEFAULT_CHOICE_RULES } from '../../analysis/choice.ts';
 import type { Canary } from '../../schema/config.ts';
 
 /** Gate thresholds a canary window is judged by (see docs/canary.md for why these defaults). */

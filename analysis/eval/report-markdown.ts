@@ -7,7 +7,8 @@ function rowLine(r: EvalRow): string {
   const d = r.dimensions;
   const cost = r.costPerRequest === null ? '-' : `$${r.costPerRequest.toFixed(5)}`;
   const p95 = r.latencyMs ? Math.round(r.latencyMs[95]).toString() : '-';
-  return `| ${r.configId} | ${r.requests} | ${pct(r.errorRate)} | ${num(r.meanQuality)} | ${pct(r.passRate)} | ${num(d.relevance)} | ${num(d.factual_accuracy)} | ${num(d.completeness)} | ${num(d.format)} | ${num(d.policy_safety)} | ${num(d.judge)} | ${cost} | ${p95} |`;
+  const config = `${r.configId}${r.insufficient ? ` *${r.insufficient.label}*` : ''}`;
+  return `| ${config} | ${r.requests} | ${pct(r.errorRate)} | ${num(r.meanQuality)} | ${pct(r.passRate)} | ${num(d.relevance)} | ${num(d.factual_accuracy)} | ${num(d.completeness)} | ${num(d.format)} | ${num(d.policy_safety)} | ${num(d.judge)} | ${cost} | ${p95} |`;
 }
 
 /** The report as Markdown: one table per intent, configurations side by side, and the choice. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport, percentiles } from './report.ts';
+import { reportMarkdown } from './report-markdown.ts';
 import type { EvalResult } from './store.ts';
 
 const dims = (x: number) => ({ relevance: x, factual_accuracy: x, completeness: x, format: 1, policy_safety: 1 });
@@ -48,5 +49,23 @@ describe('buildReport', () => {
     const results = [0.5, 0.9, 0.6, 0.7, 0.95].map((q, i) => result('a', i, q));
     const report = buildReport({ runId: 'r', datasetPath: 'd', casesPerIntent: { chitchat: 5 }, configs: ['a'], results });
     expect(report.choices[0]).toMatchObject({ chosen: null, closest: 'a', passing: [] });
+  });
+
+  it('marks and names a configuration under the run\'s minimum (half the intent\'s cases) and breaks cost ties by quality', () => {
+    const results = [
+      ...[0.9, 0.9, 0.8, 0.85, 0.9, 0.9].map((q, i) => result('tied-better', i, q, { costUsd: 0.00101 })),
+      ...[0.8, 0.8, 0.8, 0.8, 0.8, 0.8].map((q, i) => result('tied-cheaper', i, q)),
+      ...[0.9, 0.9].map((q, i) => result('short', i, q, { costUsd: 0.0001 })),
+      ...[0, 1, 2, 3].map((i) => result('short', 2 + i, null)),
+    ];
+    const configs = ['tied-better', 'tied-cheaper', 'short'];
+    const report = buildReport({ runId: 'r', datasetPath: 'd', casesPerIntent: { chitchat: 6 }, configs, results });
+    const mark = { label: 'insufficient data (n < 3 scored)', minScored: 3, needed: 1 };
+    expect(report.rows.find((r) => r.configId === 'short')!.insufficient).toEqual(mark);
+    const [choice] = report.choices;
+    const tie = { cheapest: { configId: 'tied-cheaper' } };
+    expect(choice).toMatchObject({ chosen: 'tied-better', passing: ['tied-cheaper', 'tied-better'], tie });
+    expect(choice!.reason).toContain('insufficient data (n < 3 scored): short passes on 2 scored requests; 1 more needed');
+    expect(reportMarkdown(report)).toContain('| short *insufficient data (n < 3 scored)* | 6 |');
   });
 });

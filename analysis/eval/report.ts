@@ -1,8 +1,9 @@
 import { buildRow, type IntentConfigRow } from '../intent-table.ts';
 import { PERCENTILES, type Percentiles } from '../queries/quantiles.ts';
 import type { CellSums } from '../queries/intent-config.ts';
-import { chooseConfig } from '../pareto.ts';
-import { candidatesOf } from '../recommend.ts';
+import { choiceRulesOf, type Shortage } from '../choice.ts';
+import type { CostTie } from '../cost-tie.ts';
+import { chooseForIntent } from '../recommend.ts';
 import { AnalysisSettings } from '../settings.ts';
 import type { EvalResult } from './store.ts';
 import { DIMENSIONS } from './weights.ts';
@@ -21,6 +22,10 @@ export interface EvalChoice {
   closest: string | null;
   front: string[];
   passing: string[];
+  /** Configurations under the intent's minimum of scored requests (shown, never chosen). */
+  insufficient: Shortage[];
+  /** The cost tie broken by quality, if any. */
+  tie: CostTie | null;
   reason: string;
 }
 
@@ -54,6 +59,9 @@ export interface ReportInput {
 export function buildReport(input: ReportInput): EvalReport {
   const settings = input.settings ?? AnalysisSettings.parse({});
   const intents = Object.keys(input.casesPerIntent).sort();
+  // Small (limited) runs still choose: at most the job's minimum, at least half the intent's cases.
+  const minScoredOf = (intent: string): number =>
+    Math.max(1, Math.min(settings.minScoredForChoice, Math.ceil((input.casesPerIntent[intent] ?? 0) / 2)));
   const rows: EvalRow[] = [];
   for (const intent of intents) {
     for (const configId of input.configs) {
@@ -61,22 +69,23 @@ export function buildReport(input: ReportInput): EvalReport {
       if (cell.length === 0) continue;
       const gate = settings.intentGates[intent] ?? settings.qualityGate;
       const ok = cell.filter((r) => r.status === 'ok');
-      const row = buildRow(cellSums(intent, configId, cell, gate), percentiles(ok.map((r) => r.latencyMs)), percentiles(ok.flatMap((r) => (r.ttftMs === null ? [] : [r.ttftMs]))), settings.alpha);
+      const ttft = percentiles(ok.flatMap((r) => (r.ttftMs === null ? [] : [r.ttftMs])));
+      const latency = percentiles(ok.map((r) => r.latencyMs));
+      const row = buildRow(cellSums(intent, configId, cell, gate), latency, ttft, settings.alpha, minScoredOf(intent));
       rows.push({ ...row, dimensions: dimensionMeans(ok) });
     }
   }
-  const rules = { minPassRate: settings.minPassRate, maxP95LatencyMs: settings.maxP95LatencyMs };
   const choices = intents.map((intent): EvalChoice => {
-    // Small (limited) runs still choose: at most the job's minimum, at least half the intent's cases.
-    const minScored = Math.min(settings.minScoredForChoice, Math.ceil((input.casesPerIntent[intent] ?? 0) / 2));
-    const choice = chooseConfig(candidatesOf(rows, intent, Math.max(1, minScored)), rules);
+    const { choice, insufficient, reason } = chooseForIntent(rows, intent, choiceRulesOf(settings, minScoredOf(intent)));
     return {
       intent,
       chosen: choice.chosen?.configId ?? null,
       closest: choice.closest?.configId ?? null,
       front: choice.front.map((c) => c.configId),
       passing: choice.passing,
-      reason: choice.reason,
+      insufficient,
+      tie: choice.tie,
+      reason,
     };
   });
   const cases = Object.values(input.casesPerIntent).reduce((a, b) => a + b, 0);
@@ -91,10 +100,16 @@ export function buildReport(input: ReportInput): EvalReport {
 }
 
 function cellSums(intent: string, configId: string, cell: readonly EvalResult[], gate: number): CellSums {
-  const sums: CellSums = { intent, configId, requests: cell.length, errors: 0, costUsd: 0, unpriced: 0, scored: 0, qualitySum: 0, qualitySumSq: 0, passes: 0, scoredTokens: 0 };
+  const sums: CellSums = {
+    intent, configId, requests: cell.length, errors: 0, costUsd: 0, costSumSq: 0, unpriced: 0,
+    scored: 0, qualitySum: 0, qualitySumSq: 0, passes: 0, scoredTokens: 0,
+  };
   for (const r of cell) {
     if (r.costUsd === null) sums.unpriced++;
-    else sums.costUsd += r.costUsd;
+    else {
+      sums.costUsd += r.costUsd;
+      sums.costSumSq += r.costUsd * r.costUsd;
+    }
     if (r.status === 'error' || r.quality === null) {
       if (r.status === 'error') sums.errors++;
       continue;

@@ -8,6 +8,8 @@ export interface CellSums {
   requests: number;
   errors: number;
   costUsd: number;
+  /** Sum of squared costs of priced requests (for the spread of cost per request). */
+  costSumSq: number;
   unpriced: number;
   scored: number;
   qualitySum: number;
@@ -38,6 +40,7 @@ export function queryCells(db: Database.Database, filter: RowFilter, gates: Reco
       COUNT(*) AS requests,
       TOTAL(failed) AS errors,
       TOTAL(cost) AS costUsd,
+      TOTAL(cost * cost) AS costSumSq,
       TOTAL(cost IS NULL) AS unpriced,
       COUNT(q) AS scored,
       TOTAL(q) AS qualitySum,

@@ -28,14 +28,14 @@ async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, num
       SELECT o.intent AS intent, o.config_id AS config_id, ${FAILED} AS failed, o.cost_usd AS cost,
         CAST(o.input_tokens AS BIGINT) + o.output_tokens AS tokens, ${QUALITY} AS q
       FROM observations o ${QUALITY_JOIN} WHERE ${LIVE})
-    SELECT intent, config_id, COUNT(*) AS requests, SUM(failed) AS errors, SUM(cost) AS cost_usd,
+    SELECT intent, config_id, COUNT(*) AS requests, SUM(failed) AS errors, SUM(cost) AS cost_usd, SUM(cost * cost) AS cost_sum_sq,
       SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END) AS unpriced, COUNT(q) AS scored, SUM(q) AS quality_sum,
       SUM(q * q) AS quality_sum_sq, SUM(CASE WHEN q >= ${gate} THEN 1 ELSE 0 END) AS passes,
       SUM(CASE WHEN q IS NOT NULL THEN tokens END) AS scored_tokens
     FROM scored GROUP BY intent, config_id`, params);
   return rows
     .map((r) => ({
-      intent: String(r.intent), configId: String(r.config_id), requests: num(r.requests), errors: num(r.errors), costUsd: num(r.cost_usd),
+      intent: String(r.intent), configId: String(r.config_id), requests: num(r.requests), errors: num(r.errors), costUsd: num(r.cost_usd), costSumSq: num(r.cost_sum_sq),
       unpriced: num(r.unpriced), scored: num(r.scored), qualitySum: num(r.quality_sum), qualitySumSq: num(r.quality_sum_sq),
       passes: num(r.passes), scoredTokens: num(r.scored_tokens),
     }))

@@ -42,7 +42,7 @@ async function intentRows(source: AnalysisSource, filter: RowFilter, s: Analysis
   const ttft = await source.percentiles(filter, 'ttft_ms');
   return cells.map((c) => {
     const key = groupKey(c.intent, c.configId);
-    return buildRow(c, latency.get(key), ttft.get(key), s.alpha);
+    return buildRow(c, latency.get(key), ttft.get(key), s.alpha, s.minScoredForChoice);
   });
 }
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { demoReport } from '../../test/support/choice-fixtures.ts';
 import { sampleAnalysis, sampleCanary, sampleEvalReport } from '../../test/support/dashboard-fixtures.ts';
 import { renderDashboard, scriptSafeJson, type ChartSpec } from './dashboard.ts';
+import { DashboardAnalysis } from './dashboard/inputs.ts';
 import { inlineSafe } from './dashboard/chart-js.ts';
 
 interface Embedded {
@@ -127,6 +129,49 @@ describe('renderDashboard', () => {
     expect(html).toContain('<th>relevance</th>');
     expect(html).toContain(e.runId);
     expect(html).toContain('No analysis report.');
+  });
+
+  it('shows rows under the minimum marked, ringed on both charts, and named in the verdict', () => {
+    const analysis = DashboardAnalysis.parse(JSON.parse(JSON.stringify(demoReport())));
+    const html = renderDashboard({ analysis });
+    const card = (intent: string): string => {
+      const m = new RegExp(`<article class="card" data-intent="${intent}">([\\s\\S]*?)</article>`).exec(html);
+      if (!m) throw new Error(`no card ${intent}`);
+      return m[1]!;
+    };
+    const chitchat = card('chitchat');
+    const haikuRow = /<tr><td>haiku-35<br>([^]*?)<\/tr>/.exec(chitchat)![1]!;
+    expect(haikuRow).toContain('<span class="tag insufficient">insufficient data (n &#60; 30 scored)</span>');
+    expect(haikuRow).not.toContain('tag pass');
+    expect(/<tr><td>sonnet-35-v1<br>([^]*?)<\/tr>/.exec(chitchat)![1]).not.toContain('insufficient');
+    expect(chitchat).toContain('haiku-35 passes on 29 scored requests; 1 more needed');
+    for (const id of ['intent-chitchat-cost-quality', 'intent-chitchat-latency-quality']) {
+      const ring = dataset(chart(html, id), 'insufficient')!;
+      expect(ring.label).toBe('Insufficient data (n < 30 scored)');
+      expect(ring.data.map((p) => (p as { label: string }).label)).toEqual(['haiku-35']);
+      expect(dataset(chart(html, id), 'configs')!.data).toHaveLength(2);
+    }
+    expect(dataset(chart(html, 'intent-checkout_help-cost-quality'), 'insufficient')).toBeUndefined();
+    const returns = card('return_request');
+    expect(returns).toContain('no configuration has enough data (n &#62;= 30 scored)');
+    expect(returns).toContain('<span class="tag insufficient">');
+    expect(html).not.toContain('no configuration has data');
+  });
+
+  it('says on the card when a cost tie was broken by quality', () => {
+    const html = renderDashboard({ analysis: DashboardAnalysis.parse(JSON.parse(JSON.stringify(demoReport()))) });
+    expect(html).toContain('<span class="tag tie" data-tie="sonnet-35-v2">cost tie broken by quality</span>');
+    expect(html.match(/class="tag tie"/g)).toHaveLength(1);
+    expect(html).toContain('broken by quality: sonnet-35-v2 0.910, sonnet-3 0.840');
+    const chosen = dataset(chart(html, 'intent-checkout_help-cost-quality'), 'chosen')!;
+    expect(chosen.data).toEqual([{ x: 0.00412, y: 0.91, label: 'sonnet-35-v2' }]);
+  });
+
+  it('reads reports written before rows carried the minimum mark', () => {
+    const old = JSON.parse(JSON.stringify(sampleAnalysis())) as { intents: Record<string, unknown>[] };
+    for (const r of old.intents) delete r.insufficient;
+    const html = renderDashboard({ analysis: DashboardAnalysis.parse(old) });
+    expect(html).not.toContain('tag insufficient');
   });
 
   it('keeps chart ids unique when names slug alike', () => {

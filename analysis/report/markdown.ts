@@ -27,11 +27,18 @@ function table(head: string[], rows: string[][]): string[] {
   return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
 
+function scoredCell(r: IntentConfigRow): string {
+  return r.insufficient ? `${r.scored} *${r.insufficient.label}*` : String(r.scored);
+}
+
 function intentSection(rows: IntentConfigRow[]): string[] {
-  const head = ['intent', 'config', 'requests', 'errors', 'quality (95% CI)', 'pass', 'cost/req', 'cost/satisfactory', 'quality/1K tok', 'latency P50/P95/P99 ms', 'TTFT P50/P95/P99 ms', 'quality/P95 s'];
+  const head = [
+    'intent', 'config', 'requests', 'scored', 'errors', 'quality (95% CI)', 'pass', 'cost/req', 'cost/satisfactory',
+    'quality/1K tok', 'latency P50/P95/P99 ms', 'TTFT P50/P95/P99 ms', 'quality/P95 s',
+  ];
   const trio = (p: IntentConfigRow['latencyMs']) => (p ? `${Math.round(p[50])}/${Math.round(p[95])}/${Math.round(p[99])}` : dash);
   return table(head, rows.map((r) => [
-    r.intent, r.configId, String(r.requests), pct(r.errorRate, 2),
+    r.intent, r.configId, String(r.requests), scoredCell(r), pct(r.errorRate, 2),
     r.meanQuality === null ? dash : `${num(r.meanQuality)} (${num(r.qualityCi?.[0])}-${num(r.qualityCi?.[1])})`,
     pct(r.passRate), usd(r.costPerRequest), usd(r.costPerSatisfactory), num(r.qualityPer1kTokens), trio(r.latencyMs), trio(r.ttftMs), num(r.qualityPerP95Second),
   ]));
@@ -76,12 +83,32 @@ function unknownLine(r: Recommendation): string {
   return missing.length ? `Left out of the projection (the configuration has no observed cost on that intent): ${missing.join(', ')}.` : '';
 }
 
+function tiesLine(r: Recommendation): string {
+  const ties = r.choices.filter((c) => c.tie);
+  if (!ties.length) return '';
+  const one = ({ intent, tie }: Recommendation['choices'][number]): string => {
+    const others = [tie!.cheapest, ...tie!.tied].filter((t) => t.configId !== tie!.chosen).map((t) => t.configId);
+    return `${intent} (${tie!.chosen} over ${others.join(', ')})`;
+  };
+  return `- Cost ties broken by quality: ${ties.map(one).join(', ')}; the why column gives the costs and the rule that tied them.`;
+}
+
+function shortLine(r: Recommendation): string {
+  const short = r.choices.filter((c) => c.insufficient.length);
+  if (!short.length) return '';
+  const one = (c: Recommendation['choices'][number]): string =>
+    `${c.intent}: ${c.insufficient.map((s) => `${s.configId} (${s.scored} scored, ${s.needed} more needed)`).join(', ')}`;
+  return `- Shown but not chosen, insufficient data: ${short.map(one).join('; ')}.`;
+}
+
 function recommendationSection(r: Recommendation): string[] {
   return [
     ...table(['intent', 'current', 'recommended', 'Pareto front', 'why'], r.choices.map((c) => [
       c.intent, c.current, c.current === c.recommended ? c.recommended : `**${c.recommended}**`, c.front.join(', ') || dash, c.reason,
     ])),
     '',
+    ...[tiesLine(r), shortLine(r)].filter(Boolean),
+    ...(r.choices.some((c) => c.tie || c.insufficient.length) ? [''] : []),
     `Monthly cost at ${r.dailyVolume.toLocaleString('en-US')} messages/day, observed traffic mix: current table ${usd(r.currentMonthlyUsd, 0)}, recommended ${usd(r.recommendedMonthlyUsd, 0)}: **saving ${usd(r.monthlySavingUsd, 0)}/month**.`,
     unknownLine(r),
     '',
@@ -93,6 +120,13 @@ function recommendationSection(r: Recommendation): string[] {
   ];
 }
 
+function choiceRulesLine(s: AnalysisReport['settings']): string {
+  const uncertainty = s.costTieByUncertainty ? ` or within the ${pct(1 - s.alpha, 0)} interval of their difference` : '';
+  return `choice needs pass rate >= ${pct(s.minPassRate, 0)}, P95 <= ${s.maxP95LatencyMs} ms ` +
+    `and at least ${s.minScoredForChoice} scored requests (rows under it are shown, marked and named); ` +
+    `passing costs within ${pct(s.costTieTolerance, 0)} of the cheapest${uncertainty} tie, broken by quality.`;
+}
+
 /** Renders the report as a Markdown summary. */
 export function renderMarkdown(r: AnalysisReport): string {
   const s = r.settings;
@@ -100,7 +134,7 @@ export function renderMarkdown(r: AnalysisReport): string {
     '# Model routing analysis',
     '',
     `Generated ${r.generatedAt}${r.since ? `, rows since ${r.since}` : ''}; ${r.liveRequests} live requests (eval and warm-up traffic excluded).`,
-    `Quality gate ${s.qualityGate} (per-intent overrides: ${JSON.stringify(s.intentGates)}); choice needs pass rate >= ${pct(s.minPassRate, 0)} and P95 <= ${s.maxP95LatencyMs} ms.`,
+    `Quality gate ${s.qualityGate} (per-intent overrides: ${JSON.stringify(s.intentGates)}); ${choiceRulesLine(s)}`,
     'Percentiles are nearest-rank: the value at rank ceil(p x n / 100) of the sorted successful requests.',
     '',
     '## Per intent and configuration',

@@ -24,6 +24,7 @@ export interface TestStackOptions {
   /** A second observation store beside SQLite (needs `durable`). */
   observationCopy?: RecordStore;
   shutdownGraceMs?: number;
+  shutdownDelayMs?: number;
 }
 
 /** A fresh temporary directory. */
@@ -44,6 +45,7 @@ export async function startStack(options: TestStackOptions = {}) {
     observationCopy: options.observationCopy,
     maxBodyBytes: options.maxBodyBytes,
     shutdownGraceMs: options.shutdownGraceMs ?? 1_000,
+    shutdownDelayMs: options.shutdownDelayMs,
     defaultMetrics: false,
   });
   return {
@@ -61,31 +63,77 @@ export async function startStack(options: TestStackOptions = {}) {
   };
 }
 
-/** Starts `npm start`'s entry point as its own process and waits for its listening line. */
-export async function spawnGateway(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
-    env: { ...process.env, PORT: '0', DATA_DIR: tempDir(), ...env },
+/** A gateway process started by `spawnGateway`. */
+export interface SpawnedGateway {
+  url: string;
+  /** The process started: the gateway itself, or npm with `viaNpm`. */
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves with the first match of `pattern` in the output (already printed or still to come). */
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpExecArray>;
+}
+
+export interface SpawnOptions {
+  /** Runs `npm start` (npm, its shell and the gateway) instead of the entry point itself. */
+  viaNpm?: boolean;
+}
+
+/**
+ * Starts `npm start`'s entry point as its own process and waits for its listening line. The deregistration delay is
+ * 0 unless `env` sets `SHUTDOWN_DELAY_MS`, so tests that only stop the process do not wait for it.
+ */
+export async function spawnGateway(env: Record<string, string>, options: SpawnOptions = {}): Promise<SpawnedGateway> {
+  const [command, args] = options.viaNpm ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', 'gateway/main.ts']];
+  const child = spawn(command, args, {
+    env: { ...process.env, PORT: '0', DATA_DIR: tempDir(), SHUTDOWN_DELAY_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a test can end npm and everything it started (see `killGroup`).
+    detached: options.viaNpm ?? false,
   });
   let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 15_000);
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      const m = /gateway listening on (http:\/\/\S+)/.exec(output);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code}:\n${output}`));
-    });
+  let exitCode: number | null | undefined;
+  const waiters = new Set<() => void>();
+  const onData = (d: Buffer): void => {
+    output += d.toString();
+    for (const check of waiters) check();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  // 'close' comes after the last output, so a waiter that fails on it has seen everything printed.
+  child.once('close', (code) => {
+    exitCode = code;
+    for (const check of waiters) check();
   });
-  return { url, child, output: () => output };
+  const waitFor = (pattern: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> =>
+    new Promise((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      const check = (): void => {
+        const m = pattern.exec(output);
+        if (m || exitCode !== undefined) done();
+        if (m) resolve(m);
+        else if (exitCode !== undefined) reject(new Error(`gateway exited with ${exitCode} before printing ${pattern}:\n${output}`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${output}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  const listening = await waitFor(/gateway listening on (http:\/\/\S+)/);
+  return { url: listening[1]!, child, output: () => output, waitFor };
+}
+
+/** SIGKILLs a detached child's whole process group (npm and what it started); nothing when it is gone. */
+export function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // The group is gone already.
+  }
 }
 
 /** Sends SIGTERM and waits for the process to exit. */

@@ -15,6 +15,7 @@ function verdicts(rec: Recommendation | null): Map<string, IntentVerdict> {
       front: c.front,
       passing: c.passing,
       reason: c.reason,
+      tie: c.tie ?? null,
     });
   }
   return out;

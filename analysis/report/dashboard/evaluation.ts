@@ -8,7 +8,7 @@ export function evaluationSection(e: EvalReport | undefined): Section {
   if (!e) return { html: empty('No offline evaluation report.'), charts: [] };
   if (!e.rows.length) return { html: empty(`Evaluation run ${e.runId} has no rows.`), charts: [] };
   const verdicts = new Map<string, IntentVerdict>(e.choices.map((c) => [c.intent, {
-    chosen: c.chosen, current: null, front: c.front, passing: c.passing,
+    chosen: c.chosen, current: null, front: c.front, passing: c.passing, tie: c.tie ?? null,
     reason: c.chosen ? c.reason : `${c.reason}${c.closest ? ` (closest: ${c.closest})` : ''}`,
   }]));
   const dims = [...new Set(e.rows.flatMap((r) => Object.keys(r.dimensions)))].sort();

@@ -18,8 +18,17 @@ export const DashboardRow = z.object({
   costPerRequest: NullableNum,
   latencyMs: Percentiles.nullable(),
   ttftMs: Percentiles.nullable(),
+  /** Set when the row is under the choice's minimum of scored requests (absent in reports written before it). */
+  insufficient: z.object({ label: z.string(), minScored: Num, needed: Num }).nullable().optional(),
 });
 export type DashboardRow = z.infer<typeof DashboardRow>;
+
+/** A cost tie among passing configurations, broken by quality (see analysis/cost-tie.ts). */
+const CostTie = z.object({
+  cheapest: z.object({ configId: z.string(), costPerRequest: Num, quality: Num }),
+  tied: z.array(z.object({ configId: z.string(), costPerRequest: Num, quality: Num })),
+  chosen: z.string(),
+}).nullable().optional();
 
 const Projection = z.object({
   monthlyUsd: Num,
@@ -53,7 +62,7 @@ export const DashboardAnalysis = z.object({
   recommendation: z.object({
     choices: z.array(z.object({
       intent: z.string(), current: z.string(), recommended: z.string(), front: z.array(z.string()),
-      passing: z.array(z.string()), closest: z.string().nullable(), reason: z.string(),
+      passing: z.array(z.string()), closest: z.string().nullable(), reason: z.string(), tie: CostTie,
     })),
     mix: z.record(z.string(), Num),
     dailyVolume: Num,
@@ -75,7 +84,7 @@ export const EvalReport = z.object({
   rows: z.array(DashboardRow.extend({ dimensions: z.record(z.string(), NullableNum) })),
   choices: z.array(z.object({
     intent: z.string(), chosen: z.string().nullable(), closest: z.string().nullable(),
-    front: z.array(z.string()), passing: z.array(z.string()), reason: z.string(),
+    front: z.array(z.string()), passing: z.array(z.string()), reason: z.string(), tie: CostTie,
   })),
 });
 export type EvalReport = z.infer<typeof EvalReport>;

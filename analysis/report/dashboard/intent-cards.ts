@@ -11,6 +11,8 @@ export interface IntentVerdict {
   front: string[];
   passing: string[];
   reason: string;
+  /** The cost tie the choice broke by quality, if any. */
+  tie?: { chosen: string; cheapest: { configId: string }; tied: { configId: string }[] } | null;
 }
 
 /** Options of a group of per-intent cards. */
@@ -57,6 +59,25 @@ function scatterDatasets(rows: readonly DashboardRow[], x: Axis, verdict: Intent
   return sets;
 }
 
+/** Hollow grey rings around the configurations under the minimum of scored requests. */
+function insufficientDataset(rows: readonly DashboardRow[], x: Axis): DatasetSpec | null {
+  const short = rows.filter((r) => r.insufficient);
+  const pts = points(short, x);
+  if (!pts.length) return null;
+  const label = short[0]!.insufficient!.label.replace(/^i/, 'I');
+  return {
+    role: 'insufficient', label, data: pts, pointStyle: 'circle', clip: 14, pointRadius: 11, borderWidth: 2,
+    borderColor: INSUFFICIENT_COLOUR, backgroundColor: 'transparent',
+  };
+}
+
+const INSUFFICIENT_COLOUR = '#8c8c8c';
+
+function withInsufficient(sets: DatasetSpec[], rows: readonly DashboardRow[], x: Axis): DatasetSpec[] {
+  const ring = insufficientDataset(rows, x);
+  return ring ? [...sets, ring] : sets;
+}
+
 function slaLine(rows: readonly DashboardRow[], slaMs: number): DatasetSpec | null {
   const q = rows.flatMap((r) => (r.meanQuality === null ? [] : [r.meanQuality]));
   if (!q.length) return null;
@@ -72,6 +93,7 @@ function rowCells(r: DashboardRow, v: IntentVerdict | undefined): string[] {
     v?.current === r.configId ? '<span class="tag current">in force</span>' : '',
     v?.front.includes(r.configId) ? '<span class="tag front">front</span>' : '',
     v?.passing.includes(r.configId) ? '<span class="tag pass">passes</span>' : '',
+    r.insufficient ? `<span class="tag insufficient">${escapeHtml(r.insufficient.label)}</span>` : '',
   ].filter(Boolean).join(' ');
   const ci = r.qualityCi ? ` <small>[${num(r.qualityCi[0])}, ${num(r.qualityCi[1])}]</small>` : '';
   const trio = (p: DashboardRow['latencyMs']): string => (p ? `${Math.round(p[50])} / ${Math.round(p[95])} / ${Math.round(p[99])}` : '–');
@@ -79,6 +101,12 @@ function rowCells(r: DashboardRow, v: IntentVerdict | undefined): string[] {
     `${escapeHtml(r.configId)}<br>${flags}`, String(r.requests), pct(r.errorRate, 2), String(r.scored), `${num(r.meanQuality)}${ci}`, pct(r.passRate),
     usd(r.costPerRequest), trio(r.latencyMs), trio(r.ttftMs),
   ];
+}
+
+function verdictHtml(v: IntentVerdict): string {
+  const head = `<strong>${v.chosen ? `Chosen: ${escapeHtml(v.chosen)}` : 'No configuration passes'}</strong>`;
+  const tie = v.tie ? ` <span class="tag tie" data-tie="${escapeHtml(v.tie.chosen)}">cost tie broken by quality</span>` : '';
+  return `<p class="verdict">${head}${tie}: ${escapeHtml(v.reason)}</p>`;
 }
 
 const HEAD = ['config', 'requests', 'errors', 'scored', 'quality [95% CI]', 'pass rate', 'cost/request', 'latency P50/P95/P99 (ms)', 'TTFT P50/P95/P99 (ms)'];
@@ -95,15 +123,17 @@ export function intentCards(o: IntentCardsOptions): Section {
     const costId = `${base}-cost-quality`;
     const latencyId = `${base}-latency-quality`;
     const quality = { title: 'Mean quality (0–1)', format: 'number' as const };
-    charts.push({ id: costId, type: 'scatter', datasets: scatterDatasets(rows, costAxis, v), axes: { x: { title: 'Cost per request (USD)', format: 'usd' }, y: quality } });
-    const latencySets = scatterDatasets(rows, p95Axis, v);
+    const costSets = withInsufficient(scatterDatasets(rows, costAxis, v), rows, costAxis);
+    const costAxes = { x: { title: 'Cost per request (USD)', format: 'usd' as const }, y: quality };
+    charts.push({ id: costId, type: 'scatter', datasets: costSets, axes: costAxes });
+    const latencySets = withInsufficient(scatterDatasets(rows, p95Axis, v), rows, p95Axis);
     const sla = o.slaMs === undefined ? null : slaLine(rows, o.slaMs);
     if (sla) latencySets.push(sla);
     charts.push({ id: latencyId, type: 'scatter', datasets: latencySets, axes: { x: { title: 'P95 latency (ms)', format: 'ms' }, y: quality } });
     const extra = o.extraColumns;
     const head = extra ? [...HEAD, ...extra.head] : HEAD;
     const body = rows.map((r) => (extra ? [...rowCells(r, v), ...extra.cells(r)] : rowCells(r, v)));
-    const verdict = v ? `<p class="verdict"><strong>${v.chosen ? `Chosen: ${escapeHtml(v.chosen)}` : 'No configuration passes'}</strong>: ${escapeHtml(v.reason)}</p>` : '';
+    const verdict = v ? verdictHtml(v) : '';
     return `<article class="card" data-intent="${escapeHtml(intent)}"><h3>${escapeHtml(intent)}</h3>${verdict}
 <div class="chart-pair">${canvas(costId, `${intent}: quality against cost per request`)}${canvas(latencyId, `${intent}: quality against P95 latency`)}</div>
 ${table(head, body)}</article>`;

@@ -28,6 +28,7 @@ small{color:#666}
 .card td:first-child{min-width:120px;font-weight:600}
 .tag{display:inline-block;white-space:nowrap;border-radius:3px;padding:0 4px;font-size:11px;color:#fff;margin-right:2px}
 .tag.chosen{background:#d62728}.tag.current{background:#1f1f1f}.tag.front{background:#f28e2b}.tag.pass{background:#59a14f}
+.tag.insufficient{background:#8c8c8c}.tag.tie{background:#4e79a7}
 .decision{display:inline-block;border-radius:3px;padding:0 5px;color:#fff;font-size:11.5px;font-weight:600}
 .empty{color:#666;font-style:italic;background:#fff;border:1px dashed #c9ced6;border-radius:6px;padding:12px}
 .notice{background:#fff4e5;border:1px solid #f0b35b;border-radius:6px;padding:8px 12px;margin:12px 0 0}
