@@ -3,10 +3,10 @@ import { simulateDecisions, type DecisionSimulation } from './decision-simulatio
 import { AnalysisSettings } from './settings.ts';
 
 const settings = AnalysisSettings.parse({});
-// One request per session: the fewest requests, so the least information on errors, a session can carry.
-// Request costs vary (sd $0.004 around $0.006), so the cost rules see noise too.
+// One request per session (the least information on errors a session can carry); request costs vary (sd $0.004
+// around $0.006), so the cost rules see noise too.
 const aa: DecisionSimulation = {
-  experiments: 1000, looks: 20, maxSessionsPerArm: 5000, requestsPerSession: 1,
+  experiments: 1000, looks: 20, maxSessionsPerArm: 5000,
   quality: { control: 0.8, treatment: 0.8, sd: 0.12 }, errorRate: { control: 0.005, treatment: 0.005 }, costPerRequest: 0.006, costSd: 0.004, seed: 1,
 };
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;

@@ -1,5 +1,6 @@
 import { analyzeExperiment, correctAndDecide } from './experiment.ts';
 import type { ArmSums } from './queries/experiments.ts';
+import type { RatioSums } from './stats/ratio.ts';
 import type { AnalysisSettings } from './settings.ts';
 import { seededSource } from './stats/monitoring-simulation.ts';
 import { twoProportionTest } from './stats/proportions.ts';
@@ -7,16 +8,15 @@ import { twoProportionTest } from './stats/proportions.ts';
 /**
  * A seeded Monte Carlo of whole experiments through the real decision code (`analyzeExperiment` and
  * `correctAndDecide`), looked at `looks` times, equally spaced up to `maxSessionsPerArm` sessions per arm.
- * Arm sums are drawn from their distributions chunk by chunk, never request by request: each session has
- * `requestsPerSession` requests, each failing with the arm's error rate, and one scored request whose quality
- * is normal (so `qualitySd` is the per-session spread the quality test sees); request costs have mean
- * `costPerRequest` and spread `costSd`.
+ * Arm sums are drawn from their distributions chunk by chunk, never request by request. Each session has one
+ * request (the least information on errors a session can carry), failing with the arm's error rate, scored with
+ * a normal quality (so `quality.sd` is the per-session spread the quality test sees), costing a normal amount
+ * of mean `costPerRequest` and spread `costSd`.
  */
 export interface DecisionSimulation {
   experiments: number;
   looks: number;
   maxSessionsPerArm: number;
-  requestsPerSession: number;
   quality: { control: number; treatment: number; sd: number };
   errorRate: { control: number; treatment: number };
   costPerRequest: number;
@@ -64,24 +64,38 @@ function chiSquare(k: number, r: Source): number {
 }
 
 function emptyArm(arm: string): ArmSums {
-  return { arm, configId: arm, requests: 0, errors: 0, costUsd: 0, scored: 0, qualitySum: 0, qualitySumSq: 0, session: { sessions: 0, sumY: 0, sumN: 0, sumYY: 0, sumNN: 0, sumYN: 0 } };
+  const none = { sessions: 0, sumY: 0, sumN: 0, sumYY: 0, sumNN: 0, sumYN: 0 };
+  return { arm, configId: arm, requests: 0, errors: 0, costUsd: 0, scored: 0, qualitySum: 0, qualitySumSq: 0, session: none, errorSession: none, costSession: none };
 }
 
-/** Adds `m` sessions to an arm: their mean and sum of squares from the normal's sampling distributions. */
-function grow(a: ArmSums, m: number, mean: number, sd: number, errorRate: number, sim: DecisionSimulation, r: Source): ArmSums {
+/** Sum and sum of squares of `m` normal draws, from their sampling distributions. */
+function normalSums(m: number, mean: number, sd: number, r: Source): { sum: number; sumSq: number } {
   const chunkMean = mean + (sd / Math.sqrt(m)) * r.normal();
-  const sumSq = sd * sd * chiSquare(m - 1, r) + m * chunkMean * chunkMean;
-  const requests = m * sim.requestsPerSession;
-  const s = a.session;
+  return { sum: m * chunkMean, sumSq: sd * sd * chiSquare(m - 1, r) + m * chunkMean * chunkMean };
+}
+
+/** Adds sessions with per-session values Y summing to `y` (squares `yy`), one request each, to ratio sums. */
+function addSessions(s: RatioSums, m: number, y: number, yy: number): RatioSums {
+  return { sessions: s.sessions + m, sumY: s.sumY + y, sumN: s.sumN + m, sumYY: s.sumYY + yy, sumNN: s.sumNN + m, sumYN: s.sumYN + y };
+}
+
+/** Adds `m` sessions of one request each to an arm. */
+function grow(a: ArmSums, m: number, mean: number, sd: number, errorRate: number, sim: DecisionSimulation, r: Source): ArmSums {
+  const q = normalSums(m, mean, sd, r);
+  const cost = normalSums(m, sim.costPerRequest, sim.costSd, r);
+  const errors = binomial(m, errorRate, r);
   return {
     ...a,
-    requests: a.requests + requests,
-    errors: a.errors + binomial(requests, errorRate, r),
-    costUsd: a.costUsd + requests * sim.costPerRequest + Math.sqrt(requests) * sim.costSd * r.normal(),
+    requests: a.requests + m,
+    errors: a.errors + errors,
+    costUsd: a.costUsd + cost.sum,
     scored: a.scored + m,
-    qualitySum: a.qualitySum + m * chunkMean,
-    qualitySumSq: a.qualitySumSq + sumSq,
-    session: { sessions: s.sessions + m, sumY: s.sumY + m * chunkMean, sumN: s.sumN + m, sumYY: s.sumYY + sumSq, sumNN: s.sumNN + m, sumYN: s.sumYN + m * chunkMean },
+    qualitySum: a.qualitySum + q.sum,
+    qualitySumSq: a.qualitySumSq + q.sumSq,
+    session: addSessions(a.session, m, q.sum, q.sumSq),
+    // One request per session: a session's error count is 0 or 1, so its square is itself.
+    errorSession: addSessions(a.errorSession, m, errors, errors),
+    costSession: addSessions(a.costSession, m, cost.sum, cost.sumSq),
   };
 }
 

@@ -11,7 +11,7 @@ const errors = (control: number, treatment: number): DecisionInput['errors'] => 
 };
 const base: DecisionInput = {
   qualityDiff: 0.03, qualityCi: [0.02, 0.04], qualityP: 0.001, ready: true,
-  srmMismatch: false, errors: errors(50, 50), costDeltaPerRequest: 0.0002, costDeltaPerMonth: 1500,
+  srmMismatch: false, errors: errors(50, 50), costDeltaPerRequest: 0.0002, costInterval: [0.0001, 0.0003], costDeltaPerMonth: 1500,
 };
 
 describe('experiment decisions on the MangaAssist thresholds', () => {
@@ -20,8 +20,9 @@ describe('experiment decisions on the MangaAssist thresholds', () => {
   });
 
   it('sends a better but costlier treatment to review with the cost per request and per month', () => {
-    const d = decide({ ...base, costDeltaPerRequest: 0.004, costDeltaPerMonth: 30_000 }, s);
+    const d = decide({ ...base, costDeltaPerRequest: 0.004, costInterval: [0.0038, 0.0042], costDeltaPerMonth: 30_000 }, s);
     expect(d.decision).toBe('REVIEW');
+    expect(d.reason).toContain('but costlier');
     expect(d.reason).toContain('+$0.00400/request');
     expect(d.reason).toContain('+$30000.00/month');
   });
@@ -58,7 +59,15 @@ describe('experiment decisions on the MangaAssist thresholds', () => {
   it('reports no difference at the planned size, unless the treatment is cheaper at similar quality', () => {
     const flat = { ...base, qualityDiff: 0.002, qualityCi: [-0.005, 0.009] as [number, number], qualityP: 0.4 };
     expect(decide(flat, s).decision).toBe('NO_DIFFERENCE');
-    expect(decide({ ...flat, costDeltaPerRequest: -0.001 }, s).decision).toBe('PROMOTE');
+    expect(decide({ ...flat, costDeltaPerRequest: -0.001, costInterval: [-0.0012, -0.0008] }, s).decision).toBe('PROMOTE');
+    // A saving whose interval reaches above -cheaperCostPerRequest is not shown: no promotion on cost.
+    expect(decide({ ...flat, costDeltaPerRequest: -0.001, costInterval: [-0.0016, -0.0004] }, s).decision).toBe('NO_DIFFERENCE');
+  });
+
+  it('sends a better treatment whose extra cost is not shown within the marginal cost to review', () => {
+    const d = decide({ ...base, costDeltaPerRequest: 0.0008, costInterval: [0.0005, 0.0011] }, s);
+    expect(d.decision).toBe('REVIEW');
+    expect(d.reason).toContain('not shown within the marginal cost');
   });
 
   it('holds everything for review on a sample ratio mismatch', () => {

@@ -20,6 +20,8 @@ export interface DecisionInput {
   /** The error-rate guardrail (treatment minus control, margin `errorMargin`) and its adjusted p-value. */
   errors: MarginTest & { adjustedP: number };
   costDeltaPerRequest: number;
+  /** Always-valid interval of the cost delta per request: cost rules act on its bounds, never on the estimate. */
+  costInterval: [number, number];
   costDeltaPerMonth: number | null;
 }
 
@@ -54,19 +56,22 @@ function onQuality(d: DecisionInput, s: AnalysisSettings): DecisionResult {
   const usd = (x: number): string => `${x >= 0 ? '+' : '-'}$${Math.abs(x).toFixed(x !== 0 && Math.abs(x) < 0.01 ? 5 : 2)}`;
   const cost = `cost ${usd(d.costDeltaPerRequest)}/request${d.costDeltaPerMonth === null ? '' : `, ${usd(d.costDeltaPerMonth)}/month`}`;
   const diff = `quality ${d.qualityDiff >= 0 ? '+' : ''}${d.qualityDiff.toFixed(4)}`;
+  const [costLow, costHigh] = d.costInterval;
+  const cheaper = costHigh <= -s.cheaperCostPerRequest;
   const significant = d.qualityP < s.alpha;
   if (!significant) {
     if (!d.ready) return { decision: 'CONTINUE', reason: `${diff}, not yet significant and below the planned sample size` };
-    if (d.costDeltaPerRequest <= -s.cheaperCostPerRequest && d.qualityCi[0] > -s.minEffect) {
+    if (cheaper && d.qualityCi[0] > -s.minEffect) {
       return { decision: 'PROMOTE', reason: `similar quality (${diff}, interval above -${s.minEffect}) at lower ${cost}` };
     }
     return { decision: 'NO_DIFFERENCE', reason: `${diff} is not significant at the planned sample size` };
   }
   if (d.qualityDiff <= -s.minEffect) return { decision: 'ROLLBACK', reason: `treatment is worse: ${diff}` };
   if (d.qualityDiff >= s.minEffect) {
-    if (d.costDeltaPerRequest <= s.marginalCostPerRequest) return { decision: 'PROMOTE', reason: `better ${diff} with ${cost}` };
-    return { decision: 'REVIEW', reason: `better ${diff} but costlier: ${cost}` };
+    if (costHigh <= s.marginalCostPerRequest) return { decision: 'PROMOTE', reason: `better ${diff} with ${cost}` };
+    const shown = costLow > s.marginalCostPerRequest ? 'costlier' : 'not shown within the marginal cost';
+    return { decision: 'REVIEW', reason: `better ${diff} but ${shown}: ${cost} (interval ${usd(costLow)} to ${usd(costHigh)}, marginal ${usd(s.marginalCostPerRequest)})` };
   }
-  if (d.costDeltaPerRequest <= -s.cheaperCostPerRequest) return { decision: 'PROMOTE', reason: `difference below ${s.minEffect} (${diff}) at lower ${cost}` };
+  if (cheaper) return { decision: 'PROMOTE', reason: `difference below ${s.minEffect} (${diff}) at lower ${cost}` };
   return { decision: 'NO_DIFFERENCE', reason: `significant but below the minimum effect ${s.minEffect}: ${diff}` };
 }

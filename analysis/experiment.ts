@@ -1,10 +1,10 @@
 import { decide, type DecisionResult } from './decision.ts';
 import type { ArmSums, OutcomeSums } from './queries/experiments.ts';
-import { rateMarginTest, type MarginTest } from './stats/guardrail.ts';
+import { adjustedRateVariance, marginTest, type MarginTest } from './stats/guardrail.ts';
 import { benjaminiHochberg, holm } from './stats/multiplicity.ts';
 import { sampleRatioMismatch, twoProportionTest, type ProportionResult, type SrmResult } from './stats/proportions.ts';
-import { compareRatios, type RatioComparison } from './stats/ratio.ts';
-import { sequentialLook, tuneForSampleSize, type SequentialLook } from './stats/sequential.ts';
+import { compareRatios, ratioEstimate, type RatioComparison, type RatioSums } from './stats/ratio.ts';
+import { sequentialLook, tuneForSampleSize, tuneMixture, type SequentialLook } from './stats/sequential.ts';
 import { fromSums } from './stats/summary.ts';
 import { minimumSampleSize, relativeLift, welchTest, type LiftResult, type WelchResult } from './stats/welch.ts';
 import type { AnalysisSettings } from './settings.ts';
@@ -48,6 +48,8 @@ export interface ExperimentReport {
   errorGuardrail: MarginTest;
   outcomes: { cartAdd: ProportionResult | null; escalated: ProportionResult | null; sessionDuration: WelchResult | null };
   costDeltaPerRequest: number;
+  /** Always-valid interval of the cost delta per request (session level), at alpha. */
+  costInterval: [number, number];
   costDeltaPerMonth: number | null;
   tests: TestedMetric[];
   decision: DecisionResult;
@@ -63,6 +65,30 @@ function durationOf(outcomes: OutcomeSums[], alpha: number): WelchResult | null 
   const c = outcomes.find((o) => o.arm === 'control' && o.metric === 'session_duration_s');
   const t = outcomes.find((o) => o.arm === 'treatment' && o.metric === 'session_duration_s');
   return c && t && c.n > 1 && t.n > 1 ? welchTest(fromSums(c.n, c.sum, c.sumSq), fromSums(t.n, t.sum, t.sumSq), alpha) : null;
+}
+
+/**
+ * Variance of an arm's error rate: the session-level delta-method one (requests of a session fail together
+ * more often than apart), never below the Agresti-Caffo binomial one (an arm with no errors yet is uncertain).
+ */
+function errorVariance(a: ArmSums): number {
+  const session = ratioEstimate(a.errorSession).variance;
+  return Math.max(Number.isFinite(session) ? session : 0, adjustedRateVariance(a.errors, a.requests));
+}
+
+/**
+ * Always-valid interval of treatment minus control cost per request, each a session-level ratio of sums; the
+ * mixture is tuned to be tightest at `sequentialNStar` sessions per arm at the observed per-session spread.
+ */
+function costInterval(c: RatioSums, t: RatioSums, s: AnalysisSettings): [number, number] {
+  const a = ratioEstimate(c);
+  const b = ratioEstimate(t);
+  const variance = a.variance + b.variance;
+  const diff = b.ratio - a.ratio;
+  if (!(variance > 0)) return [diff, diff];
+  const atNStar = (variance * Math.min(c.sessions, t.sessions)) / s.sequentialNStar;
+  const look = sequentialLook(diff, variance, tuneMixture(atNStar, s.alpha));
+  return [look.lower, look.upper];
 }
 
 /**
@@ -101,7 +127,7 @@ export function analyzeExperiment(meta: ExperimentMeta, arms: ArmSums[], outcome
   const escalated = proportionOf(outcomes, 'escalated', s.alpha);
   const sessionDuration = durationOf(outcomes, s.alpha);
   const costDeltaPerRequest = t.costUsd / t.requests - c.costUsd / c.requests;
-  const errorGuardrail = rateMarginTest(c.errors, c.requests, t.errors, t.requests, s.errorMargin, s.alpha);
+  const errorGuardrail = marginTest(t.errors / t.requests - c.errors / c.requests, errorVariance(c) + errorVariance(t), s.errorMargin, s.alpha);
   const tests = testsOf(ready, sequential, session.p, errorGuardrail, [['cart_add', cartAdd], ['escalated', escalated], ['session_duration_s', sessionDuration]]);
   const report: ExperimentReport = {
     id: meta.id,
@@ -122,6 +148,7 @@ export function analyzeExperiment(meta: ExperimentMeta, arms: ArmSums[], outcome
     errorGuardrail,
     outcomes: { cartAdd, escalated, sessionDuration },
     costDeltaPerRequest,
+    costInterval: costInterval(c.costSession, t.costSession, s),
     costDeltaPerMonth: monthlyRequests === null ? null : costDeltaPerRequest * monthlyRequests,
     tests,
     decision: { decision: 'CONTINUE', reason: 'pending' },
@@ -150,6 +177,7 @@ export function correctAndDecide(reports: ExperimentReport[], s: AnalysisSetting
         srmMismatch: r.srm?.mismatch ?? false,
         errors: { ...r.errorGuardrail, adjustedP: adjustedP('errors') },
         costDeltaPerRequest: r.costDeltaPerRequest,
+        costInterval: r.costInterval,
         costDeltaPerMonth: r.costDeltaPerMonth,
       },
       s,

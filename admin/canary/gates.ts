@@ -1,4 +1,4 @@
-import { marginTest, rateMarginTest, type MarginTest } from '../../analysis/stats/guardrail.ts';
+import { adjustedRateVariance, marginTest, rateMarginTest, type MarginTest } from '../../analysis/stats/guardrail.ts';
 import { sampleRatioMismatch } from '../../analysis/stats/proportions.ts';
 import { ratioEstimate, type RatioSums } from '../../analysis/stats/ratio.ts';
 import { sequentialLook, tuneMixture } from '../../analysis/stats/sequential.ts';
@@ -118,8 +118,7 @@ const points = (g: MarginTest): string => `${pct(g.estimate)} (always-valid inte
  */
 function aboveCeiling(errors: number, requests: number, ceiling: number): boolean {
   if (requests === 0) return false;
-  const p = (errors + 1) / (requests + 2);
-  return marginTest(errors / requests, (p * (1 - p)) / (requests + 2), ceiling, ERROR_ALPHA).worse;
+  return marginTest(errors / requests, adjustedRateVariance(errors, requests), ceiling, ERROR_ALPHA).worse;
 }
 
 const ms = (x: number): string => `${Math.round(x)} ms`;

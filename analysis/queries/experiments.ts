@@ -14,6 +14,10 @@ export interface ArmSums {
   qualitySumSq: number;
   /** Sessions and per-session sums of quality (Y) and scored requests (N). */
   session: RatioSums;
+  /** Per-session sums of failed requests (Y) over requests (N): the error rate at the session level. */
+  errorSession: RatioSums;
+  /** Per-session sums of cost in USD (Y) over requests (N): the cost per request at the session level. */
+  costSession: RatioSums;
 }
 
 /** Per-arm totals of a session-level outcome. */
@@ -46,7 +50,9 @@ export function queryArms(db: Database.Database, filter: RowFilter, experimentId
     )
     SELECT arm, MIN(configId) AS config_id, TOTAL(requests) AS requests, TOTAL(errors) AS errors, TOTAL(costUsd) AS cost_usd,
       TOTAL(scored) AS scored, TOTAL(y) AS quality_sum, TOTAL(yy) AS quality_sum_sq,
-      COUNT(*) AS sessions, TOTAL(y * y) AS sum_yy, TOTAL(scored * scored) AS sum_nn, TOTAL(y * scored) AS sum_yn
+      COUNT(*) AS sessions, TOTAL(y * y) AS sum_yy, TOTAL(scored * scored) AS sum_nn, TOTAL(y * scored) AS sum_yn,
+      TOTAL(requests * requests) AS req_nn, TOTAL(errors * errors) AS err_yy, TOTAL(errors * requests) AS err_yn,
+      TOTAL(costUsd * costUsd) AS cost_yy, TOTAL(costUsd * requests) AS cost_yn
     FROM per_session GROUP BY arm ORDER BY arm`;
   const rows = db.prepare(sql).all({ ...filter, experimentId }) as Record<string, unknown>[];
   return rows.map((r) => armSumsOf(r, String(r.config_id)));
@@ -54,7 +60,8 @@ export function queryArms(db: Database.Database, filter: RowFilter, experimentId
 
 /**
  * An arm's sums from a result row with the columns arm, requests, errors, cost_usd, scored, quality_sum,
- * quality_sum_sq, sessions, sum_yy, sum_nn, sum_yn (the shape both analysis sources select).
+ * quality_sum_sq, sessions, sum_yy, sum_nn, sum_yn, req_nn, err_yy, err_yn, cost_yy, cost_yn (the shape both analysis
+ * sources select).
  */
 export function armSumsOf(r: Record<string, unknown>, configId: string): ArmSums {
   const num = (v: unknown): number => Number(v ?? 0);
@@ -68,6 +75,8 @@ export function armSumsOf(r: Record<string, unknown>, configId: string): ArmSums
     qualitySum: num(r.quality_sum),
     qualitySumSq: num(r.quality_sum_sq),
     session: { sessions: num(r.sessions), sumY: num(r.quality_sum), sumN: num(r.scored), sumYY: num(r.sum_yy), sumNN: num(r.sum_nn), sumYN: num(r.sum_yn) },
+    errorSession: { sessions: num(r.sessions), sumY: num(r.errors), sumN: num(r.requests), sumYY: num(r.err_yy), sumNN: num(r.req_nn), sumYN: num(r.err_yn) },
+    costSession: { sessions: num(r.sessions), sumY: num(r.cost_usd), sumN: num(r.requests), sumYY: num(r.cost_yy), sumNN: num(r.req_nn), sumYN: num(r.cost_yn) },
   };
 }
 

@@ -78,7 +78,9 @@ async function arms(db: SqlRunner, filter: RowFilter, experimentId: string): Pro
       FROM scored GROUP BY arm, session_id)
     SELECT arm, SUM(requests) AS requests, SUM(errors) AS errors, SUM(cost_usd) AS cost_usd, SUM(scored) AS scored,
       SUM(y) AS quality_sum, SUM(yy) AS quality_sum_sq, COUNT(*) AS sessions, SUM(y * y) AS sum_yy,
-      SUM(scored * scored) AS sum_nn, SUM(y * scored) AS sum_yn
+      SUM(scored * scored) AS sum_nn, SUM(y * scored) AS sum_yn, SUM(requests * requests) AS req_nn,
+      SUM(errors * errors) AS err_yy, SUM(errors * requests) AS err_yn, SUM(cost_usd * cost_usd) AS cost_yy,
+      SUM(cost_usd * requests) AS cost_yn
     FROM per_session GROUP BY arm`, params);
   // The smallest configuration id per arm, compared by code unit as SQLite's BINARY collation does.
   const configs = await db.query<Row>(`SELECT o.arm AS arm, o.config_id AS config_id FROM observations o WHERE ${EXPERIMENT_ROWS} GROUP BY o.arm, o.config_id`, params);

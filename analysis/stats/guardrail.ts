@@ -50,15 +50,16 @@ export function marginTest(estimate: number, variance: number, margin: number, a
 }
 
 /**
- * The margin test of a rate difference (treatment errors x2 of n2 minus control's x1 of n1). The variance is
- * taken from Agresti-Caffo rates (one failure and one success added to each arm), so an arm with no errors
- * yet does not claim zero uncertainty.
+ * Binomial variance of a rate of x in n taken at the Agresti-Caffo rate (one failure and one success added), so
+ * a rate of 0 or 1 still carries uncertainty.
  */
+export function adjustedRateVariance(x: number, n: number): number {
+  const p = (x + 1) / (n + 2);
+  return (p * (1 - p)) / (n + 2);
+}
+
+/** The margin test of a rate difference (treatment errors x2 of n2 minus control's x1 of n1), Agresti-Caffo variance. */
 export function rateMarginTest(x1: number, n1: number, x2: number, n2: number, margin: number, alpha: number): MarginTest {
-  const adjusted = (x: number, n: number): number => {
-    const p = (x + 1) / (n + 2);
-    return (p * (1 - p)) / (n + 2);
-  };
   const estimate = n1 > 0 && n2 > 0 ? x2 / n2 - x1 / n1 : 0;
-  return marginTest(estimate, adjusted(x1, n1) + adjusted(x2, n2), margin, alpha);
+  return marginTest(estimate, adjustedRateVariance(x1, n1) + adjustedRateVariance(x2, n2), margin, alpha);
 }
