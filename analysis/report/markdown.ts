@@ -63,7 +63,7 @@ function experimentSection(e: ExperimentReport): string[] {
     `- Minimum sample size: ${q.minimumScoredPerArm} scored requests per arm; ${q.ready ? 'reached' : 'not reached'}`,
     `- Sample ratio: ${e.srm ? `chi2 ${num(e.srm.chi2, 2)}, p ${pValue(e.srm.p)}${e.srm.mismatch ? ' **MISMATCH**' : ''}` : 'split unknown'}`,
     `- Error rate: ${pct(c?.errorRate, 2)} vs ${pct(t?.errorRate, 2)} (two-sided p ${pValue(e.errors.p)}); ${guardrailLine(e.errorGuardrail)}`,
-    `- Cost delta: ${usd(e.costDeltaPerRequest)}/request${e.costDeltaPerMonth === null ? '' : `, ${usd(e.costDeltaPerMonth, 0)}/month`}`,
+    `- Cost delta: ${usd(e.costDeltaPerRequest)}/request (always-valid interval ${usd(e.costInterval[0])} to ${usd(e.costInterval[1])})${e.costDeltaPerMonth === null ? '' : `, ${usd(e.costDeltaPerMonth, 0)}/month`}`,
   ];
   const { cartAdd, escalated, sessionDuration } = e.outcomes;
   if (cartAdd) lines.push(`- Cart add: ${pct(cartAdd.control.rate)} vs ${pct(cartAdd.treatment.rate)}, diff CI [${pct(cartAdd.ci[0], 2)}, ${pct(cartAdd.ci[1], 2)}], p ${pValue(cartAdd.p)}`);
