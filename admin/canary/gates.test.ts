@@ -5,7 +5,7 @@ import { CanaryGates } from './schema.ts';
 const GATES = CanaryGates.parse({});
 
 /** An arm of `sessions` sessions of 2 scored requests each, quality alternating mean +- 0.05 by session. */
-function arm(o: { sessions: number; quality: number; p95?: number; errors?: number; cost?: number; bounds?: { lower: number; upper: number } }): ArmWindow {
+function arm(o: { sessions: number; quality: number; p95?: number; errors?: number; cost?: number; costSd?: number; bounds?: { lower: number; upper: number } }): ArmWindow {
   const n = o.sessions;
   const hi = 2 * (o.quality + 0.05);
   const lo = 2 * (o.quality - 0.05);
@@ -18,6 +18,7 @@ function arm(o: { sessions: number; quality: number; p95?: number; errors?: numb
     errors: o.errors ?? 0,
     sums: { sessions: n, sumY: highs * hi + lows * lo, sumN: 2 * n, sumYY: highs * hi * hi + lows * lo * lo, sumNN: 4 * n, sumYN: 2 * (highs * hi + lows * lo) },
     p95Bounds: o.bounds ?? { lower: o.p95 ?? 2_100, upper: o.p95 ?? 2_100 },
+    costSumSq: 2 * n * ((o.cost ?? 0.006) ** 2 + (o.costSd ?? 0) ** 2),
   };
 }
 
@@ -84,7 +85,7 @@ describe('canary gates', () => {
   });
 
   it('judges the full-weight stage against the last baseline measured', () => {
-    const reference = { figures: arm({ sessions: 3_000, quality: 0.85 }).figures, sums: arm({ sessions: 3_000, quality: 0.85 }).sums, errors: 0, p95Bounds: { lower: 2_050, upper: 2_150 } };
+    const reference = { figures: arm({ sessions: 3_000, quality: 0.85 }).figures, sums: arm({ sessions: 3_000, quality: 0.85 }).sums, errors: 0, p95Bounds: { lower: 2_050, upper: 2_150 }, costSumSq: null };
     expect(evaluateGates(window(arm({ sessions: 6_000, quality: 0.85 }), emptyArm()), 100, GATES, 100, reference).kind).toBe('promote');
     expect(evaluateGates(window(arm({ sessions: 6_000, quality: 0.85, p95: 3_500 }), emptyArm()), 100, GATES, 100, reference).kind).toBe('rollback');
   });
@@ -131,6 +132,18 @@ describe('canary gates', () => {
     expect(last.reason).toMatch(/not yet shown within \+2\.0%/);
     const clean = window(arm({ sessions: 3_000, quality: 0.85, errors: 30 }), arm({ sessions: 3_000, quality: 0.85, errors: 30 }));
     expect(evaluateGates(clean, 50, GATES, 100, null, true).kind).toBe('promote');
+  });
+
+  it('rolls back on cost only when the excess is shown above the +25% margin', () => {
+    // +33% on 600 requests whose cost varies little: shown.
+    const steady = evaluateGates(window(arm({ sessions: 300, quality: 0.85, cost: 0.008, costSd: 0.001 }), arm({ sessions: 5_700, quality: 0.85, costSd: 0.001 })), 5, GATES, 100, null);
+    expect(steady.kind).toBe('rollback');
+    expect(steady.reason).toMatch(/cost per request \$0\.00800 vs baseline \$0\.00600 \(\+33\.3%, always-valid interval/);
+    // The same +33% on 100 requests whose cost varies by token counts (sd $0.006): not shown, no rollback.
+    const noisy = evaluateGates(window(arm({ sessions: 50, quality: 0.85, cost: 0.008, costSd: 0.006 }), arm({ sessions: 950, quality: 0.85, costSd: 0.006 })), 5, GATES, 100, null);
+    expect(noisy.figures.srmP).toBeGreaterThan(0.001);
+    expect(noisy.kind).not.toBe('rollback');
+    expect(noisy.reason).not.toMatch(/cost/);
   });
 
   it('needs two scored sessions per arm for a quality interval', () => {

@@ -15,6 +15,8 @@ export interface ArmWindow {
   sums: RatioSums | null;
   /** Confidence bounds of the P95 latency (see quantile.ts); null without successful requests. */
   p95Bounds: { lower: number; upper: number } | null;
+  /** Sum of squared costs of the successful requests (their spread); null when unknown. */
+  costSumSq: number | null;
 }
 
 /** Candidate and baseline over the same window. */
@@ -34,7 +36,7 @@ export interface GateVerdict {
 
 /** An arm with no traffic. */
 export function emptyArm(): ArmWindow {
-  return { figures: { requests: 0, scored: 0, quality: null, p95LatencyMs: null, errorRate: null, costPerRequest: null }, sessions: 0, errors: 0, sums: null, p95Bounds: null };
+  return { figures: { requests: 0, scored: 0, quality: null, p95LatencyMs: null, errorRate: null, costPerRequest: null }, sessions: 0, errors: 0, sums: null, p95Bounds: null, costSumSq: null };
 }
 
 /**
@@ -63,7 +65,7 @@ function srmP(window: WindowFigures, weight: number): number | null {
 /** The baseline to compare with: this window's, or at full weight the reference from the last shared window. */
 function baselineOf(window: WindowFigures, weight: number, reference: ReferenceArm | null): ArmWindow | null {
   if (weight < 100) return window.baseline;
-  return reference ? { figures: reference.figures, sessions: 0, errors: reference.errors, sums: reference.sums, p95Bounds: reference.p95Bounds } : null;
+  return reference ? { figures: reference.figures, sessions: 0, errors: reference.errors, sums: reference.sums, p95Bounds: reference.p95Bounds, costSumSq: reference.costSumSq } : null;
 }
 
 /**
@@ -74,6 +76,28 @@ export function errorGuardrail(c: ArmWindow, b: ArmWindow | null, gates: CanaryG
   const bf = b?.figures;
   if (!b || !bf || c.figures.requests === 0 || bf.requests === 0) return null;
   return rateMarginTest(b.errors, bf.requests, c.errors, c.figures.requests, gates.errorRateMaxDelta, ERROR_ALPHA);
+}
+
+/** Mean cost per successful request and the variance of that mean (0 when the spread is unknown). */
+function meanCost(a: ArmWindow): { mean: number; variance: number } | null {
+  const n = a.figures.requests - a.errors;
+  const mean = a.figures.costPerRequest;
+  if (mean === null || n <= 0) return null;
+  const perRequest = a.costSumSq === null || n < 2 ? 0 : Math.max(0, (a.costSumSq - n * mean * mean) / (n - 1));
+  return { mean, variance: perRequest / n };
+}
+
+/**
+ * The cost guardrail of a window: the relative excess of the candidate's cost per successful request over the
+ * baseline's, against the margin `costRelativeMax`, one-sided and always valid (delta-method variance). With the
+ * spread unknown (a reference stored before it was kept) it is the point comparison. Null without both costs.
+ */
+export function costGuardrail(c: ArmWindow, b: ArmWindow | null, gates: CanaryGates): MarginTest | null {
+  const mc = meanCost(c);
+  const mb = b && meanCost(b);
+  if (!mc || !mb || mb.mean <= 0) return null;
+  const variance = mc.variance / mb.mean ** 2 + (mc.mean ** 2 * mb.variance) / mb.mean ** 4;
+  return marginTest(mc.mean / mb.mean - 1, variance, gates.costRelativeMax, ERROR_ALPHA);
 }
 
 function rollbackReasons(c: ArmWindow, b: ArmWindow | null, gates: CanaryGates, enoughScores: boolean, errors: MarginTest | null): string[] {
@@ -98,8 +122,10 @@ function rollbackReasons(c: ArmWindow, b: ArmWindow | null, gates: CanaryGates, 
   if (errors?.worse && cf.errorRate !== null && bf?.errorRate != null) {
     reasons.push(`candidate error rate ${pct(cf.errorRate)} vs baseline ${pct(bf.errorRate)}: ${points(errors)} points, above the +${pct(gates.errorRateMaxDelta)} limit`);
   }
-  if (bf && cf.costPerRequest !== null && bf.costPerRequest !== null && bf.costPerRequest > 0 && cf.costPerRequest > bf.costPerRequest * (1 + gates.costRelativeMax)) {
-    reasons.push(`candidate cost per request $${cf.costPerRequest.toFixed(5)} vs baseline $${bf.costPerRequest.toFixed(5)} (limit +${pct(gates.costRelativeMax)})`);
+  const cost = costGuardrail(c, b, gates);
+  if (cost?.worse && cf.costPerRequest !== null && bf?.costPerRequest != null) {
+    const excess = `+${pct(cost.estimate)}, always-valid interval [${pct(cost.lower)}, ${pct(cost.upper)}]`;
+    reasons.push(`candidate cost per request $${cf.costPerRequest.toFixed(5)} vs baseline $${bf.costPerRequest.toFixed(5)} (${excess}; limit +${pct(gates.costRelativeMax)})`);
   }
   if (enoughScores && cf.quality !== null && cf.quality < gates.qualityFloor) {
     reasons.push(`candidate quality ${cf.quality.toFixed(3)} is below the floor ${gates.qualityFloor}`);

@@ -21,8 +21,11 @@ export const CanaryGates = z.strictObject({
   errorRateMaxDelta: z.number().gt(0).max(1).default(0.02),
   /** Ceiling of the candidate's error rate, with or without a baseline to compare with, when shown above it. */
   errorRateMax: z.number().gt(0).max(1).default(0.05),
-  /** Largest accepted relative increase of the cost per request (0.25: +25%). */
-  costRelativeMax: z.number().min(0).default(0.25),
+  /**
+   * Margin of the cost per request over the baseline's, relative (0.25: +25%): a window rolls back when the
+   * excess is shown (always-valid, one-sided) to be above it.
+   */
+  costRelativeMax: z.number().gt(0).default(0.25),
   /** p-value below which the split of sessions is a sample-ratio mismatch. */
   srmThreshold: z.number().gt(0).lt(1).default(0.001),
 });
@@ -119,6 +122,7 @@ export const ReferenceArm = z.strictObject({
   sums: z.strictObject({ sessions: z.number(), sumY: z.number(), sumN: z.number(), sumYY: z.number(), sumNN: z.number(), sumYN: z.number() }).nullable(),
   errors: z.number().int().nonnegative(),
   p95Bounds: z.strictObject({ lower: z.number(), upper: z.number() }).nullable().default(null),
+  costSumSq: z.number().nullable().default(null),
 });
 export type ReferenceArm = z.infer<typeof ReferenceArm>;
 

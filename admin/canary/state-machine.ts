@@ -81,7 +81,8 @@ export function windowClosed(state: CanaryState, now: number): boolean {
 
 function referenceOf(window: WindowFigures, weight: number, previous: ReferenceArm | null): ReferenceArm | null {
   if (weight >= 100 || window.baseline.figures.requests === 0) return previous;
-  return { figures: window.baseline.figures, sums: window.baseline.sums, errors: window.baseline.errors, p95Bounds: window.baseline.p95Bounds };
+  const { figures, sums, errors, p95Bounds, costSumSq } = window.baseline;
+  return { figures, sums, errors, p95Bounds, costSumSq };
 }
 
 /**

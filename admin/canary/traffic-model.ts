@@ -116,6 +116,8 @@ function simulateArm(model: TrafficModel, arm: ArmModel, sessions: number, rng: 
     errors,
     sums: sums.sessions ? sums : null,
     p95Bounds: p95 && { lower: p95.lower, upper: p95.upper },
+    // Every request of an arm costs the same in this model.
+    costSumSq: ok ? ok * arm.costPerRequest ** 2 : null,
   };
 }
 

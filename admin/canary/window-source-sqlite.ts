@@ -15,7 +15,8 @@ const WINDOW = `o.canary_id = @canaryId AND o.traffic = 'live' AND o.arm IN ('ca
 
 // Requests, errors, cost of the successful ones, and sessions (null and '' are one session, as in memory).
 const COUNTS = `SELECT o.arm AS arm, COUNT(*) AS requests, SUM(o.error_code IS NOT NULL) AS errors,
-  TOTAL(CASE WHEN o.error_code IS NULL THEN o.cost_usd END) AS cost, COUNT(DISTINCT COALESCE(o.session_id, '')) AS sessions
+  TOTAL(CASE WHEN o.error_code IS NULL THEN o.cost_usd END) AS cost,
+  TOTAL(CASE WHEN o.error_code IS NULL THEN o.cost_usd * o.cost_usd END) AS costSq, COUNT(DISTINCT COALESCE(o.session_id, '')) AS sessions
   FROM observations o WHERE ${WINDOW} GROUP BY o.arm`;
 
 // Quality joins feedback exactly as the analysis job does; summed per session, then over sessions.
@@ -39,11 +40,12 @@ interface Counts {
   requests: number;
   errors: number;
   cost: number;
+  costSq: number;
   sessions: number;
 }
 
 function armWindow(counts: Counts | undefined, sums: RatioSums | undefined, latencies: Map<number, number>): ArmWindow {
-  const { requests, errors, cost } = counts ?? { requests: 0, errors: 0, cost: 0 };
+  const { requests, errors, cost, costSq } = counts ?? { requests: 0, errors: 0, cost: 0, costSq: 0 };
   const succeeded = requests - errors;
   const ranks = succeeded > 0 ? p95Ranks(succeeded) : null;
   const p95 = ranks && { p95: latencies.get(ranks.p95)!, lower: latencies.get(ranks.lower)!, upper: latencies.get(ranks.upper)! };
@@ -60,6 +62,7 @@ function armWindow(counts: Counts | undefined, sums: RatioSums | undefined, late
     errors,
     sums: sums ?? null,
     p95Bounds: p95 && { lower: p95.lower, upper: p95.upper },
+    costSumSq: succeeded ? costSq : null,
   };
 }
 

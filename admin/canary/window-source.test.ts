@@ -122,10 +122,11 @@ function expectSameFigures(actual: WindowFigures, expected: WindowFigures): void
   };
   for (const arm of ['candidate', 'baseline'] as const) {
     const [a, e] = [actual[arm], expected[arm]];
-    expect({ ...a, figures: { ...a.figures, quality: 0, costPerRequest: 0 }, sums: a.sums && { ...a.sums, sumY: 0, sumYY: 0, sumYN: 0 } })
-      .toEqual({ ...e, figures: { ...e.figures, quality: 0, costPerRequest: 0 }, sums: e.sums && { ...e.sums, sumY: 0, sumYY: 0, sumYN: 0 } });
+    expect({ ...a, figures: { ...a.figures, quality: 0, costPerRequest: 0 }, sums: a.sums && { ...a.sums, sumY: 0, sumYY: 0, sumYN: 0 }, costSumSq: 0 })
+      .toEqual({ ...e, figures: { ...e.figures, quality: 0, costPerRequest: 0 }, sums: e.sums && { ...e.sums, sumY: 0, sumYY: 0, sumYN: 0 }, costSumSq: 0 });
     close(a.figures.quality, e.figures.quality);
     close(a.figures.costPerRequest, e.figures.costPerRequest);
+    close(a.costSumSq, e.costSumSq);
     for (const k of ['sumY', 'sumYY', 'sumYN'] as const) close(a.sums?.[k], e.sums?.[k]);
   }
 }

@@ -61,6 +61,7 @@ function armFigures(rows: WindowRow[]): ArmWindow {
   const errors = rows.length - ok.length;
   const p95 = p95WithBounds(ok.map((r) => r.latencyMs).sort((x, y) => x - y));
   const cost = ok.reduce((s, r) => s + (r.costUsd ?? 0), 0);
+  const costSq = ok.reduce((s, r) => s + (r.costUsd ?? 0) ** 2, 0);
   return {
     figures: {
       requests: rows.length,
@@ -74,6 +75,7 @@ function armFigures(rows: WindowRow[]): ArmWindow {
     errors,
     sums,
     p95Bounds: p95 && { lower: p95.lower, upper: p95.upper },
+    costSumSq: ok.length ? costSq : null,
   };
 }
 
