@@ -86,7 +86,8 @@ export async function runJob(o: JobOptions): Promise<JobResult> {
   const source = await openAnalysisSource(o.store, o.schema);
   let report: AnalysisReport;
   try {
-    report = await runAnalysis({ source, config, configSource: origin, settings, since, experimentId: o.experimentId, routeName: o.routeName });
+    const only = { experimentId: o.experimentId, routeName: o.routeName };
+    report = await runAnalysis({ source, config, configSource: origin, settings, since, ...only });
   } finally {
     await source.close();
   }

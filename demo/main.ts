@@ -13,7 +13,8 @@ a fresh temporary one unless --data-dir is given), seeded with the demo configur
 
 /** The demo's options, validated; each message names its option. */
 const DemoArgs = z.object({
-  sessions: z.coerce.number({ error: '--sessions must be a number' }).int('--sessions must be an integer').positive('--sessions must be positive').default(600),
+  sessions: z.coerce.number({ error: '--sessions must be a number' })
+    .int('--sessions must be an integer').positive('--sessions must be positive').default(600),
   'time-scale': z.coerce.number({ error: '--time-scale must be a number' }).min(0, '--time-scale must be >= 0').default(0.01),
   seed: z.coerce.number({ error: '--seed must be a number' }).int('--seed must be an integer').default(7),
   'data-dir': z.string().min(1).optional(),
@@ -31,7 +32,9 @@ async function main(): Promise<number> {
     return 2;
   }
   const { values } = parseArgs({
-    options: { sessions: { type: 'string' }, 'time-scale': { type: 'string' }, 'data-dir': { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' } },
+    options: {
+      sessions: { type: 'string' }, 'time-scale': { type: 'string' }, 'data-dir': { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' },
+    },
   });
   const args = DemoArgs.safeParse(values);
   if (!args.success) {

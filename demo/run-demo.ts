@@ -106,6 +106,7 @@ export async function runDemo(o: DemoOptions): Promise<JobResult & { dataDir: st
     await sim.close();
   }
   log(`drove ${o.sessions} sessions, ${requests} answered requests with feedback`);
-  const result = await runJob({ store: join(dataDir, 'gateway.db'), configStore: storeChoice, outDir: o.outDir ?? join(dataDir, 'reports') });
+  const outDir = o.outDir ?? join(dataDir, 'reports');
+  const result = await runJob({ store: join(dataDir, 'gateway.db'), configStore: storeChoice, outDir });
   return { ...result, dataDir, requests };
 }

@@ -12,6 +12,7 @@ import { tempDir } from './support/gateway.ts';
 
 /** Share of the treatment's sessions that never reach the observation log in the broken experiment. */
 const LOST = 0.2;
+const SHIPPED = 'config/mangaassist.json';
 const CREATED = { id: 'pq-upgrade', route: 'mangaassist', intent: 'product_question', control: 'sonnet-3', treatment: 'sonnet-35-v2', split: 0.5 };
 
 let dataDir: string;
@@ -68,6 +69,7 @@ describe('the analysis reads the configuration from the config store', () => {
   it('checks the sample ratio with the split in the store, flags the lost sessions and does not promote', () => {
     const out = join(dataDir, 'reports');
     const run = analysisCli(['--out', out], { DATA_DIR: dataDir });
+    const where = join(dataDir, 'config.db');
     expect(run.status, run.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'analysis.json'), 'utf8')) as AnalysisReport;
     expect(report.configSource).toMatchObject({ kind: 'store', store: 'sqlite', location: join(dataDir, 'config.db'), version: storeVersion });
@@ -78,11 +80,12 @@ describe('the analysis reads the configuration from the config store', () => {
     expect(broken.decision.decision).not.toBe('PROMOTE');
     expect(run.stdout).toMatch(/### pq-upgrade \(product_question\): \*\*REVIEW\*\*/);
     const changed = experiment(report, 'sonnet-v2-upgrade');
-    const figures = (e: ExperimentReport): string => `${e.id}: sessions ${e.arms.map((a) => a.sessions).join('/')}, SRM chi2 ${e.srm?.chi2.toFixed(2)}, p ${e.srm?.p.toExponential(2)}, ${e.decision.decision}`;
+    const figures = (e: ExperimentReport): string =>
+      `${e.id}: sessions ${e.arms.map((a) => a.sessions).join('/')}, SRM chi2 ${e.srm?.chi2.toFixed(2)}, p ${e.srm?.p.toExponential(2)}, ${e.decision.decision}`;
     console.log(`config store version ${storeVersion}; ${figures(broken)}; ${figures(changed)}`);
     expect(changed.srm).not.toBeNull();
     expect(changed.srm!.mismatch).toBe(false);
-    expect(readFileSync(join(out, 'dashboard.html'), 'utf8')).toContain(`configuration: sqlite config store at ${join(dataDir, 'config.db')}, version ${storeVersion}`);
+    expect(readFileSync(join(out, 'dashboard.html'), 'utf8')).toContain(`configuration: sqlite config store at ${where}, version ${storeVersion}`);
   }, 60_000);
 
   it('with --config the shipped file, shows what the store prevents: no check at all, and the old split', async () => {
@@ -94,7 +97,8 @@ describe('the analysis reads the configuration from the config store', () => {
     expect(markdown).toContain('split unknown (the experiment is not in the configuration analysed)');
     const old = experiment(report, 'sonnet-v2-upgrade');
     expect(old.srm!.mismatch).toBe(true);
-    console.log(`with the file: ${CREATED.id} SRM ${broken.srm}, ${broken.decision.decision}; sonnet-v2-upgrade at split 0.1: chi2 ${old.srm!.chi2.toFixed(0)}, ${old.decision.decision}`);
+    console.log(`with the file: ${CREATED.id} SRM ${broken.srm}, ${broken.decision.decision}; `
+      + `sonnet-v2-upgrade at split 0.1: chi2 ${old.srm!.chi2.toFixed(0)}, ${old.decision.decision}`);
   }, 30_000);
 
   it('falls back to the configuration file with a note while the store is empty, and creates nothing', async () => {
@@ -104,7 +108,7 @@ describe('the analysis reads the configuration from the config store', () => {
       store: join(dataDir, 'gateway.db'), configStore: { kind: 'sqlite', path }, fallbackConfigPath: 'config/mangaassist.json', outDir: join(empty, 'reports'),
     });
     expect(report.configSource).toMatchObject({ kind: 'file', path: 'config/mangaassist.json', reason: 'store-empty' });
-    expect(markdown).toContain(`the sqlite config store at ${path} is empty (no gateway has started on it yet): used the configuration file config/mangaassist.json instead`);
+    expect(markdown).toContain(`the sqlite config store at ${path} is empty (no gateway has started on it yet): used the configuration file ${SHIPPED} instead`);
     expect(existsSync(path)).toBe(false);
     rmSync(empty, { recursive: true, force: true });
   }, 30_000);

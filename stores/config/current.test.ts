@@ -22,14 +22,16 @@ describe('configStoreFromEnv', () => {
     expect(upstash).toEqual({ kind: 'upstash', url: 'https://eu1.upstash.io', token: 'secret', keyPrefix: 'prod:' });
     expect(describeStore(upstash)).toBe('Upstash Redis at https://eu1.upstash.io (prefix prod:)');
     expect(describeStore(upstash)).not.toContain('secret');
-    const dynamo = configStoreFromEnv(parseEnv(ConfigStoreEnv, { CONFIG_STORE: 'dynamodb', DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567', AWS_REGION: 'eu-west-1' }));
+    const dynamoEnv = { CONFIG_STORE: 'dynamodb', DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567', AWS_REGION: 'eu-west-1' };
+    const dynamo = configStoreFromEnv(parseEnv(ConfigStoreEnv, dynamoEnv));
     expect(dynamo).toEqual({ kind: 'dynamodb', table: 'llm-gateway-config', region: 'eu-west-1', createTable: true, endpoint: 'http://127.0.0.1:4567' });
   });
 
   it('names the variable of a bad value', () => {
     expect(() => parseEnv(ConfigStoreEnv, { CONFIG_STORE: 'redis' })).toThrow(EnvError);
     expect(() => parseEnv(ConfigStoreEnv, { CONFIG_STORE: 'redis' })).toThrow(/^invalid environment:\nCONFIG_STORE: /);
-    expect(() => parseEnv(ConfigStoreEnv, { CONFIG_STORE: 'upstash', UPSTASH_REDIS_REST_TOKEN: 't' })).toThrow(/UPSTASH_REDIS_REST_URL: required when CONFIG_STORE=upstash/);
+    const noUrl = { CONFIG_STORE: 'upstash', UPSTASH_REDIS_REST_TOKEN: 't' };
+    expect(() => parseEnv(ConfigStoreEnv, noUrl)).toThrow(/UPSTASH_REDIS_REST_URL: required when CONFIG_STORE=upstash/);
     expect(() => parseEnv(ConfigStoreEnv, { UPSTASH_REDIS_REST_URL: 'nope' })).toThrow(/UPSTASH_REDIS_REST_URL/);
   });
 });
@@ -40,8 +42,9 @@ describe('loadCurrentConfig', () => {
     const store = sqliteConfigStore({ path });
     const config = loadGatewayConfig(SHIPPED);
     const changed = { ...config, experiments: config.experiments.map((e) => ({ ...e, split: 0.5 })) };
-    expect((await store.commit(0, { config, versions: {}, apiKeys: [] }, { time: 1, actor: 'system', action: 'seed', resource: 'config', before: null, after: null })).ok).toBe(true);
-    expect((await store.commit(1, { config: changed, versions: {}, apiKeys: [] }, { time: 2, actor: 'a', action: 'update', resource: 'x', before: null, after: null })).ok).toBe(true);
+    const audit = { time: 1, actor: 'system', action: 'seed', resource: 'config', before: null, after: null };
+    expect((await store.commit(0, { config, versions: {}, apiKeys: [] }, audit)).ok).toBe(true);
+    expect((await store.commit(1, { config: changed, versions: {}, apiKeys: [] }, { ...audit, action: 'update' })).ok).toBe(true);
     await store.close();
     const loaded = await loadCurrentConfig({ store: { kind: 'sqlite', path }, fallbackFile: SHIPPED });
     expect(loaded.origin).toEqual({ kind: 'store', store: 'sqlite', location: path, version: 2, description: `sqlite config store at ${path}, version 2` });
