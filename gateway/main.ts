@@ -7,7 +7,7 @@ import { startControlPlane } from '../admin/control-plane.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { dynamoObservationStore } from '../stores/observations/dynamodb.ts';
 import { loadGatewayConfig } from './config/load.ts';
-import { configStoreFromEnv, describeStore } from './config/store-env.ts';
+import { configStoreFromEnv, describeStore } from '../stores/config/env.ts';
 import { readEnv, type GatewayEnvSettings } from './env.ts';
 import { startNodeGateway } from './node.ts';
 import { drainOnSignals } from './signals.ts';

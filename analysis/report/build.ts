@@ -1,4 +1,5 @@
 import type { GatewayConfig, Route } from '../../schema/config.ts';
+import type { ConfigOrigin } from '../../stores/config/current.ts';
 import { observedMix } from '../cost.ts';
 import { analyzeExperiment, correctAndDecide, type ExperimentReport } from '../experiment.ts';
 import { buildRow, type IntentConfigRow } from '../intent-table.ts';
@@ -14,6 +15,8 @@ export interface AnalysisInput {
   /** Where observations and feedback are read (embedded store or warehouse). */
   source: AnalysisSource;
   config: GatewayConfig;
+  /** Where `config` was read (store and version, or file), stated in the report. */
+  configSource?: ConfigOrigin;
   settings: AnalysisSettings;
   /** Route whose table is compared; default: the first route. */
   routeName?: string;
@@ -26,6 +29,8 @@ export interface AnalysisInput {
 /** The whole report (the JSON the job writes). */
 export interface AnalysisReport {
   generatedAt: string;
+  /** The configuration the experiments' splits, the current table and the prices were taken from. */
+  configSource: ConfigOrigin | null;
   since: string | null;
   settings: AnalysisSettings;
   liveRequests: number;
@@ -78,6 +83,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisReport>
   });
   return {
     generatedAt: new Date().toISOString(),
+    configSource: input.configSource ?? null,
     since: input.since ? new Date(input.since).toISOString() : null,
     settings: s,
     liveRequests: intents.reduce((n, r) => n + r.requests, 0),

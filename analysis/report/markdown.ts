@@ -43,6 +43,8 @@ function intentSection(rows: IntentConfigRow[]): string[] {
   ]));
 }
 
+const SPLIT_UNKNOWN = 'split unknown (the experiment is not in the configuration analysed)';
+
 function experimentSection(e: ExperimentReport): string[] {
   const [c, t] = e.arms;
   const q = e.quality;
@@ -60,7 +62,7 @@ function experimentSection(e: ExperimentReport): string[] {
     `- Relative lift: ${pct(q.lift.lift, 2)} (CI ${pct(q.lift.ci[0], 2)} to ${pct(q.lift.ci[1], 2)})`,
     `- Always-valid sequence: [${num(q.sequential.lower, 4)}, ${num(q.sequential.upper, 4)}]${q.sequential.significant ? ', excludes 0' : ''}`,
     `- Minimum sample size: ${q.minimumScoredPerArm} scored requests per arm; ${q.ready ? 'reached' : 'not reached'}`,
-    `- Sample ratio: ${e.srm ? `chi2 ${num(e.srm.chi2, 2)}, p ${pValue(e.srm.p)}${e.srm.mismatch ? ' **MISMATCH**' : ''}` : 'split unknown'}`,
+    `- Sample ratio: ${e.srm ? `chi2 ${num(e.srm.chi2, 2)}, p ${pValue(e.srm.p)}${e.srm.mismatch ? ' **MISMATCH**' : ''}` : SPLIT_UNKNOWN}`,
     `- Error rate: ${pct(c?.errorRate, 2)} vs ${pct(t?.errorRate, 2)} (p ${pValue(e.errors.p)})`,
     `- Cost delta: ${usd(e.costDeltaPerRequest)}/request${e.costDeltaPerMonth === null ? '' : `, ${usd(e.costDeltaPerMonth, 0)}/month`}`,
   ];
@@ -128,6 +130,7 @@ export function renderMarkdown(r: AnalysisReport): string {
     '# Model routing analysis',
     '',
     `Generated ${r.generatedAt}${r.since ? `, rows since ${r.since}` : ''}; ${r.liveRequests} live requests (eval and warm-up traffic excluded).`,
+    ...(r.configSource ? [`Configuration analysed: ${r.configSource.description}.`] : []),
     `Quality gate ${s.qualityGate} (per-intent overrides: ${JSON.stringify(s.intentGates)}); ${choiceRulesLine(s)}`,
     'Percentiles are nearest-rank: the value at rank ceil(p x n / 100) of the sorted successful requests.',
     '',
