@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AuditEntry } from '../schema/admin.ts';
 import { GatewayConfig, formatIssues } from '../schema/config.ts';
 import { connectPostgresWarehouse, isWarehouseUrl } from '../stores/warehouse/postgres.ts';
 import { openAnalysisSource } from './queries/open-source.ts';
@@ -30,6 +31,8 @@ export interface JobOptions {
   routeName?: string;
   /** Overrides of the analysis settings (thresholds, daily volume, gates). */
   settings?: Partial<AnalysisSettings>;
+  /** The config store's audit log (`readAuditLog`), for the split history of observations that predate recorded shares. */
+  audit?: AuditEntry[];
 }
 
 /** Result of a run: the report and where it was written. */
@@ -77,7 +80,7 @@ export async function runJob(o: JobOptions): Promise<JobResult> {
   const source = await openAnalysisSource(o.store, o.schema);
   let report: AnalysisReport;
   try {
-    report = await runAnalysis({ source, config, settings, since, experimentId: o.experimentId, routeName: o.routeName });
+    report = await runAnalysis({ source, config, settings, since, experimentId: o.experimentId, routeName: o.routeName, audit: o.audit });
   } finally {
     await source.close();
   }
