@@ -26,7 +26,9 @@ describe('expected shares of an experiment\'s sessions', () => {
   });
 
   it('leaves sessions with an unknown split out, and has no check when none is known', () => {
-    const counts = [group('control', 80), group('treatment', 20), group('control', 45, { expectedShare: 0.9 }), group('treatment', 5, { expectedShare: 0.1 })];
+    const counts = [
+      group('control', 80), group('treatment', 20), group('control', 45, { expectedShare: 0.9 }), group('treatment', 5, { expectedShare: 0.1 }),
+    ];
     const partial = assignmentSrm(counts, [], null, 0.001)!;
     expect(partial.unknownSessions).toBe(100);
     expect(partial.observed).toEqual([45, 5]);
@@ -34,7 +36,8 @@ describe('expected shares of an experiment\'s sessions', () => {
   });
 
   it('does not use a history period in which the experiment was not running', () => {
-    const srm = assignmentSrm([group('control', 10, { period: 1 }), group('treatment', 10, { period: 1 })], [{ version: 1, time: 0, split: null }], 0.5, 0.001)!;
+    const counts = [group('control', 10, { period: 1 }), group('treatment', 10, { period: 1 })];
+    const srm = assignmentSrm(counts, [{ version: 1, time: 0, split: null }], 0.5, 0.001)!;
     expect(srm.periods.map((p) => p.source)).toEqual(['configuration']);
   });
 });

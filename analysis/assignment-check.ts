@@ -37,10 +37,13 @@ function shareOf(c: AssignmentCounts, history: readonly SplitChange[], fallback:
     return { label: `version ${c.configVersion ?? 'unknown'}`, source: 'recorded', treatmentShare: round(share) };
   }
   const byVersion = c.configVersion === null ? undefined : history.filter((h) => h.version <= c.configVersion!).at(-1);
-  if (byVersion && byVersion.split !== null) return { label: `version ${c.configVersion}`, source: 'history', treatmentShare: byVersion.split };
+  if (byVersion && byVersion.split !== null) {
+    return { label: `version ${c.configVersion}`, source: 'history', treatmentShare: byVersion.split };
+  }
   const byTime = c.period > 0 ? history[c.period - 1] : undefined;
   if (byTime && byTime.split !== null) {
-    return { label: `since ${new Date(byTime.time).toISOString()} (version ${byTime.version})`, source: 'history', treatmentShare: byTime.split };
+    const label = `since ${new Date(byTime.time).toISOString()} (version ${byTime.version})`;
+    return { label, source: 'history', treatmentShare: byTime.split };
   }
   return fallback === null ? null : { label: 'configuration split', source: 'configuration', treatmentShare: fallback };
 }

@@ -32,7 +32,11 @@ describe('split history from the config store audit log', () => {
 
   it('reads every page of a store audit log', async () => {
     const store = memoryConfigStore();
-    const config = { pricing: { a: { inputPer1k: 0.001, outputPer1k: 0.002 } }, configs: [{ id: 'a', upstream: { provider: 'bedrock', modelId: 'a' }, maxTokens: 1 }], routes: [] };
+    const config = {
+      pricing: { a: { inputPer1k: 0.001, outputPer1k: 0.002 } },
+      configs: [{ id: 'a', upstream: { provider: 'bedrock', modelId: 'a' }, maxTokens: 1 }],
+      routes: [],
+    };
     const doc = ConfigDocument.parse({ config });
     for (let v = 0; v < 1_203; v++) {
       const r = await store.commit(v, doc, { time: v, actor: 'a', action: 'update', resource: `routes/r${v}`, before: null, after: null });

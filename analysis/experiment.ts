@@ -65,7 +65,8 @@ function durationOf(outcomes: OutcomeSums[], alpha: number): WelchResult | null 
 
 /** Each arm's sessions as one period with no recorded assignment (the check against the configuration's split). */
 function wholeArms(c: ArmSums, t: ArmSums): AssignmentCounts[] {
-  const group = (arm: AssignmentCounts['arm'], sessions: number): AssignmentCounts => ({ arm, configVersion: null, expectedShare: null, period: 0, sessions });
+  const group = (arm: AssignmentCounts['arm'], sessions: number): AssignmentCounts =>
+    ({ arm, configVersion: null, expectedShare: null, period: 0, sessions });
   return [group('control', c.session.sessions), group('treatment', t.session.sessions)];
 }
 
@@ -77,7 +78,12 @@ function wholeArms(c: ArmSums, t: ArmSums): AssignmentCounts[] {
  * are checked against `meta.split`.
  */
 export function analyzeExperiment(
-  meta: ExperimentMeta, arms: ArmSums[], outcomes: OutcomeSums[], s: AnalysisSettings, monthlyRequests: number | null, assignment?: AssignmentCounts[],
+  meta: ExperimentMeta,
+  arms: ArmSums[],
+  outcomes: OutcomeSums[],
+  s: AnalysisSettings,
+  monthlyRequests: number | null,
+  assignment?: AssignmentCounts[],
 ): ExperimentReport | null {
   const c = arms.find((a) => a.arm === 'control');
   const t = arms.find((a) => a.arm === 'treatment');

@@ -13,7 +13,10 @@ const T1 = 1_700_000_000_000;
 /** When the split went from 0.1 to 0.5 (the admin commit). */
 const T2 = T1 + 86_400_000;
 const common = { sessionSd: 0.05, cartAdd: [0.12, 0.13] as [number, number], escalated: [0.05, 0.05] as [number, number] };
-const recorded = [{ fromSession: 0, treatmentShare: 0.1, time: T1, configVersion: 3 }, { fromSession: 0, treatmentShare: 0.5, time: T2, configVersion: 5 }];
+const recorded = [
+  { fromSession: 0, treatmentShare: 0.1, time: T1, configVersion: 3 },
+  { fromSession: 0, treatmentShare: 0.5, time: T2, configVersion: 5 },
+];
 const unrecorded = recorded.map((p) => ({ ...p, configVersion: null }));
 const phases = (sessions: number, list: typeof recorded | typeof unrecorded) => [list[0]!, { ...list[1]!, fromSession: sessions / 2 }];
 const experiment = (id: string, intent: string, split: number) =>
@@ -30,15 +33,20 @@ beforeAll(async () => {
   dir = tempDir('analysis-assign-');
   store = join(dir, 'gateway.db');
   db = openDatabase(store);
+  const arms = { control: 'sonnet-35-v1', treatment: 'sonnet-35-v2' };
   const rows = (experimentId: string, intent: string, sessions: number, periods: typeof recorded | typeof unrecorded, lostTreatment = 0) =>
-    writeExperimentRows(db, { ...common, experimentId, intent, control: 'sonnet-35-v1', treatment: 'sonnet-35-v2', treatmentShare: 0, sessions, seed: sessions + intent.length, periods: phases(sessions, periods), lostTreatment });
+    writeExperimentRows(db, {
+      ...common, ...arms, experimentId, intent, treatmentShare: 0, sessions, seed: sessions + intent.length, periods: phases(sessions, periods), lostTreatment,
+    });
   rows('changed', 'recommendation', 4_000, recorded);
   rows('lost', 'faq', 16_000, recorded, 0.05);
   rows('legacy', 'product_question', 4_000, unrecorded);
-  writeExperimentRows(db, { ...common, experimentId: 'unlisted', intent: 'order_tracking', control: 'sonnet-35-v1', treatment: 'sonnet-35-v2', treatmentShare: 0.5, sessions: 600, seed: 9 });
+  writeExperimentRows(db, { ...common, ...arms, experimentId: 'unlisted', intent: 'order_tracking', treatmentShare: 0.5, sessions: 600, seed: 9 });
   const raw = JSON.parse(readFileSync('config/mangaassist.json', 'utf8')) as { experiments: unknown[] };
   // The configuration analysed has the current split, 0.5, for every listed experiment.
-  raw.experiments = [experiment('changed', 'recommendation', 0.5), experiment('lost', 'faq', 0.5), experiment('legacy', 'product_question', 0.5)];
+  raw.experiments = [
+    experiment('changed', 'recommendation', 0.5), experiment('lost', 'faq', 0.5), experiment('legacy', 'product_question', 0.5),
+  ];
   writeFileSync(join(dir, 'config.json'), JSON.stringify(raw));
   const seeded = { ...raw, experiments: [experiment('legacy', 'product_question', 0.1)] };
   const entry = (version: number, time: number, action: string, resource: string, before: unknown, after: unknown): AuditEntry =>
@@ -46,7 +54,7 @@ beforeAll(async () => {
   audit = [
     entry(1, T1 - 60_000, 'seed', 'config', null, seeded),
     entry(2, T1 + 1_000, 'replace', 'routes/mangaassist', null, { name: 'mangaassist' }),
-    entry(4, T2, 'update', 'experiments/legacy', experiment('legacy', 'product_question', 0.1), experiment('legacy', 'product_question', 0.5)),
+    entry(4, T2, 'update', 'experiments/legacy', seeded.experiments[0], experiment('legacy', 'product_question', 0.5)),
   ];
   withHistory = await runJob({ store, configPath: join(dir, 'config.json'), outDir: join(dir, 'with'), audit });
   withoutHistory = await runJob({ store, configPath: join(dir, 'config.json'), outDir: join(dir, 'without') });
@@ -63,7 +71,9 @@ describe('sample ratio per period of constant assignment (embedded store)', () =
   it('does not call a split change from 0.1 to 0.5 a mismatch: each session is checked against the share it was routed with', () => {
     const srm = find(withHistory, 'changed').srm!;
     expect(srm.mismatch).toBe(false);
-    expect(srm.periods.map((p) => [p.label, p.source, p.treatmentShare])).toEqual([['version 3', 'recorded', 0.1], ['version 5', 'recorded', 0.5]]);
+    expect(srm.periods.map((p) => [p.label, p.source, p.treatmentShare])).toEqual([
+      ['version 3', 'recorded', 0.1], ['version 5', 'recorded', 0.5],
+    ]);
     expect(srm.periods.reduce((n, p) => n + p.control + p.treatment, 0)).toBe(4_000);
     expect(sampleRatioMismatch(srm.observed, [0.5, 0.5]).mismatch).toBe(true);
     expect(withHistory.markdown).toContain('2 periods of constant assignment (version 3: 10.0% treatment (recorded at routing)');

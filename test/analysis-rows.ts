@@ -135,7 +135,8 @@ export function writeExperimentRows(db: Database.Database, o: ExperimentRowsOpti
     const share = period?.treatmentShare ?? o.treatmentShare;
     const treated = rng.next() < share;
     if (treated && o.lostTreatment && rng.next() < o.lostTreatment) continue;
-    const assignment = period && period.configVersion !== null ? { configVersion: period.configVersion, expectedShare: treated ? share : 1 - share } : {};
+    const recorded = period && period.configVersion !== null;
+    const assignment = recorded ? { configVersion: period.configVersion, expectedShare: treated ? share : 1 - share } : {};
     const configId = treated ? o.treatment : o.control;
     const cfg = SIM_CONFIGS[configId]!;
     const profile = findProfile(profiles, cfg.model)!;

@@ -65,7 +65,8 @@ describe.skipIf(missing !== null)('assignment fields in the warehouse (PostgreSQ
     const common = { intent: 'faq', control: 'sonnet-35-v1', treatment: 'sonnet-35-v2', treatmentShare: 0, sessions: 1_200, sessionSd: 0.05,
       cartAdd: [0.1, 0.1] as [number, number], escalated: [0.05, 0.05] as [number, number] };
     const periods = (version: number | null) => [
-      { fromSession: 0, treatmentShare: 0.1, time: T1, configVersion: version }, { fromSession: 600, treatmentShare: 0.5, time: T2, configVersion: version && version + 1 },
+      { fromSession: 0, treatmentShare: 0.1, time: T1, configVersion: version },
+      { fromSession: 600, treatmentShare: 0.5, time: T2, configVersion: version && version + 1 },
     ];
     writeExperimentRows(db, { ...common, experimentId: 'recorded', seed: 1, periods: periods(8) });
     writeExperimentRows(db, { ...common, experimentId: 'legacy', seed: 2, periods: periods(null) });

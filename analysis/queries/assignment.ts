@@ -33,7 +33,8 @@ export function periodExpression(column: string, boundaries: readonly number[]):
  * them (an embedded database opened read-only before the gateway migrated it, a warehouse before its migration 3).
  */
 export function assignmentColumns(present: boolean): string {
-  return present ? 'o.config_version AS config_version, o.expected_share AS expected_share' : 'NULL AS config_version, NULL AS expected_share';
+  if (!present) return 'NULL AS config_version, NULL AS expected_share';
+  return 'o.config_version AS config_version, o.expected_share AS expected_share';
 }
 
 const orNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -49,12 +50,16 @@ export function assignmentCountsOf(rows: Record<string, unknown>[]): AssignmentC
       period: Number(r.period),
       sessions: Number(r.sessions),
     }))
-    .sort((a, b) => (a.arm !== b.arm ? (a.arm < b.arm ? -1 : 1) : order(a.configVersion, b.configVersion) || order(a.expectedShare, b.expectedShare) || a.period - b.period));
+    .sort((a, b) => (a.arm !== b.arm ? (a.arm < b.arm ? -1 : 1) : 0)
+      || order(a.configVersion, b.configVersion) || order(a.expectedShare, b.expectedShare) || a.period - b.period);
 }
 
 /** The first request of each session of an experiment, grouped as `AssignmentCounts` (embedded store). */
-export function queryAssignments(db: Database.Database, filter: RowFilter, experimentId: string, boundaries: readonly number[]): AssignmentCounts[] {
-  const present = (db.prepare(`SELECT COUNT(*) FROM pragma_table_info('observations') WHERE name = 'expected_share'`).pluck().get() as number) > 0;
+export function queryAssignments(
+  db: Database.Database, filter: RowFilter, experimentId: string, boundaries: readonly number[],
+): AssignmentCounts[] {
+  const column = db.prepare(`SELECT COUNT(*) FROM pragma_table_info('observations') WHERE name = 'expected_share'`);
+  const present = (column.pluck().get() as number) > 0;
   const sql = `WITH firsts AS (
       SELECT o.arm AS arm, ${assignmentColumns(present)}, o.time AS time,
         ROW_NUMBER() OVER (PARTITION BY o.session_id ORDER BY o.time, o.seq) AS rn

@@ -101,7 +101,9 @@ async function outcomes(db: SqlRunner, filter: RowFilter, experimentId: string):
   return rows.map((r) => ({ arm: String(r.arm), metric: String(r.metric) as OutcomeSums['metric'], n: num(r.n), sum: num(r.sum), sumSq: num(r.sum_sq) }));
 }
 
-async function assignments(db: SqlRunner, filter: RowFilter, experimentId: string, boundaries: readonly number[]): Promise<AssignmentCounts[]> {
+async function assignments(
+  db: SqlRunner, filter: RowFilter, experimentId: string, boundaries: readonly number[],
+): Promise<AssignmentCounts[]> {
   const present = await db.query<Row>(`SELECT 1 AS x FROM information_schema.columns
     WHERE table_schema = current_schema() AND table_name = 'observations' AND column_name = 'expected_share'`);
   const rows = await db.query<Row>(`WITH firsts AS (

@@ -40,8 +40,11 @@ const SHARE_SOURCE = { recorded: 'recorded at routing', history: 'config store h
 
 /** The sample-ratio line: the test, the sessions against their expectation, and the periods it combined. */
 function srmLine(srm: ExperimentReport['srm']): string {
-  if (!srm) return 'split unknown: no expected share recorded on the observations, in the config store\'s history or in the configuration; not checked';
-  const periods = srm.periods.map((p) => `${p.label}: ${pct(p.treatmentShare)} treatment (${SHARE_SOURCE[p.source]}), ${p.control + p.treatment} sessions`);
+  if (!srm) {
+    return 'split unknown: no expected share recorded on the observations, in the config store\'s history or in the configuration; not checked';
+  }
+  const periods = srm.periods.map((p) =>
+    `${p.label}: ${pct(p.treatmentShare)} treatment (${SHARE_SOURCE[p.source]}), ${p.control + p.treatment} sessions`);
   return [
     `chi2 ${num(srm.chi2, 2)}, p ${pValue(srm.p)}${srm.mismatch ? ' **MISMATCH**' : ''}`,
     `sessions ${srm.observed[0]}/${srm.observed[1]} (control/treatment) vs expected ${num(srm.expected[0], 1)}/${num(srm.expected[1], 1)}`,

@@ -55,5 +55,6 @@ export function periodSampleRatioMismatch(periods: AssignmentPeriod[], threshold
   const gap = treatment - expectedTreatment;
   const chi2 = impossible ? Number.POSITIVE_INFINITY : variance > 0 ? gap ** 2 / variance : 0;
   const p = Number.isFinite(chi2) ? chiSquareSurvival(chi2, 1) : 0;
-  return { chi2, df: 1, p, mismatch: p < threshold, observed: [control, treatment], expected: [total - expectedTreatment, expectedTreatment] };
+  const expected: [number, number] = [total - expectedTreatment, expectedTreatment];
+  return { chi2, df: 1, p, mismatch: p < threshold, observed: [control, treatment], expected };
 }

@@ -58,15 +58,19 @@ export function resolve(index: RoutingIndex, modelId: string, rawIntent: string 
   if (modelId.startsWith(PIN_PREFIX)) {
     const config = index.configs.get(modelId.slice(PIN_PREFIX.length));
     if (!config) return null;
-    return { route: modelId, intent: knownIntent(index, rawIntent), arm: 'pinned', config, experimentId: null, canaryId: null, expectedShare: null };
+    const intent = knownIntent(index, rawIntent);
+    return { route: modelId, intent, arm: 'pinned', config, experimentId: null, canaryId: null, expectedShare: null };
   }
   const route = index.routes.get(modelId);
   if (!route) {
-    return { route: PASSTHROUGH_ROUTE, intent: knownIntent(index, rawIntent), arm: 'passthrough', config: null, experimentId: null, canaryId: null, expectedShare: null };
+    const intent = knownIntent(index, rawIntent);
+    return { route: PASSTHROUGH_ROUTE, intent, arm: 'passthrough', config: null, experimentId: null, canaryId: null, expectedShare: null };
   }
   const intent = rawIntent && route.intents.includes(rawIntent) ? rawIntent : OTHER_INTENT;
   const base = configOf(index, route.table[intent] ?? route.default);
-  const plain: Resolution = { route: route.name, intent, arm: 'default', config: base, experimentId: null, canaryId: null, expectedShare: null };
+  const plain: Resolution = {
+    route: route.name, intent, arm: 'default', config: base, experimentId: null, canaryId: null, expectedShare: null,
+  };
   const canary = index.canaries.get(`${route.name}/${intent}`) ?? index.canaries.get(`${route.name}/*`);
   const experiment = canary ? undefined : index.experiments.get(`${route.name}/${intent}`) ?? index.experiments.get(`${route.name}/*`);
   if (!sessionId) return { ...plain, arm: 'unassigned' };
@@ -74,12 +78,14 @@ export function resolve(index: RoutingIndex, modelId: string, rawIntent: string 
     const inCanary = bucketOf(canary.id, sessionId) < canary.weight * 100;
     const share = canary.weight / 100;
     const config = configOf(index, inCanary ? canary.candidate : canary.baseline);
-    return { ...plain, arm: inCanary ? 'canary' : 'baseline', config, canaryId: canary.id, expectedShare: inCanary ? share : 1 - share };
+    const expectedShare = inCanary ? share : 1 - share;
+    return { ...plain, arm: inCanary ? 'canary' : 'baseline', config, canaryId: canary.id, expectedShare };
   }
   if (experiment) {
     const treated = bucketOf(experiment.id, sessionId) < experiment.split * 10_000;
     const config = configOf(index, treated ? experiment.treatment : experiment.control);
-    return { ...plain, arm: treated ? 'treatment' : 'control', config, experimentId: experiment.id, expectedShare: treated ? experiment.split : 1 - experiment.split };
+    const expectedShare = treated ? experiment.split : 1 - experiment.split;
+    return { ...plain, arm: treated ? 'treatment' : 'control', config, experimentId: experiment.id, expectedShare };
   }
   return plain;
 }

@@ -19,7 +19,8 @@ export function sqliteRecordStore(db: Database.Database): RecordStore {
     VALUES (@eventId, @receivedAt, @scope, @key, @metric, @value, @idempotencyKey, @eventTime)`);
   const writeAll = db.transaction((batch: RecordBatch) => {
     for (const o of batch.observations) {
-      insertObservation.run({ ...o, streamed: o.streamed ? 1 : 0, configVersion: o.configVersion ?? null, expectedShare: o.expectedShare ?? null });
+      const assignment = { configVersion: o.configVersion ?? null, expectedShare: o.expectedShare ?? null };
+      insertObservation.run({ ...o, streamed: o.streamed ? 1 : 0, ...assignment });
     }
     for (const f of batch.feedback) insertFeedback.run(f);
   });

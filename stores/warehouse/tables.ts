@@ -31,7 +31,8 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
       seq: 'bigint', request_id: 'text', time: 'bigint', route: 'text', intent: 'text', session_id: 'text', traffic: 'text',
       experiment_id: 'text', canary_id: 'text', arm: 'text', config_id: 'text', upstream_model: 'text', operation: 'text',
       streamed: 'boolean', status: 'integer', error_code: 'text', input_tokens: 'integer', output_tokens: 'integer',
-      cost_usd: 'double', ttft_ms: 'double', latency_ms: 'double', overhead_ms: 'double', config_version: 'bigint', expected_share: 'double',
+      cost_usd: 'double', ttft_ms: 'double', latency_ms: 'double', overhead_ms: 'double',
+      config_version: 'bigint', expected_share: 'double',
     }),
   },
   {
