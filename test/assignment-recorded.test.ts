@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Observation } from '../schema/observation.ts';
 import type { MemoryObservationSink } from '../stores/observations/memory.ts';
 import { adminCall, converse, startControlledStack } from './support/admin-stack.ts';
+import { startStack } from './support/gateway.ts';
 
-let stack: Awaited<ReturnType<typeof startControlledStack>> | undefined;
+let stack: { close(): Promise<void> } | undefined;
 afterEach(async () => {
   await stack?.close();
   stack = undefined;
@@ -17,9 +18,10 @@ async function calls(url: string, intent: string, prefix: string, n: number): Pr
 
 describe('assignment recorded at routing time', () => {
   it('records the configuration version and the arm share, and follows a split change made through the admin API', async () => {
-    stack = await startControlledStack();
-    const { url, control } = stack;
-    const sink = stack.gateway.sink as MemoryObservationSink;
+    const controlled = await startControlledStack();
+    stack = controlled;
+    const { url, control } = controlled;
+    const sink = controlled.gateway.sink as MemoryObservationSink;
     const seeded = control.source.stats().version;
     expect(seeded).toBeGreaterThan(0);
     await calls(url, 'recommendation', 'before', 40);
@@ -40,5 +42,15 @@ describe('assignment recorded at routing time', () => {
     expect([...shares(experiment('after'))].sort()).toEqual([`control:0.5@${changed}`, `treatment:0.5@${changed}`]);
     const plain = rows.filter((o) => o.sessionId?.startsWith('plain'));
     expect(plain.map((o) => [o.arm, o.expectedShare, o.configVersion])).toEqual(Array(3).fill(['default', null, seeded]));
+  });
+
+  it('records no version for a gateway serving the configuration file, and the file\'s split as the share', async () => {
+    const fileStack = await startStack();
+    stack = fileStack;
+    await calls(fileStack.url, 'recommendation', 'file', 30);
+    await fileStack.sink.flush();
+    const rows = fileStack.sink.observations.filter((o) => o.experimentId === EXPERIMENT);
+    expect(rows).toHaveLength(30);
+    expect(new Set(rows.map((o) => `${o.arm}:${o.expectedShare}@${o.configVersion}`))).toEqual(new Set(['control:0.9@null', 'treatment:0.1@null']));
   });
 });
