@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCurrentConfig, type ConfigChoice } from '../stores/config/current.ts';
 import type { ConfigStoreChoice } from '../stores/config/index.ts';
+import type { AuditEntry } from '../schema/admin.ts';
 import { connectPostgresWarehouse, isWarehouseUrl } from '../stores/warehouse/postgres.ts';
 import { openAnalysisSource } from './queries/open-source.ts';
 import { runAnalysis, type AnalysisReport } from './report/build.ts';
@@ -38,6 +39,11 @@ export interface JobOptions {
   routeName?: string;
   /** Overrides of the analysis settings (thresholds, daily volume, gates). */
   settings?: Partial<AnalysisSettings>;
+  /**
+   * The config store's audit log, for the split history of observations that predate recorded shares; default:
+   * the log of the store the configuration was read from (none for a file).
+   */
+  audit?: AuditEntry[];
 }
 
 /** Result of a run: the report and where it was written. */
@@ -80,14 +86,14 @@ export async function runJob(o: JobOptions): Promise<JobResult> {
     if (Number.isNaN(since)) throw new Error(`--since is not an ISO date: ${o.since}`);
   }
   const settings = AnalysisSettings.parse(o.settings ?? {});
-  const { config, origin } = await loadCurrentConfig(configChoice(o));
+  const { config, origin, audit } = await loadCurrentConfig(configChoice(o));
   const resultsTo = o.resultsTo ?? (isWarehouseUrl(o.store) ? o.store : undefined);
   if (resultsTo !== undefined && !isWarehouseUrl(resultsTo)) throw new Error(`results target is not a postgres:// URL: ${resultsTo}`);
   const source = await openAnalysisSource(o.store, o.schema);
   let report: AnalysisReport;
   try {
     const only = { experimentId: o.experimentId, routeName: o.routeName };
-    report = await runAnalysis({ source, config, configSource: origin, settings, since, ...only });
+    report = await runAnalysis({ source, config, configSource: origin, settings, since, ...only, audit: o.audit ?? audit });
   } finally {
     await source.close();
   }

@@ -88,16 +88,19 @@ describe('the analysis reads the configuration from the config store', () => {
     expect(readFileSync(join(out, 'dashboard.html'), 'utf8')).toContain(`configuration: sqlite config store at ${where}, version ${storeVersion}`);
   }, 60_000);
 
-  it('with --config the shipped file, shows what the store prevents: no check at all, and the old split', async () => {
+  it('with --config the shipped file, shows what the store prevents: the unrecorded sessions go unchecked, and the old split', async () => {
     const { report, markdown } = await runJob({ store: join(dataDir, 'gateway.db'), configPath: 'config/mangaassist.json', outDir: join(dataDir, 'file-reports') });
     expect(report.configSource).toMatchObject({ kind: 'file', path: 'config/mangaassist.json', reason: 'override' });
     const broken = experiment(report, CREATED.id);
-    expect(broken.srm).toBeNull();
+    // Only the sessions the gateway routed carry a recorded share; the file knows nothing of the rest.
+    expect(broken.srm!.periods.every((p) => p.source === 'recorded')).toBe(true);
+    expect(broken.srm!.unknownSessions).toBeGreaterThan(2000);
+    expect(broken.srm!.mismatch).toBe(false);
     expect(broken.decision.decision).toBe('PROMOTE');
-    expect(markdown).toContain('split unknown (the experiment is not in the configuration analysed)');
+    expect(markdown).toContain('sessions with an unknown split left out');
     const old = experiment(report, 'sonnet-v2-upgrade');
     expect(old.srm!.mismatch).toBe(true);
-    console.log(`with the file: ${CREATED.id} SRM ${broken.srm}, ${broken.decision.decision}; `
+    console.log(`with the file: ${CREATED.id} SRM over ${broken.srm!.observed.join('/')} recorded sessions, ${broken.srm!.unknownSessions} unknown, ${broken.decision.decision}; `
       + `sonnet-v2-upgrade at split 0.1: chi2 ${old.srm!.chi2.toFixed(0)}, ${old.decision.decision}`);
   }, 30_000);
 

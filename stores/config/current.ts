@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { ConfigDocument } from '../../schema/admin.ts';
+import { ConfigDocument, type AuditEntry } from '../../schema/admin.ts';
 import { formatIssues, type GatewayConfig } from '../../schema/config.ts';
 import { storeLocation } from './env.ts';
 import { loadGatewayConfig } from './file.ts';
 import { openConfigStore, type ConfigStoreChoice } from './index.ts';
+import type { ConfigStore } from './interface.ts';
 
 /**
  * Where a configuration was read: the config store (with its version) or a file, and why a file; `description`
@@ -18,6 +19,8 @@ export type ConfigOrigin = { description: string } & (
 export interface LoadedConfig {
   config: GatewayConfig;
   origin: ConfigOrigin;
+  /** The store's audit log, oldest first (the split history of older observations); empty for a file. */
+  audit: AuditEntry[];
 }
 
 /** Where to read the configuration: an explicit file, or the store with the file served while it is empty. */
@@ -33,7 +36,7 @@ function neverStarted(choice: ConfigStoreChoice): boolean {
   return choice.kind === 'sqlite' && choice.path !== ':memory:' && !existsSync(choice.path);
 }
 
-async function readStore(choice: ConfigStoreChoice): Promise<{ version: number; config: GatewayConfig } | null> {
+async function readStore(choice: ConfigStoreChoice): Promise<{ version: number; config: GatewayConfig; audit: AuditEntry[] } | null> {
   if (neverStarted(choice)) return null;
   // A reader never creates a DynamoDB table: a missing one is reported as an unreachable store.
   const store = openConfigStore(choice.kind === 'dynamodb' ? { ...choice, createTable: false } : choice);
@@ -44,7 +47,7 @@ async function readStore(choice: ConfigStoreChoice): Promise<{ version: number; 
     if (!read.value) return null;
     const parsed = ConfigDocument.safeParse(read.value.document);
     if (!parsed.success) throw new ConfigSourceError(`${where}, version ${read.value.version}, is invalid:\n${formatIssues(parsed.error)}`);
-    return { version: read.value.version, config: parsed.data.config };
+    return { version: read.value.version, config: parsed.data.config, audit: await readAuditLog(store) };
   } finally {
     await store.close();
   }
@@ -59,15 +62,27 @@ async function readStore(choice: ConfigStoreChoice): Promise<{ version: number; 
 export async function loadCurrentConfig(choice: ConfigChoice): Promise<LoadedConfig> {
   if ('file' in choice) {
     const origin = { kind: 'file', path: choice.file, reason: 'override', note: 'given with --config' } as const;
-    return { config: loadGatewayConfig(choice.file), origin: { ...origin, description: `file ${choice.file} (--config)` } };
+    return { config: loadGatewayConfig(choice.file), origin: { ...origin, description: `file ${choice.file} (--config)` }, audit: [] };
   }
   const where = `${choice.store.kind} config store at ${storeLocation(choice.store)}`;
   const stored = await readStore(choice.store);
   if (stored) {
     const origin = { kind: 'store', store: choice.store.kind, location: storeLocation(choice.store), version: stored.version } as const;
-    return { config: stored.config, origin: { ...origin, description: `${where}, version ${stored.version}` } };
+    return { config: stored.config, origin: { ...origin, description: `${where}, version ${stored.version}` }, audit: stored.audit };
   }
   const note = `the ${where} is empty (no gateway has started on it yet): used the configuration file ${choice.fallbackFile} instead`;
   const origin = { kind: 'file', path: choice.fallbackFile, reason: 'store-empty', note, description: note } as const;
-  return { config: loadGatewayConfig(choice.fallbackFile), origin };
+  return { config: loadGatewayConfig(choice.fallbackFile), origin, audit: [] };
 }
+
+/** Every entry of the config store's audit log, oldest first, read page by page. */
+export async function readAuditLog(store: ConfigStore): Promise<AuditEntry[]> {
+  const entries: AuditEntry[] = [];
+  for (;;) {
+    const page = await store.audit({ after: entries[entries.length - 1]?.version ?? 0, limit: 1000 });
+    if (!page.ok) throw new Error(`cannot read the config store's audit log: ${page.error.message}`);
+    entries.push(...page.value);
+    if (page.value.length < 1000) return entries;
+  }
+}
+
