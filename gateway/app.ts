@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { bearerAuth } from './auth.ts';
 import type { GatewayDeps, GatewayEnv } from './deps.ts';
-import { GatewayError, isBedrockPath, routeErrorResponse, type ErrorCode } from './errors.ts';
+import { ERRORS, GatewayError, isBedrockPath, routeErrorResponse, type ErrorCode } from './errors.ts';
 import { feedbackHandler } from './feedback.ts';
 import { gatewayHeaders } from './headers.ts';
 import { bedrockHandler } from './protocols/bedrock/handler.ts';
@@ -76,6 +76,11 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
       return errorResponse(c, deps.now, err.code, err.message, err.status);
     }
     if (err instanceof HTTPException) return errorResponse(c, deps.now, err.status === 413 ? 'payload_too_large' : 'invalid_request', err.message);
+    if (c.req.raw.signal.aborted) {
+      // The request's body broke off (the client went, or the listener refused its framing and answered itself).
+      c.var.meter?.finish(ERRORS.client_abort.status, 'client_abort');
+      return errorResponse(c, deps.now, 'client_abort', 'the request was aborted before its body arrived');
+    }
     console.error(`request ${c.var.requestId} failed:`, err);
     c.var.meter?.finish(500, 'internal');
     return errorResponse(c, deps.now, 'internal', 'internal gateway error');

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ConnectionLimits } from '../../lib/node/connection-limits.ts';
 import { startSimulator } from '../../simulator/server.ts';
 import type { RecordStore } from '../../stores/observations/interface.ts';
 import { MemoryObservationSink } from '../../stores/observations/memory.ts';
@@ -24,6 +25,8 @@ export interface TestStackOptions {
   /** A second observation store beside SQLite (needs `durable`). */
   observationCopy?: RecordStore;
   shutdownGraceMs?: number;
+  /** Deadlines for idle client connections and the connection cap (small ones in tests). */
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 /** A fresh temporary directory. */
@@ -44,6 +47,7 @@ export async function startStack(options: TestStackOptions = {}) {
     observationCopy: options.observationCopy,
     maxBodyBytes: options.maxBodyBytes,
     shutdownGraceMs: options.shutdownGraceMs ?? 1_000,
+    connectionLimits: options.connectionLimits,
     defaultMetrics: false,
   });
   return {
