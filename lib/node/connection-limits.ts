@@ -1,5 +1,5 @@
 import type { Server as Http1Server } from 'node:http';
-import type { Http2Server, ServerHttp2Session } from 'node:http2';
+import type { Http2Server } from 'node:http2';
 import type { Socket } from 'node:net';
 
 /** The HTTP/2 connection preface a client with prior knowledge sends first (RFC 9113, 3.4). */
@@ -16,7 +16,7 @@ export interface ConnectionLimits {
   h2PrefaceTimeoutMs: number;
   /** HTTP/1.1: from the first byte of a request to the end of its headers (Node's `headersTimeout`); answered 408. */
   headersTimeoutMs: number;
-  /** HTTP/1.1: from the first byte of a request to the end of its body (Node's `requestTimeout`); answered 408. */
+  /** From the first byte of a request (h2: its headers) to the end of its body (h1: Node's `requestTimeout`); answered 408. */
   requestTimeoutMs: number;
   /** HTTP/1.1: an idle keep-alive connection between requests is closed after this (Node's `keepAliveTimeout`). */
   keepAliveTimeoutMs: number;
@@ -78,23 +78,4 @@ export function routeConnection(socket: Socket, http1: Http1Server, http2: Http2
   socket.on('data', onData);
   socket.once('close', () => clearTimeout(deadline));
   socket.on('error', () => socket.destroy());
-}
-
-/**
- * Closes an h2 session once it has had no open stream and no traffic for `idleMs`: a GOAWAY, then the socket.
- * A session that is quiet while a stream is open (a slow model) is left alone; traffic re-arms the timer.
- */
-export function closeIdleSession(session: ServerHttp2Session, idleMs: number): void {
-  let open = 0;
-  session.on('stream', (stream) => {
-    open += 1;
-    stream.once('close', () => {
-      open -= 1;
-      if (open === 0 && !session.closed) session.setTimeout(idleMs);
-    });
-  });
-  session.on('timeout', () => {
-    if (open === 0) session.close();
-  });
-  session.setTimeout(idleMs);
 }

@@ -4,7 +4,8 @@ import {
 } from 'node:http2';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { checkingIntervalMs, closeIdleSession, DEFAULT_CONNECTION_LIMITS, routeConnection, type ConnectionLimits } from './connection-limits.ts';
+import { checkingIntervalMs, DEFAULT_CONNECTION_LIMITS, routeConnection, type ConnectionLimits } from './connection-limits.ts';
+import { h2Deadlines } from './h2-deadlines.ts';
 import {
   answerWith, clientErrorHandler, lacksRequiredHost, plainServerError, requestLinePath, serverError, type ServerErrorResponder,
 } from './server-errors.ts';
@@ -68,7 +69,7 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
   http2.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
-    closeIdleSession(session, limits.h2IdleTimeoutMs);
+    h2Deadlines(session, limits.h2IdleTimeoutMs, limits.requestTimeoutMs, respond);
   });
   let dropped = 0;
   let closed: Promise<void> | undefined;
