@@ -48,7 +48,8 @@ function deep(depth: number): string {
 }
 
 function post(path: string, body: string): Promise<Response> {
-  return Promise.resolve(app.request(path, { method: 'POST', body, headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' } }));
+  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+  return Promise.resolve(app.request(path, { method: 'POST', body, headers }));
 }
 
 const bedrockOps = ['converse', 'converse-stream', 'invoke', 'invoke-with-response-stream'];
@@ -94,7 +95,8 @@ describe('only the four Bedrock operations exist under /model/{id}/', () => {
       const res = await post(`/model/mangaassist/${operation}`, body);
       expect(res.status).toBe(404);
       expect(res.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
-      expect(((await res.json()) as { message: string }).message).toBe(`unknown operation "${operation}": use one of ${bedrockOps.join(', ')}`);
+      const { message } = (await res.json()) as { message: string };
+      expect(message).toBe(`unknown operation "${operation}": use one of ${bedrockOps.join(', ')}`);
     });
   }
   it('a deeper path under /model/ is a 404 in AWS\'s shape too', async () => {

@@ -90,7 +90,9 @@ export function isBedrockPath(path: string): boolean {
  * An error in the shape of the path's route family: AWS's on Bedrock routes (`/model/...`), `{error: {...}}` on
  * every other route. Used by `app.onError` and by the listener for the answers it writes itself.
  */
-export function routeErrorResponse(path: string, code: ErrorCode, message: string, requestId: string, headers: Record<string, string> = {}, status?: number): Response {
+export function routeErrorResponse(
+  path: string, code: ErrorCode, message: string, requestId: string, headers: Record<string, string> = {}, status?: number,
+): Response {
   const answer = status ?? ERRORS[code].status;
   if (isBedrockPath(path)) return awsErrorResponse(answer, ERRORS[code].awsType, message, requestId, headers);
   return jsonErrorResponse(answer, code, message, requestId, headers);

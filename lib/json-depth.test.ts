@@ -34,7 +34,8 @@ describe('parseBoundedJson', () => {
 
   it('refuses 10,000 levels with a message naming the limit, before parsing', () => {
     const result = parseBoundedJson(`{"messages":${nested(10_000)}}`);
-    expect(result).toEqual({ ok: false, problem: 'too_deep', message: `request body nests objects and arrays deeper than the limit of ${MAX_JSON_DEPTH} levels` });
+    const message = `request body nests objects and arrays deeper than the limit of ${MAX_JSON_DEPTH} levels`;
+    expect(result).toEqual({ ok: false, problem: 'too_deep', message });
   });
 
   it('says when the text is not JSON', () => {

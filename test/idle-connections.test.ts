@@ -6,7 +6,9 @@ import { startStack } from './support/gateway.ts';
 import { openSocket, parseRawAnswer } from './support/raw-socket.ts';
 
 /** Small deadlines, so each idle socket below is closed in well under a second. */
-const LIMITS = { firstBytesTimeoutMs: 150, h2PrefaceTimeoutMs: 150, keepAliveTimeoutMs: 150, h2IdleTimeoutMs: 150, headersTimeoutMs: 150, requestTimeoutMs: 300 };
+const LIMITS = {
+  firstBytesTimeoutMs: 150, h2PrefaceTimeoutMs: 150, keepAliveTimeoutMs: 150, h2IdleTimeoutMs: 150, headersTimeoutMs: 150, requestTimeoutMs: 300,
+};
 
 let stack: Awaited<ReturnType<typeof startStack>>;
 beforeAll(async () => {
@@ -39,7 +41,7 @@ describe('idle client connections are closed by the server', () => {
     expect(received).toBe('');
   });
 
-  it(`an HTTP/1.1 keep-alive connection: closed after its keep-alive timeout (${LIMITS.keepAliveTimeoutMs} ms, plus the second Node adds)`, async () => {
+  it(`an HTTP/1.1 keep-alive connection: closed after its keep-alive timeout (${LIMITS.keepAliveTimeoutMs} ms, + Node's 1 s)`, async () => {
     const socket = await openSocket(stack.url);
     const closed = closedByServer(socket);
     socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
@@ -73,7 +75,8 @@ describe('an HTTP/2 request whose body never comes', () => {
     session.on('error', () => {});
     try {
       const started = performance.now();
-      const stream = session.request({ ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' }, { endStream: false });
+      const headers = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
+      const stream = session.request(headers, { endStream: false });
       stream.on('error', () => {});
       const status = new Promise<number>((resolve) => stream.once('response', (headers) => resolve(Number(headers[':status']))));
       let body = '';
@@ -82,7 +85,8 @@ describe('an HTTP/2 request whose body never comes', () => {
       await new Promise((resolve) => stream.once('close', resolve));
       console.log(`h2 request without its body answered after ${(performance.now() - started).toFixed(0)} ms`);
       expect(await status).toBe(408);
-      expect(JSON.parse(body)).toMatchObject({ error: { code: 'request_timeout', type: 'timeout', message: expect.stringContaining('body within') } });
+      const error = { code: 'request_timeout', type: 'timeout', message: expect.stringContaining('body within') };
+      expect(JSON.parse(body)).toMatchObject({ error });
       expect(stack.sink.observations).toEqual([]);
     } finally {
       session.destroy();
@@ -96,7 +100,8 @@ describe('many idle sockets do not stop normal requests', () => {
     const body = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'hello' }] }] });
     const converse = async (): Promise<number> => {
       const started = performance.now();
-      const res = await fetch(`${held.url}/model/mangaassist/converse`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-intent': 'chitchat' } });
+      const headers = { 'content-type': 'application/json', 'x-intent': 'chitchat' };
+      const res = await fetch(`${held.url}/model/mangaassist/converse`, { method: 'POST', body, headers });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { output: { message: { role: string } } }).output.message.role).toBe('assistant');
       return performance.now() - started;
@@ -119,7 +124,9 @@ describe('many idle sockets do not stop normal requests', () => {
         sockets.push(socket);
       }
       const heldMs = await median();
-      console.log(`converse answered in ${heldMs.toFixed(1)} ms (median of 5) with ${sockets.length} idle sockets held, ${held.gateway.server.connections()} connections open (${idleMs.toFixed(1)} ms without)`);
+      const open = held.gateway.server.connections();
+      console.log(`converse answered in ${heldMs.toFixed(1)} ms (median of 5) with ${sockets.length} idle sockets held, ${open} connections open`
+        + ` (${idleMs.toFixed(1)} ms without)`);
       expect(held.gateway.server.connections()).toBeGreaterThanOrEqual(200);
       for (const socket of sockets) socket.destroy();
     } finally {

@@ -50,7 +50,9 @@ export function checkingIntervalMs(limits: ConnectionLimits): number {
  * anything else to HTTP/1.1. A connection that sends nothing within `firstBytesTimeoutMs`, or starts the preface
  * and does not finish it within `h2PrefaceTimeoutMs`, is destroyed. `onFirstBytes` sees the bytes that decided.
  */
-export function routeConnection(socket: Socket, http1: Http1Server, http2: Http2Server, limits: ConnectionLimits, onFirstBytes: (bytes: Buffer) => void): void {
+export function routeConnection(
+  socket: Socket, http1: Http1Server, http2: Http2Server, limits: ConnectionLimits, onFirstBytes: (bytes: Buffer) => void,
+): void {
   let buffered = Buffer.alloc(0);
   let deadline = setTimeout(() => socket.destroy(), limits.firstBytesTimeoutMs);
   const onData = (chunk: Buffer): void => {

@@ -10,7 +10,8 @@ export function h2Deadlines(session: ServerHttp2Session, idleMs: number, request
   let open = 0;
   session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
     open += 1;
-    const slowBody = stream.endAfterHeaders ? undefined : setTimeout(() => refuseSlowBody(stream, headers, requestTimeoutMs, respond), requestTimeoutMs);
+    const refuse = (): void => refuseSlowBody(stream, headers, requestTimeoutMs, respond);
+    const slowBody = stream.endAfterHeaders ? undefined : setTimeout(refuse, requestTimeoutMs);
     stream.once('end', () => clearTimeout(slowBody));
     stream.once('close', () => {
       clearTimeout(slowBody);

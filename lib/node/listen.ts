@@ -1,4 +1,6 @@
-import { createServer as createHttp1Server, maxHeaderSize, type IncomingMessage, type Server as Http1Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttp1Server, maxHeaderSize, type IncomingMessage, type Server as Http1Server, type ServerResponse,
+} from 'node:http';
 import {
   createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session,
 } from 'node:http2';
@@ -65,7 +67,8 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
   const sockets = new Set<Socket>();
   const sessions = new Set<ServerHttp2Session>();
   const firstPaths = new WeakMap<Socket, string>();
-  http1.on('clientError', clientErrorHandler(respond, (socket) => firstPaths.get(socket), { headersTimeoutMs: limits.headersTimeoutMs, maxHeaderBytes }));
+  const pathOfSocket = (socket: Socket): string | undefined => firstPaths.get(socket);
+  http1.on('clientError', clientErrorHandler(respond, pathOfSocket, { headersTimeoutMs: limits.headersTimeoutMs, maxHeaderBytes }));
   http2.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));

@@ -5,7 +5,9 @@ import type { Socket } from 'node:net';
 /** What went wrong in a request the listener answers itself, before (or instead of) the app. */
 export type ServerErrorKind = 'malformed_http' | 'headers_too_large' | 'payload_too_large' | 'request_timeout';
 
-const STATUS: Record<ServerErrorKind, number> = { malformed_http: 400, headers_too_large: 431, payload_too_large: 413, request_timeout: 408 };
+const STATUS: Record<ServerErrorKind, number> = {
+  malformed_http: 400, headers_too_large: 431, payload_too_large: 413, request_timeout: 408,
+};
 
 /** A refusal the listener writes itself, with the request path when it could be read (for the route family's shape). */
 export interface ServerError {
@@ -39,7 +41,13 @@ export function requestLinePath(bytes: Buffer | undefined): string | undefined {
 /** Node's parser error, with the error codes it sets and the bytes it choked on. */
 type ClientError = Error & { code?: string; reason?: string; rawPacket?: Buffer };
 
-function describe(err: ClientError, limits: { headersTimeoutMs: number; maxHeaderBytes: number }): { kind: ServerErrorKind; message: string } {
+/** What the parser checks against, for messages that name the limit. */
+interface ParserLimits {
+  headersTimeoutMs: number;
+  maxHeaderBytes: number;
+}
+
+function describe(err: ClientError, limits: ParserLimits): { kind: ServerErrorKind; message: string } {
   switch (err.code) {
     case 'HPE_HEADER_OVERFLOW':
       return { kind: 'headers_too_large', message: `request headers exceed the ${limits.maxHeaderBytes}-byte limit` };
@@ -75,7 +83,7 @@ export async function writeAndClose(socket: Socket, response: Response): Promise
  * are answered with `respond`'s JSON body and `connection: close` instead of Node's empty 400/408/431.
  * `pathOf` gives the path of the socket's request when the failing bytes do not hold its request line.
  */
-export function clientErrorHandler(respond: ServerErrorResponder, pathOf: (socket: Socket) => string | undefined, limits: { headersTimeoutMs: number; maxHeaderBytes: number }) {
+export function clientErrorHandler(respond: ServerErrorResponder, pathOf: (socket: Socket) => string | undefined, limits: ParserLimits) {
   return (err: ClientError, socket: Socket): void => {
     if (err.code === 'ECONNRESET' || !socket.writable || responseInProgress(socket)) return void socket.destroy();
     const { kind, message } = describe(err, limits);
