@@ -1,4 +1,4 @@
-import { connect as connectH2 } from 'node:http2';
+import { connect as connectH2, type ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenDual } from '../lib/node/listen.ts';
@@ -66,6 +66,42 @@ describe('idle client connections are closed by the server', () => {
     await closed;
     console.log(`idle h2 session closed ${(performance.now() - started).toFixed(0)} ms after its last stream`);
     expect(JSON.parse(body)).toEqual({ status: 'ok' });
+  });
+});
+
+describe('an HTTP/2 session waiting on a slow answer', () => {
+  it('is not closed by the idle timeout while its stream is open, and is once it is idle', async () => {
+    let release = (): void => {};
+    const answered = new Promise<void>((resolve) => (release = resolve));
+    const server = await listenDual(async (request) => {
+      if (new URL(request.url).pathname === '/slow') await answered;
+      return new Response(`answer to ${new URL(request.url).pathname}`);
+    }, { h2IdleTimeoutMs: 100 });
+    // The slow answer is held until the session's idle timer has fired once with the stream open.
+    server.http2.on('session', (session: ServerHttp2Session) => session.once('timeout', release));
+    const session = connectH2(server.url);
+    session.on('error', () => {});
+    let goneAway = false;
+    const goaway = new Promise<void>((resolve) => session.once('goaway', () => resolve()));
+    void goaway.then(() => (goneAway = true));
+    const get = async (path: string): Promise<string> => {
+      const stream = session.request({ ':path': path });
+      let body = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (d: string) => (body += d));
+      await new Promise((resolve) => stream.once('end', resolve));
+      return body;
+    };
+    try {
+      expect(await get('/slow')).toBe('answer to /slow');
+      // A GOAWAY sent while the slow stream was open would refuse this second stream.
+      expect(goneAway).toBe(false);
+      expect(await get('/next')).toBe('answer to /next');
+      await goaway;
+    } finally {
+      session.destroy();
+      await server.close();
+    }
   });
 });
 
