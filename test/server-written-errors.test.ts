@@ -97,6 +97,22 @@ describe('requests Node\'s HTTP parser refuses get JSON in their route family\'s
   });
 });
 
+describe('a body over the limit, answered before it has all arrived', () => {
+  it('gets 413 in the route family\'s shape with connection: close, and the connection is closed', async () => {
+    const head = `POST ${chat} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Length: 1000000\r\n\r\n`;
+    const answer = await answerTo(`${head}{"model":"mangaassist","messages":[`);
+    expectJsonShape(answer, 413, 'payload_too_large', /4096-byte limit/);
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.closedByServer).toBe(true);
+  });
+
+  it('an answer after the whole body arrived keeps the connection', async () => {
+    const answer = await answerTo(`GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.connection).toBe('keep-alive');
+  });
+});
+
 describe('malformed input on every route: 0 answers 5xx, every answer JSON', () => {
   const operations = ['converse', 'converse-stream', 'invoke', 'invoke-with-response-stream', 'chat-completions'];
   const bedrock = operations.map((op) => `/model/mangaassist/${op}`);

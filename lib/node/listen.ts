@@ -149,6 +149,7 @@ function requestListener(handler: FetchHandler, respond: ServerErrorResponder, f
     if (lacksRequiredHost(incoming)) {
       return answerWith(outgoing, respond(serverError('malformed_http', 'HTTP/1.1 request without a Host header', pathOf(incoming))), true);
     }
+    if ('shouldKeepAlive' in outgoing) closeIfBodyPending(incoming as IncomingMessage, outgoing);
     current = incoming;
     try {
       return hono(incoming, outgoing as never);
@@ -156,6 +157,18 @@ function requestListener(handler: FetchHandler, respond: ServerErrorResponder, f
       current = undefined;
     }
   };
+}
+
+/**
+ * An HTTP/1.1 answer written before the request's body has all arrived (a 413 on its declared length, a 401)
+ * says `connection: close` and closes, instead of keeping the connection and reading the rest of the body to drop it.
+ */
+function closeIfBodyPending(incoming: IncomingMessage, outgoing: ServerResponse): void {
+  const writeHead = outgoing.writeHead;
+  outgoing.writeHead = function writeHeadClosing(this: ServerResponse, ...args: Parameters<typeof writeHead>) {
+    if (!incoming.complete) this.shouldKeepAlive = false;
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
 }
 
 function pathOf(incoming: Incoming | undefined): string | undefined {
