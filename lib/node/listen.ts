@@ -68,7 +68,7 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
   const sessions = new Set<ServerHttp2Session>();
   const firstPaths = new WeakMap<Socket, string>();
   const pathOfSocket = (socket: Socket): string | undefined => firstPaths.get(socket);
-  http1.on('clientError', clientErrorHandler(respond, pathOfSocket, { headersTimeoutMs: limits.headersTimeoutMs, maxHeaderBytes }));
+  http1.on('clientError', clientErrorHandler(respond, pathOfSocket, { ...limits, maxHeaderBytes }));
   http2.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));

@@ -44,6 +44,7 @@ type ClientError = Error & { code?: string; reason?: string; rawPacket?: Buffer 
 /** What the parser checks against, for messages that name the limit. */
 interface ParserLimits {
   headersTimeoutMs: number;
+  requestTimeoutMs: number;
   maxHeaderBytes: number;
 }
 
@@ -54,20 +55,23 @@ function describe(err: ClientError, limits: ParserLimits): { kind: ServerErrorKi
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
       return { kind: 'payload_too_large', message: 'chunk extensions of the request body are too large' };
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return { kind: 'request_timeout', message: `the request did not arrive in time (headers within ${limits.headersTimeoutMs} ms)` };
+      return {
+        kind: 'request_timeout',
+        message: `the request did not arrive in time (headers within ${limits.headersTimeoutMs} ms, all of it within ${limits.requestTimeoutMs} ms)`,
+      };
     default:
       return { kind: 'malformed_http', message: `malformed HTTP request: ${err.reason ?? err.message}` };
   }
 }
 
-/** The response the HTTP/1.1 server is writing on a socket, if any (Node keeps it on `_httpMessage`). */
+/** Whether the HTTP/1.1 server has started an answer on the socket (Node keeps it on `_httpMessage`). */
 function responseInProgress(socket: Socket): boolean {
   const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   return Boolean(current?.headersSent);
 }
 
 /** Writes a whole response on a raw socket and closes it: the parser state is lost, so the socket cannot be reused. */
-export async function writeAndClose(socket: Socket, response: Response): Promise<void> {
+async function writeAndClose(socket: Socket, response: Response): Promise<void> {
   const body = Buffer.from(await response.arrayBuffer());
   const head = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}`];
   response.headers.forEach((value, name) => head.push(`${name}: ${value}`));
