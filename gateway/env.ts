@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { checkConfigStoreEnv, configStoreEnvShape, parseEnv } from '../stores/config/env.ts';
+import type { ConnectionLimits } from '../lib/node/connection-limits.ts';
+
+const ms = (fallback: number) => z.coerce.number().int().min(1).max(3_600_000).default(fallback);
 
 const Env = z.object({
   ...configStoreEnvShape,
@@ -27,10 +30,34 @@ const Env = z.object({
   CANARY_CONTROLLER: z.enum(['on', 'off']).default('on'),
   /** This replica's id for the controller lease; host name and process id by default. */
   CANARY_REPLICA_ID: z.string().min(1).max(200).optional(),
-}).superRefine(checkConfigStoreEnv);
+  /** Client connections: deadlines for idle sockets and a cap on open ones (README, "Client connections"). */
+  CLIENT_FIRST_BYTES_TIMEOUT_MS: ms(10_000),
+  CLIENT_H2_PREFACE_TIMEOUT_MS: ms(5_000),
+  CLIENT_HEADERS_TIMEOUT_MS: ms(30_000),
+  CLIENT_REQUEST_TIMEOUT_MS: ms(300_000),
+  CLIENT_KEEP_ALIVE_TIMEOUT_MS: ms(65_000),
+  CLIENT_H2_IDLE_TIMEOUT_MS: ms(65_000),
+  MAX_CLIENT_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+}).superRefine(checkConfigStoreEnv).refine((env) => env.CLIENT_HEADERS_TIMEOUT_MS <= env.CLIENT_REQUEST_TIMEOUT_MS, {
+  path: ['CLIENT_HEADERS_TIMEOUT_MS'],
+  message: 'must not exceed CLIENT_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+});
 export type GatewayEnvSettings = z.infer<typeof Env>;
 
 /** Reads and checks the environment once, at start-up; the error names each bad variable. */
 export function readEnv(source: Record<string, string | undefined> = process.env): GatewayEnvSettings {
   return parseEnv(Env, source);
+}
+
+/** The listener's connection deadlines and cap from the checked environment. */
+export function connectionLimits(env: GatewayEnvSettings): ConnectionLimits {
+  return {
+    firstBytesTimeoutMs: env.CLIENT_FIRST_BYTES_TIMEOUT_MS,
+    h2PrefaceTimeoutMs: env.CLIENT_H2_PREFACE_TIMEOUT_MS,
+    headersTimeoutMs: env.CLIENT_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: env.CLIENT_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: env.CLIENT_KEEP_ALIVE_TIMEOUT_MS,
+    h2IdleTimeoutMs: env.CLIENT_H2_IDLE_TIMEOUT_MS,
+    maxConnections: env.MAX_CLIENT_CONNECTIONS,
+  };
 }
