@@ -23,7 +23,9 @@ export function isCi(): boolean {
 export function serviceMissing(tests: string, problem: Problem, how: string, options: { optional?: boolean } = {}): string | null {
   if (problem === null) return null;
   const reason = `${problem}; ${how}`;
-  if (isCi() && !options.optional) throw new Error(`${tests} cannot run: ${reason} (CI=true: a missing service fails the run instead of skipping)`);
+  if (isCi() && !options.optional) {
+    throw new Error(`${tests} cannot run: ${reason} (CI=true: a missing service fails the run instead of skipping)`);
+  }
   console.warn(`skipping ${tests}: ${reason}`);
   return reason;
 }
