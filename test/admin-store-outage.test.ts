@@ -29,24 +29,24 @@ describe.skipIf(redisServer !== null)('config store outage (a redis-server of th
     const { url } = stack;
     const canary = { id: 'outage-canary', route: 'mangaassist', intent: 'faq', baseline: 'sonnet-35-v1', candidate: 'haiku-35', weight: 100 };
     expect((await adminCall(url, 'POST', '/canaries', canary)).status).toBe(201);
-    await waitFor(async () => (await converse(url, 'faq', 'outage-session')).arm === 'canary', 1_000, 'the canary');
+    await waitFor(async () => (await converse(url, 'faq', 'outage-session')).arm === 'canary', 10_000, 'the canary');
 
     await redis.stop();
-    await waitFor(async () => (await metric(url, 'gateway_config_store_up')) === 0, 2_000, 'the outage to be noticed');
+    await waitFor(async () => (await metric(url, 'gateway_config_store_up')) === 0, 10_000, 'the outage to be noticed');
     for (let i = 0; i < 5; i++) {
       const during = await converse(url, 'faq', 'outage-session');
       expect(during).toMatchObject({ status: 200, arm: 'canary', config: 'haiku-35' });
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(await metric(url, 'gateway_config_store_failures_total')).toBeGreaterThanOrEqual(3);
+    await waitFor(async () => (await metric(url, 'gateway_config_store_failures_total')) >= 3, 10_000, 'three failed polls');
     const refused = await adminCall(url, 'PATCH', '/canaries/outage-canary', { weight: 0 });
     expect(refused.status).toBe(503);
     expect(stack.logs.filter((l) => l.startsWith('config store unreachable'))).toHaveLength(1);
 
     await redis.start();
-    await waitFor(async () => (await metric(url, 'gateway_config_store_up')) === 1, 2_000, 'the recovery');
+    await waitFor(async () => (await metric(url, 'gateway_config_store_up')) === 1, 10_000, 'the recovery');
     expect(stack.logs.filter((l) => l.startsWith('config store reachable again'))).toHaveLength(1);
     expect((await adminCall(url, 'PATCH', '/canaries/outage-canary', { weight: 0 })).status).toBe(200);
-    await waitFor(async () => (await converse(url, 'faq', 'outage-session')).arm === 'baseline', 1_000, 'a change after the recovery');
+    await waitFor(async () => (await converse(url, 'faq', 'outage-session')).arm === 'baseline', 10_000, 'a change after the recovery');
   });
 });
