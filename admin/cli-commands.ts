@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { EnvError, parseEnv } from '../schema/env.ts';
+import { EnvError, parseEnv, withoutEmpty } from '../schema/env.ts';
 
 /** Settings of the admin CLI, from the environment. */
 const CliEnv = z.object({
@@ -68,7 +68,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   }
   let settings: z.infer<typeof CliEnv>;
   try {
-    settings = parseEnv(CliEnv, env);
+    settings = parseEnv(CliEnv, withoutEmpty(env));
   } catch (error) {
     if (!(error instanceof EnvError)) throw error;
     out(error.message);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nameList, parseEnv } from '../schema/env.ts';
+import { nameList, parseEnv, withoutEmpty } from '../schema/env.ts';
 
 /**
  * How requests reach the simulator. `portkey` is the Portkey AI gateway, a peer, on the chat modes only;
@@ -80,7 +80,7 @@ const BenchEnv = z
  * gateway at that revision too, as target `baseline`, and `BENCH_CPU_PROF=1` (CPU profiles of every server).
  */
 export function settingsFromEnv(source: Record<string, string | undefined> = process.env): BenchSettings {
-  const env = parseEnv(BenchEnv, source);
+  const env = parseEnv(BenchEnv, withoutEmpty(source));
   const quick = env.BENCH_QUICK === '1';
   const baselineRef = env.BENCH_BASELINE_REF ?? null;
   const connections = env.BENCH_CONNECTIONS ?? null;

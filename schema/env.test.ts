@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EnvError, nameList, parseEnv } from './env.ts';
+import { EnvError, nameList, parseEnv, withoutEmpty } from './env.ts';
 
 const Schema = z.object({
   NAMES: nameList(['direct', 'gateway']).optional(),
@@ -8,9 +8,10 @@ const Schema = z.object({
 });
 
 describe('parseEnv', () => {
-  it('applies defaults to unset and empty variables', () => {
+  it('applies defaults to unset variables, and to empty ones where the entry point drops them', () => {
     expect(parseEnv(Schema, {})).toEqual({ COUNT: 3 });
-    expect(parseEnv(Schema, { COUNT: '', NAMES: '' })).toEqual({ COUNT: 3 });
+    expect(() => parseEnv(Schema, { COUNT: '' })).toThrow(/^invalid environment:\nCOUNT: /);
+    expect(parseEnv(Schema, withoutEmpty({ COUNT: '', NAMES: '', OTHER: undefined }))).toEqual({ COUNT: 3 });
   });
 
   it('parses set values, comma lists with spaces included', () => {

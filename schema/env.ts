@@ -1,20 +1,21 @@
 import { z } from 'zod';
 import { formatIssues } from './config.ts';
 
-/** The environment of an entry point failed its schema; the message names each bad variable. */
+/** Raised when the environment has a bad value; the message names each bad variable. */
 export class EnvError extends Error {
   override name = 'EnvError';
 }
 
-/**
- * Reads an entry point's environment once, with its zod schema. An empty variable counts as unset (so its
- * default applies), as in a shell's `VAR= command`. Throws EnvError listing `VARIABLE: problem` lines.
- */
-export function parseEnv<S extends z.ZodType>(schema: S, source: Record<string, string | undefined> = process.env): z.infer<S> {
-  const set = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = schema.safeParse(set);
+/** Parses an environment with `schema`; a bad value throws an `EnvError` naming the variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, source: Record<string, string | undefined>): z.infer<S> {
+  const parsed = schema.safeParse(source);
   if (!parsed.success) throw new EnvError(`invalid environment:\n${formatIssues(parsed.error)}`);
   return parsed.data;
+}
+
+/** The environment without its empty variables, for entry points where `VAR=` means unset (the default applies). */
+export function withoutEmpty(source: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
 }
 
 /** A comma-separated list of names from `allowed` (spaces and empty items ignored), naming the unknown ones. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnv } from '../schema/env.ts';
+import { parseEnv, withoutEmpty } from '../schema/env.ts';
 import type { SimulatorOptions } from './app.ts';
 
 const SimulatorEnv = z
@@ -32,7 +32,7 @@ export interface SimulatorSettings {
  * SIM_ACCESS_KEY_ID with SIM_SECRET_ACCESS_KEY, SIM_API_KEY, SIM_RANDOM_FAULTS); throws EnvError naming each bad one.
  */
 export function readSimulatorEnv(source: Record<string, string | undefined> = process.env): SimulatorSettings {
-  const env = parseEnv(SimulatorEnv, source);
+  const env = parseEnv(SimulatorEnv, withoutEmpty(source));
   const keyId = env.SIM_ACCESS_KEY_ID;
   const secret = env.SIM_SECRET_ACCESS_KEY;
   return {

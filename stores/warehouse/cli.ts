@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { EnvError, parseEnv } from '../../schema/env.ts';
+import { EnvError, parseEnv, withoutEmpty } from '../../schema/env.ts';
 import { openDatabase } from '../sqlite/database.ts';
 import { DEFAULT_BATCH_SIZE, exportToWarehouse } from './export.ts';
 import { connectPostgresWarehouse, redact } from './postgres.ts';
@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let env: z.infer<typeof ExportEnv>;
   try {
-    env = parseEnv(ExportEnv);
+    env = parseEnv(ExportEnv, withoutEmpty(process.env));
   } catch (error) {
     if (!(error instanceof EnvError)) throw error;
     console.error(`export: ${error.message}`);
