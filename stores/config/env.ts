@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { formatIssues } from '../../schema/config.ts';
+import { EnvError } from '../../schema/env.ts';
 import type { ConfigStoreChoice } from './index.ts';
+
+export { EnvError, parseEnv } from '../../schema/env.ts';
 
 /**
  * The environment variables that choose the config store. The gateway and every CLI that needs routing facts
@@ -33,18 +35,6 @@ export function checkConfigStoreEnv(env: ConfigStoreEnv, ctx: z.RefinementCtx): 
 
 /** The store settings alone, for CLIs that need nothing else from the environment. */
 export const ConfigStoreEnv = z.object(configStoreEnvShape).superRefine(checkConfigStoreEnv);
-
-/** Raised when the environment has a bad value; the message names each bad variable. */
-export class EnvError extends Error {
-  override name = 'EnvError';
-}
-
-/** Parses an environment with `schema`; a bad value throws an `EnvError` naming the variable. */
-export function parseEnv<S extends z.ZodType>(schema: S, source: Record<string, string | undefined>): z.infer<S> {
-  const parsed = schema.safeParse(source);
-  if (!parsed.success) throw new EnvError(`invalid environment:\n${formatIssues(parsed.error)}`);
-  return parsed.data;
-}
 
 /** The config store the environment selects (`CONFIG_STORE`), with that adapter's settings. */
 export function configStoreFromEnv(env: ConfigStoreEnv): ConfigStoreChoice {
