@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { EnvError, parseEnv, withoutEmpty } from '../schema/env.ts';
 
 /** Settings of the admin CLI, from the environment. */
 const CliEnv = z.object({
@@ -65,19 +66,22 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     out(usage());
     return 2;
   }
-  const settings = CliEnv.safeParse(env);
-  if (!settings.success) {
-    out(`invalid environment: ${settings.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  let settings: z.infer<typeof CliEnv>;
+  try {
+    settings = parseEnv(CliEnv, withoutEmpty(env));
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    out(error.message);
     return 2;
   }
-  const tokenFile = join(settings.data.DATA_DIR, 'admin-token');
-  const token = settings.data.ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
+  const tokenFile = join(settings.DATA_DIR, 'admin-token');
+  const token = settings.ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
   if (!token) {
     out(`no admin token: set ADMIN_TOKEN (or run where ${tokenFile} exists)`);
     return 2;
   }
   const req = command.request(args);
-  const res = await fetch(`${settings.data.ADMIN_URL.replace(/\/$/, '')}/admin${req.path}`, {
+  const res = await fetch(`${settings.ADMIN_URL.replace(/\/$/, '')}/admin${req.path}`, {
     method: req.method,
     headers: { authorization: `Bearer ${token}`, ...(req.body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: req.body === undefined ? undefined : JSON.stringify(req.body),

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 /** Admin error codes and their statuses (DESIGN's status list). */
 export const ADMIN_ERRORS = {
   malformed_json: 400,
+  json_too_deep: 400,
   invalid_request: 400,
   unauthenticated: 401,
   forbidden: 403,

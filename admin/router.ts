@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import type { z } from 'zod';
+import { parseBoundedJson } from '../lib/json-depth.ts';
 import { AdminError, fieldIssues, summarise } from './errors.ts';
 
 /** Per-request variables of the admin app. */
@@ -43,13 +44,9 @@ export class AdminRouter {
 }
 
 async function validBody<S extends z.ZodType>(c: Context<AdminEnv>, schema: S): Promise<z.output<S>> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await c.req.text());
-  } catch (err) {
-    throw new AdminError('malformed_json', `body is not valid JSON: ${(err as Error).message}`);
-  }
-  const parsed = schema.safeParse(raw);
+  const raw = parseBoundedJson(await c.req.text());
+  if (!raw.ok) throw new AdminError(raw.problem === 'too_deep' ? 'json_too_deep' : 'malformed_json', raw.message);
+  const parsed = schema.safeParse(raw.value);
   if (!parsed.success) {
     const issues = fieldIssues(parsed.error);
     throw new AdminError('invalid_request', summarise('invalid body', issues), issues);

@@ -1,23 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { configStoreFromEnv, ConfigStoreEnv, EnvError, parseEnv } from '../stores/config/env.ts';
 import { runJob } from './job.ts';
 
 const USAGE = `usage: npm run analysis -- [--store data/gateway.db | postgres://...] [--schema public] [--to-warehouse postgres://...]
                          [--run-id id] [--since ISO] [--experiment id] [--out reports/]
-                         [--config config/mangaassist.json] [--route name] [--settings file.json] [--daily-volume n]`;
+                         [--config FILE] [--route name] [--settings file.json] [--daily-volume n]
+The configuration (experiments, splits, current table, prices) is read from the config store the gateway uses
+(CONFIG_STORE, DATA_DIR, UPSTASH_REDIS_REST_URL/TOKEN, DYNAMODB_TABLE/ENDPOINT, CONFIG_STORE_PREFIX); while that store
+is empty, from GATEWAY_CONFIG (default config/mangaassist.json). --config FILE analyses against a file instead.`;
 
 async function main(): Promise<void> {
+  const env = parseEnv(ConfigStoreEnv, process.env);
   const { values } = parseArgs({
     options: {
-      store: { type: 'string', default: join(process.env.DATA_DIR ?? 'data', 'gateway.db') },
+      store: { type: 'string', default: join(env.DATA_DIR, 'gateway.db') },
       schema: { type: 'string' },
       'to-warehouse': { type: 'string' },
       'run-id': { type: 'string' },
       since: { type: 'string' },
       experiment: { type: 'string' },
       out: { type: 'string', default: 'reports' },
-      config: { type: 'string', default: 'config/mangaassist.json' },
+      config: { type: 'string' },
       route: { type: 'string' },
       settings: { type: 'string' },
       'daily-volume': { type: 'string' },
@@ -36,6 +41,8 @@ async function main(): Promise<void> {
     resultsTo: values['to-warehouse'],
     runId: values['run-id'],
     configPath: values.config,
+    configStore: configStoreFromEnv(env),
+    fallbackConfigPath: env.GATEWAY_CONFIG,
     outDir: values.out,
     since: values.since,
     experimentId: values.experiment,
@@ -43,6 +50,7 @@ async function main(): Promise<void> {
     settings,
   });
   console.log(result.markdown);
+  console.error(`configuration analysed: ${result.report.configSource?.description}`);
   console.log(`report written to ${result.markdownPath} and ${result.jsonPath}; dashboard: ${result.dashboardPath}`);
   if (result.warehouseRunId) console.log(`results written to the warehouse as run ${result.warehouseRunId}`);
 }
@@ -51,6 +59,9 @@ try {
   await main();
 } catch (error) {
   console.error(`analysis failed: ${(error as Error).message}`);
-  console.error(USAGE);
-  process.exitCode = 1;
+  if (error instanceof EnvError) process.exitCode = 2;
+  else {
+    console.error(USAGE);
+    process.exitCode = 1;
+  }
 }

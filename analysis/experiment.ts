@@ -1,8 +1,11 @@
+import { assignmentSrm, type AssignmentSrm } from './assignment-check.ts';
+import type { SplitChange } from './assignment-history.ts';
 import { decide, type DecisionResult } from './decision.ts';
+import type { AssignmentCounts } from './queries/assignment.ts';
 import type { ArmSums, OutcomeSums } from './queries/experiments.ts';
 import { adjustedRateVariance, marginTest, type MarginTest } from './stats/guardrail.ts';
 import { benjaminiHochberg, holm } from './stats/multiplicity.ts';
-import { sampleRatioMismatch, twoProportionTest, type ProportionResult, type SrmResult } from './stats/proportions.ts';
+import { twoProportionTest, type ProportionResult } from './stats/proportions.ts';
 import { compareRatios, ratioEstimate, type RatioComparison, type RatioSums } from './stats/ratio.ts';
 import { sequentialLook, tuneForSampleSize, tuneMixture, type SequentialLook } from './stats/sequential.ts';
 import { fromSums } from './stats/summary.ts';
@@ -13,7 +16,10 @@ import type { AnalysisSettings } from './settings.ts';
 export interface ExperimentMeta {
   id: string;
   intent: string | null;
+  /** The split in the configuration analysed: the expected share of sessions whose share is known nowhere else. */
   split: number | null;
+  /** The split over time from the config store's audit log, when it was read. */
+  history?: SplitChange[];
 }
 
 /**
@@ -33,7 +39,8 @@ export interface ExperimentReport {
   id: string;
   intent: string | null;
   arms: { arm: string; configId: string; sessions: number; requests: number; errorRate: number; scored: number; meanQuality: number; costPerRequest: number }[];
-  srm: SrmResult | null;
+  /** Combined over periods of constant assignment; null when no session's expected share is known. */
+  srm: AssignmentSrm | null;
   quality: {
     session: RatioComparison;
     naive: WelchResult;
@@ -65,6 +72,13 @@ function durationOf(outcomes: OutcomeSums[], alpha: number): WelchResult | null 
   const c = outcomes.find((o) => o.arm === 'control' && o.metric === 'session_duration_s');
   const t = outcomes.find((o) => o.arm === 'treatment' && o.metric === 'session_duration_s');
   return c && t && c.n > 1 && t.n > 1 ? welchTest(fromSums(c.n, c.sum, c.sumSq), fromSums(t.n, t.sum, t.sumSq), alpha) : null;
+}
+
+/** Each arm's sessions as one period with no recorded assignment (the check against the configuration's split). */
+function wholeArms(c: ArmSums, t: ArmSums): AssignmentCounts[] {
+  const group = (arm: AssignmentCounts['arm'], sessions: number): AssignmentCounts =>
+    ({ arm, configVersion: null, expectedShare: null, period: 0, sessions });
+  return [group('control', c.session.sessions), group('treatment', t.session.sessions)];
 }
 
 /**
@@ -110,9 +124,18 @@ function testsOf(ready: boolean, sequential: SequentialLook, qualityP: number, e
 /**
  * Analyses one experiment from its arm sums; `monthlyRequests` (the experiment's share of projected traffic)
  * turns the cost delta into a monthly figure. Returns null unless both arms have scored sessions.
- * The decision is provisional until `correctAndDecide` has adjusted the p-values across experiments.
+ * The decision is provisional until `correctAndDecide` has adjusted the p-values across experiments. `assignment`
+ * (sessions by their first request's assignment) drives the sample-ratio check; without it, each arm's sessions
+ * are checked against `meta.split`.
  */
-export function analyzeExperiment(meta: ExperimentMeta, arms: ArmSums[], outcomes: OutcomeSums[], s: AnalysisSettings, monthlyRequests: number | null): ExperimentReport | null {
+export function analyzeExperiment(
+  meta: ExperimentMeta,
+  arms: ArmSums[],
+  outcomes: OutcomeSums[],
+  s: AnalysisSettings,
+  monthlyRequests: number | null,
+  assignment?: AssignmentCounts[],
+): ExperimentReport | null {
   const c = arms.find((a) => a.arm === 'control');
   const t = arms.find((a) => a.arm === 'treatment');
   if (!c || !t || c.scored < 2 || t.scored < 2 || c.session.sessions < 2 || t.session.sessions < 2) return null;
@@ -142,7 +165,7 @@ export function analyzeExperiment(meta: ExperimentMeta, arms: ArmSums[], outcome
       meanQuality: a.qualitySum / a.scored,
       costPerRequest: a.costUsd / a.requests,
     })),
-    srm: meta.split === null ? null : sampleRatioMismatch([c.session.sessions, t.session.sessions], [1 - meta.split, meta.split], s.srmThreshold),
+    srm: assignmentSrm(assignment ?? wholeArms(c, t), meta.history ?? [], meta.split, s.srmThreshold),
     quality: { session, naive: welchTest(qc, qt, s.alpha), lift: relativeLift(qc, qt, s.alpha), sequential, minimumScoredPerArm, ready },
     errors,
     errorGuardrail,

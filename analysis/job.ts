@@ -1,6 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GatewayConfig, formatIssues } from '../schema/config.ts';
+import { loadCurrentConfig, type ConfigChoice } from '../stores/config/current.ts';
+import type { ConfigStoreChoice } from '../stores/config/index.ts';
+import type { AuditEntry } from '../schema/admin.ts';
 import { connectPostgresWarehouse, isWarehouseUrl } from '../stores/warehouse/postgres.ts';
 import { openAnalysisSource } from './queries/open-source.ts';
 import { runAnalysis, type AnalysisReport } from './report/build.ts';
@@ -22,14 +24,26 @@ export interface JobOptions {
   resultsTo?: string;
   /** Run id of the results rows; default a random UUID. */
   runId?: string;
-  /** Routing configuration (experiments, current table, pricing). */
-  configPath: string;
+  /**
+   * A configuration file to analyse against instead of the config store (`--config`). Without it the
+   * configuration (experiments and their splits, the current table, prices) is read from `configStore`.
+   */
+  configPath?: string;
+  /** The config store the gateway routes by (the same `CONFIG_STORE` environment). */
+  configStore?: ConfigStoreChoice;
+  /** Read while the config store is still empty (no gateway started on it); default `config/mangaassist.json`. */
+  fallbackConfigPath?: string;
   outDir: string;
   since?: string;
   experimentId?: string;
   routeName?: string;
   /** Overrides of the analysis settings (thresholds, daily volume, gates). */
   settings?: Partial<AnalysisSettings>;
+  /**
+   * The config store's audit log, for the split history of observations that predate recorded shares; default:
+   * the log of the store the configuration was read from (none for a file).
+   */
+  audit?: AuditEntry[];
 }
 
 /** Result of a run: the report and where it was written. */
@@ -44,10 +58,11 @@ export interface JobResult {
   warehouseRunId?: string;
 }
 
-function loadConfig(path: string): GatewayConfig {
-  const parsed = GatewayConfig.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new Error(`invalid configuration ${path}:\n${formatIssues(parsed.error)}`);
-  return parsed.data;
+/** The file override when there is one, otherwise the config store with the file as the empty-store fallback. */
+function configChoice(o: JobOptions): ConfigChoice {
+  if (o.configPath !== undefined) return { file: o.configPath };
+  if (!o.configStore) throw new Error('no configuration: give a config store or a configuration file');
+  return { store: o.configStore, fallbackFile: o.fallbackConfigPath ?? 'config/mangaassist.json' };
 }
 
 async function storeResults(url: string, schema: string | undefined, report: AnalysisReport, source: string, runId?: string): Promise<string> {
@@ -71,13 +86,14 @@ export async function runJob(o: JobOptions): Promise<JobResult> {
     if (Number.isNaN(since)) throw new Error(`--since is not an ISO date: ${o.since}`);
   }
   const settings = AnalysisSettings.parse(o.settings ?? {});
-  const config = loadConfig(o.configPath);
+  const { config, origin, audit } = await loadCurrentConfig(configChoice(o));
   const resultsTo = o.resultsTo ?? (isWarehouseUrl(o.store) ? o.store : undefined);
   if (resultsTo !== undefined && !isWarehouseUrl(resultsTo)) throw new Error(`results target is not a postgres:// URL: ${resultsTo}`);
   const source = await openAnalysisSource(o.store, o.schema);
   let report: AnalysisReport;
   try {
-    report = await runAnalysis({ source, config, settings, since, experimentId: o.experimentId, routeName: o.routeName });
+    const only = { experimentId: o.experimentId, routeName: o.routeName };
+    report = await runAnalysis({ source, config, configSource: origin, settings, since, ...only, audit: o.audit ?? audit });
   } finally {
     await source.close();
   }

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { EnvError } from '../schema/env.ts';
 import { runBench } from './harness.ts';
 import { renderMarkdown } from './report.ts';
 import { concurrenciesOf, settingsFromEnv, TARGET_MODES } from './settings.ts';
@@ -8,7 +9,7 @@ import { RESULTS_DIR, writeResults } from './write-results.ts';
 /** `npm run bench`: measures, writes the results under bench/results/ and prints the table. */
 async function main(): Promise<void> {
   const settings = settingsFromEnv();
-  if (process.env.BENCH_CPU_PROF === '1') {
+  if (settings.cpuProfile) {
     settings.cpuProfileDir = join(RESULTS_DIR, 'profiles');
     mkdirSync(settings.cpuProfileDir, { recursive: true });
   }
@@ -28,6 +29,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof EnvError) {
+    console.error(`bench: ${error.message}`);
+    process.exit(2);
+  }
   console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exit(1);
 });

@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { nameList, parseEnv, withoutEmpty } from '../schema/env.ts';
+
 /**
  * How requests reach the simulator. `portkey` is the Portkey AI gateway, a peer, on the chat modes only;
  * `baseline` is the gateway as of another commit (`BENCH_BASELINE_REF`), for before/after figures in one run.
@@ -7,8 +10,8 @@ export type TargetName = 'direct' | 'bare-fetch' | 'bare' | 'gateway' | 'baselin
 /** The operation under load: Bedrock Converse, or OpenAI Chat Completions (`chat`), plain or streamed. */
 export type Mode = 'converse' | 'converse-stream' | 'chat' | 'chat-stream';
 
-export const TARGETS: readonly TargetName[] = ['direct', 'bare-fetch', 'bare', 'gateway', 'baseline', 'portkey'];
-export const MODES: readonly Mode[] = ['converse', 'converse-stream', 'chat', 'chat-stream'];
+export const TARGETS = ['direct', 'bare-fetch', 'bare', 'gateway', 'baseline', 'portkey'] as const satisfies readonly TargetName[];
+export const MODES = ['converse', 'converse-stream', 'chat', 'chat-stream'] as const satisfies readonly Mode[];
 
 /** The modes each target serves: the fetch-based bare proxy only on Bedrock, Portkey only on Chat Completions. */
 export const TARGET_MODES: Readonly<Record<TargetName, readonly Mode[]>> = {
@@ -40,51 +43,60 @@ export interface BenchSettings {
   quick: boolean;
   /** Only some targets, modes or connection counts (`BENCH_TARGETS`, `BENCH_MODES`, `BENCH_CONNECTIONS`). */
   partial: boolean;
+  /** `BENCH_CPU_PROF=1`: every server process writes a V8 CPU profile on exit (under `cpuProfileDir`). */
+  cpuProfile: boolean;
   /** When set, every server process writes a V8 CPU profile under this directory on exit. */
   cpuProfileDir?: string;
   /** Git revision measured as the `baseline` target (the gateway before a change); null: no baseline. */
   baselineRef: string | null;
 }
 
+const positive = z.coerce.number().positive().max(1_000_000);
+const BenchEnv = z
+  .object({
+    BENCH_SECONDS: positive.optional(),
+    BENCH_WARMUP_SECONDS: positive.optional(),
+    BENCH_QUICK: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
+    BENCH_SEED: positive.default(42),
+    BENCH_CONNECTIONS: z
+      .string()
+      .transform((text) => text.split(',').map((item) => item.trim()).filter(Boolean))
+      .pipe(z.array(z.coerce.number<string>().int().positive().max(10_000)).min(1, 'names nothing'))
+      .optional(),
+    BENCH_MODES: nameList(MODES).optional(),
+    BENCH_TARGETS: nameList(TARGETS).optional(),
+    BENCH_BASELINE_REF: z.string().trim().min(1).optional(),
+    BENCH_CPU_PROF: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
+  })
+  .refine((env) => !env.BENCH_TARGETS?.includes('baseline') || env.BENCH_BASELINE_REF !== undefined, {
+    path: ['BENCH_BASELINE_REF'],
+    message: 'BENCH_TARGETS names baseline: set BENCH_BASELINE_REF to the git revision to measure',
+  });
+
 /**
- * Settings from the environment: `BENCH_SECONDS` (8), `BENCH_WARMUP_SECONDS` (2), `BENCH_QUICK=1` (1 s windows),
- * `BENCH_SEED` (42), comma lists `BENCH_TARGETS`, `BENCH_MODES`, `BENCH_CONNECTIONS` to run a subset, and
- * `BENCH_BASELINE_REF` (a git revision) to measure the gateway at that revision too, as target `baseline`.
+ * Settings from the environment, checked with zod (an EnvError names each bad variable): `BENCH_SECONDS` (8),
+ * `BENCH_WARMUP_SECONDS` (2), `BENCH_QUICK=1` (1 s windows), `BENCH_SEED` (42), comma lists `BENCH_TARGETS`,
+ * `BENCH_MODES`, `BENCH_CONNECTIONS` to run a subset, `BENCH_BASELINE_REF` (a git revision) to measure the
+ * gateway at that revision too, as target `baseline`, and `BENCH_CPU_PROF=1` (CPU profiles of every server).
  */
-export function settingsFromEnv(env: Record<string, string | undefined> = process.env): BenchSettings {
+export function settingsFromEnv(source: Record<string, string | undefined> = process.env): BenchSettings {
+  const env = parseEnv(BenchEnv, withoutEmpty(source));
   const quick = env.BENCH_QUICK === '1';
-  const baselineRef = env.BENCH_BASELINE_REF?.trim() || null;
-  const targets = env.BENCH_TARGETS ? list(env.BENCH_TARGETS, TARGETS, 'BENCH_TARGETS') : TARGETS.filter((t) => t !== 'baseline' || baselineRef !== null);
-  if (targets.includes('baseline') && baselineRef === null) throw new Error('BENCH_TARGETS names baseline: set BENCH_BASELINE_REF to the git revision to measure');
-  const connections = env.BENCH_CONNECTIONS ? env.BENCH_CONNECTIONS.split(',').map((c) => Math.round(positive(c.trim(), 1, 'BENCH_CONNECTIONS'))) : null;
+  const baselineRef = env.BENCH_BASELINE_REF ?? null;
+  const connections = env.BENCH_CONNECTIONS ?? null;
   return {
-    seconds: positive(env.BENCH_SECONDS, quick ? 1 : 8, 'BENCH_SECONDS'),
-    warmupSeconds: positive(env.BENCH_WARMUP_SECONDS, quick ? 0.3 : 2, 'BENCH_WARMUP_SECONDS'),
+    seconds: env.BENCH_SECONDS ?? (quick ? 1 : 8),
+    warmupSeconds: env.BENCH_WARMUP_SECONDS ?? (quick ? 0.3 : 2),
     concurrencies: connections ?? [1, 10, 50],
     chatStreamConcurrencies: connections ?? [10],
-    modes: list(env.BENCH_MODES, MODES, 'BENCH_MODES'),
-    targets,
-    seed: positive(env.BENCH_SEED, 42, 'BENCH_SEED'),
+    modes: env.BENCH_MODES ?? [...MODES],
+    targets: env.BENCH_TARGETS ?? TARGETS.filter((t) => t !== 'baseline' || baselineRef !== null),
+    seed: env.BENCH_SEED,
     quick,
     partial: Boolean(env.BENCH_TARGETS || env.BENCH_MODES || env.BENCH_CONNECTIONS),
     baselineRef,
+    cpuProfile: env.BENCH_CPU_PROF === '1',
   };
-}
-
-function positive(text: string | undefined, fallback: number, name: string): number {
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!(value > 0) || !Number.isFinite(value)) throw new Error(`${name} must be a positive number, got "${text}"`);
-  return value;
-}
-
-function list<T extends string>(text: string | undefined, allowed: readonly T[], name: string): T[] {
-  if (text === undefined || text === '') return [...allowed];
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
-  const known = new Set<string>(allowed);
-  const bad = items.filter((i) => !known.has(i));
-  if (bad.length) throw new Error(`${name}: unknown ${bad.join(', ')} (use ${allowed.join(', ')})`);
-  return items as T[];
 }
 
 /** The connection counts measured for a mode. */

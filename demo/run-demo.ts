@@ -1,13 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { startControlPlane } from '../admin/control-plane.ts';
 import { runJob, type JobResult } from '../analysis/job.ts';
-import { loadGatewayConfig } from '../gateway/config/load.ts';
 import { startNodeGateway } from '../gateway/node.ts';
 import { GatewayConfig } from '../schema/config.ts';
 import { createRng } from '../simulator/rng.ts';
 import { startSimulator } from '../simulator/server.ts';
+import { describeStore } from '../stores/config/env.ts';
+import { loadGatewayConfig } from '../stores/config/file.ts';
+import { defaultConfigStore, type ConfigStoreChoice } from '../stores/config/index.ts';
 import { runSession, type Chatbot } from './chatbot.ts';
 
 /** Options of a demo run. */
@@ -22,6 +26,11 @@ export interface DemoOptions {
   dataDir?: string;
   /** Report directory; default: `<dataDir>/reports`. */
   outDir?: string;
+  /**
+   * The config store the demo's gateway routes by and its analysis reads; default SQLite in the data directory.
+   * An empty store is seeded with the demo configuration; a store that has one already is used as it is.
+   */
+  configStore?: ConfigStoreChoice;
   log?: (line: string) => void;
 }
 
@@ -57,27 +66,32 @@ async function pool(count: number, concurrency: number, work: (i: number) => Pro
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }
 
-/** Starts the simulator and the gateway, drives chat sessions through the SDK, then runs the analysis. */
+/** Starts the simulator and a gateway that routes by the config store, drives chat sessions through the SDK, then runs the analysis. */
 export async function runDemo(o: DemoOptions): Promise<JobResult & { dataDir: string; requests: number }> {
   const log = o.log ?? ((line: string) => console.log(line));
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'gateway-demo-'));
-  const config = demoConfig();
-  const configPath = join(dataDir, 'demo-config.json');
+  const storeChoice = o.configStore ?? defaultConfigStore(dataDir);
   const sim = await startSimulator({ seed: o.seed ?? 7, timeScale: o.timeScale ?? 0.01, credentials: CREDENTIALS });
+  // The admin API is not used by the demo; a token that lives only in this process keeps none on disk.
+  const adminToken = randomBytes(24).toString('base64url');
+  const control = await startControlPlane({ store: storeChoice, fileConfig: demoConfig(), staticKeys: [], dataDir, adminToken, log });
+  log(`configuration: ${describeStore(storeChoice)}, version ${control.source.stats().version}`);
   const gateway = await startNodeGateway({
-    config,
+    config: control.source.current().config,
+    configSource: control.source,
+    auth: control.source.keys,
+    adminFetch: control.adminFetch,
     bedrock: { endpoint: sim.url, region: 'us-east-1', credentials: CREDENTIALS, timeoutMs: 30_000 },
     dataDir,
     port: 0,
     defaultMetrics: false,
     log: () => {},
   });
-  writeFileSync(configPath, JSON.stringify(config, null, 2));
   log(`simulator ${sim.url}, gateway ${gateway.url}, data in ${dataDir}`);
   const client = new BedrockRuntimeClient({
     region: 'us-east-1', endpoint: gateway.url, token: { token: 'unused-when-auth-is-off' }, authSchemePreference: ['httpBearerAuth'], maxAttempts: 1,
   });
-  const bot: Chatbot = { client, gatewayUrl: gateway.url, config, rng: createRng(o.seed ?? 7) };
+  const bot: Chatbot = { client, gatewayUrl: gateway.url, config: control.source.current().config, rng: createRng(o.seed ?? 7) };
   const runId = Date.now().toString(36);
   let requests = 0;
   try {
@@ -88,9 +102,11 @@ export async function runDemo(o: DemoOptions): Promise<JobResult & { dataDir: st
   } finally {
     client.destroy();
     await gateway.shutdown();
+    await control.close();
     await sim.close();
   }
   log(`drove ${o.sessions} sessions, ${requests} answered requests with feedback`);
-  const result = await runJob({ store: join(dataDir, 'gateway.db'), configPath, outDir: o.outDir ?? join(dataDir, 'reports') });
+  const outDir = o.outDir ?? join(dataDir, 'reports');
+  const result = await runJob({ store: join(dataDir, 'gateway.db'), configStore: storeChoice, outDir });
   return { ...result, dataDir, requests };
 }

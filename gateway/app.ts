@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { bearerAuth } from './auth.ts';
 import type { GatewayDeps, GatewayEnv } from './deps.ts';
-import { awsErrorResponse, ERRORS, GatewayError, jsonErrorResponse, type ErrorCode } from './errors.ts';
+import { ERRORS, GatewayError, isBedrockPath, routeErrorResponse, type ErrorCode } from './errors.ts';
 import { feedbackHandler } from './feedback.ts';
 import { gatewayHeaders } from './headers.ts';
 import { bedrockHandler } from './protocols/bedrock/handler.ts';
@@ -25,7 +25,7 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
     const release = deps.lifecycle.track(controller);
     c.set('signal', controller.signal);
     // Responses built by Hono (JSON routes) take prepared headers; Bedrock responses are built with theirs.
-    if (!c.req.path.startsWith('/model/')) c.header('x-gateway-request-id', c.var.requestId);
+    if (!isBedrockPath(c.req.path)) c.header('x-gateway-request-id', c.var.requestId);
     try {
       await next();
     } finally {
@@ -76,6 +76,11 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
       return errorResponse(c, deps.now, err.code, err.message, err.status);
     }
     if (err instanceof HTTPException) return errorResponse(c, deps.now, err.status === 413 ? 'payload_too_large' : 'invalid_request', err.message);
+    if (c.req.raw.signal.aborted) {
+      // The request's body broke off (the client went, or the listener refused its framing and answered itself).
+      c.var.meter?.finish(ERRORS.client_abort.status, 'client_abort');
+      return errorResponse(c, deps.now, 'client_abort', 'the request was aborted before its body arrived');
+    }
     console.error(`request ${c.var.requestId} failed:`, err);
     c.var.meter?.finish(500, 'internal');
     return errorResponse(c, deps.now, 'internal', 'internal gateway error');
@@ -86,9 +91,5 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
 
 /** One error body per protocol: AWS's shape on Bedrock routes, `{error: {code, message}}` elsewhere. */
 function errorResponse(c: Context<GatewayEnv>, now: () => number, code: ErrorCode, message: string, statusOverride?: number): Response {
-  const { awsType } = ERRORS[code];
-  const status = statusOverride ?? ERRORS[code].status;
-  const path = new URL(c.req.url).pathname;
-  const headers = gatewayHeaders(c, now);
-  return path.startsWith('/model/') ? awsErrorResponse(status, awsType, message, c.var.requestId, headers) : jsonErrorResponse(status, code, message, c.var.requestId, headers);
+  return routeErrorResponse(new URL(c.req.url).pathname, code, message, c.var.requestId, gatewayHeaders(c, now), statusOverride);
 }

@@ -12,6 +12,8 @@ import type { UpstreamClient } from './upstreams/interface.ts';
 export interface ConfigSnapshot {
   config: GatewayConfig;
   index: RoutingIndex;
+  /** The config store's version of this configuration; null for a configuration file (no version). */
+  version: number | null;
 }
 
 /** Gives the configuration in force; cheap to call on every request. */
@@ -21,7 +23,7 @@ export interface ConfigSource {
 
 /** A configuration that never changes (the file given at start-up). */
 export function staticConfig(config: GatewayConfig): ConfigSource {
-  const snapshot = { config, index: indexConfig(config) };
+  const snapshot = { config, index: indexConfig(config), version: null };
   return { current: () => snapshot };
 }
 

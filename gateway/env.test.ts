@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readEnv } from './env.ts';
+import { DEFAULT_CONNECTION_LIMITS } from '../lib/node/connection-limits.ts';
+import { connectionLimits, readEnv } from './env.ts';
 
 describe('readEnv: shutdown settings', () => {
   it('defaults to a 5 s deregistration delay and a 10 s grace period', () => {
@@ -11,5 +12,37 @@ describe('readEnv: shutdown settings', () => {
 
   it.each(['-1', '1.5', 'five', '300001'])('refuses SHUTDOWN_DELAY_MS=%s, naming the variable', (value) => {
     expect(() => readEnv({ SHUTDOWN_DELAY_MS: value })).toThrow(/SHUTDOWN_DELAY_MS/);
+  });
+});
+
+describe('client connection settings', () => {
+  it('default to the listener\'s documented defaults', () => {
+    expect(connectionLimits(readEnv({}))).toEqual(DEFAULT_CONNECTION_LIMITS);
+  });
+
+  it('are read from the environment', () => {
+    const env = readEnv({
+      CLIENT_FIRST_BYTES_TIMEOUT_MS: '2000', CLIENT_H2_PREFACE_TIMEOUT_MS: '1000', CLIENT_HEADERS_TIMEOUT_MS: '5000',
+      CLIENT_REQUEST_TIMEOUT_MS: '60000', CLIENT_KEEP_ALIVE_TIMEOUT_MS: '30000', CLIENT_H2_IDLE_TIMEOUT_MS: '20000',
+      MAX_CLIENT_CONNECTIONS: '64',
+    });
+    expect(connectionLimits(env)).toEqual({
+      firstBytesTimeoutMs: 2000, h2PrefaceTimeoutMs: 1000, headersTimeoutMs: 5000, requestTimeoutMs: 60000,
+      keepAliveTimeoutMs: 30000, h2IdleTimeoutMs: 20000, maxConnections: 64,
+    });
+  });
+
+  it.each([
+    ['CLIENT_FIRST_BYTES_TIMEOUT_MS', '0'],
+    ['CLIENT_H2_IDLE_TIMEOUT_MS', 'soon'],
+    ['MAX_CLIENT_CONNECTIONS', '-1'],
+    ['CLIENT_KEEP_ALIVE_TIMEOUT_MS', '1.5'],
+  ])('refuse %s=%s, naming the variable', (name, value) => {
+    expect(() => readEnv({ [name]: value })).toThrow(name);
+  });
+
+  it('refuse a headers deadline longer than the request deadline', () => {
+    const read = () => readEnv({ CLIENT_HEADERS_TIMEOUT_MS: '60000', CLIENT_REQUEST_TIMEOUT_MS: '30000' });
+    expect(read).toThrow(/CLIENT_HEADERS_TIMEOUT_MS.*CLIENT_REQUEST_TIMEOUT_MS/s);
   });
 });

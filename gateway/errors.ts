@@ -1,12 +1,19 @@
 /** Gateway error codes, each with its HTTP status and the AWS error type Bedrock clients expect. */
 export const ERRORS = {
   malformed_json: { status: 400, awsType: 'ValidationException' },
+  /** Objects and arrays nested deeper than `MAX_JSON_DEPTH` (lib/json-depth.ts). */
+  json_too_deep: { status: 400, awsType: 'ValidationException' },
+  /** A request Node's HTTP parser refuses (bad framing, bad request line, HTTP/1.1 without Host). */
+  malformed_http: { status: 400, awsType: 'ValidationException' },
+  /** The request's headers did not arrive (or the whole request) within the listener's deadline. */
+  request_timeout: { status: 408, awsType: 'RequestTimeoutException' },
   invalid_request: { status: 400, awsType: 'ValidationException' },
   unauthenticated: { status: 401, awsType: 'UnrecognizedClientException' },
   forbidden: { status: 403, awsType: 'AccessDeniedException' },
   unknown_operation: { status: 404, awsType: 'UnknownOperationException' },
   unknown_config: { status: 404, awsType: 'ResourceNotFoundException' },
   payload_too_large: { status: 413, awsType: 'ValidationException' },
+  headers_too_large: { status: 431, awsType: 'ValidationException' },
   model_not_found: { status: 404, awsType: 'ResourceNotFoundException' },
   upstream_timeout: { status: 408, awsType: 'ModelTimeoutException' },
   throttled: { status: 429, awsType: 'ThrottlingException' },
@@ -44,7 +51,10 @@ export function errorCodeOfStatus(status: number): ErrorCode {
   return 'upstream_error';
 }
 
-const OPENAI_TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 408: 'timeout', 413: 'invalid_request_error', 429: 'rate_limit_error' };
+const OPENAI_TYPES: Record<number, string> = {
+  400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 408: 'timeout',
+  413: 'invalid_request_error', 429: 'rate_limit_error', 431: 'invalid_request_error',
+};
 
 /**
  * The error body of every non-Bedrock route, in OpenAI's shape so OpenAI SDKs raise typed errors:
@@ -69,4 +79,21 @@ export function awsErrorResponse(status: number, awsType: string, message: strin
       'x-amzn-requestid': requestId,
     },
   });
+}
+
+/** Whether a path belongs to the Bedrock front door, whose errors take AWS's shape. */
+export function isBedrockPath(path: string): boolean {
+  return path.startsWith('/model/');
+}
+
+/**
+ * An error in the shape of the path's route family: AWS's on Bedrock routes (`/model/...`), `{error: {...}}` on
+ * every other route. Used by `app.onError` and by the listener for the answers it writes itself.
+ */
+export function routeErrorResponse(
+  path: string, code: ErrorCode, message: string, requestId: string, headers: Record<string, string> = {}, status?: number,
+): Response {
+  const answer = status ?? ERRORS[code].status;
+  if (isBedrockPath(path)) return awsErrorResponse(answer, ERRORS[code].awsType, message, requestId, headers);
+  return jsonErrorResponse(answer, code, message, requestId, headers);
 }

@@ -3,6 +3,7 @@ import { formatIssues } from '../schema/config.ts';
 import { parseFeedbackBody, toFeedbackRecord } from '../schema/feedback.ts';
 import type { GatewayDeps, GatewayEnv } from './deps.ts';
 import { GatewayError } from './errors.ts';
+import { parseJsonBody } from './json.ts';
 
 /**
  * `POST /v1/feedback`: one event or `{events: [...]}`. The whole body is checked first, so a bad event
@@ -11,13 +12,7 @@ import { GatewayError } from './errors.ts';
  */
 export function feedbackHandler(deps: GatewayDeps) {
   return async (c: Context<GatewayEnv>): Promise<Response> => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await c.req.text());
-    } catch (err) {
-      throw new GatewayError('malformed_json', `request body is not valid JSON: ${(err as Error).message}`);
-    }
-    const parsed = parseFeedbackBody(raw);
+    const parsed = parseFeedbackBody(parseJsonBody(await c.req.text()));
     if (!parsed.ok) throw new GatewayError('invalid_request', `invalid feedback: ${formatIssues(parsed.error).replaceAll('\n', '; ')}`);
     const receivedAt = Date.now();
     const records = parsed.events.map((e) => toFeedbackRecord(e, receivedAt));

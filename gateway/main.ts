@@ -7,8 +7,8 @@ import { startControlPlane } from '../admin/control-plane.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { dynamoObservationStore } from '../stores/observations/dynamodb.ts';
 import { loadGatewayConfig } from './config/load.ts';
-import { configStoreFromEnv, describeStore } from './config/store-env.ts';
-import { readEnv, type GatewayEnvSettings } from './env.ts';
+import { configStoreFromEnv, describeStore } from '../stores/config/env.ts';
+import { connectionLimits, readEnv, type GatewayEnvSettings } from './env.ts';
 import { startNodeGateway } from './node.ts';
 import { drainOnSignals } from './signals.ts';
 import type { BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     bedrock: upstream.options,
     port: env.PORT,
     host: env.HOST,
+    connectionLimits: connectionLimits(env),
     apiKeys,
     dataDir: env.DATA_DIR,
     observationCopy: env.OBSERVATION_STORE === 'dynamodb'

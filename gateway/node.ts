@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import type { ConnectionLimits } from '../lib/node/connection-limits.ts';
 import { listenDual, type DualServer } from '../lib/node/listen.ts';
 import type { GatewayConfig } from '../schema/config.ts';
 import { DurableSink } from '../stores/observations/durable.ts';
@@ -14,6 +15,7 @@ import { staticApiKeys, type ApiKeyCheck } from './auth.ts';
 import { staticConfig, type ConfigSource } from './deps.ts';
 import { closeConnectionsWhileDraining } from './draining-connections.ts';
 import { Lifecycle } from './lifecycle.ts';
+import { listenerErrorResponse } from './listener-errors.ts';
 import { initBucketing } from './routing/bucket.ts';
 import { prometheusTelemetry, type SinkCounters } from './telemetry/prometheus.ts';
 import { bedrockUpstream, type BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
@@ -34,6 +36,8 @@ export interface NodeGatewayOptions {
   bedrock: BedrockUpstreamOptions;
   port?: number;
   host?: string;
+  /** Deadlines for idle client connections and the cap on open ones (lib/node/connection-limits.ts defaults). */
+  connectionLimits?: Partial<ConnectionLimits>;
   apiKeys?: string[];
   /** Directory of the SQLite store and spill file; null keeps observations in memory (tests). */
   dataDir: string | null;
@@ -121,7 +125,9 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   const adminFetch = options.adminFetch;
   const isAdminPath = (url: string): boolean => /^\/admin(\/|$)/.test(new URL(url).pathname);
   const handler = adminFetch ? (request: Request) => (isAdminPath(request.url) ? adminFetch(request) : app.fetch(request)) : app.fetch;
-  const server = await listenDual(handler, { port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  const server = await listenDual(handler, {
+    ...options.connectionLimits, port: options.port ?? 0, host: options.host ?? '127.0.0.1', serverErrors: listenerErrorResponse,
+  });
   closeConnectionsWhileDraining(server, () => lifecycle.draining);
   let stopping: Promise<{ cut: number }> | undefined;
 

@@ -43,6 +43,7 @@ export function routedCalls(deps: GatewayDeps) {
     const meter = new RequestMeter(
       {
         requestId: c.var.requestId, time: c.var.time, t0: c.var.t0, operation: r.operation, traffic, sessionId: r.sessionId, resolution,
+        configVersion: snapshot.version,
         upstreamModel: config ? upstreamModelOf(config.upstream) : r.modelId,
         price: snapshot.config.pricing[config ? priceKeyOf(config) : r.modelId],
       },

@@ -38,5 +38,16 @@ export const Observation = z.object({
   ttftMs: z.number().nullable(),
   latencyMs: z.number(),
   overheadMs: z.number(),
+  /**
+   * Version of the configuration the request was routed under (the config store's version; null when the gateway
+   * serves a configuration file). Absent on rows written before it was recorded.
+   */
+  configVersion: z.number().int().nonnegative().nullable().optional(),
+  /**
+   * Probability that a session new at that moment lands in this request's arm: the split (treatment) or 1 - split
+   * (control) of an experiment, weight / 100 (canary) or 1 - weight / 100 (baseline) of a canary; null where no
+   * randomisation applies. Absent on rows written before it was recorded.
+   */
+  expectedShare: z.number().min(0).max(1).nullable().optional(),
 });
 export type Observation = z.infer<typeof Observation>;

@@ -102,7 +102,10 @@ function streamResponse(env: CallEnv, operation: Operation, answer: Answer, faul
   const frames = operation === 'converse-stream' ? converseStreamFrames(answer, fault) : invokeStreamFrames(answer, fault);
   const stream = frameStream(frames, record.startedAt, env.timeScale, {
     onFirstContent: () => (record.firstByteAt = nowMs()),
-    onEnd: () => (record.finishedAt = nowMs()),
+    onEnd: (cancelled) => {
+      record.finishedAt = nowMs();
+      if (cancelled) record.cancelled = true;
+    },
   });
   return new Response(stream, { status: 200, headers: answerHeaders(answer, EVENT_STREAM_TYPE) });
 }

@@ -87,7 +87,10 @@ async function respond(env: ChatEnv, request: ChatRequest, answer: Answer, fault
   const frames = chatCompletionFrames(answer, request.model, created, request.includeUsage, fault);
   const stream = frameStream(frames, record.startedAt, env.timeScale, {
     onFirstContent: () => (record.firstByteAt = nowMs()),
-    onEnd: () => (record.finishedAt = nowMs()),
+    onEnd: (cancelled) => {
+      record.finishedAt = nowMs();
+      if (cancelled) record.cancelled = true;
+    },
   });
   return new Response(stream, { status: 200, headers: { ...headers, 'content-type': SSE_TYPE, 'cache-control': 'no-cache' } });
 }

@@ -38,6 +38,8 @@ export interface CallRecord {
   firstByteAt?: number;
   /** When the response (or stream) ended; unset until then. */
   finishedAt?: number;
+  /** True when the client went away before the stream's last frame (the stream was cancelled). */
+  cancelled?: boolean;
   inputTokens: number;
   outputTokens: number;
   /** HTTP status; 200 for a stream later broken by an exception frame (see `fault`). */

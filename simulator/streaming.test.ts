@@ -1,5 +1,6 @@
 import { ConverseCommand, ConverseStreamCommand, InvokeModelWithResponseStreamCommand, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallRecord } from './control.ts';
 import { decodeFrame } from './event-stream.ts';
 import { startSimulator, type RunningSimulator } from './server.ts';
 import { anthropicBody, converseBody, post, sdkClient, SONNET_V2 } from './test-support.ts';
@@ -19,61 +20,69 @@ afterAll(async () => {
 
 const ask = { modelId: SONNET_V2, messages: [{ role: 'user' as const, content: [{ text: 'Recommend a tent' }] }], requestMetadata: { intent: 'recommendation' } };
 
+/** The simulator's record of the call under way (it is logged when the request arrives). */
+const current = (): CallRecord => sim.control.log.at(-1)!;
+
+// Order, not speed: a frame counts as streamed when the client holds it before the simulator has finished
+// the answer. Durations are only checked from below (the simulator waits at least the scaled simulated
+// time), which a busy machine cannot break; how fast frames go out is measured by the benchmarks.
 describe('timing at time scale > 0', () => {
-  it('ConverseStream frames reach the client over time, first delta after ttft', async () => {
-    const started = performance.now();
+  it('ConverseStream frames reach the client before the answer is finished, the first after the ttft', async () => {
     const out = await client.send(new ConverseStreamCommand(ask));
-    const deltaTimes: number[] = [];
+    const call = current();
+    let deltas = 0;
+    let deltasBeforeEnd = 0;
     let latencyMs = 0;
-    let doneAt = 0;
     for await (const event of out.stream!) {
-      if (event.contentBlockDelta) deltaTimes.push(performance.now() - started);
-      if (event.metadata) {
-        latencyMs = event.metadata.metrics!.latencyMs!;
-        doneAt = performance.now() - started;
+      if (event.contentBlockDelta) {
+        deltas++;
+        if (call.finishedAt === undefined) deltasBeforeEnd++;
       }
+      if (event.metadata) latencyMs = event.metadata.metrics!.latencyMs!;
     }
-    const record = sim.control.log.at(-1)!;
-    const ttftReal = record.firstByteAt! - record.startedAt;
-    const expectedTotal = latencyMs * SCALE;
-    expect(expectedTotal).toBeGreaterThan(80);
-    expect(doneAt).toBeGreaterThanOrEqual(expectedTotal * 0.9);
-    expect(deltaTimes[0]!).toBeLessThan(doneAt * 0.6);
-    expect(deltaTimes.at(-1)! - deltaTimes[0]!).toBeGreaterThan((expectedTotal - ttftReal) * 0.6);
-    expect(ttftReal).toBeGreaterThan(5);
-    expect(new Set(deltaTimes.map((t) => Math.round(t / 5))).size).toBeGreaterThan(5);
+    expect(deltas).toBeGreaterThan(5);
+    expect(deltasBeforeEnd).toBeGreaterThan(0);
+    expect(call.firstByteAt!).toBeLessThan(call.finishedAt!);
+    expect(call.firstByteAt! - call.startedAt).toBeGreaterThan(5);
+    expect(latencyMs * SCALE).toBeGreaterThan(80);
+    expect(call.finishedAt! - call.startedAt).toBeGreaterThanOrEqual(latencyMs * SCALE * 0.9);
   });
 
-  it('InvokeModelWithResponseStream frames reach the client over time', async () => {
-    const started = performance.now();
+  it('InvokeModelWithResponseStream frames reach the client before the answer is finished', async () => {
     const out = await client.send(new InvokeModelWithResponseStreamCommand({ modelId: SONNET_V2, body: JSON.stringify(anthropicBody('Recommend a tent', 400)), contentType: 'application/json' }));
-    const times: number[] = [];
-    for await (const _ of out.body!) times.push(performance.now() - started);
-    expect(times.at(-1)! - times[2]!).toBeGreaterThan(30);
+    const call = current();
+    let chunks = 0;
+    let chunksBeforeEnd = 0;
+    for await (const _ of out.body!) {
+      chunks++;
+      if (call.finishedAt === undefined) chunksBeforeEnd++;
+    }
+    expect(chunks).toBeGreaterThan(5);
+    expect(chunksBeforeEnd).toBeGreaterThan(0);
+    expect(call.finishedAt).toBeDefined();
   });
 
   it('Converse waits for the whole simulated latency', async () => {
     const started = performance.now();
     const out = await client.send(new ConverseCommand(ask));
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(out.metrics!.latencyMs! * SCALE * 0.9);
-    expect(elapsed).toBeLessThan(out.metrics!.latencyMs! * SCALE + 150);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(out.metrics!.latencyMs! * SCALE * 0.9);
+    expect(current().finishedAt! - current().startedAt).toBeGreaterThanOrEqual(out.metrics!.latencyMs! * SCALE * 0.9);
   });
 
   it('writes each frame as it is produced over HTTP/1.1 too', async () => {
-    const started = performance.now();
     const res = await post(fetch, sim.url, SONNET_V2, 'converse-stream', converseBody('Recommend a tent', { requestMetadata: { intent: 'recommendation' } }));
+    const call = current();
     const reader = res.body!.getReader();
-    const arrivals: number[] = [];
+    let readsBeforeEnd = 0;
     const chunks: Uint8Array[] = [];
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      arrivals.push(performance.now() - started);
+      if (call.finishedAt === undefined) readsBeforeEnd++;
       chunks.push(value);
     }
-    expect(arrivals.length).toBeGreaterThan(5);
-    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(50);
+    expect(chunks.length).toBeGreaterThan(5);
+    expect(readsBeforeEnd).toBeGreaterThan(0);
     const first = Buffer.concat(chunks);
     const length = first.readUInt32BE(0);
     expect(decodeFrame(first.subarray(0, length)).headers).toMatchObject({ ':event-type': 'messageStart', ':message-type': 'event', ':content-type': 'application/json' });

@@ -9,7 +9,8 @@ export interface ScheduledFrame {
 /** Callbacks of a frame stream. */
 export interface StreamHooks {
   onFirstContent(): void;
-  onEnd(): void;
+  /** Called once, when the last frame has gone out or (`cancelled`) when the reader went away first. */
+  onEnd(cancelled: boolean): void;
 }
 
 /** Real epoch ms with sub-ms precision. */
@@ -36,10 +37,10 @@ export function sleep(ms: number): Promise<void> {
 export function frameStream(frames: Iterable<ScheduledFrame>, startedAt: number, timeScale: number, hooks: StreamHooks): ReadableStream<Uint8Array> {
   let firstContent = true;
   let ended = false;
-  const end = (): void => {
+  const end = (cancelled: boolean): void => {
     if (ended) return;
     ended = true;
-    hooks.onEnd();
+    hooks.onEnd(cancelled);
   };
   const push = (controller: ReadableStreamDefaultController<Uint8Array>, frame: ScheduledFrame): void => {
     if (frame.content && firstContent) {
@@ -52,7 +53,7 @@ export function frameStream(frames: Iterable<ScheduledFrame>, startedAt: number,
     return new ReadableStream<Uint8Array>({
       start(controller) {
         for (const frame of frames) push(controller, frame);
-        end();
+        end(false);
         controller.close();
       },
     });
@@ -62,7 +63,7 @@ export function frameStream(frames: Iterable<ScheduledFrame>, startedAt: number,
     async pull(controller) {
       const next = iterator.next();
       if (next.done) {
-        end();
+        end(false);
         controller.close();
         return;
       }
@@ -71,7 +72,7 @@ export function frameStream(frames: Iterable<ScheduledFrame>, startedAt: number,
       push(controller, next.value);
     },
     cancel() {
-      end();
+      end(true);
     },
   });
 }

@@ -111,6 +111,14 @@ export interface ExperimentRowsOptions {
   sessionSd: number;
   cartAdd: [number, number];
   escalated: [number, number];
+  /**
+   * Periods of constant assignment, in order: from session `fromSession` on, sessions are treated with
+   * `treatmentShare`, their rows are timed from `time` and carry `configVersion` with the arm's expected share
+   * (neither when `configVersion` is null, as a gateway that did not record them wrote its rows).
+   */
+  periods?: { fromSession: number; treatmentShare: number; time: number; configVersion: number | null }[];
+  /** Share of treatment sessions never recorded, as a broken assignment loses them. */
+  lostTreatment?: number;
 }
 
 /** Writes a live A/B experiment: sessions of 1-4 requests, quality feedback and session outcomes. */
@@ -123,7 +131,12 @@ export function writeExperimentRows(db: Database.Database, o: ExperimentRowsOpti
   let seq = 0;
   for (let s = 0; s < o.sessions; s++) {
     const sessionId = `${o.experimentId}-s${s}`;
-    const treated = rng.next() < o.treatmentShare;
+    const period = o.periods?.filter((p) => p.fromSession <= s).at(-1);
+    const share = period?.treatmentShare ?? o.treatmentShare;
+    const treated = rng.next() < share;
+    if (treated && o.lostTreatment && rng.next() < o.lostTreatment) continue;
+    const recorded = period && period.configVersion !== null;
+    const assignment = recorded ? { configVersion: period.configVersion, expectedShare: treated ? share : 1 - share } : {};
     const configId = treated ? o.treatment : o.control;
     const cfg = SIM_CONFIGS[configId]!;
     const profile = findProfile(profiles, cfg.model)!;
@@ -136,11 +149,11 @@ export function writeExperimentRows(db: Database.Database, o: ExperimentRowsOpti
       const outputTokens = Math.round(behaviour.budget * behaviour.fraction * (0.8 + 0.4 * rng.next()));
       const ttft = sampleLognormal(rng, profile.ttft);
       observations.push({
-        requestId, time: 1_700_000_000_000 + seq, route: 'mangaassist', intent: o.intent, sessionId, traffic: 'live',
+        requestId, time: (period?.time ?? 1_700_000_000_000) + seq, route: 'mangaassist', intent: o.intent, sessionId, traffic: 'live',
         experimentId: o.experimentId, canaryId: null, arm: treated ? 'treatment' : 'control', configId, upstreamModel: cfg.model,
         operation: 'converse', streamed: false, status: 200, errorCode: null, inputTokens, outputTokens,
         costUsd: (inputTokens / 1000) * cfg.input + (outputTokens / 1000) * cfg.output,
-        ttftMs: ttft, latencyMs: ttft + (outputTokens / sampleLognormal(rng, profile.tps)) * 1000, overheadMs: 0.3,
+        ttftMs: ttft, latencyMs: ttft + (outputTokens / sampleLognormal(rng, profile.tps)) * 1000, overheadMs: 0.3, ...assignment,
       });
       const value = Math.min(1, Math.max(0, drawQuality(behaviour, rng) + shift));
       feedback.push({ eventId: `f-${requestId}`, receivedAt: 0, scope: 'request', key: requestId, metric: 'quality_score', value, idempotencyKey: null, eventTime: 0 });

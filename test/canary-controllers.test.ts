@@ -55,7 +55,7 @@ describe('canary controller without traffic (gateway + simulator, injected clock
     expect(view.decisions[2]).toMatchObject({ action: 'hold', actor: 'controller', figures: { candidate: { requests: 0 }, baseline: { requests: 0 } } });
     expect(view.decisions[2].reason).toMatch(/too few live requests/);
     expect(view.decisions.some((d: { action: string }) => d.action === 'promote')).toBe(false);
-    await waitFor(async () => s.routedCanary(CANARY.id)?.weight === 5, 2_000, 'weight 5 at the gateway');
+    await waitFor(async () => s.routedCanary(CANARY.id)?.weight === 5, 10_000, 'weight 5 at the gateway');
     expect(s.routedCanary(CANARY.id)).toMatchObject({ weight: 5, status: 'running' });
 
     await controller.stop();

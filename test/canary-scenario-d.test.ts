@@ -37,7 +37,7 @@ async function startCanary(s: CanaryStack, warmupRequests: number): Promise<void
 }
 
 async function weightApplied(s: CanaryStack, weight: number): Promise<void> {
-  await waitFor(async () => s.routedCanary(ID)?.weight === weight, 2_000, `weight ${weight} at the gateway`);
+  await waitFor(async () => s.routedCanary(ID)?.weight === weight, 10_000, `weight ${weight} at the gateway`);
 }
 
 describe('canary controller end to end: Scenario D (gateway + simulator + controller)', () => {
@@ -68,7 +68,7 @@ describe('canary controller end to end: Scenario D (gateway + simulator + contro
     expect(candidate.p95LatencyMs).toBeGreaterThan(1.5 * baseline.p95LatencyMs);
     expect(candidate.quality).toBeGreaterThan(0.8);
     expect(qualityDelta.lower).toBeGreaterThan(-0.05);
-    await waitFor(async () => s.routedCanary(ID)?.status === 'stopped', 1_000, 'the rollback at the gateway');
+    await waitFor(async () => s.routedCanary(ID)?.status === 'stopped', 10_000, 'the rollback at the gateway');
     expect(s.routedCanary(ID)).toMatchObject({ weight: 0, status: 'stopped' });
   });
 
@@ -107,7 +107,7 @@ describe('canary controller end to end: Scenario D (gateway + simulator + contro
     expect(view.state).toMatchObject({ status: 'completed', stageIndex: 4, stage: '100%', weight: 100 });
     const first = view.decisions.find((d: { stage: string; action: string }) => d.action === 'promote').figures;
     expect(first.candidate.p95LatencyMs).toBeLessThan(1.5 * first.baseline.p95LatencyMs);
-    await waitFor(async () => s.control.source.current().config.routes[0]!.table[INTENT] === 'sonnet-35-v2', 1_000, 'the candidate in the route table');
+    await waitFor(async () => s.control.source.current().config.routes[0]!.table[INTENT] === 'sonnet-35-v2', 10_000, 'the candidate in the route table');
     expect(s.routedCanary(ID)).toMatchObject({ status: 'stopped' });
   });
 });

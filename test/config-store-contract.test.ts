@@ -10,16 +10,17 @@ import { upstashConfigStore } from '../stores/config/upstash.ts';
 import { DYNALITE_CREDENTIALS, startDynalite } from './support/dynalite-server.ts';
 import { tempDir } from './support/gateway.ts';
 import { deleteStoreKeys } from './support/redis-client.ts';
-import { SHARED_REDIS_PORT, sharedRedisOrSkip } from './support/redis-server.ts';
+import { SHARED_REDIS_PORT, sharedRedisMissing } from './support/redis-server.ts';
 import { startUpstashShim, type UpstashShim } from './support/upstash-shim.ts';
 
+const redisMissing = await sharedRedisMissing();
 let shim: UpstashShim | null = null;
 let dynamo: { endpoint: string; close(): Promise<void> } | null = null;
 let client: DynamoDBClient | null = null;
 const prefixes: string[] = [];
 
 beforeAll(async () => {
-  if (await sharedRedisOrSkip()) shim = await startUpstashShim(SHARED_REDIS_PORT);
+  if (redisMissing === null) shim = await startUpstashShim(SHARED_REDIS_PORT);
   dynamo = await startDynalite();
   client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint, credentials: DYNALITE_CREDENTIALS });
 });
@@ -42,7 +43,7 @@ configStoreContract(
     prefixes.push(keyPrefix);
     return upstashConfigStore({ url: shim!.url, token: shim!.token, keyPrefix });
   },
-  { skip: () => shim === null },
+  { skip: redisMissing },
 );
 
 // A page size of 5 makes every read of the 23-entry audit log span several Query pages.

@@ -67,6 +67,18 @@ describe('DynamoDB observation log on dynalite', () => {
     expect(range.ok && range.items.length).toBe(20);
   });
 
+  it('keeps the configuration version and expected share, and reads rows written without them', async () => {
+    const withFields = [0, 1].map((i) => observation(7_000 + i, 'exp-assign', { configVersion: 41, expectedShare: i % 2 ? 0.2 : 0.8 }));
+    const { configVersion: _v, expectedShare: _s, ...old } = observation(7_002, 'exp-assign');
+    const unrandomised = observation(7_003, 'exp-assign', { configVersion: 41, expectedShare: null });
+    await store.write({ observations: [...withFields, old, unrandomised], feedback: [] });
+    const read = await store.readExperiment('exp-assign');
+    if (!read.ok) throw new Error(read.error);
+    expect(read.items.map((o) => [o.requestId, o.configVersion, o.expectedShare])).toEqual([
+      ['req-7000', 41, 0.8], ['req-7001', 41, 0.2], ['req-7002', undefined, undefined], ['req-7003', 41, null],
+    ]);
+  });
+
   it('keeps every feedback event, even two at the same event time, oldest first', async () => {
     await store.write({
       observations: [],

@@ -3,9 +3,16 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { seedStore } from '../admin/mutate.ts';
+import { loadGatewayConfig } from '../stores/config/file.ts';
+import { sqliteConfigStore } from '../stores/config/sqlite.ts';
 
-function evalCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'analysis/eval/cli.ts', ...args], { encoding: 'utf8', timeout: 30_000 });
+/** Runs the CLI with its config store in a fresh data directory (never the developer's `./data`). */
+function evalCli(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const dataDir = mkdtempSync(join(tmpdir(), 'eval-cli-data-'));
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'analysis/eval/cli.ts', ...args], {
+    encoding: 'utf8', timeout: 30_000, env: { ...process.env, DATA_DIR: dataDir, ...env },
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -20,6 +27,26 @@ describe('npm run eval', () => {
       expect(run.status, args.join(' ')).toBe(2);
       expect(run.stderr, args.join(' ')).toMatch(message);
     }
+  }, 60_000);
+
+  it('exits 2 naming the variable on a bad environment', () => {
+    const run = evalCli(['--configs', 'sonnet-35-v2,haiku-35'], { CONFIG_STORE: 'mongo' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/invalid environment:\nCONFIG_STORE: /);
+  }, 30_000);
+
+  it('takes the configuration ids from the config store the gateway seeded, not from the file', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'eval-cli-store-'));
+    const shipped = loadGatewayConfig('config/mangaassist.json');
+    const added = { ...shipped.configs.find((c) => c.id === 'haiku-35')!, id: 'haiku-35-added' };
+    const store = sqliteConfigStore({ path: join(dataDir, 'config.db') });
+    expect((await seedStore(store, { ...shipped, configs: [...shipped.configs, added] }, Date.now)).ok).toBe(true);
+    await store.close();
+    const run = evalCli(['--configs', 'haiku-35-added,nope'], { DATA_DIR: dataDir });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/--configs: unknown configuration\(s\) nope; known: .*haiku-35-added/);
+    const withFile = evalCli(['--configs', 'haiku-35-added,haiku-35', '--config', 'config/mangaassist.json'], { DATA_DIR: dataDir });
+    expect(withFile.stderr).toMatch(/unknown configuration\(s\) haiku-35-added/);
   }, 60_000);
 
   it('runs on an embedded gateway, writes both reports, and resumes on a rerun', () => {

@@ -10,6 +10,9 @@ import { askJudge } from '../analysis/eval/judge.ts';
 import { sqliteEvalStore } from '../analysis/eval/store.ts';
 import { DIMENSIONS, weightsOf } from '../analysis/eval/weights.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
+import { loadCurrentConfig } from '../stores/config/current.ts';
+
+const SHIPPED = await loadCurrentConfig({ file: 'config/mangaassist.json' });
 
 const SONNET_V2 = 'anthropic.claude-3-5-sonnet-20241022-v2:0';
 
@@ -41,7 +44,7 @@ describe('judge scorer through the gateway', () => {
       '--judge', 'sonnet-35-v2', '--judge-weight', '0.4', '--store', join(dir, 'gateway.db'), '--out', join(dir, 'out')]);
     if (typeof args === 'string' || 'help' in args) throw new Error(String(args));
     stack.simulator.reset();
-    const { runId, report } = await runEvalCommand(args, { gatewayUrl: stack.url, progress: { update: () => {}, finish: () => {} } });
+    const { runId, report } = await runEvalCommand(args, { gatewayUrl: stack.url, config: SHIPPED, progress: { update: () => {}, finish: () => {} } });
     // 12 answers, each graded once by the judge configuration (Sonnet v2): 6 + 12 Sonnet calls.
     expect(stack.simulator.calls(SONNET_V2)).toHaveLength(18);
     const db = openDatabase(join(dir, 'gateway.db'));

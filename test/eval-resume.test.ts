@@ -8,6 +8,9 @@ import { runEvalCommand } from '../analysis/eval/command.ts';
 import type { EvalReport } from '../analysis/eval/report.ts';
 import { sqliteEvalStore } from '../analysis/eval/store.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
+import { loadCurrentConfig } from '../stores/config/current.ts';
+
+const SHIPPED = await loadCurrentConfig({ file: 'config/mangaassist.json' });
 
 const quiet = { update: () => {}, finish: () => {} };
 
@@ -40,21 +43,21 @@ describe('resuming an interrupted evaluation', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eval-resume-'));
     const controller = new AbortController();
     const stopAfter20 = { update: (done: number) => (done >= 20 ? controller.abort() : undefined), finish: () => {} };
-    const first = await runEvalCommand(args(dir, 'interrupted'), { gatewayUrl: stack.url, progress: stopAfter20, signal: controller.signal });
+    const first = await runEvalCommand(args(dir, 'interrupted'), { gatewayUrl: stack.url, config: SHIPPED, progress: stopAfter20, signal: controller.signal });
     expect(first.summary.aborted).toBe(true);
     const finished = first.summary.called;
     expect(finished).toBeGreaterThanOrEqual(20);
     expect(finished).toBeLessThan(80);
 
     stack.simulator.reset();
-    const second = await runEvalCommand(args(dir, 'interrupted'), { gatewayUrl: stack.url, progress: quiet });
+    const second = await runEvalCommand(args(dir, 'interrupted'), { gatewayUrl: stack.url, config: SHIPPED, progress: quiet });
     expect(second.summary).toMatchObject({ total: 80, skipped: finished, called: 80 - finished, aborted: false });
     expect(stack.simulator.log).toHaveLength(80 - finished);
 
-    const third = await runEvalCommand(args(dir, 'interrupted'), { gatewayUrl: stack.url, progress: quiet });
+    const third = await runEvalCommand(args(dir, 'interrupted'), { gatewayUrl: stack.url, config: SHIPPED, progress: quiet });
     expect(third.summary).toMatchObject({ skipped: 80, called: 0 });
 
-    const clean = await runEvalCommand(args(dir, 'clean'), { gatewayUrl: stack.url, progress: quiet });
+    const clean = await runEvalCommand(args(dir, 'clean'), { gatewayUrl: stack.url, config: SHIPPED, progress: quiet });
     expect(clean.summary).toMatchObject({ called: 80, errors: 0 });
     expect(stable(second.report)).toEqual(stable(clean.report));
     expect(stable(third.report)).toEqual(stable(clean.report));
@@ -67,8 +70,8 @@ describe('resuming an interrupted evaluation', () => {
       if (typeof parsed === 'string' || 'help' in parsed) throw new Error(String(parsed));
       return parsed;
     };
-    const normal = await runEvalCommand(argv(), { gatewayUrl: stack.url, progress: quiet });
-    const strict = await runEvalCommand(argv('--gate', '0.9'), { gatewayUrl: stack.url, progress: quiet });
+    const normal = await runEvalCommand(argv(), { gatewayUrl: stack.url, config: SHIPPED, progress: quiet });
+    const strict = await runEvalCommand(argv('--gate', '0.9'), { gatewayUrl: stack.url, config: SHIPPED, progress: quiet });
     expect(strict.runId).toBe(`${normal.runId}-gate0.9`);
     expect(strict.summary).toMatchObject({ skipped: 0, called: normal.summary.total });
 

@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEvalArgs } from '../analysis/eval/args.ts';
 import { startEmbeddedStack, type EmbeddedStack } from '../analysis/eval/cli-stack.ts';
 import { runEvalCommand } from '../analysis/eval/command.ts';
+import { loadCurrentConfig } from '../stores/config/current.ts';
+
+const SHIPPED = await loadCurrentConfig({ file: 'config/mangaassist.json' });
 
 describe('Scenario A on the shipped golden set and profiles', () => {
   let stack: EmbeddedStack;
@@ -22,7 +25,7 @@ describe('Scenario A on the shipped golden set and profiles', () => {
       '--store', join(dir, 'gateway.db'), '--out', join(dir, 'out'),
     ]);
     if (typeof args === 'string' || 'help' in args) throw new Error(String(args));
-    const { report, summary } = await runEvalCommand(args, { gatewayUrl: stack.url, progress: { update: () => {}, finish: () => {} } });
+    const { report, summary } = await runEvalCommand(args, { gatewayUrl: stack.url, config: SHIPPED, progress: { update: () => {}, finish: () => {} } });
     expect(summary).toMatchObject({ total: 1600, called: 1600, errors: 0 });
     const row = (intent: string, config: string) => report.rows.find((r) => r.intent === intent && r.configId === config)!;
     for (const r of report.rows) expect(r.scored, `${r.intent}/${r.configId}`).toBe(200);

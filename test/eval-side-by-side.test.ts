@@ -7,6 +7,9 @@ import { parseEvalArgs, type EvalArgs } from '../analysis/eval/args.ts';
 import { startEmbeddedStack, type EmbeddedStack } from '../analysis/eval/cli-stack.ts';
 import { runEvalCommand } from '../analysis/eval/command.ts';
 import { readDataset, DEFAULT_DATASET } from '../analysis/eval/dataset.ts';
+import { loadCurrentConfig } from '../stores/config/current.ts';
+
+const SHIPPED = await loadCurrentConfig({ file: 'config/mangaassist.json' });
 
 const SONNET_V2 = 'anthropic.claude-3-5-sonnet-20241022-v2:0';
 const HAIKU = 'anthropic.claude-3-5-haiku-20241022-v1:0';
@@ -30,7 +33,7 @@ describe('side-by-side evaluation through the gateway', () => {
   it('answers every case with both configurations and reports them side by side', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eval-'));
     stack.simulator.reset();
-    const result = await runEvalCommand(args(dir), { gatewayUrl: stack.url, progress: quiet });
+    const result = await runEvalCommand(args(dir), { gatewayUrl: stack.url, config: SHIPPED, progress: quiet });
     expect(result.summary).toMatchObject({ total: 48, skipped: 0, called: 48, errors: 0, aborted: false });
     expect(stack.simulator.calls(SONNET_V2)).toHaveLength(24);
     expect(stack.simulator.calls(HAIKU)).toHaveLength(24);
@@ -69,7 +72,7 @@ describe('side-by-side evaluation through the gateway', () => {
     stack.simulator.reset();
     stack.simulator.setFault(HAIKU, { kind: 'error', count: 1 });
     stack.simulator.setFault(SONNET_V2, { kind: 'throttle', count: 2 });
-    const result = await runEvalCommand(args(dir, ['--intents', 'faq', '--concurrency', '1']), { gatewayUrl: stack.url, progress: quiet, retryBaseDelayMs: 1 });
+    const result = await runEvalCommand(args(dir, ['--intents', 'faq', '--concurrency', '1']), { gatewayUrl: stack.url, config: SHIPPED, progress: quiet, retryBaseDelayMs: 1 });
     expect(result.summary).toMatchObject({ total: 6, called: 6, errors: 1 });
     expect(stack.simulator.calls(SONNET_V2)).toHaveLength(3 + 2);
     const db = new Database(join(dir, 'gateway.db'), { readonly: true });
@@ -84,7 +87,7 @@ describe('side-by-side evaluation through the gateway', () => {
 
     // A rerun calls the failed pair again, and only it.
     stack.simulator.reset();
-    const rerun = await runEvalCommand(args(dir, ['--intents', 'faq']), { gatewayUrl: stack.url, progress: quiet });
+    const rerun = await runEvalCommand(args(dir, ['--intents', 'faq']), { gatewayUrl: stack.url, config: SHIPPED, progress: quiet });
     expect(rerun.summary).toMatchObject({ skipped: 5, called: 1, errors: 0 });
     expect(stack.simulator.calls(HAIKU)).toHaveLength(1);
     expect(rerun.report.rows.find((r) => r.configId === 'haiku-35')).toMatchObject({ requests: 3, scored: 3, errorRate: 0 });

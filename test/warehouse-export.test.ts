@@ -8,6 +8,7 @@ import { sqliteRecordStore } from '../stores/observations/sqlite.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
 import { exportToWarehouse } from '../stores/warehouse/export.ts';
 import type { Warehouse } from '../stores/warehouse/interface.ts';
+import { MIGRATIONS } from '../stores/warehouse/migrations.ts';
 import { EXPORT_TABLES, toWarehouseValue } from '../stores/warehouse/tables.ts';
 import { writeSimulatedRows } from './analysis-rows.ts';
 import { tempDir } from './support/gateway.ts';
@@ -76,7 +77,7 @@ describe.skipIf(missing !== null)('export from the embedded store into PostgreSQ
     const first = await exportToWarehouse(db, wh, { batchSize: BATCH });
     expect(first.ok).toBe(true);
     if (!first.ok) return;
-    expect(first.migrated).toEqual([1, 2]);
+    expect(first.migrated).toEqual(MIGRATIONS.map((m) => m.version));
     const observations = (db.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n;
     expect(first.tables.map((t) => [t.table, t.present, t.rows, t.batches])).toEqual([
       ['observations', true, observations, Math.ceil(observations / BATCH)],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseEvalArgs } from './args.ts';
+import { parseEnv } from '../../stores/config/env.ts';
+import { EvalEnv, parseEvalArgs, type EvalArgs } from './args.ts';
 import { defaultRunId } from './command.ts';
 
 describe('parseEvalArgs', () => {
@@ -9,10 +10,29 @@ describe('parseEvalArgs', () => {
       configs: ['sonnet-35-v2', 'haiku-35'],
       dataset: 'analysis/eval/datasets/mangaassist-golden.jsonl',
       concurrency: 4,
-      config: 'config/mangaassist.json',
+      store: 'data/gateway.db',
+      'time-scale': 0,
+      seed: '1',
       gate: 0.75,
       attempts: 5,
     });
+    expect((args as EvalArgs).config).toBeUndefined();
+  });
+
+  it('takes the store, time scale and seed defaults from the validated environment', () => {
+    const env = EvalEnv.parse({ DATA_DIR: '/srv/gw', SIM_TIME_SCALE: '0.5', SIM_SEED: '9' });
+    expect(parseEvalArgs(['--configs', 'a,b'], env)).toMatchObject({ store: '/srv/gw/gateway.db', 'time-scale': 0.5, seed: '9' });
+    expect(parseEvalArgs(['--configs', 'a,b', '--store', 'x.db', '--seed', '3'], env)).toMatchObject({ store: 'x.db', seed: '3' });
+  });
+
+  it('names the variable of a bad environment value', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ CONFIG_STORE: 'mongo' }, /CONFIG_STORE/],
+      [{ SIM_TIME_SCALE: 'fast' }, /SIM_TIME_SCALE/],
+      [{ CONFIG_STORE: 'upstash', UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1' }, /UPSTASH_REDIS_REST_TOKEN: required when CONFIG_STORE=upstash/],
+      [{ DYNAMODB_ENDPOINT: 'not a url' }, /DYNAMODB_ENDPOINT/],
+    ];
+    for (const [env, message] of cases) expect(() => parseEnv(EvalEnv, env), JSON.stringify(env)).toThrow(message);
   });
 
   it('names the option in every usage error', () => {

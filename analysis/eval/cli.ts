@@ -1,10 +1,30 @@
-import { parseEvalArgs, USAGE } from './args.ts';
+import { loadCurrentConfig, type LoadedConfig } from '../../stores/config/current.ts';
+import { configStoreFromEnv, EnvError, parseEnv } from '../../stores/config/env.ts';
+import { EvalEnv, parseEvalArgs, USAGE, type EvalArgs } from './args.ts';
 import { startEmbeddedStack } from './cli-stack.ts';
 import { checkArgs, runEvalCommand, UsageError } from './command.ts';
 
+/** The configuration of `--config`, or the config store's (the shipped file while the store is empty). */
+async function loadConfig(args: EvalArgs, env: EvalEnv): Promise<LoadedConfig> {
+  if (args.config === undefined) return loadCurrentConfig({ store: configStoreFromEnv(env), fallbackFile: env.GATEWAY_CONFIG });
+  try {
+    return await loadCurrentConfig({ file: args.config });
+  } catch (error) {
+    throw new UsageError(`--config: ${(error as Error).message}`);
+  }
+}
+
 /** Composition root of `npm run eval`. */
 async function main(): Promise<number> {
-  const args = parseEvalArgs(process.argv.slice(2));
+  let env: EvalEnv;
+  try {
+    env = parseEnv(EvalEnv, process.env);
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    console.error(`eval: ${error.message}`);
+    return 2;
+  }
+  const args = parseEvalArgs(process.argv.slice(2), env);
   if (typeof args === 'string') {
     console.error(`eval: ${args}\n${USAGE}`);
     return 2;
@@ -13,14 +33,17 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  let config: LoadedConfig;
   try {
-    checkArgs(args);
+    config = await loadConfig(args, env);
+    checkArgs(args, config.config);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`eval: ${error.message}\n${USAGE}`);
     return 2;
   }
-  const embedded = args.gateway ? null : await startEmbeddedStack({ configPath: args.config, seed: args.seed, timeScale: args['time-scale'] });
+  console.error(`eval: configuration: ${config.origin.description}`);
+  const embedded = args.gateway ? null : await startEmbeddedStack({ config: config.config, seed: args.seed, timeScale: args['time-scale'] });
   if (embedded) console.error(`eval: embedded gateway ${embedded.url} with simulator upstream (time scale ${args['time-scale']})`);
   const controller = new AbortController();
   process.once('SIGINT', () => {
@@ -28,7 +51,9 @@ async function main(): Promise<number> {
     controller.abort();
   });
   try {
-    const result = await runEvalCommand(args, { gatewayUrl: args.gateway ?? embedded!.url, apiKey: args['api-key'] ?? process.env.GATEWAY_API_KEY, signal: controller.signal });
+    const result = await runEvalCommand(args, {
+      gatewayUrl: args.gateway ?? embedded!.url, config, apiKey: args['api-key'] ?? env.GATEWAY_API_KEY, signal: controller.signal,
+    });
     const s = result.summary;
     console.log(result.markdown);
     console.log(`run ${result.runId}: ${s.total} pairs, ${s.skipped} already finished, ${s.called} called, ${s.errors} failed${s.aborted ? ' (interrupted)' : ''}`);

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeDashboard } from '../report/write-dashboard.ts';
 import { basename, join } from 'node:path';
-import { GatewayConfig, priceKeyOf } from '../../schema/config.ts';
+import { priceKeyOf, type GatewayConfig } from '../../schema/config.ts';
+import type { LoadedConfig } from '../../stores/config/current.ts';
 import { openDatabase } from '../../stores/sqlite/database.ts';
 import { AnalysisSettings } from '../settings.ts';
 import type { EvalArgs } from './args.ts';
@@ -29,27 +30,16 @@ export interface EvalCommandResult {
   markdown: string;
 }
 
-/** Side inputs of the command (a gateway URL, and for tests an abort signal). */
+/** Side inputs of the command (a gateway URL, the configuration, and for tests an abort signal). */
 export interface EvalCommandIo {
   gatewayUrl: string;
+  /** The routing configuration the ids and prices are taken from (the config store's, or `--config`'s). */
+  config: LoadedConfig;
   apiKey?: string;
   signal?: AbortSignal;
   progress?: Progress;
   /** Delay before the first retry (default 250 ms). */
   retryBaseDelayMs?: number;
-}
-
-/** Reads the routing configuration (for ids and prices); a bad file is a usage error. */
-export function readGatewayConfig(path: string): GatewayConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`--config: cannot read ${path}: ${(error as Error).message}`);
-  }
-  const parsed = GatewayConfig.safeParse(json);
-  if (!parsed.success) throw new UsageError(`--config: invalid configuration ${path}: ${parsed.error.issues[0]?.message}`);
-  return parsed.data;
 }
 
 /** Loads the dataset and applies the intent filter and the per-intent limit. */
@@ -97,19 +87,19 @@ export function defaultRunId(datasetPath: string, datasetText: string, configs: 
   return [`${basename(datasetPath).replace(/\.jsonl$/, '')}-${configs.join('+')}-${hash}`, ...suffix].join('-');
 }
 
-/** Checks what can be checked before anything starts: the configuration file, the ids, the dataset. */
-export function checkArgs(args: EvalArgs): { config: GatewayConfig; cases: GoldenCase[]; datasetText: string } {
-  const config = readGatewayConfig(args.config);
+/** Checks what can be checked before anything starts: the ids against the configuration, the dataset. */
+export function checkArgs(args: EvalArgs, config: GatewayConfig): { cases: GoldenCase[]; datasetText: string } {
   const known = new Set(config.configs.map((c) => c.id));
   const unknown = args.configs.filter((id) => !known.has(id));
   if (unknown.length) throw new UsageError(`--configs: unknown configuration(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
   if (args.judge && !known.has(args.judge)) throw new UsageError(`--judge: unknown configuration ${args.judge}; known: ${[...known].join(', ')}`);
-  return { config, ...selectCases(args) };
+  return selectCases(args);
 }
 
 /** Runs (or resumes) an evaluation against a gateway and writes `eval-report.json` and `eval-report.md`. */
 export async function runEvalCommand(args: EvalArgs, io: EvalCommandIo): Promise<EvalCommandResult> {
-  const { config, cases, datasetText } = checkArgs(args);
+  const config = io.config.config;
+  const { cases, datasetText } = checkArgs(args, config);
   const runId = args['run-id'] ?? defaultRunId(args.dataset, datasetText, args.configs, { judge: args.judge, judgeWeight: args['judge-weight'], gate: args.gate });
   const db = openDatabase(args.store, { busyTimeoutMs: 5_000 });
   try {
@@ -139,7 +129,9 @@ export async function runEvalCommand(args: EvalArgs, io: EvalCommandIo): Promise
     const casesPerIntent: Record<string, number> = {};
     for (const c of cases) casesPerIntent[c.intent] = (casesPerIntent[c.intent] ?? 0) + 1;
     const settings = AnalysisSettings.parse({ qualityGate: args.gate });
-    const report = buildReport({ runId, datasetPath: args.dataset, casesPerIntent, configs: args.configs, results, settings });
+    const report = buildReport({
+      runId, datasetPath: args.dataset, casesPerIntent, configs: args.configs, results, settings, configSource: io.config.origin,
+    });
     const outDir = args.out ?? join('reports', 'eval', runId);
     mkdirSync(outDir, { recursive: true });
     const markdown = reportMarkdown(report);

@@ -18,6 +18,7 @@ export function reportMarkdown(report: EvalReport): string {
     '',
     `Dataset \`${report.dataset.path}\`: ${report.dataset.cases} cases, ${report.dataset.intents.length} intents; configurations ${report.configs.map((c) => `\`${c}\``).join(', ')}.`,
     `Generated ${report.generatedAt}. Failed calls count in the error rate and are never scored.`,
+    ...(report.configSource ? [`Configuration ids and prices: ${report.configSource.description}.`] : []),
   ];
   for (const intent of report.dataset.intents) {
     const choice = report.choices.find((c) => c.intent === intent);

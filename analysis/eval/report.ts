@@ -5,6 +5,7 @@ import { choiceRulesOf, type Shortage } from '../choice.ts';
 import type { CostTie } from '../cost-tie.ts';
 import { chooseForIntent } from '../recommend.ts';
 import { AnalysisSettings } from '../settings.ts';
+import type { ConfigOrigin } from '../../stores/config/current.ts';
 import type { EvalResult } from './store.ts';
 import { DIMENSIONS } from './weights.ts';
 import { percentileOfSorted } from '../stats/nearest-rank.ts';
@@ -32,6 +33,8 @@ export interface EvalChoice {
 /** The side-by-side report (`eval-report.json`). */
 export interface EvalReport {
   generatedAt: string;
+  /** The configuration the ids and prices were taken from. */
+  configSource: ConfigOrigin | null;
   runId: string;
   dataset: { path: string; cases: number; intents: string[] };
   configs: string[];
@@ -49,6 +52,8 @@ export interface ReportInput {
   results: readonly EvalResult[];
   /** Analysis settings (quality gate, pass rate, latency SLA, alpha); default: the MangaAssist values. */
   settings?: AnalysisSettings;
+  /** Where the configuration (ids, prices) was read. */
+  configSource?: ConfigOrigin;
   now?: Date;
 }
 
@@ -91,6 +96,7 @@ export function buildReport(input: ReportInput): EvalReport {
   const cases = Object.values(input.casesPerIntent).reduce((a, b) => a + b, 0);
   return {
     generatedAt: (input.now ?? new Date()).toISOString(),
+    configSource: input.configSource ?? null,
     runId: input.runId,
     dataset: { path: input.datasetPath, cases, intents },
     configs: [...input.configs],

@@ -1,4 +1,5 @@
 import type { SqlRunner } from '../../stores/warehouse/interface.ts';
+import { assignmentColumns, assignmentCountsOf, periodExpression, type AssignmentCounts } from './assignment.ts';
 import { armSumsOf, type ArmSums, type OutcomeSums } from './experiments.ts';
 import type { RowFilter } from './filter.ts';
 import type { CellSums } from './intent-config.ts';
@@ -102,6 +103,21 @@ async function outcomes(db: SqlRunner, filter: RowFilter, experimentId: string):
   return rows.map((r) => ({ arm: String(r.arm), metric: String(r.metric) as OutcomeSums['metric'], n: num(r.n), sum: num(r.sum), sumSq: num(r.sum_sq) }));
 }
 
+async function assignments(
+  db: SqlRunner, filter: RowFilter, experimentId: string, boundaries: readonly number[],
+): Promise<AssignmentCounts[]> {
+  const present = await db.query<Row>(`SELECT 1 AS x FROM information_schema.columns
+    WHERE table_schema = current_schema() AND table_name = 'observations' AND column_name = 'expected_share'`);
+  const rows = await db.query<Row>(`WITH firsts AS (
+      SELECT o.arm AS arm, ${assignmentColumns(present.length > 0)}, o.time AS time,
+        ROW_NUMBER() OVER (PARTITION BY o.session_id ORDER BY o.time, o.seq) AS rn
+      FROM observations o WHERE ${EXPERIMENT_ROWS} AND o.arm IN ('control', 'treatment'))
+    SELECT arm, config_version, expected_share, period, COUNT(*) AS sessions
+    FROM (SELECT arm, config_version, expected_share, ${periodExpression('time', boundaries)} AS period FROM firsts WHERE rn = 1) f
+    GROUP BY arm, config_version, expected_share, period`, [filter.since, experimentId]);
+  return assignmentCountsOf(rows);
+}
+
 /** The analysis source over the warehouse tables (PostgreSQL; the SQL stays within what Redshift accepts). */
 export function postgresAnalysisSource(db: SqlRunner, close: () => Promise<void> = async () => {}): AnalysisSource {
   return {
@@ -111,6 +127,7 @@ export function postgresAnalysisSource(db: SqlRunner, close: () => Promise<void>
     experimentIds: (filter) => experimentIds(db, filter),
     arms: (filter, id) => arms(db, filter, id),
     outcomes: (filter, id) => outcomes(db, filter, id),
+    assignments: (filter, id, boundaries) => assignments(db, filter, id, boundaries),
     close,
   };
 }

@@ -1,3 +1,4 @@
+import type { AssignmentCounts } from './assignment.ts';
 import type { ArmSums, OutcomeSums } from './experiments.ts';
 import type { RowFilter } from './filter.ts';
 import type { CellSums } from './intent-config.ts';
@@ -22,6 +23,8 @@ export interface AnalysisSource {
   arms(filter: RowFilter, experimentId: string): Promise<ArmSums[]>;
   /** Session outcomes per arm of one experiment. */
   outcomes(filter: RowFilter, experimentId: string): Promise<OutcomeSums[]>;
+  /** Sessions of one experiment by the assignment of their first request; `boundaries` (epoch ms) number the periods. */
+  assignments(filter: RowFilter, experimentId: string, boundaries: readonly number[]): Promise<AssignmentCounts[]>;
   close(): Promise<void>;
 }
 

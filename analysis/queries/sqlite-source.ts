@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { queryAssignments } from './assignment.ts';
 import { queryArms, queryExperimentIds, queryOutcomes } from './experiments.ts';
 import { queryCells } from './intent-config.ts';
 import { queryPercentiles } from './quantiles.ts';
@@ -13,6 +14,7 @@ export function sqliteAnalysisSource(db: Database.Database, owned = false): Anal
     experimentIds: async (filter) => queryExperimentIds(db, filter),
     arms: async (filter, id) => queryArms(db, filter, id),
     outcomes: async (filter, id) => queryOutcomes(db, filter, id),
+    assignments: async (filter, id, boundaries) => queryAssignments(db, filter, id, boundaries),
     close: async () => void (owned && db.close()),
   };
 }

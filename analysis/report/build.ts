@@ -1,4 +1,8 @@
+import type { AuditEntry } from '../../schema/admin.ts';
 import type { GatewayConfig, Route } from '../../schema/config.ts';
+import type { ConfigOrigin } from '../../stores/config/current.ts';
+import { historyBoundaries } from '../assignment-check.ts';
+import { splitHistory } from '../assignment-history.ts';
 import { observedMix } from '../cost.ts';
 import { analyzeExperiment, correctAndDecide, type ExperimentReport } from '../experiment.ts';
 import { buildRow, type IntentConfigRow } from '../intent-table.ts';
@@ -14,6 +18,8 @@ export interface AnalysisInput {
   /** Where observations and feedback are read (embedded store or warehouse). */
   source: AnalysisSource;
   config: GatewayConfig;
+  /** Where `config` was read (store and version, or file), stated in the report. */
+  configSource?: ConfigOrigin;
   settings: AnalysisSettings;
   /** Route whose table is compared; default: the first route. */
   routeName?: string;
@@ -21,11 +27,18 @@ export interface AnalysisInput {
   since?: number;
   /** Only this experiment in the experiments section. */
   experimentId?: string;
+  /**
+   * The config store's audit log, when it can be read: it gives the split in force at any time, for observations
+   * written before the gateway recorded each request's expected share.
+   */
+  audit?: AuditEntry[];
 }
 
 /** The whole report (the JSON the job writes). */
 export interface AnalysisReport {
   generatedAt: string;
+  /** The configuration the experiments' splits, the current table and the prices were taken from. */
+  configSource: ConfigOrigin | null;
   since: string | null;
   settings: AnalysisSettings;
   liveRequests: number;
@@ -55,9 +68,11 @@ async function experimentReports(input: AnalysisInput, filter: RowFilter, mix: R
     const declared = config.experiments.find((e) => e.id === id);
     const intent = declared?.intent ?? null;
     const share = intent === null ? (declared ? 1 : null) : (mix[intent] ?? 0);
-    const meta = { id, intent, split: declared?.split ?? null };
+    const history = input.audit ? splitHistory(input.audit, id) : [];
+    const meta = { id, intent, split: declared?.split ?? null, history };
     const arms = (await source.arms(filter, id)).sort(byKeys((a) => a.arm));
-    const report = analyzeExperiment(meta, arms, await source.outcomes(filter, id), s, share === null ? null : share * monthly);
+    const assignment = await source.assignments(filter, id, historyBoundaries(history));
+    const report = analyzeExperiment(meta, arms, await source.outcomes(filter, id), s, share === null ? null : share * monthly, assignment);
     if (report) reports.push(report);
   }
   correctAndDecide(reports, s);
@@ -78,6 +93,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisReport>
   });
   return {
     generatedAt: new Date().toISOString(),
+    configSource: input.configSource ?? null,
     since: input.since ? new Date(input.since).toISOString() : null,
     settings: s,
     liveRequests: intents.reduce((n, r) => n + r.requests, 0),

@@ -42,8 +42,9 @@ function summary(d: DashboardData): string {
 }
 
 function subtitle(d: DashboardData): string {
+  const source = d.analysis?.configSource ? `, configuration: ${d.analysis.configSource.description}` : '';
   const parts = [
-    d.analysis ? `analysis generated ${d.analysis.generatedAt}` : 'no analysis report',
+    d.analysis ? `analysis generated ${d.analysis.generatedAt}${source}` : 'no analysis report',
     d.evaluation ? `evaluation ${d.evaluation.runId} generated ${d.evaluation.generatedAt}` : 'no evaluation report',
   ];
   return parts.join(' · ');

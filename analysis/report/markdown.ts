@@ -44,6 +44,23 @@ function intentSection(rows: IntentConfigRow[]): string[] {
   ]));
 }
 
+const SHARE_SOURCE = { recorded: 'recorded at routing', history: 'config store history', configuration: 'configuration split' } as const;
+
+/** The sample-ratio line: the test, the sessions against their expectation, and the periods it combined. */
+function srmLine(srm: ExperimentReport['srm']): string {
+  if (!srm) {
+    return 'split unknown: no expected share recorded on the observations, in the config store\'s history or in the configuration analysed (the experiment is not in it); not checked';
+  }
+  const periods = srm.periods.map((p) =>
+    `${p.label}: ${pct(p.treatmentShare)} treatment (${SHARE_SOURCE[p.source]}), ${p.control + p.treatment} sessions`);
+  return [
+    `chi2 ${num(srm.chi2, 2)}, p ${pValue(srm.p)}${srm.mismatch ? ' **MISMATCH**' : ''}`,
+    `sessions ${srm.observed[0]}/${srm.observed[1]} (control/treatment) vs expected ${num(srm.expected[0], 1)}/${num(srm.expected[1], 1)}`,
+    `first seen in ${srm.periods.length} period${srm.periods.length === 1 ? '' : 's'} of constant assignment (${periods.join('; ')})`,
+    ...(srm.unknownSessions ? [`${srm.unknownSessions} sessions with an unknown split left out`] : []),
+  ].join(', ');
+}
+
 function experimentSection(e: ExperimentReport): string[] {
   const [c, t] = e.arms;
   const q = e.quality;
@@ -61,7 +78,7 @@ function experimentSection(e: ExperimentReport): string[] {
     `- Relative lift: ${pct(q.lift.lift, 2)} (CI ${pct(q.lift.ci[0], 2)} to ${pct(q.lift.ci[1], 2)})`,
     `- Always-valid sequence: [${num(q.sequential.lower, 4)}, ${num(q.sequential.upper, 4)}]${q.sequential.significant ? ', excludes 0' : ''}`,
     `- Minimum sample size: ${q.minimumScoredPerArm} scored requests per arm; ${q.ready ? 'reached' : 'not reached'}`,
-    `- Sample ratio: ${e.srm ? `chi2 ${num(e.srm.chi2, 2)}, p ${pValue(e.srm.p)}${e.srm.mismatch ? ' **MISMATCH**' : ''}` : 'split unknown'}`,
+    `- Sample ratio: ${srmLine(e.srm)}`,
     `- Error rate: ${pct(c?.errorRate, 2)} vs ${pct(t?.errorRate, 2)} (two-sided p ${pValue(e.errors.p)}); ${guardrailLine(e.errorGuardrail)}`,
     `- Cost delta: ${usd(e.costDeltaPerRequest)}/request (always-valid interval ${usd(e.costInterval[0])} to ${usd(e.costInterval[1])})${e.costDeltaPerMonth === null ? '' : `, ${usd(e.costDeltaPerMonth, 0)}/month`}`,
   ];
@@ -134,6 +151,7 @@ export function renderMarkdown(r: AnalysisReport): string {
     '# Model routing analysis',
     '',
     `Generated ${r.generatedAt}${r.since ? `, rows since ${r.since}` : ''}; ${r.liveRequests} live requests (eval and warm-up traffic excluded).`,
+    ...(r.configSource ? [`Configuration analysed: ${r.configSource.description}.`] : []),
     `Quality gate ${s.qualityGate} (per-intent overrides: ${JSON.stringify(s.intentGates)}); ${choiceRulesLine(s)}`,
     'Percentiles are nearest-rank: the value at rank ceil(p x n / 100) of the sorted successful requests.',
     '',

@@ -72,7 +72,7 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
       stats.version = read.value.version;
       return;
     }
-    snapshot = { config: parsed.data.config, index: indexConfig(parsed.data.config) };
+    snapshot = { config: parsed.data.config, index: indexConfig(parsed.data.config), version: read.value.version };
     storeHashes = new Set(parsed.data.apiKeys.filter((k) => k.revokedAt === null).map((k) => k.hash));
     stats.version = read.value.version;
     stats.reloads++;
@@ -103,7 +103,7 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
   await load();
   if (!snapshot) {
     if (!options.fallback) throw new Error(stats.unavailable ? 'config store unreachable and no fallback configuration' : 'config store is empty');
-    snapshot = { config: options.fallback, index: indexConfig(options.fallback) };
+    snapshot = { config: options.fallback, index: indexConfig(options.fallback), version: null };
     log('serving the configuration file until the config store answers');
   }
 

@@ -13,6 +13,8 @@ export interface MeterStart {
   traffic: TrafficClass;
   sessionId: string | null;
   resolution: Resolution;
+  /** Version of the configuration the request was routed under (null: a configuration file). */
+  configVersion?: number | null;
   upstreamModel: string;
   price: Price | undefined;
 }
@@ -93,6 +95,8 @@ export class RequestMeter {
       ttftMs: this.ttft ?? (s.operation.endsWith('stream') || errorCode ? null : latencyMs),
       latencyMs,
       overheadMs: this.responseReady(),
+      configVersion: s.configVersion ?? null,
+      expectedShare: s.resolution.expectedShare ?? null,
     };
     this.record(observation);
     this.onFinish?.();

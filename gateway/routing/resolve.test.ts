@@ -90,6 +90,30 @@ describe('resolve', () => {
   });
 });
 
+describe('resolve: expected share of the arm', () => {
+  it('is the split or 1 - split for an experiment, weight / 100 or its complement for a canary, null otherwise', () => {
+    const index = indexConfig(cfg({
+      experiments: [{ id: 'e1', route: 'shop', intent: 'recs', control: 'a', treatment: 'b', split: 0.2 }],
+      canaries: [{ id: 'k1', route: 'shop', intent: 'faq', baseline: 'c', candidate: 'b', weight: 25 }],
+    }));
+    const sessions = Array.from({ length: 400 }, (_, i) => `share-${i}`);
+    const byArm = new Map<string, Set<number | null>>();
+    for (const s of sessions) {
+      for (const intent of ['recs', 'faq']) {
+        const r = resolve(index, 'shop', intent, s)!;
+        byArm.set(r.arm, (byArm.get(r.arm) ?? new Set()).add(r.expectedShare));
+      }
+    }
+    expect(Object.fromEntries([...byArm].map(([arm, shares]) => [arm, [...shares]]))).toEqual({
+      treatment: [0.2], control: [0.8], canary: [0.25], baseline: [0.75],
+    });
+    expect(resolve(index, 'shop', 'recs', null)!.expectedShare).toBeNull();
+    expect(resolve(index, 'shop', 'other', 's')!.expectedShare).toBeNull();
+    expect(resolve(index, 'config:a', 'recs', 's')!.expectedShare).toBeNull();
+    expect(resolve(index, 'unknown-model', 'recs', 's')!.expectedShare).toBeNull();
+  });
+});
+
 describe('GatewayConfig validation', () => {
   it('rejects a configuration without a price, naming it', () => {
     const r = GatewayConfig.safeParse({ pricing: {}, configs: [{ id: 'x', upstream: { provider: 'bedrock', modelId: 'm' }, maxTokens: 1 }] });

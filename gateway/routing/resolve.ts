@@ -17,6 +17,11 @@ export interface Resolution {
   config: ModelConfig | null;
   experimentId: string | null;
   canaryId: string | null;
+  /**
+   * Share of new sessions this arm receives under the configuration used: split or 1 - split for an experiment,
+   * weight / 100 or 1 - weight / 100 for a canary; null when no session was randomised.
+   */
+  expectedShare: number | null;
 }
 
 /** Routing tables indexed once per configuration version, so each request does map look-ups only. */
@@ -53,25 +58,34 @@ export function resolve(index: RoutingIndex, modelId: string, rawIntent: string 
   if (modelId.startsWith(PIN_PREFIX)) {
     const config = index.configs.get(modelId.slice(PIN_PREFIX.length));
     if (!config) return null;
-    return { route: modelId, intent: knownIntent(index, rawIntent), arm: 'pinned', config, experimentId: null, canaryId: null };
+    const intent = knownIntent(index, rawIntent);
+    return { route: modelId, intent, arm: 'pinned', config, experimentId: null, canaryId: null, expectedShare: null };
   }
   const route = index.routes.get(modelId);
   if (!route) {
-    return { route: PASSTHROUGH_ROUTE, intent: knownIntent(index, rawIntent), arm: 'passthrough', config: null, experimentId: null, canaryId: null };
+    const intent = knownIntent(index, rawIntent);
+    return { route: PASSTHROUGH_ROUTE, intent, arm: 'passthrough', config: null, experimentId: null, canaryId: null, expectedShare: null };
   }
   const intent = rawIntent && route.intents.includes(rawIntent) ? rawIntent : OTHER_INTENT;
   const base = configOf(index, route.table[intent] ?? route.default);
-  const plain: Resolution = { route: route.name, intent, arm: 'default', config: base, experimentId: null, canaryId: null };
+  const plain: Resolution = {
+    route: route.name, intent, arm: 'default', config: base, experimentId: null, canaryId: null, expectedShare: null,
+  };
   const canary = index.canaries.get(`${route.name}/${intent}`) ?? index.canaries.get(`${route.name}/*`);
   const experiment = canary ? undefined : index.experiments.get(`${route.name}/${intent}`) ?? index.experiments.get(`${route.name}/*`);
   if (!sessionId) return { ...plain, arm: 'unassigned' };
   if (canary) {
     const inCanary = bucketOf(canary.id, sessionId) < canary.weight * 100;
-    return { ...plain, arm: inCanary ? 'canary' : 'baseline', config: configOf(index, inCanary ? canary.candidate : canary.baseline), canaryId: canary.id };
+    const share = canary.weight / 100;
+    const config = configOf(index, inCanary ? canary.candidate : canary.baseline);
+    const expectedShare = inCanary ? share : 1 - share;
+    return { ...plain, arm: inCanary ? 'canary' : 'baseline', config, canaryId: canary.id, expectedShare };
   }
   if (experiment) {
     const treated = bucketOf(experiment.id, sessionId) < experiment.split * 10_000;
-    return { ...plain, arm: treated ? 'treatment' : 'control', config: configOf(index, treated ? experiment.treatment : experiment.control), experimentId: experiment.id };
+    const config = configOf(index, treated ? experiment.treatment : experiment.control);
+    const expectedShare = treated ? experiment.split : 1 - experiment.split;
+    return { ...plain, arm: treated ? 'treatment' : 'control', config, experimentId: experiment.id, expectedShare };
   }
   return plain;
 }

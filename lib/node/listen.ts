@@ -1,10 +1,16 @@
-import { createServer as createHttp1Server, type Server as Http1Server } from 'node:http';
-import { createServer as createHttp2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
+import {
+  createServer as createHttp1Server, maxHeaderSize, type IncomingMessage, type Server as Http1Server, type ServerResponse,
+} from 'node:http';
+import {
+  createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session,
+} from 'node:http2';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-
-/** The HTTP/2 connection preface a client with prior knowledge sends first (RFC 9113, 3.4). */
-const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+import { checkingIntervalMs, DEFAULT_CONNECTION_LIMITS, routeConnection, type ConnectionLimits } from './connection-limits.ts';
+import { h2Deadlines } from './h2-deadlines.ts';
+import {
+  answerWith, clientErrorHandler, lacksRequiredHost, plainServerError, requestLinePath, serverError, type ServerErrorResponder,
+} from './server-errors.ts';
 
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
@@ -21,15 +27,21 @@ export interface DualServer {
   close(forceAfterMs?: number): Promise<void>;
   /** Number of open client connections. */
   connections(): number;
+  /** Connections closed at accept because `maxConnections` were open. */
+  dropped(): number;
   http1: Http1Server;
   http2: Http2Server;
 }
 
-export interface ListenOptions {
+export interface ListenOptions extends Partial<ConnectionLimits> {
   port?: number;
   host?: string;
-  /** Keep-alive for idle HTTP/1.1 connections. */
-  keepAliveTimeoutMs?: number;
+  /** Largest HTTP/1.1 header block (Node's `maxHeaderSize`, 16 KiB by default); larger ones are answered 431. */
+  maxHeaderBytes?: number;
+  /** Host of a request that names none (HTTP/1.0 without `Host`, h2 without `:authority`). */
+  fallbackHost?: string;
+  /** The answers the listener writes itself (parser errors, 408, 413, 431); `{error: {code, message}}` by default. */
+  serverErrors?: ServerErrorResponder;
 }
 
 /**
@@ -38,15 +50,31 @@ export interface ListenOptions {
  * to the HTTP/1.1 server.
  */
 export async function listenDual(handler: FetchHandler, options: ListenOptions = {}): Promise<DualServer> {
-  const listener = getRequestListener(handler as Parameters<typeof getRequestListener>[0]);
-  const http1 = createHttp1Server({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 65_000 }, listener);
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...definedOnly(options) };
+  const respond = options.serverErrors ?? plainServerError;
+  const maxHeaderBytes = options.maxHeaderBytes ?? maxHeaderSize;
+  const listener = requestListener(handler, respond, options.fallbackHost ?? 'localhost');
+  const http1 = createHttp1Server({
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: checkingIntervalMs(limits),
+    maxHeaderSize: maxHeaderBytes,
+    // Checked by the request listener, which answers in JSON instead of Node's empty 400.
+    requireHostHeader: false,
+  }, listener);
   const http2 = createHttp2Server({}, listener as never);
   const sockets = new Set<Socket>();
   const sessions = new Set<ServerHttp2Session>();
+  const firstPaths = new WeakMap<Socket, string>();
+  const pathOfSocket = (socket: Socket): string | undefined => firstPaths.get(socket);
+  http1.on('clientError', clientErrorHandler(respond, pathOfSocket, { ...limits, maxHeaderBytes }));
   http2.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
+    h2Deadlines(session, limits.h2IdleTimeoutMs, limits.requestTimeoutMs, respond);
   });
+  let dropped = 0;
   let closed: Promise<void> | undefined;
   const stopAccepting = (): Promise<void> => {
     closed ??= new Promise<void>((resolve) => net.close(() => resolve()));
@@ -58,8 +86,13 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
   const net: NetServer = createNetServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    routeConnection(socket, http1, http2);
+    routeConnection(socket, http1, http2, limits, (bytes) => {
+      const path = requestLinePath(bytes);
+      if (path) firstPaths.set(socket, path);
+    });
   });
+  net.maxConnections = limits.maxConnections;
+  net.on('drop', () => void (dropped += 1));
   await new Promise<void>((resolve, reject) => {
     net.once('error', reject);
     net.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -76,6 +109,7 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
     http1,
     http2,
     connections: () => sockets.size,
+    dropped: () => dropped,
     stopAccepting: () => void stopAccepting(),
     close: async (forceAfterMs = 0) => {
       const done = stopAccepting();
@@ -90,24 +124,53 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
   };
 }
 
-function routeConnection(socket: Socket, http1: Http1Server, http2: Http2Server): void {
-  let buffered = Buffer.alloc(0);
-  const onData = (chunk: Buffer): void => {
-    buffered = Buffer.concat([buffered, chunk]);
-    const n = Math.min(buffered.length, H2_PREFACE.length);
-    const isH2 = buffered.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
-    if (isH2 && buffered.length < H2_PREFACE.length) return;
-    socket.off('data', onData);
-    socket.pause();
-    socket.unshift(buffered);
-    if (isH2) {
-      // The h2 session reads what is buffered on the next tick, then takes the socket's handle.
-      http2.emit('connection', socket);
-    } else {
-      http1.emit('connection', socket);
-      socket.resume();
+/** Only the options that are set, so an `undefined` never replaces a default. */
+function definedOnly(options: ListenOptions): Partial<ConnectionLimits> {
+  const entries = Object.entries(options).filter(([name, value]) => value !== undefined && name in DEFAULT_CONNECTION_LIMITS);
+  return Object.fromEntries(entries) as Partial<ConnectionLimits>;
+}
+
+type Incoming = IncomingMessage | Http2ServerRequest;
+type Outgoing = ServerResponse | Http2ServerResponse;
+
+/**
+ * Hono's Node listener with every refusal in JSON: an HTTP/1.1 request without Host gets 400 (RFC 9112 requires
+ * the header; HTTP/1.0 and h2 requests without one use `fallbackHost`), and a request whose host or target Hono
+ * cannot make a URL of gets 400 too, each through `respond` instead of Hono's empty 400.
+ */
+function requestListener(handler: FetchHandler, respond: ServerErrorResponder, fallbackHost: string) {
+  // Hono calls `errorHandler` synchronously inside the listener call, before its first await: `current` is that request.
+  let current: Incoming | undefined;
+  const hono = getRequestListener(handler as Parameters<typeof getRequestListener>[0], {
+    hostname: fallbackHost,
+    errorHandler: (err) => respond(serverError('malformed_http', `malformed HTTP request: ${(err as Error).message}`, pathOf(current))),
+  });
+  return (incoming: Incoming, outgoing: Outgoing): Promise<void> => {
+    if (lacksRequiredHost(incoming)) {
+      return answerWith(outgoing, respond(serverError('malformed_http', 'HTTP/1.1 request without a Host header', pathOf(incoming))), true);
+    }
+    if ('shouldKeepAlive' in outgoing) closeIfBodyPending(incoming as IncomingMessage, outgoing);
+    current = incoming;
+    try {
+      return hono(incoming, outgoing as never);
+    } finally {
+      current = undefined;
     }
   };
-  socket.on('data', onData);
-  socket.on('error', () => socket.destroy());
+}
+
+/**
+ * An HTTP/1.1 answer written before the request's body has all arrived (a 413 on its declared length, a 401)
+ * says `connection: close` and closes, instead of keeping the connection and reading the rest of the body to drop it.
+ */
+function closeIfBodyPending(incoming: IncomingMessage, outgoing: ServerResponse): void {
+  const writeHead = outgoing.writeHead;
+  outgoing.writeHead = function writeHeadClosing(this: ServerResponse, ...args: Parameters<typeof writeHead>) {
+    if (!incoming.complete) this.shouldKeepAlive = false;
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
+}
+
+function pathOf(incoming: Incoming | undefined): string | undefined {
+  return incoming?.url?.startsWith('/') ? incoming.url.split('?')[0] : undefined;
 }

@@ -11,13 +11,17 @@ import type { RecordBatch, RecordStore } from './interface.ts';
 export function sqliteRecordStore(db: Database.Database): RecordStore {
   const insertObservation = db.prepare(`INSERT OR IGNORE INTO observations (request_id, time, route, intent, session_id, traffic,
       experiment_id, canary_id, arm, config_id, upstream_model, operation, streamed, status, error_code, input_tokens,
-      output_tokens, cost_usd, ttft_ms, latency_ms, overhead_ms)
+      output_tokens, cost_usd, ttft_ms, latency_ms, overhead_ms, config_version, expected_share)
     VALUES (@requestId, @time, @route, @intent, @sessionId, @traffic, @experimentId, @canaryId, @arm, @configId, @upstreamModel,
-      @operation, @streamed, @status, @errorCode, @inputTokens, @outputTokens, @costUsd, @ttftMs, @latencyMs, @overheadMs)`);
+      @operation, @streamed, @status, @errorCode, @inputTokens, @outputTokens, @costUsd, @ttftMs, @latencyMs, @overheadMs,
+      @configVersion, @expectedShare)`);
   const insertFeedback = db.prepare(`INSERT OR IGNORE INTO feedback (event_id, received_at, scope, key, metric, value, idempotency_key, event_time)
     VALUES (@eventId, @receivedAt, @scope, @key, @metric, @value, @idempotencyKey, @eventTime)`);
   const writeAll = db.transaction((batch: RecordBatch) => {
-    for (const o of batch.observations) insertObservation.run({ ...o, streamed: o.streamed ? 1 : 0 });
+    for (const o of batch.observations) {
+      const assignment = { configVersion: o.configVersion ?? null, expectedShare: o.expectedShare ?? null };
+      insertObservation.run({ ...o, streamed: o.streamed ? 1 : 0, ...assignment });
+    }
     for (const f of batch.feedback) insertFeedback.run(f);
   });
   return {
@@ -52,6 +56,8 @@ export function readObservations(db: Database.Database, afterSeq = 0): (Observat
     ttftMs: r.ttft_ms as number | null,
     latencyMs: r.latency_ms as number,
     overheadMs: r.overhead_ms as number,
+    configVersion: (r.config_version ?? null) as number | null,
+    expectedShare: (r.expected_share ?? null) as number | null,
   }));
 }
 

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
 /** Schema migrations, applied in order; `PRAGMA user_version` records how many ran. */
-const MIGRATIONS = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE observations (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
      request_id TEXT NOT NULL UNIQUE,
@@ -76,6 +76,9 @@ const MIGRATIONS = [
      time INTEGER NOT NULL,
      UNIQUE (run_id, test_id, config_id)
    );`,
+  // Assignment at routing time: the configuration version and the arm's expected share; rows written before stay NULL.
+  `ALTER TABLE observations ADD COLUMN config_version INTEGER;
+   ALTER TABLE observations ADD COLUMN expected_share REAL;`,
 ];
 
 export interface OpenOptions {

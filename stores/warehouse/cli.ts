@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { EnvError, parseEnv, withoutEmpty } from '../../schema/env.ts';
 import { openDatabase } from '../sqlite/database.ts';
 import { DEFAULT_BATCH_SIZE, exportToWarehouse } from './export.ts';
 import { connectPostgresWarehouse, redact } from './postgres.ts';
@@ -13,9 +14,17 @@ const USAGE = `usage: npm run export -- --to postgres://user@host:5432/db [--fro
   --batch   rows per transaction (default: ${DEFAULT_BATCH_SIZE})
 exit codes: 0 done, 1 export failed (rerun to resume), 2 bad arguments`;
 
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
+/** The export's environment: defaults for `--from` and `--to`. */
+const ExportEnv = z.object({
+  DATA_DIR: z.string().default('data'),
+  WAREHOUSE_URL: z.string().regex(POSTGRES_URL, 'must be a postgres:// or postgresql:// URL').optional(),
+});
+
 const Args = z.object({
   from: z.string().min(1),
-  to: z.string({ error: '--to is required (or set WAREHOUSE_URL)' }).regex(/^postgres(ql)?:\/\//, '--to must be a postgres:// or postgresql:// URL'),
+  to: z.string({ error: '--to is required (or set WAREHOUSE_URL)' }).regex(POSTGRES_URL, '--to must be a postgres:// or postgresql:// URL'),
   schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, '--schema: lower-case letters, digits and _').default('public'),
   batch: z.coerce.number().int('--batch must be an integer').min(1, '--batch must be at least 1').max(100_000, '--batch is at most 100000').default(DEFAULT_BATCH_SIZE),
 });
@@ -35,9 +44,17 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  let env: z.infer<typeof ExportEnv>;
+  try {
+    env = parseEnv(ExportEnv, withoutEmpty(process.env));
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    console.error(`export: ${error.message}`);
+    return 2;
+  }
   const parsed = Args.safeParse({
-    from: values.from ?? join(process.env.DATA_DIR ?? 'data', 'gateway.db'),
-    to: values.to ?? (process.env.WAREHOUSE_URL || undefined),
+    from: values.from ?? join(env.DATA_DIR, 'gateway.db'),
+    to: values.to ?? env.WAREHOUSE_URL,
     schema: values.schema,
     batch: values.batch,
   });

@@ -71,6 +71,15 @@ export const MIGRATIONS: readonly Migration[] = [
         cost_delta_per_month DOUBLE PRECISION, decision VARCHAR(32) NOT NULL, reason VARCHAR(4096) NOT NULL)`,
     ],
   },
+  {
+    version: 3,
+    name: 'assignment at routing time: configuration version and expected share of the arm',
+    // One column per ALTER (Redshift adds one at a time); rows exported before stay NULL.
+    statements: [
+      'ALTER TABLE observations ADD COLUMN config_version BIGINT',
+      'ALTER TABLE observations ADD COLUMN expected_share DOUBLE PRECISION',
+    ],
+  },
 ];
 
 async function appliedVersions(db: SqlRunner): Promise<Set<number>> {

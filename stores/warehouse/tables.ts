@@ -32,6 +32,7 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
       experiment_id: 'text', canary_id: 'text', arm: 'text', config_id: 'text', upstream_model: 'text', operation: 'text',
       streamed: 'boolean', status: 'integer', error_code: 'text', input_tokens: 'integer', output_tokens: 'integer',
       cost_usd: 'double', ttft_ms: 'double', latency_ms: 'double', overhead_ms: 'double',
+      config_version: 'bigint', expected_share: 'double',
     }),
   },
   {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { serviceMissing } from './services.ts';
 
 /** Debian's Chromium, driven by playwright-core. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -9,11 +10,8 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * browser is a failure, not a skip.
  */
 export function chromiumMissing(): string | null {
-  if (existsSync(CHROMIUM_PATH)) return null;
-  const why = `no Chromium at ${CHROMIUM_PATH}: install it (\`apt-get install chromium\`) or set CHROMIUM_PATH to run the browser tests`;
-  if (process.env.CI === 'true') throw new Error(why);
-  console.warn(`skipping: ${why}`);
-  return why;
+  const problem = existsSync(CHROMIUM_PATH) ? null : `no Chromium at ${CHROMIUM_PATH}`;
+  return serviceMissing('the browser tests', problem, 'install it (`apt-get install chromium`) or set CHROMIUM_PATH');
 }
 
 /** Headless Chromium with background networking off (the test machines have no internet). */

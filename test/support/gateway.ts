@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ConnectionLimits } from '../../lib/node/connection-limits.ts';
 import { startSimulator } from '../../simulator/server.ts';
 import type { RecordStore } from '../../stores/observations/interface.ts';
 import { MemoryObservationSink } from '../../stores/observations/memory.ts';
@@ -25,6 +26,8 @@ export interface TestStackOptions {
   observationCopy?: RecordStore;
   shutdownGraceMs?: number;
   shutdownDelayMs?: number;
+  /** Deadlines for idle client connections and the connection cap (small ones in tests). */
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 /** A fresh temporary directory. */
@@ -46,6 +49,7 @@ export async function startStack(options: TestStackOptions = {}) {
     maxBodyBytes: options.maxBodyBytes,
     shutdownGraceMs: options.shutdownGraceMs ?? 1_000,
     shutdownDelayMs: options.shutdownDelayMs,
+    connectionLimits: options.connectionLimits,
     defaultMetrics: false,
   });
   return {

@@ -4,21 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisClient, redisAnswers } from './redis-client.ts';
 import { freePort } from '../../lib/node/free-port.ts';
+import { serviceMissing } from './services.ts';
 
 /** The shared Redis of the build machines. */
 export const SHARED_REDIS_PORT = 6379;
 
-
 /**
- * Whether the shared Redis runs. When it does not, says why and how to get it; under `CI=true` that is a
- * failure, elsewhere the caller skips.
+ * Null when the shared Redis answers PING; otherwise why not (printed, and the caller skips), or a thrown
+ * error under `CI=true`.
  */
-export async function sharedRedisOrSkip(): Promise<boolean> {
-  if (await redisAnswers(SHARED_REDIS_PORT)) return true;
-  const why = `no Redis at 127.0.0.1:${SHARED_REDIS_PORT}: start one (e.g. \`redis-server\` or \`docker run -p 6379:6379 redis\`) to run these tests`;
-  if (process.env.CI === 'true') throw new Error(why);
-  console.warn(`skipping: ${why}`);
-  return false;
+export async function sharedRedisMissing(): Promise<string | null> {
+  const problem = (await redisAnswers(SHARED_REDIS_PORT)) ? null : `no Redis at 127.0.0.1:${SHARED_REDIS_PORT}`;
+  return serviceMissing('the Redis tests', problem, 'start one (`redis-server`, or `docker run -p 6379:6379 redis`)');
 }
 
 /**
@@ -31,18 +28,15 @@ export interface OwnRedis {
   start(): Promise<void>;
 }
 
-/** Whether a `redis-server` binary can be started; under `CI=true` its absence is a failure. */
-export async function redisServerOrSkip(): Promise<boolean> {
+/** Null when a `redis-server` binary starts; otherwise why not (printed), or a thrown error under `CI=true`. */
+export async function redisServerMissing(): Promise<string | null> {
   const found = await new Promise<boolean>((resolve) => {
     const child = spawn('redis-server', ['--version'], { stdio: 'ignore' });
     child.once('error', () => resolve(false));
     child.once('exit', (code) => resolve(code === 0));
   });
-  if (found) return true;
-  const why = 'no redis-server binary on PATH: install Redis (e.g. `apt-get install redis-server`) to run the store outage test';
-  if (process.env.CI === 'true') throw new Error(why);
-  console.warn(`skipping: ${why}`);
-  return false;
+  const problem = found ? null : 'no redis-server binary on PATH';
+  return serviceMissing('the Redis outage tests', problem, 'install Redis (`apt-get install redis-server`)');
 }
 
 /** Starts a private redis-server (no periodic saves, no AOF) on a free port and waits until it answers. */

@@ -15,7 +15,8 @@ export function evaluationSection(e: EvalReport | undefined): Section {
   const byKey = new Map(e.rows.map((r) => [`${r.intent}\u0000${r.configId}`, r.dimensions]));
   const cells = (r: DashboardRow): string[] => dims.map((d) => num(byKey.get(`${r.intent}\u0000${r.configId}`)?.[d] ?? null));
   const cards = intentCards({ idPrefix: 'eval', rows: e.rows, verdicts, extraColumns: { head: dims, cells } });
+  const source = e.configSource ? `; configuration: ${escapeHtml(e.configSource.description)}` : '';
   const intro = `<p>Run <code>${escapeHtml(e.runId)}</code>, generated ${escapeHtml(e.generatedAt)}: ${e.dataset.cases} cases from <code>${escapeHtml(e.dataset.path)}</code>, ` +
-    `configurations ${escapeHtml(e.configs.join(', '))}.</p>`;
+    `configurations ${escapeHtml(e.configs.join(', '))}${source}.</p>`;
   return { html: intro + cards.html, charts: cards.charts };
 }

@@ -39,7 +39,7 @@ function rowOf(e: Experiment): string[] {
     `${pct(q.lift.lift, 2)} <small>[${pct(q.lift.ci[0], 2)}, ${pct(q.lift.ci[1], 2)}]</small>`,
     pValue(e.tests[0]?.adjustedP ?? q.session.p),
     `[${num(q.sequential.lower, 4)}, ${num(q.sequential.upper, 4)}]${q.sequential.significant ? ' excludes 0' : ''}`,
-    e.srm ? `${pValue(e.srm.p)}${e.srm.mismatch ? ' <strong>mismatch</strong>' : ''}` : '–',
+    e.srm ? `${pValue(e.srm.p)}${e.srm.mismatch ? ' <strong>mismatch</strong>' : ''}` : 'split unknown',
     cost,
     `<span class="decision" style="background:${decisionColour(d)}">${escapeHtml(d)}</span>`,
     escapeHtml(e.decision.reason),

@@ -36,9 +36,14 @@ const Projection = z.object({
   unknown: z.array(z.string()),
 });
 
+/** Where a report's configuration came from (store and version, or file); absent in older reports. */
+const ConfigSource = z.object({ kind: z.enum(['store', 'file']), description: z.string() }).nullable().optional();
+
 /** The parts of the analysis report (`analysis.json`) the dashboard reads. */
 export const DashboardAnalysis = z.object({
   generatedAt: z.string(),
+  /** Where the analysed configuration came from; absent in reports written before it was recorded. */
+  configSource: ConfigSource,
   liveRequests: Num,
   settings: z.object({ maxP95LatencyMs: Num }),
   intents: z.array(DashboardRow),
@@ -78,6 +83,7 @@ export type DashboardAnalysis = z.infer<typeof DashboardAnalysis>;
 /** The offline evaluation report (`eval-report.json`). */
 export const EvalReport = z.object({
   generatedAt: z.string(),
+  configSource: ConfigSource,
   runId: z.string(),
   dataset: z.object({ path: z.string(), cases: Num, intents: z.array(z.string()) }),
   configs: z.array(z.string()),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { GatewayConfig, ModelConfig } from '../../../schema/config.ts';
-import { Operation } from '../../../schema/observation.ts';
 import { GatewayError } from '../../errors.ts';
+import { parseJsonBody } from '../../json.ts';
 
 const Message = z.looseObject({ role: z.string(), content: z.unknown() });
 
@@ -21,23 +21,22 @@ const InvokeBody = z.looseObject({
 
 export type BedrockBody = Record<string, unknown>;
 
-/** Maps the last path segment to an operation, or fails with 404 naming it. */
-export function parseOperation(segment: string): Operation {
-  const parsed = Operation.safeParse(segment);
+/** The four Bedrock Runtime operations under `/model/{modelId}/`; nothing else exists there. */
+export const BedrockOperation = z.enum(['converse', 'converse-stream', 'invoke', 'invoke-with-response-stream']);
+export type BedrockOperation = z.infer<typeof BedrockOperation>;
+
+/** Maps the last path segment to a Bedrock operation, or fails with 404 `UnknownOperationException` naming it. */
+export function parseOperation(segment: string): BedrockOperation {
+  const parsed = BedrockOperation.safeParse(segment);
   if (!parsed.success) {
-    throw new GatewayError('unknown_operation', `unknown operation "${segment}": use one of ${Operation.options.join(', ')}`);
+    throw new GatewayError('unknown_operation', `unknown operation "${segment}": use one of ${BedrockOperation.options.join(', ')}`);
   }
   return parsed.data;
 }
 
 /** Parses and checks a request body for an operation; 400 with the problem named otherwise. */
-export function parseBody(operation: Operation, text: string): BedrockBody {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new GatewayError('malformed_json', `request body is not valid JSON: ${(err as Error).message}`);
-  }
+export function parseBody(operation: BedrockOperation, text: string): BedrockBody {
+  const raw = parseJsonBody(text);
   const schema = operation.startsWith('converse') ? ConverseBody : InvokeBody;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -61,7 +60,7 @@ export function routingInputs(body: BedrockBody, headers: Headers): { intent: st
  * Applies a configuration's settings to a request: its inference settings replace the client's, and
  * its system prompt goes before the client's own.
  */
-export function applyConfig(operation: Operation, body: BedrockBody, config: ModelConfig, cfg: GatewayConfig): BedrockBody {
+export function applyConfig(operation: BedrockOperation, body: BedrockBody, config: ModelConfig, cfg: GatewayConfig): BedrockBody {
   const prompt = config.systemPromptVersion ? cfg.systemPrompts[config.systemPromptVersion] : undefined;
   if (operation.startsWith('converse')) {
     const inference = { ...(body.inferenceConfig as object | undefined), maxTokens: config.maxTokens } as Record<string, unknown>;

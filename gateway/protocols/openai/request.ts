@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { GatewayConfig, ModelConfig } from '../../../schema/config.ts';
 import { GatewayError } from '../../errors.ts';
+import { parseJsonBody } from '../../json.ts';
 
 const Part = z.looseObject({ type: z.string(), text: z.string().optional() });
 const Message = z.looseObject({
@@ -28,13 +29,7 @@ export type ChatBody = z.infer<typeof ChatBody>;
 
 /** Parses and checks a Chat Completions body; 400 naming the field otherwise. */
 export function parseChatBody(text: string): ChatBody {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new GatewayError('malformed_json', `request body is not valid JSON: ${(err as Error).message}`);
-  }
-  const parsed = ChatBody.safeParse(raw);
+  const parsed = ChatBody.safeParse(parseJsonBody(text));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new GatewayError('invalid_request', `${issue?.path.length ? issue.path.join('.') : 'body'}: ${issue?.message ?? 'invalid request body'}`);
