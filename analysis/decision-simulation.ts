@@ -65,7 +65,8 @@ function chiSquare(k: number, r: Source): number {
 
 function emptyArm(arm: string): ArmSums {
   const none = { sessions: 0, sumY: 0, sumN: 0, sumYY: 0, sumNN: 0, sumYN: 0 };
-  return { arm, configId: arm, requests: 0, errors: 0, costUsd: 0, scored: 0, qualitySum: 0, qualitySumSq: 0, session: none, errorSession: none, costSession: none };
+  const totals = { requests: 0, errors: 0, costUsd: 0, scored: 0, qualitySum: 0, qualitySumSq: 0 };
+  return { arm, configId: arm, ...totals, session: none, errorSession: none, costSession: none };
 }
 
 /** Sum and sum of squares of `m` normal draws, from their sampling distributions. */
@@ -130,5 +131,11 @@ export function simulateDecisions(sim: DecisionSimulation, settings: AnalysisSet
   }
   const decided = promoted + rolledBack;
   const n = sim.experiments;
-  return { promoted: promoted / n, rolledBack: rolledBack / n, rolledBackOnErrors: onErrors / n, previousErrorRule: previous / n, meanDecisionSessions: decided ? decidedAt / decided : null };
+  return {
+    promoted: promoted / n,
+    rolledBack: rolledBack / n,
+    rolledBackOnErrors: onErrors / n,
+    previousErrorRule: previous / n,
+    meanDecisionSessions: decided ? decidedAt / decided : null,
+  };
 }

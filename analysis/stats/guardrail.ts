@@ -35,7 +35,8 @@ export interface MarginTest {
 export function marginTest(estimate: number, variance: number, margin: number, alpha: number): MarginTest {
   if (!(margin > 0)) throw new Error(`guardrail margin must be positive, got ${margin}`);
   if (!(variance > 0)) {
-    return { estimate, margin, lower: estimate, upper: estimate, pWorse: estimate > margin ? 0 : 1, worse: estimate > margin, withinMargin: estimate < margin };
+    const worse = estimate > margin;
+    return { estimate, margin, lower: estimate, upper: estimate, pWorse: worse ? 0 : 1, worse, withinMargin: estimate < margin };
   }
   const look = sequentialLook(estimate - margin, variance, { alpha, tau2: margin * margin });
   return {
