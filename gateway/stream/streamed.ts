@@ -1,0 +1,90 @@
+import { ERRORS, statusOfErrorType } from '../errors.ts';
+import type { HttpResponse } from '../upstreams/http/interface.ts';
+import { cutShortMessage, streamErrorType, type CutShort } from './ending.ts';
+import type { AnswerContext, StreamAdapter, StreamTally } from './interface.ts';
+import { UpstreamReader } from './upstream-reader.ts';
+
+/** What the adapter reported so far: the meter gets content and usage at once; error and completion decide the ending. */
+class Tally implements StreamTally {
+  errorType: string | null = null;
+  completed = false;
+  constructor(private readonly call: AnswerContext) {}
+  content(): void {
+    this.call.meter.firstToken();
+  }
+  usage(inputTokens: number | undefined, outputTokens: number | undefined): void {
+    this.call.meter.usage(inputTokens, outputTokens);
+  }
+  error(errorType: string): void {
+    this.errorType ??= errorType;
+  }
+  complete(): void {
+    this.completed = true;
+  }
+}
+
+type Controller = ReadableStreamDefaultController<Uint8Array>;
+
+/**
+ * The one stream core of every streamed answer (pass-through and translated, both protocols). It reads the
+ * upstream under the idle deadline, hands each chunk to the adapter (which forwards whole units only and
+ * reports usage), and decides exactly one ending, recorded once:
+ * - completed: the closing unit went by; the client's stream ends normally;
+ * - upstream error: the upstream's error frame went through; recorded with its type and status;
+ * - idle timeout (504), malformed upstream or reset (502), shutdown (503): the client's stream ends with its
+ *   protocol's error frame, never a normal end; a stream that ends without its closing unit is malformed;
+ * - client abort (499): nobody reads on.
+ */
+export function meteredStream(response: HttpResponse, adapter: StreamAdapter, call: AnswerContext): ReadableStream<Uint8Array> {
+  call.meter.upstreamAnswered();
+  const reader = new UpstreamReader(response, call);
+  const tally = new Tally(call);
+  let ended = false;
+
+  function completed(controller: Controller, atEnd: boolean): void {
+    ended = true;
+    reader.stop(!atEnd);
+    call.meter.finish(200, null);
+    controller.close();
+  }
+
+  function upstreamFailed(controller: Controller, errorType: string): void {
+    ended = true;
+    reader.stop(true);
+    call.meter.finish(statusOfErrorType(errorType), errorType);
+    controller.close();
+  }
+
+  function cutShort(controller: Controller | null, code: CutShort, detail?: string): void {
+    if (ended) return;
+    ended = true;
+    reader.stop(true);
+    call.meter.finish(ERRORS[code].status, code);
+    if (!controller) return;
+    if (code === 'client_abort') return controller.error(new Error(cutShortMessage(code, call)));
+    controller.enqueue(adapter.errorFrame({ type: streamErrorType(code), code, message: cutShortMessage(code, call, detail) }));
+    controller.close();
+  }
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const chunk = await reader.read();
+        if (ended) return;
+        const out = chunk === null ? adapter.end(tally) : adapter.push(chunk, tally);
+        if (out) controller.enqueue(out);
+        if (tally.errorType !== null) upstreamFailed(controller, tally.errorType);
+        else if (chunk === null && tally.completed) completed(controller, true);
+        else if (chunk === null) cutShort(controller, 'upstream_malformed', 'the stream ended before its final event');
+      } catch (err) {
+        if (ended) return;
+        // After the closing unit nothing is missing: a late reset or stall does not spoil a whole answer.
+        if (tally.completed) completed(controller, false);
+        else cutShort(controller, reader.failure(err), (err as Error).message);
+      }
+    },
+    cancel() {
+      cutShort(null, call.cutBy().code);
+    },
+  });
+}
