@@ -39,52 +39,67 @@ export function meteredStream(response: HttpResponse, adapter: StreamAdapter, ca
   call.meter.upstreamAnswered();
   const reader = new UpstreamReader(response, call);
   const tally = new Tally(call);
+  let controller!: Controller;
   let ended = false;
 
-  function completed(controller: Controller, atEnd: boolean): void {
+  function end(status: number, code: string | null, cancelUpstream: boolean): void {
     ended = true;
-    reader.stop(!atEnd);
-    call.meter.finish(200, null);
-    controller.close();
+    call.signal.removeEventListener('abort', onAbort);
+    reader.stop(cancelUpstream);
+    call.meter.finish(status, code);
   }
 
-  function upstreamFailed(controller: Controller, errorType: string): void {
-    ended = true;
-    reader.stop(true);
-    call.meter.finish(statusOfErrorType(errorType), errorType);
-    controller.close();
-  }
-
-  function cutShort(controller: Controller | null, code: CutShort, detail?: string): void {
+  function cutShort(code: CutShort, detail?: string, clientGone = false): void {
     if (ended) return;
-    ended = true;
-    reader.stop(true);
-    call.meter.finish(ERRORS[code].status, code);
-    if (!controller) return;
+    end(ERRORS[code].status, code, true);
+    if (clientGone) return;
     if (code === 'client_abort') return controller.error(new Error(cutShortMessage(code, call)));
     controller.enqueue(adapter.errorFrame({ type: streamErrorType(code), code, message: cutShortMessage(code, call, detail) }));
     controller.close();
   }
 
+  // A cut (client gone, shutdown) ends the answer even while the client is not pulling.
+  function onAbort(): void {
+    cutShort(call.cutBy().code);
+  }
+  call.signal.addEventListener('abort', onAbort, { once: true });
+
+  /** One upstream chunk; true once something went to the client or the answer ended. */
+  async function step(): Promise<boolean> {
+    const chunk = await reader.read();
+    if (ended) return true;
+    const out = chunk === null ? adapter.end(tally) : adapter.push(chunk, tally);
+    if (out) controller.enqueue(out);
+    if (tally.errorType !== null) {
+      end(statusOfErrorType(tally.errorType), tally.errorType, true);
+      controller.close();
+    } else if (chunk === null && tally.completed) {
+      end(200, null, false);
+      controller.close();
+    } else if (chunk === null) {
+      cutShort('upstream_malformed', 'the stream ended before its final event');
+    }
+    return ended || out !== null;
+  }
+
   return new ReadableStream<Uint8Array>({
-    async pull(controller) {
+    start(c) {
+      controller = c;
+    },
+    async pull() {
       try {
-        const chunk = await reader.read();
-        if (ended) return;
-        const out = chunk === null ? adapter.end(tally) : adapter.push(chunk, tally);
-        if (out) controller.enqueue(out);
-        if (tally.errorType !== null) upstreamFailed(controller, tally.errorType);
-        else if (chunk === null && tally.completed) completed(controller, true);
-        else if (chunk === null) cutShort(controller, 'upstream_malformed', 'the stream ended before its final event');
+        // Chunks that complete no unit forward nothing: read on, or the stream would wait for a pull that never comes.
+        while (!(await step()));
       } catch (err) {
         if (ended) return;
         // After the closing unit nothing is missing: a late reset or stall does not spoil a whole answer.
-        if (tally.completed) completed(controller, false);
-        else cutShort(controller, reader.failure(err), (err as Error).message);
+        if (!tally.completed) return cutShort(reader.failure(err), (err as Error).message);
+        end(200, null, true);
+        controller.close();
       }
     },
     cancel() {
-      cutShort(null, call.cutBy().code);
+      cutShort(call.cutBy().code, undefined, true);
     },
   });
 }
