@@ -10,7 +10,10 @@ import type { AnswerContext, CutBy } from './stream/interface.ts';
 import type { HttpResponse } from './upstreams/http/interface.ts';
 import type { UpstreamCall, UpstreamClient } from './upstreams/interface.ts';
 
-/** A request after routing: its configuration (null for a pass-through), and what its answer needs (meter, signal, deadlines). */
+/**
+ * A request after routing: its configuration (null for a pass-through), and what its answer needs
+ * (meter, signal, deadlines).
+ */
 export interface RoutedCall extends AnswerContext {
   resolution: Resolution;
   config: ModelConfig | null;
@@ -62,7 +65,9 @@ export function routedCalls(deps: GatewayDeps) {
  * Sends a routed call upstream with the request's signal. A transport failure before the answer's headers
  * (client gone, header deadline, unreachable) is recorded and thrown; an HTTP error answer is returned.
  */
-export async function sendUpstream(call: RoutedCall, upstream: UpstreamClient, request: Omit<UpstreamCall, 'signal'>): Promise<HttpResponse> {
+export async function sendUpstream(
+  call: RoutedCall, upstream: UpstreamClient, request: Omit<UpstreamCall, 'signal'>,
+): Promise<HttpResponse> {
   call.meter.upstreamStarted();
   const result = await upstream.call({ ...request, signal: call.signal });
   if (result.ok) return result.response;

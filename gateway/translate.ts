@@ -23,7 +23,8 @@ export interface Translation {
 export async function translateCall(call: RoutedCall, t: Translation): Promise<Response> {
   const body = t.upstreamCodec.encodeRequest(t.request, upstreamModelOf(t.config.upstream), t.stream);
   const operation = t.upstreamCodec.operation(t.stream);
-  const response = await sendUpstream(call, t.upstream, { target: t.config.upstream, operation, body, intent: call.resolution.intent });
+  const request = { target: t.config.upstream, operation, body, intent: call.resolution.intent };
+  const response = await sendUpstream(call, t.upstream, request);
   if (response.status < 300 && t.stream) {
     const stream = meteredStream(response, translatingAdapter(t.upstreamCodec, t.clientCodec), call);
     return new Response(stream, { status: 200, headers: { ...call.headers(), 'content-type': t.clientCodec.streamContentType } });

@@ -7,6 +7,7 @@ const decoder = new TextDecoder();
 
 /** Scripted answers in each upstream protocol, and readers for what the client got. */
 export const USAGE = { inputTokens: 21, outputTokens: 7 };
+const TOTAL = USAGE.inputTokens + USAGE.outputTokens;
 
 function frame(headers: Record<string, string>, payload: unknown): Uint8Array {
   const typed = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, { type: 'string' as const, value: v }]));
@@ -30,7 +31,7 @@ export function converseStream(words = ['One', ' Piece']): Uint8Array[] {
     ...words.map((text) => eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text } })),
     eventFrame('contentBlockStop', { contentBlockIndex: 0 }),
     eventFrame('messageStop', { stopReason: 'end_turn' }),
-    eventFrame('metadata', { usage: { ...USAGE, totalTokens: USAGE.inputTokens + USAGE.outputTokens }, metrics: { latencyMs: 5 } }),
+    eventFrame('metadata', { usage: { ...USAGE, totalTokens: TOTAL }, metrics: { latencyMs: 5 } }),
   ];
 }
 
@@ -42,12 +43,15 @@ export function invokeStream(words = ['One', ' Piece']): Uint8Array[] {
     invokeChunk({ type: 'message_start', message: { usage: { input_tokens: USAGE.inputTokens, output_tokens: 1 } } }),
     ...words.map((text) => invokeChunk({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })),
     invokeChunk({ type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: USAGE.outputTokens } }),
-    invokeChunk({ type: 'message_stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: USAGE.inputTokens, outputTokenCount: USAGE.outputTokens } }),
+    invokeChunk({
+      type: 'message_stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: USAGE.inputTokens, outputTokenCount: USAGE.outputTokens },
+    }),
   ];
 }
 
 const sse = (payload: unknown): string => `data: ${JSON.stringify(payload)}\n\n`;
-const chatChunk = (choices: unknown[], usage: unknown = null): string => sse({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices, usage });
+const chatChunk = (choices: unknown[], usage: unknown = null): string =>
+  sse({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices, usage });
 
 /** The events of a whole Chat Completions stream: role, one delta per word, finish, the usage-only chunk, `[DONE]`. */
 export function chatStream(words = ['One', ' Piece']): string[] {
@@ -55,7 +59,7 @@ export function chatStream(words = ['One', ' Piece']): string[] {
     chatChunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]),
     ...words.map((content) => chatChunk([{ index: 0, delta: { content }, finish_reason: null }])),
     chatChunk([{ index: 0, delta: {}, finish_reason: 'stop' }]),
-    chatChunk([], { prompt_tokens: USAGE.inputTokens, completion_tokens: USAGE.outputTokens, total_tokens: USAGE.inputTokens + USAGE.outputTokens }),
+    chatChunk([], { prompt_tokens: USAGE.inputTokens, completion_tokens: USAGE.outputTokens, total_tokens: TOTAL }),
     'data: [DONE]\n\n',
   ];
 }
@@ -66,15 +70,16 @@ export const chatErrorEvent = (type: string, message: string): string => sse({ e
 /** Whole answers of each operation. */
 export const converseBody = JSON.stringify({
   output: { message: { role: 'assistant', content: [{ text: 'One Piece' }] } }, stopReason: 'end_turn',
-  usage: { ...USAGE, totalTokens: USAGE.inputTokens + USAGE.outputTokens }, metrics: { latencyMs: 5 },
+  usage: { ...USAGE, totalTokens: TOTAL }, metrics: { latencyMs: 5 },
 });
 export const invokeBody = JSON.stringify({
   id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'One Piece' }], stop_reason: 'end_turn',
   usage: { input_tokens: USAGE.inputTokens, output_tokens: USAGE.outputTokens },
 });
 export const chatBody = JSON.stringify({
-  id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'One Piece' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: USAGE.inputTokens, completion_tokens: USAGE.outputTokens, total_tokens: USAGE.inputTokens + USAGE.outputTokens },
+  id: 'c1', object: 'chat.completion', created: 1, model: 'm',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'One Piece' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: USAGE.inputTokens, completion_tokens: USAGE.outputTokens, total_tokens: TOTAL },
 });
 
 /** One event-stream frame as a client sees it. */

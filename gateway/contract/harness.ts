@@ -57,13 +57,15 @@ export function openHarness(target: DataPlaneTarget) {
     upstreamIdleTimeoutMs: IDLE_MS,
     now: () => performance.now(),
   });
+  const headers = { 'content-type': 'application/json', 'x-intent': 'faq' };
   const post = (path: string, body: unknown, signal?: AbortSignal) =>
-    Promise.resolve(app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-intent': 'faq' }, body: JSON.stringify(body), signal }));
+    Promise.resolve(app.request(path, { method: 'POST', headers, body: JSON.stringify(body), signal }));
   return {
     upstream, sink, lifecycle,
     /** A Bedrock Runtime call (Converse body, or Anthropic body for the invoke operations). */
     bedrock(route: string, operation: string, signal?: AbortSignal) {
-      const body = operation.startsWith('converse') ? { messages: [{ role: 'user', content: [{ text: 'hi' }] }] } : { messages: [{ role: 'user', content: 'hi' }] };
+      const content = operation.startsWith('converse') ? [{ text: 'hi' }] : 'hi';
+      const body = { messages: [{ role: 'user', content }] };
       return post(`/model/${route}/${operation}`, body, signal);
     },
     /** A Chat Completions call. */

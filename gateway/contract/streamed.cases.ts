@@ -87,7 +87,8 @@ export function streamedCases(target: DataPlaneTarget): void {
     const broken: [string, (units: Step[]) => Step[], string, number, boolean][] = [
       ['a unit cut in half at the end of the stream', (u) => [...u.slice(0, 3), half(u[3]!)], 'upstream_malformed', 502, true],
       ['a stream that ends without its closing unit', (u) => u.slice(0, -1), 'upstream_malformed', 502, false],
-      ['a corrupt unit (bad CRC, data that is not JSON)', (u) => [...u.slice(0, 3), kind.corruptUnit(), ...u.slice(3)], 'upstream_malformed', 502, true],
+      ['a corrupt unit (bad CRC, data that is not JSON)', (u) => [...u.slice(0, 3), kind.corruptUnit(), ...u.slice(3)],
+        'upstream_malformed', 502, true],
       ['a connection reset mid-answer', (u) => [...u.slice(0, 3), reset()], 'upstream_reset', 502, true],
       ['an upstream that stalls past the idle deadline', (u) => [...u.slice(0, 3), STALL], 'upstream_idle_timeout', 504, true],
     ];

@@ -57,7 +57,8 @@ export function wholeCases(target: DataPlaneTarget): void {
     });
 
     const broken: [string, Script, string, number][] = [
-      ['a 200 answer whose body is not JSON', { headers: { 'content-type': 'text/html' }, body: ['<html>ok</html>'] }, 'upstream_malformed', 502],
+      ['a 200 answer whose body is not JSON', { headers: { 'content-type': 'text/html' }, body: ['<html>ok</html>'] },
+        'upstream_malformed', 502],
       ['a body cut off at the end', { body: [half] }, 'upstream_malformed', 502],
       ['a connection reset mid-body', { body: [half, reset()] }, 'upstream_reset', 502],
       ['an upstream that stalls mid-body past the idle deadline', { body: [half, STALL] }, 'upstream_idle_timeout', 504],

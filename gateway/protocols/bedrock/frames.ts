@@ -34,13 +34,18 @@ export class FrameSplitter {
       const total = view.getUint32(0, false);
       const headersLength = view.getUint32(4, false);
       const preludeCrc = crc32(buffer, 0, 8);
-      if (preludeCrc !== view.getUint32(8, false)) throw new MalformedUpstream('event-stream frame prelude fails its CRC');
+      if (preludeCrc !== view.getUint32(8, false)) {
+        throw new MalformedUpstream('event-stream frame prelude fails its CRC');
+      }
       if (total < 16 || total > MAX_FRAME || headersLength > total - 16) {
         throw new MalformedUpstream(`event-stream frame with impossible lengths (length ${total}, headers ${headersLength})`);
       }
       if (buffer.length < total) break;
-      if (crc32(buffer, 8, total - 4, preludeCrc) !== view.getUint32(total - 4, false)) throw new MalformedUpstream('event-stream frame fails its CRC');
-      frames.push({ headers: readHeaders(buffer, 12, 12 + headersLength), payload: buffer.subarray(12 + headersLength, total - 4) });
+      if (crc32(buffer, 8, total - 4, preludeCrc) !== view.getUint32(total - 4, false)) {
+        throw new MalformedUpstream('event-stream frame fails its CRC');
+      }
+      const payload = buffer.subarray(12 + headersLength, total - 4);
+      frames.push({ headers: readHeaders(buffer, 12, 12 + headersLength), payload });
       buffer = buffer.subarray(total);
     }
     this.whole = bytes.subarray(0, bytes.length - buffer.length);

@@ -25,7 +25,10 @@ export async function bedrockPassThrough(operation: Operation, response: HttpRes
     const body = meteredStream(response, new EventStreamPassThrough(operation), call);
     return new Response(body, { status: 200, headers: passedHeaders(response, call.headers) });
   }
-  const reading = { decode: (json: Record<string, unknown>, header: (name: string) => string | null) => ({ usage: usageOfBody(operation, header, json) }), errorType: bedrockErrorType };
+  const reading = {
+    decode: (json: Record<string, unknown>, header: (name: string) => string | null) => ({ usage: usageOfBody(operation, header, json) }),
+    errorType: bedrockErrorType,
+  };
   const answer = await readWhole(response, call, reading, true);
   return new Response(answer.bytes, { status: response.status, headers: passedHeaders(response, call.headers) });
 }

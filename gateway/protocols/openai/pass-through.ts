@@ -41,7 +41,9 @@ class ChatStreamPassThrough implements StreamAdapter {
       const data = event.data;
       if (data === '[DONE]') tally.complete();
       else if (data && data.charCodeAt(0) !== OPEN_BRACE) throw new MalformedUpstream('a stream event whose data is not JSON');
-      else if ((!this.contentSeen || METERED.test(data)) && !this.meter(data, tally) && !this.includeUsage) continue;
+      else if ((!this.contentSeen || METERED.test(data)) && !this.meter(data, tally) && !this.includeUsage) {
+        continue;
+      }
       out += event.raw;
       // An upstream error event ends the answer: nothing after it goes out.
       if (this.errored) break;
@@ -67,12 +69,17 @@ class ChatStreamPassThrough implements StreamAdapter {
   }
 }
 
-/** A Chat Completions answer handed on as it came: streams event by event through the stream core, whole answers once read and checked. */
+/**
+ * A Chat Completions answer handed on as it came: streams event by event through the stream core, whole
+ * answers once read and checked.
+ */
 export async function chatPassThrough(response: HttpResponse, call: AnswerContext, stream: boolean, includeUsage: boolean): Promise<Response> {
   if (response.status < 300 && stream) {
     const body = meteredStream(response, new ChatStreamPassThrough(includeUsage), call);
-    return new Response(body, { status: 200, headers: { ...call.headers(), 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
+    const headers = { ...call.headers(), 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+    return new Response(body, { status: 200, headers });
   }
   const answer = await readWhole(response, call, chatUpstreamCodec, true);
-  return new Response(answer.bytes, { status: response.status, headers: { ...call.headers(), 'content-type': response.header('content-type') ?? 'application/json' } });
+  const headers = { ...call.headers(), 'content-type': response.header('content-type') ?? 'application/json' };
+  return new Response(answer.bytes, { status: response.status, headers });
 }
