@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../schema/observation.ts';
 import { USAGE } from './answers.ts';
-import { openHarness, readChunks, readUnits, unitsOf, type DataPlaneTarget, type Harness, type Unit } from './harness.ts';
+import { IDLE_MS, openHarness, readChunks, readUnits, unitsOf, type DataPlaneTarget, type Harness, type Unit } from './harness.ts';
 import { STREAM_KINDS, type StreamKind } from './kinds.ts';
 import { reset, STALL, type Step } from './scripted-upstream.ts';
 
@@ -73,6 +73,17 @@ export function streamedCases(target: DataPlaneTarget): void {
       expect(obs).toMatchObject({ status: 200, errorCode: null, ...USAGE, streamed: true, operation: kind.operation });
       expect(obs.ttftMs).not.toBeNull();
       expect(obs.costUsd).toBeGreaterThan(0);
+    });
+
+    it('a client slower than the idle deadline is not taken for a stalled upstream', async () => {
+      const h = start(kind.units());
+      const res = await kind.send(h);
+      const reader = res.body!.getReader();
+      const first = await reader.read();
+      // Only waits for the upstream count: the client not pulling for twice the deadline changes nothing.
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS * 2));
+      expectNormalEnd(kind, unitsOf(await readChunks(reader, [first.value!]), kind.client));
+      expect(onlyObservation(h, res)).toMatchObject({ status: 200, errorCode: null, ...USAGE });
     });
 
     it('an upstream error mid-answer reaches the client in its protocol, recorded with its type and status', async () => {

@@ -64,22 +64,18 @@ export function meteredStream(response: HttpResponse, adapter: StreamAdapter, ca
   }
   call.signal.addEventListener('abort', onAbort, { once: true });
 
-  /** One upstream chunk; true once something went to the client or the answer ended. */
-  async function step(): Promise<boolean> {
-    const chunk = await reader.read();
-    if (ended) return true;
-    const out = chunk === null ? adapter.end(tally) : adapter.push(chunk, tally);
-    if (out) controller.enqueue(out);
+  /** Decides the ending once the upstream ended or sent its error; true when the answer is over. */
+  function settle(atEnd: boolean): boolean {
     if (tally.errorType !== null) {
       end(statusOfErrorType(tally.errorType), tally.errorType, true);
       controller.close();
-    } else if (chunk === null && tally.completed) {
+    } else if (atEnd && tally.completed) {
       end(200, null, false);
       controller.close();
-    } else if (chunk === null) {
+    } else if (atEnd) {
       cutShort('upstream_malformed', 'the stream ended before its final event');
     }
-    return ended || out !== null;
+    return ended;
   }
 
   return new ReadableStream<Uint8Array>({
@@ -89,7 +85,14 @@ export function meteredStream(response: HttpResponse, adapter: StreamAdapter, ca
     async pull() {
       try {
         // Chunks that complete no unit forward nothing: read on, or the stream would wait for a pull that never comes.
-        while (!(await step()));
+        for (;;) {
+          const chunk = await reader.read();
+          if (ended) return;
+          reader.received();
+          const out = chunk === null ? adapter.end(tally) : adapter.push(chunk, tally);
+          if (out) controller.enqueue(out);
+          if (settle(chunk === null) || out) return;
+        }
       } catch (err) {
         if (ended) return;
         // After the closing unit nothing is missing: a late reset or stall does not spoil a whole answer.

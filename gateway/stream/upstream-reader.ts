@@ -2,9 +2,6 @@ import type { HttpResponse } from '../upstreams/http/interface.ts';
 import type { CutShort } from './ending.ts';
 import { MalformedUpstream, type AnswerContext } from './interface.ts';
 
-/** A read of the upstream body that failed (connection reset, or cancelled by the idle deadline). */
-class ReadFailed extends Error {}
-
 /**
  * Reads an upstream body chunk by chunk under the idle deadline: one timer per answer checks how long the
  * current read has been waiting (no timer is set or cleared per chunk), and cancels the body once that passes
@@ -19,19 +16,19 @@ export class UpstreamReader {
     this.arm(call.idleTimeoutMs);
   }
 
-  /** The next chunk, or null at the end; throws when the connection breaks or the idle deadline passed. */
-  async read(): Promise<Uint8Array | null> {
+  /**
+   * Starts reading the next chunk (null at the end). The upstream's own promise is returned, with no wrapper
+   * per chunk; call `received` once it resolves.
+   */
+  read(): Promise<Uint8Array | null> {
     this.waitingSince = this.call.now();
-    let chunk: Uint8Array | null;
-    try {
-      chunk = await this.response.read();
-    } catch (err) {
-      throw new ReadFailed((err as Error)?.message ?? String(err));
-    }
-    // A cancelled body may also end quietly: the deadline decides, not the transport.
-    if (this.timedOut) throw new ReadFailed('idle deadline passed');
+    return this.response.read();
+  }
+
+  /** A read resolved; throws when the idle deadline had cancelled the body (a cancelled body may end quietly). */
+  received(): void {
+    if (this.timedOut) throw new Error('idle deadline passed');
     this.waitingSince = -1;
-    return chunk;
   }
 
   /** Classifies what ended a read or an adapter step that threw: exactly one ending, in this order. */
@@ -40,7 +37,8 @@ export class UpstreamReader {
     const cut = this.call.cutBy();
     if (this.call.signal.aborted || cut.code === 'shutdown_abort') return cut.code;
     if (err instanceof MalformedUpstream) return 'upstream_malformed';
-    if (err instanceof ReadFailed) return 'upstream_reset';
+    // A read still waiting when the error came is the one that failed: the connection broke.
+    if (this.waitingSince >= 0) return 'upstream_reset';
     console.error('stream adapter failed:', err);
     return 'internal';
   }

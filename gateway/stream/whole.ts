@@ -63,7 +63,10 @@ async function readAll(response: HttpResponse, call: AnswerContext): Promise<Uin
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
-    for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
+    for (;;) {
+      const chunk = await reader.read();
+      reader.received();
+      if (chunk === null) break;
       chunks.push(chunk);
       size += chunk.length;
     }

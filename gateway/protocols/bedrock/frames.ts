@@ -30,18 +30,17 @@ export class FrameSplitter {
     let buffer = bytes;
     const frames: Frame[] = [];
     while (buffer.length >= 12) {
-      const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
-      const total = view.getUint32(0, false);
-      const headersLength = view.getUint32(4, false);
+      const total = uint32(buffer, 0);
+      const headersLength = uint32(buffer, 4);
       const preludeCrc = crc32(buffer, 0, 8);
-      if (preludeCrc !== view.getUint32(8, false)) {
+      if (preludeCrc !== uint32(buffer, 8)) {
         throw new MalformedUpstream('event-stream frame prelude fails its CRC');
       }
       if (total < 16 || total > MAX_FRAME || headersLength > total - 16) {
         throw new MalformedUpstream(`event-stream frame with impossible lengths (length ${total}, headers ${headersLength})`);
       }
       if (buffer.length < total) break;
-      if (crc32(buffer, 8, total - 4, preludeCrc) !== view.getUint32(total - 4, false)) {
+      if (crc32(buffer, 8, total - 4, preludeCrc) !== uint32(buffer, total - 4)) {
         throw new MalformedUpstream('event-stream frame fails its CRC');
       }
       const payload = buffer.subarray(12 + headersLength, total - 4);
@@ -61,6 +60,11 @@ export class FrameSplitter {
 
 const EMPTY = new Uint8Array(0);
 
+/** A big-endian unsigned 32-bit integer (no DataView per frame). */
+function uint32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
 /** Header names read, as bytes, so that names are compared without decoding them. */
 const WANTED = [':event-type', ':message-type', ':exception-type', ':error-code'].map((name) => ({ name, bytes: Uint8Array.from(name, (ch) => ch.charCodeAt(0)) }));
 
@@ -76,8 +80,8 @@ function readHeaders(bytes: Uint8Array, start: number, end: number): Record<stri
     if (type === 6 || type === 7) {
       const length = (bytes[at]! << 8) | bytes[at + 1]!;
       if (type === 7) {
-        const wanted = WANTED.find((w) => w.bytes.length === nameLength && startsWith(bytes, nameStart, w.bytes));
-        if (wanted) headers[wanted.name] = ascii(bytes, at + 2, at + 2 + length);
+        const name = wantedName(bytes, nameStart, nameLength);
+        if (name) headers[name] = ascii(bytes, at + 2, at + 2 + length);
       }
       at += 2 + length;
     } else {
@@ -89,21 +93,42 @@ function readHeaders(bytes: Uint8Array, start: number, end: number): Record<stri
   return headers;
 }
 
-function startsWith(bytes: Uint8Array, at: number, prefix: Uint8Array): boolean {
-  for (let i = 0; i < prefix.length; i++) if (bytes[at + i] !== prefix[i]) return false;
-  return true;
+/** The wanted header name at `at`, or null; a plain loop, as it runs for every header of every frame. */
+function wantedName(bytes: Uint8Array, at: number, length: number): string | null {
+  for (let w = 0; w < WANTED.length; w++) {
+    const wanted = WANTED[w]!.bytes;
+    if (wanted.length !== length) continue;
+    let i = 0;
+    while (i < length && bytes[at + i] === wanted[i]) i++;
+    if (i === length) return WANTED[w]!.name;
+  }
+  return null;
 }
 
-/** Header values of interest are short ASCII words; anything else goes through the UTF-8 decoder. */
+/** Header values seen so far (event and exception types: a small set), so that each frame reuses their strings. */
+const VALUES = new Map<number, string>();
+
+/** Header values of interest are short ASCII words, interned by hash; anything else goes through the UTF-8 decoder. */
 function ascii(bytes: Uint8Array, start: number, end: number): string {
   if (end - start > 64) return utf8.decode(bytes.subarray(start, end));
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
+  const known = VALUES.get(hash);
+  if (known !== undefined && sameAscii(known, bytes, start, end)) return known;
   let out = '';
   for (let i = start; i < end; i++) {
     const byte = bytes[i]!;
     if (byte > 127) return utf8.decode(bytes.subarray(start, end));
     out += String.fromCharCode(byte);
   }
+  if (VALUES.size < 256) VALUES.set(hash, out);
   return out;
+}
+
+function sameAscii(value: string, bytes: Uint8Array, start: number, end: number): boolean {
+  if (value.length !== end - start) return false;
+  for (let i = start; i < end; i++) if (value.charCodeAt(i - start) !== bytes[i]) return false;
+  return true;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
