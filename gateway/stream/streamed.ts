@@ -53,7 +53,8 @@ export function meteredStream(response: HttpResponse, adapter: StreamAdapter, ca
     if (ended) return;
     end(ERRORS[code].status, code, true);
     if (clientGone) return;
-    if (code === 'client_abort') return controller.error(new Error(cutShortMessage(code, call)));
+    // Nobody reads a stream whose client went away: it ends quietly (an errored stream is logged by the server).
+    if (code === 'client_abort') return controller.close();
     controller.enqueue(adapter.errorFrame({ type: streamErrorType(code), code, message: cutShortMessage(code, call, detail) }));
     controller.close();
   }
