@@ -47,7 +47,7 @@ export class FrameSplitter {
       frames.push({ headers: readHeaders(buffer, 12, 12 + headersLength), payload });
       buffer = buffer.subarray(total);
     }
-    this.whole = bytes.subarray(0, bytes.length - buffer.length);
+    this.whole = buffer.length ? bytes.subarray(0, bytes.length - buffer.length) : bytes;
     this.pending = buffer.length ? buffer.slice() : EMPTY;
     return frames;
   }
