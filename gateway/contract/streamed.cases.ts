@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../schema/observation.ts';
-import { USAGE } from './answers.ts';
+import { chatStream, converseStream, USAGE } from './answers.ts';
 import { IDLE_MS, openHarness, readChunks, readUnits, unitsOf, type DataPlaneTarget, type Harness, type Unit } from './harness.ts';
 import { STREAM_KINDS, type StreamKind } from './kinds.ts';
 import { reset, STALL, type Step } from './scripted-upstream.ts';
@@ -55,8 +55,38 @@ function expectGatewayError(kind: StreamKind, units: Unit[], code: string, bedro
   else expect(error.type).toBe(bedrockMember);
 }
 
+const hasUsageChunk = (units: Unit[]): boolean => units.some((u) => typeof u === 'object' && 'usage' in u && u.usage !== null);
+
+/** Chat Completions streams: the usage-only chunk reaches only clients that asked for it; usage is metered either way. */
+function usageOnlyCases(target: DataPlaneTarget): void {
+  describe('usage-only chunks', () => {
+    it.each([true, false])('passed through with include_usage %s', async (includeUsage) => {
+      const h = openHarness(target);
+      h.upstream.next({ body: chatStream() });
+      const res = await h.chat('r-oai', true, includeUsage ? { stream_options: { include_usage: true } } : {});
+      const units = await readUnits(res, 'openai');
+      expect(hasUsageChunk(units)).toBe(includeUsage);
+      expect(units.at(-1)).toBe('[DONE]');
+      // The upstream is always asked for usage, so metering never misses it.
+      expect(JSON.parse(h.upstream.requests[0]!.body)).toMatchObject({ stream_options: { include_usage: true } });
+      expect(onlyObservation(h, res)).toMatchObject({ status: 200, ...USAGE });
+    });
+
+    it.each([true, false])('translated from a Bedrock stream with include_usage %s', async (includeUsage) => {
+      const h = openHarness(target);
+      h.upstream.next({ body: converseStream() });
+      const res = await h.chat('r-bed', true, includeUsage ? { stream_options: { include_usage: true } } : {});
+      const units = await readUnits(res, 'openai');
+      expect(hasUsageChunk(units)).toBe(includeUsage);
+      expect(units.at(-1)).toBe('[DONE]');
+      expect(onlyObservation(h, res)).toMatchObject({ status: 200, ...USAGE });
+    });
+  });
+}
+
 /** Every streamed operation: how it completes, how upstream errors pass, and every way it can be cut short. */
 export function streamedCases(target: DataPlaneTarget): void {
+  usageOnlyCases(target);
   describe.each(STREAM_KINDS)('$name', (kind) => {
     const start = (steps: Step[], status = 200): Harness => {
       const h = openHarness(target);
