@@ -6,6 +6,7 @@ import { meteredStream } from './stream/streamed.ts';
 import { readWhole } from './stream/whole.ts';
 import type { UpstreamClient } from './upstreams/interface.ts';
 
+/** What a call across protocols needs besides its routed call: the canonical request and both sides' codecs. */
 export interface Translation {
   request: ChatRequest;
   config: ModelConfig;

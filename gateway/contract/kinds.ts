@@ -34,6 +34,7 @@ const chatUnits = { errorUnit: chatErrorEvent('rate_limit_error', 'slow down'), 
 
 const withUsage = { stream_options: { include_usage: true } };
 
+/** Every streamed operation, passed through and translated both ways. */
 export const STREAM_KINDS: StreamKind[] = [
   {
     name: 'converse-stream, passed through', operation: 'converse-stream', client: 'bedrock',
@@ -84,6 +85,7 @@ const at = (value: unknown, ...path: (string | number)[]): unknown =>
 const converseText = (json: unknown): unknown => at(json, 'output', 'message', 'content', 0, 'text');
 const chatText = (json: unknown): unknown => at(json, 'choices', 0, 'message', 'content');
 
+/** Every non-streamed operation, passed through and translated both ways. */
 export const WHOLE_KINDS: WholeKind[] = [
   {
     name: 'converse, passed through', operation: 'converse', client: 'bedrock', send: (h) => h.bedrock('r-bed', 'converse'),
