@@ -60,25 +60,19 @@ const hasUsageChunk = (units: Unit[]): boolean => units.some((u) => typeof u ===
 /** Chat Completions streams: the usage-only chunk reaches only clients that asked for it; usage is metered either way. */
 function usageOnlyCases(target: DataPlaneTarget): void {
   describe('usage-only chunks', () => {
-    it.each([true, false])('passed through with include_usage %s', async (includeUsage) => {
+    const rows: [string, string, boolean, () => Step[]][] = [
+      ['passed through', 'r-oai', true, chatStream], ['passed through', 'r-oai', false, chatStream],
+      ['translated from a Bedrock stream', 'r-bed', true, converseStream], ['translated from a Bedrock stream', 'r-bed', false, converseStream],
+    ];
+    it.each(rows)('%s (route %s) with include_usage %s', async (_how, model, includeUsage, body) => {
       const h = openHarness(target);
-      h.upstream.next({ body: chatStream() });
-      const res = await h.chat('r-oai', true, includeUsage ? { stream_options: { include_usage: true } } : {});
+      h.upstream.next({ body: body() });
+      const res = await h.chat(model, true, includeUsage ? { stream_options: { include_usage: true } } : {});
       const units = await readUnits(res, 'openai');
       expect(hasUsageChunk(units)).toBe(includeUsage);
       expect(units.at(-1)).toBe('[DONE]');
       // The upstream is always asked for usage, so metering never misses it.
-      expect(JSON.parse(h.upstream.requests[0]!.body)).toMatchObject({ stream_options: { include_usage: true } });
-      expect(onlyObservation(h, res)).toMatchObject({ status: 200, ...USAGE });
-    });
-
-    it.each([true, false])('translated from a Bedrock stream with include_usage %s', async (includeUsage) => {
-      const h = openHarness(target);
-      h.upstream.next({ body: converseStream() });
-      const res = await h.chat('r-bed', true, includeUsage ? { stream_options: { include_usage: true } } : {});
-      const units = await readUnits(res, 'openai');
-      expect(hasUsageChunk(units)).toBe(includeUsage);
-      expect(units.at(-1)).toBe('[DONE]');
+      if (model === 'r-oai') expect(JSON.parse(h.upstream.requests[0]!.body)).toMatchObject({ stream_options: { include_usage: true } });
       expect(onlyObservation(h, res)).toMatchObject({ status: 200, ...USAGE });
     });
   });
