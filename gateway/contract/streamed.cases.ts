@@ -118,16 +118,15 @@ export function streamedCases(target: DataPlaneTarget): void {
       expect(onlyObservation(h, res)).toMatchObject({ status: 429, errorCode: 'ThrottlingException' });
     });
 
-    // [what the upstream does, its script, the recorded code and status, whether tokens are those of the first three units]
-    const broken: [string, (units: Step[]) => Step[], string, number, boolean][] = [
-      ['a unit cut in half at the end of the stream', (u) => [...u.slice(0, 3), half(u[3]!)], 'upstream_malformed', 502, true],
-      ['a stream that ends without its closing unit', (u) => u.slice(0, -1), 'upstream_malformed', 502, false],
-      ['a corrupt unit (bad CRC, data that is not JSON)', (u) => [...u.slice(0, 3), kind.corruptUnit(), ...u.slice(3)],
-        'upstream_malformed', 502, true],
-      ['a connection reset mid-answer', (u) => [...u.slice(0, 3), reset()], 'upstream_reset', 502, true],
-      ['an upstream that stalls past the idle deadline', (u) => [...u.slice(0, 3), STALL], 'upstream_idle_timeout', 504, true],
+    // [what the upstream does, the recorded code and status, whether tokens are those of the first three units, its script]
+    const broken: [string, string, number, boolean, (units: Step[]) => Step[]][] = [
+      ['a unit cut in half at the end of the stream', 'upstream_malformed', 502, true, (u) => [...u.slice(0, 3), half(u[3]!)]],
+      ['a stream that ends without its closing unit', 'upstream_malformed', 502, false, (u) => u.slice(0, -1)],
+      ['a corrupt unit (bad CRC, data that is not JSON)', 'upstream_malformed', 502, true, (u) => [...u.slice(0, 3), kind.corruptUnit(), ...u.slice(3)]],
+      ['a connection reset mid-answer', 'upstream_reset', 502, true, (u) => [...u.slice(0, 3), reset()]],
+      ['an upstream that stalls past the idle deadline', 'upstream_idle_timeout', 504, true, (u) => [...u.slice(0, 3), STALL]],
     ];
-    it.each(broken)('%s ends with an error unit, recorded as %s', async (_what, script, code, status, afterThree) => {
+    it.each(broken)('%s ends with an error unit, recorded as %s', async (_what, code, status, afterThree, script) => {
       const h = start(script(kind.units()));
       const res = await kind.send(h);
       expect(res.status).toBe(200);

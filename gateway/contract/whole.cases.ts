@@ -56,14 +56,13 @@ export function wholeCases(target: DataPlaneTarget): void {
       expect(only(h, res)).toMatchObject({ status: 502, errorCode: 'InternalServerException' });
     });
 
-    const broken: [string, Script, string, number][] = [
-      ['a 200 answer whose body is not JSON', { headers: { 'content-type': 'text/html' }, body: ['<html>ok</html>'] },
-        'upstream_malformed', 502],
-      ['a body cut off at the end', { body: [half] }, 'upstream_malformed', 502],
-      ['a connection reset mid-body', { body: [half, reset()] }, 'upstream_reset', 502],
-      ['an upstream that stalls mid-body past the idle deadline', { body: [half, STALL] }, 'upstream_idle_timeout', 504],
+    const broken: [string, string, number, Script][] = [
+      ['a 200 answer whose body is not JSON', 'upstream_malformed', 502, { headers: { 'content-type': 'text/html' }, body: ['<html>ok</html>'] }],
+      ['a body cut off at the end', 'upstream_malformed', 502, { body: [half] }],
+      ['a connection reset mid-body', 'upstream_reset', 502, { body: [half, reset()] }],
+      ['an upstream that stalls mid-body past the idle deadline', 'upstream_idle_timeout', 504, { body: [half, STALL] }],
     ];
-    it.each(broken)('%s is an error in the family shape, recorded as %s with no tokens', async (_what, script, code, status) => {
+    it.each(broken)('%s is an error in the family shape, recorded as %s with no tokens', async (_what, code, status, script) => {
       const h = start(script);
       const res = await kind.send(h);
       const error = await familyError(kind, res, status);
