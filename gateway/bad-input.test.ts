@@ -38,6 +38,7 @@ beforeAll(async () => {
     auth: await staticApiKeys([KEY]),
     lifecycle: new Lifecycle(),
     maxBodyBytes: MAX_BODY,
+    upstreamIdleTimeoutMs: 30_000,
     now: () => performance.now(),
   });
 });

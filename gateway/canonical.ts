@@ -1,4 +1,6 @@
 import type { GatewayConfig, ModelConfig } from '../schema/config.ts';
+import type { StreamTally } from './stream/interface.ts';
+import type { WholeReading } from './stream/whole.ts';
 
 /** Protocol-neutral chat call: what both wire formats (Converse, Chat Completions) can say. */
 export interface ChatRequest {
@@ -26,15 +28,20 @@ export type ChatEvent =
   | { type: 'text'; text: string }
   | { type: 'stop'; reason: StopReason }
   | { type: 'usage'; inputTokens: number; outputTokens: number }
-  | { type: 'error'; errorType: string; message: string };
+  | { type: 'error'; errorType: string; message: string; code?: string | null }
+  /** The upstream's closing unit went by: the answer is whole. */
+  | { type: 'done' };
 
-/** The upstream side of a wire protocol: encodes canonical calls, decodes answers into canonical form. */
-export interface UpstreamCodec {
+/**
+ * The upstream side of a wire protocol: encodes canonical calls, decodes answers into canonical form. Whole
+ * answers are read with its `decode`/`errorType` (a `WholeReading`); stream decoders throw `MalformedUpstream`
+ * at bytes that are no valid answer, and emit `done` once the answer's closing unit went by.
+ */
+export interface UpstreamCodec extends WholeReading<ChatResult> {
   /** Operation to call upstream for a streamed or non-streamed answer. */
   operation(stream: boolean): 'converse' | 'converse-stream' | 'chat-completions' | 'chat-completions-stream';
   encodeRequest(request: ChatRequest, model: string, stream: boolean): Uint8Array<ArrayBuffer>;
-  decodeResult(body: Uint8Array): ChatResult;
-  /** Turns stream bytes into events as they arrive. */
+  /** Turns stream bytes into events as they arrive; `end` throws when the stream stopped inside a unit. */
   decoder(): { push(chunk: Uint8Array): ChatEvent[]; end(): ChatEvent[] };
 }
 
@@ -42,8 +49,18 @@ export interface UpstreamCodec {
 export interface ClientCodec {
   renderResult(result: ChatResult): { body: string; contentType: string };
   streamContentType: string;
-  /** Encodes events to bytes for the client; null when an event has no wire form. */
-  encoder(): { encode(events: ChatEvent[]): Uint8Array | null; end(): Uint8Array | null };
+  /** Encodes events to bytes for the client; null when no event has a wire form. */
+  encoder(): { encode(events: ChatEvent[]): Uint8Array | null };
+}
+
+/** Reports canonical events to the stream core's tally (content, usage, upstream error, completion). */
+export function tallyEvents(events: ChatEvent[], tally: StreamTally): void {
+  for (const event of events) {
+    if (event.type === 'text') tally.content();
+    else if (event.type === 'usage') tally.usage(event.inputTokens, event.outputTokens);
+    else if (event.type === 'error') tally.error(event.errorType);
+    else if (event.type === 'done') tally.complete();
+  }
 }
 
 /** Applies a configuration to a canonical call: its settings replace the client's; its system prompt goes first. */

@@ -37,6 +37,8 @@ export interface GatewayDeps {
   auth: ApiKeyCheck;
   /** Draining and cutting in-flight calls on shutdown. */
   lifecycle: Lifecycle;
+  /** Longest wait for the next chunk of an upstream answer that has begun (`UPSTREAM_IDLE_TIMEOUT_MS`). */
+  upstreamIdleTimeoutMs: number;
   /** Largest accepted request body. */
   maxBodyBytes: number;
   /** Monotonic milliseconds. */

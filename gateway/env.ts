@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkConfigStoreEnv, configStoreEnvShape, parseEnv } from '../stores/config/env.ts';
 import type { ConnectionLimits } from '../lib/node/connection-limits.ts';
+import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './stream/interface.ts';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).max(3_600_000).default(fallback);
 
@@ -17,6 +18,8 @@ const Env = z.object({
   BEDROCK_ENDPOINT: z.url().optional(),
   AWS_BEARER_TOKEN_BEDROCK: z.string().min(1).optional(),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** Longest silence between chunks of an upstream answer that has begun; then the call ends as a 504. */
+  UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
   SIM_SEED: z.coerce.number().int().default(42),
   SIM_TIME_SCALE: z.coerce.number().min(0).default(1),

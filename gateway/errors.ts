@@ -21,6 +21,12 @@ export const ERRORS = {
   upstream_error: { status: 500, awsType: 'InternalServerException' },
   upstream_unavailable: { status: 503, awsType: 'ServiceUnavailableException' },
   internal: { status: 500, awsType: 'InternalServerException' },
+  /** The answer had begun, then the model endpoint sent nothing for `UPSTREAM_IDLE_TIMEOUT_MS`. */
+  upstream_idle_timeout: { status: 504, awsType: 'ModelTimeoutException' },
+  /** Corrupt or truncated frames, an answer without its closing event, a body that is not JSON. */
+  upstream_malformed: { status: 502, awsType: 'InternalServerException' },
+  /** The model endpoint's connection broke mid-answer. */
+  upstream_reset: { status: 502, awsType: 'InternalServerException' },
   /** The client went away; nobody reads the answer, but the observation carries it. */
   client_abort: { status: 499, awsType: 'RequestAbortedException' },
   /** Cut because the gateway is shutting down and the grace period ran out. */
@@ -49,6 +55,23 @@ export function errorCodeOfStatus(status: number): ErrorCode {
   if (status === 503) return 'upstream_unavailable';
   if (status >= 400 && status < 500) return 'upstream_rejected';
   return 'upstream_error';
+}
+
+const ERROR_TYPE_STATUS: Record<string, number> = {
+  ThrottlingException: 429,
+  ValidationException: 400,
+  ModelTimeoutException: 408,
+  ModelStreamErrorException: 424,
+  ServiceUnavailableException: 503,
+  InternalServerException: 500,
+};
+
+/**
+ * The HTTP status an error type stands for (500 when unknown). Observations name upstream errors of every
+ * provider with AWS's error types, so this map serves both protocols.
+ */
+export function statusOfErrorType(type: string): number {
+  return ERROR_TYPE_STATUS[type] ?? 500;
 }
 
 const OPENAI_TYPES: Record<number, string> = {

@@ -64,6 +64,7 @@ async function main(): Promise<void> {
       ? dynamoObservationStore({ table: env.DYNAMODB_OBSERVATIONS_TABLE, region: env.AWS_REGION, endpoint: env.DYNAMODB_ENDPOINT, createTable: Boolean(env.DYNAMODB_ENDPOINT) })
       : undefined,
     maxBodyBytes: env.MAX_BODY_BYTES,
+    upstreamIdleTimeoutMs: env.UPSTREAM_IDLE_TIMEOUT_MS,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     log: (line) => console.log(line),

@@ -22,6 +22,7 @@ import { bedrockUpstream, type BedrockUpstreamOptions } from './upstreams/bedroc
 import { undiciTransport } from './upstreams/http/undici.ts';
 import { nodeSigningCrypto } from './upstreams/bedrock/node-crypto.ts';
 import { openaiUpstream } from './upstreams/openai/client.ts';
+import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './stream/interface.ts';
 
 export interface NodeGatewayOptions {
   config: GatewayConfig;
@@ -47,6 +48,8 @@ export interface NodeGatewayOptions {
    */
   observationCopy?: RecordStore;
   maxBodyBytes?: number;
+  /** Longest silence between chunks of an upstream answer that has begun (`UPSTREAM_IDLE_TIMEOUT_MS`). */
+  upstreamIdleTimeoutMs?: number;
   /** How long after SIGTERM in-flight requests may run on before they are cut. */
   shutdownGraceMs?: number;
   /**
@@ -120,6 +123,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     auth,
     lifecycle,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
+    upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
     now: () => performance.now(),
   });
   const adminFetch = options.adminFetch;

@@ -5,18 +5,19 @@ import type { ConfigSnapshot, GatewayDeps, GatewayEnv } from './deps.ts';
 import { GatewayError } from './errors.ts';
 import { gatewayHeaders } from './headers.ts';
 import { RequestMeter } from './metering/meter.ts';
-import type { CutBy, ResponseHeaders } from './protocols/bedrock/pass-through.ts';
 import { resolve, type Resolution } from './routing/resolve.ts';
-import type { UpstreamResult } from './upstreams/interface.ts';
+import type { AnswerContext, CutBy } from './stream/interface.ts';
+import type { HttpResponse } from './upstreams/http/interface.ts';
+import type { UpstreamCall, UpstreamClient } from './upstreams/interface.ts';
 
-/** A request after routing: its configuration (null for a pass-through), its meter and helpers. */
-export interface RoutedCall {
+/**
+ * A request after routing: its configuration (null for a pass-through), and what its answer needs
+ * (meter, signal, deadlines).
+ */
+export interface RoutedCall extends AnswerContext {
   resolution: Resolution;
   config: ModelConfig | null;
   snapshot: ConfigSnapshot;
-  meter: RequestMeter;
-  cutBy: CutBy;
-  headers: ResponseHeaders;
 }
 
 export interface RoutingRequest {
@@ -52,19 +53,29 @@ export function routedCalls(deps: GatewayDeps) {
     );
     c.set('meter', meter);
     c.set('routed', { config: config?.id ?? resolution.route, arm: resolution.arm });
-    return { resolution, config, snapshot, meter, cutBy, headers: () => gatewayHeaders(c, deps.now) };
+    return {
+      resolution, config, snapshot, meter, cutBy, signal: c.var.signal, now: deps.now, idleTimeoutMs: deps.upstreamIdleTimeoutMs,
+      headers: () => gatewayHeaders(c, deps.now),
+    };
   }
 
-  /** The response of an upstream call, or the recorded and thrown transport failure. */
-  function answered(call: RoutedCall, result: UpstreamResult): Extract<UpstreamResult, { ok: true }>['response'] {
-    if (result.ok) return result.response;
-    call.meter.upstreamAnswered();
-    const error = result.error.code === 'client_abort' ? new GatewayError(cutBy().code, result.error.message) : result.error;
-    call.meter.finish(error.status, error.code);
-    throw error;
-  }
+  return { begin };
+}
 
-  return { begin, answered };
+/**
+ * Sends a routed call upstream with the request's signal. A transport failure before the answer's headers
+ * (client gone, header deadline, unreachable) is recorded and thrown; an HTTP error answer is returned.
+ */
+export async function sendUpstream(
+  call: RoutedCall, upstream: UpstreamClient, request: Omit<UpstreamCall, 'signal'>,
+): Promise<HttpResponse> {
+  call.meter.upstreamStarted();
+  const result = await upstream.call({ ...request, signal: call.signal });
+  if (result.ok) return result.response;
+  call.meter.upstreamAnswered();
+  const error = result.error.code === 'client_abort' ? new GatewayError(call.cutBy().code, result.error.message) : result.error;
+  call.meter.finish(error.status, error.code);
+  throw error;
 }
 
 function parseTraffic(value: string | undefined): TrafficClass {

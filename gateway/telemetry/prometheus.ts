@@ -8,7 +8,7 @@ const KNOWN_ERRORS = new Set([
   'ThrottlingException', 'ValidationException', 'ModelTimeoutException', 'InternalServerException', 'ServiceUnavailableException',
   'AccessDeniedException', 'ResourceNotFoundException', 'ModelErrorException', 'ModelNotReadyException', 'ModelStreamErrorException',
   'ServiceQuotaExceededException', 'InvalidSignatureException', 'UnrecognizedClientException',
-  'client_abort', 'shutdown_abort', 'upstream_timeout', 'upstream_unavailable', 'upstream_stream_error', 'upstream_body_error', 'internal',
+  'client_abort', 'shutdown_abort', 'upstream_timeout', 'upstream_unavailable', 'upstream_idle_timeout', 'upstream_malformed', 'upstream_reset', 'internal',
 ]);
 
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 20, 30, 60];

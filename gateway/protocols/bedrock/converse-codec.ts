@@ -2,7 +2,8 @@ import { EventStreamCodec } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { ChatEvent, ChatRequest, ChatResult, ClientCodec, StopReason, UpstreamCodec } from '../../canonical.ts';
 import { GatewayError } from '../../errors.ts';
-import { normaliseErrorType } from './events.ts';
+import { MalformedUpstream } from '../../stream/interface.ts';
+import { bedrockErrorType, exceptionFrame, normaliseErrorType } from './events.ts';
 import { FrameSplitter } from './frames.ts';
 import type { BedrockBody } from './request.ts';
 
@@ -63,22 +64,24 @@ export const converseUpstreamCodec: UpstreamCodec = {
     };
     return encoder.encode(JSON.stringify(body));
   },
-  decodeResult(bytes) {
-    const json = JSON.parse(decoder.decode(bytes)) as { output?: { message?: { content?: Block[] } }; stopReason?: string; usage?: { inputTokens?: number; outputTokens?: number } };
+  decode(json) {
+    const answer = json as { output?: { message?: { content?: Block[] } }; stopReason?: string; usage?: { inputTokens?: number; outputTokens?: number } };
     return {
-      text: (json.output?.message?.content ?? []).map((b) => b.text ?? '').join(''),
-      stopReason: stopReasonOf(json.stopReason),
-      usage: { inputTokens: json.usage?.inputTokens ?? 0, outputTokens: json.usage?.outputTokens ?? 0 },
+      text: (answer.output?.message?.content ?? []).map((b) => b.text ?? '').join(''),
+      stopReason: stopReasonOf(answer.stopReason),
+      usage: { inputTokens: answer.usage?.inputTokens ?? 0, outputTokens: answer.usage?.outputTokens ?? 0 },
     };
   },
+  errorType: bedrockErrorType,
   decoder() {
     const splitter = new FrameSplitter();
+    let stopSeen = false;
     return {
       push(chunk) {
         const events: ChatEvent[] = [];
         for (const frame of splitter.push(chunk)) {
           const type = frame.headers[':message-type'] === 'event' ? frame.headers[':event-type'] : undefined;
-          const payload = (frame.payload.length ? JSON.parse(decoder.decode(frame.payload)) : {}) as Record<string, unknown>;
+          const payload = payloadOf(frame.payload);
           if (type === undefined) {
             const errorType = normaliseErrorType(frame.headers[':exception-type'] ?? frame.headers[':error-code'] ?? 'InternalServerException');
             events.push({ type: 'error', errorType, message: String(payload.message ?? '') });
@@ -86,18 +89,32 @@ export const converseUpstreamCodec: UpstreamCodec = {
             const text = (payload.delta as { text?: string } | undefined)?.text;
             if (text) events.push({ type: 'text', text });
           } else if (type === 'messageStop') {
+            stopSeen = true;
             events.push({ type: 'stop', reason: stopReasonOf(payload.stopReason as string | undefined) });
           } else if (type === 'metadata') {
             const usage = payload.usage as { inputTokens?: number; outputTokens?: number } | undefined;
             events.push({ type: 'usage', inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 });
+            if (stopSeen) events.push({ type: 'done' });
           }
         }
         return events;
       },
-      end: () => [],
+      end() {
+        if (splitter.pendingBytes) throw new MalformedUpstream(`the stream ended inside a frame (${splitter.pendingBytes} bytes of it)`);
+        return [];
+      },
     };
   },
 };
+
+function payloadOf(bytes: Uint8Array): Record<string, unknown> {
+  if (!bytes.length) return {};
+  try {
+    return JSON.parse(decoder.decode(bytes)) as Record<string, unknown>;
+  } catch {
+    throw new MalformedUpstream('an event-stream frame whose payload is not JSON');
+  }
+}
 
 /** The client side of Converse: canonical answers rendered as Converse JSON and event streams. */
 export const converseClientCodec: ClientCodec = {
@@ -122,7 +139,7 @@ export const converseClientCodec: ClientCodec = {
       encode(events) {
         const out: Uint8Array[] = [];
         for (const event of events) {
-          if (!started && event.type !== 'error') {
+          if (!started && event.type !== 'error' && event.type !== 'done') {
             out.push(frame('messageStart', { role: 'assistant' }));
             started = true;
           }
@@ -135,16 +152,12 @@ export const converseClientCodec: ClientCodec = {
             out.push(frame('messageStop', { stopReason: event.reason }));
           } else if (event.type === 'usage') {
             out.push(frame('metadata', { usage: { inputTokens: event.inputTokens, outputTokens: event.outputTokens, totalTokens: event.inputTokens + event.outputTokens }, metrics: { latencyMs: 0 } }));
-          } else {
-            out.push(codec.encode({
-              headers: { ':message-type': { type: 'string', value: 'exception' }, ':exception-type': { type: 'string', value: exceptionMember(event.errorType) }, ':content-type': { type: 'string', value: 'application/json' } },
-              body: encoder.encode(JSON.stringify({ message: event.message })),
-            }));
+          } else if (event.type === 'error') {
+            out.push(exceptionFrame(event.errorType, event.message));
           }
         }
         return out.length ? Buffer.concat(out) : null;
       },
-      end: () => null,
     };
   },
 };
@@ -155,9 +168,4 @@ const STOP_ALIASES: Record<string, StopReason> = { guardrail_intervened: 'conten
 function stopReasonOf(reason: string | undefined): StopReason {
   if (!reason) return 'end_turn';
   return STOP_REASONS.has(reason) ? (reason as StopReason) : STOP_ALIASES[reason] ?? 'end_turn';
-}
-
-/** `ThrottlingException` -> `throttlingException`, the member name event streams use. */
-function exceptionMember(type: string): string {
-  return type.charAt(0).toLowerCase() + type.slice(1);
 }

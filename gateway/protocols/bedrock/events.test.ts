@@ -1,7 +1,8 @@
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { describe, expect, it } from 'vitest';
-import { BedrockStreamParser, normaliseErrorType, usageOfBody } from './events.ts';
+import type { StreamTally } from '../../stream/interface.ts';
+import { EventStreamPassThrough, normaliseErrorType, usageOfBody } from './events.ts';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const frame = (eventType: string, payload: unknown, messageType = 'event') =>
@@ -16,53 +17,80 @@ const frame = (eventType: string, payload: unknown, messageType = 'event') =>
 const chunk = (event: unknown) => frame('chunk', { bytes: Buffer.from(JSON.stringify(event)).toString('base64') });
 const concat = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 
-describe('BedrockStreamParser', () => {
-  it('reads usage from a converse stream split at arbitrary byte boundaries', () => {
+/** A tally that writes down what the adapter reports. */
+function recorder() {
+  const facts: unknown[] = [];
+  const tally: StreamTally = {
+    content: () => facts.push('content'),
+    usage: (inputTokens, outputTokens) => facts.push({ inputTokens, outputTokens }),
+    error: (type) => facts.push({ error: type }),
+    complete: () => facts.push('complete'),
+  };
+  return { facts, tally };
+}
+
+describe('EventStreamPassThrough', () => {
+  it('forwards only whole frames of a converse stream split at arbitrary byte boundaries, and reads usage', () => {
     const bytes = concat([
       frame('messageStart', { role: 'assistant' }),
       frame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'hi' } }),
       frame('messageStop', { stopReason: 'end_turn' }),
       frame('metadata', { usage: { inputTokens: 12, outputTokens: 34, totalTokens: 46 } }),
     ]);
-    const parser = new BedrockStreamParser('converse-stream');
-    const events = [];
-    for (let i = 0; i < bytes.length; i += 7) events.push(...parser.push(bytes.subarray(i, i + 7)));
-    expect(events.map((e) => e.kind)).toEqual(['other', 'content', 'other', 'usage']);
-    expect(events[3]).toEqual({ kind: 'usage', inputTokens: 12, outputTokens: 34 });
+    const adapter = new EventStreamPassThrough('converse-stream');
+    const { facts, tally } = recorder();
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < bytes.length; i += 7) {
+      const whole = adapter.push(bytes.subarray(i, i + 7), tally);
+      if (whole) out.push(whole.slice());
+    }
+    expect(adapter.end(tally)).toBeNull();
+    expect(concat(out)).toEqual(bytes);
+    expect(facts).toEqual(['content', { inputTokens: 12, outputTokens: 34 }, 'complete']);
   });
 
   it('reads Anthropic usage from invoke stream chunks, the last ones once the stream ends', () => {
-    const parser = new BedrockStreamParser('invoke-with-response-stream');
-    const events = parser.push(concat([
+    const adapter = new EventStreamPassThrough('invoke-with-response-stream');
+    const { facts, tally } = recorder();
+    adapter.push(concat([
       chunk({ type: 'message_start', message: { usage: { input_tokens: 9, output_tokens: 1 } } }),
       chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'x' } }),
       chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'y' } }),
       chunk({ type: 'message_delta', usage: { output_tokens: 5 } }),
       chunk({ type: 'message_stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: 9, outputTokenCount: 5 } }),
-    ]));
-    expect(events).toEqual([{ kind: 'usage', inputTokens: 9 }, { kind: 'content' }]);
-    expect(parser.end()).toEqual([{ kind: 'usage', outputTokens: 5 }, { kind: 'usage', inputTokens: 9, outputTokens: 5 }]);
+    ]), tally);
+    expect(facts).toEqual([{ inputTokens: 9, outputTokens: undefined }, 'content']);
+    adapter.end(tally);
+    expect(facts.slice(2)).toEqual([{ inputTokens: undefined, outputTokens: 5 }, { inputTokens: 9, outputTokens: 5 }, 'complete']);
   });
 
   it('reports exception frames at once', () => {
-    const parser = new BedrockStreamParser('invoke-with-response-stream');
-    const events = parser.push(concat([
+    const { facts, tally } = recorder();
+    new EventStreamPassThrough('invoke-with-response-stream').push(concat([
       chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'x' } }),
       frame('throttlingException', { message: 'slow down' }, 'exception'),
-    ]));
-    expect(events).toEqual([{ kind: 'content' }, { kind: 'error', errorType: 'ThrottlingException', message: 'slow down' }]);
+    ]), tally);
+    expect(facts).toEqual(['content', { error: 'ThrottlingException' }]);
   });
 
-  it('rejects a frame whose lengths cannot be right', () => {
-    const bad = new Uint8Array(16);
-    new DataView(bad.buffer).setUint32(0, 8);
-    expect(() => new BedrockStreamParser('converse-stream').push(bad)).toThrow(/malformed/);
+  it('rejects a frame whose prelude or message CRC is wrong, and a stream that ends inside a frame', () => {
+    const good = frame('messageStart', { role: 'assistant' });
+    const { tally } = recorder();
+    const badPrelude = good.slice();
+    badPrelude[9]! ^= 0xff;
+    expect(() => new EventStreamPassThrough('converse-stream').push(badPrelude, tally)).toThrow(/prelude fails its CRC/);
+    const badMessage = good.slice();
+    badMessage[good.length - 6]! ^= 0xff;
+    expect(() => new EventStreamPassThrough('converse-stream').push(badMessage, tally)).toThrow(/fails its CRC/);
+    const truncated = new EventStreamPassThrough('converse-stream');
+    expect(truncated.push(good.subarray(0, good.length - 3), tally)).toBeNull();
+    expect(() => truncated.end(tally)).toThrow(/ended inside a frame/);
   });
 });
 
 describe('usageOfBody', () => {
   it('reads converse and invoke usage', () => {
-    const enc = (v: unknown) => fromUtf8(JSON.stringify(v));
+    const enc = (v: Record<string, unknown>) => v;
     const none = () => null;
     const counts = new Headers({ 'x-amzn-bedrock-input-token-count': '7', 'x-amzn-bedrock-output-token-count': '8' });
     expect(usageOfBody('converse', none, enc({ usage: { inputTokens: 3, outputTokens: 4 } }))).toEqual({ inputTokens: 3, outputTokens: 4 });

@@ -2,11 +2,11 @@ import type { Context } from 'hono';
 import { applyConfigToChat } from '../../canonical.ts';
 import type { GatewayDeps, GatewayEnv } from '../../deps.ts';
 import { GatewayError } from '../../errors.ts';
-import { routedCalls } from '../../routed.ts';
+import { routedCalls, sendUpstream } from '../../routed.ts';
 import { translateCall } from '../../translate.ts';
 import { upstreamCodecs } from '../codecs.ts';
 import { converseClientCodec, converseToChat } from './converse-codec.ts';
-import { bufferThrough, streamThrough } from './pass-through.ts';
+import { bedrockPassThrough } from './pass-through.ts';
 import { applyConfig, parseBody, parseOperation, routingInputs } from './request.ts';
 
 const encoder = new TextEncoder();
@@ -24,8 +24,7 @@ export function bedrockHandler(deps: GatewayDeps) {
     const text = await c.req.text();
     const body = parseBody(operation, text);
     const call = calls.begin(c, { operation, modelId, ...routingInputs(body, c.req.raw.headers) });
-    const { config, meter, resolution } = call;
-    const signal = c.var.signal;
+    const { config, resolution } = call;
     if (config && config.upstream.provider !== 'bedrock') {
       if (!operation.startsWith('converse')) {
         throw new GatewayError('invalid_request', `configuration "${config.id}" uses the ${config.upstream.provider} provider: call converse or converse-stream, invoke bodies are Anthropic-only`);
@@ -33,13 +32,11 @@ export function bedrockHandler(deps: GatewayDeps) {
       const request = applyConfigToChat(converseToChat(body), config, call.snapshot.config);
       const upstream = deps.upstreams[config.upstream.provider];
       const upstreamCodec = upstreamCodecs[config.upstream.provider];
-      return translateCall({ request, config, stream: operation === 'converse-stream', upstream, upstreamCodec, clientCodec: converseClientCodec, meter, signal, intent: resolution.intent, cutBy: call.cutBy, headers: call.headers });
+      return translateCall(call, { request, config, stream: operation === 'converse-stream', upstream, upstreamCodec, clientCodec: converseClientCodec });
     }
     const target = config?.upstream ?? { provider: 'bedrock' as const, modelId };
     const outBody = config ? encoder.encode(JSON.stringify(applyConfig(operation, body, config, call.snapshot.config))) : encoder.encode(text);
-    meter.upstreamStarted();
-    const response = calls.answered(call, await deps.upstreams.bedrock.call({ target, operation, body: outBody, signal, intent: resolution.intent }));
-    if (response.status < 300 && operation.endsWith('stream')) return streamThrough(signal, operation, response, meter, call.cutBy, call.headers);
-    return bufferThrough(signal, operation, response, meter, call.cutBy, call.headers);
+    const response = await sendUpstream(call, deps.upstreams.bedrock, { target, operation, body: outBody, intent: resolution.intent });
+    return bedrockPassThrough(operation, response, call);
   };
 }

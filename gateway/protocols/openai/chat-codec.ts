@@ -1,6 +1,7 @@
 import type { ChatEvent, ChatRequest, ChatResult, ClientCodec, StopReason, UpstreamCodec } from '../../canonical.ts';
 import { GatewayError } from '../../errors.ts';
-import { SseSplitter } from './sse.ts';
+import { MalformedUpstream, type ClientError } from '../../stream/interface.ts';
+import { SseSplitter, type SseEvent } from './sse.ts';
 import type { ChatBody } from './request.ts';
 
 const encoder = new TextEncoder();
@@ -57,23 +58,35 @@ export const chatUpstreamCodec: UpstreamCodec = {
     if (stream) Object.assign(body, { stream: true, stream_options: { include_usage: true } });
     return encoder.encode(JSON.stringify(body));
   },
-  decodeResult(bytes) {
-    const json = JSON.parse(decoder.decode(bytes)) as ChatJson;
-    const choice = json.choices?.[0];
+  decode(json) {
+    const answer = json as ChatJson;
+    const choice = answer.choices?.[0];
     return {
       text: choice?.message?.content ?? '',
       stopReason: FINISH_TO_STOP[choice?.finish_reason ?? 'stop'] ?? 'end_turn',
-      usage: { inputTokens: json.usage?.prompt_tokens ?? 0, outputTokens: json.usage?.completion_tokens ?? 0 },
+      usage: { inputTokens: answer.usage?.prompt_tokens ?? 0, outputTokens: answer.usage?.completion_tokens ?? 0 },
     };
   },
+  errorType: openAIErrorType,
   decoder() {
     const splitter = new SseSplitter();
+    const eventsOf = (events: SseEvent[]): ChatEvent[] => events.flatMap((event) => chunkEvents(event.data));
     return {
-      push: (chunk) => splitter.push(chunk).flatMap((event) => chunkEvents(event.data)),
-      end: () => splitter.flush().flatMap((event) => chunkEvents(event.data)),
+      push: (chunk) => eventsOf(splitter.push(chunk)),
+      end: () => eventsOf(checkedRest(splitter)),
     };
   },
 };
+
+/**
+ * What an SSE stream left without its blank line at the end: a last `[DONE]` is whole (some servers end so);
+ * anything else is an event cut short.
+ */
+export function checkedRest(splitter: SseSplitter): SseEvent[] {
+  const rest = splitter.flush();
+  if (rest.some((event) => event.data !== '[DONE]')) throw new MalformedUpstream('the stream ended inside an event');
+  return rest;
+}
 
 interface ChatJson {
   choices?: { message?: { content?: string | null }; delta?: { content?: string | null }; finish_reason?: string | null }[];
@@ -81,10 +94,16 @@ interface ChatJson {
   error?: { message?: string; type?: string; code?: string | null };
 }
 
-/** Canonical events of one `data:` line of a Chat Completions stream. */
+/** Canonical events of one `data:` line of a Chat Completions stream; throws `MalformedUpstream` when it is not JSON. */
 export function chunkEvents(data: string): ChatEvent[] {
-  if (!data || data === '[DONE]') return [];
-  const json = JSON.parse(data) as ChatJson;
+  if (!data) return [];
+  if (data === '[DONE]') return [DONE];
+  let json: ChatJson;
+  try {
+    json = JSON.parse(data) as ChatJson;
+  } catch {
+    throw new MalformedUpstream('a stream event whose data is not JSON');
+  }
   if (json.error) return [{ type: 'error', errorType: errorTypeOfOpenAI(json.error.type, json.error.code), message: json.error.message ?? '' }];
   const events: ChatEvent[] = [];
   const choice = json.choices?.[0];
@@ -92,6 +111,14 @@ export function chunkEvents(data: string): ChatEvent[] {
   if (choice?.finish_reason) events.push({ type: 'stop', reason: FINISH_TO_STOP[choice.finish_reason] ?? 'end_turn' });
   if (json.usage) events.push({ type: 'usage', inputTokens: json.usage.prompt_tokens ?? 0, outputTokens: json.usage.completion_tokens ?? 0 });
   return events;
+}
+
+const DONE: ChatEvent = { type: 'done' };
+
+/** The error type of an OpenAI-style error answer (`{error: {type, code}}`), or null when it names none. */
+export function openAIErrorType(json: Record<string, unknown> | undefined): string | null {
+  const error = json?.error as { type?: string; code?: string | null } | undefined;
+  return error ? errorTypeOfOpenAI(error.type, error.code) : null;
 }
 
 /** OpenAI error types mapped onto the error codes observations use for every provider. */
@@ -132,18 +159,23 @@ export function chatClientCodec(model: string, id: string, includeUsage: boolean
             else if (event.type === 'stop') out += line({ ...base, choices: [{ index: 0, delta: {}, finish_reason: STOP_TO_FINISH[event.reason] }] });
             else if (event.type === 'usage' && includeUsage) {
               out += line({ ...base, choices: [], usage: { prompt_tokens: event.inputTokens, completion_tokens: event.outputTokens, total_tokens: event.inputTokens + event.outputTokens } });
-            } else if (event.type === 'error') out += line({ error: { message: event.message, type: openAITypeOf(event.errorType), code: null } });
+            } else if (event.type === 'error') out += sseErrorEvent({ type: event.errorType, code: event.code ?? null, message: event.message });
+            else if (event.type === 'done') out += 'data: [DONE]\n\n';
           }
           return out ? encoder.encode(out) : null;
         },
-        end: () => encoder.encode('data: [DONE]\n\n'),
       };
     },
   };
 }
 
-/** The OpenAI error type a client expects for one of our error codes. */
-export function openAITypeOf(errorType: string): string {
+/** A Chat Completions stream's error event, which OpenAI SDKs raise as an APIError. */
+export function sseErrorEvent(error: ClientError): string {
+  return `data: ${JSON.stringify({ error: { message: error.message, type: openAITypeOf(error.type), code: error.code } })}\n\n`;
+}
+
+/** The OpenAI error type a client expects for one of our error types. */
+function openAITypeOf(errorType: string): string {
   if (errorType === 'ThrottlingException') return 'rate_limit_error';
   if (errorType === 'ValidationException') return 'invalid_request_error';
   if (errorType === 'ModelTimeoutException') return 'timeout';

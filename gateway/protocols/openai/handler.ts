@@ -2,11 +2,11 @@ import type { Context } from 'hono';
 import { applyConfigToChat } from '../../canonical.ts';
 import type { GatewayDeps, GatewayEnv } from '../../deps.ts';
 import { GatewayError } from '../../errors.ts';
-import { routedCalls } from '../../routed.ts';
+import { routedCalls, sendUpstream } from '../../routed.ts';
 import { translateCall } from '../../translate.ts';
 import { upstreamCodecs } from '../codecs.ts';
 import { chatClientCodec, chatToCanonical } from './chat-codec.ts';
-import { bufferChat, streamChat } from './pass-through.ts';
+import { chatPassThrough } from './pass-through.ts';
 import { applyConfigToChatBody, chatRoutingInputs, parseChatBody } from './request.ts';
 
 const encoder = new TextEncoder();
@@ -28,22 +28,19 @@ export function chatCompletionsHandler(deps: GatewayDeps) {
     }
     const call = calls.begin(c, { operation, modelId: body.model, ...chatRoutingInputs(body, c.req.raw.headers) }, snapshot);
     const config = call.config!;
-    const signal = c.var.signal;
     const includeUsage = body.stream_options?.include_usage === true;
     if (config.upstream.provider !== 'openai') {
       const request = applyConfigToChat(chatToCanonical(body), config, call.snapshot.config);
-      return translateCall({
-        request, config, stream, signal, meter: call.meter, intent: call.resolution.intent, cutBy: call.cutBy, headers: call.headers,
+      return translateCall(call, {
+        request, config, stream,
         upstream: deps.upstreams[config.upstream.provider],
         upstreamCodec: upstreamCodecs[config.upstream.provider],
         clientCodec: chatClientCodec(body.model, `chatcmpl-${c.var.requestId}`, includeUsage),
       });
     }
     const outBody = encoder.encode(JSON.stringify(applyConfigToChatBody(body, config, call.snapshot.config, config.upstream.model)));
-    call.meter.upstreamStarted();
-    const response = calls.answered(call, await deps.upstreams.openai.call({ target: config.upstream, operation, body: outBody, signal, intent: call.resolution.intent }));
-    if (response.status < 300 && stream) return streamChat(signal, response, call.meter, call.cutBy, call.headers, includeUsage);
-    return bufferChat(signal, response, call.meter, call.cutBy, call.headers);
+    const response = await sendUpstream(call, deps.upstreams.openai, { target: config.upstream, operation, body: outBody, intent: call.resolution.intent });
+    return chatPassThrough(response, call, stream, includeUsage);
   };
 }
 

@@ -1,94 +1,85 @@
-import { readWhole } from '../read-whole.ts';
-import type { RequestMeter } from '../../metering/meter.ts';
+import { MalformedUpstream, type AnswerContext, type ClientError, type StreamAdapter, type StreamTally } from '../../stream/interface.ts';
+import { meteredStream } from '../../stream/streamed.ts';
+import { readWhole } from '../../stream/whole.ts';
 import type { HttpResponse } from '../../upstreams/http/interface.ts';
-import { statusOfAwsError, type CutBy, type ResponseHeaders } from '../bedrock/pass-through.ts';
-import { chunkEvents, errorTypeOfOpenAI } from './chat-codec.ts';
-import { SseSplitter } from './sse.ts';
-import { safeJson } from '../../json.ts';
+import { tallyEvents } from '../../canonical.ts';
+import { checkedRest, chunkEvents, chatUpstreamCodec, sseErrorEvent } from './chat-codec.ts';
+import { SseSplitter, type SseEvent } from './sse.ts';
 
 const encoder = new TextEncoder();
 /** An event that carries usage (an object, not the `"usage": null` of every chunk) or an error. */
 const METERED = /"usage"\s*:\s*\{|"error"\s*:/;
+const OPEN_BRACE = 123;
 
-/** A whole Chat Completions answer (or error answer) handed on as it came, metered from its usage. */
-export async function bufferChat(signal: AbortSignal, response: HttpResponse, meter: RequestMeter, cutBy: CutBy, headers: ResponseHeaders): Promise<Response> {
-  const bytes = await readWhole(signal, response, meter, cutBy);
-  const json = safeJson(bytes);
-  if (response.status < 300) {
-    const usage = json?.usage as { prompt_tokens?: number; completion_tokens?: number } | undefined;
-    meter.usage(usage?.prompt_tokens ?? 0, usage?.completion_tokens ?? 0);
-    meter.finish(response.status, null);
-  } else {
-    const error = json?.error as { type?: string; code?: string } | undefined;
-    meter.finish(response.status, error ? errorTypeOfOpenAI(error.type, error.code) : 'InternalServerException');
+/**
+ * The Chat Completions pass-through adapter: whole events go to the client as they came, metered from a
+ * parse of each until the first content, then of those that carry usage or an error. The upstream is
+ * always asked for usage; when the client did not ask for it, that usage-only chunk is held back. An event
+ * whose data is not JSON is a malformed answer; `[DONE]` closes a whole one.
+ */
+class ChatStreamPassThrough implements StreamAdapter {
+  private readonly splitter = new SseSplitter();
+  private contentSeen = false;
+  private errored = false;
+  constructor(private readonly includeUsage: boolean) {}
+
+  push(chunk: Uint8Array, tally: StreamTally): Uint8Array | null {
+    return this.pass(this.splitter.push(chunk), tally);
   }
-  return new Response(bytes, { status: response.status, headers: { ...headers(), 'content-type': response.header('content-type') ?? 'application/json' } });
+
+  end(tally: StreamTally): Uint8Array | null {
+    return this.pass(checkedRest(this.splitter), tally);
+  }
+
+  errorFrame(error: ClientError): Uint8Array {
+    return encoder.encode(sseErrorEvent(error));
+  }
+
+  private pass(events: SseEvent[], tally: StreamTally): Uint8Array | null {
+    let out = '';
+    for (const event of events) {
+      const data = event.data;
+      if (data === '[DONE]') tally.complete();
+      else if (data && data.charCodeAt(0) !== OPEN_BRACE) throw new MalformedUpstream('a stream event whose data is not JSON');
+      else if ((!this.contentSeen || METERED.test(data)) && !this.meter(data, tally) && !this.includeUsage) {
+        continue;
+      }
+      out += event.raw;
+      // An upstream error event ends the answer: nothing after it goes out.
+      if (this.errored) break;
+    }
+    return out ? encoder.encode(out) : null;
+  }
+
+  /** Meters one event; false for a usage-only chunk (no choices delta). Fails open on what it cannot read. */
+  private meter(data: string, tally: StreamTally): boolean {
+    let usageOnly = false;
+    try {
+      const events = chunkEvents(data);
+      tallyEvents(events, tally);
+      for (const e of events) {
+        if (e.type === 'text') this.contentSeen = true;
+        else if (e.type === 'usage') usageOnly = !data.includes('"delta"');
+        else if (e.type === 'error') this.errored = true;
+      }
+    } catch {
+      // Metering fails open: an event it cannot read still goes to the client.
+    }
+    return !usageOnly;
+  }
 }
 
 /**
- * Passes a Chat Completions event stream through event by event, metering from a parse of each event.
- * The upstream is always asked for usage; when the client did not ask for it, that last chunk is held back.
+ * A Chat Completions answer handed on as it came: streams event by event through the stream core, whole
+ * answers once read and checked.
  */
-export function streamChat(signal: AbortSignal, response: HttpResponse, meter: RequestMeter, cutBy: CutBy, headers: ResponseHeaders, includeUsage: boolean): Response {
-  meter.upstreamAnswered();
-  const splitter = new SseSplitter();
-  let status = 200;
-  let errorCode: string | null = null;
-  let contentSeen = false;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const chunk = await response.read();
-        let out = '';
-        for (const event of chunk === null ? splitter.flush() : splitter.push(chunk)) {
-          let usageOnly = false;
-          // After the first content only usage and error events matter: the rest pass unparsed.
-          if (contentSeen && !METERED.test(event.data)) {
-            out += event.raw;
-            continue;
-          }
-          try {
-            for (const e of chunkEvents(event.data)) {
-              if (e.type === 'text') {
-                meter.firstToken();
-                contentSeen = true;
-              }
-              else if (e.type === 'usage') {
-                meter.usage(e.inputTokens, e.outputTokens);
-                usageOnly = !event.data.includes('"delta"');
-              } else if (e.type === 'error') {
-                errorCode = e.errorType;
-                status = statusOfAwsError(e.errorType);
-              }
-            }
-          } catch {
-            // Metering fails open on an event it cannot read; the event still goes to the client.
-          }
-          if (!usageOnly || includeUsage) out += event.raw;
-        }
-        if (out) controller.enqueue(encoder.encode(out));
-        if (chunk === null) {
-          controller.close();
-          meter.finish(status, errorCode);
-        }
-      } catch (err) {
-        const cut = cutBy();
-        const aborted = cut.code === 'shutdown_abort' || signal.aborted;
-        meter.finish(aborted ? cut.status : 502, aborted ? cut.code : 'upstream_stream_error');
-        if (signal.aborted && cut.code === 'client_abort') {
-          controller.error(err);
-          return;
-        }
-        const message = aborted ? 'the gateway is shutting down; retry the request' : 'the model endpoint closed the stream mid-answer';
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify({ error: { message, type: 'api_error', code: null } })}\n\n`));
-        controller.close();
-      }
-    },
-    cancel() {
-      const cut = cutBy();
-      meter.finish(cut.status, cut.code);
-      response.cancel();
-    },
-  });
-  return new Response(body, { status: 200, headers: { ...headers(), 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
+export async function chatPassThrough(response: HttpResponse, call: AnswerContext, stream: boolean, includeUsage: boolean): Promise<Response> {
+  if (response.status < 300 && stream) {
+    const body = meteredStream(response, new ChatStreamPassThrough(includeUsage), call);
+    const headers = { ...call.headers(), 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+    return new Response(body, { status: 200, headers });
+  }
+  const answer = await readWhole(response, call, chatUpstreamCodec, true);
+  const headers = { ...call.headers(), 'content-type': response.header('content-type') ?? 'application/json' };
+  return new Response(answer.bytes, { status: response.status, headers });
 }

@@ -1,0 +1,56 @@
+import type { RequestMeter } from '../metering/meter.ts';
+
+/** Default of `UPSTREAM_IDLE_TIMEOUT_MS`: the longest silence between chunks of an answer that has begun. */
+export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 30_000;
+
+/** Who cut a call short: the shutdown's grace period running out, or the client. */
+export type CutBy = () => { status: number; code: 'shutdown_abort' | 'client_abort' };
+
+/** The gateway's own response headers, computed when a response is built. */
+export type ResponseHeaders = () => Record<string, string>;
+
+/** What the stream core needs of a routed call to read, meter and end its answer. */
+export interface AnswerContext {
+  meter: RequestMeter;
+  /** Aborted when the client goes away or the shutdown cuts the call. */
+  signal: AbortSignal;
+  cutBy: CutBy;
+  headers: ResponseHeaders;
+  /** Longest wait for the next upstream chunk once the answer has begun. */
+  idleTimeoutMs: number;
+  /** Monotonic milliseconds. */
+  now: () => number;
+}
+
+/** Facts an adapter reports while upstream units go by; the core meters them and decides the ending. */
+export interface StreamTally {
+  /** Content went to the client (the first call fixes the time to first token). */
+  content(): void;
+  usage(inputTokens: number | undefined, outputTokens: number | undefined): void;
+  /** The upstream ended the answer with an error in its own protocol (exception frame, error event). */
+  error(errorType: string): void;
+  /** The unit that closes a whole answer went by (Converse `metadata`, invoke metrics, `[DONE]`). */
+  complete(): void;
+}
+
+/** An error said in the client's protocol: an AWS-style type, the gateway's code (if any) and a message. */
+export interface ClientError {
+  type: string;
+  code: string | null;
+  message: string;
+}
+
+/** One protocol pair of a streamed answer (upstream bytes in, client bytes out), driven by the core. */
+export interface StreamAdapter {
+  /** Upstream bytes in; the client's bytes for every whole unit out (null when none is whole yet). */
+  push(chunk: Uint8Array, tally: StreamTally): Uint8Array | null;
+  /** The upstream ended: the client's last bytes, or null; throws `MalformedUpstream` when a unit is left unfinished. */
+  end(tally: StreamTally): Uint8Array | null;
+  /** The client protocol's error frame or event, which ends an answer that did not complete. */
+  errorFrame(error: ClientError): Uint8Array;
+}
+
+/** Upstream bytes that are no valid answer: a corrupt or truncated frame, a body that is not JSON. */
+export class MalformedUpstream extends Error {
+  override name = 'MalformedUpstream';
+}

@@ -1,0 +1,64 @@
+import type { HttpResponse } from '../upstreams/http/interface.ts';
+import type { CutShort } from './ending.ts';
+import { MalformedUpstream, type AnswerContext } from './interface.ts';
+
+/**
+ * Reads an upstream body chunk by chunk under the idle deadline: one timer per answer checks how long the
+ * current read has been waiting (no timer is set or cleared per chunk), and cancels the body once that passes
+ * `idleTimeoutMs`. Time spent while the client is slow to pull does not count: only waits for the upstream do.
+ */
+export class UpstreamReader {
+  private waitingSince = -1;
+  private timedOut = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly response: HttpResponse, private readonly call: AnswerContext) {
+    this.arm(call.idleTimeoutMs);
+  }
+
+  /**
+   * Starts reading the next chunk (null at the end). The upstream's own promise is returned, with no wrapper
+   * per chunk; call `received` once it resolves.
+   */
+  read(): Promise<Uint8Array | null> {
+    this.waitingSince = this.call.now();
+    return this.response.read();
+  }
+
+  /** A read resolved; throws when the idle deadline had cancelled the body (a cancelled body may end quietly). */
+  received(): void {
+    if (this.timedOut) throw new Error('idle deadline passed');
+    this.waitingSince = -1;
+  }
+
+  /** Classifies what ended a read or an adapter step that threw: exactly one ending, in this order. */
+  failure(err: unknown): CutShort {
+    if (this.timedOut) return 'upstream_idle_timeout';
+    const cut = this.call.cutBy();
+    if (this.call.signal.aborted || cut.code === 'shutdown_abort') return cut.code;
+    if (err instanceof MalformedUpstream) return 'upstream_malformed';
+    // A read still waiting when the error came is the one that failed: the connection broke.
+    if (this.waitingSince >= 0) return 'upstream_reset';
+    console.error('stream adapter failed:', err);
+    return 'internal';
+  }
+
+  /** Stops the deadline; with `cancel`, also releases the upstream body (it was not read to its end). */
+  stop(cancel: boolean): void {
+    clearTimeout(this.timer);
+    if (cancel) this.response.cancel();
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(this.check, ms);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  private readonly check = (): void => {
+    const idle = this.call.idleTimeoutMs;
+    const waited = this.waitingSince < 0 ? 0 : this.call.now() - this.waitingSince;
+    if (waited < idle) return this.arm(idle - waited);
+    this.timedOut = true;
+    this.response.cancel();
+  };
+}

@@ -1,0 +1,96 @@
+import { ERRORS, errorCodeOfStatus, GatewayError } from '../errors.ts';
+import { safeJson } from '../json.ts';
+import type { HttpResponse } from '../upstreams/http/interface.ts';
+import { recordCutShort } from './ending.ts';
+import type { AnswerContext } from './interface.ts';
+import { UpstreamReader } from './upstream-reader.ts';
+
+/** Token usage of a whole answer. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** How to read one upstream protocol's whole answers. */
+export interface WholeReading<T extends { usage: Usage }> {
+  /** The answer a successful JSON body stands for; throws when the body is no answer of this protocol. */
+  decode(json: Record<string, unknown>, header: (name: string) => string | null): T;
+  /** The error type an error answer names (body or headers), or null to take the one its status stands for. */
+  errorType(json: Record<string, unknown> | undefined, header: (name: string) => string | null): string | null;
+}
+
+/** A whole answer as read: a success and what it decodes to, or an upstream error whose body is JSON. */
+export type WholeAnswer<T> = { ok: true; bytes: Uint8Array<ArrayBuffer>; value: T } | { ok: false; bytes: Uint8Array<ArrayBuffer> };
+
+/**
+ * Reads a whole answer under the idle deadline and records its ending. A success must be JSON that decodes
+ * (otherwise recorded as `upstream_malformed`, 502); an upstream error is recorded with its error type and
+ * status, and returned when `keepErrorBody` holds and its body is JSON (pass-through: the client's own
+ * protocol), else thrown in the client's error shape. A read cut short (idle, reset, abort) is thrown too.
+ */
+export async function readWhole<T extends { usage: Usage }>(
+  response: HttpResponse, call: AnswerContext, reading: WholeReading<T>, keepErrorBody: true,
+): Promise<WholeAnswer<T>>;
+export async function readWhole<T extends { usage: Usage }>(
+  response: HttpResponse, call: AnswerContext, reading: WholeReading<T>,
+): Promise<WholeAnswer<T> & { ok: true }>;
+export async function readWhole<T extends { usage: Usage }>(
+  response: HttpResponse, call: AnswerContext, reading: WholeReading<T>, keepErrorBody = false,
+): Promise<WholeAnswer<T>> {
+  const bytes = await readAll(response, call);
+  const json = safeJson(bytes);
+  const header = (name: string): string | null => response.header(name);
+  if (response.status >= 300) {
+    const code = errorCodeOfStatus(response.status);
+    call.meter.finish(response.status, reading.errorType(json, header) ?? ERRORS[code].awsType);
+    if (json && keepErrorBody) return { ok: false, bytes };
+    throw new GatewayError(code, `the model endpoint answered ${response.status}: ${messageOf(json, bytes)}`, response.status);
+  }
+  let value: T;
+  try {
+    if (!json) throw new Error(`a ${response.status} answer whose body is not JSON`);
+    value = reading.decode(json, header);
+  } catch (err) {
+    throw recordCutShort(call, 'upstream_malformed', (err as Error).message);
+  }
+  call.meter.usage(value.usage.inputTokens, value.usage.outputTokens);
+  call.meter.finish(response.status, null);
+  return { ok: true, bytes, value };
+}
+
+async function readAll(response: HttpResponse, call: AnswerContext): Promise<Uint8Array<ArrayBuffer>> {
+  const reader = new UpstreamReader(response, call);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const chunk = await reader.read();
+      reader.received();
+      if (chunk === null) break;
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+  } catch (err) {
+    reader.stop(true);
+    call.meter.upstreamAnswered();
+    throw recordCutShort(call, reader.failure(err));
+  }
+  reader.stop(false);
+  call.meter.upstreamAnswered();
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+const decoder = new TextDecoder();
+
+function messageOf(json: Record<string, unknown> | undefined, bytes: Uint8Array): string {
+  const error = json?.error as { message?: unknown } | undefined;
+  const message = error?.message ?? json?.message;
+  if (typeof message === 'string') return message;
+  return decoder.decode(bytes.subarray(0, 200)) || '(no body)';
+}
