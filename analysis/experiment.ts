@@ -112,7 +112,12 @@ function costInterval(c: RatioSums, t: RatioSums, s: AnalysisSettings): [number,
  * fixed-horizon p-value at the planned size and 1 before it. The family's size does not change between looks.
  */
 function testsOf(ready: boolean, sequential: SequentialLook, qualityP: number, errors: MarginTest, outcomes: [string, { p: number } | null][]): TestedMetric[] {
-  const test = (metric: string, basis: TestedMetric['basis'], p: number): TestedMetric => ({ metric, basis, p, adjustedP: p });
+  // A p-value that is undefined (NaN: no spread in either arm yet) is no evidence: it enters as 1, since one NaN
+  // would make every later adjusted p-value of the family NaN and silence all of its tests, other experiments' too.
+  const test = (metric: string, basis: TestedMetric['basis'], raw: number): TestedMetric => {
+    const p = Number.isNaN(raw) ? 1 : raw;
+    return { metric, basis, p, adjustedP: p };
+  };
   const tests = [
     ready ? test('quality', 'fixed', qualityP) : test('quality', 'always-valid', Math.min(1, 1 / sequential.likelihoodRatio)),
     test('errors', 'always-valid', errors.pWorse),
