@@ -184,16 +184,27 @@ export function analyzeExperiment(
   return report;
 }
 
+/** The tests a decision acts on; the session outcomes are reported, never acted on. */
+const DECIDING = new Set(['quality', 'errors']);
+
+/** Adjusts one family of tests in place (Holm or Benjamini-Hochberg). */
+function adjustFamily(tests: TestedMetric[], s: AnalysisSettings): void {
+  const adjusted = (s.correction === 'holm' ? holm : benjaminiHochberg)(tests.map((x) => x.p));
+  tests.forEach((x, i) => (x.adjustedP = adjusted[i]!));
+}
+
 /**
- * Adjusts every experiment's p-values together (Holm or Benjamini-Hochberg), then decides each one. Holm needs
- * only that each p-value be valid when it is used, so always-valid and fixed-horizon p-values share one family;
- * with always-valid p-values and a family whose size is the same at every look, its error guarantee holds over
- * all looks, not just one. Benjamini-Hochberg assumes positively dependent p-values at the look.
+ * Adjusts the p-values of every experiment together (Holm or Benjamini-Hochberg), then decides each one. The
+ * tests decisions act on (quality and the error guardrail of every experiment) form one family; the session
+ * outcomes, which decide nothing, are adjusted in a family of their own, so they cost the decisions no power.
+ * Holm needs only that each p-value be valid when it is used, so always-valid and fixed-horizon p-values share
+ * one family; with always-valid p-values and a family whose size is the same at every look, its error guarantee
+ * holds over all looks, not just one. Benjamini-Hochberg assumes positively dependent p-values at the look.
  */
 export function correctAndDecide(reports: ExperimentReport[], s: AnalysisSettings): void {
   const all = reports.flatMap((r) => r.tests);
-  const adjusted = (s.correction === 'holm' ? holm : benjaminiHochberg)(all.map((x) => x.p));
-  all.forEach((x, i) => (x.adjustedP = adjusted[i]!));
+  adjustFamily(all.filter((x) => DECIDING.has(x.metric)), s);
+  adjustFamily(all.filter((x) => !DECIDING.has(x.metric)), s);
   for (const r of reports) {
     const adjustedP = (metric: string): number => r.tests.find((x) => x.metric === metric)!.adjustedP;
     r.decision = decide(
