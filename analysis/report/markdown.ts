@@ -182,7 +182,8 @@ export function renderMarkdown(r: AnalysisReport): string {
     '',
     ...(r.experiments.length ? r.experiments.flatMap(experimentSection) : ['No experiment with scored sessions in both arms.', '']),
     ...r.unanalysed.flatMap(unanalysedSection),
-    `Multiplicity correction: ${s.correction === 'holm' ? 'Holm' : 'Benjamini-Hochberg'} across all experiments: quality and errors (the tests decisions act on) in one family, the session outcomes in another.`,
+    `Multiplicity correction: ${s.correction === 'holm' ? 'Holm' : 'Benjamini-Hochberg'} across all experiments: ` +
+      'quality and errors (the tests decisions act on) in one family, the session outcomes in another.',
     `Continuous monitoring, ${r.monitoring.experiments} simulated A/A experiments looked at every ${r.monitoring.lookEvery} sessions up to ${r.monitoring.maxPerArm} per arm: ` +
       `the sequential test rejected in ${pct(r.monitoring.aa.sequentialRate)}, the fixed test checked at every look in ${pct(r.monitoring.aa.fixedPeekingRate)} ` +
       `(once at the end: ${pct(r.monitoring.aa.fixedFinalRate)}) at alpha ${s.alpha}.`,
