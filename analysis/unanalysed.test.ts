@@ -24,7 +24,10 @@ const recorded = (arm: AssignmentCounts['arm'], sessions: number): AssignmentCou
 
 const data: Record<string, { arms: ArmSums[]; assignment: AssignmentCounts[] }> = {
   // The treatment fails on every request: nothing of it is scored.
-  failing: { arms: [arm('control', 500, 2), arm('treatment', 480, 480)], assignment: [recorded('control', 500), recorded('treatment', 480)] },
+  failing: {
+    arms: [arm('control', 500, 2), arm('treatment', 480, 480)],
+    assignment: [recorded('control', 500), recorded('treatment', 480)],
+  },
   // Every treatment session is lost before it reaches the log.
   lost: { arms: [arm('control', 600, 3)], assignment: [recorded('control', 600)] },
 };
@@ -42,11 +45,13 @@ const source: AnalysisSource = {
 
 describe('experiments that cannot be compared', () => {
   it('are listed with why, their arms and their sample-ratio check instead of vanishing from the report', async () => {
-    const report = await runAnalysis({ source, config: loadGatewayConfig('config/mangaassist.json'), settings: AnalysisSettings.parse({}) });
+    const config = loadGatewayConfig('config/mangaassist.json');
+    const report = await runAnalysis({ source, config, settings: AnalysisSettings.parse({}) });
     expect(report.experiments).toEqual([]);
     expect(report.unanalysed.map((u) => u.id)).toEqual(['failing', 'lost']);
     const [failing, lost] = report.unanalysed;
-    expect(failing!.reason).toBe('not compared: the treatment arm has 0 scored request(s) in 480 session(s) (2 needed), 480 of its 480 requests failed');
+    expect(failing!.reason)
+      .toBe('not compared: the treatment arm has 0 scored request(s) in 480 session(s) (2 needed), 480 of its 480 requests failed');
     expect(failing!.srm!.mismatch).toBe(false);
     expect(lost!.reason).toBe('not compared: the treatment arm has no requests');
     expect(lost!.arms[1]).toEqual({ arm: 'treatment', configId: null, sessions: 0, requests: 0, errors: 0, scored: 0 });

@@ -44,5 +44,6 @@ export function unanalysedExperiment(
   const both = [armOf(arms, 'control'), armOf(arms, 'treatment')];
   const reasons = both.map(shortOf).filter((x): x is string => x !== null);
   const reason = `not compared: ${reasons.join('; ') || 'too few scored sessions'}`;
-  return { id: meta.id, intent: meta.intent, reason, arms: both, srm: assignmentSrm(assignment, meta.history ?? [], meta.split, s.srmThreshold) };
+  const srm = assignmentSrm(assignment, meta.history ?? [], meta.split, s.srmThreshold);
+  return { id: meta.id, intent: meta.intent, reason, arms: both, srm };
 }
