@@ -1,5 +1,5 @@
 import { analyzeExperiment, correctAndDecide } from './experiment.ts';
-import type { ArmSums } from './queries/experiments.ts';
+import type { ArmSums, OutcomeSums } from './queries/experiments.ts';
 import type { RatioSums } from './stats/ratio.ts';
 import type { AnalysisSettings } from './settings.ts';
 import { seededSource } from './stats/monitoring-simulation.ts';
@@ -100,6 +100,19 @@ function grow(a: ArmSums, m: number, mean: number, sd: number, errorRate: number
   };
 }
 
+/**
+ * Session outcomes as production has them (cart add, escalation, duration, alike in both arms): they decide
+ * nothing, but they are tests of the experiment, so the multiplicity correction sees its real family.
+ */
+function outcomesOf(sessions: number): OutcomeSums[] {
+  const sums = (arm: string): OutcomeSums[] => [
+    { arm, metric: 'cart_add', n: sessions, sum: 0.12 * sessions, sumSq: 0.12 * sessions },
+    { arm, metric: 'escalated', n: sessions, sum: 0.05 * sessions, sumSq: 0.05 * sessions },
+    { arm, metric: 'session_duration_s', n: sessions, sum: 60 * sessions, sumSq: 4500 * sessions },
+  ];
+  return [...sums('control'), ...sums('treatment')];
+}
+
 /** Runs the study under `settings`. */
 export function simulateDecisions(sim: DecisionSimulation, settings: AnalysisSettings): DecisionOutcome {
   const r = seededSource(sim.seed);
@@ -116,7 +129,7 @@ export function simulateDecisions(sim: DecisionSimulation, settings: AnalysisSet
       const fixed = twoProportionTest(c.errors, c.requests, t.errors, t.requests, settings.alpha);
       previousHit ||= fixed.diff > 0 && fixed.p < settings.alpha;
       if (decided) continue;
-      const report = analyzeExperiment({ id: `sim-${e}`, intent: null, split: 0.5 }, [c, t], [], settings, null);
+      const report = analyzeExperiment({ id: `sim-${e}`, intent: null, split: 0.5 }, [c, t], outcomesOf(c.session.sessions), settings, null);
       if (!report) continue;
       correctAndDecide([report], settings);
       const { decision, reason } = report.decision;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeExperiment } from './experiment.ts';
+import { analyzeExperiment, correctAndDecide } from './experiment.ts';
 import type { ArmSums } from './queries/experiments.ts';
 import { AnalysisSettings } from './settings.ts';
 
@@ -47,5 +47,24 @@ describe('experiment guardrails at the session level', () => {
     // 1,000 sessions per arm is the planned size here: quality enters with its fixed-horizon p-value.
     expect(r.quality.ready).toBe(true);
     expect(r.tests.find((t) => t.metric === 'quality')!.basis).toBe('fixed');
+  });
+
+  it('keeps an experiment whose quality test is undefined (no spread yet) from disabling the family\'s other tests', () => {
+    // Three sessions per arm, every one rated 1: the quality difference has no variance, so its p-value is undefined.
+    const perfect = (name: string): ArmSums => {
+      const sums = { sessions: 3, sumY: 3, sumN: 3, sumYY: 3, sumNN: 3, sumYN: 3 };
+      const none = { ...sums, sumY: 0, sumYY: 0, sumYN: 0 };
+      const cost = { ...sums, sumY: 0.018, sumYY: 3 * 0.006 ** 2, sumYN: 0.018 };
+      return { arm: name, configId: name, requests: 3, errors: 0, costUsd: 0.018, scored: 3, qualitySum: 3, qualitySumSq: 3, session: sums, errorSession: none, costSession: cost };
+    };
+    const early = analyzeExperiment({ id: 'early', intent: null, split: 0.5 }, [perfect('control'), perfect('treatment')], [], s, null)!;
+    const broken = analyze(arm('control', 20, 1), arm('treatment', 300, 1));
+    correctAndDecide([broken], s);
+    expect(broken.decision.decision).toBe('ROLLBACK');
+    correctAndDecide([early, broken], s);
+    expect(early.tests.every((t) => Number.isFinite(t.p) && Number.isFinite(t.adjustedP))).toBe(true);
+    expect(early.tests.find((t) => t.metric === 'quality')!.p).toBe(1);
+    expect(broken.decision.decision).toBe('ROLLBACK');
+    expect(early.decision.decision).toBe('CONTINUE');
   });
 });

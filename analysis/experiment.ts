@@ -112,7 +112,12 @@ function costInterval(c: RatioSums, t: RatioSums, s: AnalysisSettings): [number,
  * fixed-horizon p-value at the planned size and 1 before it. The family's size does not change between looks.
  */
 function testsOf(ready: boolean, sequential: SequentialLook, qualityP: number, errors: MarginTest, outcomes: [string, { p: number } | null][]): TestedMetric[] {
-  const test = (metric: string, basis: TestedMetric['basis'], p: number): TestedMetric => ({ metric, basis, p, adjustedP: p });
+  // A p-value that is undefined (NaN: no spread in either arm yet) is no evidence: it enters as 1, since one NaN
+  // would make every later adjusted p-value of the family NaN and silence all of its tests, other experiments' too.
+  const test = (metric: string, basis: TestedMetric['basis'], raw: number): TestedMetric => {
+    const p = Number.isNaN(raw) ? 1 : raw;
+    return { metric, basis, p, adjustedP: p };
+  };
   const tests = [
     ready ? test('quality', 'fixed', qualityP) : test('quality', 'always-valid', Math.min(1, 1 / sequential.likelihoodRatio)),
     test('errors', 'always-valid', errors.pWorse),
@@ -179,16 +184,27 @@ export function analyzeExperiment(
   return report;
 }
 
+/** The tests a decision acts on; the session outcomes are reported, never acted on. */
+const DECIDING = new Set(['quality', 'errors']);
+
+/** Adjusts one family of tests in place (Holm or Benjamini-Hochberg). */
+function adjustFamily(tests: TestedMetric[], s: AnalysisSettings): void {
+  const adjusted = (s.correction === 'holm' ? holm : benjaminiHochberg)(tests.map((x) => x.p));
+  tests.forEach((x, i) => (x.adjustedP = adjusted[i]!));
+}
+
 /**
- * Adjusts every experiment's p-values together (Holm or Benjamini-Hochberg), then decides each one. Holm needs
- * only that each p-value be valid when it is used, so always-valid and fixed-horizon p-values share one family;
- * with always-valid p-values and a family whose size is the same at every look, its error guarantee holds over
- * all looks, not just one. Benjamini-Hochberg assumes positively dependent p-values at the look.
+ * Adjusts the p-values of every experiment together (Holm or Benjamini-Hochberg), then decides each one. The
+ * tests decisions act on (quality and the error guardrail of every experiment) form one family; the session
+ * outcomes, which decide nothing, are adjusted in a family of their own, so they cost the decisions no power.
+ * Holm needs only that each p-value be valid when it is used, so always-valid and fixed-horizon p-values share
+ * one family; with always-valid p-values and a family whose size is the same at every look, its error guarantee
+ * holds over all looks, not just one. Benjamini-Hochberg assumes positively dependent p-values at the look.
  */
 export function correctAndDecide(reports: ExperimentReport[], s: AnalysisSettings): void {
   const all = reports.flatMap((r) => r.tests);
-  const adjusted = (s.correction === 'holm' ? holm : benjaminiHochberg)(all.map((x) => x.p));
-  all.forEach((x, i) => (x.adjustedP = adjusted[i]!));
+  adjustFamily(all.filter((x) => DECIDING.has(x.metric)), s);
+  adjustFamily(all.filter((x) => !DECIDING.has(x.metric)), s);
   for (const r of reports) {
     const adjustedP = (metric: string): number => r.tests.find((x) => x.metric === metric)!.adjustedP;
     r.decision = decide(

@@ -5,6 +5,7 @@ import { historyBoundaries } from '../assignment-check.ts';
 import { splitHistory } from '../assignment-history.ts';
 import { observedMix } from '../cost.ts';
 import { analyzeExperiment, correctAndDecide, type ExperimentReport } from '../experiment.ts';
+import { unanalysedExperiment, type UnanalysedExperiment } from '../unanalysed.ts';
 import { buildRow, type IntentConfigRow } from '../intent-table.ts';
 import type { RowFilter } from '../queries/filter.ts';
 import { groupKey } from '../queries/quantiles.ts';
@@ -44,6 +45,8 @@ export interface AnalysisReport {
   liveRequests: number;
   intents: IntentConfigRow[];
   experiments: ExperimentReport[];
+  /** Experiments seen in live traffic that could not be compared (an arm empty or short of scored sessions). */
+  unanalysed: UnanalysedExperiment[];
   recommendation: Recommendation | null;
   /** A/A calibration of continuous monitoring under the configured sequential tuning. */
   monitoring: { experiments: number; lookEvery: number; maxPerArm: number; aa: MonitoringOutcome };
@@ -59,11 +62,14 @@ async function intentRows(source: AnalysisSource, filter: RowFilter, s: Analysis
   });
 }
 
-async function experimentReports(input: AnalysisInput, filter: RowFilter, mix: Record<string, number>): Promise<ExperimentReport[]> {
+async function experimentReports(
+  input: AnalysisInput, filter: RowFilter, mix: Record<string, number>,
+): Promise<{ experiments: ExperimentReport[]; unanalysed: UnanalysedExperiment[] }> {
   const { source, config, settings: s } = input;
   const ids = input.experimentId ? [input.experimentId] : (await source.experimentIds(filter)).sort(byKeys((id) => id));
   const monthly = s.dailyVolume * s.daysPerMonth;
   const reports: ExperimentReport[] = [];
+  const unanalysed: UnanalysedExperiment[] = [];
   for (const id of ids) {
     const declared = config.experiments.find((e) => e.id === id);
     const intent = declared?.intent ?? null;
@@ -74,9 +80,10 @@ async function experimentReports(input: AnalysisInput, filter: RowFilter, mix: R
     const assignment = await source.assignments(filter, id, historyBoundaries(history));
     const report = analyzeExperiment(meta, arms, await source.outcomes(filter, id), s, share === null ? null : share * monthly, assignment);
     if (report) reports.push(report);
+    else unanalysed.push(unanalysedExperiment(meta, arms, s, assignment));
   }
   correctAndDecide(reports, s);
-  return reports;
+  return { experiments: reports, unanalysed };
 }
 
 /** Runs every part of the analysis against one source. */
@@ -98,7 +105,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisReport>
     settings: s,
     liveRequests: intents.reduce((n, r) => n + r.requests, 0),
     intents,
-    experiments: await experimentReports(input, filter, mix),
+    ...(await experimentReports(input, filter, mix)),
     recommendation: route && intents.length ? recommendRoute(intents, route, mix, s) : null,
     monitoring: { ...monitoring, aa },
   };

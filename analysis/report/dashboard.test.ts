@@ -174,6 +174,12 @@ describe('renderDashboard', () => {
     expect(html).not.toContain('tag insufficient');
   });
 
+  it('lists experiments that could not be compared, with why and their sample-ratio check', () => {
+    const report = { ...demoReport(), unanalysed: [{ id: 'lost-arm', intent: 'faq', reason: 'not compared: the treatment arm has no requests', srm: { p: 1e-9, mismatch: true } }] };
+    const html = renderDashboard({ analysis: DashboardAnalysis.parse(JSON.parse(JSON.stringify(report))) });
+    expect(html).toMatch(/<td>lost-arm<\/td><td>faq<\/td><td>[^<]*<strong>mismatch<\/strong><\/td><td><span[^>]*>NOT COMPARED<\/span><\/td><td>not compared: the treatment arm has no requests<\/td>/);
+  });
+
   it('keeps chart ids unique when names slug alike', () => {
     const a = sampleAnalysis();
     for (const r of a.intents) if (r.intent === 'chitchat') r.intent = 'FAQ';

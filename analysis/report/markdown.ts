@@ -1,4 +1,5 @@
 import type { ExperimentReport } from '../experiment.ts';
+import type { UnanalysedExperiment } from '../unanalysed.ts';
 import type { MarginTest } from '../stats/guardrail.ts';
 import type { IntentConfigRow } from '../intent-table.ts';
 import type { Recommendation } from '../recommend.ts';
@@ -90,6 +91,20 @@ function experimentSection(e: ExperimentReport): string[] {
   return lines;
 }
 
+/** An experiment that could not be compared: why, each arm's counts, and its sample-ratio check. */
+function unanalysedSection(u: UnanalysedExperiment): string[] {
+  const arms = u.arms.map((a) => `${a.arm} ${a.configId ?? '-'}: ${a.sessions} sessions, ${a.requests} requests, ${a.errors} errors, ${a.scored} scored`);
+  return [
+    `### ${u.id}${u.intent ? ` (${u.intent})` : ''}: **NOT COMPARED**`,
+    '',
+    `${u.reason}.`,
+    '',
+    `- Arms: ${arms.join('; ')}`,
+    `- Sample ratio: ${srmLine(u.srm)}`,
+    '',
+  ];
+}
+
 function guardrailLine(g: MarginTest): string {
   const verdict = g.worse ? 'above the margin' : g.withinMargin ? 'within the margin' : 'not yet shown within the margin';
   return `guardrail (margin +${pct(g.margin, 2)}, always valid): interval [${pct(g.lower, 2)}, ${pct(g.upper, 2)}], p ${pValue(g.pWorse)} before correction, ${verdict}`;
@@ -166,7 +181,9 @@ export function renderMarkdown(r: AnalysisReport): string {
     '## Experiments',
     '',
     ...(r.experiments.length ? r.experiments.flatMap(experimentSection) : ['No experiment with scored sessions in both arms.', '']),
-    `Multiplicity correction: ${s.correction === 'holm' ? 'Holm' : 'Benjamini-Hochberg'} across all experiments and metrics.`,
+    ...r.unanalysed.flatMap(unanalysedSection),
+    `Multiplicity correction: ${s.correction === 'holm' ? 'Holm' : 'Benjamini-Hochberg'} across all experiments: ` +
+      'quality and errors (the tests decisions act on) in one family, the session outcomes in another.',
     `Continuous monitoring, ${r.monitoring.experiments} simulated A/A experiments looked at every ${r.monitoring.lookEvery} sessions up to ${r.monitoring.maxPerArm} per arm: ` +
       `the sequential test rejected in ${pct(r.monitoring.aa.sequentialRate)}, the fixed test checked at every look in ${pct(r.monitoring.aa.fixedPeekingRate)} ` +
       `(once at the end: ${pct(r.monitoring.aa.fixedFinalRate)}) at alpha ${s.alpha}.`,

@@ -58,7 +58,7 @@ export function demoReport(): AnalysisReport {
   const mix = { chitchat: 0.5, return_request: 0.2, checkout_help: 0.3 };
   return {
     generatedAt: '2026-11-29T00:00:00.000Z', since: null, configSource: null, settings, liveRequests: intents.reduce((n, r) => n + r.requests, 0), intents,
-    experiments: [], recommendation: recommendRoute(intents, demoRoute(), mix, settings),
+    experiments: [], unanalysed: [], recommendation: recommendRoute(intents, demoRoute(), mix, settings),
     monitoring: {
       experiments: 1000, lookEvery: 100, maxPerArm: 2000,
       aa: { sequentialRate: 0.004, fixedPeekingRate: 0.2, fixedFinalRate: 0.05, meanDetectionPerArm: null },

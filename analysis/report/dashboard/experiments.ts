@@ -48,12 +48,24 @@ function rowOf(e: Experiment): string[] {
 
 const HEAD = ['experiment', 'intent', 'control → treatment', 'sessions', 'quality diff [95% CI]', 'lift [95% CI]', 'adjusted p', 'always-valid interval', 'SRM p', 'cost delta', 'decision', 'reason'];
 
+/** Experiments seen in live traffic that could not be compared: why, and their sample-ratio check. */
+function notCompared(a: DashboardAnalysis): string {
+  const list = a.unanalysed ?? [];
+  if (!list.length) return '';
+  const rows = list.map((u) => [
+    escapeHtml(u.id), escapeHtml(u.intent ?? '–'),
+    u.srm ? `${pValue(u.srm.p)}${u.srm.mismatch ? ' <strong>mismatch</strong>' : ''}` : 'split unknown',
+    '<span class="decision" style="background:#7f7f7f">NOT COMPARED</span>', escapeHtml(u.reason),
+  ]);
+  return `\n${table(['experiment', 'intent', 'SRM p', 'decision', 'reason'], rows)}`;
+}
+
 /** Experiment results: each quality difference with its intervals, coloured by decision, and the table behind it. */
 export function experimentsSection(a: DashboardAnalysis): Section {
-  if (!a.experiments.length) return { html: empty('No experiment with scored sessions in both arms.'), charts: [] };
+  if (!a.experiments.length) return { html: `${empty('No experiment with scored sessions in both arms.')}${notCompared(a)}`, charts: [] };
   const chart = intervalChart(a.experiments);
   const legend = Object.entries(DECISION_COLOURS).map(([d, c]) => `<span class="decision" style="background:${c}">${d}</span>`).join(' ');
   const height = Math.max(220, 70 * a.experiments.length + 100);
   const fig = canvas(chart.id, 'Quality difference per experiment: 95% interval (session level), always-valid interval and estimate').replace('class="chart-box"', `class="chart-box" style="height:${height}px"`);
-  return { html: `<p class="legend">Decisions: ${legend}</p>${fig}\n${table(HEAD, a.experiments.map(rowOf))}`, charts: [chart] };
+  return { html: `<p class="legend">Decisions: ${legend}</p>${fig}\n${table(HEAD, a.experiments.map(rowOf))}${notCompared(a)}`, charts: [chart] };
 }

@@ -64,6 +64,13 @@ export const DashboardAnalysis = z.object({
     tests: z.array(z.object({ metric: z.string(), p: Num, adjustedP: Num })),
     decision: z.object({ decision: z.string(), reason: z.string() }),
   })),
+  /** Experiments that could not be compared (absent in reports written before they were listed). */
+  unanalysed: z.array(z.object({
+    id: z.string(),
+    intent: z.string().nullable(),
+    reason: z.string(),
+    srm: z.object({ p: Num, mismatch: z.boolean() }).nullable(),
+  })).optional(),
   recommendation: z.object({
     choices: z.array(z.object({
       intent: z.string(), current: z.string(), recommended: z.string(), front: z.array(z.string()),
