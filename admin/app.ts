@@ -70,10 +70,20 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
   });
   app.get('/openapi.json', (c) => c.json(openApiDocument(router.operations, basePath)));
   app.use(adminAuth(deps.tokens.map(adminCredential), deps.isDataPlaneKey ?? storeKeyCheck(deps.store)));
-  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AdminError('payload_too_large', `body exceeds ${MAX_BODY_BYTES} bytes`); } }));
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AdminError('payload_too_large', `body exceeds ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
 
   router.add({
-    method: 'get', path: '/config', tag: 'config', summary: 'The whole routing configuration in force (ETag: the global version)',
+    method: 'get',
+    path: '/config',
+    tag: 'config',
+    summary: 'The whole routing configuration in force (ETag: the global version)',
     handler: async (c) => {
       const { version, document } = await readDocument(deps.store);
       c.header('ETag', etag(version));
@@ -84,25 +94,40 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
   listCollectionRoutes(router, routeDeps, { kind: 'routes', key: 'name', noun: 'route', schema: RouteBody });
   listCollectionRoutes(router, routeDeps, { kind: 'experiments', key: 'id', noun: 'experiment', schema: ExperimentBody });
   listCollectionRoutes(router, routeDeps, { kind: 'canaries', key: 'id', noun: 'canary', schema: CanaryBody });
-  const canaryDeps: CanaryRouteDeps | null = hasControllerRecords(deps.store) ? { store: deps.store, now: routeDeps.now, ...deps.canary } : null;
+  const canaryDeps: CanaryRouteDeps | null = hasControllerRecords(deps.store)
+    ? { store: deps.store, now: routeDeps.now, ...deps.canary }
+    : null;
   rolloutRoutes(router, routeDeps, canaryDeps ? { afterCanaryAbort: (id, actor) => recordAbort(canaryDeps, id, actor) } : {});
   if (canaryDeps) canaryControllerRoutes(router, canaryDeps);
   const dashboard = deps.dashboard ?? { reportsDir: 'reports' };
-  dashboardRoutes(router, 'load' in dashboard ? dashboard : {
-    load: reportsLoader({
-      reportsDir: dashboard.reportsDir,
-      evalDir: dashboard.evalDir ?? join(dashboard.reportsDir, 'eval'),
-      canaries: canaryDeps ? () => canaryTimelines(canaryDeps) : undefined,
-    }),
-  });
+  dashboardRoutes(
+    router,
+    'load' in dashboard
+      ? dashboard
+      : {
+          load: reportsLoader({
+            reportsDir: dashboard.reportsDir,
+            evalDir: dashboard.evalDir ?? join(dashboard.reportsDir, 'eval'),
+            canaries: canaryDeps ? () => canaryTimelines(canaryDeps) : undefined,
+          }),
+        },
+  );
   mapCollectionRoutes(router, routeDeps, { kind: 'pricing', noun: 'price', body: PriceBody, toValue: (b) => b, toBody: (v) => v });
   mapCollectionRoutes(router, routeDeps, {
-    kind: 'system-prompts', noun: 'system prompt version', body: PromptBody, immutable: true,
-    toValue: (b) => b.text, toBody: (v) => ({ text: v }),
+    kind: 'system-prompts',
+    noun: 'system prompt version',
+    body: PromptBody,
+    immutable: true,
+    toValue: (b) => b.text,
+    toBody: (v) => ({ text: v }),
   });
   apiKeyRoutes(router, routeDeps);
   router.add({
-    method: 'get', path: '/audit', tag: 'audit', summary: 'Audit log, oldest first: who (admin token id), when, what, before and after', query: AuditQuery,
+    method: 'get',
+    path: '/audit',
+    tag: 'audit',
+    summary: 'Audit log, oldest first: who (admin token id), when, what, before and after',
+    query: AuditQuery,
     handler: async (c) => {
       const query = validQuery(c, AuditQuery);
       const entries = await deps.store.audit(query);
@@ -112,10 +137,18 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
     },
   });
 
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no admin operation at ${c.req.method} ${c.req.path}` }, requestId: c.var.requestId }, 404));
+  app.notFound((c) =>
+    c.json(
+      { error: { code: 'not_found', message: `no admin operation at ${c.req.method} ${c.req.path}` }, requestId: c.var.requestId },
+      404,
+    ),
+  );
   app.onError((err, c) => {
     if (err instanceof AdminError) {
-      const body = { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) }, requestId: c.var.requestId };
+      const body = {
+        error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) },
+        requestId: c.var.requestId,
+      };
       return c.json(body, err.status);
     }
     console.error(`admin request ${c.var.requestId} failed:`, err);

@@ -25,7 +25,10 @@ export type AdminAuthVariables = { actor: string };
  * Requires `Authorization: Bearer <admin token>`, compared in constant time. A missing or unknown token
  * is 401; a valid data-plane key is 403 (authenticated, but not allowed here).
  */
-export function adminAuth(credentials: AdminCredential[], isDataPlaneKey: (key: string) => Promise<boolean>): MiddlewareHandler<{ Variables: AdminAuthVariables }> {
+export function adminAuth(
+  credentials: AdminCredential[],
+  isDataPlaneKey: (key: string) => Promise<boolean>,
+): MiddlewareHandler<{ Variables: AdminAuthVariables }> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (!header) throw new AdminError('unauthenticated', 'missing admin token: send Authorization: Bearer <ADMIN_TOKEN>');

@@ -25,7 +25,11 @@ const COMMANDS: Record<string, Command> = {
     args: 2,
     request: ([id, weight]) => ({ method: 'PATCH', path: `/canaries/${enc(id!)}`, body: { weight: Number(weight) } }),
   },
-  'canary-abort': { usage: 'canary-abort <canary-id>', args: 1, request: ([id]) => ({ method: 'POST', path: `/canaries/${enc(id!)}/abort` }) },
+  'canary-abort': {
+    usage: 'canary-abort <canary-id>',
+    args: 1,
+    request: ([id]) => ({ method: 'POST', path: `/canaries/${enc(id!)}/abort` }),
+  },
   'experiment-start': {
     usage: 'experiment-start <experiment-id>',
     args: 1,
@@ -55,7 +59,12 @@ const COMMANDS: Record<string, Command> = {
 
 /** The usage text of the CLI. */
 export function usage(): string {
-  return ['usage: npm run admin -- <command>', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`), '', 'env: ADMIN_URL (default http://127.0.0.1:8080), ADMIN_TOKEN (default: $DATA_DIR/admin-token)'].join('\n');
+  return [
+    'usage: npm run admin -- <command>',
+    ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
+    '',
+    'env: ADMIN_URL (default http://127.0.0.1:8080), ADMIN_TOKEN (default: $DATA_DIR/admin-token)',
+  ].join('\n');
 }
 
 /** Runs one CLI command against the admin API; returns the process exit code. */

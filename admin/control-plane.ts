@@ -64,14 +64,22 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   // so they pass when auth is on through keys kept hashed in the store.
   const warmupKey = randomBytes(24).toString('base64url');
   const source = await storeConfigSource(store, {
-    intervalMs: options.pollMs, staticKeys: options.staticKeys, internalKeys: [warmupKey], fallback: options.fileConfig, log: options.log,
+    intervalMs: options.pollMs,
+    staticKeys: options.staticKeys,
+    internalKeys: [warmupKey],
+    fallback: options.fileConfig,
+    log: options.log,
   });
   source.start();
   const token = resolveAdminToken(options.adminToken, options.dataDir, options.log);
   const admin = createAdminApp({
-    store, tokens: [token], isDataPlaneKey: (key) => source.keys.isValid(key), dashboard: { reportsDir: options.reportsDir ?? 'reports' },
+    store,
+    tokens: [token],
+    isDataPlaneKey: (key) => source.keys.isValid(key),
+    dashboard: { reportsDir: options.reportsDir ?? 'reports' },
   });
-  const adminServer = options.adminPort !== undefined ? await listenDual(admin.fetch, { port: options.adminPort, host: options.host ?? '127.0.0.1' }) : null;
+  const adminServer =
+    options.adminPort !== undefined ? await listenDual(admin.fetch, { port: options.adminPort, host: options.host ?? '127.0.0.1' }) : null;
   if (adminServer) options.log(`admin API listening on ${adminServer.url}/admin`);
   const canaryGauges = canaryMetrics();
   let controller: CanaryController | null = null;

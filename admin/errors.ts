@@ -25,7 +25,11 @@ export interface FieldIssue {
 /** An expected admin failure; the app's error handler turns it into `{error: {code, message, issues?}, requestId}`. */
 export class AdminError extends Error {
   override name = 'AdminError';
-  constructor(readonly code: AdminErrorCode, message: string, readonly issues?: FieldIssue[]) {
+  constructor(
+    readonly code: AdminErrorCode,
+    message: string,
+    readonly issues?: FieldIssue[],
+  ) {
     super(message);
   }
   get status(): (typeof ADMIN_ERRORS)[AdminErrorCode] {

@@ -21,9 +21,19 @@ function schemaOf(schema: z.ZodType): Json {
 }
 
 function operationOf(op: OperationDoc): Json {
-  const params = [...op.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const params = [...op.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
   const query = op.query
-    ? Object.entries((schemaOf(op.query).properties ?? {}) as Record<string, Json>).map(([name, schema]) => ({ name, in: 'query', required: false, schema }))
+    ? Object.entries((schemaOf(op.query).properties ?? {}) as Record<string, Json>).map(([name, schema]) => ({
+        name,
+        in: 'query',
+        required: false,
+        schema,
+      }))
     : [];
   const write = op.method !== 'get';
   const responses: Json = { [String(op.success ?? 200)]: { description: 'Success' } };
@@ -31,7 +41,17 @@ function operationOf(op: OperationDoc): Json {
     if (!write && ['409', '412', '413'].includes(status)) continue;
     responses[status] = { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   }
-  const ifMatch = write ? [{ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'ETag of the resource read before; 412 when it changed since' }] : [];
+  const ifMatch = write
+    ? [
+        {
+          name: 'If-Match',
+          in: 'header',
+          required: false,
+          schema: { type: 'string' },
+          description: 'ETag of the resource read before; 412 when it changed since',
+        },
+      ]
+    : [];
   return {
     tags: [op.tag],
     summary: op.summary,

@@ -35,7 +35,15 @@ export class AdminRouter {
 
   /** Adds an operation whose body (when it has a schema) is parsed and validated before the handler runs. */
   add<B extends z.ZodType | undefined = undefined>(op: Operation<B>): void {
-    this.operations.push({ method: op.method, path: op.path, tag: op.tag, summary: op.summary, body: op.body, query: op.query, success: op.success });
+    this.operations.push({
+      method: op.method,
+      path: op.path,
+      tag: op.tag,
+      summary: op.summary,
+      body: op.body,
+      query: op.query,
+      success: op.success,
+    });
     this.app.on(op.method.toUpperCase(), op.path, async (c) => {
       const body = op.body ? await validBody(c, op.body) : undefined;
       return op.handler(c, body as B extends z.ZodType ? z.output<B> : undefined);

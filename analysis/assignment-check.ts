@@ -55,7 +55,10 @@ function shareOf(c: AssignmentCounts, history: readonly SplitChange[], fallback:
  * share is known ("split unknown").
  */
 export function assignmentSrm(
-  counts: readonly AssignmentCounts[], history: readonly SplitChange[], fallback: number | null, threshold: number,
+  counts: readonly AssignmentCounts[],
+  history: readonly SplitChange[],
+  fallback: number | null,
+  threshold: number,
 ): AssignmentSrm | null {
   const periods = new Map<string, CheckedPeriod>();
   let unknownSessions = 0;

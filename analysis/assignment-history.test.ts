@@ -4,8 +4,15 @@ import { memoryConfigStore } from '../stores/config/memory.ts';
 import { readAuditLog, splitHistory } from './assignment-history.ts';
 
 const exp = (split: number, status = 'running') => ({ id: 'e1', route: 'r', control: 'a', treatment: 'b', split, status });
-const entry = (version: number, resource: string, after: unknown, action = 'update'): AuditEntry =>
-  ({ version, time: 1_000 * version, actor: 'admin', action, resource, before: null, after });
+const entry = (version: number, resource: string, after: unknown, action = 'update'): AuditEntry => ({
+  version,
+  time: 1_000 * version,
+  actor: 'admin',
+  action,
+  resource,
+  before: null,
+  after,
+});
 
 describe('split history from the config store audit log', () => {
   it('follows seeds, creations, split changes, pauses, conclusions and deletions, oldest first', () => {

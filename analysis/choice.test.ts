@@ -13,11 +13,31 @@ function c(configId: string, f: Figures): Candidate {
 /** The demo's figures (see test/support/choice-fixtures.ts): chitchat, return_request, checkout_help. */
 const haikuChitchat = c('haiku-35', { quality: 0.93, passRate: 1, costPerRequest: 0.00052, costSd: 0.0002, p95LatencyMs: 420, scored: 29 });
 const sonnetChitchat = c('sonnet-35-v1', {
-  quality: 0.9, passRate: 0.96, costPerRequest: 0.00155, costSd: 0.0005, p95LatencyMs: 1100, scored: 158, requests: 160,
+  quality: 0.9,
+  passRate: 0.96,
+  costPerRequest: 0.00155,
+  costSd: 0.0005,
+  p95LatencyMs: 1100,
+  scored: 158,
+  requests: 160,
 });
-const sonnet3 = c('sonnet-3', { quality: 0.84, passRate: 0.85, costPerRequest: 0.00411, costSd: 0.0012, p95LatencyMs: 2300, scored: 68, requests: 70 });
+const sonnet3 = c('sonnet-3', {
+  quality: 0.84,
+  passRate: 0.85,
+  costPerRequest: 0.00411,
+  costSd: 0.0012,
+  p95LatencyMs: 2300,
+  scored: 68,
+  requests: 70,
+});
 const sonnet35v2 = c('sonnet-35-v2', {
-  quality: 0.91, passRate: 0.95, costPerRequest: 0.00412, costSd: 0.0012, p95LatencyMs: 2000, scored: 65, requests: 66,
+  quality: 0.91,
+  passRate: 0.95,
+  costPerRequest: 0.00412,
+  costSd: 0.0012,
+  p95LatencyMs: 2000,
+  scored: 65,
+  requests: 66,
 });
 
 const NO_TIES: ChoiceRules = { ...DEFAULT_CHOICE_RULES, costTieTolerance: 0, costTieAlpha: null };
@@ -87,7 +107,10 @@ describe('cost ties broken by quality', () => {
   });
 
   it('never ties a configuration at three times the cost, whatever its quality', () => {
-    const choice = chooseConfig([{ ...haikuChitchat, scored: 40, requests: 40 }, { ...sonnetChitchat, quality: 0.99 }]);
+    const choice = chooseConfig([
+      { ...haikuChitchat, scored: 40, requests: 40 },
+      { ...sonnetChitchat, quality: 0.99 },
+    ]);
     expect(choice.chosen?.configId).toBe('haiku-35');
     expect(choice.tie).toBeNull();
   });

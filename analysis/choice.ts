@@ -10,14 +10,21 @@ export interface ChoiceRules extends PassRules, CostTieRules {
 
 /** The MangaAssist rules: pass rate >= 80%, P95 <= 3 s, 30 scored requests, costs within 2% or their uncertainty tie. */
 export const DEFAULT_CHOICE_RULES: ChoiceRules = {
-  minPassRate: 0.8, maxP95LatencyMs: 3000, minScored: 30, costTieTolerance: 0.02, costTieAlpha: 0.05,
+  minPassRate: 0.8,
+  maxP95LatencyMs: 3000,
+  minScored: 30,
+  costTieTolerance: 0.02,
+  costTieAlpha: 0.05,
 };
 
 /** The choice rules of the analysis settings. */
 export function choiceRulesOf(s: AnalysisSettings, minScored = s.minScoredForChoice): ChoiceRules {
   return {
-    minPassRate: s.minPassRate, maxP95LatencyMs: s.maxP95LatencyMs, minScored,
-    costTieTolerance: s.costTieTolerance, costTieAlpha: s.costTieByUncertainty ? s.alpha : null,
+    minPassRate: s.minPassRate,
+    maxP95LatencyMs: s.maxP95LatencyMs,
+    minScored,
+    costTieTolerance: s.costTieTolerance,
+    costTieAlpha: s.costTieByUncertainty ? s.alpha : null,
   };
 }
 
@@ -79,8 +86,12 @@ export function chooseConfig(candidates: readonly Candidate[], rules: ChoiceRule
 
 function shortageOf(c: Candidate, rules: ChoiceRules): Shortage {
   return {
-    configId: c.configId, scored: c.scored, needed: rules.minScored - c.scored,
-    passes: shortfall(c, rules) === 0, passRate: c.passRate, p95LatencyMs: c.p95LatencyMs,
+    configId: c.configId,
+    scored: c.scored,
+    needed: rules.minScored - c.scored,
+    passes: shortfall(c, rules) === 0,
+    passRate: c.passRate,
+    p95LatencyMs: c.p95LatencyMs,
   };
 }
 
@@ -104,8 +115,10 @@ function groundText(g: TieGround, rules: CostTieRules): string {
 export function tieText(tie: CostTie, rules: CostTieRules): string {
   const members = tie.tied.map((t) => `${t.configId} ${usd(t.costPerRequest)} (${groundText(t.ground, rules)})`).join(', ');
   const byQuality = [tie.cheapest, ...tie.tied].sort((a, b) => b.quality - a.quality).map((t) => `${t.configId} ${t.quality.toFixed(3)}`);
-  return `cost tie with the cheapest, ${tie.cheapest.configId} at ${usd(tie.cheapest.costPerRequest)}/request: ${members}; ` +
-    `broken by quality: ${byQuality.join(', ')}`;
+  return (
+    `cost tie with the cheapest, ${tie.cheapest.configId} at ${usd(tie.cheapest.costPerRequest)}/request: ${members}; ` +
+    `broken by quality: ${byQuality.join(', ')}`
+  );
 }
 
 function rulesText(rules: PassRules): string {

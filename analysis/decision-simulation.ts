@@ -117,7 +117,11 @@ function outcomesOf(sessions: number): OutcomeSums[] {
 export function simulateDecisions(sim: DecisionSimulation, settings: AnalysisSettings): DecisionOutcome {
   const r = seededSource(sim.seed);
   const step = Math.floor(sim.maxSessionsPerArm / sim.looks);
-  let promoted = 0, rolledBack = 0, onErrors = 0, previous = 0, decidedAt = 0;
+  let promoted = 0,
+    rolledBack = 0,
+    onErrors = 0,
+    previous = 0,
+    decidedAt = 0;
   for (let e = 0; e < sim.experiments; e++) {
     let c = emptyArm('control');
     let t = emptyArm('treatment');
@@ -129,7 +133,13 @@ export function simulateDecisions(sim: DecisionSimulation, settings: AnalysisSet
       const fixed = twoProportionTest(c.errors, c.requests, t.errors, t.requests, settings.alpha);
       previousHit ||= fixed.diff > 0 && fixed.p < settings.alpha;
       if (decided) continue;
-      const report = analyzeExperiment({ id: `sim-${e}`, intent: null, split: 0.5 }, [c, t], outcomesOf(c.session.sessions), settings, null);
+      const report = analyzeExperiment(
+        { id: `sim-${e}`, intent: null, split: 0.5 },
+        [c, t],
+        outcomesOf(c.session.sessions),
+        settings,
+        null,
+      );
       if (!report) continue;
       correctAndDecide([report], settings);
       const { decision, reason } = report.decision;

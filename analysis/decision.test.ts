@@ -10,8 +10,15 @@ const errors = (control: number, treatment: number): DecisionInput['errors'] => 
   return { ...g, adjustedP: g.pWorse };
 };
 const base: DecisionInput = {
-  qualityDiff: 0.03, qualityCi: [0.02, 0.04], qualityP: 0.001, ready: true,
-  srmMismatch: false, errors: errors(50, 50), costDeltaPerRequest: 0.0002, costInterval: [0.0001, 0.0003], costDeltaPerMonth: 1500,
+  qualityDiff: 0.03,
+  qualityCi: [0.02, 0.04],
+  qualityP: 0.001,
+  ready: true,
+  srmMismatch: false,
+  errors: errors(50, 50),
+  costDeltaPerRequest: 0.0002,
+  costInterval: [0.0001, 0.0003],
+  costDeltaPerMonth: 1500,
 };
 
 describe('experiment decisions on the MangaAssist thresholds', () => {
@@ -31,7 +38,7 @@ describe('experiment decisions on the MangaAssist thresholds', () => {
     expect(decide({ ...base, qualityDiff: -0.03, qualityCi: [-0.04, -0.02], qualityP: 0.001 }, s).decision).toBe('ROLLBACK');
   });
 
-  it('rolls back on errors only when they exceed control\'s by more than the margin', () => {
+  it("rolls back on errors only when they exceed control's by more than the margin", () => {
     // 0.5% vs 2.5%: two points more, shown to be more than one.
     const worse = decide({ ...base, errors: errors(50, 250) }, s);
     expect(worse.decision).toBe('ROLLBACK');

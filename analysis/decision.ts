@@ -41,15 +41,25 @@ const points = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2
  * margin (intersection-union: both claims at level alpha, no further correction); until then it continues.
  */
 export function decide(d: DecisionInput, s: AnalysisSettings): DecisionResult {
-  if (d.srmMismatch) return { decision: 'REVIEW', reason: 'sample ratio mismatch: the arms are not the designed split, so no comparison is trusted until the assignment is fixed' };
+  if (d.srmMismatch)
+    return {
+      decision: 'REVIEW',
+      reason: 'sample ratio mismatch: the arms are not the designed split, so no comparison is trusted until the assignment is fixed',
+    };
   const e = d.errors;
   const interval = `always-valid interval [${points(e.lower)}, ${points(e.upper)}] points`;
   if (e.adjustedP < s.alpha) {
-    return { decision: 'ROLLBACK', reason: `treatment error rate exceeds control's by more than ${points(e.margin)} points: ${points(e.estimate)} points, ${interval}` };
+    return {
+      decision: 'ROLLBACK',
+      reason: `treatment error rate exceeds control's by more than ${points(e.margin)} points: ${points(e.estimate)} points, ${interval}`,
+    };
   }
   const verdict = onQuality(d, s);
   if (verdict.decision !== 'PROMOTE' || e.withinMargin) return verdict;
-  return { decision: 'CONTINUE', reason: `${verdict.reason}; held until the error rate is shown within ${points(e.margin)} points of control's (${points(e.estimate)} points, ${interval})` };
+  return {
+    decision: 'CONTINUE',
+    reason: `${verdict.reason}; held until the error rate is shown within ${points(e.margin)} points of control's (${points(e.estimate)} points, ${interval})`,
+  };
 }
 
 function onQuality(d: DecisionInput, s: AnalysisSettings): DecisionResult {
@@ -70,7 +80,10 @@ function onQuality(d: DecisionInput, s: AnalysisSettings): DecisionResult {
   if (d.qualityDiff >= s.minEffect) {
     if (costHigh <= s.marginalCostPerRequest) return { decision: 'PROMOTE', reason: `better ${diff} with ${cost}` };
     const shown = costLow > s.marginalCostPerRequest ? 'costlier' : 'not shown within the marginal cost';
-    return { decision: 'REVIEW', reason: `better ${diff} but ${shown}: ${cost} (interval ${usd(costLow)} to ${usd(costHigh)}, marginal ${usd(s.marginalCostPerRequest)})` };
+    return {
+      decision: 'REVIEW',
+      reason: `better ${diff} but ${shown}: ${cost} (interval ${usd(costLow)} to ${usd(costHigh)}, marginal ${usd(s.marginalCostPerRequest)})`,
+    };
   }
   if (cheaper) return { decision: 'PROMOTE', reason: `difference below ${s.minEffect} (${diff}) at lower ${cost}` };
   return { decision: 'NO_DIFFERENCE', reason: `significant but below the minimum effect ${s.minEffect}: ${diff}` };

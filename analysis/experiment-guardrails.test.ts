@@ -15,7 +15,14 @@ function arm(name: string, failing: number, perSession: number, cost = 0.006, co
   const sessionCost = 4 * cost;
   const costYY = (n / 2) * ((sessionCost + 4 * costSpread) ** 2 + (sessionCost - 4 * costSpread) ** 2);
   return {
-    arm: name, configId: name, requests: 4 * n, errors, costUsd: n * sessionCost, scored: n, qualitySum: 800, qualitySumSq: 800 * 0.8 + 10,
+    arm: name,
+    configId: name,
+    requests: 4 * n,
+    errors,
+    costUsd: n * sessionCost,
+    scored: n,
+    qualitySum: 800,
+    qualitySumSq: 800 * 0.8 + 10,
     session: { sessions: n, sumY: 800, sumN: n, sumYY: 800 * 0.8 + 10, sumNN: n, sumYN: 800 },
     errorSession: { sessions: n, sumY: errors, sumN: 4 * n, sumYY: failing * perSession ** 2, sumNN: 16 * n, sumYN: 4 * errors },
     costSession: { sessions: n, sumY: n * sessionCost, sumN: 4 * n, sumYY: costYY, sumNN: 16 * n, sumYN: 4 * n * sessionCost },
@@ -25,7 +32,7 @@ function arm(name: string, failing: number, perSession: number, cost = 0.006, co
 const analyze = (c: ArmSums, t: ArmSums) => analyzeExperiment({ id: 'e', intent: null, split: 0.5 }, [c, t], [], s, null)!;
 
 describe('experiment guardrails at the session level', () => {
-  it('widens the error interval when a session\'s requests fail together', () => {
+  it("widens the error interval when a session's requests fail together", () => {
     const spread = analyze(arm('control', 20, 1), arm('treatment', 80, 1)).errorGuardrail;
     const clustered = analyze(arm('control', 5, 4), arm('treatment', 20, 4)).errorGuardrail;
     expect(clustered.estimate).toBeCloseTo(spread.estimate, 12);
@@ -49,13 +56,25 @@ describe('experiment guardrails at the session level', () => {
     expect(r.tests.find((t) => t.metric === 'quality')!.basis).toBe('fixed');
   });
 
-  it('keeps an experiment whose quality test is undefined (no spread yet) from disabling the family\'s other tests', () => {
+  it("keeps an experiment whose quality test is undefined (no spread yet) from disabling the family's other tests", () => {
     // Three sessions per arm, every one rated 1: the quality difference has no variance, so its p-value is undefined.
     const perfect = (name: string): ArmSums => {
       const sums = { sessions: 3, sumY: 3, sumN: 3, sumYY: 3, sumNN: 3, sumYN: 3 };
       const none = { ...sums, sumY: 0, sumYY: 0, sumYN: 0 };
       const cost = { ...sums, sumY: 0.018, sumYY: 3 * 0.006 ** 2, sumYN: 0.018 };
-      return { arm: name, configId: name, requests: 3, errors: 0, costUsd: 0.018, scored: 3, qualitySum: 3, qualitySumSq: 3, session: sums, errorSession: none, costSession: cost };
+      return {
+        arm: name,
+        configId: name,
+        requests: 3,
+        errors: 0,
+        costUsd: 0.018,
+        scored: 3,
+        qualitySum: 3,
+        qualitySumSq: 3,
+        session: sums,
+        errorSession: none,
+        costSession: cost,
+      };
     };
     const early = analyzeExperiment({ id: 'early', intent: null, split: 0.5 }, [perfect('control'), perfect('treatment')], [], s, null)!;
     const broken = analyze(arm('control', 20, 1), arm('treatment', 300, 1));

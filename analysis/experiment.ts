@@ -38,7 +38,16 @@ export interface TestedMetric {
 export interface ExperimentReport {
   id: string;
   intent: string | null;
-  arms: { arm: string; configId: string; sessions: number; requests: number; errorRate: number; scored: number; meanQuality: number; costPerRequest: number }[];
+  arms: {
+    arm: string;
+    configId: string;
+    sessions: number;
+    requests: number;
+    errorRate: number;
+    scored: number;
+    meanQuality: number;
+    costPerRequest: number;
+  }[];
   /** Combined over periods of constant assignment; null when no session's expected share is known. */
   srm: AssignmentSrm | null;
   quality: {
@@ -76,8 +85,13 @@ function durationOf(outcomes: OutcomeSums[], alpha: number): WelchResult | null 
 
 /** Each arm's sessions as one period with no recorded assignment (the check against the configuration's split). */
 function wholeArms(c: ArmSums, t: ArmSums): AssignmentCounts[] {
-  const group = (arm: AssignmentCounts['arm'], sessions: number): AssignmentCounts =>
-    ({ arm, configVersion: null, expectedShare: null, period: 0, sessions });
+  const group = (arm: AssignmentCounts['arm'], sessions: number): AssignmentCounts => ({
+    arm,
+    configVersion: null,
+    expectedShare: null,
+    period: 0,
+    sessions,
+  });
   return [group('control', c.session.sessions), group('treatment', t.session.sessions)];
 }
 
@@ -111,7 +125,13 @@ function costInterval(c: RatioSums, t: RatioSums, s: AnalysisSettings): [number,
  * planned sample size and its fixed-horizon one at it; the session outcomes, which decide nothing, with their
  * fixed-horizon p-value at the planned size and 1 before it. The family's size does not change between looks.
  */
-function testsOf(ready: boolean, sequential: SequentialLook, qualityP: number, errors: MarginTest, outcomes: [string, { p: number } | null][]): TestedMetric[] {
+function testsOf(
+  ready: boolean,
+  sequential: SequentialLook,
+  qualityP: number,
+  errors: MarginTest,
+  outcomes: [string, { p: number } | null][],
+): TestedMetric[] {
   // A p-value that is undefined (NaN: no spread in either arm yet) is no evidence: it enters as 1, since one NaN
   // would make every later adjusted p-value of the family NaN and silence all of its tests, other experiments' too.
   const test = (metric: string, basis: TestedMetric['basis'], raw: number): TestedMetric => {
@@ -149,14 +169,24 @@ export function analyzeExperiment(
   const session = compareRatios(c.session, t.session, s.alpha);
   const sequential = sequentialLook(session.diff, session.se ** 2, tuneForSampleSize(s.sequentialNStar, s.sequentialSd, s.alpha));
   const minimumScoredPerArm = minimumSampleSize(s.minEffect, Math.sqrt(qc.variance), Math.sqrt(qt.variance), s.alpha, s.power);
-  const ready = Math.min(c.session.sessions, t.session.sessions) >= s.minSessionsPerArm && Math.min(c.scored, t.scored) >= minimumScoredPerArm;
+  const ready =
+    Math.min(c.session.sessions, t.session.sessions) >= s.minSessionsPerArm && Math.min(c.scored, t.scored) >= minimumScoredPerArm;
   const errors = twoProportionTest(c.errors, c.requests, t.errors, t.requests, s.alpha);
   const cartAdd = proportionOf(outcomes, 'cart_add', s.alpha);
   const escalated = proportionOf(outcomes, 'escalated', s.alpha);
   const sessionDuration = durationOf(outcomes, s.alpha);
   const costDeltaPerRequest = t.costUsd / t.requests - c.costUsd / c.requests;
-  const errorGuardrail = marginTest(t.errors / t.requests - c.errors / c.requests, errorVariance(c) + errorVariance(t), s.errorMargin, s.alpha);
-  const tests = testsOf(ready, sequential, session.p, errorGuardrail, [['cart_add', cartAdd], ['escalated', escalated], ['session_duration_s', sessionDuration]]);
+  const errorGuardrail = marginTest(
+    t.errors / t.requests - c.errors / c.requests,
+    errorVariance(c) + errorVariance(t),
+    s.errorMargin,
+    s.alpha,
+  );
+  const tests = testsOf(ready, sequential, session.p, errorGuardrail, [
+    ['cart_add', cartAdd],
+    ['escalated', escalated],
+    ['session_duration_s', sessionDuration],
+  ]);
   const report: ExperimentReport = {
     id: meta.id,
     intent: meta.intent,
@@ -203,8 +233,14 @@ function adjustFamily(tests: TestedMetric[], s: AnalysisSettings): void {
  */
 export function correctAndDecide(reports: ExperimentReport[], s: AnalysisSettings): void {
   const all = reports.flatMap((r) => r.tests);
-  adjustFamily(all.filter((x) => DECIDING.has(x.metric)), s);
-  adjustFamily(all.filter((x) => !DECIDING.has(x.metric)), s);
+  adjustFamily(
+    all.filter((x) => DECIDING.has(x.metric)),
+    s,
+  );
+  adjustFamily(
+    all.filter((x) => !DECIDING.has(x.metric)),
+    s,
+  );
   for (const r of reports) {
     const adjustedP = (metric: string): number => r.tests.find((x) => x.metric === metric)!.adjustedP;
     r.decision = decide(

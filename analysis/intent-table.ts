@@ -50,7 +50,11 @@ export function insufficientData(scored: number, minScored: number): Insufficien
  * (rows under it are marked).
  */
 export function buildRow(
-  cell: CellSums, latency: Percentiles | undefined, ttft: Percentiles | undefined, alpha: number, minScored: number,
+  cell: CellSums,
+  latency: Percentiles | undefined,
+  ttft: Percentiles | undefined,
+  alpha: number,
+  minScored: number,
 ): IntentConfigRow {
   const q = fromSums(cell.scored, cell.qualitySum, cell.qualitySumSq);
   const meanQuality = cell.scored > 0 ? q.mean : null;

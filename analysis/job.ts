@@ -65,7 +65,13 @@ function configChoice(o: JobOptions): ConfigChoice {
   return { store: o.configStore, fallbackFile: o.fallbackConfigPath ?? 'config/mangaassist.json' };
 }
 
-async function storeResults(url: string, schema: string | undefined, report: AnalysisReport, source: string, runId?: string): Promise<string> {
+async function storeResults(
+  url: string,
+  schema: string | undefined,
+  report: AnalysisReport,
+  source: string,
+  runId?: string,
+): Promise<string> {
   const connected = await connectPostgresWarehouse({ url, schema });
   if (!connected.ok) throw new Error(`cannot write results: ${connected.error}`);
   try {

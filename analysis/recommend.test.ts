@@ -7,8 +7,18 @@ import { chooseForIntent } from './recommend.ts';
 describe('rows under the minimum of scored requests', () => {
   it('marks a row with 29 scored requests and not one with 30', () => {
     const cell = {
-      intent: 'chitchat', configId: 'haiku-35', requests: 29, errors: 0, costUsd: 0, costSumSq: 0, unpriced: 0,
-      scored: 29, qualitySum: 27, qualitySumSq: 25.2, passes: 29, scoredTokens: 0,
+      intent: 'chitchat',
+      configId: 'haiku-35',
+      requests: 29,
+      errors: 0,
+      costUsd: 0,
+      costSumSq: 0,
+      unpriced: 0,
+      scored: 29,
+      qualitySum: 27,
+      qualitySumSq: 25.2,
+      passes: 29,
+      scoredTokens: 0,
     };
     const mark = { label: 'insufficient data (n < 30 scored)', minScored: 30, needed: 1 };
     expect(buildRow(cell, undefined, undefined, 0.05, 30).insufficient).toEqual(mark);
@@ -19,7 +29,17 @@ describe('rows under the minimum of scored requests', () => {
     const costs = [0.001, 0.002, 0.004];
     const sums = { costUsd: costs.reduce((a, b) => a + b, 0), costSumSq: costs.reduce((a, b) => a + b * b, 0) };
     const cell = {
-      intent: 'faq', configId: 'x', requests: 3, errors: 0, unpriced: 0, scored: 0, qualitySum: 0, qualitySumSq: 0, passes: 0, scoredTokens: 0, ...sums,
+      intent: 'faq',
+      configId: 'x',
+      requests: 3,
+      errors: 0,
+      unpriced: 0,
+      scored: 0,
+      qualitySum: 0,
+      qualitySumSq: 0,
+      passes: 0,
+      scoredTokens: 0,
+      ...sums,
     };
     const mean = sums.costUsd / 3;
     const sd = Math.sqrt(costs.reduce((a, b) => a + (b - mean) ** 2, 0) / 2);
@@ -27,7 +47,7 @@ describe('rows under the minimum of scored requests', () => {
     expect(buildRow({ ...cell, unpriced: 1 }, undefined, undefined, 0.05, 30).costSd).toBeNull();
   });
 
-  it('names chitchat\'s haiku-35 in the recommendation and keeps it out of the choice', () => {
+  it("names chitchat's haiku-35 in the recommendation and keeps it out of the choice", () => {
     const { choice, insufficient, reason } = chooseForIntent(demoRows(), 'chitchat', DEFAULT_CHOICE_RULES, 'sonnet-35-v1');
     expect(choice.chosen?.configId).toBe('sonnet-35-v1');
     expect(insufficient.map((s) => s.configId)).toEqual(['haiku-35']);
@@ -74,7 +94,9 @@ describe('recommendation in the JSON report', () => {
     expect(choice('return_request').recommended).toBe('sonnet-35-v1');
     expect(choice('checkout_help').recommended).toBe('sonnet-35-v2');
     expect(choice('checkout_help').tie).toMatchObject({
-      chosen: 'sonnet-35-v2', cheapest: { configId: 'sonnet-3' }, tied: [{ configId: 'sonnet-35-v2', ground: { rule: 'tolerance' } }],
+      chosen: 'sonnet-35-v2',
+      cheapest: { configId: 'sonnet-3' },
+      tied: [{ configId: 'sonnet-35-v2', ground: { rule: 'tolerance' } }],
     });
     const table = { chitchat: 'sonnet-35-v1', return_request: 'sonnet-35-v1', checkout_help: 'sonnet-35-v2' };
     expect(json.recommendation!.route.table).toEqual(table);

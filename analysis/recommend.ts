@@ -70,10 +70,18 @@ export function chooseForIntent(rows: readonly IntentConfigRow[], intent: string
   const candidates = candidatesOf(rows, intent);
   const choice = chooseConfig(candidates, rules);
   const others = rows.filter((r) => r.intent === intent && !candidates.some((c) => c.configId === r.configId));
-  const unscored = others.filter((r) => r.scored < rules.minScored).map((r): Shortage => ({
-    configId: r.configId, scored: r.scored, needed: rules.minScored - r.scored, passes: false,
-    passRate: r.passRate, p95LatencyMs: r.latencyMs?.[95] ?? null,
-  }));
+  const unscored = others
+    .filter((r) => r.scored < rules.minScored)
+    .map(
+      (r): Shortage => ({
+        configId: r.configId,
+        scored: r.scored,
+        needed: rules.minScored - r.scored,
+        passes: false,
+        passRate: r.passRate,
+        p95LatencyMs: r.latencyMs?.[95] ?? null,
+      }),
+    );
   const insufficient = [...choice.insufficient, ...unscored].sort((a, b) => b.scored - a.scored || a.configId.localeCompare(b.configId));
   const unranked = others.filter((r) => r.scored >= rules.minScored).map((r) => `${r.configId} is not ranked (${whyUnranked(r)})`);
   // chooseConfig saw no candidate; the rows still exist, so say what keeps them out.
@@ -87,7 +95,12 @@ export function chooseForIntent(rows: readonly IntentConfigRow[], intent: string
 }
 
 /** Chooses a configuration per intent of the route and projects the monthly cost of both tables. */
-export function recommendRoute(rows: readonly IntentConfigRow[], current: Route, mix: Record<string, number>, settings: AnalysisSettings): Recommendation {
+export function recommendRoute(
+  rows: readonly IntentConfigRow[],
+  current: Route,
+  mix: Record<string, number>,
+  settings: AnalysisSettings,
+): Recommendation {
   const rules = choiceRulesOf(settings);
   const currentOf = (intent: string): string => current.table[intent] ?? current.default;
   const choices = current.intents.map((intent): IntentChoice => {
@@ -117,7 +130,15 @@ export function recommendRoute(rows: readonly IntentConfigRow[], current: Route,
   const currentMonthlyUsd = sum(cur);
   const recommendedMonthlyUsd = sum(rec);
   return {
-    route, choices, mix, dailyVolume, current: cur, recommended: rec, comparable: [...both],
-    currentMonthlyUsd, recommendedMonthlyUsd, monthlySavingUsd: currentMonthlyUsd - recommendedMonthlyUsd,
+    route,
+    choices,
+    mix,
+    dailyVolume,
+    current: cur,
+    recommended: rec,
+    comparable: [...both],
+    currentMonthlyUsd,
+    recommendedMonthlyUsd,
+    monthlySavingUsd: currentMonthlyUsd - recommendedMonthlyUsd,
   };
 }

@@ -12,15 +12,28 @@ function arm(name: string, sessions: number, errors: number): ArmSums {
   const scored = sessions - errors;
   const ratio = (y: number) => ({ sessions, sumY: y, sumN: sessions, sumYY: y, sumNN: sessions, sumYN: y });
   return {
-    arm: name, configId: `${name}-config`, requests: sessions, errors, costUsd: 0.006 * sessions, scored,
-    qualitySum: 0.8 * scored, qualitySumSq: 0.64 * scored, session: { ...ratio(0.8 * scored), sumN: scored },
-    errorSession: ratio(errors), costSession: ratio(0.006 * sessions),
+    arm: name,
+    configId: `${name}-config`,
+    requests: sessions,
+    errors,
+    costUsd: 0.006 * sessions,
+    scored,
+    qualitySum: 0.8 * scored,
+    qualitySumSq: 0.64 * scored,
+    session: { ...ratio(0.8 * scored), sumN: scored },
+    errorSession: ratio(errors),
+    costSession: ratio(0.006 * sessions),
   };
 }
 
 /** Every session's first request recorded at an even split. */
-const recorded = (arm: AssignmentCounts['arm'], sessions: number): AssignmentCounts =>
-  ({ arm, configVersion: 3, expectedShare: 0.5, period: 0, sessions });
+const recorded = (arm: AssignmentCounts['arm'], sessions: number): AssignmentCounts => ({
+  arm,
+  configVersion: 3,
+  expectedShare: 0.5,
+  period: 0,
+  sessions,
+});
 
 const data: Record<string, { arms: ArmSums[]; assignment: AssignmentCounts[] }> = {
   // The treatment fails on every request: nothing of it is scored.
@@ -50,8 +63,9 @@ describe('experiments that cannot be compared', () => {
     expect(report.experiments).toEqual([]);
     expect(report.unanalysed.map((u) => u.id)).toEqual(['failing', 'lost']);
     const [failing, lost] = report.unanalysed;
-    expect(failing!.reason)
-      .toBe('not compared: the treatment arm has 0 scored request(s) in 480 session(s) (2 needed), 480 of its 480 requests failed');
+    expect(failing!.reason).toBe(
+      'not compared: the treatment arm has 0 scored request(s) in 480 session(s) (2 needed), 480 of its 480 requests failed',
+    );
     expect(failing!.srm!.mismatch).toBe(false);
     expect(lost!.reason).toBe('not compared: the treatment arm has no requests');
     expect(lost!.arms[1]).toEqual({ arm: 'treatment', configId: null, sessions: 0, requests: 0, errors: 0, scored: 0 });

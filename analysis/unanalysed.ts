@@ -39,7 +39,10 @@ function shortOf(a: UnanalysedExperiment['arms'][number]): string | null {
  * check over the sessions seen (with one arm empty, every session of the other is a mismatch to test).
  */
 export function unanalysedExperiment(
-  meta: ExperimentMeta, arms: readonly ArmSums[], s: AnalysisSettings, assignment: readonly AssignmentCounts[],
+  meta: ExperimentMeta,
+  arms: readonly ArmSums[],
+  s: AnalysisSettings,
+  assignment: readonly AssignmentCounts[],
 ): UnanalysedExperiment {
   const both = [armOf(arms, 'control'), armOf(arms, 'treatment')];
   const reasons = both.map(shortOf).filter((x): x is string => x !== null);

@@ -23,7 +23,9 @@ function generate(path: string, rows: number): void {
   const obs = db.prepare(`INSERT INTO observations (request_id, time, route, intent, session_id, traffic, experiment_id, canary_id, arm,
     config_id, upstream_model, operation, streamed, status, error_code, input_tokens, output_tokens, cost_usd, ttft_ms, latency_ms, overhead_ms)
     VALUES (?, ?, 'mangaassist', ?, ?, ?, ?, NULL, ?, ?, ?, 'converse', 0, ?, ?, ?, ?, ?, ?, ?, 0.4)`);
-  const fb = db.prepare(`INSERT INTO feedback (event_id, received_at, scope, key, metric, value, idempotency_key, event_time) VALUES (?, 0, ?, ?, ?, ?, NULL, 0)`);
+  const fb = db.prepare(
+    `INSERT INTO feedback (event_id, received_at, scope, key, metric, value, idempotency_key, event_time) VALUES (?, 0, ?, ?, ?, ?, NULL, 0)`,
+  );
   let x = 12345;
   const u = (): number => {
     x = (Math.imul(x, 1103515245) + 12345) >>> 0;
@@ -34,7 +36,7 @@ function generate(path: string, rows: number): void {
       const session = Math.floor(i / 3);
       const intent = INTENTS[Math.floor(u() * INTENTS.length)]!;
       const inExperiment = session % 10 === 0;
-      const c = CONFIGS[inExperiment ? session % 20 === 0 ? 0 : 1 : Math.floor(u() * 3)]!;
+      const c = CONFIGS[inExperiment ? (session % 20 === 0 ? 0 : 1) : Math.floor(u() * 3)]!;
       const traffic = u() < 0.05 ? 'eval' : 'live';
       const failed = u() < 0.005;
       const input = failed ? 0 : 500 + Math.floor(u() * 1500);
@@ -42,8 +44,24 @@ function generate(path: string, rows: number): void {
       const cost = (input * c.price[0] + output * c.price[1]) / 1000;
       const ttft = 200 + u() * 400;
       const id = `r${i}`;
-      obs.run(id, 1_700_000_000_000 + i, intent, `s${session}`, traffic, inExperiment ? 'bench-exp' : null, inExperiment ? (session % 20 === 0 ? 'control' : 'treatment') : 'default',
-        c.id, c.model, failed ? 500 : 200, failed ? 'InternalServerException' : null, input, output, cost, failed ? null : ttft, ttft + c.ms * (0.5 + u()));
+      obs.run(
+        id,
+        1_700_000_000_000 + i,
+        intent,
+        `s${session}`,
+        traffic,
+        inExperiment ? 'bench-exp' : null,
+        inExperiment ? (session % 20 === 0 ? 'control' : 'treatment') : 'default',
+        c.id,
+        c.model,
+        failed ? 500 : 200,
+        failed ? 'InternalServerException' : null,
+        input,
+        output,
+        cost,
+        failed ? null : ttft,
+        ttft + c.ms * (0.5 + u()),
+      );
       if (!failed) fb.run(`q${i}`, 'request', id, 'quality_score', Math.min(1, Math.max(0, c.q + 0.1 * (u() + u() + u() - 1.5))));
       if (i % 3 === 0) fb.run(`c${i}`, 'session', `s${session}`, 'cart_add', u() < 0.12 ? 1 : 0);
     }
@@ -52,7 +70,13 @@ function generate(path: string, rows: number): void {
   db.close();
 }
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, dir: { type: 'string', default: '/tmp/analysis-bench' }, child: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    dir: { type: 'string', default: '/tmp/analysis-bench' },
+    child: { type: 'string' },
+  },
+});
 
 if (values.child) {
   const started = performance.now();
@@ -68,8 +92,12 @@ if (values.child) {
     generate(path, rows);
     console.log(`generated ${rows} observations in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
-  const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/analysis-job.ts', '--child', path, '--dir', values.dir], { encoding: 'utf8' });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/analysis-job.ts', '--child', path, '--dir', values.dir], {
+    encoding: 'utf8',
+  });
   if (child.status !== 0) throw new Error(child.stderr);
   const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as { ms: number; liveRows: number; maxRssMb: number };
-  console.log(`${rows} observations (${r.liveRows} live): job ${(r.ms / 1000).toFixed(1)} s, ${Math.round(rows / (r.ms / 1000))} rows/s, peak RSS ${r.maxRssMb.toFixed(0)} MB`);
+  console.log(
+    `${rows} observations (${r.liveRows} live): job ${(r.ms / 1000).toFixed(1)} s, ${Math.round(rows / (r.ms / 1000))} rows/s, peak RSS ${r.maxRssMb.toFixed(0)} MB`,
+  );
 }

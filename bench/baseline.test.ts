@@ -6,8 +6,19 @@ import { settingsFromEnv } from './settings.ts';
 function cell(target: CellResult['target'], rps: number, p50: number, p99: number): CellResult {
   const latencyMs = { count: 1, mean: p50, p50, p90: p99, p99, p999: p99, max: p99 };
   return {
-    target, mode: 'converse-stream', concurrency: 10, requests: rps, requestsPerSecond: rps, latencyMs, ttftMs: null, errors: 0, errorKinds: {},
-    proxyRssMb: null, simulatorRssMb: 0, cpuMicrosPerRequest: { proxy: null, simulator: 0, loadGenerator: 0 }, otherCpuCores: null,
+    target,
+    mode: 'converse-stream',
+    concurrency: 10,
+    requests: rps,
+    requestsPerSecond: rps,
+    latencyMs,
+    ttftMs: null,
+    errors: 0,
+    errorKinds: {},
+    proxyRssMb: null,
+    simulatorRssMb: 0,
+    cpuMicrosPerRequest: { proxy: null, simulator: 0, loadGenerator: 0 },
+    otherCpuCores: null,
   };
 }
 

@@ -19,7 +19,8 @@ export interface BaselineCheckout {
  * when git cannot resolve it.
  */
 export function checkOutBaseline(repoRoot: string, ref: string): BaselineCheckout {
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   let commit: string;
   try {
     commit = git('rev-parse', '--verify', `${ref}^{commit}`);

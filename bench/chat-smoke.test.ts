@@ -5,11 +5,23 @@ import { settingsFromEnv } from './settings.ts';
 
 describe('benchmark harness, quick mode, Chat Completions', () => {
   it('measures direct, the gateway and Portkey on chat and chat-stream, with the Portkey comparison', async () => {
-    const settings = { ...settingsFromEnv({ BENCH_QUICK: '1' }), seconds: 0.5, concurrencies: [1], chatStreamConcurrencies: [1], modes: ['chat' as const, 'chat-stream' as const], targets: ['direct' as const, 'gateway' as const, 'portkey' as const] };
+    const settings = {
+      ...settingsFromEnv({ BENCH_QUICK: '1' }),
+      seconds: 0.5,
+      concurrencies: [1],
+      chatStreamConcurrencies: [1],
+      modes: ['chat' as const, 'chat-stream' as const],
+      targets: ['direct' as const, 'gateway' as const, 'portkey' as const],
+    };
     const result = await runBench(settings);
 
     expect(result.cells.map((c) => `${c.target} ${c.mode}`)).toEqual([
-      'direct chat', 'direct chat-stream', 'gateway chat', 'gateway chat-stream', 'portkey chat', 'portkey chat-stream',
+      'direct chat',
+      'direct chat-stream',
+      'gateway chat',
+      'gateway chat-stream',
+      'portkey chat',
+      'portkey chat-stream',
     ]);
     for (const cell of result.cells) {
       expect(cell.errors, `${cell.target} ${cell.mode}: ${JSON.stringify(cell.errorKinds)}`).toBe(0);

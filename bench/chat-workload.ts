@@ -16,11 +16,23 @@ const SETTINGS = { maxTokens: 512, temperature: 0.1, topP: 0.9, systemPromptVers
 export function withChatRoute(raw: Record<string, unknown>, simUrl: string): Record<string, unknown> {
   const configs = Array.isArray(raw.configs) ? raw.configs : [];
   const routes = Array.isArray(raw.routes) ? raw.routes : [];
-  const intents = (routes.find((r: { name?: string }) => r.name === 'mangaassist') as { intents?: string[] } | undefined)?.intents ?? ['faq'];
+  const intents = (routes.find((r: { name?: string }) => r.name === 'mangaassist') as { intents?: string[] } | undefined)?.intents ?? [
+    'faq',
+  ];
   return {
     ...raw,
-    configs: [...configs, { id: CHAT_CONFIG_ID, upstream: { provider: 'openai', baseUrl: `${simUrl.replace(/\/$/, '')}/v1`, model: CHAT_MODEL, apiKeyEnv: CHAT_KEY_ENV }, ...SETTINGS }],
-    routes: [...routes, { name: CHAT_ROUTE, intents, default: CHAT_CONFIG_ID, table: Object.fromEntries(intents.map((i) => [i, CHAT_CONFIG_ID])) }],
+    configs: [
+      ...configs,
+      {
+        id: CHAT_CONFIG_ID,
+        upstream: { provider: 'openai', baseUrl: `${simUrl.replace(/\/$/, '')}/v1`, model: CHAT_MODEL, apiKeyEnv: CHAT_KEY_ENV },
+        ...SETTINGS,
+      },
+    ],
+    routes: [
+      ...routes,
+      { name: CHAT_ROUTE, intents, default: CHAT_CONFIG_ID, table: Object.fromEntries(intents.map((i) => [i, CHAT_CONFIG_ID])) },
+    ],
   };
 }
 
@@ -38,7 +50,12 @@ export interface ChatBodies {
 export function chatBodies(questions: readonly string[], cfg: GatewayConfig, intent: string, stream: boolean): ChatBodies {
   const streaming = stream ? { stream: true, stream_options: { include_usage: true } } : {};
   const prompt = cfg.systemPrompts[SETTINGS.systemPromptVersion];
-  const client = questions.map((text) => ({ model: CHAT_ROUTE, messages: [{ role: 'user', content: text }], metadata: { intent }, ...streaming }));
+  const client = questions.map((text) => ({
+    model: CHAT_ROUTE,
+    messages: [{ role: 'user', content: text }],
+    metadata: { intent },
+    ...streaming,
+  }));
   const upstream = questions.map((text) => ({
     model: CHAT_MODEL,
     messages: [...(prompt ? [{ role: 'system', content: prompt }] : []), { role: 'user', content: text }],

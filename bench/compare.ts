@@ -58,10 +58,12 @@ export function compareTargets(cells: readonly CellResult[]): Comparison[] {
     return {
       mode,
       concurrency: Number(concurrency),
-      gatewayPercentOfBare: gateway && bare && bare.requestsPerSecond > 0 ? (100 * gateway.requestsPerSecond) / bare.requestsPerSecond : null,
+      gatewayPercentOfBare:
+        gateway && bare && bare.requestsPerSecond > 0 ? (100 * gateway.requestsPerSecond) / bare.requestsPerSecond : null,
       gatewayAddedP99Ms: gateway && direct ? gateway.latencyMs.p99 - direct.latencyMs.p99 : null,
       bareAddedP99Ms: bare && direct ? bare.latencyMs.p99 - direct.latencyMs.p99 : null,
-      gatewayPercentOfBareFetch: gateway && bareFetch && bareFetch.requestsPerSecond > 0 ? (100 * gateway.requestsPerSecond) / bareFetch.requestsPerSecond : null,
+      gatewayPercentOfBareFetch:
+        gateway && bareFetch && bareFetch.requestsPerSecond > 0 ? (100 * gateway.requestsPerSecond) / bareFetch.requestsPerSecond : null,
       gatewayAddedP50Ms: gateway && direct ? gateway.latencyMs.p50 - direct.latencyMs.p50 : null,
       portkey: comparePortkey(find('portkey'), gateway, direct),
       baseline: compareBaseline(find('baseline'), gateway),
@@ -69,7 +71,11 @@ export function compareTargets(cells: readonly CellResult[]): Comparison[] {
   });
 }
 
-function comparePortkey(portkey: CellResult | undefined, gateway: CellResult | undefined, direct: CellResult | undefined): PortkeyComparison | null {
+function comparePortkey(
+  portkey: CellResult | undefined,
+  gateway: CellResult | undefined,
+  direct: CellResult | undefined,
+): PortkeyComparison | null {
   if (!portkey || !direct) return null;
   const addedP50Ms = portkey.latencyMs.p50 - direct.latencyMs.p50;
   const addedP99Ms = portkey.latencyMs.p99 - direct.latencyMs.p99;

@@ -45,7 +45,13 @@ export interface BenchResult {
   durationSeconds: number;
   environment: Environment;
   settings: Omit<BenchSettings, 'cpuProfileDir'>;
-  workload: { route: string; intent: string; configId: string; modelId: string; chat: { route: string; configId: string; modelId: string; portkey: string } };
+  workload: {
+    route: string;
+    intent: string;
+    configId: string;
+    modelId: string;
+    chat: { route: string; configId: string; modelId: string; portkey: string };
+  };
   /** `cell` when peak RSS was reset before each cell, `process` when it covers the process's whole life. */
   rssPeakScope: 'cell' | 'process';
   /** Failed answers while warming each target's processes up before its first cell; zero expected. */
@@ -68,16 +74,26 @@ export const BUSY_MACHINE_CORES = 0.1;
 export async function runBench(settings: BenchSettings, log: (line: string) => void = () => {}): Promise<BenchResult> {
   const started = new Date();
   const workload = loadWorkload();
-  const credentials = { accessKeyId: `BENCH${randomBytes(6).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('base64') };
+  const credentials = {
+    accessKeyId: `BENCH${randomBytes(6).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(24).toString('base64'),
+  };
   const cells: CellResult[] = [];
   const processWarmupErrors: BenchResult['processWarmupErrors'] = {};
   let rssPeakScope: BenchResult['rssPeakScope'] = 'cell';
-  const baseline = settings.baselineRef !== null && settings.targets.includes('baseline') ? checkOutBaseline(REPO_ROOT, settings.baselineRef) : null;
+  const baseline =
+    settings.baselineRef !== null && settings.targets.includes('baseline') ? checkOutBaseline(REPO_ROOT, settings.baselineRef) : null;
   if (baseline) log(`baseline: ${baseline.ref} (${baseline.commit.slice(0, 12)}) checked out in ${baseline.dir}`);
   try {
     for (const name of settings.targets) {
       if (!settings.modes.some((m) => TARGET_MODES[name].includes(m))) continue;
-      const target = await startTarget(name, { seed: settings.seed, credentials, workload, cpuProfileDir: settings.cpuProfileDir, baselineDir: baseline?.dir });
+      const target = await startTarget(name, {
+        seed: settings.seed,
+        credentials,
+        workload,
+        cpuProfileDir: settings.cpuProfileDir,
+        baselineDir: baseline?.dir,
+      });
       try {
         const modes = await checkTarget(target, settings.modes, workload.config.id, log);
         processWarmupErrors[name] = await warmUpProcesses(target, modes, settings);
@@ -102,7 +118,13 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
     durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
     environment: describeEnvironment(),
     settings: shown,
-    workload: { route: ROUTE, intent: INTENT, configId: workload.config.id, modelId: upstreamModelOf(workload.config.upstream), chat: { route: CHAT_ROUTE, configId: CHAT_CONFIG_ID, modelId: CHAT_MODEL, portkey: PORTKEY_VERSION } },
+    workload: {
+      route: ROUTE,
+      intent: INTENT,
+      configId: workload.config.id,
+      modelId: upstreamModelOf(workload.config.upstream),
+      chat: { route: CHAT_ROUTE, configId: CHAT_CONFIG_ID, modelId: CHAT_MODEL, portkey: PORTKEY_VERSION },
+    },
     rssPeakScope,
     processWarmupErrors,
     baseline: baseline ? { ref: baseline.ref, commit: baseline.commit } : null,
@@ -133,7 +155,12 @@ async function warmUpProcesses(target: RunningTarget, modes: readonly Mode[], se
   return errors;
 }
 
-async function measureCell(target: RunningTarget, mode: Mode, concurrency: number, settings: BenchSettings): Promise<{ result: CellResult; reset: boolean }> {
+async function measureCell(
+  target: RunningTarget,
+  mode: Mode,
+  concurrency: number,
+  settings: BenchSettings,
+): Promise<{ result: CellResult; reset: boolean }> {
   const endpoint = target.endpoint(mode);
   const reset = [target.sim, target.proxy].every((p) => p?.resetPeakRss() ?? true);
   const cpuBefore = await cpuSnapshot(target);
@@ -203,6 +230,7 @@ function otherCores(before: CpuSnapshot, after: CpuSnapshot, elapsedMs: number):
 
 function progressLine(cell: CellResult): string {
   const errors = cell.errors ? `, ${cell.errors} ERRORS ${JSON.stringify(cell.errorKinds)}` : '';
-  const busy = (cell.otherCpuCores ?? 0) > BUSY_MACHINE_CORES ? `, machine busy: other processes used ${cell.otherCpuCores!.toFixed(2)} cores` : '';
+  const busy =
+    (cell.otherCpuCores ?? 0) > BUSY_MACHINE_CORES ? `, machine busy: other processes used ${cell.otherCpuCores!.toFixed(2)} cores` : '';
   return `${cell.target.padEnd(7)} ${cell.mode.padEnd(15)} c=${String(cell.concurrency).padEnd(3)} ${cell.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${cell.latencyMs.p50.toFixed(2)} ms  p99 ${cell.latencyMs.p99.toFixed(2)} ms${errors}${busy}`;
 }

@@ -70,7 +70,6 @@ async function waitForHttp(url: string, exited: () => boolean): Promise<void> {
   throw new Error(`no answer on ${url} within ${START_TIMEOUT_MS} ms`);
 }
 
-
 function procStatusKb(pid: number, field: string): number {
   try {
     const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -60,7 +60,9 @@ function moduleOf(path: string, functionName: string): string {
 /** The main-thread profile of a directory: the largest `.cpuprofile` in it. */
 function profileFile(path: string): string {
   if (!statSync(path).isDirectory()) return path;
-  const files = readdirSync(path).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(path, f));
+  const files = readdirSync(path)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(path, f));
   const largest = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
   if (!largest) throw new Error(`no .cpuprofile in ${path}`);
   return largest;
@@ -73,7 +75,11 @@ function main(): void {
   const file = profileFile(path);
   const { functions, modules } = selfTimes(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
   const table = (title: string, rows: SelfTime[]): string =>
-    [`| ${title} | self ms | % of busy |`, '| --- | --: | --: |', ...rows.slice(0, Number(top)).map((r) => `| ${r.name} | ${r.ms.toFixed(0)} | ${r.percentOfBusy.toFixed(1)} |`)].join('\n');
+    [
+      `| ${title} | self ms | % of busy |`,
+      '| --- | --: | --: |',
+      ...rows.slice(0, Number(top)).map((r) => `| ${r.name} | ${r.ms.toFixed(0)} | ${r.percentOfBusy.toFixed(1)} |`),
+    ].join('\n');
   console.log(`${file}\n\n${table('module', modules)}\n\n${table('function', functions)}`);
 }
 

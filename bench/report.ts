@@ -23,8 +23,9 @@ export function renderMarkdown(result: BenchResult): string {
     '',
     '| mode | conns | gateway req/s % of bare | % of bare-fetch | gateway p99 - direct p99 | bare p99 - direct p99 | gateway p50 - direct p50 |',
     '| --- | --: | --: | --: | --: | --: | --: |',
-    ...result.comparisons.map((c) =>
-      `| ${c.mode} | ${c.concurrency} | ${percent(c.gatewayPercentOfBare)} | ${percent(c.gatewayPercentOfBareFetch)} | ${signedMs(c.gatewayAddedP99Ms)} | ${signedMs(c.bareAddedP99Ms)} | ${signedMs(c.gatewayAddedP50Ms)} |`,
+    ...result.comparisons.map(
+      (c) =>
+        `| ${c.mode} | ${c.concurrency} | ${percent(c.gatewayPercentOfBare)} | ${percent(c.gatewayPercentOfBareFetch)} | ${signedMs(c.gatewayAddedP99Ms)} | ${signedMs(c.bareAddedP99Ms)} | ${signedMs(c.gatewayAddedP50Ms)} |`,
     ),
     '',
     ...portkeySection(result),
@@ -54,7 +55,7 @@ function portkeySection(result: BenchResult): string[] {
       return `| ${c.mode} | ${c.concurrency} | ${gateway ? gateway.requestsPerSecond.toFixed(0) : '-'} | ${p.requestsPerSecond.toFixed(0)} | ${times(p.throughputRatio)} | ${signedMs(c.gatewayAddedP50Ms)} | ${signedMs(p.addedP50Ms)} | ${signedMs(c.gatewayAddedP99Ms)} | ${signedMs(p.addedP99Ms)} | ${times(p.addedP50Ratio)} | ${times(p.addedP99Ratio)} |`;
     }),
     '',
-    'Added latency: the target\'s percentile minus the direct path\'s at the same mode and connections. Aim (issue 4): throughput ratio >= 2.5x, added-latency ratio < 0.5x. A negative added latency is within noise of zero; ratios over such values are not meaningful.',
+    "Added latency: the target's percentile minus the direct path's at the same mode and connections. Aim (issue 4): throughput ratio >= 2.5x, added-latency ratio < 0.5x. A negative added latency is within noise of zero; ratios over such values are not meaningful.",
     '',
   ];
 }
@@ -64,7 +65,9 @@ function baselineSection(result: BenchResult): string[] {
   const rows = result.comparisons.filter((c) => c.baseline !== null);
   if (rows.length === 0 || !result.baseline) return [];
   const gatewayRps = (c: Comparison): string =>
-    result.cells.find((x) => x.target === 'gateway' && x.mode === c.mode && x.concurrency === c.concurrency)?.requestsPerSecond.toFixed(0) ?? '-';
+    result.cells
+      .find((x) => x.target === 'gateway' && x.mode === c.mode && x.concurrency === c.concurrency)
+      ?.requestsPerSecond.toFixed(0) ?? '-';
   return [
     `### Gateway against its baseline \`${result.baseline.ref}\` (${result.baseline.commit.slice(0, 12)}), same run`,
     '',
@@ -78,8 +81,7 @@ function baselineSection(result: BenchResult): string[] {
   ];
 }
 
-const CHAT_LINE =
-  `- Chat modes (\`POST /v1/chat/completions\`): the gateway gets route \`${CHAT_ROUTE}\` (every intent on \`${CHAT_CONFIG_ID}\`, OpenAI-compatible upstream, model \`${CHAT_MODEL}\`, its bearer key read from \`${CHAT_KEY_ENV}\` and checked by the simulator); direct, bare and Portkey get the body the gateway sends upstream. Portkey ${PORTKEY_VERSION} runs \`start-server.js --headless\` with \`x-portkey-provider: openai\` and \`x-portkey-custom-host\`, and a preload that works around its streaming bug on Node (bench/portkey-response-fix.mjs)`;
+const CHAT_LINE = `- Chat modes (\`POST /v1/chat/completions\`): the gateway gets route \`${CHAT_ROUTE}\` (every intent on \`${CHAT_CONFIG_ID}\`, OpenAI-compatible upstream, model \`${CHAT_MODEL}\`, its bearer key read from \`${CHAT_KEY_ENV}\` and checked by the simulator); direct, bare and Portkey get the body the gateway sends upstream. Portkey ${PORTKEY_VERSION} runs \`start-server.js --headless\` with \`x-portkey-provider: openai\` and \`x-portkey-custom-host\`, and a preload that works around its streaming bug on Node (bench/portkey-response-fix.mjs)`;
 
 function times(value: number | null): string {
   return value === null ? '-' : `${value.toFixed(2)}x`;
@@ -88,10 +90,19 @@ function times(value: number | null): string {
 function cellRow(c: CellResult): string {
   const ttft = c.ttftMs ? [ms(c.ttftMs.p50), ms(c.ttftMs.p99)] : ['-', '-'];
   const cells = [
-    c.target, c.mode, String(c.concurrency), c.requestsPerSecond.toFixed(0),
-    ms(c.latencyMs.p50), ms(c.latencyMs.p99), ms(c.latencyMs.p999), ...ttft,
-    String(c.errors), c.proxyRssMb === null ? '-' : c.proxyRssMb.toFixed(0), c.simulatorRssMb.toFixed(0),
-    c.cpuMicrosPerRequest.proxy === null ? '-' : c.cpuMicrosPerRequest.proxy.toFixed(0), c.cpuMicrosPerRequest.simulator.toFixed(0),
+    c.target,
+    c.mode,
+    String(c.concurrency),
+    c.requestsPerSecond.toFixed(0),
+    ms(c.latencyMs.p50),
+    ms(c.latencyMs.p99),
+    ms(c.latencyMs.p999),
+    ...ttft,
+    String(c.errors),
+    c.proxyRssMb === null ? '-' : c.proxyRssMb.toFixed(0),
+    c.simulatorRssMb.toFixed(0),
+    c.cpuMicrosPerRequest.proxy === null ? '-' : c.cpuMicrosPerRequest.proxy.toFixed(0),
+    c.cpuMicrosPerRequest.simulator.toFixed(0),
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -110,8 +121,11 @@ function maxLoadCpu(cells: readonly CellResult[]): string {
 }
 
 function errorSummary(result: BenchResult): string {
-  const failed = result.cells.filter((c) => c.errors > 0).map((c) => `${c.target} ${c.mode} c=${c.concurrency}: ${JSON.stringify(c.errorKinds)}`);
-  for (const [target, errors] of Object.entries(result.processWarmupErrors)) if (errors) failed.push(`${target} process warm-up: ${errors}`);
+  const failed = result.cells
+    .filter((c) => c.errors > 0)
+    .map((c) => `${c.target} ${c.mode} c=${c.concurrency}: ${JSON.stringify(c.errorKinds)}`);
+  for (const [target, errors] of Object.entries(result.processWarmupErrors))
+    if (errors) failed.push(`${target} process warm-up: ${errors}`);
   if (failed.length === 0) return 'Errors: none (every answer 2xx, no exception frames), warm-ups included.';
   return `Errors: ${failed.join('; ')}.`;
 }

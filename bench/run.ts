@@ -14,17 +14,21 @@ async function main(): Promise<void> {
     mkdirSync(settings.cpuProfileDir, { recursive: true });
   }
   const cells = settings.targets.reduce(
-    (sum, target) => sum + settings.modes.filter((m) => TARGET_MODES[target].includes(m)).reduce((n, m) => n + concurrenciesOf(settings, m).length, 0),
+    (sum, target) =>
+      sum + settings.modes.filter((m) => TARGET_MODES[target].includes(m)).reduce((n, m) => n + concurrenciesOf(settings, m).length, 0),
     0,
   );
   const chatStream = settings.modes.includes('chat-stream') ? ` (chat-stream: ${settings.chatStreamConcurrencies.join('/')})` : '';
-  console.log(`benchmark: ${settings.targets.join(', ')} x ${settings.modes.join(', ')} x ${settings.concurrencies.join('/')} connections${chatStream}; ${cells} cells of ${settings.warmupSeconds} s + ${settings.seconds} s`);
+  console.log(
+    `benchmark: ${settings.targets.join(', ')} x ${settings.modes.join(', ')} x ${settings.concurrencies.join('/')} connections${chatStream}; ${cells} cells of ${settings.warmupSeconds} s + ${settings.seconds} s`,
+  );
   const result = await runBench(settings, (line) => console.log(line));
   const markdown = renderMarkdown(result);
   const written = writeResults(result, markdown);
   console.log(`\n${markdown}`);
   console.log(`written: ${written.map((p) => relative(process.cwd(), p)).join(', ')}`);
-  if (settings.cpuProfileDir) console.log(`CPU profiles in ${relative(process.cwd(), settings.cpuProfileDir)} (summarise: npx tsx bench/profile-summary.ts <file>)`);
+  if (settings.cpuProfileDir)
+    console.log(`CPU profiles in ${relative(process.cwd(), settings.cpuProfileDir)} (summarise: npx tsx bench/profile-summary.ts <file>)`);
   if (result.cells.some((c) => c.errors > 0) || Object.values(result.processWarmupErrors).some(Boolean)) process.exitCode = 1;
 }
 

@@ -28,7 +28,13 @@ export interface ServerProcess {
  * Spawns `node [nodeArgs] --import tsx bench/<entry>` in `root` (this checkout unless given) and waits for the
  * URL it announces.
  */
-export async function startServer(name: string, entry: string, env: Record<string, string>, nodeArgs: string[] = [], root: string = REPO_ROOT): Promise<ServerProcess> {
+export async function startServer(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  root: string = REPO_ROOT,
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', `bench/${entry}`], {
     cwd: root,
     env: { ...process.env, ...env },
@@ -36,14 +42,19 @@ export async function startServer(name: string, entry: string, env: Record<strin
   });
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = await readyUrl(name, child, (chunk) => (output += chunk), () => output);
+  const url = await readyUrl(
+    name,
+    child,
+    (chunk) => (output += chunk),
+    () => output,
+  );
   const pid = child.pid!;
   return {
     name,
     pid,
     url,
     resetPeakRss: () => resetPeak(pid),
-    peakRssMb: async () => ((await peakRssKb(child)) / 1024),
+    peakRssMb: async () => (await peakRssKb(child)) / 1024,
     cpuMs: async () => (await askReport(child)).cpuMicros / 1000,
     output: () => output,
     stop: () => stopChild(child),

@@ -60,7 +60,12 @@ const BenchEnv = z
     BENCH_SEED: positive.default(42),
     BENCH_CONNECTIONS: z
       .string()
-      .transform((text) => text.split(',').map((item) => item.trim()).filter(Boolean))
+      .transform((text) =>
+        text
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.coerce.number<string>().int().positive().max(10_000)).min(1, 'names nothing'))
       .optional(),
     BENCH_MODES: nameList(MODES).optional(),

@@ -23,8 +23,13 @@ const { parseGatewayConfig } = await load('config/load.ts');
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const text = (type: string): { type: 'string'; value: string } => ({ type: 'string', value: type });
-const frameHeaders = (type: string) => ({ ':event-type': text(type), ':message-type': text('event'), ':content-type': text('application/json') });
-const frame = (type: string, payload: unknown): Uint8Array => codec.encode({ headers: frameHeaders(type), body: fromUtf8(JSON.stringify(payload)) });
+const frameHeaders = (type: string) => ({
+  ':event-type': text(type),
+  ':message-type': text('event'),
+  ':content-type': text('application/json'),
+});
+const frame = (type: string, payload: unknown): Uint8Array =>
+  codec.encode({ headers: frameHeaders(type), body: fromUtf8(JSON.stringify(payload)) });
 const encoder = new TextEncoder();
 const sse = (choices: unknown[], usage: unknown = null): Uint8Array =>
   encoder.encode(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices, usage })}\n\n`);
@@ -54,7 +59,10 @@ const config = parseGatewayConfig({
     { id: 'bed', upstream: { provider: 'bedrock', modelId: 'b' }, maxTokens: 100 },
     { id: 'oai', upstream: { provider: 'openai', baseUrl: 'http://o.test/v1', model: 'o' }, maxTokens: 100 },
   ],
-  routes: [{ name: 'r-bed', intents: ['faq'], default: 'bed' }, { name: 'r-oai', intents: ['faq'], default: 'oai' }],
+  routes: [
+    { name: 'r-bed', intents: ['faq'], default: 'bed' },
+    { name: 'r-oai', intents: ['faq'], default: 'oai' },
+  ],
 });
 const app = createGatewayApp({
   config: staticConfig(config),
@@ -63,16 +71,26 @@ const app = createGatewayApp({
     openai: openaiUpstream({ transport }),
   },
   sink: { record() {}, recordFeedback() {}, flush: async () => {}, ready: () => true },
-  telemetry: noTelemetry, auth: { enabled: () => false, isValid: async () => false }, lifecycle: new Lifecycle(),
-  maxBodyBytes: 1 << 20, upstreamIdleTimeoutMs: 30_000, now: () => performance.now(),
+  telemetry: noTelemetry,
+  auth: { enabled: () => false, isValid: async () => false },
+  lifecycle: new Lifecycle(),
+  maxBodyBytes: 1 << 20,
+  upstreamIdleTimeoutMs: 30_000,
+  now: () => performance.now(),
 });
 const headers = { 'content-type': 'application/json', 'x-intent': 'faq' };
-const request = mode === 'converse-stream'
-  ? { path: '/model/r-bed/converse-stream', body: '{"messages":[{"role":"user","content":[{"text":"hi"}]}]}' }
-  : {
-    path: '/v1/chat/completions',
-    body: JSON.stringify({ model: 'r-oai', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] }),
-  };
+const request =
+  mode === 'converse-stream'
+    ? { path: '/model/r-bed/converse-stream', body: '{"messages":[{"role":"user","content":[{"text":"hi"}]}]}' }
+    : {
+        path: '/v1/chat/completions',
+        body: JSON.stringify({
+          model: 'r-oai',
+          stream: true,
+          stream_options: { include_usage: true },
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      };
 
 async function one(): Promise<void> {
   const res: Response = await app.request(request.path, { method: 'POST', headers, body: request.body });
@@ -82,9 +100,11 @@ async function one(): Promise<void> {
 
 async function run(n: number): Promise<void> {
   let left = n;
-  await Promise.all(Array.from({ length: 10 }, async () => {
-    while (left-- > 0) await one();
-  }));
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      while (left-- > 0) await one();
+    }),
+  );
 }
 
 await run(2_000);

@@ -44,23 +44,49 @@ const CHAT_PATH = '/v1/chat/completions';
 
 /** Starts a fresh simulator (same seed every time) and the target's proxy, each in its own process. */
 export async function startTarget(name: TargetName, ctx: TargetContext): Promise<RunningTarget> {
-  const keys = { BENCH_SIM_KEY_ID: ctx.credentials.accessKeyId, BENCH_SIM_SECRET: ctx.credentials.secretAccessKey, [CHAT_KEY_ENV]: chatKey(ctx) };
-  const profiling = (role: string): string[] => (ctx.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(ctx.cpuProfileDir, name, role)}`] : []);
+  const keys = {
+    BENCH_SIM_KEY_ID: ctx.credentials.accessKeyId,
+    BENCH_SIM_SECRET: ctx.credentials.secretAccessKey,
+    [CHAT_KEY_ENV]: chatKey(ctx),
+  };
+  const profiling = (role: string): string[] =>
+    ctx.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(ctx.cpuProfileDir, name, role)}`] : [];
   const sim = await startServer('simulator', 'serve-sim.ts', { ...keys, BENCH_SEED: String(ctx.seed) }, profiling('simulator'));
   let proxy: ServerProcess | null = null;
   let endpoints: Partial<Record<Mode, TargetEndpoint>>;
   try {
     if (name === 'bare' || name === 'bare-fetch') {
-      proxy = await startServer(`${name} proxy`, 'serve-bare.ts', { BENCH_UPSTREAM: sim.url, BENCH_TRANSPORT: name === 'bare' ? 'undici' : 'fetch' }, profiling('proxy'));
+      proxy = await startServer(
+        `${name} proxy`,
+        'serve-bare.ts',
+        { BENCH_UPSTREAM: sim.url, BENCH_TRANSPORT: name === 'bare' ? 'undici' : 'fetch' },
+        profiling('proxy'),
+      );
     }
-    if (name === 'gateway') proxy = await startServer('gateway', 'serve-gateway.ts', { ...keys, BENCH_UPSTREAM: sim.url, BENCH_GATEWAY_CONFIG: CONFIG_PATH }, profiling('proxy'));
+    if (name === 'gateway')
+      proxy = await startServer(
+        'gateway',
+        'serve-gateway.ts',
+        { ...keys, BENCH_UPSTREAM: sim.url, BENCH_GATEWAY_CONFIG: CONFIG_PATH },
+        profiling('proxy'),
+      );
     if (name === 'baseline') {
       if (!ctx.baselineDir) throw new Error('the baseline target needs a checkout of BENCH_BASELINE_REF');
       const config = join(ctx.baselineDir, relative(REPO_ROOT, CONFIG_PATH));
-      proxy = await startServer('baseline gateway', 'serve-gateway.ts', { ...keys, BENCH_UPSTREAM: sim.url, BENCH_GATEWAY_CONFIG: config }, profiling('proxy'), ctx.baselineDir);
+      proxy = await startServer(
+        'baseline gateway',
+        'serve-gateway.ts',
+        { ...keys, BENCH_UPSTREAM: sim.url, BENCH_GATEWAY_CONFIG: config },
+        profiling('proxy'),
+        ctx.baselineDir,
+      );
     }
     if (name === 'portkey') proxy = await startPortkey(profiling('proxy'));
-    endpoints = isGateway(name) ? gatewayEndpoints(ctx.workload) : name === 'portkey' ? portkeyEndpoints(sim.url, ctx) : await upstreamEndpoints(sim.url, ctx);
+    endpoints = isGateway(name)
+      ? gatewayEndpoints(ctx.workload)
+      : name === 'portkey'
+        ? portkeyEndpoints(sim.url, ctx)
+        : await upstreamEndpoints(sim.url, ctx);
   } catch (error) {
     await proxy?.stop();
     await sim.stop();
@@ -88,7 +114,12 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
  * configuration, for the gateway). Returns the modes to measure: the gateway's chat modes are skipped, with a
  * message, while it has no `/v1/chat/completions` route (404).
  */
-export async function checkTarget(target: RunningTarget, modes: readonly Mode[], expectedConfig: string, log: (line: string) => void = () => {}): Promise<Mode[]> {
+export async function checkTarget(
+  target: RunningTarget,
+  modes: readonly Mode[],
+  expectedConfig: string,
+  log: (line: string) => void = () => {},
+): Promise<Mode[]> {
   const served: Mode[] = [];
   for (const mode of modes.filter((m) => TARGET_MODES[target.name].includes(m))) {
     const endpoint = target.endpoint(mode);
@@ -124,7 +155,10 @@ function isChat(mode: Mode): mode is 'chat' | 'chat-stream' {
   return mode === 'chat' || mode === 'chat-stream';
 }
 
-function cycle(bodies: readonly Buffer[], headers: (vu: number, n: number) => Record<string, string>): (vu: number, n: number) => PlannedRequest {
+function cycle(
+  bodies: readonly Buffer[],
+  headers: (vu: number, n: number) => Record<string, string>,
+): (vu: number, n: number) => PlannedRequest {
   return (vu, n) => ({ body: bodies[(vu + n) % bodies.length]!, headers: headers(vu, n) });
 }
 
@@ -134,9 +168,17 @@ function gatewayEndpoints(workload: Workload): Record<Mode, TargetEndpoint> {
     'x-intent': INTENT,
     'x-session-id': `bench-${vu}-${Math.floor(n / SESSION_LENGTH)}`,
   });
-  const converse = (mode: 'converse' | 'converse-stream'): TargetEndpoint => ({ path: modelPath(ROUTE, mode), request: cycle(workload.clientBodies, headers) });
+  const converse = (mode: 'converse' | 'converse-stream'): TargetEndpoint => ({
+    path: modelPath(ROUTE, mode),
+    request: cycle(workload.clientBodies, headers),
+  });
   const chat = (mode: 'chat' | 'chat-stream'): TargetEndpoint => ({ path: CHAT_PATH, request: cycle(workload.chat[mode].client, headers) });
-  return { converse: converse('converse'), 'converse-stream': converse('converse-stream'), chat: chat('chat'), 'chat-stream': chat('chat-stream') };
+  return {
+    converse: converse('converse'),
+    'converse-stream': converse('converse-stream'),
+    chat: chat('chat'),
+    'chat-stream': chat('chat-stream'),
+  };
 }
 
 /** Direct and bare send what the gateway would send upstream: Bedrock bodies signed once for the simulator. */
@@ -145,13 +187,24 @@ async function upstreamEndpoints(simUrl: string, ctx: TargetContext): Promise<Re
   const converse = async (mode: 'converse' | 'converse-stream'): Promise<TargetEndpoint> => {
     const path = modelPath(modelId, mode);
     const planned = await Promise.all(
-      ctx.workload.upstreamBodies.map(async (body) => ({ body, headers: { ...(await presign(simUrl, path, body, ctx.credentials)), 'x-intent': INTENT } })),
+      ctx.workload.upstreamBodies.map(async (body) => ({
+        body,
+        headers: { ...(await presign(simUrl, path, body, ctx.credentials)), 'x-intent': INTENT },
+      })),
     );
     return { path, request: (vu, n) => planned[(vu + n) % planned.length]! };
   };
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${chatKey(ctx)}`, 'x-intent': INTENT };
-  const chat = (mode: 'chat' | 'chat-stream'): TargetEndpoint => ({ path: CHAT_PATH, request: cycle(ctx.workload.chat[mode].upstream, () => headers) });
-  return { converse: await converse('converse'), 'converse-stream': await converse('converse-stream'), chat: chat('chat'), 'chat-stream': chat('chat-stream') };
+  const chat = (mode: 'chat' | 'chat-stream'): TargetEndpoint => ({
+    path: CHAT_PATH,
+    request: cycle(ctx.workload.chat[mode].upstream, () => headers),
+  });
+  return {
+    converse: await converse('converse'),
+    'converse-stream': await converse('converse-stream'),
+    chat: chat('chat'),
+    'chat-stream': chat('chat-stream'),
+  };
 }
 
 /** Portkey gets the upstream bodies and reaches the simulator as a custom OpenAI host. */
@@ -163,6 +216,9 @@ function portkeyEndpoints(simUrl: string, ctx: TargetContext): Partial<Record<Mo
     'x-portkey-custom-host': `${simUrl}/v1`,
     'x-intent': INTENT,
   };
-  const chat = (mode: 'chat' | 'chat-stream'): TargetEndpoint => ({ path: CHAT_PATH, request: cycle(ctx.workload.chat[mode].upstream, () => headers) });
+  const chat = (mode: 'chat' | 'chat-stream'): TargetEndpoint => ({
+    path: CHAT_PATH,
+    request: cycle(ctx.workload.chat[mode].upstream, () => headers),
+  });
   return { chat: chat('chat'), 'chat-stream': chat('chat-stream') };
 }

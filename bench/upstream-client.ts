@@ -11,11 +11,21 @@ import { undiciTransport } from '../gateway/upstreams/http/undici.ts';
 
 const credentials = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
 const MODEL = 'anthropic.claude-3-5-haiku-20241022-v1:0';
-const body = { messages: [{ role: 'user' as const, content: [{ text: 'Where is my order 112-7788?' }] }], inferenceConfig: { maxTokens: 200 } };
+const body = {
+  messages: [{ role: 'user' as const, content: [{ text: 'Where is my order 112-7788?' }] }],
+  inferenceConfig: { maxTokens: 200 },
+};
 
 async function startSim(): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts'], {
-    env: { ...process.env, SIM_PORT: '0', SIM_TIME_SCALE: '0', SIM_RANDOM_FAULTS: '0', SIM_ACCESS_KEY_ID: credentials.accessKeyId, SIM_SECRET_ACCESS_KEY: credentials.secretAccessKey },
+    env: {
+      ...process.env,
+      SIM_PORT: '0',
+      SIM_TIME_SCALE: '0',
+      SIM_RANDOM_FAULTS: '0',
+      SIM_ACCESS_KEY_ID: credentials.accessKeyId,
+      SIM_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve) => {
@@ -33,9 +43,11 @@ async function time(label: string, n: number, concurrency: number, call: () => P
   for (let i = 0; i < 200; i++) await call();
   const start = performance.now();
   let left = n;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (left-- > 0) await call();
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (left-- > 0) await call();
+    }),
+  );
   const perCall = (performance.now() - start) / n;
   console.log(`${label.padEnd(34)} ${(1000 / perCall).toFixed(0).padStart(6)} calls/s  ${(perCall * 1000).toFixed(0).padStart(6)} µs/call`);
   return perCall;
@@ -45,11 +57,23 @@ async function main(): Promise<void> {
   const sim = await startSim();
   console.log('simulator at', sim.url);
   const sdk = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: sim.url, credentials, maxAttempts: 1 });
-  const raw = bedrockUpstream({ endpoint: sim.url, region: 'us-east-1', credentials, signingCrypto: nodeSigningCrypto, transport: undiciTransport() });
+  const raw = bedrockUpstream({
+    endpoint: sim.url,
+    region: 'us-east-1',
+    credentials,
+    signingCrypto: nodeSigningCrypto,
+    transport: undiciTransport(),
+  });
   const encoded = new TextEncoder().encode(JSON.stringify(body));
   const signal = new AbortController().signal;
   const rawCall = (operation: 'converse' | 'converse-stream') => async () => {
-    const r = await raw.call({ target: { provider: 'bedrock', modelId: MODEL }, operation, body: encoded, signal, intent: 'order_tracking' });
+    const r = await raw.call({
+      target: { provider: 'bedrock', modelId: MODEL },
+      operation,
+      body: encoded,
+      signal,
+      intent: 'order_tracking',
+    });
     if (!r.ok) throw r.error;
     await r.response.bytes();
   };

@@ -36,7 +36,13 @@ const say = (line: string): void => {
 
 const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'bench-warehouse-')), 'gateway.db'));
 let t = performance.now();
-writeSimulatedRows(db, { sessions: Number(values.sessions), requestsPerSession: 2, seed: 1, configs: () => ['sonnet-35-v2', 'haiku-35'], nonLiveShare: 0.1 });
+writeSimulatedRows(db, {
+  sessions: Number(values.sessions),
+  requestsPerSession: 2,
+  seed: 1,
+  configs: () => ['sonnet-35-v2', 'haiku-35'],
+  nonLiveShare: 0.1,
+});
 const rows = (db.prepare('SELECT (SELECT COUNT(*) FROM observations) + (SELECT COUNT(*) FROM feedback) AS n').get() as { n: number }).n;
 say(`generated ${rows} rows (observations and feedback) in ${seconds(t).toFixed(1)} s`);
 
@@ -54,7 +60,10 @@ try {
   say(`second export (nothing new): ok=${second.ok} in ${seconds(t).toFixed(2)} s`);
   const config = GatewayConfig.parse(JSON.parse(readFileSync('config/mangaassist.json', 'utf8')));
   const settings = AnalysisSettings.parse({});
-  for (const [name, source] of [['SQLite', sqliteAnalysisSource(db)], ['PostgreSQL', postgresAnalysisSource(warehouse)]] as const) {
+  for (const [name, source] of [
+    ['SQLite', sqliteAnalysisSource(db)],
+    ['PostgreSQL', postgresAnalysisSource(warehouse)],
+  ] as const) {
     t = performance.now();
     await runAnalysis({ source, config, settings });
     say(`analysis on ${name}: ${seconds(t).toFixed(2)} s (including the fixed A/A monitoring simulation)`);
@@ -67,5 +76,8 @@ try {
 
 mkdirSync('bench/results', { recursive: true });
 const out = join('bench/results', `warehouse-${new Date().toISOString().replace(/[:T]/g, '-').slice(0, 19)}.md`);
-writeFileSync(out, `# Warehouse export and analysis, ${new Date().toISOString()}\n\nCommand: node --import tsx bench/warehouse.ts --sessions ${values.sessions} --batch ${values.batch}\n\n${lines.join('\n')}\n`);
+writeFileSync(
+  out,
+  `# Warehouse export and analysis, ${new Date().toISOString()}\n\nCommand: node --import tsx bench/warehouse.ts --sessions ${values.sessions} --batch ${values.batch}\n\n${lines.join('\n')}\n`,
+);
 console.log(`results written to ${out}`);

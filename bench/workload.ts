@@ -52,8 +52,11 @@ export function modelPath(modelId: string, mode: 'converse' | 'converse-stream')
 function chosenConfig(cfg: GatewayConfig): ModelConfig {
   const route = cfg.routes.find((r) => r.name === ROUTE);
   if (!route) throw new Error(`the configuration has no route "${ROUTE}"`);
-  const scoped = [...cfg.experiments, ...cfg.canaries].filter((x) => x.status === 'running' && x.route === ROUTE && (x.intent ?? INTENT) === INTENT);
-  if (scoped.length) throw new Error(`intent "${INTENT}" has a running experiment or canary (${scoped.map((x) => x.id).join(', ')}): pick another intent`);
+  const scoped = [...cfg.experiments, ...cfg.canaries].filter(
+    (x) => x.status === 'running' && x.route === ROUTE && (x.intent ?? INTENT) === INTENT,
+  );
+  if (scoped.length)
+    throw new Error(`intent "${INTENT}" has a running experiment or canary (${scoped.map((x) => x.id).join(', ')}): pick another intent`);
   const id = route.table[INTENT] ?? route.default;
   const config = cfg.configs.find((c) => c.id === id);
   if (!config) throw new Error(`configuration "${id}" is not defined`);

@@ -5,8 +5,14 @@ import type { Rng } from '../simulator/rng.ts';
 
 /** The MangaAssist document's traffic mix. */
 export const TRAFFIC_MIX: Record<string, number> = {
-  recommendation: 0.25, product_question: 0.2, faq: 0.15, order_tracking: 0.15,
-  promotion: 0.1, checkout_help: 0.05, chitchat: 0.08, return_request: 0.02,
+  recommendation: 0.25,
+  product_question: 0.2,
+  faq: 0.15,
+  order_tracking: 0.15,
+  promotion: 0.1,
+  checkout_help: 0.05,
+  chitchat: 0.08,
+  return_request: 0.02,
 };
 
 const PROMPTS: Record<string, string> = {

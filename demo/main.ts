@@ -13,8 +13,11 @@ a fresh temporary one unless --data-dir is given), seeded with the demo configur
 
 /** The demo's options, validated; each message names its option. */
 const DemoArgs = z.object({
-  sessions: z.coerce.number({ error: '--sessions must be a number' })
-    .int('--sessions must be an integer').positive('--sessions must be positive').default(600),
+  sessions: z.coerce
+    .number({ error: '--sessions must be a number' })
+    .int('--sessions must be an integer')
+    .positive('--sessions must be positive')
+    .default(600),
   'time-scale': z.coerce.number({ error: '--time-scale must be a number' }).min(0, '--time-scale must be >= 0').default(0.01),
   seed: z.coerce.number({ error: '--seed must be a number' }).int('--seed must be an integer').default(7),
   'data-dir': z.string().min(1).optional(),
@@ -33,7 +36,11 @@ async function main(): Promise<number> {
   }
   const { values } = parseArgs({
     options: {
-      sessions: { type: 'string' }, 'time-scale': { type: 'string' }, 'data-dir': { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' },
+      sessions: { type: 'string' },
+      'time-scale': { type: 'string' },
+      'data-dir': { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
     },
   });
   const args = DemoArgs.safeParse(values);

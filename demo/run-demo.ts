@@ -45,7 +45,15 @@ export function demoConfig(): GatewayConfig {
   const base = loadGatewayConfig('config/mangaassist.json');
   const route = base.routes.find((r) => r.name === 'mangaassist')!;
   const sonnetEverywhere = { ...route, default: 'sonnet-35-v1', table: Object.fromEntries(route.intents.map((i) => [i, 'sonnet-35-v1'])) };
-  const trial = (id: string, intent: string, treatment: string) => ({ id, route: 'mangaassist', intent, control: 'sonnet-35-v1', treatment, split: 0.5, status: 'running' as const });
+  const trial = (id: string, intent: string, treatment: string) => ({
+    id,
+    route: 'mangaassist',
+    intent,
+    control: 'sonnet-35-v1',
+    treatment,
+    split: 0.5,
+    status: 'running' as const,
+  });
   return GatewayConfig.parse({
     ...base,
     routes: base.routes.map((r) => (r.name === 'mangaassist' ? sonnetEverywhere : r)),
@@ -89,7 +97,11 @@ export async function runDemo(o: DemoOptions): Promise<JobResult & { dataDir: st
   });
   log(`simulator ${sim.url}, gateway ${gateway.url}, data in ${dataDir}`);
   const client = new BedrockRuntimeClient({
-    region: 'us-east-1', endpoint: gateway.url, token: { token: 'unused-when-auth-is-off' }, authSchemePreference: ['httpBearerAuth'], maxAttempts: 1,
+    region: 'us-east-1',
+    endpoint: gateway.url,
+    token: { token: 'unused-when-auth-is-off' },
+    authSchemePreference: ['httpBearerAuth'],
+    maxAttempts: 1,
   });
   const bot: Chatbot = { client, gatewayUrl: gateway.url, config: control.source.current().config, rng: createRng(o.seed ?? 7) };
   const runId = Date.now().toString(36);

@@ -75,7 +75,8 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
       c.var.meter?.finish(err.status, err.code);
       return errorResponse(c, deps.now, err.code, err.message, err.status);
     }
-    if (err instanceof HTTPException) return errorResponse(c, deps.now, err.status === 413 ? 'payload_too_large' : 'invalid_request', err.message);
+    if (err instanceof HTTPException)
+      return errorResponse(c, deps.now, err.status === 413 ? 'payload_too_large' : 'invalid_request', err.message);
     if (c.req.raw.signal.aborted) {
       // The request's body broke off (the client went, or the listener refused its framing and answered itself).
       c.var.meter?.finish(ERRORS.client_abort.status, 'client_abort');

@@ -66,13 +66,13 @@ describe(`JSON nested deeper than ${MAX_JSON_DEPTH} levels is refused with 400 b
     });
   }
 
-  it('OpenAI chat completions: 10,000 levels -> 400 in OpenAI\'s shape', async () => {
+  it("OpenAI chat completions: 10,000 levels -> 400 in OpenAI's shape", async () => {
     const res = await post('/v1/chat/completions', `{"model":"mangaassist","messages":[{"role":"user","content":${deep(10_000)}}]}`);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 'json_too_deep', type: 'invalid_request_error', message: limitMessage } });
   });
 
-  it('feedback: 10,000 levels -> 400 in the gateway\'s shape', async () => {
+  it("feedback: 10,000 levels -> 400 in the gateway's shape", async () => {
     const res = await post('/v1/feedback', `{"events":${deep(10_000)}}`);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 'json_too_deep', message: limitMessage } });
@@ -100,14 +100,14 @@ describe('only the four Bedrock operations exist under /model/{id}/', () => {
       expect(message).toBe(`unknown operation "${operation}": use one of ${bedrockOps.join(', ')}`);
     });
   }
-  it('a deeper path under /model/ is a 404 in AWS\'s shape too', async () => {
+  it("a deeper path under /model/ is a 404 in AWS's shape too", async () => {
     const res = await post('/model/mangaassist/converse/extra', body);
     expect(res.status).toBe(404);
     expect(res.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
   });
 });
 
-describe('a body over the size limit gets 413 in its route family\'s shape', () => {
+describe("a body over the size limit gets 413 in its route family's shape", () => {
   const big = 'x'.repeat(MAX_BODY + 1);
   it('Bedrock route: AWS shape', async () => {
     const res = await post('/model/mangaassist/converse', big);

@@ -16,19 +16,28 @@ describe('readEnv: shutdown settings', () => {
 });
 
 describe('client connection settings', () => {
-  it('default to the listener\'s documented defaults', () => {
+  it("default to the listener's documented defaults", () => {
     expect(connectionLimits(readEnv({}))).toEqual(DEFAULT_CONNECTION_LIMITS);
   });
 
   it('are read from the environment', () => {
     const env = readEnv({
-      CLIENT_FIRST_BYTES_TIMEOUT_MS: '2000', CLIENT_H2_PREFACE_TIMEOUT_MS: '1000', CLIENT_HEADERS_TIMEOUT_MS: '5000',
-      CLIENT_REQUEST_TIMEOUT_MS: '60000', CLIENT_KEEP_ALIVE_TIMEOUT_MS: '30000', CLIENT_H2_IDLE_TIMEOUT_MS: '20000',
+      CLIENT_FIRST_BYTES_TIMEOUT_MS: '2000',
+      CLIENT_H2_PREFACE_TIMEOUT_MS: '1000',
+      CLIENT_HEADERS_TIMEOUT_MS: '5000',
+      CLIENT_REQUEST_TIMEOUT_MS: '60000',
+      CLIENT_KEEP_ALIVE_TIMEOUT_MS: '30000',
+      CLIENT_H2_IDLE_TIMEOUT_MS: '20000',
       MAX_CLIENT_CONNECTIONS: '64',
     });
     expect(connectionLimits(env)).toEqual({
-      firstBytesTimeoutMs: 2000, h2PrefaceTimeoutMs: 1000, headersTimeoutMs: 5000, requestTimeoutMs: 60000,
-      keepAliveTimeoutMs: 30000, h2IdleTimeoutMs: 20000, maxConnections: 64,
+      firstBytesTimeoutMs: 2000,
+      h2PrefaceTimeoutMs: 1000,
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 60000,
+      keepAliveTimeoutMs: 30000,
+      h2IdleTimeoutMs: 20000,
+      maxConnections: 64,
     });
   });
 

@@ -5,46 +5,49 @@ import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './stream/interface.ts';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).max(3_600_000).default(fallback);
 
-const Env = z.object({
-  ...configStoreEnvShape,
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  REPORTS_DIR: z.string().min(1).default('reports'),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
-  /** Deregistration delay: the listener stays open this long after SIGTERM, answering 503 with `connection: close`. */
-  SHUTDOWN_DELAY_MS: z.coerce.number().int().nonnegative().max(300_000, 'at most 300000 (5 minutes)').default(5_000),
-  GATEWAY_API_KEYS: z.string().default(''),
-  UPSTREAM: z.enum(['simulator', 'bedrock']).default('simulator'),
-  BEDROCK_ENDPOINT: z.url().optional(),
-  AWS_BEARER_TOKEN_BEDROCK: z.string().min(1).optional(),
-  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
-  /** Longest silence between chunks of an upstream answer that has begun; then the call ends as a 504. */
-  UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS),
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
-  SIM_SEED: z.coerce.number().int().default(42),
-  SIM_TIME_SCALE: z.coerce.number().min(0).default(1),
-  CONFIG_POLL_MS: z.coerce.number().int().min(50).default(300),
-  /** `dynamodb` also writes every observation and feedback event to the DynamoDB log (SQLite stays the primary). */
-  OBSERVATION_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
-  DYNAMODB_OBSERVATIONS_TABLE: z.string().min(1).default('manga_ab_tests'),
-  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  /** Runs the canary controller in this process (only the replica holding the lease acts). */
-  CANARY_CONTROLLER: z.enum(['on', 'off']).default('on'),
-  /** This replica's id for the controller lease; host name and process id by default. */
-  CANARY_REPLICA_ID: z.string().min(1).max(200).optional(),
-  /** Client connections: deadlines for idle sockets and a cap on open ones (README, "Client connections"). */
-  CLIENT_FIRST_BYTES_TIMEOUT_MS: ms(10_000),
-  CLIENT_H2_PREFACE_TIMEOUT_MS: ms(5_000),
-  CLIENT_HEADERS_TIMEOUT_MS: ms(30_000),
-  CLIENT_REQUEST_TIMEOUT_MS: ms(300_000),
-  CLIENT_KEEP_ALIVE_TIMEOUT_MS: ms(65_000),
-  CLIENT_H2_IDLE_TIMEOUT_MS: ms(65_000),
-  MAX_CLIENT_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
-}).superRefine(checkConfigStoreEnv).refine((env) => env.CLIENT_HEADERS_TIMEOUT_MS <= env.CLIENT_REQUEST_TIMEOUT_MS, {
-  path: ['CLIENT_HEADERS_TIMEOUT_MS'],
-  message: 'must not exceed CLIENT_REQUEST_TIMEOUT_MS (the headers are part of the request)',
-});
+const Env = z
+  .object({
+    ...configStoreEnvShape,
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    REPORTS_DIR: z.string().min(1).default('reports'),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
+    /** Deregistration delay: the listener stays open this long after SIGTERM, answering 503 with `connection: close`. */
+    SHUTDOWN_DELAY_MS: z.coerce.number().int().nonnegative().max(300_000, 'at most 300000 (5 minutes)').default(5_000),
+    GATEWAY_API_KEYS: z.string().default(''),
+    UPSTREAM: z.enum(['simulator', 'bedrock']).default('simulator'),
+    BEDROCK_ENDPOINT: z.url().optional(),
+    AWS_BEARER_TOKEN_BEDROCK: z.string().min(1).optional(),
+    UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+    /** Longest silence between chunks of an upstream answer that has begun; then the call ends as a 504. */
+    UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS),
+    MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+    SIM_SEED: z.coerce.number().int().default(42),
+    SIM_TIME_SCALE: z.coerce.number().min(0).default(1),
+    CONFIG_POLL_MS: z.coerce.number().int().min(50).default(300),
+    /** `dynamodb` also writes every observation and feedback event to the DynamoDB log (SQLite stays the primary). */
+    OBSERVATION_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
+    DYNAMODB_OBSERVATIONS_TABLE: z.string().min(1).default('manga_ab_tests'),
+    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    /** Runs the canary controller in this process (only the replica holding the lease acts). */
+    CANARY_CONTROLLER: z.enum(['on', 'off']).default('on'),
+    /** This replica's id for the controller lease; host name and process id by default. */
+    CANARY_REPLICA_ID: z.string().min(1).max(200).optional(),
+    /** Client connections: deadlines for idle sockets and a cap on open ones (README, "Client connections"). */
+    CLIENT_FIRST_BYTES_TIMEOUT_MS: ms(10_000),
+    CLIENT_H2_PREFACE_TIMEOUT_MS: ms(5_000),
+    CLIENT_HEADERS_TIMEOUT_MS: ms(30_000),
+    CLIENT_REQUEST_TIMEOUT_MS: ms(300_000),
+    CLIENT_KEEP_ALIVE_TIMEOUT_MS: ms(65_000),
+    CLIENT_H2_IDLE_TIMEOUT_MS: ms(65_000),
+    MAX_CLIENT_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  })
+  .superRefine(checkConfigStoreEnv)
+  .refine((env) => env.CLIENT_HEADERS_TIMEOUT_MS <= env.CLIENT_REQUEST_TIMEOUT_MS, {
+    path: ['CLIENT_HEADERS_TIMEOUT_MS'],
+    message: 'must not exceed CLIENT_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+  });
 export type GatewayEnvSettings = z.infer<typeof Env>;
 
 /** Reads and checks the environment once, at start-up; the error names each bad variable. */

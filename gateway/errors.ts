@@ -40,7 +40,11 @@ export type ErrorCode = keyof typeof ERRORS;
 export class GatewayError extends Error {
   override name = 'GatewayError';
   /** `status` overrides the code's usual status, e.g. to keep an upstream's own error status. */
-  constructor(readonly code: ErrorCode, message: string, private readonly statusOverride?: number) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    private readonly statusOverride?: number,
+  ) {
     super(message);
   }
   get status(): number {
@@ -75,24 +79,45 @@ export function statusOfErrorType(type: string): number {
 }
 
 const OPENAI_TYPES: Record<number, string> = {
-  400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 408: 'timeout',
-  413: 'invalid_request_error', 429: 'rate_limit_error', 431: 'invalid_request_error',
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  408: 'timeout',
+  413: 'invalid_request_error',
+  429: 'rate_limit_error',
+  431: 'invalid_request_error',
 };
 
 /**
  * The error body of every non-Bedrock route, in OpenAI's shape so OpenAI SDKs raise typed errors:
  * `{error: {message, type, code, param}, requestId}`.
  */
-export function jsonErrorResponse(status: number, code: string, message: string, requestId: string, headers: Record<string, string> = {}): Response {
+export function jsonErrorResponse(
+  status: number,
+  code: string,
+  message: string,
+  requestId: string,
+  headers: Record<string, string> = {},
+): Response {
   const type = OPENAI_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
-  return new Response(JSON.stringify({ error: { message, type, code, param: null }, requestId }), { status, headers: { ...headers, 'content-type': 'application/json' } });
+  return new Response(JSON.stringify({ error: { message, type, code, param: null }, requestId }), {
+    status,
+    headers: { ...headers, 'content-type': 'application/json' },
+  });
 }
 
 /**
  * AWS-shaped error response: status, `x-amzn-ErrorType`, JSON `{message}`, plus the request id so a
  * user can find the request in logs and observations.
  */
-export function awsErrorResponse(status: number, awsType: string, message: string, requestId: string, headers: Record<string, string> = {}): Response {
+export function awsErrorResponse(
+  status: number,
+  awsType: string,
+  message: string,
+  requestId: string,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify({ message, requestId }), {
     status,
     headers: {
@@ -114,7 +139,12 @@ export function isBedrockPath(path: string): boolean {
  * every other route. Used by `app.onError` and by the listener for the answers it writes itself.
  */
 export function routeErrorResponse(
-  path: string, code: ErrorCode, message: string, requestId: string, headers: Record<string, string> = {}, status?: number,
+  path: string,
+  code: ErrorCode,
+  message: string,
+  requestId: string,
+  headers: Record<string, string> = {},
+  status?: number,
 ): Response {
   const answer = status ?? ERRORS[code].status;
   if (isBedrockPath(path)) return awsErrorResponse(answer, ERRORS[code].awsType, message, requestId, headers);

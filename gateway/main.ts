@@ -16,10 +16,16 @@ import type { BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
 /** The upstream from the environment: the embedded simulator, or Bedrock with an API key or SigV4. */
 async function upstreamFromEnv(env: GatewayEnvSettings): Promise<{ options: BedrockUpstreamOptions; stop: () => Promise<void> }> {
   if (env.UPSTREAM === 'simulator') {
-    const credentials = { accessKeyId: `SIM${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('base64') };
+    const credentials = {
+      accessKeyId: `SIM${randomBytes(8).toString('hex').toUpperCase()}`,
+      secretAccessKey: randomBytes(24).toString('base64'),
+    };
     const sim = await startSimulator({ seed: env.SIM_SEED, timeScale: env.SIM_TIME_SCALE, credentials });
     console.log(`upstream: embedded simulator at ${sim.url} (seed ${env.SIM_SEED}, time scale ${env.SIM_TIME_SCALE})`);
-    return { options: { endpoint: sim.url, region: env.AWS_REGION, credentials, timeoutMs: env.UPSTREAM_TIMEOUT_MS }, stop: () => sim.close() };
+    return {
+      options: { endpoint: sim.url, region: env.AWS_REGION, credentials, timeoutMs: env.UPSTREAM_TIMEOUT_MS },
+      stop: () => sim.close(),
+    };
   }
   const endpoint = env.BEDROCK_ENDPOINT ?? `https://bedrock-runtime.${env.AWS_REGION}.amazonaws.com`;
   const auth = env.AWS_BEARER_TOKEN_BEDROCK ? { apiKey: env.AWS_BEARER_TOKEN_BEDROCK } : { credentials: defaultProvider() };
@@ -32,7 +38,9 @@ async function main(): Promise<void> {
   const env = readEnv();
   const config = loadGatewayConfig(env.GATEWAY_CONFIG);
   const upstream = await upstreamFromEnv(env);
-  const apiKeys = env.GATEWAY_API_KEYS.split(',').map((k) => k.trim()).filter(Boolean);
+  const apiKeys = env.GATEWAY_API_KEYS.split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   const storeChoice = configStoreFromEnv(env);
   const control = await startControlPlane({
     store: storeChoice,
@@ -46,8 +54,11 @@ async function main(): Promise<void> {
     pollMs: env.CONFIG_POLL_MS,
     log: (line) => console.log(line),
   });
-  console.log(`configuration: ${describeStore(storeChoice)} (version ${control.source.stats().version}, polled every ${env.CONFIG_POLL_MS} ms)`);
-  if (!control.source.keys.enabled()) console.log('data-plane auth is OFF: no API keys configured (set GATEWAY_API_KEYS or create keys through the admin API)');
+  console.log(
+    `configuration: ${describeStore(storeChoice)} (version ${control.source.stats().version}, polled every ${env.CONFIG_POLL_MS} ms)`,
+  );
+  if (!control.source.keys.enabled())
+    console.log('data-plane auth is OFF: no API keys configured (set GATEWAY_API_KEYS or create keys through the admin API)');
   const gateway = await startNodeGateway({
     config,
     configSource: control.source,
@@ -60,25 +71,45 @@ async function main(): Promise<void> {
     connectionLimits: connectionLimits(env),
     apiKeys,
     dataDir: env.DATA_DIR,
-    observationCopy: env.OBSERVATION_STORE === 'dynamodb'
-      ? dynamoObservationStore({ table: env.DYNAMODB_OBSERVATIONS_TABLE, region: env.AWS_REGION, endpoint: env.DYNAMODB_ENDPOINT, createTable: Boolean(env.DYNAMODB_ENDPOINT) })
-      : undefined,
+    observationCopy:
+      env.OBSERVATION_STORE === 'dynamodb'
+        ? dynamoObservationStore({
+            table: env.DYNAMODB_OBSERVATIONS_TABLE,
+            region: env.AWS_REGION,
+            endpoint: env.DYNAMODB_ENDPOINT,
+            createTable: Boolean(env.DYNAMODB_ENDPOINT),
+          })
+        : undefined,
     maxBodyBytes: env.MAX_BODY_BYTES,
     upstreamIdleTimeoutMs: env.UPSTREAM_IDLE_TIMEOUT_MS,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     log: (line) => console.log(line),
   });
-  console.log(`observations: SQLite in ${env.DATA_DIR}${env.OBSERVATION_STORE === 'dynamodb' ? `, copied to DynamoDB table ${env.DYNAMODB_OBSERVATIONS_TABLE}` : ''}`);
+  console.log(
+    `observations: SQLite in ${env.DATA_DIR}${env.OBSERVATION_STORE === 'dynamodb' ? `, copied to DynamoDB table ${env.DYNAMODB_OBSERVATIONS_TABLE}` : ''}`,
+  );
   let canaryController: CanaryController | null = null;
   if (env.CANARY_CONTROLLER === 'on') {
     const holder = env.CANARY_REPLICA_ID ?? `${hostname()}:${process.pid}`;
-    canaryController = control.startCanaryController({ holder, observationsPath: join(env.DATA_DIR, 'gateway.db'), gatewayUrl: gateway.url });
+    canaryController = control.startCanaryController({
+      holder,
+      observationsPath: join(env.DATA_DIR, 'gateway.db'),
+      gatewayUrl: gateway.url,
+    });
     console.log(`canary controller: on (replica ${holder}; acts while it holds the lease)`);
   }
   // Before the listening line: a signal sent as soon as the port answers finds its handler installed.
-  drainOnSignals((signal) => void drain(signal), (line) => console.log(line));
-  console.log(`gateway listening on ${gateway.url} (HTTP/1.1 and HTTP/2 cleartext); routes: ${control.source.current().config.routes.map((r) => r.name).join(', ')}; admin API at ${gateway.url}/admin`);
+  drainOnSignals(
+    (signal) => void drain(signal),
+    (line) => console.log(line),
+  );
+  console.log(
+    `gateway listening on ${gateway.url} (HTTP/1.1 and HTTP/2 cleartext); routes: ${control.source
+      .current()
+      .config.routes.map((r) => r.name)
+      .join(', ')}; admin API at ${gateway.url}/admin`,
+  );
 
   async function drain(signal: string): Promise<void> {
     console.log(`${signal}: draining (readyz 503 now; listener open ${env.SHUTDOWN_DELAY_MS} ms; grace ${env.SHUTDOWN_GRACE_MS} ms)`);

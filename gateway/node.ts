@@ -80,7 +80,12 @@ export interface NodeGateway {
  * The SQLite store's durable sink (spill file `observations.spill.jsonl`) and, with a copy, the copy's own durable
  * sink (spill file `observations.copy.spill.jsonl`) behind one fan-out sink whose readiness is the SQLite side's.
  */
-function openDurableSinks(dataDir: string, copy: RecordStore | undefined, counters: SinkCounters & { copy: SinkCounters }, log: (line: string) => void) {
+function openDurableSinks(
+  dataDir: string,
+  copy: RecordStore | undefined,
+  counters: SinkCounters & { copy: SinkCounters },
+  log: (line: string) => void,
+) {
   const db = openDatabase(join(dataDir, 'gateway.db'), { busyTimeoutMs: 50 });
   const durable = (store: RecordStore, spillName: string, c: SinkCounters, what: string): DurableSink =>
     new DurableSink(store, new SpillFile(join(dataDir, spillName)), {
@@ -130,7 +135,10 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   const isAdminPath = (url: string): boolean => /^\/admin(\/|$)/.test(new URL(url).pathname);
   const handler = adminFetch ? (request: Request) => (isAdminPath(request.url) ? adminFetch(request) : app.fetch(request)) : app.fetch;
   const server = await listenDual(handler, {
-    ...options.connectionLimits, port: options.port ?? 0, host: options.host ?? '127.0.0.1', serverErrors: listenerErrorResponse,
+    ...options.connectionLimits,
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    serverErrors: listenerErrorResponse,
   });
   closeConnectionsWhileDraining(server, () => lifecycle.draining);
   let stopping: Promise<{ cut: number }> | undefined;

@@ -43,7 +43,13 @@ export function routedCalls(deps: GatewayDeps) {
     const config = resolution.config;
     const meter = new RequestMeter(
       {
-        requestId: c.var.requestId, time: c.var.time, t0: c.var.t0, operation: r.operation, traffic, sessionId: r.sessionId, resolution,
+        requestId: c.var.requestId,
+        time: c.var.time,
+        t0: c.var.t0,
+        operation: r.operation,
+        traffic,
+        sessionId: r.sessionId,
+        resolution,
         configVersion: snapshot.version,
         upstreamModel: config ? upstreamModelOf(config.upstream) : r.modelId,
         price: snapshot.config.pricing[config ? priceKeyOf(config) : r.modelId],
@@ -54,7 +60,14 @@ export function routedCalls(deps: GatewayDeps) {
     c.set('meter', meter);
     c.set('routed', { config: config?.id ?? resolution.route, arm: resolution.arm });
     return {
-      resolution, config, snapshot, meter, cutBy, signal: c.var.signal, now: deps.now, idleTimeoutMs: deps.upstreamIdleTimeoutMs,
+      resolution,
+      config,
+      snapshot,
+      meter,
+      cutBy,
+      signal: c.var.signal,
+      now: deps.now,
+      idleTimeoutMs: deps.upstreamIdleTimeoutMs,
       headers: () => gatewayHeaders(c, deps.now),
     };
   }
@@ -67,7 +80,9 @@ export function routedCalls(deps: GatewayDeps) {
  * (client gone, header deadline, unreachable) is recorded and thrown; an HTTP error answer is returned.
  */
 export async function sendUpstream(
-  call: RoutedCall, upstream: UpstreamClient, request: Omit<UpstreamCall, 'signal'>,
+  call: RoutedCall,
+  upstream: UpstreamClient,
+  request: Omit<UpstreamCall, 'signal'>,
 ): Promise<HttpResponse> {
   call.meter.upstreamStarted();
   const result = await upstream.call({ ...request, signal: call.signal });
@@ -81,6 +96,7 @@ export async function sendUpstream(
 function parseTraffic(value: string | undefined): TrafficClass {
   if (value === undefined) return 'live';
   const parsed = TrafficClass.safeParse(value);
-  if (!parsed.success) throw new GatewayError('invalid_request', `x-gateway-traffic must be one of ${TrafficClass.options.join(', ')}, got "${value}"`);
+  if (!parsed.success)
+    throw new GatewayError('invalid_request', `x-gateway-traffic must be one of ${TrafficClass.options.join(', ')}, got "${value}"`);
   return parsed.data;
 }

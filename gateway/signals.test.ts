@@ -6,7 +6,11 @@ function setup() {
   const source = new EventEmitter();
   const drains: ShutdownSignal[] = [];
   const lines: string[] = [];
-  drainOnSignals((s) => drains.push(s), (l) => lines.push(l), source);
+  drainOnSignals(
+    (s) => drains.push(s),
+    (l) => lines.push(l),
+    source,
+  );
   return { source, drains, lines };
 }
 

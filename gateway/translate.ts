@@ -50,6 +50,7 @@ function translatingAdapter(upstreamCodec: UpstreamCodec, clientCodec: ClientCod
       tallyEvents(events, tally);
       return encode.encode(events);
     },
-    errorFrame: (error: ClientError) => encode.encode([{ type: 'error', errorType: error.type, message: error.message, code: error.code }])!,
+    errorFrame: (error: ClientError) =>
+      encode.encode([{ type: 'error', errorType: error.type, message: error.message, code: error.code }])!,
   };
 }

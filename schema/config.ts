@@ -26,7 +26,10 @@ export const OpenAIUpstream = z.strictObject({
   /** Model name the server expects. */
   model: z.string().min(1),
   /** Name of the environment variable that holds the API key (never the key itself). */
-  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')
+    .optional(),
 });
 export const Upstream = z.discriminatedUnion('provider', [BedrockUpstream, OpenAIUpstream]);
 export type Upstream = z.infer<typeof Upstream>;
@@ -114,10 +117,18 @@ function checkReferences(cfg: z.infer<typeof GatewayConfigShape>, ctx: z.Refinem
     configIds.add(c.id);
     const key = priceKeyOf(c);
     if (!cfg.pricing[key]) {
-      ctx.addIssue({ code: 'custom', path: ['configs', i, 'priceKey'], message: `configuration "${c.id}" has no price: add pricing["${key}"]` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['configs', i, 'priceKey'],
+        message: `configuration "${c.id}" has no price: add pricing["${key}"]`,
+      });
     }
     if (c.systemPromptVersion && cfg.systemPrompts[c.systemPromptVersion] === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['configs', i, 'systemPromptVersion'], message: `unknown system prompt version "${c.systemPromptVersion}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['configs', i, 'systemPromptVersion'],
+        message: `unknown system prompt version "${c.systemPromptVersion}"`,
+      });
     }
   });
   const ref = (path: (string | number)[], id: string): void => {
@@ -129,20 +140,32 @@ function checkReferences(cfg: z.infer<typeof GatewayConfigShape>, ctx: z.Refinem
     routes.set(r.name, r as Route);
     ref(['routes', i, 'default'], r.default);
     for (const [intent, id] of Object.entries(r.table)) {
-      if (!r.intents.includes(intent)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'table', intent], message: `intent "${intent}" is not in the route's intents` });
+      if (!r.intents.includes(intent))
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'table', intent], message: `intent "${intent}" is not in the route's intents` });
       ref(['routes', i, 'table', intent], id);
     }
   });
   const running = new Map<string, string>();
-  const checkRollout = (kind: 'experiments' | 'canaries', i: number, r: { id: string; route: string; intent?: string | undefined; status: string }, arms: [string, string][]): void => {
+  const checkRollout = (
+    kind: 'experiments' | 'canaries',
+    i: number,
+    r: { id: string; route: string; intent?: string | undefined; status: string },
+    arms: [string, string][],
+  ): void => {
     const route = routes.get(r.route);
     if (!route) ctx.addIssue({ code: 'custom', path: [kind, i, 'route'], message: `unknown route "${r.route}"` });
-    else if (r.intent && !route.intents.includes(r.intent)) ctx.addIssue({ code: 'custom', path: [kind, i, 'intent'], message: `intent "${r.intent}" is not in route "${r.route}"` });
+    else if (r.intent && !route.intents.includes(r.intent))
+      ctx.addIssue({ code: 'custom', path: [kind, i, 'intent'], message: `intent "${r.intent}" is not in route "${r.route}"` });
     for (const [field, id] of arms) ref([kind, i, field], id);
     if (r.status !== 'running') return;
     const key = `${kind}:${r.route}:${r.intent ?? '*'}`;
     const other = running.get(key);
-    if (other) ctx.addIssue({ code: 'custom', path: [kind, i, 'status'], message: `"${r.id}" and "${other}" both run on ${r.route}/${r.intent ?? '*'}` });
+    if (other)
+      ctx.addIssue({
+        code: 'custom',
+        path: [kind, i, 'status'],
+        message: `"${r.id}" and "${other}" both run on ${r.route}/${r.intent ?? '*'}`,
+      });
     running.set(key, r.id);
   };
   const ids = new Set<string>();
@@ -152,11 +175,17 @@ function checkReferences(cfg: z.infer<typeof GatewayConfigShape>, ctx: z.Refinem
   };
   cfg.experiments.forEach((e, i) => {
     checkId('experiments', i, e.id);
-    checkRollout('experiments', i, e, [['control', e.control], ['treatment', e.treatment]]);
+    checkRollout('experiments', i, e, [
+      ['control', e.control],
+      ['treatment', e.treatment],
+    ]);
   });
   cfg.canaries.forEach((c, i) => {
     checkId('canaries', i, c.id);
-    checkRollout('canaries', i, c, [['baseline', c.baseline], ['candidate', c.candidate]]);
+    checkRollout('canaries', i, c, [
+      ['baseline', c.baseline],
+      ['candidate', c.candidate],
+    ]);
   });
 }
 

@@ -13,7 +13,15 @@ const RequestEvent = z.discriminatedUnion('metric', [
   z.strictObject({ metric: z.literal('passed_quality_gate'), request_id: Key, value: z.boolean(), ...common }),
   z.strictObject({ metric: z.literal('cart_add'), session_id: Key, value: z.boolean(), ...common }),
   z.strictObject({ metric: z.literal('escalated'), session_id: Key, value: z.boolean(), ...common }),
-  z.strictObject({ metric: z.literal('session_duration_s'), session_id: Key, value: z.number().nonnegative().max(86_400 * 7), ...common }),
+  z.strictObject({
+    metric: z.literal('session_duration_s'),
+    session_id: Key,
+    value: z
+      .number()
+      .nonnegative()
+      .max(86_400 * 7),
+    ...common,
+  }),
 ]);
 
 /** One feedback event as posted: a metric about a request (by request id) or a session (by session id). */

@@ -8,7 +8,14 @@ export const Arm = z.enum(['default', 'control', 'treatment', 'baseline', 'canar
 export type Arm = z.infer<typeof Arm>;
 
 /** What the client called: the four Bedrock operations and OpenAI Chat Completions (streamed or not). */
-export const Operation = z.enum(['converse', 'converse-stream', 'invoke', 'invoke-with-response-stream', 'chat-completions', 'chat-completions-stream']);
+export const Operation = z.enum([
+  'converse',
+  'converse-stream',
+  'invoke',
+  'invoke-with-response-stream',
+  'chat-completions',
+  'chat-completions-stream',
+]);
 export type Operation = z.infer<typeof Operation>;
 
 /** One record per request that reached routing. Times are milliseconds; cost is USD. */

@@ -96,6 +96,9 @@ export function answerHeaders(answer: Answer, contentType: string): Record<strin
 function requestIdOf(seed: number): string {
   const rng = createRng(seed ^ 0x27d4eb2f);
   let hex = '';
-  for (let i = 0; i < 4; i++) hex += Math.floor(rng.next() * 0x100000000).toString(16).padStart(8, '0');
+  for (let i = 0; i < 4; i++)
+    hex += Math.floor(rng.next() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -72,7 +72,9 @@ export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp
     return handleCall(env, operation as Operation, c.req.param('modelId'), c.req.raw);
   });
   app.post('/v1/chat/completions', (c) => handleChatCompletion(env, c.req.raw));
-  app.get('/v1/models', (c) => c.json({ object: 'list', data: [...profiles.models.keys()].map((id) => ({ id, object: 'model', created: 0, owned_by: 'simulator' })) }));
+  app.get('/v1/models', (c) =>
+    c.json({ object: 'list', data: [...profiles.models.keys()].map((id) => ({ id, object: 'model', created: 0, owned_by: 'simulator' })) }),
+  );
   app.get('/health', (c) => c.json({ status: 'ok', models: [...profiles.models.keys()] }));
   app.notFound((c) => awsError('UnknownOperationException', `No route for ${c.req.method} ${c.req.path}`));
   app.onError((error) => awsError('InternalServerException', error.message));

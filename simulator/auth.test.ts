@@ -5,9 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from './server.ts';
 import { converseBody, HAIKU, KEYS, post, sdkClient } from './test-support.ts';
 
-const converse = (text = 'hi'): ConverseCommand => new ConverseCommand({ modelId: HAIKU, messages: [{ role: 'user', content: [{ text }] }] });
+const converse = (text = 'hi'): ConverseCommand =>
+  new ConverseCommand({ modelId: HAIKU, messages: [{ role: 'user', content: [{ text }] }] });
 
-async function rejection(client: BedrockRuntimeClient, command: ConverseCommand = converse()): Promise<{ name: string; status: number | undefined }> {
+async function rejection(
+  client: BedrockRuntimeClient,
+  command: ConverseCommand = converse(),
+): Promise<{ name: string; status: number | undefined }> {
   try {
     await client.send(command);
   } catch (error) {
@@ -29,15 +33,23 @@ describe('SigV4', () => {
   it('verifies the SDK signature (HTTP/2, encoded model id in the path)', async () => {
     const client = sdkClient(sim.url);
     await client.send(converse());
-    const stream = await client.send(new ConverseStreamCommand({ modelId: HAIKU, messages: [{ role: 'user', content: [{ text: 'hi' }] }] }));
+    const stream = await client.send(
+      new ConverseStreamCommand({ modelId: HAIKU, messages: [{ role: 'user', content: [{ text: 'hi' }] }] }),
+    );
     for await (const _ of stream.stream!) void _;
     client.destroy();
     expect(sim.control.log.slice(-2).map((r) => r.signature)).toEqual(['verified', 'verified']);
   });
 
   it('rejects a wrong secret and a wrong key id with InvalidSignatureException', async () => {
-    expect(await rejection(sdkClient(sim.url, { credentials: { ...KEYS, secretAccessKey: 'wrong' } }))).toEqual({ name: 'InvalidSignatureException', status: 403 });
-    expect(await rejection(sdkClient(sim.url, { credentials: { ...KEYS, accessKeyId: 'AKIDOTHER' } }))).toEqual({ name: 'InvalidSignatureException', status: 403 });
+    expect(await rejection(sdkClient(sim.url, { credentials: { ...KEYS, secretAccessKey: 'wrong' } }))).toEqual({
+      name: 'InvalidSignatureException',
+      status: 403,
+    });
+    expect(await rejection(sdkClient(sim.url, { credentials: { ...KEYS, accessKeyId: 'AKIDOTHER' } }))).toEqual({
+      name: 'InvalidSignatureException',
+      status: 403,
+    });
     expect(sim.control.log.at(-1)).toMatchObject({ status: 403, modelId: HAIKU });
   });
 

@@ -27,7 +27,8 @@ export type AuthResult = { ok: true; signature: SignatureStatus } | { ok: false;
 /** Checks callers: SigV4 signatures are recomputed, bearer tokens compared. */
 export type Authenticator = (request: SignedRequest) => Promise<AuthResult>;
 
-const SIGV4 = /^AWS4-HMAC-SHA256\s+Credential=([^/\s]+)\/(\d{8})\/([^/\s]+)\/([^/\s]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/;
+const SIGV4 =
+  /^AWS4-HMAC-SHA256\s+Credential=([^/\s]+)\/(\d{8})\/([^/\s]+)\/([^/\s]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const UNCHECKED: AuthResult = { ok: true, signature: 'unchecked' };
 const BEARER: AuthResult = { ok: true, signature: 'bearer' };
@@ -41,7 +42,14 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   function signerFor(region: string): SignatureV4 {
     let signer = signers.get(region);
     if (!signer) {
-      signer = new SignatureV4({ credentials: credentials!, region, service: 'bedrock', sha256: Sha256, uriEscapePath: true, applyChecksum: false });
+      signer = new SignatureV4({
+        credentials: credentials!,
+        region,
+        service: 'bedrock',
+        sha256: Sha256,
+        uriEscapePath: true,
+        applyChecksum: false,
+      });
       signers.set(region, signer);
     }
     return signer;
@@ -53,12 +61,18 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
       const token = authorization.slice(7).trim();
       return apiKey !== undefined && sameText(token, apiKey) ? BEARER : fail('UnrecognizedClientException');
     }
-    if (!credentials) return fail('InvalidSignatureException', 'This endpoint takes an API key (Authorization: Bearer), not a SigV4 signature.');
+    if (!credentials)
+      return fail('InvalidSignatureException', 'This endpoint takes an API key (Authorization: Bearer), not a SigV4 signature.');
     return verifySigV4(request, authorization, credentials.accessKeyId, signerFor);
   };
 }
 
-async function verifySigV4(request: SignedRequest, authorization: string, keyId: string, signerFor: (region: string) => SignatureV4): Promise<AuthResult> {
+async function verifySigV4(
+  request: SignedRequest,
+  authorization: string,
+  keyId: string,
+  signerFor: (region: string) => SignatureV4,
+): Promise<AuthResult> {
   const match = SIGV4.exec(authorization);
   if (!match) return fail('InvalidSignatureException', 'Authorization header requires Credential, SignedHeaders and Signature parameters.');
   const [, accessKeyId, , region, service, signedList, signature] = match as unknown as string[];
@@ -75,7 +89,12 @@ async function verifySigV4(request: SignedRequest, authorization: string, keyId:
   const headers: Record<string, string> = {};
   const names = signedList!.split(';');
   for (const name of names) {
-    const value = name === ':authority' ? request.url.host : name === 'host' ? (request.headers.get('host') ?? request.url.host) : request.headers.get(name);
+    const value =
+      name === ':authority'
+        ? request.url.host
+        : name === 'host'
+          ? (request.headers.get('host') ?? request.url.host)
+          : request.headers.get(name);
     if (value === null) return fail('InvalidSignatureException');
     headers[name] = value;
   }

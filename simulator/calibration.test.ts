@@ -7,7 +7,17 @@ import { callSeed, createRng, hashString } from './rng.ts';
 import { CUSTOM, HAIKU, SONNET_3, SONNET_V1, SONNET_V2 } from './test-support.ts';
 
 const N = 2000;
-const INTENTS = ['recommendation', 'product_question', 'faq', 'order_tracking', 'chitchat', 'promotion', 'checkout_help', 'return_request', 'other'];
+const INTENTS = [
+  'recommendation',
+  'product_question',
+  'faq',
+  'order_tracking',
+  'chitchat',
+  'promotion',
+  'checkout_help',
+  'return_request',
+  'other',
+];
 
 function plans(modelId: string, intent: string, { firstIndex = 10_000, profiles = defaultProfiles() as ProfileSet } = {}): CallPlan[] {
   const profile = profiles.models.get(modelId)!;
@@ -62,7 +72,10 @@ describe('latency calibration (recommendation, P95 of ttft + output / tps)', () 
   it('reproduces Scenario D: the first few hundred calls 3-4x slower, then warm', () => {
     const firstCalls = (profiles: ProfileSet, modelId: string): CallPlan[] => plans(modelId, 'recommendation', { firstIndex: 0, profiles });
     const coldV2 = withColdStarts(defaultProfiles(), { [SONNET_V2]: SCENARIO_D_COLD_START });
-    for (const [profiles, modelId] of [[defaultProfiles(), CUSTOM], [coldV2, SONNET_V2]] as const) {
+    for (const [profiles, modelId] of [
+      [defaultProfiles(), CUSTOM],
+      [coldV2, SONNET_V2],
+    ] as const) {
       const calls = firstCalls(profiles, modelId);
       const early = p95(calls.slice(0, 300).map((p) => totalLatencyMs(p, p.targetTokens)));
       const ratio = early / latencyP95(modelId);
@@ -103,8 +116,15 @@ describe('quality calibration', () => {
   });
 
   it('Sonnet 3.5 v2 per intent matches the declared means', () => {
-    const expected: Record<string, number> = { recommendation: 0.84, faq: 0.88, product_question: 0.82, order_tracking: 0.91, promotion: 0.81 };
-    for (const [intent, target] of Object.entries(expected)) expect(Math.abs(mean(qualities(SONNET_V2, intent)) - target), intent).toBeLessThan(0.01);
+    const expected: Record<string, number> = {
+      recommendation: 0.84,
+      faq: 0.88,
+      product_question: 0.82,
+      order_tracking: 0.91,
+      promotion: 0.81,
+    };
+    for (const [intent, target] of Object.entries(expected))
+      expect(Math.abs(mean(qualities(SONNET_V2, intent)) - target), intent).toBeLessThan(0.01);
   });
 
   it('overall (uniform over intents): v2 about 0.86, v1 about 0.84, Claude 3 Sonnet a bit below v1', () => {
@@ -117,8 +137,10 @@ describe('quality calibration', () => {
   });
 
   it('the custom endpoint is strong on order tracking and FAQ, weaker elsewhere', () => {
-    for (const intent of ['order_tracking', 'faq']) expect(mean(qualities(CUSTOM, intent))).toBeGreaterThan(mean(qualities(SONNET_V1, intent)));
-    for (const intent of ['recommendation', 'product_question', 'promotion']) expect(mean(qualities(CUSTOM, intent))).toBeLessThan(mean(qualities(HAIKU, intent)) + 0.01);
+    for (const intent of ['order_tracking', 'faq'])
+      expect(mean(qualities(CUSTOM, intent))).toBeGreaterThan(mean(qualities(SONNET_V1, intent)));
+    for (const intent of ['recommendation', 'product_question', 'promotion'])
+      expect(mean(qualities(CUSTOM, intent))).toBeLessThan(mean(qualities(HAIKU, intent)) + 0.01);
   });
 
   it('sampleQuality draws from the declared distribution and stays in [0, 1]', () => {

@@ -62,7 +62,10 @@ export async function handleCall(env: CallEnv, operation: Operation, modelId: st
   const request: SimRequest = parsed;
   if (request.maxTokens !== undefined && request.maxTokens > profile.maxOutputTokens) {
     const max = profile.maxOutputTokens;
-    return fail('ValidationException', `The maximum tokens you requested exceeds the model limit of ${max}. Try again with a maximum tokens value that is lower than ${max}.`);
+    return fail(
+      'ValidationException',
+      `The maximum tokens you requested exceeds the model limit of ${max}. Try again with a maximum tokens value that is lower than ${max}.`,
+    );
   }
   if (request.intent) record.intent = request.intent;
   record.inputTokens = request.inputTokens;
@@ -75,7 +78,9 @@ export async function handleCall(env: CallEnv, operation: Operation, modelId: st
   record.fault = fault?.kind ?? null;
   if (fault?.kind === 'delay') await sleep(fault.delayMs ?? 0);
   const streaming = operation.endsWith('stream');
-  const errorType = fault ? (FAULT_ERRORS[fault.kind] ?? (fault.kind === 'stream-error' && !streaming ? 'InternalServerException' : undefined)) : undefined;
+  const errorType = fault
+    ? (FAULT_ERRORS[fault.kind] ?? (fault.kind === 'stream-error' && !streaming ? 'InternalServerException' : undefined))
+    : undefined;
   if (errorType) return fail(errorType);
 
   let answer: Answer;

@@ -34,7 +34,9 @@ export async function handleChatCompletion(env: ChatEnv, req: Request): Promise<
   const fault: FaultSpec | null = injected ?? (env.randomFaults && plan.fault ? { kind: plan.fault } : null);
   record.fault = fault?.kind ?? null;
   if (fault?.kind === 'delay') await sleep(fault.delayMs ?? 0);
-  const errorCode = fault ? (FAULT_OPENAI_ERRORS[fault.kind] ?? (fault.kind === 'stream-error' && !request.stream ? 'internal_error' : undefined)) : undefined;
+  const errorCode = fault
+    ? (FAULT_OPENAI_ERRORS[fault.kind] ?? (fault.kind === 'stream-error' && !request.stream ? 'internal_error' : undefined))
+    : undefined;
   if (errorCode) return finish(record, openaiError(errorCode));
 
   let answer: Answer;
@@ -49,7 +51,12 @@ export async function handleChatCompletion(env: ChatEnv, req: Request): Promise<
 }
 
 /** Auth, JSON, body and model checks; the refusal as a response, or the request and its model's profile. */
-function checkCall(env: ChatEnv, headers: Headers, text: string, record: CallRecord): { request: ChatRequest; profile: ModelProfile } | Response {
+function checkCall(
+  env: ChatEnv,
+  headers: Headers,
+  text: string,
+  record: CallRecord,
+): { request: ChatRequest; profile: ModelProfile } | Response {
   const auth = env.checkBearer(headers);
   if (!auth.ok) return openaiError(auth.reason === 'missing' ? 'missing_api_key' : 'invalid_api_key');
   record.signature = auth.signature;
@@ -57,7 +64,10 @@ function checkCall(env: ChatEnv, headers: Headers, text: string, record: CallRec
   try {
     json = JSON.parse(text);
   } catch {
-    return openaiError('invalid_request', "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)");
+    return openaiError(
+      'invalid_request',
+      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)",
+    );
   }
   const request = parseChatRequest(json);
   if ('invalid' in request) return openaiError('invalid_request', request.invalid, request.param);
@@ -67,7 +77,11 @@ function checkCall(env: ChatEnv, headers: Headers, text: string, record: CallRec
   if (!profile) return modelNotFound(request.model);
   if (request.maxTokens !== undefined && request.maxTokens > profile.maxOutputTokens) {
     const param = (json as Record<string, unknown>).max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
-    return openaiError('invalid_request', `${param} is too large: ${request.maxTokens}. This model supports at most ${profile.maxOutputTokens} completion tokens.`, param);
+    return openaiError(
+      'invalid_request',
+      `${param} is too large: ${request.maxTokens}. This model supports at most ${profile.maxOutputTokens} completion tokens.`,
+      param,
+    );
   }
   if (request.intent) record.intent = request.intent;
   record.inputTokens = request.inputTokens;

@@ -1,7 +1,13 @@
 import type { SignatureStatus } from './auth.ts';
 
 /** The four Bedrock Runtime operations the simulator serves, and Chat Completions (plain and streamed). */
-export type Operation = 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream' | 'chat-completions' | 'chat-completions-stream';
+export type Operation =
+  | 'converse'
+  | 'converse-stream'
+  | 'invoke'
+  | 'invoke-with-response-stream'
+  | 'chat-completions'
+  | 'chat-completions-stream';
 
 /** Faults a test can inject. */
 export type FaultKind = 'throttle' | 'error' | 'timeout' | 'unavailable' | 'stream-error' | 'delay';
@@ -119,5 +125,15 @@ export function createControl(maxLog = 100_000): ControlState {
 
 /** The record of a call as it starts: nothing answered, nothing checked yet. */
 export function newCallRecord(modelId: string, operation: Operation, headers: Headers, startedAt: number): CallRecord {
-  return { modelId, operation, intent: headers.get('x-intent') || 'other', startedAt, inputTokens: 0, outputTokens: 0, status: 200, signature: 'unchecked', fault: null };
+  return {
+    modelId,
+    operation,
+    intent: headers.get('x-intent') || 'other',
+    startedAt,
+    inputTokens: 0,
+    outputTokens: 0,
+    status: 200,
+    signature: 'unchecked',
+    fault: null,
+  };
 }

@@ -21,10 +21,19 @@ export function* converseStreamFrames(answer: Answer, fault: FaultSpec | null): 
   for (let i = 0; i < deltas.length; i++) {
     const delta = deltas[i]!;
     if (i === breakAfter) break;
-    yield { atMs: delta.atMs, content: true, bytes: eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: delta.text } }) };
+    yield {
+      atMs: delta.atMs,
+      content: true,
+      bytes: eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: delta.text } }),
+    };
   }
   if (fault?.kind === 'stream-error') {
-    yield streamErrorFrame(fault, deltas.map((d) => d.atMs), breakAfter, answer.ttftMs);
+    yield streamErrorFrame(
+      fault,
+      deltas.map((d) => d.atMs),
+      breakAfter,
+      answer.ttftMs,
+    );
     return;
   }
   const end = answer.latencyMs;

@@ -18,7 +18,9 @@ async function replay(options: SimulatorOptions, steps: Step[] = STEPS): Promise
   const sim = createSimulatorApp({ timeScale: 0, ...options });
   const byModel = new Map<string, string[]>();
   for (const [model, operation, text] of steps) {
-    const body = operation.startsWith('converse') ? converseBody(text, { requestMetadata: { intent: 'recommendation' } }) : anthropicBody(text);
+    const body = operation.startsWith('converse')
+      ? converseBody(text, { requestMetadata: { intent: 'recommendation' } })
+      : anthropicBody(text);
     const res = await post(sim.fetch, 'http://sim', model, operation, body);
     const bytes = Buffer.from(await res.arrayBuffer()).toString('base64');
     const seen = byModel.get(model) ?? [];
@@ -39,7 +41,10 @@ describe('determinism', () => {
 
   it('keys each call on its model and per-model index, so other models do not shift it', async () => {
     const a = await replay({ seed: 7 });
-    const onlySonnet = await replay({ seed: 7 }, STEPS.filter(([model]) => model === SONNET_V2));
+    const onlySonnet = await replay(
+      { seed: 7 },
+      STEPS.filter(([model]) => model === SONNET_V2),
+    );
     expect(onlySonnet.get(SONNET_V2)).toEqual(a.get(SONNET_V2));
   });
 

@@ -29,7 +29,8 @@ afterAll(async () => {
   await sim.close();
 });
 
-const converse = (modelId = HAIKU): ConverseCommand => new ConverseCommand({ modelId, messages: [{ role: 'user', content: [{ text: 'hi' }] }] });
+const converse = (modelId = HAIKU): ConverseCommand =>
+  new ConverseCommand({ modelId, messages: [{ role: 'user', content: [{ text: 'hi' }] }] });
 
 async function caught(run: () => Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
   try {
@@ -64,8 +65,12 @@ describe('injected faults surface as the SDK typed exceptions', () => {
 
   it('fails streaming operations before the stream starts', async () => {
     sim.control.setFault('*', { kind: 'throttle' });
-    await expect(client.send(new ConverseStreamCommand({ modelId: HAIKU, messages: [{ role: 'user', content: [{ text: 'hi' }] }] }))).rejects.toBeInstanceOf(ThrottlingException);
-    await expect(client.send(new InvokeModelCommand({ modelId: SONNET_V2, body: JSON.stringify(anthropicBody('hi')) }))).rejects.toBeInstanceOf(ThrottlingException);
+    await expect(
+      client.send(new ConverseStreamCommand({ modelId: HAIKU, messages: [{ role: 'user', content: [{ text: 'hi' }] }] })),
+    ).rejects.toBeInstanceOf(ThrottlingException);
+    await expect(
+      client.send(new InvokeModelCommand({ modelId: SONNET_V2, body: JSON.stringify(anthropicBody('hi')) })),
+    ).rejects.toBeInstanceOf(ThrottlingException);
   });
 
   it('lets a model fault win over the wildcard, and clears with null', async () => {
@@ -82,7 +87,13 @@ describe('injected faults surface as the SDK typed exceptions', () => {
   it('counts down `count`', async () => {
     sim.control.setFault(HAIKU, { kind: 'error', count: 2 });
     const outcomes: string[] = [];
-    for (let i = 0; i < 4; i++) outcomes.push(await client.send(converse()).then(() => 'ok', (e: Error) => e.name));
+    for (let i = 0; i < 4; i++)
+      outcomes.push(
+        await client.send(converse()).then(
+          () => 'ok',
+          (e: Error) => e.name,
+        ),
+      );
     expect(outcomes).toEqual(['InternalServerException', 'InternalServerException', 'ok', 'ok']);
   });
 
@@ -106,9 +117,13 @@ describe('injected faults surface as the SDK typed exceptions', () => {
 
   it('breaks an InvokeModelWithResponseStream with a modelled exception', async () => {
     sim.control.setFault(SONNET_V2, { kind: 'stream-error', exception: 'modelStreamErrorException', count: 1 });
-    const out = await client.send(new InvokeModelWithResponseStreamCommand({ modelId: SONNET_V2, body: JSON.stringify(anthropicBody('hi')) }));
+    const out = await client.send(
+      new InvokeModelWithResponseStreamCommand({ modelId: SONNET_V2, body: JSON.stringify(anthropicBody('hi')) }),
+    );
     expect(await caught(() => drain(out.body))).toBeInstanceOf(ModelStreamErrorException);
-    const next = await client.send(new InvokeModelWithResponseStreamCommand({ modelId: SONNET_V2, body: JSON.stringify(anthropicBody('hi')) }));
+    const next = await client.send(
+      new InvokeModelWithResponseStreamCommand({ modelId: SONNET_V2, body: JSON.stringify(anthropicBody('hi')) }),
+    );
     expect(await drain(next.body)).toBeGreaterThan(5);
   });
 
@@ -135,9 +150,19 @@ describe('validation errors', () => {
   it('rejects malformed JSON and missing fields', async () => {
     await expect(client.send(new InvokeModelCommand({ modelId: HAIKU, body: '{not json' }))).rejects.toBeInstanceOf(ValidationException);
     const noVersion = { max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
-    await expect(client.send(new InvokeModelCommand({ modelId: HAIKU, body: JSON.stringify(noVersion) }))).rejects.toThrow(/anthropic_version/);
+    await expect(client.send(new InvokeModelCommand({ modelId: HAIKU, body: JSON.stringify(noVersion) }))).rejects.toThrow(
+      /anthropic_version/,
+    );
     await expect(client.send(new ConverseCommand({ modelId: HAIKU, messages: [] }))).rejects.toBeInstanceOf(ValidationException);
-    await expect(client.send(new ConverseCommand({ modelId: HAIKU, messages: [{ role: 'user', content: [{ text: 'hi' }] }], inferenceConfig: { maxTokens: 100_000 } }))).rejects.toThrow(/model limit of 8192/);
+    await expect(
+      client.send(
+        new ConverseCommand({
+          modelId: HAIKU,
+          messages: [{ role: 'user', content: [{ text: 'hi' }] }],
+          inferenceConfig: { maxTokens: 100_000 },
+        }),
+      ),
+    ).rejects.toThrow(/model limit of 8192/);
     const res = await post(fetch, sim.url, HAIKU, 'converse', { system: [] });
     expect(res.status).toBe(400);
     expect(res.headers.get('x-amzn-errortype')).toBe('ValidationException');

@@ -28,7 +28,10 @@ function tagged(text: string, tag: string): string | null {
 }
 
 function lines(block: string | null): string[] {
-  return (block ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  return (block ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** The retrieval prompt in `text`, or null when it does not follow the layout. */
@@ -39,7 +42,12 @@ export function parseGoldenPrompt(text: string): GoldenPrompt | null {
   const page: Record<string, string[]> = {};
   for (const line of lines(tagged(text, 'page_context'))) {
     const at = line.indexOf(':');
-    if (at > 0) page[line.slice(0, at).trim()] = line.slice(at + 1).split(';').map((v) => v.trim()).filter(Boolean);
+    if (at > 0)
+      page[line.slice(0, at).trim()] = line
+        .slice(at + 1)
+        .split(';')
+        .map((v) => v.trim())
+        .filter(Boolean);
   }
   return {
     intent: tagged(text, 'intent')?.trim() || null,

@@ -7,7 +7,9 @@ import { createRng } from './rng.ts';
 import { HAIKU, SONNET_V2 } from './test-support.ts';
 import { defaultWriter, type AnswerContext } from './writer.ts';
 
-const bundled = JSON.parse(readFileSync(new URL('./profiles.json', import.meta.url), 'utf8')) as { models: Record<string, Record<string, unknown>> };
+const bundled = JSON.parse(readFileSync(new URL('./profiles.json', import.meta.url), 'utf8')) as {
+  models: Record<string, Record<string, unknown>>;
+};
 
 function profileWith(fidelity: Fidelity): ModelProfile {
   const data = structuredClone(bundled);
@@ -28,7 +30,15 @@ const PROMPT = [
 ].join('\n');
 
 function ctx(profile: ModelProfile, text = PROMPT, seed = 1): AnswerContext {
-  return { modelId: profile.id, intent: 'recommendation', messages: [{ role: 'user', text }], system: '', targetTokens: 50, rng: createRng(seed), profile };
+  return {
+    modelId: profile.id,
+    intent: 'recommendation',
+    messages: [{ role: 'user', text }],
+    system: '',
+    targetTokens: 50,
+    rng: createRng(seed),
+    profile,
+  };
 }
 
 const answer = (c: AnswerContext): string => goldenWriter(c).join('');
@@ -37,7 +47,9 @@ describe('golden writer', () => {
   it('restates every retrieved line and personalises with full fidelity', () => {
     const text = answer(ctx(profileWith({ factRecall: 1, personalise: 1, genericness: 0, hallucination: 0 })));
     expect(text).toMatch(/^Since you recently viewed Azure Courier and Velvet Fox, here are more mystery series/);
-    expect(text).toMatch(/:\n- Scarlet Carnival by Kenji Ogawa: mystery, 12 volumes, completed, \$10\.99 per volume\.\n- Thunder Lantern by/);
+    expect(text).toMatch(
+      /:\n- Scarlet Carnival by Kenji Ogawa: mystery, 12 volumes, completed, \$10\.99 per volume\.\n- Thunder Lantern by/,
+    );
     expect(text).not.toMatch(/\$11\.99|\$12\.99|\$15\.99/);
   });
 
@@ -58,7 +70,8 @@ describe('golden writer', () => {
     const sonnet = findProfile(profiles, SONNET_V2)!;
     const haiku = findProfile(profiles, HAIKU)!;
     expect(answer(ctx(sonnet, PROMPT, 1))).toBe(answer(ctx(sonnet, PROMPT, 99)));
-    const many = (p: ModelProfile) => Array.from({ length: 40 }, (_, i) => answer(ctx(p, PROMPT.replace('What should I read next?', `What should I read next? (${i})`))));
+    const many = (p: ModelProfile) =>
+      Array.from({ length: 40 }, (_, i) => answer(ctx(p, PROMPT.replace('What should I read next?', `What should I read next? (${i})`))));
     const personal = (answers: string[]) => answers.filter((a) => a.startsWith('Since you')).length;
     expect(personal(many(sonnet))).toBeGreaterThan(personal(many(haiku)));
   });
@@ -71,7 +84,8 @@ describe('golden writer', () => {
 
   it('answers a judge rubric with a parseable score that follows the reference', () => {
     const profile = findProfile(parseProfiles(bundled), SONNET_V2)!;
-    const rubric = (graded: string) => `<question>\nWhere is my order?\n</question>\n<reference_answer>\nOrder 112-1 has shipped with UPS, tracking TRK1; delivery May 12.\n</reference_answer>\n<graded_answer>\n${graded}\n</graded_answer>`;
+    const rubric = (graded: string) =>
+      `<question>\nWhere is my order?\n</question>\n<reference_answer>\nOrder 112-1 has shipped with UPS, tracking TRK1; delivery May 12.\n</reference_answer>\n<graded_answer>\n${graded}\n</graded_answer>`;
     const good = answer(ctx(profile, rubric('Your order 112-1 has shipped with UPS, tracking TRK1; delivery May 12.')));
     const poor = answer(ctx(profile, rubric('Thank you for shopping with us. Hope this helps!')));
     const score = (t: string) => Number(/^Score: (\d\.\d\d)/.exec(t)![1]);
@@ -89,6 +103,11 @@ describe('fidelity profiles', () => {
     expect(() => parseProfiles(bad)).toThrow(/factRecall/);
     const none = structuredClone(bundled);
     delete none.models[HAIKU]!.fidelity;
-    expect(findProfile(parseProfiles(none), HAIKU)!.intents.get('faq')!.fidelity).toEqual({ factRecall: 0.9, personalise: 0.9, genericness: 0.25, hallucination: 0.02 });
+    expect(findProfile(parseProfiles(none), HAIKU)!.intents.get('faq')!.fidelity).toEqual({
+      factRecall: 0.9,
+      personalise: 0.9,
+      genericness: 0.25,
+      hallucination: 0.02,
+    });
   });
 });

@@ -64,7 +64,9 @@ function writeAnswer(p: GoldenPrompt, intent: string, f: Fidelity, targetTokens:
     const i = rng.int(kept.length);
     kept = kept.map((l, j) => (j === i ? (slip(l, rng) ?? l) : l));
   }
-  const head = [opening(p, intent, personal ? viewed : [], rng), ...kept.map((l) => (list ? `\n- ${l}` : l))].join(' ').replace(/ \n/g, '\n');
+  const head = [opening(p, intent, personal ? viewed : [], rng), ...kept.map((l) => (list ? `\n- ${l}` : l))]
+    .join(' ')
+    .replace(/ \n/g, '\n');
   const padding: string[] = [];
   let words = head.split(/\s+/).length;
   for (let guard = 0; words < targetTokens && guard < 400; guard++) {
@@ -99,7 +101,8 @@ function parseViewed(value: string): { title: string; genre: string } {
 
 /** A grade from what the judge can see: reference content carried by the answer, and how little is padding. */
 export function judgeScore(j: JudgePrompt): number {
-  const words = (s: string): Set<string> => new Set((s.toLowerCase().match(/[a-z0-9$][a-z0-9$.'-]{2,}/g) ?? []).map((w) => w.replace(/[.]+$/, '')));
+  const words = (s: string): Set<string> =>
+    new Set((s.toLowerCase().match(/[a-z0-9$][a-z0-9$.'-]{2,}/g) ?? []).map((w) => w.replace(/[.]+$/, '')));
   const reference = words(j.reference);
   const graded = words(j.graded);
   if (graded.size === 0) return 0;
@@ -114,6 +117,11 @@ export function judgeScore(j: JudgePrompt): number {
 
 function judgeAnswer(j: JudgePrompt): string {
   const score = judgeScore(j);
-  const verdict = score >= 0.75 ? 'The answer covers the reference well.' : score >= 0.5 ? 'The answer covers part of the reference.' : 'The answer misses most of the reference.';
+  const verdict =
+    score >= 0.75
+      ? 'The answer covers the reference well.'
+      : score >= 0.5
+        ? 'The answer covers part of the reference.'
+        : 'The answer misses most of the reference.';
   return `Score: ${score.toFixed(2)}\n${verdict}`;
 }

@@ -5,7 +5,16 @@ export type { SignatureStatus } from './auth.ts';
 export { defaultWriter, type AnswerContext, type AnswerWriter, type ChatMessage } from './writer.ts';
 export { sampleQuality } from './quality.ts';
 export { planCall, totalLatencyMs, type CallPlan } from './plan.ts';
-export { defaultProfiles, findProfile, intentProfile, loadProfiles, parseProfiles, withColdStarts, type ModelProfile, type ProfileSet } from './profiles.ts';
+export {
+  defaultProfiles,
+  findProfile,
+  intentProfile,
+  loadProfiles,
+  parseProfiles,
+  withColdStarts,
+  type ModelProfile,
+  type ProfileSet,
+} from './profiles.ts';
 export { createRng, type Rng } from './rng.ts';
 export { goldenWriter, judgeScore } from './golden-writer.ts';
 export { parseGoldenPrompt, parseJudgePrompt, type GoldenPrompt, type JudgePrompt } from './golden-prompt.ts';

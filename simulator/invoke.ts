@@ -51,15 +51,27 @@ export function* invokeStreamFrames(answer: Answer, fault: FaultSpec | null): Ge
   const breakAfter = fault?.kind === 'stream-error' ? (fault.afterDeltas ?? 2) : Infinity;
   for (let i = 0; i < deltas.length && i < breakAfter; i++) {
     const delta = deltas[i]!;
-    yield { ...chunk(delta.atMs, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: delta.text } }), content: true };
+    yield {
+      ...chunk(delta.atMs, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: delta.text } }),
+      content: true,
+    };
   }
   if (fault?.kind === 'stream-error') {
-    yield streamErrorFrame(fault, deltas.map((d) => d.atMs), breakAfter, answer.ttftMs);
+    yield streamErrorFrame(
+      fault,
+      deltas.map((d) => d.atMs),
+      breakAfter,
+      answer.ttftMs,
+    );
     return;
   }
   const end = answer.latencyMs;
   yield chunk(end, { type: 'content_block_stop', index: 0 });
-  yield chunk(end, { type: 'message_delta', delta: { stop_reason: answer.stopReason, stop_sequence: null }, usage: { output_tokens: answer.outputTokens } });
+  yield chunk(end, {
+    type: 'message_delta',
+    delta: { stop_reason: answer.stopReason, stop_sequence: null },
+    usage: { output_tokens: answer.outputTokens },
+  });
   yield chunk(end, {
     type: 'message_stop',
     'amazon-bedrock-invocationMetrics': {

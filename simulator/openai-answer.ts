@@ -21,7 +21,14 @@ export function chatCompletionBody(answer: Answer, model: string, created: numbe
     object: 'chat.completion',
     created,
     model,
-    choices: [{ index: 0, message: { role: 'assistant', content: answerText(answer), refusal: null }, finish_reason: finishReason(answer), logprobs: null }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: answerText(answer), refusal: null },
+        finish_reason: finishReason(answer),
+        logprobs: null,
+      },
+    ],
     usage: usageOf(answer),
   };
 }
@@ -30,7 +37,13 @@ export function chatCompletionBody(answer: Answer, model: string, created: numbe
  * The `chat.completion.chunk` events of a stream: a role chunk, content chunks, a finish chunk, the usage
  * chunk when asked for, and `[DONE]`; or, with a `stream-error` fault, a few content chunks and an error event.
  */
-export function* chatCompletionFrames(answer: Answer, model: string, created: number, includeUsage: boolean, fault: FaultSpec | null): Generator<ScheduledFrame> {
+export function* chatCompletionFrames(
+  answer: Answer,
+  model: string,
+  created: number,
+  includeUsage: boolean,
+  fault: FaultSpec | null,
+): Generator<ScheduledFrame> {
   const base = { id: completionId(answer), object: 'chat.completion.chunk', created, model };
   const chunk = (delta: Record<string, string>, finish: string | null): Uint8Array =>
     sse({ ...base, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] });
@@ -61,5 +74,9 @@ function finishReason(answer: Answer): 'stop' | 'length' {
 }
 
 function usageOf(answer: Answer): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
-  return { prompt_tokens: answer.inputTokens, completion_tokens: answer.outputTokens, total_tokens: answer.inputTokens + answer.outputTokens };
+  return {
+    prompt_tokens: answer.inputTokens,
+    completion_tokens: answer.outputTokens,
+    total_tokens: answer.inputTokens + answer.outputTokens,
+  };
 }

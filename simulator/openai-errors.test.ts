@@ -72,7 +72,11 @@ describe('requests a real server refuses', () => {
     [JSON.stringify({ model: HAIKU, messages: [{ role: 'user', content: 'hi' }], max_tokens: 0 }), 'max_tokens'],
     [JSON.stringify({ model: HAIKU, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1_000_000 }), 'max_tokens'],
   ])('400 invalid_request_error for %s', async (body, param) => {
-    const response = await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const response = await fetch(`${sim.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { type: 'invalid_request_error', param } });
   });

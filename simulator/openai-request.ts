@@ -22,20 +22,24 @@ const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
 /** Reads a `POST /v1/chat/completions` body, checking it the way an OpenAI-compatible server does. */
 export function parseChatRequest(body: unknown): ChatRequest | InvalidChat {
   if (!isObject(body)) return invalid('The request body must be a JSON object.', null);
-  if (typeof body.model !== 'string' || body.model === '') return invalid("you must provide a model parameter", 'model');
+  if (typeof body.model !== 'string' || body.model === '') return invalid('you must provide a model parameter', 'model');
   const read = readMessages(body.messages);
   if ('invalid' in read) return read;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   const maxParam = body.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
-  if (maxTokens !== undefined && maxTokens !== null && !isPositiveInt(maxTokens)) return invalid(`Invalid '${maxParam}': expected an integer of at least 1.`, maxParam);
+  if (maxTokens !== undefined && maxTokens !== null && !isPositiveInt(maxTokens))
+    return invalid(`Invalid '${maxParam}': expected an integer of at least 1.`, maxParam);
   const problem = checkSampling(body);
   if (problem) return problem;
-  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') return invalid("Invalid type for 'stream': expected a boolean.", 'stream');
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean')
+    return invalid("Invalid type for 'stream': expected a boolean.", 'stream');
   const options = body.stream_options;
-  if (options !== undefined && options !== null && !isObject(options)) return invalid("Invalid type for 'stream_options': expected an object.", 'stream_options');
+  if (options !== undefined && options !== null && !isObject(options))
+    return invalid("Invalid type for 'stream_options': expected an object.", 'stream_options');
   if (options && !body.stream) return invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options');
   const metadata = body.metadata;
-  if (metadata !== undefined && metadata !== null && !isObject(metadata)) return invalid("Invalid type for 'metadata': expected an object.", 'metadata');
+  if (metadata !== undefined && metadata !== null && !isObject(metadata))
+    return invalid("Invalid type for 'metadata': expected an object.", 'metadata');
   const intent = isObject(metadata) && typeof metadata.intent === 'string' && metadata.intent ? metadata.intent : undefined;
   const { system, messages } = read;
   return {
@@ -58,11 +62,17 @@ function readMessages(value: unknown): { system: string; messages: ChatMessage[]
   const messages: ChatMessage[] = [];
   for (const [i, m] of value.entries()) {
     if (!isObject(m) || typeof m.role !== 'string' || !ROLES.has(m.role)) {
-      return invalid(`Invalid value for 'messages[${i}].role': expected one of system, developer, user, assistant or tool.`, `messages[${i}].role`);
+      return invalid(
+        `Invalid value for 'messages[${i}].role': expected one of system, developer, user, assistant or tool.`,
+        `messages[${i}].role`,
+      );
     }
     const text = contentText(m.content);
     if (text === undefined && !(m.role === 'assistant' && (m.content === null || m.content === undefined))) {
-      return invalid(`Invalid type for 'messages[${i}].content': expected a string or an array of content parts.`, `messages[${i}].content`);
+      return invalid(
+        `Invalid type for 'messages[${i}].content': expected a string or an array of content parts.`,
+        `messages[${i}].content`,
+      );
     }
     if (m.role === 'system' || m.role === 'developer') system.push(text ?? '');
     else messages.push({ role: m.role === 'tool' ? 'user' : m.role, text: text ?? '' });
@@ -83,11 +93,15 @@ function contentText(content: unknown): string | undefined {
 }
 
 function checkSampling(body: Json): InvalidChat | null {
-  const ranges: [string, number, number][] = [['temperature', 0, 2], ['top_p', 0, 1]];
+  const ranges: [string, number, number][] = [
+    ['temperature', 0, 2],
+    ['top_p', 0, 1],
+  ];
   for (const [name, min, max] of ranges) {
     const value = body[name];
     if (value === undefined || value === null) continue;
-    if (typeof value !== 'number' || !(value >= min && value <= max)) return invalid(`Invalid '${name}': expected a number between ${min} and ${max}.`, name);
+    if (typeof value !== 'number' || !(value >= min && value <= max))
+      return invalid(`Invalid '${name}': expected a number between ${min} and ${max}.`, name);
   }
   const stop = body.stop;
   const stops = typeof stop === 'string' ? [stop] : stop;
@@ -95,7 +109,8 @@ function checkSampling(body: Json): InvalidChat | null {
     return invalid("Invalid 'stop': expected a string or an array of at most 4 strings.", 'stop');
   }
   if (body.n !== undefined && body.n !== null && body.n !== 1) return invalid("Invalid 'n': this server only supports n = 1.", 'n');
-  if (body.user !== undefined && body.user !== null && typeof body.user !== 'string') return invalid("Invalid type for 'user': expected a string.", 'user');
+  if (body.user !== undefined && body.user !== null && typeof body.user !== 'string')
+    return invalid("Invalid type for 'user': expected a string.", 'user');
   return null;
 }
 

@@ -20,7 +20,12 @@ const messages: OpenAI.ChatCompletionMessageParam[] = [
 
 describe('the openai SDK against /v1/chat/completions', () => {
   it('gets a non-streaming answer whose usage counts its tokens', async () => {
-    const answer = await client.chat.completions.create({ model: CUSTOM, messages, max_tokens: 300, metadata: { intent: 'recommendation' } });
+    const answer = await client.chat.completions.create({
+      model: CUSTOM,
+      messages,
+      max_tokens: 300,
+      metadata: { intent: 'recommendation' },
+    });
     const text = answer.choices[0]!.message.content!;
     expect(answer.object).toBe('chat.completion');
     expect(answer.id).toMatch(/^chatcmpl-[0-9a-f]{32}$/);
@@ -31,7 +36,12 @@ describe('the openai SDK against /v1/chat/completions', () => {
     expect(answer.usage!.prompt_tokens).toBe(Math.ceil(('You are MangaAssist.' + 'Recommend a manga like Berserk').length / 4));
     expect(answer.usage!.total_tokens).toBe(answer.usage!.prompt_tokens + answer.usage!.completion_tokens);
     const [call] = sim.control.calls(CUSTOM);
-    expect(call).toMatchObject({ operation: 'chat-completions', intent: 'recommendation', status: 200, outputTokens: answer.usage!.completion_tokens });
+    expect(call).toMatchObject({
+      operation: 'chat-completions',
+      intent: 'recommendation',
+      status: 200,
+      outputTokens: answer.usage!.completion_tokens,
+    });
   });
 
   it('streams chunks, then the usage chunk when asked for', async () => {
@@ -60,7 +70,11 @@ describe('the openai SDK against /v1/chat/completions', () => {
   });
 
   it('gives the same answers for the same seed and call sequence, as Converse does', async () => {
-    const ask = () => client.chat.completions.create({ model: HAIKU, messages: [{ role: 'user', content: [{ type: 'text', text: 'Where is my order?' }] }] });
+    const ask = () =>
+      client.chat.completions.create({
+        model: HAIKU,
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'Where is my order?' }] }],
+      });
     const first = [await ask(), await ask()];
     sim.control.reset();
     const second = [await ask(), await ask()];
@@ -72,8 +86,17 @@ describe('the openai SDK against /v1/chat/completions', () => {
   it('answers the same call of a model with the same text and usage as Converse', async () => {
     const chat = await client.chat.completions.create({ model: HAIKU, messages, metadata: { intent: 'faq' } });
     sim.control.reset();
-    const response = await post(fetch, sim.url, HAIKU, 'converse', converseBody('Recommend a manga like Berserk', { system: [{ text: 'You are MangaAssist.' }], requestMetadata: { intent: 'faq' } }));
-    const converse = (await response.json()) as { output: { message: { content: { text: string }[] } }; usage: { inputTokens: number; outputTokens: number } };
+    const response = await post(
+      fetch,
+      sim.url,
+      HAIKU,
+      'converse',
+      converseBody('Recommend a manga like Berserk', { system: [{ text: 'You are MangaAssist.' }], requestMetadata: { intent: 'faq' } }),
+    );
+    const converse = (await response.json()) as {
+      output: { message: { content: { text: string }[] } };
+      usage: { inputTokens: number; outputTokens: number };
+    };
     expect(chat.choices[0]!.message.content).toBe(converse.output.message.content[0]!.text);
     expect([chat.usage!.prompt_tokens, chat.usage!.completion_tokens]).toEqual([converse.usage.inputTokens, converse.usage.outputTokens]);
   });

@@ -24,7 +24,8 @@ export function planCall(profile: ModelProfile, intent: string, callIndex: numbe
   const behaviour = intentProfile(profile, intent);
   const u = rng.next();
   const { error, throttle, timeout } = profile.rates;
-  const fault: SampledFault | null = u < error ? 'error' : u < error + throttle ? 'throttle' : u < error + throttle + timeout ? 'timeout' : null;
+  const fault: SampledFault | null =
+    u < error ? 'error' : u < error + throttle ? 'throttle' : u < error + throttle + timeout ? 'timeout' : null;
   const ttftMs = sampleLognormal(rng, profile.ttft);
   const tokensPerSecond = sampleLognormal(rng, profile.tps);
   const typical = behaviour.fraction * behaviour.budget;

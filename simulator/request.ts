@@ -27,7 +27,10 @@ export function parseConverseRequest(body: unknown): SimRequest | Invalid {
   const config = isObject(body.inferenceConfig) ? body.inferenceConfig : {};
   const maxTokens = config.maxTokens;
   if (maxTokens !== undefined && !isPositiveInt(maxTokens)) {
-    return { invalid: "1 validation error detected: Value at 'inferenceConfig.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1" };
+    return {
+      invalid:
+        "1 validation error detected: Value at 'inferenceConfig.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    };
   }
   const metadata = isObject(body.requestMetadata) ? body.requestMetadata : {};
   const intent = typeof metadata.intent === 'string' && metadata.intent ? metadata.intent : undefined;
@@ -38,12 +41,17 @@ export function parseConverseRequest(body: unknown): SimRequest | Invalid {
 export function parseAnthropicRequest(body: unknown): SimRequest | Invalid {
   if (!isObject(body)) return { invalid: 'Malformed input request, please reformat your input and try again.' };
   for (const key of ['anthropic_version', 'max_tokens', 'messages']) {
-    if (body[key] === undefined) return { invalid: `Malformed input request: #: required key [${key}] not found, please reformat your input and try again.` };
+    if (body[key] === undefined)
+      return { invalid: `Malformed input request: #: required key [${key}] not found, please reformat your input and try again.` };
   }
-  if (!isPositiveInt(body.max_tokens)) return { invalid: 'Malformed input request: #/max_tokens: expected an integer of at least 1, please reformat your input and try again.' };
+  if (!isPositiveInt(body.max_tokens))
+    return {
+      invalid: 'Malformed input request: #/max_tokens: expected an integer of at least 1, please reformat your input and try again.',
+    };
   const messages = readMessages(body.messages, anthropicBlockText);
   if (typeof messages === 'string') return { invalid: messages };
-  const system = typeof body.system === 'string' ? body.system : Array.isArray(body.system) ? body.system.map(anthropicBlockText).join('\n') : '';
+  const system =
+    typeof body.system === 'string' ? body.system : Array.isArray(body.system) ? body.system.map(anthropicBlockText).join('\n') : '';
   return { messages, system, maxTokens: body.max_tokens, intent: undefined, inputTokens: estimateTokens(system, messages) };
 }
 
@@ -58,7 +66,8 @@ function readMessages(value: unknown, blockText: (block: unknown) => string): Ch
   if (value === undefined || value === null) {
     return "1 validation error detected: Value null at 'messages' failed to satisfy constraint: Member must not be null";
   }
-  if (!Array.isArray(value) || value.length === 0) return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
+  if (!Array.isArray(value) || value.length === 0)
+    return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
   const out: ChatMessage[] = [];
   for (const m of value) {
     if (!isObject(m) || (m.role !== 'user' && m.role !== 'assistant')) {
@@ -66,10 +75,12 @@ function readMessages(value: unknown, blockText: (block: unknown) => string): Ch
     }
     const content = m.content;
     const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map(blockText).join('\n') : undefined;
-    if (text === undefined) return 'Malformed input request: message content must be a list of content blocks, please reformat your input and try again.';
+    if (text === undefined)
+      return 'Malformed input request: message content must be a list of content blocks, please reformat your input and try again.';
     out.push({ role: m.role, text });
   }
-  if (out[0]!.role !== 'user') return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
+  if (out[0]!.role !== 'user')
+    return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
   return out;
 }
 

@@ -48,19 +48,38 @@ describe('with the real BedrockRuntimeClient (default handler)', () => {
     expect(out.usage!.outputTokens!).toBeGreaterThan(250);
     expect(out.metrics?.latencyMs).toBeGreaterThan(0);
     const last = sim.control.log.at(-1)!;
-    expect(last).toMatchObject({ modelId: SONNET_V2, operation: 'converse', intent: 'recommendation', status: 200, signature: 'unchecked', fault: null });
+    expect(last).toMatchObject({
+      modelId: SONNET_V2,
+      operation: 'converse',
+      intent: 'recommendation',
+      status: 200,
+      signature: 'unchecked',
+      fault: null,
+    });
     expect(last.outputTokens).toBe(out.usage?.outputTokens);
   });
 
   it('Converse: stops at maxTokens with stopReason max_tokens', async () => {
-    const out = await client.send(new ConverseCommand({ modelId: HAIKU, messages: [{ role: 'user', content: [{ text: question }] }], inferenceConfig: { maxTokens: 12 } }));
+    const out = await client.send(
+      new ConverseCommand({
+        modelId: HAIKU,
+        messages: [{ role: 'user', content: [{ text: question }] }],
+        inferenceConfig: { maxTokens: 12 },
+      }),
+    );
     expect(out.stopReason).toBe('max_tokens');
     expect(out.usage?.outputTokens).toBe(12);
     expect(wordCount(out.output?.message?.content?.[0]?.text ?? '')).toBe(12);
   });
 
   it('ConverseStream: events in order, deltas adding up to the reported usage', async () => {
-    const out = await client.send(new ConverseStreamCommand({ modelId: SONNET_V2, messages: [{ role: 'user', content: [{ text: question }] }], requestMetadata: { intent: 'faq' } }));
+    const out = await client.send(
+      new ConverseStreamCommand({
+        modelId: SONNET_V2,
+        messages: [{ role: 'user', content: [{ text: question }] }],
+        requestMetadata: { intent: 'faq' },
+      }),
+    );
     const kinds: string[] = [];
     let text = '';
     let usage: { outputTokens?: number; inputTokens?: number; totalTokens?: number } | undefined;
@@ -81,31 +100,53 @@ describe('with the real BedrockRuntimeClient (default handler)', () => {
   });
 
   it('InvokeModel: Anthropic message JSON', async () => {
-    const out = await client.send(new InvokeModelCommand({ modelId: HAIKU, contentType: 'application/json', body: JSON.stringify({ ...anthropicBody(question), system: 'Be brief.' }) }));
+    const out = await client.send(
+      new InvokeModelCommand({
+        modelId: HAIKU,
+        contentType: 'application/json',
+        body: JSON.stringify({ ...anthropicBody(question), system: 'Be brief.' }),
+      }),
+    );
     const message = JSON.parse(decoder.decode(out.body));
-    expect(message).toMatchObject({ type: 'message', role: 'assistant', model: 'claude-3-5-haiku-20241022', stop_reason: 'end_turn', stop_sequence: null });
+    expect(message).toMatchObject({
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-3-5-haiku-20241022',
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+    });
     expect(message.id).toMatch(/^msg_bdrk_/);
     expect(message.usage.output_tokens).toBe(wordCount(message.content[0].text));
     expect(message.usage.input_tokens).toBe(Math.ceil(('Be brief.'.length + question.length) / 4));
   });
 
   it('InvokeModelWithResponseStream: Anthropic streaming events in chunks', async () => {
-    const out = await client.send(new InvokeModelWithResponseStreamCommand({ modelId: SONNET_V2, body: JSON.stringify(anthropicBody(question, 40)) }));
+    const out = await client.send(
+      new InvokeModelWithResponseStreamCommand({ modelId: SONNET_V2, body: JSON.stringify(anthropicBody(question, 40)) }),
+    );
     const events: Array<Record<string, any>> = [];
     for await (const part of out.body!) events.push(JSON.parse(decoder.decode(part.chunk!.bytes)));
     const types = events.map((e) => e.type);
     expect(types.slice(0, 2)).toEqual(['message_start', 'content_block_start']);
     expect(types.slice(-3)).toEqual(['content_block_stop', 'message_delta', 'message_stop']);
     expect(types.filter((t) => t === 'content_block_delta').length).toBeGreaterThanOrEqual(3);
-    const text = events.filter((e) => e.type === 'content_block_delta').map((e) => e.delta.text).join('');
+    const text = events
+      .filter((e) => e.type === 'content_block_delta')
+      .map((e) => e.delta.text)
+      .join('');
     const delta = events.find((e) => e.type === 'message_delta')!;
     const stop = events.at(-1)!;
     expect(events[0]!.message.usage).toEqual({ input_tokens: Math.ceil(question.length / 4), output_tokens: 1 });
     expect(delta.delta.stop_reason).toBe('max_tokens');
     expect(delta.usage.output_tokens).toBe(40);
     expect(wordCount(text)).toBe(40);
-    expect(stop['amazon-bedrock-invocationMetrics']).toMatchObject({ inputTokenCount: Math.ceil(question.length / 4), outputTokenCount: 40 });
-    expect(stop['amazon-bedrock-invocationMetrics'].firstByteLatency).toBeLessThan(stop['amazon-bedrock-invocationMetrics'].invocationLatency);
+    expect(stop['amazon-bedrock-invocationMetrics']).toMatchObject({
+      inputTokenCount: Math.ceil(question.length / 4),
+      outputTokenCount: 40,
+    });
+    expect(stop['amazon-bedrock-invocationMetrics'].firstByteLatency).toBeLessThan(
+      stop['amazon-bedrock-invocationMetrics'].invocationLatency,
+    );
   });
 
   it('accepts cross-region inference profile ids', async () => {

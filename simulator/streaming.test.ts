@@ -1,4 +1,9 @@
-import { ConverseCommand, ConverseStreamCommand, InvokeModelWithResponseStreamCommand, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import {
+  ConverseCommand,
+  ConverseStreamCommand,
+  InvokeModelWithResponseStreamCommand,
+  type BedrockRuntimeClient,
+} from '@aws-sdk/client-bedrock-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from './control.ts';
 import { decodeFrame } from './event-stream.ts';
@@ -18,7 +23,11 @@ afterAll(async () => {
   await sim.close();
 });
 
-const ask = { modelId: SONNET_V2, messages: [{ role: 'user' as const, content: [{ text: 'Recommend a tent' }] }], requestMetadata: { intent: 'recommendation' } };
+const ask = {
+  modelId: SONNET_V2,
+  messages: [{ role: 'user' as const, content: [{ text: 'Recommend a tent' }] }],
+  requestMetadata: { intent: 'recommendation' },
+};
 
 /** The simulator's record of the call under way (it is logged when the request arrives). */
 const current = (): CallRecord => sim.control.log.at(-1)!;
@@ -49,7 +58,13 @@ describe('timing at time scale > 0', () => {
   });
 
   it('InvokeModelWithResponseStream frames reach the client before the answer is finished', async () => {
-    const out = await client.send(new InvokeModelWithResponseStreamCommand({ modelId: SONNET_V2, body: JSON.stringify(anthropicBody('Recommend a tent', 400)), contentType: 'application/json' }));
+    const out = await client.send(
+      new InvokeModelWithResponseStreamCommand({
+        modelId: SONNET_V2,
+        body: JSON.stringify(anthropicBody('Recommend a tent', 400)),
+        contentType: 'application/json',
+      }),
+    );
     const call = current();
     let chunks = 0;
     let chunksBeforeEnd = 0;
@@ -70,7 +85,13 @@ describe('timing at time scale > 0', () => {
   });
 
   it('writes each frame as it is produced over HTTP/1.1 too', async () => {
-    const res = await post(fetch, sim.url, SONNET_V2, 'converse-stream', converseBody('Recommend a tent', { requestMetadata: { intent: 'recommendation' } }));
+    const res = await post(
+      fetch,
+      sim.url,
+      SONNET_V2,
+      'converse-stream',
+      converseBody('Recommend a tent', { requestMetadata: { intent: 'recommendation' } }),
+    );
     const call = current();
     const reader = res.body!.getReader();
     let readsBeforeEnd = 0;
@@ -85,6 +106,10 @@ describe('timing at time scale > 0', () => {
     expect(readsBeforeEnd).toBeGreaterThan(0);
     const first = Buffer.concat(chunks);
     const length = first.readUInt32BE(0);
-    expect(decodeFrame(first.subarray(0, length)).headers).toMatchObject({ ':event-type': 'messageStart', ':message-type': 'event', ':content-type': 'application/json' });
+    expect(decodeFrame(first.subarray(0, length)).headers).toMatchObject({
+      ':event-type': 'messageStart',
+      ':message-type': 'event',
+      ':content-type': 'application/json',
+    });
   });
 });

@@ -28,7 +28,11 @@ export function converseBody(text: string, extra: Record<string, unknown> = {}):
 
 /** An Anthropic messages body for InvokeModel. */
 export function anthropicBody(text: string, maxTokens = 1000): Record<string, unknown> {
-  return { anthropic_version: 'bedrock-2023-05-31', max_tokens: maxTokens, messages: [{ role: 'user', content: [{ type: 'text', text }] }] };
+  return {
+    anthropic_version: 'bedrock-2023-05-31',
+    max_tokens: maxTokens,
+    messages: [{ role: 'user', content: [{ type: 'text', text }] }],
+  };
 }
 
 /** POSTs JSON to a simulator operation through a fetch function (the app's or the network's). */
@@ -42,5 +46,7 @@ export function post(
 ): Promise<Response> {
   const url = `${base}/model/${encodeURIComponent(modelId)}/${operation}`;
   const payload = typeof body === 'string' ? body : JSON.stringify(body);
-  return Promise.resolve(fetcher(new Request(url, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...headers } })));
+  return Promise.resolve(
+    fetcher(new Request(url, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...headers } })),
+  );
 }

@@ -34,7 +34,12 @@ export function sleep(ms: number): Promise<void> {
  * A byte stream that enqueues each frame when it is due (scaled by `timeScale`); at time scale 0 every
  * frame is enqueued at once.
  */
-export function frameStream(frames: Iterable<ScheduledFrame>, startedAt: number, timeScale: number, hooks: StreamHooks): ReadableStream<Uint8Array> {
+export function frameStream(
+  frames: Iterable<ScheduledFrame>,
+  startedAt: number,
+  timeScale: number,
+  hooks: StreamHooks,
+): ReadableStream<Uint8Array> {
   let firstContent = true;
   let ended = false;
   const end = (cancelled: boolean): void => {

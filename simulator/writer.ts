@@ -43,8 +43,21 @@ const SENTENCES = [
   'You can track every order from your account page at any time.',
 ].map((sentence) => sentence.split(' '));
 
-const OPENINGS = ['Sure, here is what I found.', 'Happy to help with that.', 'Great question.', 'Thanks for asking.'].map((s) => s.split(' '));
-const ADJECTIVES = ['lightweight', 'durable', 'practical', 'classic', 'comfortable', 'reliable', 'affordable', 'premium', 'compact', 'versatile'];
+const OPENINGS = ['Sure, here is what I found.', 'Happy to help with that.', 'Great question.', 'Thanks for asking.'].map((s) =>
+  s.split(' '),
+);
+const ADJECTIVES = [
+  'lightweight',
+  'durable',
+  'practical',
+  'classic',
+  'comfortable',
+  'reliable',
+  'affordable',
+  'premium',
+  'compact',
+  'versatile',
+];
 const NOUNS = ['model', 'fabric', 'finish', 'warranty', 'size', 'colour', 'fit', 'battery', 'frame', 'bundle'];
 
 /** Filler shop-assistant prose of exactly `targetTokens` words (one word = one token), echoing words of the question. */

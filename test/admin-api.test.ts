@@ -5,7 +5,11 @@ import { seededAdmin } from './support/admin-fixtures.ts';
 describe('admin API', () => {
   it('creates, reads, replaces and deletes model configurations, with versions and an audit trail', async () => {
     const admin = await seededAdmin();
-    const body = { id: 'haiku-short', upstream: { provider: 'bedrock', modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0' }, maxTokens: 256 };
+    const body = {
+      id: 'haiku-short',
+      upstream: { provider: 'bedrock', modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0' },
+      maxTokens: 256,
+    };
     const created = await admin.call('POST', '/configs', { body });
     expect(created.status).toBe(201);
     expect(created.json).toEqual(body);
@@ -51,7 +55,9 @@ describe('admin API', () => {
 
   it('creates a canary, sets its weight and aborts it', async () => {
     const admin = await seededAdmin();
-    const created = await admin.call('POST', '/canaries', { body: { id: 'c1', route: 'mangaassist', intent: 'faq', baseline: 'sonnet-35-v1', candidate: 'haiku-35', weight: 5 } });
+    const created = await admin.call('POST', '/canaries', {
+      body: { id: 'c1', route: 'mangaassist', intent: 'faq', baseline: 'sonnet-35-v1', candidate: 'haiku-35', weight: 5 },
+    });
     expect(created.status).toBe(201);
     expect((await admin.call('PATCH', '/canaries/c1', { body: { weight: 25 } })).json!.weight).toBe(25);
     const aborted = await admin.call('POST', '/canaries/c1/abort');
@@ -65,7 +71,10 @@ describe('admin API', () => {
     const price = await admin.call('PUT', '/pricing/new-model', { body: { inputPer1k: 0.001, outputPer1k: 0.002 } });
     expect(price.status).toBe(201);
     expect((await admin.call('PUT', '/pricing/new-model', { body: { inputPer1k: 0.002, outputPer1k: 0.002 } })).status).toBe(200);
-    expect((await admin.call('GET', `/pricing/${encodeURIComponent('anthropic.claude-3-5-haiku-20241022-v1:0')}`)).json).toEqual({ inputPer1k: 0.001, outputPer1k: 0.005 });
+    expect((await admin.call('GET', `/pricing/${encodeURIComponent('anthropic.claude-3-5-haiku-20241022-v1:0')}`)).json).toEqual({
+      inputPer1k: 0.001,
+      outputPer1k: 0.005,
+    });
     expect((await admin.call('DELETE', '/pricing/new-model')).status).toBe(200);
     expect((await admin.call('PUT', '/system-prompts/v2.0', { body: { text: 'Be brief.' } })).status).toBe(201);
     expect((await admin.call('PUT', '/system-prompts/v2.0', { body: { text: 'Be verbose.' } })).status).toBe(409);
@@ -99,8 +108,14 @@ describe('admin API', () => {
     const doc = res.json!;
     expect(doc.openapi).toBe('3.1.0');
     const patch = doc.paths['/admin/canaries/{id}'].patch;
-    expect(patch.requestBody.content['application/json'].schema.properties.weight).toMatchObject({ type: 'number', minimum: 0, maximum: 100 });
+    expect(patch.requestBody.content['application/json'].schema.properties.weight).toMatchObject({
+      type: 'number',
+      minimum: 0,
+      maximum: 100,
+    });
     expect(patch.responses['412']).toBeDefined();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/admin/configs', '/admin/experiments/{id}/conclude', '/admin/api-keys', '/admin/audit']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/admin/configs', '/admin/experiments/{id}/conclude', '/admin/api-keys', '/admin/audit']),
+    );
   });
 });

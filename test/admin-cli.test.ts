@@ -27,7 +27,14 @@ describe('admin CLI', () => {
     expect((await adminCall(stack.url, 'GET', '/experiments/sonnet-v2-upgrade')).json.status).toBe('paused');
     expect((await cli('experiment-start', 'sonnet-v2-upgrade')).code).toBe(0);
     expect((await adminCall(stack.url, 'GET', '/experiments/sonnet-v2-upgrade')).json.status).toBe('running');
-    await adminCall(stack.url, 'POST', '/canaries', { id: 'cli-canary', route: 'mangaassist', intent: 'faq', baseline: 'sonnet-35-v1', candidate: 'haiku-35', weight: 5 });
+    await adminCall(stack.url, 'POST', '/canaries', {
+      id: 'cli-canary',
+      route: 'mangaassist',
+      intent: 'faq',
+      baseline: 'sonnet-35-v1',
+      candidate: 'haiku-35',
+      weight: 5,
+    });
     expect((await cli('canary-weight', 'cli-canary', '25')).code).toBe(0);
     expect((await adminCall(stack.url, 'GET', '/canaries/cli-canary')).json.weight).toBe(25);
     expect((await cli('experiment-stop', 'sonnet-v2-upgrade')).code).toBe(0);

@@ -15,7 +15,14 @@ describe('gateway following the SQLite config store, admin API on the gateway po
     stack = await startControlledStack();
     const { url } = stack;
     expect((await converse(url, 'faq', 's-1')).config).toBe('sonnet-35-v1');
-    const res = await adminCall(url, 'POST', '/canaries', { id: 'faq-haiku', route: 'mangaassist', intent: 'faq', baseline: 'sonnet-35-v1', candidate: 'haiku-35', weight: 100 });
+    const res = await adminCall(url, 'POST', '/canaries', {
+      id: 'faq-haiku',
+      route: 'mangaassist',
+      intent: 'faq',
+      baseline: 'sonnet-35-v1',
+      candidate: 'haiku-35',
+      weight: 100,
+    });
     expect(res.status).toBe(201);
     // The guard only stops a hang; how soon a change applies is set by the poll period, not asserted here.
     await waitFor(async () => (await converse(url, 'faq', 's-1')).arm === 'canary', 10_000, 'the canary');
@@ -54,7 +61,9 @@ describe('gateway following the DynamoDB config store (dynalite)', () => {
     const dynamo = await startDynalite();
     const client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint, credentials: DYNALITE_CREDENTIALS });
     try {
-      stack = await startControlledStack({ store: { kind: 'dynamodb', client, table: 'gateway-config', createTable: true, keyPrefix: `${randomUUID()}#` } });
+      stack = await startControlledStack({
+        store: { kind: 'dynamodb', client, table: 'gateway-config', createTable: true, keyPrefix: `${randomUUID()}#` },
+      });
       const { url } = stack;
       expect((await adminCall(url, 'GET', '/config')).json.version).toBe(1);
       expect((await adminCall(url, 'PATCH', '/experiments/sonnet-v2-upgrade', { split: 1 })).status).toBe(200);

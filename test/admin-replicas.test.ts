@@ -47,17 +47,27 @@ describe.skipIf(redisMissing !== null)('two gateway processes sharing Redis thro
   it('both apply a weight change made through one, and a session keeps its arm on both', async () => {
     const [a, b] = gateways;
     if (!a || !b) throw new Error('both gateways must run');
-    const created = await adminCall(a.url, 'POST', '/canaries', { id: CANARY, route: 'mangaassist', intent: 'faq', baseline: 'sonnet-35-v1', candidate: 'haiku-35', weight: 10 });
+    const created = await adminCall(a.url, 'POST', '/canaries', {
+      id: CANARY,
+      route: 'mangaassist',
+      intent: 'faq',
+      baseline: 'sonnet-35-v1',
+      candidate: 'haiku-35',
+      weight: 10,
+    });
     expect(created.status).toBe(201);
     const expectedArm = (weight: number, session: string): string => (bucketOf(CANARY, session) < weight * 100 ? 'canary' : 'baseline');
     const mover = SESSIONS.find((s) => bucketOf(CANARY, s) >= 1_000 && bucketOf(CANARY, s) < 6_000)!;
     expect(mover).toBeDefined();
-    for (const g of [a, b]) await waitFor(async () => (await converse(g.url, 'faq', mover)).arm === 'baseline', 10_000, 'the canary at 10%');
+    for (const g of [a, b])
+      await waitFor(async () => (await converse(g.url, 'faq', mover)).arm === 'baseline', 10_000, 'the canary at 10%');
 
     const changed = await adminCall(a.url, 'PATCH', `/canaries/${CANARY}`, { weight: 60 });
     expect(changed.status).toBe(200);
     // The guard only stops a hang; how soon replicas apply a change is set by CONFIG_POLL_MS, not asserted here.
-    await Promise.all([a, b].map((g) => waitFor(async () => (await converse(g.url, 'faq', mover)).arm === 'canary', 10_000, `${g.url} to apply 60%`)));
+    await Promise.all(
+      [a, b].map((g) => waitFor(async () => (await converse(g.url, 'faq', mover)).arm === 'canary', 10_000, `${g.url} to apply 60%`)),
+    );
 
     for (const session of SESSIONS) {
       const [onA, onB] = await Promise.all([converse(a.url, 'faq', session), converse(b.url, 'faq', session)]);

@@ -41,7 +41,9 @@ describe('admin API statuses (DESIGN status list); every refusal leaves the stor
     const weight = await admin.call('POST', '/canaries', { body: { ...CANARY, weight: 101 } });
     expect(weight.status).toBe(400);
     expect(weight.json!.error.issues[0].path).toBe('weight');
-    const unknownField = await admin.call('POST', '/configs', { body: { id: 'x', upstream: { provider: 'bedrock', modelId: 'm' }, maxTokens: 1, extra: true } });
+    const unknownField = await admin.call('POST', '/configs', {
+      body: { id: 'x', upstream: { provider: 'bedrock', modelId: 'm' }, maxTokens: 1, extra: true },
+    });
     expect(unknownField.status).toBe(400);
     expect((await admin.call('GET', '/audit?limit=abc')).status).toBe(400);
     expect(await admin.snapshot()).toEqual(before);
@@ -65,7 +67,10 @@ describe('admin API statuses (DESIGN status list); every refusal leaves the stor
     const before = await admin.snapshot();
     const dangling = await admin.call('POST', '/canaries', { body: { ...CANARY, candidate: 'missing-config' } });
     expect(dangling.status).toBe(409);
-    expect(dangling.json!.error.issues).toContainEqual({ path: 'config.canaries.0.candidate', message: 'unknown configuration "missing-config"' });
+    expect(dangling.json!.error.issues).toContainEqual({
+      path: 'config.canaries.0.candidate',
+      message: 'unknown configuration "missing-config"',
+    });
     const inUse = await admin.call('DELETE', '/configs/haiku-35');
     expect(inUse.status).toBe(409);
     expect(inUse.json!.error.message).toContain('routes/mangaassist');
@@ -74,7 +79,13 @@ describe('admin API statuses (DESIGN status list); every refusal leaves the stor
     });
     expect(second.status).toBe(409);
     expect(second.json!.error.message).toContain('both run on mangaassist/recommendation');
-    expect((await admin.call('POST', '/configs', { body: { id: 'haiku-35', upstream: { provider: 'bedrock', modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0' }, maxTokens: 5 } })).status).toBe(409);
+    expect(
+      (
+        await admin.call('POST', '/configs', {
+          body: { id: 'haiku-35', upstream: { provider: 'bedrock', modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0' }, maxTokens: 5 },
+        })
+      ).status,
+    ).toBe(409);
     const unpriced = await admin.call('DELETE', '/pricing/sagemaker-custom-endpoint');
     expect(unpriced.status).toBe(409);
     expect(await admin.snapshot()).toEqual(before);

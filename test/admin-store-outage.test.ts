@@ -25,9 +25,19 @@ describe.skipIf(redisServer !== null)('config store outage (a redis-server of th
   it('keeps routing with the last configuration while Redis is down, and recovers when it returns', async () => {
     redis = await startOwnRedis();
     shim = await startUpstashShim(redis.port);
-    stack = await startControlledStack({ store: { kind: 'upstash', url: shim.url, token: shim.token, keyPrefix: `outage:${randomUUID()}:` }, pollMs: 100 });
+    stack = await startControlledStack({
+      store: { kind: 'upstash', url: shim.url, token: shim.token, keyPrefix: `outage:${randomUUID()}:` },
+      pollMs: 100,
+    });
     const { url } = stack;
-    const canary = { id: 'outage-canary', route: 'mangaassist', intent: 'faq', baseline: 'sonnet-35-v1', candidate: 'haiku-35', weight: 100 };
+    const canary = {
+      id: 'outage-canary',
+      route: 'mangaassist',
+      intent: 'faq',
+      baseline: 'sonnet-35-v1',
+      candidate: 'haiku-35',
+      weight: 100,
+    };
     expect((await adminCall(url, 'POST', '/canaries', canary)).status).toBe(201);
     await waitFor(async () => (await converse(url, 'faq', 'outage-session')).arm === 'canary', 10_000, 'the canary');
 

@@ -19,8 +19,15 @@ const recorded = [
 ];
 const unrecorded = recorded.map((p) => ({ ...p, configVersion: null }));
 const phases = (sessions: number, list: typeof recorded | typeof unrecorded) => [list[0]!, { ...list[1]!, fromSession: sessions / 2 }];
-const experiment = (id: string, intent: string, split: number) =>
-  ({ id, route: 'mangaassist', intent, control: 'sonnet-35-v1', treatment: 'sonnet-35-v2', split, status: 'running' as const });
+const experiment = (id: string, intent: string, split: number) => ({
+  id,
+  route: 'mangaassist',
+  intent,
+  control: 'sonnet-35-v1',
+  treatment: 'sonnet-35-v2',
+  split,
+  status: 'running' as const,
+});
 
 let dir: string;
 let store: string;
@@ -36,21 +43,46 @@ beforeAll(async () => {
   const arms = { control: 'sonnet-35-v1', treatment: 'sonnet-35-v2' };
   const rows = (experimentId: string, intent: string, sessions: number, periods: typeof recorded | typeof unrecorded, lostTreatment = 0) =>
     writeExperimentRows(db, {
-      ...common, ...arms, experimentId, intent, treatmentShare: 0, sessions, seed: sessions + intent.length, periods: phases(sessions, periods), lostTreatment,
+      ...common,
+      ...arms,
+      experimentId,
+      intent,
+      treatmentShare: 0,
+      sessions,
+      seed: sessions + intent.length,
+      periods: phases(sessions, periods),
+      lostTreatment,
     });
   rows('changed', 'recommendation', 4_000, recorded);
   rows('lost', 'faq', 16_000, recorded, 0.05);
   rows('legacy', 'product_question', 4_000, unrecorded);
-  writeExperimentRows(db, { ...common, ...arms, experimentId: 'unlisted', intent: 'order_tracking', treatmentShare: 0.5, sessions: 600, seed: 9 });
+  writeExperimentRows(db, {
+    ...common,
+    ...arms,
+    experimentId: 'unlisted',
+    intent: 'order_tracking',
+    treatmentShare: 0.5,
+    sessions: 600,
+    seed: 9,
+  });
   const raw = JSON.parse(readFileSync('config/mangaassist.json', 'utf8')) as { experiments: unknown[] };
   // The configuration analysed has the current split, 0.5, for every listed experiment.
   raw.experiments = [
-    experiment('changed', 'recommendation', 0.5), experiment('lost', 'faq', 0.5), experiment('legacy', 'product_question', 0.5),
+    experiment('changed', 'recommendation', 0.5),
+    experiment('lost', 'faq', 0.5),
+    experiment('legacy', 'product_question', 0.5),
   ];
   writeFileSync(join(dir, 'config.json'), JSON.stringify(raw));
   const seeded = { ...raw, experiments: [experiment('legacy', 'product_question', 0.1)] };
-  const entry = (version: number, time: number, action: string, resource: string, before: unknown, after: unknown): AuditEntry =>
-    ({ version, time, actor: 'admin', action, resource, before, after });
+  const entry = (version: number, time: number, action: string, resource: string, before: unknown, after: unknown): AuditEntry => ({
+    version,
+    time,
+    actor: 'admin',
+    action,
+    resource,
+    before,
+    after,
+  });
   audit = [
     entry(1, T1 - 60_000, 'seed', 'config', null, seeded),
     entry(2, T1 + 1_000, 'replace', 'routes/mangaassist', null, { name: 'mangaassist' }),
@@ -72,7 +104,8 @@ describe('sample ratio per period of constant assignment (embedded store)', () =
     const srm = find(withHistory, 'changed').srm!;
     expect(srm.mismatch).toBe(false);
     expect(srm.periods.map((p) => [p.label, p.source, p.treatmentShare])).toEqual([
-      ['version 3', 'recorded', 0.1], ['version 5', 'recorded', 0.5],
+      ['version 3', 'recorded', 0.1],
+      ['version 5', 'recorded', 0.5],
     ]);
     expect(srm.periods.reduce((n, p) => n + p.control + p.treatment, 0)).toBe(4_000);
     expect(sampleRatioMismatch(srm.observed, [0.5, 0.5]).mismatch).toBe(true);
@@ -89,7 +122,10 @@ describe('sample ratio per period of constant assignment (embedded store)', () =
   it('takes the split of rows written before shares were recorded from the config store history', () => {
     const srm = find(withHistory, 'legacy').srm!;
     expect(srm.mismatch).toBe(false);
-    expect(srm.periods.map((p) => [p.source, p.treatmentShare])).toEqual([['history', 0.1], ['history', 0.5]]);
+    expect(srm.periods.map((p) => [p.source, p.treatmentShare])).toEqual([
+      ['history', 0.1],
+      ['history', 0.5],
+    ]);
     expect(srm.periods[1]!.label).toBe(`since ${new Date(T2).toISOString()} (version 4)`);
     // Without the history, the current split is all there is for those rows, and the old period looks broken.
     const fallback = find(withoutHistory, 'legacy').srm!;

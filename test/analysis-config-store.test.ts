@@ -13,7 +13,14 @@ import { tempDir } from './support/gateway.ts';
 /** Share of the treatment's sessions that never reach the observation log in the broken experiment. */
 const LOST = 0.2;
 const SHIPPED = 'config/mangaassist.json';
-const CREATED = { id: 'pq-upgrade', route: 'mangaassist', intent: 'product_question', control: 'sonnet-3', treatment: 'sonnet-35-v2', split: 0.5 };
+const CREATED = {
+  id: 'pq-upgrade',
+  route: 'mangaassist',
+  intent: 'product_question',
+  control: 'sonnet-3',
+  treatment: 'sonnet-35-v2',
+  split: 0.5,
+};
 
 let dataDir: string;
 let storeVersion: number;
@@ -21,7 +28,11 @@ const arms = new Map<string, Set<string>>();
 
 /** `npm run analysis` as a user runs it: no --config, the config store chosen by the environment. */
 function analysisCli(args: string[], env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'analysis/cli.ts', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'analysis/cli.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -48,12 +59,29 @@ beforeAll(async () => {
     await stack.close();
   }
   const db = openDatabase(join(dataDir, 'gateway.db'));
-  const common = { sessions: 3000, sessionSd: 0.05, cartAdd: [0.12, 0.12] as [number, number], escalated: [0.05, 0.05] as [number, number] };
+  const common = {
+    sessions: 3000,
+    sessionSd: 0.05,
+    cartAdd: [0.12, 0.12] as [number, number],
+    escalated: [0.05, 0.05] as [number, number],
+  };
   // Every fifth treatment session is lost: the treatment holds 0.4 / 0.9 of the sessions instead of half.
-  writeExperimentRows(db, { ...common, ...CREATED, experimentId: CREATED.id, treatmentShare: (0.5 * (1 - LOST)) / (1 - 0.5 * LOST), seed: 11 });
+  writeExperimentRows(db, {
+    ...common,
+    ...CREATED,
+    experimentId: CREATED.id,
+    treatmentShare: (0.5 * (1 - LOST)) / (1 - 0.5 * LOST),
+    seed: 11,
+  });
   // The shipped experiment, its split changed to 0.5 through the admin API, follows the new split.
   writeExperimentRows(db, {
-    ...common, experimentId: 'sonnet-v2-upgrade', intent: 'recommendation', control: 'sonnet-35-v1', treatment: 'sonnet-35-v2', treatmentShare: 0.5, seed: 12,
+    ...common,
+    experimentId: 'sonnet-v2-upgrade',
+    intent: 'recommendation',
+    control: 'sonnet-35-v1',
+    treatment: 'sonnet-35-v2',
+    treatmentShare: 0.5,
+    seed: 12,
   });
   db.close();
 }, 60_000);
@@ -72,7 +100,12 @@ describe('the analysis reads the configuration from the config store', () => {
     const where = join(dataDir, 'config.db');
     expect(run.status, run.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'analysis.json'), 'utf8')) as AnalysisReport;
-    expect(report.configSource).toMatchObject({ kind: 'store', store: 'sqlite', location: join(dataDir, 'config.db'), version: storeVersion });
+    expect(report.configSource).toMatchObject({
+      kind: 'store',
+      store: 'sqlite',
+      location: join(dataDir, 'config.db'),
+      version: storeVersion,
+    });
     expect(run.stdout).toContain(`Configuration analysed: sqlite config store at ${join(dataDir, 'config.db')}, version ${storeVersion}.`);
     const broken = experiment(report, CREATED.id);
     expect(broken.srm).not.toBeNull();
@@ -85,11 +118,17 @@ describe('the analysis reads the configuration from the config store', () => {
     console.log(`config store version ${storeVersion}; ${figures(broken)}; ${figures(changed)}`);
     expect(changed.srm).not.toBeNull();
     expect(changed.srm!.mismatch).toBe(false);
-    expect(readFileSync(join(out, 'dashboard.html'), 'utf8')).toContain(`configuration: sqlite config store at ${where}, version ${storeVersion}`);
+    expect(readFileSync(join(out, 'dashboard.html'), 'utf8')).toContain(
+      `configuration: sqlite config store at ${where}, version ${storeVersion}`,
+    );
   }, 60_000);
 
   it('with --config the shipped file, shows what the store prevents: the unrecorded sessions go unchecked, and the old split', async () => {
-    const { report, markdown } = await runJob({ store: join(dataDir, 'gateway.db'), configPath: 'config/mangaassist.json', outDir: join(dataDir, 'file-reports') });
+    const { report, markdown } = await runJob({
+      store: join(dataDir, 'gateway.db'),
+      configPath: 'config/mangaassist.json',
+      outDir: join(dataDir, 'file-reports'),
+    });
     expect(report.configSource).toMatchObject({ kind: 'file', path: 'config/mangaassist.json', reason: 'override' });
     const broken = experiment(report, CREATED.id);
     // Only the sessions the gateway routed carry a recorded share; the file knows nothing of the rest.
@@ -100,18 +139,25 @@ describe('the analysis reads the configuration from the config store', () => {
     expect(markdown).toContain('sessions with an unknown split left out');
     const old = experiment(report, 'sonnet-v2-upgrade');
     expect(old.srm!.mismatch).toBe(true);
-    console.log(`with the file: ${CREATED.id} SRM over ${broken.srm!.observed.join('/')} recorded sessions, ${broken.srm!.unknownSessions} unknown, ${broken.decision.decision}; `
-      + `sonnet-v2-upgrade at split 0.1: chi2 ${old.srm!.chi2.toFixed(0)}, ${old.decision.decision}`);
+    console.log(
+      `with the file: ${CREATED.id} SRM over ${broken.srm!.observed.join('/')} recorded sessions, ${broken.srm!.unknownSessions} unknown, ${broken.decision.decision}; ` +
+        `sonnet-v2-upgrade at split 0.1: chi2 ${old.srm!.chi2.toFixed(0)}, ${old.decision.decision}`,
+    );
   }, 30_000);
 
   it('falls back to the configuration file with a note while the store is empty, and creates nothing', async () => {
     const empty = tempDir('analysis-empty-store-');
     const path = join(empty, 'config.db');
     const { report, markdown } = await runJob({
-      store: join(dataDir, 'gateway.db'), configStore: { kind: 'sqlite', path }, fallbackConfigPath: 'config/mangaassist.json', outDir: join(empty, 'reports'),
+      store: join(dataDir, 'gateway.db'),
+      configStore: { kind: 'sqlite', path },
+      fallbackConfigPath: 'config/mangaassist.json',
+      outDir: join(empty, 'reports'),
     });
     expect(report.configSource).toMatchObject({ kind: 'file', path: 'config/mangaassist.json', reason: 'store-empty' });
-    expect(markdown).toContain(`the sqlite config store at ${path} is empty (no gateway has started on it yet): used the configuration file ${SHIPPED} instead`);
+    expect(markdown).toContain(
+      `the sqlite config store at ${path} is empty (no gateway has started on it yet): used the configuration file ${SHIPPED} instead`,
+    );
     expect(existsSync(path)).toBe(false);
     rmSync(empty, { recursive: true, force: true });
   }, 30_000);

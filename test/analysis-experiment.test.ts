@@ -13,9 +13,30 @@ beforeAll(async () => {
   dir = tempDir('analysis-exp-');
   const store = join(dir, 'gateway.db');
   const db = openDatabase(store);
-  const common = { sessions: 3000, sessionSd: 0.05, cartAdd: [0.12, 0.15] as [number, number], escalated: [0.05, 0.04] as [number, number] };
-  writeExperimentRows(db, { ...common, experimentId: 'sonnet3-to-v2', intent: 'recommendation', control: 'sonnet-3', treatment: 'sonnet-35-v2', treatmentShare: 0.5, seed: 5 });
-  writeExperimentRows(db, { ...common, experimentId: 'skewed', intent: 'faq', control: 'sonnet-35-v1', treatment: 'haiku-35', treatmentShare: 0.4, seed: 6 });
+  const common = {
+    sessions: 3000,
+    sessionSd: 0.05,
+    cartAdd: [0.12, 0.15] as [number, number],
+    escalated: [0.05, 0.04] as [number, number],
+  };
+  writeExperimentRows(db, {
+    ...common,
+    experimentId: 'sonnet3-to-v2',
+    intent: 'recommendation',
+    control: 'sonnet-3',
+    treatment: 'sonnet-35-v2',
+    treatmentShare: 0.5,
+    seed: 5,
+  });
+  writeExperimentRows(db, {
+    ...common,
+    experimentId: 'skewed',
+    intent: 'faq',
+    control: 'sonnet-35-v1',
+    treatment: 'haiku-35',
+    treatmentShare: 0.4,
+    seed: 6,
+  });
   db.close();
   const config = JSON.parse(readFileSync('config/mangaassist.json', 'utf8')) as { experiments: unknown[] };
   config.experiments = [

@@ -25,7 +25,10 @@ beforeAll(async () => {
     errorRate: 0.01,
   });
   db.close();
-  const config = JSON.parse(readFileSync('config/mangaassist.json', 'utf8')) as { routes: { table: Record<string, string>; default: string }[]; experiments: unknown[] };
+  const config = JSON.parse(readFileSync('config/mangaassist.json', 'utf8')) as {
+    routes: { table: Record<string, string>; default: string }[];
+    experiments: unknown[];
+  };
   config.routes[0]!.table = Object.fromEntries(INTENTS.map((i) => [i, 'sonnet-35-v2']));
   config.routes[0]!.default = 'sonnet-35-v2';
   config.experiments = [];
@@ -41,7 +44,8 @@ describe('analysis job on simulated Scenario A observations', () => {
     expect(table.recommendation).toMatch(/^sonnet-35/);
     expect(table.chitchat).toBe('haiku-35');
     expect(table.order_tracking).toBe('haiku-35');
-    for (const intent of ['faq', 'product_question', 'promotion', 'checkout_help', 'return_request']) expect(table[intent]).toBe('sonnet-35-v2');
+    for (const intent of ['faq', 'product_question', 'promotion', 'checkout_help', 'return_request'])
+      expect(table[intent]).toBe('sonnet-35-v2');
     const haikuRec = result.report.intents.find((r) => r.intent === 'recommendation' && r.configId === 'haiku-35')!;
     expect(haikuRec.passRate!).toBeLessThan(0.7);
   });

@@ -16,8 +16,14 @@ export const SIM_CONFIGS: Record<string, { model: string; input: number; output:
 
 /** The MangaAssist document's traffic mix. */
 export const MANGA_MIX: Record<string, number> = {
-  recommendation: 0.25, product_question: 0.2, faq: 0.15, order_tracking: 0.15,
-  promotion: 0.1, checkout_help: 0.05, chitchat: 0.08, return_request: 0.02,
+  recommendation: 0.25,
+  product_question: 0.2,
+  faq: 0.15,
+  order_tracking: 0.15,
+  promotion: 0.1,
+  checkout_help: 0.05,
+  chitchat: 0.08,
+  return_request: 0.02,
 };
 
 export interface SimulatedRowsOptions {
@@ -79,16 +85,40 @@ export function writeSimulatedRows(db: Database.Database, o: SimulatedRowsOption
       const latency = nonLive ? 60_000 : ttft + (outputTokens / sampleLognormal(rng, profile.tps)) * 1000;
       const requestId = `r${o.seed}-${seq++}`;
       observations.push({
-        requestId, time: 1_700_000_000_000 + seq, route: 'mangaassist', intent, sessionId, traffic,
-        experimentId: null, canaryId: null, arm: 'default', configId, upstreamModel: cfg.model,
-        operation: 'converse', streamed: false, status: failed ? 429 : 200, errorCode: failed ? 'ThrottlingException' : null,
-        inputTokens, outputTokens,
+        requestId,
+        time: 1_700_000_000_000 + seq,
+        route: 'mangaassist',
+        intent,
+        sessionId,
+        traffic,
+        experimentId: null,
+        canaryId: null,
+        arm: 'default',
+        configId,
+        upstreamModel: cfg.model,
+        operation: 'converse',
+        streamed: false,
+        status: failed ? 429 : 200,
+        errorCode: failed ? 'ThrottlingException' : null,
+        inputTokens,
+        outputTokens,
         costUsd: nonLive ? 5 : (inputTokens / 1000) * cfg.input + (outputTokens / 1000) * cfg.output,
-        ttftMs: failed ? null : ttft, latencyMs: latency, overheadMs: 0.3,
+        ttftMs: failed ? null : ttft,
+        latencyMs: latency,
+        overheadMs: 0.3,
       });
       if (!failed) {
         const value = nonLive ? (configId === 'haiku-35' ? 1 : 0) : drawQuality(behaviour, rng);
-        feedback.push({ eventId: `f-${requestId}`, receivedAt: 0, scope: 'request', key: requestId, metric: 'quality_score', value, idempotencyKey: null, eventTime: 0 });
+        feedback.push({
+          eventId: `f-${requestId}`,
+          receivedAt: 0,
+          scope: 'request',
+          key: requestId,
+          metric: 'quality_score',
+          value,
+          idempotencyKey: null,
+          eventTime: 0,
+        });
       }
       if (!nonLive) live++;
       if (observations.length >= batchSize) flush();
@@ -149,18 +179,53 @@ export function writeExperimentRows(db: Database.Database, o: ExperimentRowsOpti
       const outputTokens = Math.round(behaviour.budget * behaviour.fraction * (0.8 + 0.4 * rng.next()));
       const ttft = sampleLognormal(rng, profile.ttft);
       observations.push({
-        requestId, time: (period?.time ?? 1_700_000_000_000) + seq, route: 'mangaassist', intent: o.intent, sessionId, traffic: 'live',
-        experimentId: o.experimentId, canaryId: null, arm: treated ? 'treatment' : 'control', configId, upstreamModel: cfg.model,
-        operation: 'converse', streamed: false, status: 200, errorCode: null, inputTokens, outputTokens,
+        requestId,
+        time: (period?.time ?? 1_700_000_000_000) + seq,
+        route: 'mangaassist',
+        intent: o.intent,
+        sessionId,
+        traffic: 'live',
+        experimentId: o.experimentId,
+        canaryId: null,
+        arm: treated ? 'treatment' : 'control',
+        configId,
+        upstreamModel: cfg.model,
+        operation: 'converse',
+        streamed: false,
+        status: 200,
+        errorCode: null,
+        inputTokens,
+        outputTokens,
         costUsd: (inputTokens / 1000) * cfg.input + (outputTokens / 1000) * cfg.output,
-        ttftMs: ttft, latencyMs: ttft + (outputTokens / sampleLognormal(rng, profile.tps)) * 1000, overheadMs: 0.3, ...assignment,
+        ttftMs: ttft,
+        latencyMs: ttft + (outputTokens / sampleLognormal(rng, profile.tps)) * 1000,
+        overheadMs: 0.3,
+        ...assignment,
       });
       const value = Math.min(1, Math.max(0, drawQuality(behaviour, rng) + shift));
-      feedback.push({ eventId: `f-${requestId}`, receivedAt: 0, scope: 'request', key: requestId, metric: 'quality_score', value, idempotencyKey: null, eventTime: 0 });
+      feedback.push({
+        eventId: `f-${requestId}`,
+        receivedAt: 0,
+        scope: 'request',
+        key: requestId,
+        metric: 'quality_score',
+        value,
+        idempotencyKey: null,
+        eventTime: 0,
+      });
     }
     const arm = treated ? 1 : 0;
     const outcome = (metric: FeedbackRecord['metric'], value: number): void => {
-      feedback.push({ eventId: `f-${sessionId}-${metric}`, receivedAt: 0, scope: 'session', key: sessionId, metric, value, idempotencyKey: null, eventTime: 0 });
+      feedback.push({
+        eventId: `f-${sessionId}-${metric}`,
+        receivedAt: 0,
+        scope: 'session',
+        key: sessionId,
+        metric,
+        value,
+        idempotencyKey: null,
+        eventTime: 0,
+      });
     };
     outcome('cart_add', rng.next() < o.cartAdd[arm]! ? 1 : 0);
     outcome('escalated', rng.next() < o.escalated[arm]! ? 1 : 0);

@@ -44,13 +44,15 @@ describe('assignment recorded at routing time', () => {
     expect(plain.map((o) => [o.arm, o.expectedShare, o.configVersion])).toEqual(Array(3).fill(['default', null, seeded]));
   });
 
-  it('records no version for a gateway serving the configuration file, and the file\'s split as the share', async () => {
+  it("records no version for a gateway serving the configuration file, and the file's split as the share", async () => {
     const fileStack = await startStack();
     stack = fileStack;
     await calls(fileStack.url, 'recommendation', 'file', 30);
     await fileStack.sink.flush();
     const rows = fileStack.sink.observations.filter((o) => o.experimentId === EXPERIMENT);
     expect(rows).toHaveLength(30);
-    expect(new Set(rows.map((o) => `${o.arm}:${o.expectedShare}@${o.configVersion}`))).toEqual(new Set(['control:0.9@null', 'treatment:0.1@null']));
+    expect(new Set(rows.map((o) => `${o.arm}:${o.expectedShare}@${o.configVersion}`))).toEqual(
+      new Set(['control:0.9@null', 'treatment:0.1@null']),
+    );
   });
 });

@@ -35,14 +35,22 @@ describe('canary controller without traffic (gateway + simulator, injected clock
     const metrics = canaryMetrics();
     metrics.register(registry);
     const metricsStore = sqliteConfigStore({ path: s.storePath });
-    const withMetrics = createCanaryController({ store: metricsStore, windows: emptyWindows(), holder: 'replica-a', now: () => Date.now() + offset, metrics });
+    const withMetrics = createCanaryController({
+      store: metricsStore,
+      windows: emptyWindows(),
+      holder: 'replica-a',
+      now: () => Date.now() + offset,
+      metrics,
+    });
     stops.push(async () => {
       await withMetrics.stop();
       await metricsStore.close();
     });
     expect((await s.admin('POST', '/canaries', CANARY)).status).toBe(201);
     const windowMs = 1_800_000;
-    expect((await s.admin('POST', `/canaries/${CANARY.id}/start`, { warmup: { requests: 0 }, inconclusiveTimeoutMs: 4 * windowMs })).status).toBe(200);
+    expect(
+      (await s.admin('POST', `/canaries/${CANARY.id}/start`, { warmup: { requests: 0 }, inconclusiveTimeoutMs: 4 * windowMs })).status,
+    ).toBe(200);
     expect((await controller.tick()).transitions).toEqual([{ canary: CANARY.id, action: 'warmup' }]);
     const actions: string[] = [];
     for (let w = 1; w <= 6; w++) {
@@ -52,7 +60,11 @@ describe('canary controller without traffic (gateway + simulator, injected clock
     expect(actions).toEqual(['hold', 'hold', 'hold', 'timeout']);
     const view = (await s.admin('GET', `/canaries/${CANARY.id}/controller`)).json;
     expect(view.state).toMatchObject({ status: 'paused', stage: '5%', weight: 5 });
-    expect(view.decisions[2]).toMatchObject({ action: 'hold', actor: 'controller', figures: { candidate: { requests: 0 }, baseline: { requests: 0 } } });
+    expect(view.decisions[2]).toMatchObject({
+      action: 'hold',
+      actor: 'controller',
+      figures: { candidate: { requests: 0 }, baseline: { requests: 0 } },
+    });
     expect(view.decisions[2].reason).toMatch(/too few live requests/);
     expect(view.decisions.some((d: { action: string }) => d.action === 'promote')).toBe(false);
     await waitFor(async () => s.routedCanary(CANARY.id)?.weight === 5, 10_000, 'weight 5 at the gateway');
@@ -68,7 +80,10 @@ describe('canary controller without traffic (gateway + simulator, injected clock
 
 /** A window source with no traffic at all. */
 function emptyWindows(): WindowSource {
-  return { figures: async () => ({ ok: true, value: simulateWindow({ ...MANGAASSIST_WINDOW, requestsPerWindow: 0 }, 5, seededRandom(1)) }), close: async () => {} };
+  return {
+    figures: async () => ({ ok: true, value: simulateWindow({ ...MANGAASSIST_WINDOW, requestsPerWindow: 0 }, 5, seededRandom(1)) }),
+    close: async () => {},
+  };
 }
 
 /** Healthy MangaAssist-like windows at whatever weight the canary has. */
@@ -93,7 +108,12 @@ describe('two canary controllers sharing one SQLite config store', () => {
     expect((await seedStore(adminStore, loadGatewayConfig('config/mangaassist.json'), Date.now)).ok).toBe(true);
     let now = 1_000_000;
     const admin = createAdminApp({ store: adminStore, tokens: [TOKEN], now: () => now });
-    const post = (p: string, body: unknown) => admin.request(`/admin${p}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (p: string, body: unknown) =>
+      admin.request(`/admin${p}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await post('/canaries', CANARY)).status).toBe(201);
     expect((await post(`/canaries/${CANARY.id}/start`, { warmup: { requests: 0 }, windowMs: 60_000 })).status).toBe(200);
 

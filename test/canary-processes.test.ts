@@ -14,7 +14,13 @@ const CANARY = { id: 'v2-canary', route: 'mangaassist', intent: 'faq', baseline:
 describe('canary controllers in two gateway processes sharing one data directory (npm start entry point)', () => {
   it('lets one process act while both run, and the other take over when it stops', { timeout: 45_000 }, async () => {
     const dataDir = tempDir('gw-canary-procs-');
-    const env = (replica: string) => ({ DATA_DIR: dataDir, ADMIN_TOKEN, CANARY_REPLICA_ID: replica, SIM_TIME_SCALE: '0', CONFIG_POLL_MS: '100' });
+    const env = (replica: string) => ({
+      DATA_DIR: dataDir,
+      ADMIN_TOKEN,
+      CANARY_REPLICA_ID: replica,
+      SIM_TIME_SCALE: '0',
+      CONFIG_POLL_MS: '100',
+    });
     const p1 = await spawnGateway(env('proc-1'));
     running.push(p1);
     const p2 = await spawnGateway(env('proc-2'));
@@ -23,9 +29,12 @@ describe('canary controllers in two gateway processes sharing one data directory
 
     expect((await adminCall(p2.url, 'POST', '/canaries', CANARY)).status).toBe(201);
     // No traffic and one-second windows: the holder records a hold every window.
-    expect((await adminCall(p2.url, 'POST', `/canaries/${CANARY.id}/start`, { warmup: { requests: 0 }, windowMs: 1_000 })).status).toBe(200);
+    expect((await adminCall(p2.url, 'POST', `/canaries/${CANARY.id}/start`, { warmup: { requests: 0 }, windowMs: 1_000 })).status).toBe(
+      200,
+    );
     let ask = p1.url;
-    const decisions = async (): Promise<{ action: string; at: number }[]> => (await adminCall(ask, 'GET', `/canaries/${CANARY.id}/controller`)).json.decisions;
+    const decisions = async (): Promise<{ action: string; at: number }[]> =>
+      (await adminCall(ask, 'GET', `/canaries/${CANARY.id}/controller`)).json.decisions;
     await waitFor(async () => (await decisions()).filter((d) => d.action === 'hold').length >= 2, 10_000, 'two holds');
 
     const took = (g: Gateway) => g.output().includes(`canary controller ${g === p1 ? 'proc-1' : 'proc-2'}: took the lease`);
@@ -39,7 +48,11 @@ describe('canary controllers in two gateway processes sharing one data directory
     await stopProcess(holder.child);
     running.splice(running.indexOf(holder), 1);
     await waitFor(async () => took(other), 10_000, 'the other process to take the lease');
-    await waitFor(async () => (await decisions()).filter((d) => d.action === 'hold').length > holdsBefore + 1, 10_000, 'holds by the new holder');
+    await waitFor(
+      async () => (await decisions()).filter((d) => d.action === 'hold').length > holdsBefore + 1,
+      10_000,
+      'holds by the new holder',
+    );
     const all = await decisions();
     expect(all.map((d) => d.action).slice(0, 2)).toEqual(['start', 'warmup']);
     expect(all.every((d) => ['start', 'warmup', 'hold'].includes(d.action))).toBe(true);

@@ -22,7 +22,12 @@ const MIN = 20;
 const CONCURRENCY = 24;
 
 function plan(warmupRequests: number) {
-  return { windowMs: 200, minSamplesPerArm: MIN, warmup: { requests: warmupRequests, concurrency: CONCURRENCY }, gates: { slaP95Ms: 60_000, errorRateMaxDelta: 0.5 } };
+  return {
+    windowMs: 200,
+    minSamplesPerArm: MIN,
+    warmup: { requests: warmupRequests, concurrency: CONCURRENCY },
+    gates: { slaP95Ms: 60_000, errorRateMaxDelta: 0.5 },
+  };
 }
 
 let stack: CanaryStack | null = null;
@@ -52,7 +57,14 @@ describe('canary controller end to end: Scenario D (gateway + simulator + contro
     const rng = createRng(3);
     const actions: string[] = [];
     for (let attempt = 0; attempt < 3 && !actions.includes('rollback'); attempt++) {
-      const load = await liveLoad(s, { intent: INTENT, candidateTarget: MIN + 6, maxRequests: 4_000, concurrency: CONCURRENCY, rng, sessionPrefix: `cold-${attempt}` });
+      const load = await liveLoad(s, {
+        intent: INTENT,
+        candidateTarget: MIN + 6,
+        maxRequests: 4_000,
+        concurrency: CONCURRENCY,
+        rng,
+        sessionPrefix: `cold-${attempt}`,
+      });
       expect(load.canary).toBeGreaterThanOrEqual(MIN);
       await new Promise((r) => setTimeout(r, 200));
       actions.push(...(await controller.tick()).transitions.map((t) => t.action));
@@ -84,30 +96,55 @@ describe('canary controller end to end: Scenario D (gateway + simulator + contro
       await weightApplied(s, weight);
       // A window whose interval still straddles the margin holds; the next window then decides.
       for (let attempt = 0; attempt < 3; attempt++) {
-        await liveLoad(s, { intent: INTENT, candidateTarget: MIN + 6, maxRequests: 4_000, concurrency: CONCURRENCY, rng, sessionPrefix: `warm-${i}-${attempt}` });
+        await liveLoad(s, {
+          intent: INTENT,
+          candidateTarget: MIN + 6,
+          maxRequests: 4_000,
+          concurrency: CONCURRENCY,
+          rng,
+          sessionPrefix: `warm-${i}-${attempt}`,
+        });
         await new Promise((r) => setTimeout(r, 200));
         const actions = (await controller.tick()).transitions.map((t) => t.action);
         const last = (await s.admin('GET', `/canaries/${ID}/controller`)).json.decisions.at(-1);
-        console.log(`Scenario D, warm-up: ${last.action} at ${last.stage}: ${last.reason} (P95 ${Math.round(last.figures?.candidate.p95LatencyMs)} vs ${Math.round(last.figures?.baseline.p95LatencyMs)} ms)`);
+        console.log(
+          `Scenario D, warm-up: ${last.action} at ${last.stage}: ${last.reason} (P95 ${Math.round(last.figures?.candidate.p95LatencyMs)} vs ${Math.round(last.figures?.baseline.p95LatencyMs)} ms)`,
+        );
         seen.push(...actions);
         if (!actions.includes('hold')) break;
       }
     }
     const view = (await s.admin('GET', `/canaries/${ID}/controller`)).json;
     expect(seen.filter((a) => a !== 'hold')).toEqual(['promote', 'promote', 'promote', 'complete']);
-    expect(view.decisions.map((d: { action: string }) => d.action).filter((a: string) => a !== 'hold')).toEqual(['start', 'warmup', 'promote', 'promote', 'promote', 'complete']);
+    expect(view.decisions.map((d: { action: string }) => d.action).filter((a: string) => a !== 'hold')).toEqual([
+      'start',
+      'warmup',
+      'promote',
+      'promote',
+      'promote',
+      'complete',
+    ]);
     expect(view.decisions[1].reason).toMatch(/warm-up done: 500 synthetic requests to sonnet-35-v2 \(0 failed/);
     // The warm-up is recorded as such and never counted in a window.
     const db = openDatabase(join(s.dataDir, 'gateway.db'), { readonly: true });
-    const warm = db.prepare("SELECT COUNT(*) FROM observations WHERE traffic = 'warmup' AND config_id = 'sonnet-35-v2' AND arm = 'pinned'").pluck().get();
+    const warm = db
+      .prepare("SELECT COUNT(*) FROM observations WHERE traffic = 'warmup' AND config_id = 'sonnet-35-v2' AND arm = 'pinned'")
+      .pluck()
+      .get();
     db.close();
     expect(warm).toBe(500);
-    const judged = view.decisions.filter((d: { figures: unknown }) => d.figures).map((d: { figures: { candidate: { requests: number } } }) => d.figures.candidate.requests);
+    const judged = view.decisions
+      .filter((d: { figures: unknown }) => d.figures)
+      .map((d: { figures: { candidate: { requests: number } } }) => d.figures.candidate.requests);
     expect(judged.reduce((a: number, b: number) => a + b, 0)).toBeLessThan(500);
     expect(view.state).toMatchObject({ status: 'completed', stageIndex: 4, stage: '100%', weight: 100 });
     const first = view.decisions.find((d: { stage: string; action: string }) => d.action === 'promote').figures;
     expect(first.candidate.p95LatencyMs).toBeLessThan(1.5 * first.baseline.p95LatencyMs);
-    await waitFor(async () => s.control.source.current().config.routes[0]!.table[INTENT] === 'sonnet-35-v2', 10_000, 'the candidate in the route table');
+    await waitFor(
+      async () => s.control.source.current().config.routes[0]!.table[INTENT] === 'sonnet-35-v2',
+      10_000,
+      'the candidate in the route table',
+    );
     expect(s.routedCanary(ID)).toMatchObject({ status: 'stopped' });
   });
 });

@@ -15,7 +15,12 @@ export const CANDIDATE_MODEL = 'anthropic.claude-3-5-sonnet-20241022-v2:0';
 export async function startCanaryStack(options: { coldStart: boolean; timeScale: number }) {
   const stack = await startControlledStack({
     // Random faults off: Scenario D is about latency, and a stray fault in a small window is not its subject.
-    simulator: { seed: 11, timeScale: options.timeScale, randomFaults: false, ...(options.coldStart ? { coldStart: { [CANDIDATE_MODEL]: SCENARIO_D_COLD_START } } : {}) },
+    simulator: {
+      seed: 11,
+      timeScale: options.timeScale,
+      randomFaults: false,
+      ...(options.coldStart ? { coldStart: { [CANDIDATE_MODEL]: SCENARIO_D_COLD_START } } : {}),
+    },
     observations: true,
   });
   const { gateway, control, logs, dataDir, fileConfig } = stack;
@@ -65,7 +70,10 @@ export type CanaryStack = Awaited<ReturnType<typeof startCanaryStack>>;
  * `candidateTarget` requests (or `maxRequests` went out); every answered request gets a quality_score drawn
  * from the answering model's declared quality, as a simulated user would give.
  */
-export async function liveLoad(stack: CanaryStack, o: { intent: string; candidateTarget: number; maxRequests: number; concurrency: number; rng: Rng; sessionPrefix: string }) {
+export async function liveLoad(
+  stack: CanaryStack,
+  o: { intent: string; candidateTarget: number; maxRequests: number; concurrency: number; rng: Rng; sessionPrefix: string },
+) {
   const counts = { canary: 0, baseline: 0, other: 0 };
   const events: { metric: 'quality_score'; request_id: string; value: number }[] = [];
   let sent = 0;
@@ -83,12 +91,17 @@ export async function liveLoad(stack: CanaryStack, o: { intent: string; candidat
       else counts.other++;
       const model = stack.models.get(res.headers.get('x-gateway-config') ?? '');
       const requestId = res.headers.get('x-gateway-request-id');
-      if (res.ok && model && requestId) events.push({ metric: 'quality_score', request_id: requestId, value: sampleQuality(model, o.intent, o.rng) });
+      if (res.ok && model && requestId)
+        events.push({ metric: 'quality_score', request_id: requestId, value: sampleQuality(model, o.intent, o.rng) });
     }
   };
   await Promise.all(Array.from({ length: o.concurrency }, worker));
   for (let i = 0; i < events.length; i += 1000) {
-    const res = await fetch(`${stack.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events: events.slice(i, i + 1000) }) });
+    const res = await fetch(`${stack.url}/v1/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ events: events.slice(i, i + 1000) }),
+    });
     if (res.status !== 202) throw new Error(`feedback answered ${res.status}`);
   }
   await stack.gateway.sink.flush();

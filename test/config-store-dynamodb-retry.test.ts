@@ -41,13 +41,21 @@ function value<T>(result: StoreResult<T>): T {
   return result.value;
 }
 
-const store = (): ReturnType<typeof dynamoConfigStore> => dynamoConfigStore({ client: client!, table: 'gateway-config', createTable: true, keyPrefix: `${randomUUID()}#` });
+const store = (): ReturnType<typeof dynamoConfigStore> =>
+  dynamoConfigStore({ client: client!, table: 'gateway-config', createTable: true, keyPrefix: `${randomUUID()}#` });
 const documentAt = (n: number): ConfigDocument => ({
   config: { pricing: {}, systemPrompts: {}, configs: [], routes: [], experiments: [], canaries: [] },
   versions: { 'configs/c': n },
   apiKeys: [],
 });
-const auditOf = (n: number): AuditInput => ({ time: 1_700_000_000_000 + n, actor: 'admin-test', action: 'update', resource: 'configs/c', before: null, after: { n } });
+const auditOf = (n: number): AuditInput => ({
+  time: 1_700_000_000_000 + n,
+  actor: 'admin-test',
+  action: 'update',
+  resource: 'configs/c',
+  before: null,
+  after: { n },
+});
 
 describe('DynamoDB config store: a conditional write whose answer was lost', () => {
   it('reports a record write as written when the retry fails only because the first attempt landed', async () => {

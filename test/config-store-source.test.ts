@@ -11,7 +11,11 @@ const fileConfig = loadGatewayConfig('config/mangaassist.json');
 function flakyStore(inner: ConfigStore) {
   let mode: 'ok' | 'hang' | 'down' = 'ok';
   const gate = <T>(call: () => Promise<T>): Promise<T> =>
-    mode === 'hang' ? new Promise<T>(() => {}) : mode === 'down' ? (Promise.resolve({ ok: false, error: { kind: 'unavailable', message: 'down' } }) as Promise<T>) : call();
+    mode === 'hang'
+      ? new Promise<T>(() => {})
+      : mode === 'down'
+        ? (Promise.resolve({ ok: false, error: { kind: 'unavailable', message: 'down' } }) as Promise<T>)
+        : call();
   const store: ConfigStore = {
     version: () => gate(() => inner.version()),
     read: () => gate(() => inner.read()),

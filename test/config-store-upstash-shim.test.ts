@@ -11,7 +11,11 @@ beforeAll(async () => {
 afterAll(() => shim?.close());
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(`${shim!.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${shim!.token}`, ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(`${shim!.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${shim!.token}`, ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -22,9 +26,20 @@ describe.skipIf(redisMissing !== null)('Upstash REST shim over the real redis-se
     expect(await post('/', ['SET', key, '漫画'])).toEqual({ status: 200, json: { result: 'OK' } });
     expect((await post('/', ['GET', key])).json).toEqual({ result: '漫画' });
     expect((await post('/', ['GET', key], b64)).json).toEqual({ result: Buffer.from('漫画').toString('base64') });
-    const pipeline = await post('/pipeline', [['INCR', `${key}:n`], ['GET', key], ['GET', `${key}:missing`]], b64);
+    const pipeline = await post(
+      '/pipeline',
+      [
+        ['INCR', `${key}:n`],
+        ['GET', key],
+        ['GET', `${key}:missing`],
+      ],
+      b64,
+    );
     expect(pipeline.json).toEqual([{ result: 1 }, { result: Buffer.from('漫画').toString('base64') }, { result: null }]);
-    const multi = await post('/multi-exec', [['INCR', `${key}:n`], ['INCR', key]]);
+    const multi = await post('/multi-exec', [
+      ['INCR', `${key}:n`],
+      ['INCR', key],
+    ]);
     expect(multi.json).toEqual([{ result: 2 }, { error: expect.stringContaining('not an integer') }]);
     expect((await post('/', ['NOSUCHCOMMAND'])).status).toBe(400);
     await post('/', ['DEL', key, `${key}:n`]);

@@ -34,7 +34,9 @@ let server: DualServer;
 async function watch(page: Page) {
   const problems: string[] = [];
   const external: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   await page.route('**/*', (route) => {
     const url = route.request().url();
@@ -55,7 +57,12 @@ function drawnCharts(page: Page): Promise<Drawn> {
       let painted = 0;
       for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) painted++;
       const points = chart.data.datasets.reduce((n: number, _d: unknown, i: number) => n + chart.getDatasetMeta(i).data.length, 0);
-      out[id] = { type: chart.config.type, datasets: chart.data.datasets.map((d: any) => ({ role: d.role, data: d.data })), painted, points };
+      out[id] = {
+        type: chart.config.type,
+        datasets: chart.data.datasets.map((d: any) => ({ role: d.role, data: d.data })),
+        painted,
+        points,
+      };
     }
     return out;
   });
@@ -69,18 +76,30 @@ beforeAll(async () => {
   const store = join(dir, 'gateway.db');
   const db = openDatabase(store);
   writeSimulatedRows(db, {
-    sessions: 1500, requestsPerSession: 2, seed: 11,
+    sessions: 1500,
+    requestsPerSession: 2,
+    seed: 11,
     configs: (intent) => (intent === 'recommendation' ? ['sonnet-35-v1', 'sonnet-35-v2', 'haiku-35'] : ['sonnet-35-v2', 'haiku-35']),
   });
   writeExperimentRows(db, {
-    experimentId: 'haiku-faq', intent: 'faq', control: 'sonnet-35-v2', treatment: 'haiku-35', treatmentShare: 0.5,
-    sessions: 600, seed: 5, sessionSd: 0.05, cartAdd: [0.1, 0.1], escalated: [0.05, 0.05],
+    experimentId: 'haiku-faq',
+    intent: 'faq',
+    control: 'sonnet-35-v2',
+    treatment: 'haiku-35',
+    treatmentShare: 0.5,
+    sessions: 600,
+    seed: 5,
+    sessionSd: 0.05,
+    cartAdd: [0.1, 0.1],
+    escalated: [0.05, 0.05],
   });
   db.close();
   const config = JSON.parse(readFileSync('config/mangaassist.json', 'utf8')) as Record<string, any>;
   config.routes[0].table = Object.fromEntries(Object.keys(MANGA_MIX).map((i) => [i, 'sonnet-35-v2']));
   config.routes[0].default = 'sonnet-35-v2';
-  config.experiments = [{ id: 'haiku-faq', route: 'mangaassist', intent: 'faq', control: 'sonnet-35-v2', treatment: 'haiku-35', split: 0.5, status: 'running' }];
+  config.experiments = [
+    { id: 'haiku-faq', route: 'mangaassist', intent: 'faq', control: 'sonnet-35-v2', treatment: 'haiku-35', split: 0.5, status: 'running' },
+  ];
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   const reports = join(dir, 'reports');
   const job = await runJob({ store, configPath: join(dir, 'config.json'), outDir: reports });
@@ -89,7 +108,9 @@ beforeAll(async () => {
   dashboardPath = writeDashboard(job.jsonPath, { analysis: report, evaluation: sampleEvalReport(), canaries: [sampleCanary()] });
 
   const app = createAdminApp({
-    store: memoryConfigStore(), tokens: [ADMIN_TOKEN], isDataPlaneKey: async (k) => k === DATA_PLANE_KEY,
+    store: memoryConfigStore(),
+    tokens: [ADMIN_TOKEN],
+    isDataPlaneKey: async (k) => k === DATA_PLANE_KEY,
     dashboard: { load: reportsLoader({ reportsDir: reports, canaries: async () => [sampleCanary()] }) },
   });
   server = await listenDual((req) => app.fetch(req), { host: '127.0.0.1', port: 0 });
@@ -103,7 +124,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(missing !== null)('dashboard page in headless Chromium', () => {
-  it('loads from disk with no console error and no request, draws every chart with the report\'s numbers, and is saved as a screenshot', async () => {
+  it("loads from disk with no console error and no request, draws every chart with the report's numbers, and is saved as a screenshot", async () => {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     const seen = await watch(page);
     await page.goto(pathToFileURL(dashboardPath).href);
@@ -124,8 +145,12 @@ describe.skipIf(missing !== null)('dashboard page in headless Chromium', () => {
     expect(intents.length).toBe(8);
     for (const intent of intents) {
       const rows = report.intents.filter((r) => r.intent === intent);
-      expect(data(drawn, `intent-${intent}-cost-quality`, 'configs')).toEqual(rows.map((r) => ({ x: r.costPerRequest, y: r.meanQuality, label: r.configId })));
-      expect(data(drawn, `intent-${intent}-latency-quality`, 'configs')).toEqual(rows.map((r) => ({ x: r.latencyMs![95], y: r.meanQuality, label: r.configId })));
+      expect(data(drawn, `intent-${intent}-cost-quality`, 'configs')).toEqual(
+        rows.map((r) => ({ x: r.costPerRequest, y: r.meanQuality, label: r.configId })),
+      );
+      expect(data(drawn, `intent-${intent}-latency-quality`, 'configs')).toEqual(
+        rows.map((r) => ({ x: r.latencyMs![95], y: r.meanQuality, label: r.configId })),
+      );
       const choice = report.recommendation!.choices.find((c) => c.intent === intent)!;
       const front = (data(drawn, `intent-${intent}-cost-quality`, 'front') ?? []) as { label: string }[];
       expect(front.map((p) => p.label).sort()).toEqual([...choice.front].sort());
@@ -147,7 +172,9 @@ describe.skipIf(missing !== null)('dashboard page in headless Chromium', () => {
 
     const evaluation = sampleEvalReport();
     const evalRec = evaluation.rows.filter((r) => r.intent === 'recommendation');
-    expect(data(drawn, 'eval-recommendation-cost-quality', 'configs')).toEqual(evalRec.map((r) => ({ x: r.costPerRequest, y: r.meanQuality, label: r.configId })));
+    expect(data(drawn, 'eval-recommendation-cost-quality', 'configs')).toEqual(
+      evalRec.map((r) => ({ x: r.costPerRequest, y: r.meanQuality, label: r.configId })),
+    );
     expect((data(drawn, 'eval-faq-cost-quality', 'chosen') as { label: string }[])[0]!.label).toBe('haiku-35');
 
     const canary = sampleCanary();
@@ -182,7 +209,9 @@ describe.skipIf(missing !== null)('dashboard page in headless Chromium', () => {
     expect(seen.problems.filter((p) => !p.includes('401'))).toEqual([]);
     expect(seen.external).toEqual([]);
     const rows = report.intents.filter((r) => r.intent === 'faq');
-    expect(data(drawn, 'intent-faq-cost-quality', 'configs')).toEqual(rows.map((r) => ({ x: r.costPerRequest, y: r.meanQuality, label: r.configId })));
+    expect(data(drawn, 'intent-faq-cost-quality', 'configs')).toEqual(
+      rows.map((r) => ({ x: r.costPerRequest, y: r.meanQuality, label: r.configId })),
+    );
     expect(data(drawn, 'eval-faq-cost-quality', 'configs')).toHaveLength(2);
     expect(drawn['canary-haiku-faq-canary-timeline']).toBeDefined();
     await page.close();

@@ -19,7 +19,12 @@ describe('npm run demo (small)', () => {
     expect(result.report.liveRequests).toBe(observations);
     expect(result.report.experiments.map((e) => e.id)).toContain('sonnet-v2-upgrade');
     expect(result.report.recommendation?.route.name).toBe('mangaassist');
-    expect(result.report.configSource).toMatchObject({ kind: 'store', store: 'sqlite', location: `${result.dataDir}/config.db`, version: 1 });
+    expect(result.report.configSource).toMatchObject({
+      kind: 'store',
+      store: 'sqlite',
+      location: `${result.dataDir}/config.db`,
+      version: 1,
+    });
     expect(lines.join('\n')).toContain(`configuration: SQLite at ${result.dataDir}/config.db, version 1`);
     expect(result.markdown).toContain(`Configuration analysed: sqlite config store at ${result.dataDir}/config.db, version 1.`);
     expect(readFileSync(result.markdownPath, 'utf8')).toContain('## Experiments');

@@ -18,7 +18,14 @@ afterAll(async () => {
   await stack?.close();
 });
 
-interface Seen { requestId: string; status: number; arm: string; config: string; inputTokens: number; outputTokens: number }
+interface Seen {
+  requestId: string;
+  status: number;
+  arm: string;
+  config: string;
+  inputTokens: number;
+  outputTokens: number;
+}
 
 async function converse(session: string, intent: string): Promise<Seen> {
   const res = await fetch(`${stack.url}/model/mangaassist/converse`, {
@@ -28,8 +35,12 @@ async function converse(session: string, intent: string): Promise<Seen> {
   });
   const body = (await res.json()) as { usage?: { inputTokens: number; outputTokens: number } };
   return {
-    requestId: res.headers.get('x-gateway-request-id')!, status: res.status, arm: res.headers.get('x-gateway-arm')!,
-    config: res.headers.get('x-gateway-config')!, inputTokens: body.usage?.inputTokens ?? 0, outputTokens: body.usage?.outputTokens ?? 0,
+    requestId: res.headers.get('x-gateway-request-id')!,
+    status: res.status,
+    arm: res.headers.get('x-gateway-arm')!,
+    config: res.headers.get('x-gateway-config')!,
+    inputTokens: body.usage?.inputTokens ?? 0,
+    outputTokens: body.usage?.outputTokens ?? 0,
   };
 }
 
@@ -52,7 +63,13 @@ describe('SQLite observations', () => {
     for (const s of seen) {
       const row = rows.get(s.requestId);
       expect(row, s.requestId).toBeDefined();
-      expect(row).toMatchObject({ status: s.status, arm: s.arm, configId: s.config, inputTokens: s.inputTokens, outputTokens: s.outputTokens });
+      expect(row).toMatchObject({
+        status: s.status,
+        arm: s.arm,
+        configId: s.config,
+        inputTokens: s.inputTokens,
+        outputTokens: s.outputTokens,
+      });
       const price = stack.config.pricing[row!.upstreamModel]!;
       expect(row!.costUsd).toBeCloseTo((s.inputTokens * price.inputPer1k + s.outputTokens * price.outputPer1k) / 1000, 9);
       if (s.status === 429) expect(row!.errorCode).toBe('ThrottlingException');
@@ -127,7 +144,10 @@ describe('SQLite observations beside a failing copy', () => {
       await copied.gateway.sink.flush();
       expect(existsSync(join(copied.dataDir!, 'observations.spill.jsonl'))).toBe(false);
       const copySpill = join(copied.dataDir!, 'observations.copy.spill.jsonl');
-      const spilled = readFileSync(copySpill, 'utf8').trim().split('\n').flatMap((line) => (JSON.parse(line) as RecordBatch).observations.map((o) => o.requestId));
+      const spilled = readFileSync(copySpill, 'utf8')
+        .trim()
+        .split('\n')
+        .flatMap((line) => (JSON.parse(line) as RecordBatch).observations.map((o) => o.requestId));
       expect(spilled.sort()).toEqual([...ids].sort());
       expect((await fetch(`${copied.url}/readyz`)).status).toBe(200);
 

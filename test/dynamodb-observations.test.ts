@@ -19,15 +19,41 @@ let store: DynamoObservationStore;
 function observation(i: number, experimentId: string | null, extra: Partial<Observation> = {}): Observation {
   return {
     // Many requests share one millisecond: the sort key must keep them apart.
-    requestId: `req-${i}`, time: T0 + Math.floor(i / 10), route: 'mangaassist', intent: 'faq', sessionId: i % 5 ? `s-${i % 50}` : null,
-    traffic: 'live', experimentId, canaryId: null, arm: experimentId ? (i % 2 ? 'treatment' : 'control') : 'default', configId: 'haiku-35',
-    upstreamModel: 'm', operation: 'converse', streamed: i % 3 === 0, status: 200, errorCode: null, inputTokens: i, outputTokens: 2 * i,
-    costUsd: i % 7 ? i / 3e4 : null, ttftMs: 0.1 + i / 7, latencyMs: 10 + i / 3, overheadMs: 0.25, ...extra,
+    requestId: `req-${i}`,
+    time: T0 + Math.floor(i / 10),
+    route: 'mangaassist',
+    intent: 'faq',
+    sessionId: i % 5 ? `s-${i % 50}` : null,
+    traffic: 'live',
+    experimentId,
+    canaryId: null,
+    arm: experimentId ? (i % 2 ? 'treatment' : 'control') : 'default',
+    configId: 'haiku-35',
+    upstreamModel: 'm',
+    operation: 'converse',
+    streamed: i % 3 === 0,
+    status: 200,
+    errorCode: null,
+    inputTokens: i,
+    outputTokens: 2 * i,
+    costUsd: i % 7 ? i / 3e4 : null,
+    ttftMs: 0.1 + i / 7,
+    latencyMs: 10 + i / 3,
+    overheadMs: 0.25,
+    ...extra,
   };
 }
 
-const feedback = (id: string, key: string, value: number, eventTime: number): FeedbackRecord =>
-  ({ eventId: id, receivedAt: eventTime, scope: 'request', key, metric: 'quality_score', value, idempotencyKey: null, eventTime });
+const feedback = (id: string, key: string, value: number, eventTime: number): FeedbackRecord => ({
+  eventId: id,
+  receivedAt: eventTime,
+  scope: 'request',
+  key,
+  metric: 'quality_score',
+  value,
+  idempotencyKey: null,
+  eventTime,
+});
 
 beforeAll(async () => {
   dynamo = await startDynalite();
@@ -63,7 +89,9 @@ describe('DynamoDB observation log on dynalite', () => {
     const all = await store.readExperiment('exp-c');
     expect(all.ok && all.items.length).toBe(40);
     const range = await store.readExperiment('exp-c', { from: T0 + 501, to: T0 + 502 });
-    expect(range.ok && range.items.map((o) => o.requestId)).toEqual(batch.filter((o) => o.time >= T0 + 501 && o.time <= T0 + 502).map((o) => o.requestId));
+    expect(range.ok && range.items.map((o) => o.requestId)).toEqual(
+      batch.filter((o) => o.time >= T0 + 501 && o.time <= T0 + 502).map((o) => o.requestId),
+    );
     expect(range.ok && range.items.length).toBe(20);
   });
 
@@ -75,17 +103,29 @@ describe('DynamoDB observation log on dynalite', () => {
     const read = await store.readExperiment('exp-assign');
     if (!read.ok) throw new Error(read.error);
     expect(read.items.map((o) => [o.requestId, o.configVersion, o.expectedShare])).toEqual([
-      ['req-7000', 41, 0.8], ['req-7001', 41, 0.2], ['req-7002', undefined, undefined], ['req-7003', 41, null],
+      ['req-7000', 41, 0.8],
+      ['req-7001', 41, 0.2],
+      ['req-7002', undefined, undefined],
+      ['req-7003', 41, null],
     ]);
   });
 
   it('keeps every feedback event, even two at the same event time, oldest first', async () => {
     await store.write({
       observations: [],
-      feedback: [feedback('e2', 'req-1', 0.9, T0 + 5), feedback('e1', 'req-1', 0.4, T0 + 5), feedback('e0', 'req-1', 0.1, T0), feedback('x', 'req-2', 1, T0)],
+      feedback: [
+        feedback('e2', 'req-1', 0.9, T0 + 5),
+        feedback('e1', 'req-1', 0.4, T0 + 5),
+        feedback('e0', 'req-1', 0.1, T0),
+        feedback('x', 'req-2', 1, T0),
+      ],
     });
     const read = await store.readFeedback('request', 'req-1');
-    expect(read.ok && read.items.map((f) => [f.eventId, f.value])).toEqual([['e0', 0.1], ['e1', 0.4], ['e2', 0.9]]);
+    expect(read.ok && read.items.map((f) => [f.eventId, f.value])).toEqual([
+      ['e0', 0.1],
+      ['e1', 0.4],
+      ['e2', 0.9],
+    ]);
   });
 
   it('rejects writes and probes, and returns read failures as values, when DynamoDB is unreachable', async () => {
@@ -109,7 +149,11 @@ describe('DynamoDB observation log on dynalite', () => {
   it('takes writes from the durable sink: spills while the table is missing, replays each record once when it appears', async () => {
     const spill = new SpillFile(join(tempDir('dynamo-spill-'), 'spill.jsonl'));
     const spilled: number[] = [];
-    const sink = new DurableSink(dynamoObservationStore({ client, table: 'late_table' }), spill, { retryMs: 20, batchSize: 100, onSpilled: (n) => spilled.push(n) });
+    const sink = new DurableSink(dynamoObservationStore({ client, table: 'late_table' }), spill, {
+      retryMs: 20,
+      batchSize: 100,
+      onSpilled: (n) => spilled.push(n),
+    });
     const records = Array.from({ length: 300 }, (_, i) => observation(10_000 + i, 'exp-sink'));
     for (const o of records.slice(0, 150)) sink.record(o);
     sink.recordFeedback([feedback('sink-f1', 'req-10000', 0.7, T0)]);
@@ -131,11 +175,16 @@ describe('DynamoDB observation log on dynalite', () => {
     expect(fb.ok && fb.items.map((f) => f.eventId)).toEqual(['sink-f1']);
   });
 
-  it('receives the gateway\'s observations with OBSERVATION_STORE=dynamodb, beside the SQLite store', async () => {
+  it("receives the gateway's observations with OBSERVATION_STORE=dynamodb, beside the SQLite store", async () => {
     const dataDir = tempDir('gw-dynamo-');
     const gw = await spawnGateway({
-      DATA_DIR: dataDir, OBSERVATION_STORE: 'dynamodb', DYNAMODB_ENDPOINT: dynamo.endpoint, DYNAMODB_OBSERVATIONS_TABLE: 'gateway_log',
-      AWS_ACCESS_KEY_ID: DYNALITE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: DYNALITE_CREDENTIALS.secretAccessKey, CANARY_CONTROLLER: 'off',
+      DATA_DIR: dataDir,
+      OBSERVATION_STORE: 'dynamodb',
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      DYNAMODB_OBSERVATIONS_TABLE: 'gateway_log',
+      AWS_ACCESS_KEY_ID: DYNALITE_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: DYNALITE_CREDENTIALS.secretAccessKey,
+      CANARY_CONTROLLER: 'off',
     });
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -154,7 +203,11 @@ describe('DynamoDB observation log on dynalite', () => {
     const read = await log.readExperiment(null);
     expect(read.ok && read.items.map((o) => o.requestId).sort()).toEqual([...ids].sort());
     const db = openDatabase(join(dataDir, 'gateway.db'), { readonly: true });
-    expect(readObservations(db).map((o) => o.requestId).sort()).toEqual([...ids].sort());
+    expect(
+      readObservations(db)
+        .map((o) => o.requestId)
+        .sort(),
+    ).toEqual([...ids].sort());
     db.close();
   });
 });

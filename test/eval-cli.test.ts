@@ -11,7 +11,9 @@ import { sqliteConfigStore } from '../stores/config/sqlite.ts';
 function evalCli(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const dataDir = mkdtempSync(join(tmpdir(), 'eval-cli-data-'));
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'analysis/eval/cli.ts', ...args], {
-    encoding: 'utf8', timeout: 30_000, env: { ...process.env, DATA_DIR: dataDir, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, DATA_DIR: dataDir, ...env },
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -51,12 +53,28 @@ describe('npm run eval', () => {
 
   it('runs on an embedded gateway, writes both reports, and resumes on a rerun', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eval-cli-'));
-    const args = ['--configs', 'sonnet-35-v2,haiku-35', '--intents', 'chitchat,faq', '--limit-per-intent', '2', '--store', join(dir, 'gateway.db'), '--out', join(dir, 'out')];
+    const args = [
+      '--configs',
+      'sonnet-35-v2,haiku-35',
+      '--intents',
+      'chitchat,faq',
+      '--limit-per-intent',
+      '2',
+      '--store',
+      join(dir, 'gateway.db'),
+      '--out',
+      join(dir, 'out'),
+    ];
     const first = evalCli(args);
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/8 pairs, 0 already finished, 8 called/);
     expect(existsSync(join(dir, 'out', 'eval-report.md'))).toBe(true);
-    const report = JSON.parse(readFileSync(join(dir, 'out', 'eval-report.json'), 'utf8')) as { configs: string[]; dataset: { intents: string[] }; rows: unknown[]; choices: unknown[] };
+    const report = JSON.parse(readFileSync(join(dir, 'out', 'eval-report.json'), 'utf8')) as {
+      configs: string[];
+      dataset: { intents: string[] };
+      rows: unknown[];
+      choices: unknown[];
+    };
     expect(report.configs).toEqual(['sonnet-35-v2', 'haiku-35']);
     expect(report.dataset.intents).toEqual(['chitchat', 'faq']);
     expect(report.rows).toHaveLength(4);

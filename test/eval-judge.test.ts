@@ -40,11 +40,29 @@ describe('judge scorer through the gateway', () => {
 
   it('combines the judge score with the rule-based composite by the configured weight', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eval-judge-'));
-    const args = parseEvalArgs(['--configs', 'sonnet-35-v2,haiku-35', '--intents', 'faq,order_tracking', '--limit-per-intent', '3',
-      '--judge', 'sonnet-35-v2', '--judge-weight', '0.4', '--store', join(dir, 'gateway.db'), '--out', join(dir, 'out')]);
+    const args = parseEvalArgs([
+      '--configs',
+      'sonnet-35-v2,haiku-35',
+      '--intents',
+      'faq,order_tracking',
+      '--limit-per-intent',
+      '3',
+      '--judge',
+      'sonnet-35-v2',
+      '--judge-weight',
+      '0.4',
+      '--store',
+      join(dir, 'gateway.db'),
+      '--out',
+      join(dir, 'out'),
+    ]);
     if (typeof args === 'string' || 'help' in args) throw new Error(String(args));
     stack.simulator.reset();
-    const { runId, report } = await runEvalCommand(args, { gatewayUrl: stack.url, config: SHIPPED, progress: { update: () => {}, finish: () => {} } });
+    const { runId, report } = await runEvalCommand(args, {
+      gatewayUrl: stack.url,
+      config: SHIPPED,
+      progress: { update: () => {}, finish: () => {} },
+    });
     // 12 answers, each graded once by the judge configuration (Sonnet v2): 6 + 12 Sonnet calls.
     expect(stack.simulator.calls(SONNET_V2)).toHaveLength(18);
     const db = openDatabase(join(dir, 'gateway.db'));
@@ -63,6 +81,9 @@ describe('judge scorer through the gateway', () => {
     const rule = (r.quality! - 0.4 * r.judge!) / 0.6;
     const d = r.dimensions!;
     const w = weightsOf(r.intent);
-    expect(rule).toBeCloseTo(DIMENSIONS.reduce((sum, k) => sum + w[k] * d[k], 0), 6);
+    expect(rule).toBeCloseTo(
+      DIMENSIONS.reduce((sum, k) => sum + w[k] * d[k], 0),
+      6,
+    );
   });
 });

@@ -15,7 +15,18 @@ const SHIPPED = await loadCurrentConfig({ file: 'config/mangaassist.json' });
 const quiet = { update: () => {}, finish: () => {} };
 
 function args(dir: string, runId: string): EvalArgs {
-  const parsed = parseEvalArgs(['--configs', 'sonnet-35-v1,haiku-35', '--limit-per-intent', '5', '--run-id', runId, '--store', join(dir, 'gateway.db'), '--out', join(dir, runId)]);
+  const parsed = parseEvalArgs([
+    '--configs',
+    'sonnet-35-v1,haiku-35',
+    '--limit-per-intent',
+    '5',
+    '--run-id',
+    runId,
+    '--store',
+    join(dir, 'gateway.db'),
+    '--out',
+    join(dir, runId),
+  ]);
   if (typeof parsed === 'string' || 'help' in parsed) throw new Error(String(parsed));
   return parsed;
 }
@@ -43,7 +54,12 @@ describe('resuming an interrupted evaluation', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eval-resume-'));
     const controller = new AbortController();
     const stopAfter20 = { update: (done: number) => (done >= 20 ? controller.abort() : undefined), finish: () => {} };
-    const first = await runEvalCommand(args(dir, 'interrupted'), { gatewayUrl: stack.url, config: SHIPPED, progress: stopAfter20, signal: controller.signal });
+    const first = await runEvalCommand(args(dir, 'interrupted'), {
+      gatewayUrl: stack.url,
+      config: SHIPPED,
+      progress: stopAfter20,
+      signal: controller.signal,
+    });
     expect(first.summary.aborted).toBe(true);
     const finished = first.summary.called;
     expect(finished).toBeGreaterThanOrEqual(20);
@@ -66,7 +82,17 @@ describe('resuming an interrupted evaluation', () => {
   it('reports pass rates at --gate, and a run with other scoring gets its own default run id', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eval-gate-'));
     const argv = (...extra: string[]): EvalArgs => {
-      const parsed = parseEvalArgs(['--configs', 'sonnet-35-v1,haiku-35', '--limit-per-intent', '2', '--store', join(dir, 'gateway.db'), '--out', join(dir, 'out'), ...extra]);
+      const parsed = parseEvalArgs([
+        '--configs',
+        'sonnet-35-v1,haiku-35',
+        '--limit-per-intent',
+        '2',
+        '--store',
+        join(dir, 'gateway.db'),
+        '--out',
+        join(dir, 'out'),
+        ...extra,
+      ]);
       if (typeof parsed === 'string' || 'help' in parsed) throw new Error(String(parsed));
       return parsed;
     };

@@ -21,11 +21,23 @@ describe('Scenario A on the shipped golden set and profiles', () => {
   it('Haiku fails the recommendation (and faq) gate and passes chitchat and order_tracking; Sonnet v2 passes both', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eval-a-'));
     const args = parseEvalArgs([
-      '--configs', 'sonnet-35-v2,haiku-35', '--intents', 'recommendation,faq,chitchat,order_tracking', '--concurrency', '8',
-      '--store', join(dir, 'gateway.db'), '--out', join(dir, 'out'),
+      '--configs',
+      'sonnet-35-v2,haiku-35',
+      '--intents',
+      'recommendation,faq,chitchat,order_tracking',
+      '--concurrency',
+      '8',
+      '--store',
+      join(dir, 'gateway.db'),
+      '--out',
+      join(dir, 'out'),
     ]);
     if (typeof args === 'string' || 'help' in args) throw new Error(String(args));
-    const { report, summary } = await runEvalCommand(args, { gatewayUrl: stack.url, config: SHIPPED, progress: { update: () => {}, finish: () => {} } });
+    const { report, summary } = await runEvalCommand(args, {
+      gatewayUrl: stack.url,
+      config: SHIPPED,
+      progress: { update: () => {}, finish: () => {} },
+    });
     expect(summary).toMatchObject({ total: 1600, called: 1600, errors: 0 });
     const row = (intent: string, config: string) => report.rows.find((r) => r.intent === intent && r.configId === config)!;
     for (const r of report.rows) expect(r.scored, `${r.intent}/${r.configId}`).toBe(200);

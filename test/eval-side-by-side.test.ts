@@ -16,7 +16,17 @@ const HAIKU = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 const quiet = { update: () => {}, finish: () => {} };
 
 function args(dir: string, extra: string[] = []): EvalArgs {
-  const parsed = parseEvalArgs(['--configs', 'sonnet-35-v2,haiku-35', '--limit-per-intent', '3', '--store', join(dir, 'gateway.db'), '--out', join(dir, 'out'), ...extra]);
+  const parsed = parseEvalArgs([
+    '--configs',
+    'sonnet-35-v2,haiku-35',
+    '--limit-per-intent',
+    '3',
+    '--store',
+    join(dir, 'gateway.db'),
+    '--out',
+    join(dir, 'out'),
+    ...extra,
+  ]);
   if (typeof parsed === 'string' || 'help' in parsed) throw new Error(String(parsed));
   return parsed;
 }
@@ -40,8 +50,19 @@ describe('side-by-side evaluation through the gateway', () => {
     expect(new Set(stack.simulator.log.map((c) => c.intent)).size).toBe(8);
 
     const db = new Database(join(dir, 'gateway.db'), { readonly: true });
-    const rows = db.prepare('SELECT test_id, config_id, status, quality, input_tokens, output_tokens, cost_usd, request_id FROM eval_results WHERE run_id = ?').all(result.runId) as {
-      test_id: string; config_id: string; status: string; quality: number; input_tokens: number; output_tokens: number; cost_usd: number; request_id: string;
+    const rows = db
+      .prepare(
+        'SELECT test_id, config_id, status, quality, input_tokens, output_tokens, cost_usd, request_id FROM eval_results WHERE run_id = ?',
+      )
+      .all(result.runId) as {
+      test_id: string;
+      config_id: string;
+      status: string;
+      quality: number;
+      input_tokens: number;
+      output_tokens: number;
+      cost_usd: number;
+      request_id: string;
     }[];
     db.close();
     const cases = readDataset(DEFAULT_DATASET);
@@ -72,14 +93,26 @@ describe('side-by-side evaluation through the gateway', () => {
     stack.simulator.reset();
     stack.simulator.setFault(HAIKU, { kind: 'error', count: 1 });
     stack.simulator.setFault(SONNET_V2, { kind: 'throttle', count: 2 });
-    const result = await runEvalCommand(args(dir, ['--intents', 'faq', '--concurrency', '1']), { gatewayUrl: stack.url, config: SHIPPED, progress: quiet, retryBaseDelayMs: 1 });
+    const result = await runEvalCommand(args(dir, ['--intents', 'faq', '--concurrency', '1']), {
+      gatewayUrl: stack.url,
+      config: SHIPPED,
+      progress: quiet,
+      retryBaseDelayMs: 1,
+    });
     expect(result.summary).toMatchObject({ total: 6, called: 6, errors: 1 });
     expect(stack.simulator.calls(SONNET_V2)).toHaveLength(3 + 2);
     const db = new Database(join(dir, 'gateway.db'), { readonly: true });
     const failed = db.prepare(`SELECT * FROM eval_results WHERE status = 'error'`).all() as Record<string, unknown>[];
     db.close();
     expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({ config_id: 'haiku-35', error_code: 'InternalServerException', quality: null, passed: null, relevance: null, input_tokens: 0 });
+    expect(failed[0]).toMatchObject({
+      config_id: 'haiku-35',
+      error_code: 'InternalServerException',
+      quality: null,
+      passed: null,
+      relevance: null,
+      input_tokens: 0,
+    });
     const haiku = result.report.rows.find((r) => r.configId === 'haiku-35')!;
     expect(haiku).toMatchObject({ requests: 3, scored: 2 });
     expect(haiku.errorRate).toBeCloseTo(1 / 3);

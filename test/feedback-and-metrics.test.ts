@@ -24,7 +24,11 @@ afterAll(async () => {
 });
 
 const postFeedback = (body: unknown) =>
-  fetch(`${stack.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${stack.url}/v1/feedback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 async function until<T>(read: () => T, ok: (v: T) => boolean, what: string): Promise<T> {
   const deadline = Date.now() + 5_000;
@@ -51,7 +55,12 @@ describe('POST /v1/feedback', () => {
     expect(count('SELECT count(*) AS n FROM observations WHERE request_id = ?', requestId)).toBe(0);
     await res.arrayBuffer();
     const joined = await until(
-      () => db.prepare('SELECT o.config_id, f.value FROM observations o JOIN feedback_latest f ON f.scope = \'request\' AND f.key = o.request_id WHERE o.request_id = ?').get(requestId) as { config_id: string; value: number } | undefined,
+      () =>
+        db
+          .prepare(
+            "SELECT o.config_id, f.value FROM observations o JOIN feedback_latest f ON f.scope = 'request' AND f.key = o.request_id WHERE o.request_id = ?",
+          )
+          .get(requestId) as { config_id: string; value: number } | undefined,
       (v) => v !== undefined,
       'observation joined with feedback',
     );
@@ -62,21 +71,31 @@ describe('POST /v1/feedback', () => {
     const event = { metric: 'cart_add', session_id: 'fb-dup', value: true, idempotency_key: 'cart-fb-dup-1' };
     expect((await postFeedback(event)).status).toBe(202);
     expect((await postFeedback({ events: [event, event] })).status).toBe(202);
-    await until(() => count("SELECT count(*) AS n FROM feedback WHERE key = 'fb-dup'"), (n) => n >= 1, 'feedback row');
+    await until(
+      () => count("SELECT count(*) AS n FROM feedback WHERE key = 'fb-dup'"),
+      (n) => n >= 1,
+      'feedback row',
+    );
     await stack.gateway.sink.flush();
     expect(count("SELECT count(*) AS n FROM feedback WHERE key = 'fb-dup'")).toBe(1);
   });
 
   it('accepts feedback for an unknown request id (it joins nothing) and lets the last value per key and metric win', async () => {
-    const res = await postFeedback({ events: [
-      { metric: 'quality_score', request_id: 'no-such-request', value: 0.2, timestamp: 1_000 },
-      { metric: 'quality_score', request_id: 'no-such-request', value: 0.9, timestamp: 2_000 },
-      { metric: 'session_duration_s', session_id: 'fb-2', value: 95.5 },
-      { metric: 'escalated', session_id: 'fb-2', value: false },
-    ] });
+    const res = await postFeedback({
+      events: [
+        { metric: 'quality_score', request_id: 'no-such-request', value: 0.2, timestamp: 1_000 },
+        { metric: 'quality_score', request_id: 'no-such-request', value: 0.9, timestamp: 2_000 },
+        { metric: 'session_duration_s', session_id: 'fb-2', value: 95.5 },
+        { metric: 'escalated', session_id: 'fb-2', value: false },
+      ],
+    });
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 4 });
-    await until(() => count("SELECT count(*) AS n FROM feedback WHERE key IN ('no-such-request', 'fb-2')"), (n) => n === 4, 'four rows');
+    await until(
+      () => count("SELECT count(*) AS n FROM feedback WHERE key IN ('no-such-request', 'fb-2')"),
+      (n) => n === 4,
+      'four rows',
+    );
     expect(db.prepare("SELECT value FROM feedback_latest WHERE key = 'no-such-request'").all()).toEqual([{ value: 0.9 }]);
     expect(count("SELECT count(*) AS n FROM observations WHERE request_id = 'no-such-request'")).toBe(0);
   });
@@ -86,7 +105,16 @@ describe('POST /v1/feedback', () => {
     ['unknown metric', { metric: 'happiness', request_id: 'r', value: 1 }, /metric/],
     ['quality out of range', { metric: 'quality_score', request_id: 'r', value: 1.5 }, /value/],
     ['session metric keyed by request', { metric: 'cart_add', request_id: 'r', value: true }, /session_id/],
-    ['one bad event in a batch', { events: [{ metric: 'cart_add', session_id: 'ok', value: true }, { metric: 'cart_add', session_id: 'ok', value: 'yes' }] }, /events\.1\.value/],
+    [
+      'one bad event in a batch',
+      {
+        events: [
+          { metric: 'cart_add', session_id: 'ok', value: true },
+          { metric: 'cart_add', session_id: 'ok', value: 'yes' },
+        ],
+      },
+      /events\.1\.value/,
+    ],
     ['empty batch', { events: [] }, /events/],
   ];
   for (const [name, body, message] of bad) {
@@ -106,13 +134,16 @@ describe('POST /v1/feedback', () => {
 describe('/metrics', () => {
   it('is valid Prometheus text whose counters equal the stored observations', async () => {
     const sessions = Array.from({ length: 12 }, (_, i) => `m-${i}`);
-    await Promise.all(sessions.map(async (s, i) => {
-      const r = await fetch(`${stack.url}/model/mangaassist/${i % 2 ? 'converse' : 'converse-stream'}`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'x-session-id': s, 'x-intent': i % 3 ? 'faq' : 'chitchat' },
-        body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'hello' }] }] }),
-      });
-      await r.arrayBuffer();
-    }));
+    await Promise.all(
+      sessions.map(async (s, i) => {
+        const r = await fetch(`${stack.url}/model/mangaassist/${i % 2 ? 'converse' : 'converse-stream'}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-session-id': s, 'x-intent': i % 3 ? 'faq' : 'chitchat' },
+          body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'hello' }] }] }),
+        });
+        await r.arrayBuffer();
+      }),
+    );
     await new Promise((r) => setTimeout(r, 50));
     await stack.gateway.sink.flush();
     const res = await fetch(`${stack.url}/metrics`);
@@ -121,7 +152,9 @@ describe('/metrics', () => {
 
     const samples = parseExposition(text);
     const sum = (name: string) => samples.filter((s) => s.name === name).reduce((a, s) => a + s.value, 0);
-    const rows = db.prepare('SELECT count(*) AS n, sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cost_usd) AS c FROM observations').get() as { n: number; i: number; o: number; c: number };
+    const rows = db
+      .prepare('SELECT count(*) AS n, sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cost_usd) AS c FROM observations')
+      .get() as { n: number; i: number; o: number; c: number };
     expect(rows.n).toBeGreaterThanOrEqual(12);
     expect(sum('gateway_requests_total')).toBe(rows.n);
     expect(sum('gateway_input_tokens_total')).toBe(rows.i);

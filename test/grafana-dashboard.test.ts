@@ -14,7 +14,12 @@ const CANARY_GAUGES: Record<string, string[]> = {
 };
 const GRAFANA_VARIABLES = new Set(['__rate_interval', '__interval', '__range', '__range_s']);
 
-const Target = z.object({ expr: z.string().min(1), refId: z.string(), legendFormat: z.string().optional(), datasource: z.object({ type: z.literal('prometheus'), uid: z.string() }) });
+const Target = z.object({
+  expr: z.string().min(1),
+  refId: z.string(),
+  legendFormat: z.string().optional(),
+  datasource: z.object({ type: z.literal('prometheus'), uid: z.string() }),
+});
 const Panel = z.object({
   id: z.number().int().positive(),
   type: z.string(),
@@ -27,7 +32,9 @@ const Dashboard = z.object({
   uid: z.string().min(1),
   schemaVersion: z.number().int().min(36),
   panels: z.array(Panel).min(1),
-  templating: z.object({ list: z.array(z.object({ name: z.string(), type: z.string(), query: z.union([z.string(), z.object({ query: z.string() })]) })) }),
+  templating: z.object({
+    list: z.array(z.object({ name: z.string(), type: z.string(), query: z.union([z.string(), z.object({ query: z.string() })]) })),
+  }),
 });
 
 const dashboard = Dashboard.parse(JSON.parse(readFileSync('grafana/gateway-dashboard.json', 'utf8')));
@@ -64,15 +71,24 @@ function selectors(expr: string): { name: string; labels: string[] }[] {
 
 /** Label names of every `by (...)` and `without (...)` clause. */
 function groupings(expr: string): string[] {
-  return [...unquote(expr).matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) => m[1]!.split(',').map((s) => s.trim()).filter(Boolean));
+  return [...unquote(expr).matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) =>
+    m[1]!
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 }
 
 const targets = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, ...t })));
-const variableQueries = dashboard.templating.list.flatMap((v) => (v.type === 'query' ? [typeof v.query === 'string' ? v.query : v.query.query] : []));
+const variableQueries = dashboard.templating.list.flatMap((v) =>
+  v.type === 'query' ? [typeof v.query === 'string' ? v.query : v.query.query] : [],
+);
 
 describe('Grafana dashboard', () => {
   it('reads label names from the gateway registry (so the checks below check something)', () => {
-    expect([...metrics.get('gateway_requests_total')!]).toEqual(expect.arrayContaining(['route', 'intent', 'config', 'arm', 'traffic', 'status']));
+    expect([...metrics.get('gateway_requests_total')!]).toEqual(
+      expect.arrayContaining(['route', 'intent', 'config', 'arm', 'traffic', 'status']),
+    );
     expect(metrics.get('gateway_request_duration_seconds_bucket')!.has('le')).toBe(true);
   });
 
@@ -103,7 +119,8 @@ describe('Grafana dashboard', () => {
   it('names in legends only labels the query keeps', () => {
     for (const t of targets) {
       const kept = new Set(groupings(t.expr));
-      for (const m of (t.legendFormat ?? '').matchAll(/\{\{\s*(\w+)\s*\}\}/g)) expect(kept.has(m[1]!), `${t.panel}: legend {{${m[1]}}}`).toBe(true);
+      for (const m of (t.legendFormat ?? '').matchAll(/\{\{\s*(\w+)\s*\}\}/g))
+        expect(kept.has(m[1]!), `${t.panel}: legend {{${m[1]}}}`).toBe(true);
     }
   });
 

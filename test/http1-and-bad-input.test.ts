@@ -11,14 +11,22 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 /** A plain HTTP/1.1 request with node:http (no HTTP/2 negotiation possible). */
-function post(path: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string; httpVersion: string }> {
+function post(
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string; httpVersion: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${stack.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, httpVersion: res.httpVersion }));
-    });
+    const req = httpRequest(
+      `${stack.url}${path}`,
+      { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, httpVersion: res.httpVersion }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -68,19 +76,58 @@ describe('HTTP/1.1 on the same port', () => {
 it('an unknown path outside /model/ gets a JSON error naming it', async () => {
   const res = await post('/v2/whatever', converse);
   expect(res.status).toBe(404);
-  expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'unknown_operation', message: 'no operation at POST /v2/whatever' }, requestId: res.headers['x-gateway-request-id'] });
+  expect(JSON.parse(res.text)).toMatchObject({
+    error: { code: 'unknown_operation', message: 'no operation at POST /v2/whatever' },
+    requestId: res.headers['x-gateway-request-id'],
+  });
 });
 
 describe('bad input: the right 4xx, a message naming the problem, nothing recorded', () => {
   const cases: [string, () => ReturnType<typeof post>, number, string, RegExp][] = [
     ['malformed JSON', () => post('/model/mangaassist/converse', '{"messages": ['), 400, 'ValidationException', /not valid JSON/],
     ['missing messages', () => post('/model/mangaassist/converse', '{"system": []}'), 400, 'ValidationException', /messages/],
-    ['empty messages', () => post('/model/mangaassist/invoke', '{"messages": []}'), 400, 'ValidationException', /messages must not be empty/],
-    ['body over the limit', () => post('/model/mangaassist/converse', JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'x'.repeat(5_000) }] }] })), 413, 'ValidationException', /4096-byte limit/],
-    ['unknown operation', () => post('/model/mangaassist/summarise', converse), 404, 'UnknownOperationException', /unknown operation "summarise"/],
-    ['missing key', () => post('/model/mangaassist/converse', converse, { authorization: '' }), 401, 'UnrecognizedClientException', /missing API key/],
-    ['wrong key', () => post('/model/mangaassist/converse', converse, { authorization: 'Bearer nope' }), 401, 'UnrecognizedClientException', /unknown API key/],
-    ['SigV4 instead of a key', () => post('/model/mangaassist/converse', converse, { authorization: 'AWS4-HMAC-SHA256 Credential=x' }), 401, 'UnrecognizedClientException', /Bearer/],
+    [
+      'empty messages',
+      () => post('/model/mangaassist/invoke', '{"messages": []}'),
+      400,
+      'ValidationException',
+      /messages must not be empty/,
+    ],
+    [
+      'body over the limit',
+      () => post('/model/mangaassist/converse', JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'x'.repeat(5_000) }] }] })),
+      413,
+      'ValidationException',
+      /4096-byte limit/,
+    ],
+    [
+      'unknown operation',
+      () => post('/model/mangaassist/summarise', converse),
+      404,
+      'UnknownOperationException',
+      /unknown operation "summarise"/,
+    ],
+    [
+      'missing key',
+      () => post('/model/mangaassist/converse', converse, { authorization: '' }),
+      401,
+      'UnrecognizedClientException',
+      /missing API key/,
+    ],
+    [
+      'wrong key',
+      () => post('/model/mangaassist/converse', converse, { authorization: 'Bearer nope' }),
+      401,
+      'UnrecognizedClientException',
+      /unknown API key/,
+    ],
+    [
+      'SigV4 instead of a key',
+      () => post('/model/mangaassist/converse', converse, { authorization: 'AWS4-HMAC-SHA256 Credential=x' }),
+      401,
+      'UnrecognizedClientException',
+      /Bearer/,
+    ],
   ];
   for (const [name, send, status, type, message] of cases) {
     it(name, async () => {

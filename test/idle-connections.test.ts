@@ -7,7 +7,12 @@ import { openSocket, parseRawAnswer } from './support/raw-socket.ts';
 
 /** Small deadlines, so each idle socket below is closed in well under a second. */
 const LIMITS = {
-  firstBytesTimeoutMs: 150, h2PrefaceTimeoutMs: 150, keepAliveTimeoutMs: 150, h2IdleTimeoutMs: 150, headersTimeoutMs: 150, requestTimeoutMs: 300,
+  firstBytesTimeoutMs: 150,
+  h2PrefaceTimeoutMs: 150,
+  keepAliveTimeoutMs: 150,
+  h2IdleTimeoutMs: 150,
+  headersTimeoutMs: 150,
+  requestTimeoutMs: 300,
 };
 
 let stack: Awaited<ReturnType<typeof startStack>>;
@@ -73,10 +78,13 @@ describe('an HTTP/2 session waiting on a slow answer', () => {
   it('is not closed by the idle timeout while its stream is open, and is once it is idle', async () => {
     let release = (): void => {};
     const answered = new Promise<void>((resolve) => (release = resolve));
-    const server = await listenDual(async (request) => {
-      if (new URL(request.url).pathname === '/slow') await answered;
-      return new Response(`answer to ${new URL(request.url).pathname}`);
-    }, { h2IdleTimeoutMs: 100 });
+    const server = await listenDual(
+      async (request) => {
+        if (new URL(request.url).pathname === '/slow') await answered;
+        return new Response(`answer to ${new URL(request.url).pathname}`);
+      },
+      { h2IdleTimeoutMs: 100 },
+    );
     // The slow answer is held until the session's idle timer has fired once with the stream open.
     server.http2.on('session', (session: ServerHttp2Session) => session.once('timeout', release));
     const session = connectH2(server.url);
@@ -161,8 +169,10 @@ describe('many idle sockets do not stop normal requests', () => {
       }
       const heldMs = await median();
       const open = held.gateway.server.connections();
-      console.log(`converse answered in ${heldMs.toFixed(1)} ms (median of 5) with ${sockets.length} idle sockets held, ${open} connections open`
-        + ` (${idleMs.toFixed(1)} ms without)`);
+      console.log(
+        `converse answered in ${heldMs.toFixed(1)} ms (median of 5) with ${sockets.length} idle sockets held, ${open} connections open` +
+          ` (${idleMs.toFixed(1)} ms without)`,
+      );
       expect(held.gateway.server.connections()).toBeGreaterThanOrEqual(200);
       for (const socket of sockets) socket.destroy();
     } finally {

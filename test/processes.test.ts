@@ -42,8 +42,14 @@ describe('two separately started gateway processes (npm start entry point)', () 
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const path = join(mkdtempSync(join(tmpdir(), 'gw-')), 'bad.json');
-    writeFileSync(path, JSON.stringify({ pricing: {}, configs: [{ id: 'x', upstream: { provider: 'bedrock', modelId: 'm' }, maxTokens: 5 }] }));
-    const err = await spawnGateway({ GATEWAY_CONFIG: path }).then(() => null, (e: Error) => e);
+    writeFileSync(
+      path,
+      JSON.stringify({ pricing: {}, configs: [{ id: 'x', upstream: { provider: 'bedrock', modelId: 'm' }, maxTokens: 5 }] }),
+    );
+    const err = await spawnGateway({ GATEWAY_CONFIG: path }).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err?.message).toContain('configs.0.priceKey: configuration "x" has no price');
   });
 });
@@ -59,7 +65,13 @@ describe('UPSTREAM=bedrock against an external endpoint', () => {
   it('signs with credentials from the default AWS chain (environment), which the endpoint verifies', async () => {
     const credentials = { accessKeyId: 'AKIDCHAINTEST', secretAccessKey: 'chain-secret' };
     const sim = await startSimulator({ timeScale: 0, credentials, randomFaults: false });
-    const gw = await spawnGateway({ UPSTREAM: 'bedrock', BEDROCK_ENDPOINT: sim.url, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_REGION: 'eu-west-1' });
+    const gw = await spawnGateway({
+      UPSTREAM: 'bedrock',
+      BEDROCK_ENDPOINT: sim.url,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_REGION: 'eu-west-1',
+    });
     try {
       expect(gw.output()).toContain('SigV4, default credential chain');
       expect((await converse(gw.url)).status).toBe(200);

@@ -41,7 +41,7 @@ function expectJsonShape(answer: RawAnswer, status: number, code: string, messag
   expect(JSON.parse(answer.body)).toMatchObject({ error: { code, message: expect.stringMatching(message) }, requestId });
 }
 
-describe('requests Node\'s HTTP parser refuses get JSON in their route family\'s shape and connection: close', () => {
+describe("requests Node's HTTP parser refuses get JSON in their route family's shape and connection: close", () => {
   it('bad framing (Content-Length with Transfer-Encoding) on a Bedrock route: 400 ValidationException', async () => {
     const answer = await answerTo(badFraming(converse));
     expectAwsShape(answer, 400, 'ValidationException', /^malformed HTTP request: /);
@@ -56,14 +56,14 @@ describe('requests Node\'s HTTP parser refuses get JSON in their route family\'s
     expect(answer.headers.connection).toBe('close');
   });
 
-  it('headers over 64 KB: 431 naming the limit, in each family\'s shape', async () => {
+  it("headers over 64 KB: 431 naming the limit, in each family's shape", async () => {
     expectAwsShape(await answerTo(hugeHeaders(converse)), 431, 'ValidationException', /request headers exceed the \d+-byte limit/);
     const openai = await answerTo(hugeHeaders(chat));
     expectJsonShape(openai, 431, 'headers_too_large', /request headers exceed the \d+-byte limit/);
     expect(openai.headers.connection).toBe('close');
   });
 
-  it('bytes that are no HTTP at all: 400 in the gateway\'s shape', async () => {
+  it("bytes that are no HTTP at all: 400 in the gateway's shape", async () => {
     expectJsonShape(await answerTo('HELLO\r\n\r\n'), 400, 'malformed_http', /^malformed HTTP request: /);
   });
 
@@ -98,7 +98,7 @@ describe('requests Node\'s HTTP parser refuses get JSON in their route family\'s
 });
 
 describe('a body over the limit, answered before it has all arrived', () => {
-  it('gets 413 in the route family\'s shape with connection: close, and the connection is closed', async () => {
+  it("gets 413 in the route family's shape with connection: close, and the connection is closed", async () => {
     const head = `POST ${chat} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Length: 1000000\r\n\r\n`;
     const answer = await answerTo(`${head}{"model":"mangaassist","messages":[`);
     expectJsonShape(answer, 413, 'payload_too_large', /4096-byte limit/);

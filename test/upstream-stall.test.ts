@@ -22,8 +22,11 @@ beforeAll(async () => {
     routes: [{ name: 'r', intents: ['faq'], default: 'c' }],
   });
   gateway = await startNodeGateway({
-    config, bedrock: { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', apiKey: 'k' },
-    dataDir: null, defaultMetrics: false, upstreamIdleTimeoutMs: 300,
+    config,
+    bedrock: { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', apiKey: 'k' },
+    dataDir: null,
+    defaultMetrics: false,
+    upstreamIdleTimeoutMs: 300,
   });
 });
 afterAll(async () => {
@@ -35,7 +38,8 @@ afterAll(async () => {
 describe('an upstream that stalls after its headers (over sockets, undici)', () => {
   it('ends the client stream with an exception frame and is recorded as a 504 upstream_idle_timeout', async () => {
     const res = await fetch(`${gateway.url}/model/r/converse-stream`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'hi' }] }] }),
     });
     const frames = readFrames(new Uint8Array(await res.arrayBuffer()));

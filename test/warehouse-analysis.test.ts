@@ -51,18 +51,42 @@ const pick = <T extends object>(rows: T[], keys: (keyof T)[]) => rows.map((r) =>
 /** Rows the simulators do not write: superseded and tied feedback, unpriced and unconfigured rows, null TTFT. */
 function writeEdgeCases(db: Database.Database): void {
   const obs = (i: number, extra: Partial<Observation>): Observation => ({
-    requestId: `edge-${i}`, time: T0 + 10_000 + i, route: 'mangaassist', intent: 'faq', sessionId: `edge-s${i % 40}`, traffic: 'live',
-    experimentId: null, canaryId: null, arm: 'default', configId: 'custom', upstreamModel: 'custom-model', operation: 'converse-stream',
-    streamed: true, status: 200, errorCode: null, inputTokens: 10 + i, outputTokens: 20 + i, costUsd: null, ttftMs: i % 5 ? 30 + (i % 13) : null,
-    latencyMs: 100 + ((i * 37) % 101), overheadMs: 0.2, ...extra,
+    requestId: `edge-${i}`,
+    time: T0 + 10_000 + i,
+    route: 'mangaassist',
+    intent: 'faq',
+    sessionId: `edge-s${i % 40}`,
+    traffic: 'live',
+    experimentId: null,
+    canaryId: null,
+    arm: 'default',
+    configId: 'custom',
+    upstreamModel: 'custom-model',
+    operation: 'converse-stream',
+    streamed: true,
+    status: 200,
+    errorCode: null,
+    inputTokens: 10 + i,
+    outputTokens: 20 + i,
+    costUsd: null,
+    ttftMs: i % 5 ? 30 + (i % 13) : null,
+    latencyMs: 100 + ((i * 37) % 101),
+    overheadMs: 0.2,
+    ...extra,
   });
   const observations = [
     ...Array.from({ length: 120 }, (_, i) => obs(i, {})),
     ...Array.from({ length: 10 }, (_, i) => obs(200 + i, { configId: null, arm: 'passthrough' })),
     ...Array.from({ length: 10 }, (_, i) => obs(300 + i, { errorCode: 'ModelTimeoutException', status: 504, ttftMs: null })),
   ];
-  const fb = (id: string, scope: FeedbackRecord['scope'], key: string, metric: FeedbackRecord['metric'], value: number, eventTime: number): FeedbackRecord =>
-    ({ eventId: id, receivedAt: eventTime, scope, key, metric, value, idempotencyKey: null, eventTime });
+  const fb = (
+    id: string,
+    scope: FeedbackRecord['scope'],
+    key: string,
+    metric: FeedbackRecord['metric'],
+    value: number,
+    eventTime: number,
+  ): FeedbackRecord => ({ eventId: id, receivedAt: eventTime, scope, key, metric, value, idempotencyKey: null, eventTime });
   const feedback: FeedbackRecord[] = [];
   for (let i = 0; i < 120; i++) {
     feedback.push(fb(`e${i}-a`, 'request', `edge-${i}`, 'quality_score', 0.1, T0 + 5));
@@ -88,12 +112,32 @@ beforeAll(async () => {
   dir = tempDir('warehouse-analysis-');
   db = openDatabase(join(dir, 'gateway.db'));
   writeSimulatedRows(db, {
-    sessions: 2_000, requestsPerSession: 2, seed: 21, nonLiveShare: 0.1, errorRate: 0.02,
+    sessions: 2_000,
+    requestsPerSession: 2,
+    seed: 21,
+    nonLiveShare: 0.1,
+    errorRate: 0.02,
     configs: (intent) => (intent === 'recommendation' ? ['sonnet-35-v1', 'sonnet-35-v2', 'haiku-35'] : ['sonnet-35-v2', 'haiku-35']),
   });
   const common = { sessions: 700, sessionSd: 0.05, cartAdd: [0.12, 0.2] as [number, number], escalated: [0.05, 0.04] as [number, number] };
-  writeExperimentRows(db, { ...common, experimentId: 'sonnet3-to-v2', intent: 'recommendation', control: 'sonnet-3', treatment: 'sonnet-35-v2', treatmentShare: 0.5, seed: 22 });
-  writeExperimentRows(db, { ...common, experimentId: 'skewed', intent: 'faq', control: 'sonnet-35-v1', treatment: 'haiku-35', treatmentShare: 0.4, seed: 23 });
+  writeExperimentRows(db, {
+    ...common,
+    experimentId: 'sonnet3-to-v2',
+    intent: 'recommendation',
+    control: 'sonnet-3',
+    treatment: 'sonnet-35-v2',
+    treatmentShare: 0.5,
+    seed: 22,
+  });
+  writeExperimentRows(db, {
+    ...common,
+    experimentId: 'skewed',
+    intent: 'faq',
+    control: 'sonnet-35-v1',
+    treatment: 'haiku-35',
+    treatmentShare: 0.4,
+    seed: 23,
+  });
   writeEdgeCases(db);
   wh = await connectTest(s.schema);
   const exported = await exportToWarehouse(db, wh, { batchSize: 2_000 });
@@ -126,7 +170,10 @@ describe.skipIf(missing !== null)('analysis on PostgreSQL equals analysis on SQL
       expect(a.length).toBeGreaterThan(10);
       const exact = ['intent', 'configId', 'requests', 'errors', 'unpriced', 'scored', 'passes', 'scoredTokens'] as const;
       expect(pick(b, [...exact])).toEqual(pick(a, [...exact]));
-      expectClose(pick(a, ['costUsd', 'costSumSq', 'qualitySum', 'qualitySumSq']), pick(b, ['costUsd', 'costSumSq', 'qualitySum', 'qualitySumSq']));
+      expectClose(
+        pick(a, ['costUsd', 'costSumSq', 'qualitySum', 'qualitySumSq']),
+        pick(b, ['costUsd', 'costSumSq', 'qualitySum', 'qualitySumSq']),
+      );
     }
     const custom = (await post.cells({ since: 0 }, {}, 0.7)).find((c) => c.configId === 'custom')!;
     // 40 of 120 edge rows keep 0.95, 40 take 0.75 (tie on event time, later arrival), 40 keep 0.1 (later arrival, earlier event).
@@ -152,9 +199,12 @@ describe.skipIf(missing !== null)('analysis on PostgreSQL equals analysis on SQL
       const [a, b] = [await lite.arms({ since: 0 }, id), await post.arms({ since: 0 }, id)];
       const exact = ['arm', 'configId', 'requests', 'errors', 'scored'] as const;
       expect(pick(b, [...exact])).toEqual(pick(a, [...exact]));
-      expect(b.map((x) => [x.session.sessions, x.session.sumN, x.session.sumNN])).toEqual(a.map((x) => [x.session.sessions, x.session.sumN, x.session.sumNN]));
+      expect(b.map((x) => [x.session.sessions, x.session.sumN, x.session.sumNN])).toEqual(
+        a.map((x) => [x.session.sessions, x.session.sumN, x.session.sumNN]),
+      );
       expectClose(a, b);
-      const order = <T extends { arm: string; metric: string }>(rows: T[]): T[] => [...rows].sort((x, y) => `${x.arm}/${x.metric}`.localeCompare(`${y.arm}/${y.metric}`));
+      const order = <T extends { arm: string; metric: string }>(rows: T[]): T[] =>
+        [...rows].sort((x, y) => `${x.arm}/${x.metric}`.localeCompare(`${y.arm}/${y.metric}`));
       const [oa, ob] = [order(await lite.outcomes({ since: 0 }, id)), order(await post.outcomes({ since: 0 }, id))];
       expect(oa).toHaveLength(6);
       expect(pick(ob, ['arm', 'metric', 'n'])).toEqual(pick(oa, ['arm', 'metric', 'n']));
@@ -165,7 +215,10 @@ describe.skipIf(missing !== null)('analysis on PostgreSQL equals analysis on SQL
   it('builds the same report (statistics to 1e-9, counts and quantiles exactly)', async () => {
     for (const since of [undefined, T0 + 1_500]) {
       const settings = AnalysisSettings.parse({ intentGates: gates });
-      const [a, b] = [await runAnalysis({ source: lite, config, settings, since }), await runAnalysis({ source: post, config, settings, since })];
+      const [a, b] = [
+        await runAnalysis({ source: lite, config, settings, since }),
+        await runAnalysis({ source: post, config, settings, since }),
+      ];
       expect(a.intents.length).toBeGreaterThan(10);
       expect(b.liveRequests).toBe(a.liveRequests);
       expect(b.intents.map((r) => [r.intent, r.configId, r.requests, r.scored, r.latencyMs, r.ttftMs])).toEqual(
@@ -183,7 +236,11 @@ describe.skipIf(missing !== null)('analysis on PostgreSQL equals analysis on SQL
     const out = join(dir, 'reports-pg');
     const result = await runJob({ store: PG_URL, schema: s.schema, configPath: join(dir, 'config.json'), outDir: out, runId: 'test-run' });
     expect(result.warehouseRunId).toBe('test-run');
-    const fromSqlite = await runJob({ store: join(dir, 'gateway.db'), configPath: join(dir, 'config.json'), outDir: join(dir, 'reports-lite') });
+    const fromSqlite = await runJob({
+      store: join(dir, 'gateway.db'),
+      configPath: join(dir, 'config.json'),
+      outDir: join(dir, 'reports-lite'),
+    });
     expect(fromSqlite.warehouseRunId).toBeUndefined();
     expectClose({ ...fromSqlite.report, generatedAt: '' }, { ...result.report, generatedAt: '' });
     await runJob({ store: PG_URL, schema: s.schema, configPath: join(dir, 'config.json'), outDir: out, runId: 'test-run' });
@@ -200,14 +257,20 @@ describe.skipIf(missing !== null)('analysis on PostgreSQL equals analysis on SQL
     const recommended = result.report.intents.filter((r) => table[r.intent] === r.configId).map((r) => `${r.intent}/${r.configId}`);
     expect(recommended.length).toBeGreaterThan(5);
     expect(rows.filter((r) => r.recommended).map((r) => `${r.intent}/${r.config_id}`)).toEqual(recommended);
-    const arms = await wh.query<{ experiment_id: string; decision: string }>('SELECT experiment_id, arm, decision FROM analysis_experiment_results ORDER BY experiment_id, arm');
+    const arms = await wh.query<{ experiment_id: string; decision: string }>(
+      'SELECT experiment_id, arm, decision FROM analysis_experiment_results ORDER BY experiment_id, arm',
+    );
     expect(arms).toHaveLength(2 * result.report.experiments.length);
-    expect(arms.find((r) => r.experiment_id === 'skewed')!.decision).toBe(result.report.experiments.find((e) => e.id === 'skewed')!.decision.decision);
+    expect(arms.find((r) => r.experiment_id === 'skewed')!.decision).toBe(
+      result.report.experiments.find((e) => e.id === 'skewed')!.decision.decision,
+    );
   });
 
   it('fails with a clear message on a warehouse schema that has no observations', async () => {
     const empty = testSchema('wh_empty');
-    await expect(runJob({ store: PG_URL, schema: empty.schema, configPath: join(dir, 'config.json'), outDir: join(dir, 'x') })).rejects.toThrow(/run npm run export first/);
+    await expect(
+      runJob({ store: PG_URL, schema: empty.schema, configPath: join(dir, 'config.json'), outDir: join(dir, 'x') }),
+    ).rejects.toThrow(/run npm run export first/);
     await empty.drop();
   });
 });

@@ -24,10 +24,30 @@ afterAll(async () => {
 
 function row(i: number, over: Partial<Observation> = {}): Observation {
   return {
-    requestId: `req-${i}`, time: 1_700_000_000_000 + i, route: 'mangaassist', intent: 'recommendation', sessionId: `s-${i}`, traffic: 'live',
-    experimentId: 'e1', canaryId: null, arm: i % 2 ? 'treatment' : 'control', configId: 'c', upstreamModel: 'm', operation: 'converse',
-    streamed: false, status: 200, errorCode: null, inputTokens: 1, outputTokens: 2, costUsd: 1e-6, ttftMs: 5, latencyMs: 5, overheadMs: 0.1,
-    configVersion: 12, expectedShare: i % 2 ? 0.25 : 0.75, ...over,
+    requestId: `req-${i}`,
+    time: 1_700_000_000_000 + i,
+    route: 'mangaassist',
+    intent: 'recommendation',
+    sessionId: `s-${i}`,
+    traffic: 'live',
+    experimentId: 'e1',
+    canaryId: null,
+    arm: i % 2 ? 'treatment' : 'control',
+    configId: 'c',
+    upstreamModel: 'm',
+    operation: 'converse',
+    streamed: false,
+    status: 200,
+    errorCode: null,
+    inputTokens: 1,
+    outputTokens: 2,
+    costUsd: 1e-6,
+    ttftMs: 5,
+    latencyMs: 5,
+    overheadMs: 0.1,
+    configVersion: 12,
+    expectedShare: i % 2 ? 0.25 : 0.75,
+    ...over,
   };
 }
 
@@ -48,9 +68,14 @@ describe.skipIf(missing !== null)('assignment fields in the warehouse (PostgreSQ
     const result = await exportToWarehouse(db, wh);
     db.close();
     expect(result.ok && result.migrated).toEqual([3]);
-    const back = await wh.query<Record<string, unknown>>('SELECT request_id, config_version, expected_share FROM observations ORDER BY seq');
+    const back = await wh.query<Record<string, unknown>>(
+      'SELECT request_id, config_version, expected_share FROM observations ORDER BY seq',
+    );
     expect(back.map((r) => [r.request_id, r.config_version, r.expected_share])).toEqual([
-      ['old-0', null, null], ['req-1', 12, 0.25], ['req-2', 12, 0.75], ['req-3', null, null],
+      ['old-0', null, null],
+      ['req-1', 12, 0.25],
+      ['req-2', 12, 0.75],
+      ['req-3', null, null],
     ]);
   });
 
@@ -62,8 +87,16 @@ describe.skipIf(missing !== null)('assignment fields in the warehouse (PostgreSQ
     const db = openDatabase(join(tempDir('wh-assign-src-'), 'gateway.db'));
     const T1 = 1_700_000_000_000;
     const T2 = T1 + 3_600_000;
-    const common = { intent: 'faq', control: 'sonnet-35-v1', treatment: 'sonnet-35-v2', treatmentShare: 0, sessions: 1_200, sessionSd: 0.05,
-      cartAdd: [0.1, 0.1] as [number, number], escalated: [0.05, 0.05] as [number, number] };
+    const common = {
+      intent: 'faq',
+      control: 'sonnet-35-v1',
+      treatment: 'sonnet-35-v2',
+      treatmentShare: 0,
+      sessions: 1_200,
+      sessionSd: 0.05,
+      cartAdd: [0.1, 0.1] as [number, number],
+      escalated: [0.05, 0.05] as [number, number],
+    };
     const periods = (version: number | null) => [
       { fromSession: 0, treatmentShare: 0.1, time: T1, configVersion: version },
       { fromSession: 600, treatmentShare: 0.5, time: T2, configVersion: version && version + 1 },
@@ -73,7 +106,10 @@ describe.skipIf(missing !== null)('assignment fields in the warehouse (PostgreSQ
     const exported = await exportToWarehouse(db, wh);
     expect(exported.ok).toBe(true);
     const [lite, post] = [sqliteAnalysisSource(db), postgresAnalysisSource(wh)];
-    const history = [{ version: 1, time: T1 - 1, split: 0.1 }, { version: 9, time: T2, split: 0.5 }];
+    const history = [
+      { version: 1, time: T1 - 1, split: 0.1 },
+      { version: 9, time: T2, split: 0.5 },
+    ];
     const bounds = historyBoundaries(history);
     for (const id of ['recorded', 'legacy']) {
       for (const since of [0, T1 + 300]) {

@@ -49,7 +49,12 @@ describe('npm run export', () => {
   });
 
   it('exits 1 with a clear message when the warehouse cannot be reached', async () => {
-    const down = await run('stores/warehouse/cli.ts', ['--from', join(dir, 'gateway.db'), '--to', 'postgres://nobody:secret@127.0.0.1:9/none']);
+    const down = await run('stores/warehouse/cli.ts', [
+      '--from',
+      join(dir, 'gateway.db'),
+      '--to',
+      'postgres://nobody:secret@127.0.0.1:9/none',
+    ]);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/export failed: cannot use warehouse postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:9\/none/);
     expect(down.stderr).not.toContain('secret');

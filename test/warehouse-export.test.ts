@@ -31,15 +31,34 @@ async function schema(prefix: string): Promise<Warehouse> {
 
 /** Counts, integer sums (exact) and float sums per table, in the embedded store and in the warehouse. */
 const CHECKS: Record<string, { exact: string[]; float: string[] }> = {
-  observations: { exact: ['COUNT(*)', 'COUNT(session_id)', 'COUNT(cost_usd)', 'COUNT(ttft_ms)', 'SUM(input_tokens)', 'SUM(output_tokens)', 'SUM(status)', 'SUM(time)', 'SUM(seq)'], float: ['SUM(cost_usd)', 'SUM(latency_ms)', 'SUM(ttft_ms)'] },
+  observations: {
+    exact: [
+      'COUNT(*)',
+      'COUNT(session_id)',
+      'COUNT(cost_usd)',
+      'COUNT(ttft_ms)',
+      'SUM(input_tokens)',
+      'SUM(output_tokens)',
+      'SUM(status)',
+      'SUM(time)',
+      'SUM(seq)',
+    ],
+    float: ['SUM(cost_usd)', 'SUM(latency_ms)', 'SUM(ttft_ms)'],
+  },
   feedback: { exact: ['COUNT(*)', 'SUM(seq)', 'SUM(event_time)', 'COUNT(idempotency_key)'], float: ['SUM(value)', 'SUM(value * value)'] },
-  eval_results: { exact: ['COUNT(*)', 'COUNT(quality)', 'COUNT(request_id)', 'SUM(input_tokens)', 'SUM(seq)'], float: ['SUM(quality)', 'SUM(cost_usd)', 'SUM(latency_ms)'] },
+  eval_results: {
+    exact: ['COUNT(*)', 'COUNT(quality)', 'COUNT(request_id)', 'SUM(input_tokens)', 'SUM(seq)'],
+    float: ['SUM(quality)', 'SUM(cost_usd)', 'SUM(latency_ms)'],
+  },
 };
 
 async function expectSameTotals(wh: Warehouse): Promise<void> {
   for (const [table, c] of Object.entries(CHECKS)) {
     const exprs = [...c.exact, ...c.float];
-    const local = db.prepare(`SELECT ${exprs.join(', ')} FROM ${table}`).raw().get() as number[];
+    const local = db
+      .prepare(`SELECT ${exprs.join(', ')} FROM ${table}`)
+      .raw()
+      .get() as number[];
     const [remote] = await wh.query<Record<string, unknown>>(`SELECT ${exprs.map((e, i) => `${e} AS c${i}`).join(', ')} FROM ${table}`);
     exprs.forEach((e, i) => {
       const [a, b] = [Number(local[i] ?? 0), Number(remote![`c${i}`] ?? 0)];
@@ -50,7 +69,13 @@ async function expectSameTotals(wh: Warehouse): Promise<void> {
 }
 
 async function expectNoDuplicates(wh: Warehouse): Promise<void> {
-  for (const [table, key] of [['observations', 'seq'], ['observations', 'request_id'], ['feedback', 'seq'], ['feedback', 'event_id'], ['eval_results', 'seq']]) {
+  for (const [table, key] of [
+    ['observations', 'seq'],
+    ['observations', 'request_id'],
+    ['feedback', 'seq'],
+    ['feedback', 'event_id'],
+    ['eval_results', 'seq'],
+  ]) {
     expect(await wh.query(`SELECT ${key} FROM ${table} GROUP BY ${key} HAVING COUNT(*) > 1`), `${table}.${key}`).toEqual([]);
   }
 }
@@ -59,7 +84,14 @@ beforeAll(() => {
   if (missing) return;
   dir = tempDir('warehouse-export-');
   db = openDatabase(join(dir, 'gateway.db'));
-  writeSimulatedRows(db, { sessions: 2_500, requestsPerSession: 2, seed: 11, configs: () => ['sonnet-35-v2', 'haiku-35'], nonLiveShare: 0.1, errorRate: 0.02 });
+  writeSimulatedRows(db, {
+    sessions: 2_500,
+    requestsPerSession: 2,
+    seed: 11,
+    configs: () => ['sonnet-35-v2', 'haiku-35'],
+    nonLiveShare: 0.1,
+    errorRate: 0.02,
+  });
   ensureEvalResults(db);
   writeEvalResults(db, 'run-1', 1_200);
 });
@@ -87,9 +119,14 @@ describe.skipIf(missing !== null)('export from the embedded store into PostgreSQ
     await expectSameTotals(wh);
     for (const table of EXPORT_TABLES) {
       const names = table.columns.map((c) => c.name);
-      const local = db.prepare(`SELECT ${names.map((n) => `"${n}"`).join(', ')} FROM ${table.name} ORDER BY seq`).raw().all() as unknown[][];
+      const local = db
+        .prepare(`SELECT ${names.map((n) => `"${n}"`).join(', ')} FROM ${table.name} ORDER BY seq`)
+        .raw()
+        .all() as unknown[][];
       const remote = await wh.query<Record<string, unknown>>(`SELECT ${names.join(', ')} FROM ${table.name} ORDER BY seq`);
-      expect(remote.map((r) => names.map((n) => r[n]))).toEqual(local.map((row) => row.map((v, i) => toWarehouseValue(table.columns[i]!.kind, v))));
+      expect(remote.map((r) => names.map((n) => r[n]))).toEqual(
+        local.map((row) => row.map((v, i) => toWarehouseValue(table.columns[i]!.kind, v))),
+      );
     }
 
     const second = await exportToWarehouse(db, wh, { batchSize: BATCH });
@@ -156,40 +193,87 @@ describe.skipIf(missing !== null)('export from the embedded store into PostgreSQ
     bare.exec('DROP TABLE IF EXISTS eval_results');
     sqliteRecordStore(bare).write({
       observations: [],
-      feedback: [{ eventId: 'e1', receivedAt: 1, scope: 'session', key: 's', metric: 'cart_add', value: 1, idempotencyKey: null, eventTime: 1 }],
+      feedback: [
+        { eventId: 'e1', receivedAt: 1, scope: 'session', key: 's', metric: 'cart_add', value: 1, idempotencyKey: null, eventTime: 1 },
+      ],
     });
     const wh = await schema('wh_bare');
     const result = await exportToWarehouse(bare, wh);
     bare.close();
     expect(result.ok && result.tables.map((t) => [t.table, t.present, t.rows])).toEqual([
-      ['observations', true, 0], ['feedback', true, 1], ['eval_results', false, 0],
+      ['observations', true, 0],
+      ['feedback', true, 1],
+      ['eval_results', false, 0],
     ]);
     expect(await wh.query('SELECT COUNT(*) AS n FROM eval_results')).toEqual([{ n: 0 }]);
   });
-
 
   it('replaces a rerun result in the warehouse: the failed row goes, the new one is copied', async () => {
     const local = openDatabase(join(dir, 'rerun.db'));
     const store = sqliteEvalStore(local);
     const base: EvalResult = {
-      runId: 'rerun', dataset: 'golden', testId: 't1', intent: 'faq', configId: 'haiku-35', requestId: null, status: 'error',
-      errorCode: 'ThrottlingException', quality: null, passed: null, dimensions: null, judge: null, inputTokens: 0, outputTokens: 0,
-      costUsd: null, latencyMs: 12, ttftMs: null, time: 1_700_000_000_000,
+      runId: 'rerun',
+      dataset: 'golden',
+      testId: 't1',
+      intent: 'faq',
+      configId: 'haiku-35',
+      requestId: null,
+      status: 'error',
+      errorCode: 'ThrottlingException',
+      quality: null,
+      passed: null,
+      dimensions: null,
+      judge: null,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: null,
+      latencyMs: 12,
+      ttftMs: null,
+      time: 1_700_000_000_000,
     };
     store.save(base);
-    store.save({ ...base, testId: 't2', status: 'ok', errorCode: null, requestId: 'r2', quality: 0.8, passed: true, dimensions: { relevance: 0.8, factual_accuracy: 0.8, completeness: 0.8, format: 1, policy_safety: 1 }, inputTokens: 10, outputTokens: 5 });
+    store.save({
+      ...base,
+      testId: 't2',
+      status: 'ok',
+      errorCode: null,
+      requestId: 'r2',
+      quality: 0.8,
+      passed: true,
+      dimensions: { relevance: 0.8, factual_accuracy: 0.8, completeness: 0.8, format: 1, policy_safety: 1 },
+      inputTokens: 10,
+      outputTokens: 5,
+    });
     const wh = await schema('wh_rerun');
     const first = await exportToWarehouse(local, wh);
     expect(first.ok && first.tables[2]!.rows).toBe(2);
 
-    store.save({ ...base, status: 'ok', errorCode: null, requestId: 'r1', quality: 0.9, passed: true, dimensions: { relevance: 0.9, factual_accuracy: 0.9, completeness: 0.9, format: 1, policy_safety: 1 }, inputTokens: 11, outputTokens: 6, time: base.time + 1 });
+    store.save({
+      ...base,
+      status: 'ok',
+      errorCode: null,
+      requestId: 'r1',
+      quality: 0.9,
+      passed: true,
+      dimensions: { relevance: 0.9, factual_accuracy: 0.9, completeness: 0.9, format: 1, policy_safety: 1 },
+      inputTokens: 11,
+      outputTokens: 6,
+      time: base.time + 1,
+    });
     const second = await exportToWarehouse(local, wh);
     expect(second.ok && second.tables[2]!.rows).toBe(1);
-    const rows = await wh.query<{ test_id: string; status: string; request_id: string | null; seq: string }>('SELECT test_id, status, request_id, seq FROM eval_results ORDER BY test_id');
-    const localRows = local.prepare('SELECT test_id, status, request_id, seq FROM eval_results ORDER BY test_id').all() as { seq: number }[];
+    const rows = await wh.query<{ test_id: string; status: string; request_id: string | null; seq: string }>(
+      'SELECT test_id, status, request_id, seq FROM eval_results ORDER BY test_id',
+    );
+    const localRows = local.prepare('SELECT test_id, status, request_id, seq FROM eval_results ORDER BY test_id').all() as {
+      seq: number;
+    }[];
     local.close();
     expect(rows.map((r) => ({ ...r, seq: Number(r.seq) }))).toEqual(localRows);
-    expect(rows.map((r) => [r.test_id, r.status])).toEqual([['t1', 'ok'], ['t2', 'ok']]);
+    expect(rows.map((r) => [r.test_id, r.status])).toEqual([
+      ['t1', 'ok'],
+      ['t2', 'ok'],
+    ]);
     expect(Number(rows[0]!.seq)).toBeGreaterThan(Number(rows[1]!.seq));
   });
 });

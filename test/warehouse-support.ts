@@ -61,16 +61,36 @@ export function ensureEvalResults(db: Database.Database): void {
 
 /** Writes `n` offline evaluation results with nullable fields and a pass flag. */
 export function writeEvalResults(db: Database.Database, runId: string, n: number): void {
-  const insert = db.prepare(`INSERT INTO eval_results (run_id, dataset, test_id, intent, config_id, request_id, status, error_code, quality, passed,
+  const insert =
+    db.prepare(`INSERT INTO eval_results (run_id, dataset, test_id, intent, config_id, request_id, status, error_code, quality, passed,
     relevance, factual_accuracy, completeness, format, policy_safety, judge, input_tokens, output_tokens, cost_usd, latency_ms, ttft_ms, time)
     VALUES (?, 'golden', ?, 'faq', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   db.transaction(() => {
     for (let i = 0; i < n; i++) {
       const failed = i % 17 === 0;
       const q = failed ? null : ((i * 7919) % 1000) / 999;
-      insert.run(runId, `t${i}`, i % 2 ? 'haiku-35' : 'sonnet-35-v2', failed ? null : `${runId}-r${i}`, failed ? 'error' : 'ok',
-        failed ? 'ThrottlingException' : null, q, q === null ? null : Number(q >= 0.7), q, q, q, q, q, i % 3 ? q : null,
-        failed ? 0 : 100 + i, failed ? 0 : 50 + i, failed ? null : (i + 0.1) / 3e4, 100 + i / 7, failed ? null : 10 + i / 13, 1_700_000_000_000 + i);
+      insert.run(
+        runId,
+        `t${i}`,
+        i % 2 ? 'haiku-35' : 'sonnet-35-v2',
+        failed ? null : `${runId}-r${i}`,
+        failed ? 'error' : 'ok',
+        failed ? 'ThrottlingException' : null,
+        q,
+        q === null ? null : Number(q >= 0.7),
+        q,
+        q,
+        q,
+        q,
+        q,
+        i % 3 ? q : null,
+        failed ? 0 : 100 + i,
+        failed ? 0 : 50 + i,
+        failed ? null : (i + 0.1) / 3e4,
+        100 + i / 7,
+        failed ? null : 10 + i / 13,
+        1_700_000_000_000 + i,
+      );
     }
   })();
 }

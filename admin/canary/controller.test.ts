@@ -13,7 +13,10 @@ import type { WindowSource } from './window-source.ts';
 
 const TOKEN = 'canary-controller-unit-token-0123456789';
 const C1 = { id: 'c1', route: 'mangaassist', intent: 'faq', baseline: 'sonnet-35-v1', candidate: 'sonnet-35-v2', weight: 0 };
-const NO_TRAFFIC: WindowSource = { figures: async () => ({ ok: true, value: { candidate: emptyArm(), baseline: emptyArm() } }), close: async () => {} };
+const NO_TRAFFIC: WindowSource = {
+  figures: async () => ({ ok: true, value: { candidate: emptyArm(), baseline: emptyArm() } }),
+  close: async () => {},
+};
 
 /** A memory store seeded with the MangaAssist configuration, its admin API and a controller factory on one clock. */
 async function setup() {
@@ -67,10 +70,16 @@ describe('canary controller: a reused canary id', () => {
 
     const started = await s.call('POST', '/canaries/c1/start', { warmup: { requests: 0 } });
     expect(started.status).toBe(200);
-    expect(started.json.state).toMatchObject({ status: 'pending', subject: { route: 'mangaassist', intent: 'faq', baseline: 'sonnet-35-v2', candidate: 'haiku-35' } });
+    expect(started.json.state).toMatchObject({
+      status: 'pending',
+      subject: { route: 'mangaassist', intent: 'faq', baseline: 'sonnet-35-v2', candidate: 'haiku-35' },
+    });
     expect((await controller.tick()).transitions).toEqual([{ canary: 'c1', action: 'warmup' }]);
     expect(await s.canary('c1')).toMatchObject({ weight: 5, status: 'running' });
-    expect((await s.call('GET', '/canaries/c1/controller')).json).toMatchObject({ started: true, state: { status: 'running', stage: '5%' } });
+    expect((await s.call('GET', '/canaries/c1/controller')).json).toMatchObject({
+      started: true,
+      state: { status: 'running', stage: '5%' },
+    });
     await controller.stop();
   });
 });
@@ -85,7 +94,9 @@ describe('canary controller: warm-up', () => {
     expect((await controller.tick()).transitions).toEqual([{ canary: 'c1', action: 'pause' }]);
     const view = (await s.call('GET', '/canaries/c1/controller')).json;
     expect(view.state).toMatchObject({ status: 'paused', stageIndex: 0, stage: 'warmup', weight: 0 });
-    expect(view.decisions.at(-1).reason).toMatch(/warm-up failed: 500 synthetic requests to sonnet-35-v2 \(500 failed.*100\.0% failed, above warmup\.maxFailedShare 5\.0%/);
+    expect(view.decisions.at(-1).reason).toMatch(
+      /warm-up failed: 500 synthetic requests to sonnet-35-v2 \(500 failed.*100\.0% failed, above warmup\.maxFailedShare 5\.0%/,
+    );
     expect(await s.canary('c1')).toMatchObject({ weight: 0 });
     await controller.stop();
   });
@@ -108,7 +119,9 @@ describe('canary controller: warm-up', () => {
     // Like the HTTP runner during a drain: every request fails once the stop aborts it.
     const hanging: WarmupRunner = (_c, plan, signal) => {
       calls++;
-      return new Promise((resolve) => signal?.addEventListener('abort', () => resolve({ sent: plan.requests, failed: plan.requests, p95LatencyMs: null })));
+      return new Promise((resolve) =>
+        signal?.addEventListener('abort', () => resolve({ sent: plan.requests, failed: plan.requests, p95LatencyMs: null })),
+      );
     };
     const a = s.controller({ warmup: hanging });
     const tick = a.tick();

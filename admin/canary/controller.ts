@@ -6,7 +6,16 @@ import type { CanaryMetrics } from './metrics.ts';
 import { postWebhook, type WebhookPayload } from './notify.ts';
 import { applyTransition, readState, stateFor, type ApplyContext, type StateAt } from './records.ts';
 import { canaryKeys } from './schema.ts';
-import { afterWarmup, manualMove, stepWindow, warmingState, warmupFailed, windowClosed, type ConfigEffect, type Transition } from './state-machine.ts';
+import {
+  afterWarmup,
+  manualMove,
+  stepWindow,
+  warmingState,
+  warmupFailed,
+  windowClosed,
+  type ConfigEffect,
+  type Transition,
+} from './state-machine.ts';
 import type { WarmupReport, WarmupRunner } from './warmup.ts';
 import type { WindowSource } from './window-source.ts';
 
@@ -63,7 +72,9 @@ export function createCanaryController(options: CanaryControllerOptions): Canary
     now,
     log,
     notify: (url, payload) => {
-      const p = send(url, payload).catch(() => undefined).finally(() => pending.delete(p));
+      const p = send(url, payload)
+        .catch(() => undefined)
+        .finally(() => pending.delete(p));
       pending.add(p);
     },
   };
@@ -102,7 +113,10 @@ export function createCanaryController(options: CanaryControllerOptions): Canary
     const plan = at.state.plan;
     if (stopping.signal.aborted) return;
     if (plan.warmup.requests === 0 || !options.warmup) {
-      const reason = plan.warmup.requests === 0 ? 'no warm-up planned; live traffic starts' : 'warm-up skipped: this controller has no gateway to send it through';
+      const reason =
+        plan.warmup.requests === 0
+          ? 'no warm-up planned; live traffic starts'
+          : 'warm-up skipped: this controller has no gateway to send it through';
       await commit(canary, at, afterWarmup(at.state, reason, now()), report);
       return;
     }
@@ -128,7 +142,12 @@ export function createCanaryController(options: CanaryControllerOptions): Canary
     if (active && canary.status === 'stopped') {
       const t = manualMove(state, 'abort', 'controller', now());
       if ('refused' in t) return at;
-      return commit(canary, at, { ...t, decision: { ...t.decision, reason: 'the canary was stopped in the routing configuration' } }, report);
+      return commit(
+        canary,
+        at,
+        { ...t, decision: { ...t.decision, reason: 'the canary was stopped in the routing configuration' } },
+        report,
+      );
     }
     let effect: ConfigEffect = { kind: 'none' };
     if (state.status === 'running' && canary.weight !== state.weight) effect = { kind: 'weight', weight: state.weight };

@@ -59,7 +59,12 @@ export async function applyEffect(store: ConfigStore, canaryId: string, effect: 
         canary.status = 'stopped';
       }
       changed = effect.kind !== 'none';
-      return { action: audit.action ?? `canary-${effect.kind === 'weight' ? 'set-weight' : effect.kind}`, resource, before, after: { ...canary } };
+      return {
+        action: audit.action ?? `canary-${effect.kind === 'weight' ? 'set-weight' : effect.kind}`,
+        resource,
+        before,
+        after: { ...canary },
+      };
     });
     return { ok: true, changed };
   } catch (err) {

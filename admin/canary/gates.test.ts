@@ -5,7 +5,15 @@ import { CanaryGates } from './schema.ts';
 const GATES = CanaryGates.parse({});
 
 /** An arm of `sessions` sessions of 2 scored requests each, quality alternating mean +- 0.05 by session. */
-function arm(o: { sessions: number; quality: number; p95?: number; errors?: number; cost?: number; costSd?: number; bounds?: { lower: number; upper: number } }): ArmWindow {
+function arm(o: {
+  sessions: number;
+  quality: number;
+  p95?: number;
+  errors?: number;
+  cost?: number;
+  costSd?: number;
+  bounds?: { lower: number; upper: number };
+}): ArmWindow {
   const n = o.sessions;
   const hi = 2 * (o.quality + 0.05);
   const lo = 2 * (o.quality - 0.05);
@@ -13,10 +21,24 @@ function arm(o: { sessions: number; quality: number; p95?: number; errors?: numb
   const lows = n - highs;
   const requests = 2 * n + (o.errors ?? 0);
   return {
-    figures: { requests, scored: 2 * n, quality: (highs * hi + lows * lo) / (2 * n), p95LatencyMs: o.p95 ?? 2_100, errorRate: (o.errors ?? 0) / requests, costPerRequest: o.cost ?? 0.006 },
+    figures: {
+      requests,
+      scored: 2 * n,
+      quality: (highs * hi + lows * lo) / (2 * n),
+      p95LatencyMs: o.p95 ?? 2_100,
+      errorRate: (o.errors ?? 0) / requests,
+      costPerRequest: o.cost ?? 0.006,
+    },
     sessions: n,
     errors: o.errors ?? 0,
-    sums: { sessions: n, sumY: highs * hi + lows * lo, sumN: 2 * n, sumYY: highs * hi * hi + lows * lo * lo, sumNN: 4 * n, sumYN: 2 * (highs * hi + lows * lo) },
+    sums: {
+      sessions: n,
+      sumY: highs * hi + lows * lo,
+      sumN: 2 * n,
+      sumYY: highs * hi * hi + lows * lo * lo,
+      sumNN: 4 * n,
+      sumYN: 2 * (highs * hi + lows * lo),
+    },
     p95Bounds: o.bounds ?? { lower: o.p95 ?? 2_100, upper: o.p95 ?? 2_100 },
     costSumSq: 2 * n * ((o.cost ?? 0.006) ** 2 + (o.costSd ?? 0) ** 2),
   };
@@ -40,7 +62,13 @@ describe('canary gates', () => {
   });
 
   it('rolls back Scenario D: quality fine, P95 4,200 ms vs 2,100 ms', () => {
-    const v = evaluateGates(window(arm({ sessions: 300, quality: 0.85, p95: 4_200 }), arm({ sessions: 5_700, quality: 0.84, p95: 2_100 })), 5, GATES, 100, null);
+    const v = evaluateGates(
+      window(arm({ sessions: 300, quality: 0.85, p95: 4_200 }), arm({ sessions: 5_700, quality: 0.84, p95: 2_100 })),
+      5,
+      GATES,
+      100,
+      null,
+    );
     expect(v.kind).toBe('rollback');
     expect(v.reason).toMatch(/above the 3000 ms SLA/);
     expect(v.reason).toMatch(/\+100\.0%/);
@@ -49,8 +77,24 @@ describe('canary gates', () => {
   });
 
   it('rolls back on the SLA alone when the baseline is within it, and not when both are above it by a similar amount', () => {
-    expect(evaluateGates(window(arm({ sessions: 300, quality: 0.85, p95: 3_200 }), arm({ sessions: 5_700, quality: 0.85, p95: 2_900 })), 5, GATES, 100, null).kind).toBe('rollback');
-    expect(evaluateGates(window(arm({ sessions: 300, quality: 0.85, p95: 3_300 }), arm({ sessions: 5_700, quality: 0.85, p95: 3_200 })), 5, GATES, 100, null).kind).toBe('promote');
+    expect(
+      evaluateGates(
+        window(arm({ sessions: 300, quality: 0.85, p95: 3_200 }), arm({ sessions: 5_700, quality: 0.85, p95: 2_900 })),
+        5,
+        GATES,
+        100,
+        null,
+      ).kind,
+    ).toBe('rollback');
+    expect(
+      evaluateGates(
+        window(arm({ sessions: 300, quality: 0.85, p95: 3_300 }), arm({ sessions: 5_700, quality: 0.85, p95: 3_200 })),
+        5,
+        GATES,
+        100,
+        null,
+      ).kind,
+    ).toBe('promote');
   });
 
   it('rolls back on a clear quality drop, an error-rate jump, a cost jump and the quality floor', () => {
@@ -58,9 +102,15 @@ describe('canary gates', () => {
     const drop = evaluateGates(window(arm({ sessions: 300, quality: 0.77 }), base), 5, GATES, 100, null);
     expect(drop.kind).toBe('rollback');
     expect(drop.figures.qualityDelta!.upper).toBeLessThan(-0.05);
-    expect(evaluateGates(window(arm({ sessions: 300, quality: 0.85, errors: 40 }), base), 5, GATES, 100, null).reason).toMatch(/error rate/);
-    expect(evaluateGates(window(arm({ sessions: 300, quality: 0.85, cost: 0.008 }), base), 5, GATES, 100, null).reason).toMatch(/cost per request/);
-    expect(evaluateGates(window(arm({ sessions: 300, quality: 0.65 }), arm({ sessions: 5_700, quality: 0.66 })), 5, GATES, 100, null).reason).toMatch(/below the floor 0.7/);
+    expect(evaluateGates(window(arm({ sessions: 300, quality: 0.85, errors: 40 }), base), 5, GATES, 100, null).reason).toMatch(
+      /error rate/,
+    );
+    expect(evaluateGates(window(arm({ sessions: 300, quality: 0.85, cost: 0.008 }), base), 5, GATES, 100, null).reason).toMatch(
+      /cost per request/,
+    );
+    expect(
+      evaluateGates(window(arm({ sessions: 300, quality: 0.65 }), arm({ sessions: 5_700, quality: 0.66 })), 5, GATES, 100, null).reason,
+    ).toMatch(/below the floor 0.7/);
   });
 
   it('holds while the quality interval straddles the margin', () => {
@@ -85,9 +135,17 @@ describe('canary gates', () => {
   });
 
   it('judges the full-weight stage against the last baseline measured', () => {
-    const reference = { figures: arm({ sessions: 3_000, quality: 0.85 }).figures, sums: arm({ sessions: 3_000, quality: 0.85 }).sums, errors: 0, p95Bounds: { lower: 2_050, upper: 2_150 }, costSumSq: null };
+    const reference = {
+      figures: arm({ sessions: 3_000, quality: 0.85 }).figures,
+      sums: arm({ sessions: 3_000, quality: 0.85 }).sums,
+      errors: 0,
+      p95Bounds: { lower: 2_050, upper: 2_150 },
+      costSumSq: null,
+    };
     expect(evaluateGates(window(arm({ sessions: 6_000, quality: 0.85 }), emptyArm()), 100, GATES, 100, reference).kind).toBe('promote');
-    expect(evaluateGates(window(arm({ sessions: 6_000, quality: 0.85, p95: 3_500 }), emptyArm()), 100, GATES, 100, reference).kind).toBe('rollback');
+    expect(evaluateGates(window(arm({ sessions: 6_000, quality: 0.85, p95: 3_500 }), emptyArm()), 100, GATES, 100, reference).kind).toBe(
+      'rollback',
+    );
   });
 
   it('never promotes without baseline figures to compare with: holds, inconclusive, so the time-out applies', () => {
@@ -104,24 +162,60 @@ describe('canary gates', () => {
     expect(alone.kind).toBe('rollback');
     expect(alone.reason).toMatch(/error rate 40\.0% is above the 5\.0% ceiling/);
     // 9% vs a baseline at 8%: within errorRateMaxDelta, above the ceiling.
-    const v = evaluateGates(window(arm({ sessions: 300, quality: 0.85, errors: 60 }), arm({ sessions: 5_700, quality: 0.85, errors: 990 })), 5, GATES, 100, null);
+    const v = evaluateGates(
+      window(arm({ sessions: 300, quality: 0.85, errors: 60 }), arm({ sessions: 5_700, quality: 0.85, errors: 990 })),
+      5,
+      GATES,
+      100,
+      null,
+    );
     expect(v.kind).toBe('rollback');
     expect(v.reason).toMatch(/ceiling/);
     expect(v.reason).not.toMatch(/vs baseline/);
     // A rate just above the ceiling in a small window is not a significant excess; a raised ceiling passes it.
-    expect(evaluateGates(window(arm({ sessions: 300, quality: 0.85, errors: 33 }), arm({ sessions: 5_700, quality: 0.85, errors: 570 })), 5, GATES, 100, null).kind).toBe('promote');
-    expect(evaluateGates(window(arm({ sessions: 300, quality: 0.85, errors: 60 }), arm({ sessions: 5_700, quality: 0.85, errors: 990 })), 5, { ...GATES, errorRateMax: 0.2 }, 100, null).kind).toBe('promote');
+    expect(
+      evaluateGates(
+        window(arm({ sessions: 300, quality: 0.85, errors: 33 }), arm({ sessions: 5_700, quality: 0.85, errors: 570 })),
+        5,
+        GATES,
+        100,
+        null,
+      ).kind,
+    ).toBe('promote');
+    expect(
+      evaluateGates(
+        window(arm({ sessions: 300, quality: 0.85, errors: 60 }), arm({ sessions: 5_700, quality: 0.85, errors: 990 })),
+        5,
+        { ...GATES, errorRateMax: 0.2 },
+        100,
+        null,
+      ).kind,
+    ).toBe('promote');
   });
 
   it('rolls back on errors only when the excess over the baseline is shown above the +2-point margin', () => {
     // 5.1% vs 2.0% on 158 requests: above the margin as a point, and p < 0.01 against no difference (the previous
     // rule rolled this back), but far from shown above +2 points in so small a window.
-    const small = evaluateGates(window(arm({ sessions: 75, quality: 0.85, errors: 8 }), arm({ sessions: 1_425, quality: 0.85, errors: 58 })), 5, GATES, 100, null);
+    const small = evaluateGates(
+      window(arm({ sessions: 75, quality: 0.85, errors: 8 }), arm({ sessions: 1_425, quality: 0.85, errors: 58 })),
+      5,
+      GATES,
+      100,
+      null,
+    );
     expect(small.kind).not.toBe('rollback');
     // 8.3% vs 2.0% on 654 requests: shown.
-    const shown = evaluateGates(window(arm({ sessions: 300, quality: 0.85, errors: 54 }), arm({ sessions: 5_700, quality: 0.85, errors: 232 })), 5, GATES, 100, null);
+    const shown = evaluateGates(
+      window(arm({ sessions: 300, quality: 0.85, errors: 54 }), arm({ sessions: 5_700, quality: 0.85, errors: 232 })),
+      5,
+      GATES,
+      100,
+      null,
+    );
     expect(shown.kind).toBe('rollback');
-    expect(shown.reason).toMatch(/error rate 8\.3% vs baseline 2\.0%: 6\.3% \(always-valid interval \[[\d.]+%, [\d.]+%\]\) points, above the \+2\.0% limit/);
+    expect(shown.reason).toMatch(
+      /error rate 8\.3% vs baseline 2\.0%: 6\.3% \(always-valid interval \[[\d.]+%, [\d.]+%\]\) points, above the \+2\.0% limit/,
+    );
   });
 
   it('completes at the last stage only once the error rate is shown within the margin', () => {
@@ -136,11 +230,23 @@ describe('canary gates', () => {
 
   it('rolls back on cost only when the excess is shown above the +25% margin', () => {
     // +33% on 600 requests whose cost varies little: shown.
-    const steady = evaluateGates(window(arm({ sessions: 300, quality: 0.85, cost: 0.008, costSd: 0.001 }), arm({ sessions: 5_700, quality: 0.85, costSd: 0.001 })), 5, GATES, 100, null);
+    const steady = evaluateGates(
+      window(arm({ sessions: 300, quality: 0.85, cost: 0.008, costSd: 0.001 }), arm({ sessions: 5_700, quality: 0.85, costSd: 0.001 })),
+      5,
+      GATES,
+      100,
+      null,
+    );
     expect(steady.kind).toBe('rollback');
     expect(steady.reason).toMatch(/cost per request \$0\.00800 vs baseline \$0\.00600 \(\+33\.3%, always-valid interval/);
     // The same +33% on 100 requests whose cost varies by token counts (sd $0.006): not shown, no rollback.
-    const noisy = evaluateGates(window(arm({ sessions: 50, quality: 0.85, cost: 0.008, costSd: 0.006 }), arm({ sessions: 950, quality: 0.85, costSd: 0.006 })), 5, GATES, 100, null);
+    const noisy = evaluateGates(
+      window(arm({ sessions: 50, quality: 0.85, cost: 0.008, costSd: 0.006 }), arm({ sessions: 950, quality: 0.85, costSd: 0.006 })),
+      5,
+      GATES,
+      100,
+      null,
+    );
     expect(noisy.figures.srmP).toBeGreaterThan(0.001);
     expect(noisy.kind).not.toBe('rollback');
     expect(noisy.reason).not.toMatch(/cost/);

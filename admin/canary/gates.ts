@@ -36,7 +36,14 @@ export interface GateVerdict {
 
 /** An arm with no traffic. */
 export function emptyArm(): ArmWindow {
-  return { figures: { requests: 0, scored: 0, quality: null, p95LatencyMs: null, errorRate: null, costPerRequest: null }, sessions: 0, errors: 0, sums: null, p95Bounds: null, costSumSq: null };
+  return {
+    figures: { requests: 0, scored: 0, quality: null, p95LatencyMs: null, errorRate: null, costPerRequest: null },
+    sessions: 0,
+    errors: 0,
+    sums: null,
+    p95Bounds: null,
+    costSumSq: null,
+  };
 }
 
 /**
@@ -44,7 +51,11 @@ export function emptyArm(): ArmWindow {
  * session-level ratio of sums (delta method); the relative difference's variance follows by the delta
  * method again. The mixture is tuned on the window's own variance. Null without two scored sessions per arm.
  */
-export function qualityDelta(candidate: RatioSums | null, baseline: RatioSums | null, alpha: number): { estimate: number; lower: number; upper: number } | null {
+export function qualityDelta(
+  candidate: RatioSums | null,
+  baseline: RatioSums | null,
+  alpha: number,
+): { estimate: number; lower: number; upper: number } | null {
   if (!candidate || !baseline || candidate.sessions < 2 || baseline.sessions < 2 || candidate.sumN <= 0 || baseline.sumN <= 0) return null;
   const c = ratioEstimate(candidate);
   const b = ratioEstimate(baseline);
@@ -65,7 +76,16 @@ function srmP(window: WindowFigures, weight: number): number | null {
 /** The baseline to compare with: this window's, or at full weight the reference from the last shared window. */
 function baselineOf(window: WindowFigures, weight: number, reference: ReferenceArm | null): ArmWindow | null {
   if (weight < 100) return window.baseline;
-  return reference ? { figures: reference.figures, sessions: 0, errors: reference.errors, sums: reference.sums, p95Bounds: reference.p95Bounds, costSumSq: reference.costSumSq } : null;
+  return reference
+    ? {
+        figures: reference.figures,
+        sessions: 0,
+        errors: reference.errors,
+        sums: reference.sums,
+        p95Bounds: reference.p95Bounds,
+        costSumSq: reference.costSumSq,
+      }
+    : null;
 }
 
 /**
@@ -100,7 +120,13 @@ export function costGuardrail(c: ArmWindow, b: ArmWindow | null, gates: CanaryGa
   return marginTest(mc.mean / mb.mean - 1, variance, gates.costRelativeMax, ERROR_ALPHA);
 }
 
-function rollbackReasons(c: ArmWindow, b: ArmWindow | null, gates: CanaryGates, enoughScores: boolean, errors: MarginTest | null): string[] {
+function rollbackReasons(
+  c: ArmWindow,
+  b: ArmWindow | null,
+  gates: CanaryGates,
+  enoughScores: boolean,
+  errors: MarginTest | null,
+): string[] {
   const reasons: string[] = [];
   const cf = c.figures;
   const bf = b?.figures;
@@ -113,19 +139,25 @@ function rollbackReasons(c: ArmWindow, b: ArmWindow | null, gates: CanaryGates, 
       reasons.push(`candidate P95 ${ms(cf.p95LatencyMs)} (at least ${ms(candidateLow)}) is above the ${gates.slaP95Ms} ms SLA`);
     }
     if (bf?.p95LatencyMs != null && baselineHigh !== null && candidateLow > baselineHigh * (1 + gates.p95RelativeMax)) {
-      reasons.push(`candidate P95 ${ms(cf.p95LatencyMs)} vs baseline ${ms(bf.p95LatencyMs)} (+${pct(cf.p95LatencyMs / bf.p95LatencyMs - 1)}; bounds ${ms(candidateLow)} vs ${ms(baselineHigh)}, limit +${pct(gates.p95RelativeMax)})`);
+      reasons.push(
+        `candidate P95 ${ms(cf.p95LatencyMs)} vs baseline ${ms(bf.p95LatencyMs)} (+${pct(cf.p95LatencyMs / bf.p95LatencyMs - 1)}; bounds ${ms(candidateLow)} vs ${ms(baselineHigh)}, limit +${pct(gates.p95RelativeMax)})`,
+      );
     }
   }
   if (cf.errorRate !== null && aboveCeiling(c.errors, cf.requests, gates.errorRateMax)) {
     reasons.push(`candidate error rate ${pct(cf.errorRate)} is above the ${pct(gates.errorRateMax)} ceiling`);
   }
   if (errors?.worse && cf.errorRate !== null && bf?.errorRate != null) {
-    reasons.push(`candidate error rate ${pct(cf.errorRate)} vs baseline ${pct(bf.errorRate)}: ${points(errors)} points, above the +${pct(gates.errorRateMaxDelta)} limit`);
+    reasons.push(
+      `candidate error rate ${pct(cf.errorRate)} vs baseline ${pct(bf.errorRate)}: ${points(errors)} points, above the +${pct(gates.errorRateMaxDelta)} limit`,
+    );
   }
   const cost = costGuardrail(c, b, gates);
   if (cost?.worse && cf.costPerRequest !== null && bf?.costPerRequest != null) {
     const excess = `+${pct(cost.estimate)}, always-valid interval [${pct(cost.lower)}, ${pct(cost.upper)}]`;
-    reasons.push(`candidate cost per request $${cf.costPerRequest.toFixed(5)} vs baseline $${bf.costPerRequest.toFixed(5)} (${excess}; limit +${pct(gates.costRelativeMax)})`);
+    reasons.push(
+      `candidate cost per request $${cf.costPerRequest.toFixed(5)} vs baseline $${bf.costPerRequest.toFixed(5)} (${excess}; limit +${pct(gates.costRelativeMax)})`,
+    );
   }
   if (enoughScores && cf.quality !== null && cf.quality < gates.qualityFloor) {
     reasons.push(`candidate quality ${cf.quality.toFixed(3)} is below the floor ${gates.qualityFloor}`);
@@ -157,26 +189,58 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
  * bound above -margin promotes, except that the last stage (`lastStage`) completes only once the error rate is
  * also shown within the margin (earlier stages leave that to the next, larger share); anything else holds.
  */
-export function evaluateGates(window: WindowFigures, weight: number, gates: CanaryGates, minSamples: number, reference: ReferenceArm | null, lastStage = weight >= 100): GateVerdict {
+export function evaluateGates(
+  window: WindowFigures,
+  weight: number,
+  gates: CanaryGates,
+  minSamples: number,
+  reference: ReferenceArm | null,
+  lastStage = weight >= 100,
+): GateVerdict {
   const c = window.candidate;
   const b = baselineOf(window, weight, reference);
   const delta = qualityDelta(c.sums, b?.sums ?? null, gates.qualityAlpha);
-  const figures: DecisionFigures = { candidate: c.figures, baseline: b?.figures ?? emptyArm().figures, qualityDelta: delta, srmP: srmP(window, weight) };
-  const verdict = (kind: GateVerdict['kind'], reason: string, inconclusive = false): GateVerdict => ({ kind, inconclusive, reason, figures });
+  const figures: DecisionFigures = {
+    candidate: c.figures,
+    baseline: b?.figures ?? emptyArm().figures,
+    qualityDelta: delta,
+    srmP: srmP(window, weight),
+  };
+  const verdict = (kind: GateVerdict['kind'], reason: string, inconclusive = false): GateVerdict => ({
+    kind,
+    inconclusive,
+    reason,
+    figures,
+  });
 
   const enoughRequests = c.figures.requests >= minSamples && (b === null || b.figures.requests >= minSamples);
-  if (!enoughRequests) return verdict('hold', `too few live requests (candidate ${c.figures.requests}, baseline ${b?.figures.requests ?? 0}; need ${minSamples} each)`, true);
+  if (!enoughRequests)
+    return verdict(
+      'hold',
+      `too few live requests (candidate ${c.figures.requests}, baseline ${b?.figures.requests ?? 0}; need ${minSamples} each)`,
+      true,
+    );
   if (figures.srmP !== null && figures.srmP < gates.srmThreshold) {
-    return verdict('pause', `sample-ratio mismatch: ${c.sessions} candidate vs ${window.baseline.sessions} baseline sessions at weight ${weight}% (p = ${figures.srmP.toExponential(2)})`);
+    return verdict(
+      'pause',
+      `sample-ratio mismatch: ${c.sessions} candidate vs ${window.baseline.sessions} baseline sessions at weight ${weight}% (p = ${figures.srmP.toExponential(2)})`,
+    );
   }
   const enoughScores = c.figures.scored >= minSamples && (b === null || b.figures.scored >= minSamples);
   const errors = errorGuardrail(c, b, gates);
   const failed = rollbackReasons(c, b, gates, enoughScores, errors);
   if (delta && enoughScores && delta.upper < -gates.qualityMargin) {
-    failed.push(`quality ${pct(delta.estimate)} vs baseline, interval [${pct(delta.lower)}, ${pct(delta.upper)}] wholly below -${pct(gates.qualityMargin)}`);
+    failed.push(
+      `quality ${pct(delta.estimate)} vs baseline, interval [${pct(delta.lower)}, ${pct(delta.upper)}] wholly below -${pct(gates.qualityMargin)}`,
+    );
   }
   if (failed.length > 0) return verdict('rollback', failed.join('; '));
-  if (!enoughScores) return verdict('hold', `too few quality scores (candidate ${c.figures.scored}, baseline ${b?.figures.scored ?? 0}; need ${minSamples} each)`, true);
+  if (!enoughScores)
+    return verdict(
+      'hold',
+      `too few quality scores (candidate ${c.figures.scored}, baseline ${b?.figures.scored ?? 0}; need ${minSamples} each)`,
+      true,
+    );
   // Without baseline figures only the absolute gates were checked: never enough to promote or complete.
   if (b === null) return verdict('hold', 'no baseline figures to compare with (no window with baseline traffic before this stage)', true);
   if (!delta) return verdict('hold', 'quality difference not estimable yet', true);
@@ -184,7 +248,14 @@ export function evaluateGates(window: WindowFigures, weight: number, gates: Cana
     return verdict('hold', `error rate ${points(errors)} points vs baseline, not yet shown within +${pct(gates.errorRateMaxDelta)}`, true);
   }
   if (delta.lower > -gates.qualityMargin) {
-    return verdict('promote', `all gates pass; quality ${pct(delta.estimate)} vs baseline, interval [${pct(delta.lower)}, ${pct(delta.upper)}] above -${pct(gates.qualityMargin)}`);
+    return verdict(
+      'promote',
+      `all gates pass; quality ${pct(delta.estimate)} vs baseline, interval [${pct(delta.lower)}, ${pct(delta.upper)}] above -${pct(gates.qualityMargin)}`,
+    );
   }
-  return verdict('hold', `quality ${pct(delta.estimate)} vs baseline, interval [${pct(delta.lower)}, ${pct(delta.upper)}] straddles -${pct(gates.qualityMargin)}`, true);
+  return verdict(
+    'hold',
+    `quality ${pct(delta.estimate)} vs baseline, interval [${pct(delta.lower)}, ${pct(delta.upper)}] straddles -${pct(gates.qualityMargin)}`,
+    true,
+  );
 }

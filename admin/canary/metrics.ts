@@ -15,11 +15,36 @@ export function stageValue(state: CanaryState): number {
 
 /** Builds the gauges (not yet registered anywhere). */
 export function canaryMetrics(): CanaryMetrics {
-  const stage = new Gauge({ name: 'gateway_canary_stage', help: 'Canary stage: 0 pending or warming, 1..n the stages (1 = first, e.g. 5%), -1 rolled back', labelNames: ['canary'], registers: [] });
-  const weight = new Gauge({ name: 'gateway_canary_weight_percent', help: 'Percent of sessions on the canary candidate', labelNames: ['canary'], registers: [] });
-  const quality = new Gauge({ name: 'gateway_canary_quality', help: 'Mean quality score of the last judged window, per arm', labelNames: ['canary', 'arm'], registers: [] });
-  const delta = new Gauge({ name: 'gateway_canary_quality_delta', help: 'Relative quality difference candidate / baseline - 1 of the last judged window', labelNames: ['canary'], registers: [] });
-  const p95 = new Gauge({ name: 'gateway_canary_p95_latency_seconds', help: 'P95 latency of the last judged window, per arm', labelNames: ['canary', 'arm'], registers: [] });
+  const stage = new Gauge({
+    name: 'gateway_canary_stage',
+    help: 'Canary stage: 0 pending or warming, 1..n the stages (1 = first, e.g. 5%), -1 rolled back',
+    labelNames: ['canary'],
+    registers: [],
+  });
+  const weight = new Gauge({
+    name: 'gateway_canary_weight_percent',
+    help: 'Percent of sessions on the canary candidate',
+    labelNames: ['canary'],
+    registers: [],
+  });
+  const quality = new Gauge({
+    name: 'gateway_canary_quality',
+    help: 'Mean quality score of the last judged window, per arm',
+    labelNames: ['canary', 'arm'],
+    registers: [],
+  });
+  const delta = new Gauge({
+    name: 'gateway_canary_quality_delta',
+    help: 'Relative quality difference candidate / baseline - 1 of the last judged window',
+    labelNames: ['canary'],
+    registers: [],
+  });
+  const p95 = new Gauge({
+    name: 'gateway_canary_p95_latency_seconds',
+    help: 'P95 latency of the last judged window, per arm',
+    labelNames: ['canary', 'arm'],
+    registers: [],
+  });
   const all: [string, Gauge<string>][] = [
     ['gateway_canary_stage', stage],
     ['gateway_canary_weight_percent', weight],

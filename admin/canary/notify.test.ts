@@ -3,7 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { postWebhook, type WebhookPayload } from './notify.ts';
 
-const PAYLOAD: WebhookPayload = { canary: 'k', action: 'rollback', stage: '5%', weight: 0, reason: 'P95', figures: null, at: 1, effectApplied: true };
+const PAYLOAD: WebhookPayload = {
+  canary: 'k',
+  action: 'rollback',
+  stage: '5%',
+  weight: 0,
+  reason: 'P95',
+  figures: null,
+  at: 1,
+  effectApplied: true,
+};
 
 describe('canary webhook', () => {
   it('posts the JSON payload and retries a failing receiver', async () => {

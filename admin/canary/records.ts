@@ -20,7 +20,8 @@ export async function readState(store: ConfigStoreWithRecords, canaryId: string)
   if (!read.ok) return { ok: false, conflict: false, message: read.error.message };
   if (!read.value) return { ok: true, value: null };
   const parsed = CanaryState.safeParse(read.value.value);
-  if (!parsed.success) return { ok: false, conflict: false, message: `stored state of canary "${canaryId}" is invalid: ${parsed.error.message}` };
+  if (!parsed.success)
+    return { ok: false, conflict: false, message: `stored state of canary "${canaryId}" is invalid: ${parsed.error.message}` };
   return { ok: true, value: { revision: read.value.revision, state: parsed.data } };
 }
 
@@ -37,7 +38,13 @@ export function stateFor(at: StateAt | null, canary: Canary): StateAt | null {
 export async function readDecisions(store: ConfigStoreWithRecords, canaryId: string, limit = 10_000): Promise<RecordResult<Decision[]>> {
   const read = await store.readLog(canaryKeys.decisions(canaryId), { limit });
   if (!read.ok) return { ok: false, conflict: false, message: read.error.message };
-  return { ok: true, value: read.value.flatMap((e) => { const d = Decision.safeParse(e.entry); return d.success ? [d.data] : []; }) };
+  return {
+    ok: true,
+    value: read.value.flatMap((e) => {
+      const d = Decision.safeParse(e.entry);
+      return d.success ? [d.data] : [];
+    }),
+  };
 }
 
 /** What applying a transition needs. */
@@ -55,7 +62,13 @@ export interface ApplyContext {
  * webhook (with `effectApplied` telling whether that change went through). A failed configuration change is
  * logged; the controller reconciles it on its next tick.
  */
-export async function applyTransition(ctx: ApplyContext, canaryId: string, revision: number, t: Transition, options: { audit?: boolean } = {}): Promise<RecordResult<{ effect: EffectResult }>> {
+export async function applyTransition(
+  ctx: ApplyContext,
+  canaryId: string,
+  revision: number,
+  t: Transition,
+  options: { audit?: boolean } = {},
+): Promise<RecordResult<{ effect: EffectResult }>> {
   const put = await ctx.store.putRecord(canaryKeys.state(canaryId), t.state, revision);
   if (!put.ok) return { ok: false, conflict: put.error.kind === 'conflict', message: put.error.message };
   const logged = await ctx.store.appendLog(canaryKeys.decisions(canaryId), t.decision);
@@ -71,7 +84,16 @@ export async function applyTransition(ctx: ApplyContext, canaryId: string, revis
   const url = t.state.plan.webhookUrl;
   if (url && t.decision.action !== 'hold' && ctx.notify) {
     const d = t.decision;
-    ctx.notify(url, { canary: canaryId, action: d.action, stage: d.stage, weight: d.weight, reason: d.reason, figures: d.figures, at: d.at, effectApplied: effect.ok });
+    ctx.notify(url, {
+      canary: canaryId,
+      action: d.action,
+      stage: d.stage,
+      weight: d.weight,
+      reason: d.reason,
+      figures: d.figures,
+      at: d.at,
+      effectApplied: effect.ok,
+    });
   }
   return { ok: true, value: { effect } };
 }

@@ -8,7 +8,12 @@ import { MANGAASSIST_WINDOW, seededRandom, simulateWindow, type TrafficModel } f
 const RUNS = 200;
 
 /** Runs one canary under the default plan over synthetic windows until it leaves the running state. */
-function run(model: TrafficModel, seed: number, maxWindows = 8, onWindow?: (w: WindowFigures) => void): { state: CanaryState; decisions: Decision[] } {
+function run(
+  model: TrafficModel,
+  seed: number,
+  maxWindows = 8,
+  onWindow?: (w: WindowFigures) => void,
+): { state: CanaryState; decisions: Decision[] } {
   const plan = defaultPlan();
   const rng = seededRandom(seed);
   let state = afterWarmup(startState(plan, 0), 'warm', 0).state;
@@ -23,7 +28,10 @@ function run(model: TrafficModel, seed: number, maxWindows = 8, onWindow?: (w: W
   return { state, decisions };
 }
 
-const withCandidate = (quality: number): TrafficModel => ({ ...MANGAASSIST_WINDOW, candidate: { ...MANGAASSIST_WINDOW.candidate, qualityMean: quality } });
+const withCandidate = (quality: number): TrafficModel => ({
+  ...MANGAASSIST_WINDOW,
+  candidate: { ...MANGAASSIST_WINDOW.candidate, qualityMean: quality },
+});
 
 describe('canary gates on MangaAssist-like windows (default plan, seeded runs)', () => {
   it('rolls back a candidate whose quality is 8% lower within its first window in at least 90% of runs', () => {
@@ -39,13 +47,19 @@ describe('canary gates on MangaAssist-like windows (default plan, seeded runs)',
     const model = withCandidate(MANGAASSIST_WINDOW.baseline.qualityMean);
     const outcomes = Array.from({ length: RUNS }, (_, i) => run(model, 5_000 + i));
     const completed = outcomes.filter((o) => o.state.status === 'completed');
-    console.log(`healthy: completed in ${((completed.length / RUNS) * 100).toFixed(1)}% of ${RUNS} runs; rolled back in ${outcomes.filter((o) => o.state.status === 'rolled_back').length}`);
+    console.log(
+      `healthy: completed in ${((completed.length / RUNS) * 100).toFixed(1)}% of ${RUNS} runs; rolled back in ${outcomes.filter((o) => o.state.status === 'rolled_back').length}`,
+    );
     expect(completed.length / RUNS).toBeGreaterThanOrEqual(0.9);
-    for (const o of completed) expect(o.decisions.filter((d) => d.action === 'promote').map((d) => d.stage)).toEqual(['25%', '50%', '100%']);
+    for (const o of completed)
+      expect(o.decisions.filter((d) => d.action === 'promote').map((d) => d.stage)).toEqual(['25%', '50%', '100%']);
   });
 
   it('rolls back a candidate with double the P95 latency although its quality is fine (Scenario D)', () => {
-    const model: TrafficModel = { ...MANGAASSIST_WINDOW, candidate: { ...MANGAASSIST_WINDOW.candidate, qualityMean: 0.86, latencyP50Ms: 2_400 } };
+    const model: TrafficModel = {
+      ...MANGAASSIST_WINDOW,
+      candidate: { ...MANGAASSIST_WINDOW.candidate, qualityMean: 0.86, latencyP50Ms: 2_400 },
+    };
     const o = run(model, 42);
     expect(o.decisions[0]).toMatchObject({ action: 'rollback', stage: '5%' });
     expect(o.decisions[0]!.reason).toMatch(/P95/);
@@ -79,17 +93,25 @@ describe('canary error gates on A/A and regressed candidates (real gates and sta
       if (hit) previous++;
       return o;
     });
-    const onErrors = outcomes.filter((o) => o.state.status === 'rolled_back' && /error rate/.test(o.decisions.at(-1)!.reason)).length / runs;
-    console.log(`A/A canary, 3,000 requests/window, 2% errors, ${runs} runs: rolled back for errors in ${(onErrors * 100).toFixed(1)}%; the previous error gate fired in ${((previous / runs) * 100).toFixed(1)}%`);
+    const onErrors =
+      outcomes.filter((o) => o.state.status === 'rolled_back' && /error rate/.test(o.decisions.at(-1)!.reason)).length / runs;
+    console.log(
+      `A/A canary, 3,000 requests/window, 2% errors, ${runs} runs: rolled back for errors in ${(onErrors * 100).toFixed(1)}%; the previous error gate fired in ${((previous / runs) * 100).toFixed(1)}%`,
+    );
     expect(onErrors).toBeLessThanOrEqual(0.01);
     expect(previous / runs).toBeGreaterThan(0.02);
   });
 
   it('rolls back a candidate whose error rate goes from 0.5% to 4.5% (twice the margin over) in at least 90% of runs', () => {
     const runs = 100;
-    const outcomes = Array.from({ length: runs }, (_, i) => run(withErrors(MANGAASSIST_WINDOW.requestsPerWindow, 0.005, 0.045), 40_000 + i));
-    const onErrors = outcomes.filter((o) => o.state.status === 'rolled_back' && /error rate/.test(o.decisions.at(-1)!.reason)).length / runs;
-    console.log(`errors 0.5% -> 4.5%, 20,800 requests/window, ${runs} runs: rolled back for errors in ${(onErrors * 100).toFixed(1)}%; completed in ${outcomes.filter((o) => o.state.status === 'completed').length}`);
+    const outcomes = Array.from({ length: runs }, (_, i) =>
+      run(withErrors(MANGAASSIST_WINDOW.requestsPerWindow, 0.005, 0.045), 40_000 + i),
+    );
+    const onErrors =
+      outcomes.filter((o) => o.state.status === 'rolled_back' && /error rate/.test(o.decisions.at(-1)!.reason)).length / runs;
+    console.log(
+      `errors 0.5% -> 4.5%, 20,800 requests/window, ${runs} runs: rolled back for errors in ${(onErrors * 100).toFixed(1)}%; completed in ${outcomes.filter((o) => o.state.status === 'completed').length}`,
+    );
     expect(onErrors).toBeGreaterThanOrEqual(0.9);
     expect(outcomes.some((o) => o.state.status === 'completed')).toBe(false);
   });

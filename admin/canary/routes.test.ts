@@ -14,11 +14,19 @@ async function setup() {
   if (!seeded.ok) throw new Error(seeded.message);
   const hooks: WebhookPayload[] = [];
   let clock = 1_000_000;
-  const app = createAdminApp({ store, tokens: [TOKEN], now: () => clock, canary: { notify: (_url, payload) => void hooks.push(payload), log: () => {} } });
+  const app = createAdminApp({
+    store,
+    tokens: [TOKEN],
+    now: () => clock,
+    canary: { notify: (_url, payload) => void hooks.push(payload), log: () => {} },
+  });
   const call = async (method: string, path: string, body?: unknown, token: string | null = TOKEN) => {
     const res = await app.request(`/admin${path}`, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -41,7 +49,12 @@ describe('canary controller admin endpoints', () => {
     expect((await call('POST', '/canaries', CANARY)).status).toBe(201);
     const view = await call('GET', `/canaries/${CANARY.id}/controller`);
     expect(view.status).toBe(200);
-    expect(view.json).toMatchObject({ canary: CANARY, started: false, state: { status: 'pending', stageIndex: 0, stage: 'warmup', weight: 0 }, decisions: [] });
+    expect(view.json).toMatchObject({
+      canary: CANARY,
+      started: false,
+      state: { status: 'pending', stageIndex: 0, stage: 'warmup', weight: 0 },
+      decisions: [],
+    });
     expect(view.json.state.plan.stages).toEqual([5, 25, 50, 100]);
     expect((await call('POST', `/canaries/${CANARY.id}/promote`)).status).toBe(409);
   });
@@ -50,9 +63,16 @@ describe('canary controller admin endpoints', () => {
     const { call, canaryInConfig, hooks } = await setup();
     await call('POST', '/canaries', CANARY);
     expect((await call('POST', `/canaries/${CANARY.id}/start`, { stages: [10, 5] })).status).toBe(400);
-    const started = await call('POST', `/canaries/${CANARY.id}/start`, { windowMs: 60_000, webhookUrl: 'http://hooks.example/canary', warmup: { requests: 0 } });
+    const started = await call('POST', `/canaries/${CANARY.id}/start`, {
+      windowMs: 60_000,
+      webhookUrl: 'http://hooks.example/canary',
+      warmup: { requests: 0 },
+    });
     expect(started.status).toBe(200);
-    expect(started.json.state).toMatchObject({ status: 'pending', plan: { windowMs: 60_000, minSamplesPerArm: 100, gates: { qualityFloor: 0.7 } } });
+    expect(started.json.state).toMatchObject({
+      status: 'pending',
+      plan: { windowMs: 60_000, minSamplesPerArm: 100, gates: { qualityFloor: 0.7 } },
+    });
     expect((await call('POST', `/canaries/${CANARY.id}/start`, {})).status).toBe(409);
     expect((await call('POST', `/canaries/${CANARY.id}/resume`)).status).toBe(409);
 
@@ -76,7 +96,15 @@ describe('canary controller admin endpoints', () => {
     const actor = view.decisions[0].actor;
     expect(actor).not.toBe('controller');
     const audit = (await call('GET', '/audit?limit=1000')).json.entries.filter((e: any) => e.resource === `canaries/${CANARY.id}`);
-    expect(audit.map((e: any) => e.action)).toEqual(['create', 'canary-start', 'canary-pause', 'canary-resume', 'canary-promote', 'canary-promote', 'canary-rollback']);
+    expect(audit.map((e: any) => e.action)).toEqual([
+      'create',
+      'canary-start',
+      'canary-pause',
+      'canary-resume',
+      'canary-promote',
+      'canary-promote',
+      'canary-rollback',
+    ]);
     expect(audit.every((e: any) => e.actor === actor)).toBe(true);
     expect(hooks.map((h) => h.action)).toEqual(['start', 'pause', 'resume', 'promote', 'promote', 'rollback']);
     expect(hooks[5]).toMatchObject({ canary: CANARY.id, stage: '25%', weight: 0, reason: 'rolled back by hand', effectApplied: true });
@@ -98,6 +126,7 @@ describe('canary controller admin endpoints', () => {
     const { call } = await setup();
     const doc = (await call('GET', '/openapi.json')).json;
     const paths = Object.keys(doc.paths);
-    for (const p of ['controller', 'start', 'pause', 'resume', 'promote', 'rollback', 'abort']) expect(paths.some((x) => x.endsWith(`/canaries/{id}/${p}`))).toBe(true);
+    for (const p of ['controller', 'start', 'pause', 'resume', 'promote', 'rollback', 'abort'])
+      expect(paths.some((x) => x.endsWith(`/canaries/{id}/${p}`))).toBe(true);
   });
 });

@@ -39,7 +39,17 @@ async function stateOf(deps: CanaryRouteDeps, canary: Canary): Promise<StateAt |
 
 /** The state shown for a canary the controller never started: pending at its configured weight. */
 function notStarted(canary: Canary): CanaryState {
-  return { status: 'pending', stageIndex: 0, stage: 'warmup', weight: canary.weight, stageStartedAt: 0, windowStartedAt: 0, updatedAt: 0, plan: defaultPlan(), reference: null };
+  return {
+    status: 'pending',
+    stageIndex: 0,
+    stage: 'warmup',
+    weight: canary.weight,
+    stageStartedAt: 0,
+    windowStartedAt: 0,
+    updatedAt: 0,
+    plan: defaultPlan(),
+    reference: null,
+  };
 }
 
 function publicState(state: CanaryState): Omit<CanaryState, 'reference'> {
@@ -59,7 +69,8 @@ async function record(deps: CanaryRouteDeps, c: Context<AdminEnv>, id: string, r
     if (applied.conflict) throw new AdminError('conflict', `canary "${id}" moved meanwhile: read it again and retry`);
     throw new AdminError('store_unavailable', `controller state not written: ${applied.message}`);
   }
-  if (!applied.value.effect.ok) throw new AdminError('store_unavailable', `decision recorded, configuration not changed yet: ${applied.value.effect.message}`);
+  if (!applied.value.effect.ok)
+    throw new AdminError('store_unavailable', `decision recorded, configuration not changed yet: ${applied.value.effect.message}`);
   return c.json({ state: publicState(t.state), decision: t.decision satisfies Decision });
 }
 
@@ -85,11 +96,17 @@ export async function canaryTimelines(deps: CanaryRouteDeps): Promise<unknown[]>
  */
 export function canaryControllerRoutes(router: AdminRouter, deps: CanaryRouteDeps): void {
   router.add({
-    method: 'get', path: '/canaries/:id/controller', tag: 'canaries', summary: "A canary's controller state and every decision with the figures behind it",
+    method: 'get',
+    path: '/canaries/:id/controller',
+    tag: 'canaries',
+    summary: "A canary's controller state and every decision with the figures behind it",
     handler: async (c) => c.json(await timelineOf(deps, await canaryOf(deps, param(c, 'id')))),
   });
   router.add({
-    method: 'post', path: '/canaries/:id/start', tag: 'canaries', body: StartBody,
+    method: 'post',
+    path: '/canaries/:id/start',
+    tag: 'canaries',
+    body: StartBody,
     summary: 'Hand a canary to the controller with a plan (`{}` for the defaults): warm-up, then 5% -> 25% -> 50% -> 100% under the gates',
     handler: async (c, plan) => {
       const id = param(c, 'id');
@@ -97,9 +114,18 @@ export function canaryControllerRoutes(router: AdminRouter, deps: CanaryRouteDep
       if (canary.status === 'stopped') throw new AdminError('conflict', `canary "${id}" is stopped; create a new one instead`);
       const stored = await storedStateOf(deps, id);
       const at = stateFor(stored, canary);
-      if (at && at.state.status !== 'rolled_back' && at.state.status !== 'completed') throw new AdminError('conflict', `canary "${id}" is already ${at.state.status}`);
+      if (at && at.state.status !== 'rolled_back' && at.state.status !== 'completed')
+        throw new AdminError('conflict', `canary "${id}" is already ${at.state.status}`);
       const state = startState(plan, deps.now(), subjectOf(canary));
-      const decision: Decision = { at: state.updatedAt, stage: state.stage, weight: 0, action: 'start', actor: c.var.actor, reason: `started by hand: stages ${plan.stages.join(', ')}%, window ${plan.windowMs / 1000} s, warm-up ${plan.warmup.requests} requests`, figures: null };
+      const decision: Decision = {
+        at: state.updatedAt,
+        stage: state.stage,
+        weight: 0,
+        action: 'start',
+        actor: c.var.actor,
+        reason: `started by hand: stages ${plan.stages.join(', ')}%, window ${plan.windowMs / 1000} s, warm-up ${plan.warmup.requests} requests`,
+        figures: null,
+      };
       // An earlier canary's state under the same id is overwritten at its revision.
       return record(deps, c, id, stored?.revision ?? 0, { state, decision, effect: { kind: 'weight', weight: 0 } });
     },
@@ -112,7 +138,10 @@ export function canaryControllerRoutes(router: AdminRouter, deps: CanaryRouteDep
   ];
   for (const [move, summary] of moves) {
     router.add({
-      method: 'post', path: `/canaries/:id/${move}`, tag: 'canaries', summary,
+      method: 'post',
+      path: `/canaries/:id/${move}`,
+      tag: 'canaries',
+      summary,
       handler: async (c) => {
         const id = param(c, 'id');
         const at = await stateOf(deps, await canaryOf(deps, id));
@@ -139,7 +168,12 @@ export async function recordAbort(deps: CanaryRouteDeps, id: string, actor: stri
   if (!at) return;
   const t = manualMove(at.state, 'abort', actor, deps.now());
   if ('refused' in t) return;
-  const ctx: ApplyContext = { store: deps.store, now: deps.now, log, notify: deps.notify ?? ((url, payload) => void postWebhook(url, payload, { log })) };
+  const ctx: ApplyContext = {
+    store: deps.store,
+    now: deps.now,
+    log,
+    notify: deps.notify ?? ((url, payload) => void postWebhook(url, payload, { log })),
+  };
   const applied = await applyTransition(ctx, id, at.revision, { ...t, effect: { kind: 'none' } }, { audit: false });
   if (!applied.ok) log(`canary ${id}: abort not recorded in the controller state: ${applied.message}`);
 }

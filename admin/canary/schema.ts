@@ -65,7 +65,10 @@ export const CanaryPlan = z.strictObject({
   inconclusiveTimeoutMs: z.number().int().positive().default(7_200_000),
   onTimeout: z.enum(['pause', 'rollback']).default('pause'),
   /** Receives a JSON POST for every decision other than a hold. */
-  webhookUrl: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
+  webhookUrl: z
+    .url()
+    .regex(/^https?:\/\//, 'must be an http(s) URL')
+    .optional(),
 });
 export type CanaryPlan = z.infer<typeof CanaryPlan>;
 
@@ -100,7 +103,18 @@ export type DecisionFigures = z.infer<typeof DecisionFigures>;
 /** Statuses of a canary under the controller. */
 export const CANARY_STATUSES = ['pending', 'warming', 'running', 'paused', 'rolled_back', 'completed'] as const;
 /** What a recorded decision did. */
-export const CANARY_ACTIONS = ['start', 'warmup', 'hold', 'promote', 'rollback', 'pause', 'resume', 'abort', 'complete', 'timeout'] as const;
+export const CANARY_ACTIONS = [
+  'start',
+  'warmup',
+  'hold',
+  'promote',
+  'rollback',
+  'pause',
+  'resume',
+  'abort',
+  'complete',
+  'timeout',
+] as const;
 /** One of `CANARY_ACTIONS`. */
 export type CanaryAction = (typeof CANARY_ACTIONS)[number];
 
@@ -119,7 +133,9 @@ export type Decision = z.infer<typeof Decision>;
 /** What a baseline measured in its last window with traffic: the reference of the final (100%) stage. */
 export const ReferenceArm = z.strictObject({
   figures: ArmFigures,
-  sums: z.strictObject({ sessions: z.number(), sumY: z.number(), sumN: z.number(), sumYY: z.number(), sumNN: z.number(), sumYN: z.number() }).nullable(),
+  sums: z
+    .strictObject({ sessions: z.number(), sumY: z.number(), sumN: z.number(), sumYY: z.number(), sumNN: z.number(), sumYN: z.number() })
+    .nullable(),
   errors: z.number().int().nonnegative(),
   p95Bounds: z.strictObject({ lower: z.number(), upper: z.number() }).nullable().default(null),
   costSumSq: z.number().nullable().default(null),

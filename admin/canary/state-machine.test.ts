@@ -38,7 +38,12 @@ describe('canary state machine', () => {
       effects.push(next.effect);
       state = next.state;
     }
-    expect(effects).toEqual([{ kind: 'weight', weight: 25 }, { kind: 'weight', weight: 50 }, { kind: 'weight', weight: 100 }, { kind: 'complete' }]);
+    expect(effects).toEqual([
+      { kind: 'weight', weight: 25 },
+      { kind: 'weight', weight: 50 },
+      { kind: 'weight', weight: 100 },
+      { kind: 'complete' },
+    ]);
     expect(state).toMatchObject({ status: 'completed', stageIndex: 4, stage: '100%', weight: 100 });
     expect(state.reference?.figures.requests).toBeGreaterThan(0);
   });
@@ -93,6 +98,7 @@ describe('canary state machine', () => {
     const back = manualMove(paused.state, 'rollback', 'ops', 3);
     if ('refused' in back) throw new Error('refused');
     expect(back.effect).toEqual({ kind: 'rollback' });
-    for (const move of ['pause', 'resume', 'promote', 'rollback', 'abort'] as const) expect(manualMove(back.state, move, 'ops', 4)).toHaveProperty('refused');
+    for (const move of ['pause', 'resume', 'promote', 'rollback', 'abort'] as const)
+      expect(manualMove(back.state, move, 'ops', 4)).toHaveProperty('refused');
   });
 });

@@ -1,5 +1,14 @@
 import { evaluateGates, type WindowFigures } from './gates.ts';
-import { stageLabel, type CanaryAction, type CanaryPlan, type CanaryState, type CanarySubject, type Decision, type DecisionFigures, type ReferenceArm } from './schema.ts';
+import {
+  stageLabel,
+  type CanaryAction,
+  type CanaryPlan,
+  type CanaryState,
+  type CanarySubject,
+  type Decision,
+  type DecisionFigures,
+  type ReferenceArm,
+} from './schema.ts';
 
 /** What a transition asks of the routing configuration. */
 export type ConfigEffect =
@@ -30,16 +39,43 @@ const ACTIVE = new Set<CanaryState['status']>(['pending', 'warming', 'running', 
 
 /** The state of a canary just started for `subject`: pending, before the warm-up. */
 export function startState(plan: CanaryPlan, now: number, subject?: CanarySubject): CanaryState {
-  return { status: 'pending', stageIndex: 0, stage: 'warmup', weight: 0, stageStartedAt: now, windowStartedAt: now, updatedAt: now, plan, reference: null, ...(subject ? { subject } : {}) };
+  return {
+    status: 'pending',
+    stageIndex: 0,
+    stage: 'warmup',
+    weight: 0,
+    stageStartedAt: now,
+    windowStartedAt: now,
+    updatedAt: now,
+    plan,
+    reference: null,
+    ...(subject ? { subject } : {}),
+  };
 }
 
-function decide(state: CanaryState, action: CanaryAction, actor: string, reason: string, figures: DecisionFigures | null, now: number): Decision {
+function decide(
+  state: CanaryState,
+  action: CanaryAction,
+  actor: string,
+  reason: string,
+  figures: DecisionFigures | null,
+  now: number,
+): Decision {
   return { at: now, stage: state.stage, weight: state.weight, action, actor, reason, figures };
 }
 
 function atStage(state: CanaryState, stageIndex: number, now: number): CanaryState {
   const weight = state.plan.stages[stageIndex - 1]!;
-  return { ...state, status: 'running', stageIndex, stage: stageLabel(state.plan, stageIndex), weight, stageStartedAt: now, windowStartedAt: now, updatedAt: now };
+  return {
+    ...state,
+    status: 'running',
+    stageIndex,
+    stage: stageLabel(state.plan, stageIndex),
+    weight,
+    stageStartedAt: now,
+    windowStartedAt: now,
+    updatedAt: now,
+  };
 }
 
 /** The next stage, or completion after the last one. */
@@ -52,7 +88,14 @@ function promoted(state: CanaryState, actor: string, reason: string, figures: De
   return { state: next, decision: decide(next, 'promote', actor, reason, figures, now), effect: { kind: 'weight', weight: next.weight } };
 }
 
-function rolledBack(state: CanaryState, action: CanaryAction, actor: string, reason: string, figures: DecisionFigures | null, now: number): Transition {
+function rolledBack(
+  state: CanaryState,
+  action: CanaryAction,
+  actor: string,
+  reason: string,
+  figures: DecisionFigures | null,
+  now: number,
+): Transition {
   const next: CanaryState = { ...state, status: 'rolled_back', weight: 0, updatedAt: now };
   return { state: next, decision: decide(next, action, actor, reason, figures, now), effect: { kind: 'rollback' } };
 }
@@ -65,7 +108,11 @@ export function warmingState(state: CanaryState, now: number): CanaryState {
 /** The warm-up is over (or there was none): live traffic starts at the first stage. */
 export function afterWarmup(state: CanaryState, reason: string, now: number): Transition {
   const next = atStage(state, 1, now);
-  return { state: next, decision: decide(next, 'warmup', 'controller', reason, null, now), effect: { kind: 'weight', weight: next.weight } };
+  return {
+    state: next,
+    decision: decide(next, 'warmup', 'controller', reason, null, now),
+    effect: { kind: 'weight', weight: next.weight },
+  };
 }
 
 /** The warm-up failed too often to trust the candidate with live traffic: paused before the first stage. */
@@ -92,7 +139,14 @@ function referenceOf(window: WindowFigures, weight: number, previous: ReferenceA
 export function stepWindow(state: CanaryState, window: WindowFigures, now: number): Transition {
   if (state.status !== 'running') throw new Error(`canary is ${state.status}, not running: no window to judge`);
   const { plan } = state;
-  const verdict = evaluateGates(window, state.weight, plan.gates, plan.minSamplesPerArm, state.reference, state.stageIndex >= plan.stages.length);
+  const verdict = evaluateGates(
+    window,
+    state.weight,
+    plan.gates,
+    plan.minSamplesPerArm,
+    state.reference,
+    state.stageIndex >= plan.stages.length,
+  );
   const base: CanaryState = { ...state, reference: referenceOf(window, state.weight, state.reference) };
   switch (verdict.kind) {
     case 'promote':
@@ -128,15 +182,24 @@ export function manualMove(state: CanaryState, move: ManualMove, actor: string, 
     }
     case 'resume': {
       if (state.status !== 'paused') return refuse('only a paused canary resumes');
-      const next: CanaryState = state.stageIndex === 0
-        ? { ...state, status: 'pending', updatedAt: now }
-        : { ...state, status: 'running', stageStartedAt: now, windowStartedAt: now, updatedAt: now };
-      return { state: next, decision: decide(next, 'resume', actor, 'resumed by hand; a fresh window starts', null, now), effect: next.stageIndex === 0 ? { kind: 'none' } : { kind: 'weight', weight: next.weight } };
+      const next: CanaryState =
+        state.stageIndex === 0
+          ? { ...state, status: 'pending', updatedAt: now }
+          : { ...state, status: 'running', stageStartedAt: now, windowStartedAt: now, updatedAt: now };
+      return {
+        state: next,
+        decision: decide(next, 'resume', actor, 'resumed by hand; a fresh window starts', null, now),
+        effect: next.stageIndex === 0 ? { kind: 'none' } : { kind: 'weight', weight: next.weight },
+      };
     }
     case 'promote':
       if (state.stageIndex === 0) {
         const first = atStage(state, 1, now);
-        return { state: first, decision: decide(first, 'promote', actor, 'promoted by hand, without warm-up', null, now), effect: { kind: 'weight', weight: first.weight } };
+        return {
+          state: first,
+          decision: decide(first, 'promote', actor, 'promoted by hand, without warm-up', null, now),
+          effect: { kind: 'weight', weight: first.weight },
+        };
       }
       return promoted({ ...state, status: 'running' }, actor, 'promoted by hand', null, now);
     case 'rollback':

@@ -36,8 +36,24 @@ export const MANGAASSIST_WINDOW: TrafficModel = {
   requestsPerWindow: 20_800,
   requestsPerSession: 4,
   feedbackRate: 0.3,
-  baseline: { qualityMean: 0.85, qualitySd: 0.07, sessionSd: 0.03, latencyP50Ms: 1_200, latencySigma: 0.35, errorRate: 0.005, costPerRequest: 0.006 },
-  candidate: { qualityMean: 0.85, qualitySd: 0.07, sessionSd: 0.03, latencyP50Ms: 1_200, latencySigma: 0.35, errorRate: 0.005, costPerRequest: 0.006 },
+  baseline: {
+    qualityMean: 0.85,
+    qualitySd: 0.07,
+    sessionSd: 0.03,
+    latencyP50Ms: 1_200,
+    latencySigma: 0.35,
+    errorRate: 0.005,
+    costPerRequest: 0.006,
+  },
+  candidate: {
+    qualityMean: 0.85,
+    qualitySd: 0.07,
+    sessionSd: 0.03,
+    latencyP50Ms: 1_200,
+    latencySigma: 0.35,
+    errorRate: 0.005,
+    costPerRequest: 0.006,
+  },
 };
 
 /** A small seeded generator (mulberry32) with normal draws. */
@@ -66,7 +82,6 @@ export function seededRandom(seed: number): { uniform: () => number; normal: () 
 }
 
 const LATENCY_SAMPLES = 4_000;
-
 
 function simulateArm(model: TrafficModel, arm: ArmModel, sessions: number, rng: ReturnType<typeof seededRandom>): ArmWindow {
   // P95 of a few thousand draws is as good as of all of them, and much cheaper to simulate.

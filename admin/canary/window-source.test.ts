@@ -15,14 +15,42 @@ import { queryWindow, sqliteWindowSource } from './window-source-sqlite.ts';
 
 function observation(i: number, o: Partial<Observation>): Observation {
   return {
-    requestId: `r${i}`, time: 1_000 + i, route: 'mangaassist', intent: 'faq', sessionId: `s${i % 10}`, traffic: 'live', experimentId: null, canaryId: 'k',
-    arm: 'baseline', configId: 'sonnet-35-v1', upstreamModel: 'm', operation: 'converse', streamed: false, status: 200, errorCode: null,
-    inputTokens: 10, outputTokens: 20, costUsd: 0.01, ttftMs: 5, latencyMs: i, overheadMs: 1, ...o,
+    requestId: `r${i}`,
+    time: 1_000 + i,
+    route: 'mangaassist',
+    intent: 'faq',
+    sessionId: `s${i % 10}`,
+    traffic: 'live',
+    experimentId: null,
+    canaryId: 'k',
+    arm: 'baseline',
+    configId: 'sonnet-35-v1',
+    upstreamModel: 'm',
+    operation: 'converse',
+    streamed: false,
+    status: 200,
+    errorCode: null,
+    inputTokens: 10,
+    outputTokens: 20,
+    costUsd: 0.01,
+    ttftMs: 5,
+    latencyMs: i,
+    overheadMs: 1,
+    ...o,
   };
 }
 
 function score(requestId: string, value: number, eventTime: number, tag = ''): FeedbackRecord {
-  return { eventId: `${requestId}-${eventTime}${tag}`, receivedAt: eventTime, scope: 'request', key: requestId, metric: 'quality_score', value, idempotencyKey: null, eventTime } as FeedbackRecord;
+  return {
+    eventId: `${requestId}-${eventTime}${tag}`,
+    receivedAt: eventTime,
+    scope: 'request',
+    key: requestId,
+    metric: 'quality_score',
+    value,
+    idempotencyKey: null,
+    eventTime,
+  } as FeedbackRecord;
 }
 
 describe('SQLite window source', () => {
@@ -30,14 +58,26 @@ describe('SQLite window source', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'canary-window-')), 'gateway.db');
     const db = openDatabase(path);
     const observations = [
-      ...Array.from({ length: 20 }, (_, i) => observation(i + 1, { arm: i < 5 ? 'canary' : 'baseline', configId: i < 5 ? 'sonnet-35-v2' : 'sonnet-35-v1' })),
+      ...Array.from({ length: 20 }, (_, i) =>
+        observation(i + 1, { arm: i < 5 ? 'canary' : 'baseline', configId: i < 5 ? 'sonnet-35-v2' : 'sonnet-35-v1' }),
+      ),
       observation(21, { arm: 'canary', errorCode: 'ThrottlingException', status: 429, costUsd: null }),
       observation(22, { arm: 'canary', traffic: 'warmup' }),
       observation(23, { arm: 'canary', traffic: 'eval' }),
       observation(24, { arm: 'canary', canaryId: 'other' }),
       observation(500, { arm: 'canary' }),
     ];
-    await sqliteRecordStore(db).write({ observations, feedback: [score('r1', 0.2, 1), score('r1', 0.9, 2), score('r2', 0.7, 1), score('r21', 1, 1), score('r22', 1, 1), score('r6', 0.8, 1)] });
+    await sqliteRecordStore(db).write({
+      observations,
+      feedback: [
+        score('r1', 0.2, 1),
+        score('r1', 0.9, 2),
+        score('r2', 0.7, 1),
+        score('r21', 1, 1),
+        score('r22', 1, 1),
+        score('r6', 0.8, 1),
+      ],
+    });
     db.close();
 
     const source = sqliteWindowSource(path);
@@ -59,7 +99,12 @@ describe('SQLite window source', () => {
   it('computes nearest-rank percentiles', () => {
     expect(nearestRank([], 0.95)).toBeNull();
     expect(nearestRank([3, 1, 2], 0.95)).toBe(3);
-    expect(nearestRank(Array.from({ length: 100 }, (_, i) => 100 - i), 0.95)).toBe(95);
+    expect(
+      nearestRank(
+        Array.from({ length: 100 }, (_, i) => 100 - i),
+        0.95,
+      ),
+    ).toBe(95);
   });
 });
 
@@ -93,18 +138,20 @@ async function randomWindow(seed: number, exact: boolean): Promise<{ db: Databas
   for (let i = 0; i < count; i++) {
     const failed = rng.uniform() < 0.08;
     const noise = rng.uniform();
-    observations.push(observation(i, {
-      requestId: `q${seed}-${i}`,
-      time: 1_000 + Math.floor(rng.uniform() * 1_200),
-      sessionId: pick(sessions),
-      arm: noise < 0.02 ? 'treatment' : rng.uniform() < 0.3 ? 'canary' : 'baseline',
-      traffic: noise > 0.96 ? 'warmup' : noise > 0.93 ? 'eval' : 'live',
-      canaryId: noise > 0.9 && noise <= 0.93 ? 'other' : 'k',
-      errorCode: failed ? 'ThrottlingException' : null,
-      status: failed ? 429 : 200,
-      costUsd: rng.uniform() < 0.05 ? null : value(64),
-      latencyMs: exact ? Math.floor(rng.uniform() * 5_000) : 50 + rng.uniform() * 5_000,
-    }));
+    observations.push(
+      observation(i, {
+        requestId: `q${seed}-${i}`,
+        time: 1_000 + Math.floor(rng.uniform() * 1_200),
+        sessionId: pick(sessions),
+        arm: noise < 0.02 ? 'treatment' : rng.uniform() < 0.3 ? 'canary' : 'baseline',
+        traffic: noise > 0.96 ? 'warmup' : noise > 0.93 ? 'eval' : 'live',
+        canaryId: noise > 0.9 && noise <= 0.93 ? 'other' : 'k',
+        errorCode: failed ? 'ThrottlingException' : null,
+        status: failed ? 429 : 200,
+        costUsd: rng.uniform() < 0.05 ? null : value(64),
+        latencyMs: exact ? Math.floor(rng.uniform() * 5_000) : 50 + rng.uniform() * 5_000,
+      }),
+    );
     const scores = rng.uniform() < 0.4 ? 0 : 1 + Math.floor(rng.uniform() * 3);
     for (let j = 0; j < scores; j++) feedback.push(score(`q${seed}-${i}`, value(1), Math.floor(rng.uniform() * 3), `${j}`));
   }
@@ -122,8 +169,17 @@ function expectSameFigures(actual: WindowFigures, expected: WindowFigures): void
   };
   for (const arm of ['candidate', 'baseline'] as const) {
     const [a, e] = [actual[arm], expected[arm]];
-    expect({ ...a, figures: { ...a.figures, quality: 0, costPerRequest: 0 }, sums: a.sums && { ...a.sums, sumY: 0, sumYY: 0, sumYN: 0 }, costSumSq: 0 })
-      .toEqual({ ...e, figures: { ...e.figures, quality: 0, costPerRequest: 0 }, sums: e.sums && { ...e.sums, sumY: 0, sumYY: 0, sumYN: 0 }, costSumSq: 0 });
+    expect({
+      ...a,
+      figures: { ...a.figures, quality: 0, costPerRequest: 0 },
+      sums: a.sums && { ...a.sums, sumY: 0, sumYY: 0, sumYN: 0 },
+      costSumSq: 0,
+    }).toEqual({
+      ...e,
+      figures: { ...e.figures, quality: 0, costPerRequest: 0 },
+      sums: e.sums && { ...e.sums, sumY: 0, sumYY: 0, sumYN: 0 },
+      costSumSq: 0,
+    });
     close(a.figures.quality, e.figures.quality);
     close(a.figures.costPerRequest, e.figures.costPerRequest);
     close(a.costSumSq, e.costSumSq);

@@ -34,7 +34,10 @@ export interface WindowRow {
 
 /** Nearest-rank percentile of unsorted values (`p` in 0..1); null for none. */
 export function nearestRank(values: number[], p: number): number | null {
-  return percentileOfSorted([...values].sort((a, b) => a - b), Math.round(p * 100));
+  return percentileOfSorted(
+    [...values].sort((a, b) => a - b),
+    Math.round(p * 100),
+  );
 }
 
 function armFigures(rows: WindowRow[]): ArmWindow {
@@ -87,7 +90,10 @@ export function figuresOfRows(rows: WindowRow[]): WindowFigures {
 /** A window source over rows held in memory (tests). */
 export function memoryWindowSource(rows: () => (WindowRow & { canaryId: string; time: number })[]): WindowSource {
   return {
-    figures: async (q) => ({ ok: true, value: figuresOfRows(rows().filter((r) => r.canaryId === q.canaryId && r.time >= q.from && r.time < q.to)) }),
+    figures: async (q) => ({
+      ok: true,
+      value: figuresOfRows(rows().filter((r) => r.canaryId === q.canaryId && r.time >= q.from && r.time < q.to)),
+    }),
     close: async () => {},
   };
 }

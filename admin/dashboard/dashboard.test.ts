@@ -53,7 +53,12 @@ describe('reports loader', () => {
     expect(invalid.notices).toHaveLength(3);
     expect(invalid.notices![0]).toContain('not readable JSON');
     expect(invalid.notices![1]).toContain('does not have the expected shape');
-    const failing = await reportsLoader({ reportsDir: join(dir, 'absent'), canaries: async () => { throw new Error('store down'); } })();
+    const failing = await reportsLoader({
+      reportsDir: join(dir, 'absent'),
+      canaries: async () => {
+        throw new Error('store down');
+      },
+    })();
     expect(failing.notices).toEqual(['canary timelines unavailable: store down']);
     expect(failing.canaries).toEqual([]);
   });
@@ -61,7 +66,12 @@ describe('reports loader', () => {
 
 describe('GET /admin/dashboard', () => {
   async function app(load: () => Promise<DashboardData> = async () => ({ analysis: sampleAnalysis() })) {
-    const admin = createAdminApp({ store: memoryConfigStore(), tokens: [TOKEN], isDataPlaneKey: async (k) => k === 'gwk_data', dashboard: { load } });
+    const admin = createAdminApp({
+      store: memoryConfigStore(),
+      tokens: [TOKEN],
+      isDataPlaneKey: async (k) => k === 'gwk_data',
+      dashboard: { load },
+    });
     return admin;
   }
 
@@ -77,7 +87,10 @@ describe('GET /admin/dashboard', () => {
 
   it('refuses without a token (401) and with a data-plane key (403), without loading anything', async () => {
     let loads = 0;
-    const admin = await app(async () => { loads++; return {}; });
+    const admin = await app(async () => {
+      loads++;
+      return {};
+    });
     expect((await admin.request('/admin/dashboard')).status).toBe(401);
     expect((await admin.request('/admin/dashboard', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     expect((await admin.request('/admin/dashboard', { headers: { authorization: 'Bearer gwk_data' } })).status).toBe(403);
@@ -92,7 +105,15 @@ describe('the admin app’s own dashboard', () => {
     mkdirSync(join(dir, 'eval', 'run-1'), { recursive: true });
     writeFileSync(join(dir, 'eval', 'run-1', 'eval-report.json'), JSON.stringify(sampleEvalReport()));
     const config = loadGatewayConfig('config/mangaassist.json');
-    config.canaries.push({ id: 'haiku-faq', route: 'mangaassist', intent: 'faq', baseline: 'sonnet-35-v1', candidate: 'haiku-35', weight: 0, status: 'running' });
+    config.canaries.push({
+      id: 'haiku-faq',
+      route: 'mangaassist',
+      intent: 'faq',
+      baseline: 'sonnet-35-v1',
+      candidate: 'haiku-35',
+      weight: 0,
+      status: 'running',
+    });
     const store = memoryConfigStore();
     await seedStore(store, config, Date.now);
     const admin = createAdminApp({ store, tokens: [TOKEN], dashboard: { reportsDir: dir } });
@@ -100,7 +121,11 @@ describe('the admin app’s own dashboard', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     const json = /<script type="application\/json" id="dashboard-data">([\s\S]*?)<\/script>/.exec(html)?.[1];
-    const data = JSON.parse(json!) as { analysis: unknown; evaluation: { runId: string }; canaries: { canary: { id: string }; state: { status: string } }[] };
+    const data = JSON.parse(json!) as {
+      analysis: unknown;
+      evaluation: { runId: string };
+      canaries: { canary: { id: string }; state: { status: string } }[];
+    };
     expect(data.analysis).not.toBeNull();
     expect(data.evaluation.runId).toBe(sampleEvalReport().runId);
     expect(data.canaries.map((c) => [c.canary.id, c.state.status])).toEqual([['haiku-faq', 'pending']]);

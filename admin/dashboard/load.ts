@@ -39,7 +39,10 @@ function readReport<S extends z.ZodType>(path: string, schema: S): Read<z.output
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
     return { ok: false, message: `${path} does not have the expected shape: ${issues}` };
   }
   return { ok: true, value: parsed.data };

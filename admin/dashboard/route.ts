@@ -24,7 +24,13 @@ export function dashboardRoutes(target: AdminRouter | Hono<AdminEnv>, deps: Dash
     return c.html(html);
   };
   if (target instanceof AdminRouter) {
-    target.add({ method: 'get', path: '/dashboard', tag: 'dashboard', summary: 'Dashboard page (HTML): analysis, offline evaluation, canary timelines', handler });
+    target.add({
+      method: 'get',
+      path: '/dashboard',
+      tag: 'dashboard',
+      summary: 'Dashboard page (HTML): analysis, offline evaluation, canary timelines',
+      handler,
+    });
   } else {
     target.get('/dashboard', handler);
   }

@@ -41,14 +41,20 @@ function usersOfConfig(config: GatewayConfig, id: string): string[] {
 export function listCollectionRoutes(router: AdminRouter, deps: AdminRouteDeps, col: ListCollection): void {
   const tag = col.kind;
   router.add({
-    method: 'get', path: `/${col.kind}`, tag, summary: `List ${col.kind}`,
+    method: 'get',
+    path: `/${col.kind}`,
+    tag,
+    summary: `List ${col.kind}`,
     handler: async (c) => {
       const { version, document } = await readDocument(deps.store);
       return c.json({ items: itemsOf(document.config, col.kind), version });
     },
   });
   router.add({
-    method: 'get', path: `/${col.kind}/:id`, tag, summary: `Read one ${col.noun} (ETag: its version)`,
+    method: 'get',
+    path: `/${col.kind}/:id`,
+    tag,
+    summary: `Read one ${col.noun} (ETag: its version)`,
     handler: async (c) => {
       const { document } = await readDocument(deps.store);
       const id = param(c, 'id');
@@ -56,24 +62,42 @@ export function listCollectionRoutes(router: AdminRouter, deps: AdminRouteDeps, 
     },
   });
   router.add({
-    method: 'post', path: `/${col.kind}`, tag, summary: `Create a ${col.noun}`, body: col.schema, success: 201,
+    method: 'post',
+    path: `/${col.kind}`,
+    tag,
+    summary: `Create a ${col.noun}`,
+    body: col.schema,
+    success: 201,
     handler: (c, body) => {
       const item = body as Item;
       const id = String(item[col.key]);
-      return change(deps, c, `${col.kind}/${id}`, (draft) => {
-        const items = itemsOf(draft.config, col.kind);
-        if (items.some((x) => x[col.key] === id)) throw new AdminError('conflict', `${col.noun} "${id}" exists already`);
-        items.push(item);
-        return { action: 'create', resource: `${col.kind}/${id}`, before: null, after: item };
-      }, 201);
+      return change(
+        deps,
+        c,
+        `${col.kind}/${id}`,
+        (draft) => {
+          const items = itemsOf(draft.config, col.kind);
+          if (items.some((x) => x[col.key] === id)) throw new AdminError('conflict', `${col.noun} "${id}" exists already`);
+          items.push(item);
+          return { action: 'create', resource: `${col.kind}/${id}`, before: null, after: item };
+        },
+        201,
+      );
     },
   });
   router.add({
-    method: 'put', path: `/${col.kind}/:id`, tag, summary: `Replace a ${col.noun}`, body: col.schema,
+    method: 'put',
+    path: `/${col.kind}/:id`,
+    tag,
+    summary: `Replace a ${col.noun}`,
+    body: col.schema,
     handler: (c, body) => {
       const item = body as Item;
       const id = param(c, 'id');
-      if (item[col.key] !== id) throw new AdminError('invalid_request', `${col.key} in the body ("${String(item[col.key])}") differs from the path ("${id}")`, [{ path: col.key, message: 'must equal the id in the path' }]);
+      if (item[col.key] !== id)
+        throw new AdminError('invalid_request', `${col.key} in the body ("${String(item[col.key])}") differs from the path ("${id}")`, [
+          { path: col.key, message: 'must equal the id in the path' },
+        ]);
       return change(deps, c, `${col.kind}/${id}`, (draft) => {
         const before = findItem(draft, col, id);
         const items = itemsOf(draft.config, col.kind);
@@ -83,7 +107,10 @@ export function listCollectionRoutes(router: AdminRouter, deps: AdminRouteDeps, 
     },
   });
   router.add({
-    method: 'delete', path: `/${col.kind}/:id`, tag, summary: `Delete a ${col.noun}`,
+    method: 'delete',
+    path: `/${col.kind}/:id`,
+    tag,
+    summary: `Delete a ${col.noun}`,
     handler: (c) => {
       const id = param(c, 'id');
       return change(deps, c, `${col.kind}/${id}`, (draft) => {
@@ -120,7 +147,10 @@ function mapOf(config: GatewayConfig, kind: MapCollection<z.ZodType>['kind']): R
 export function mapCollectionRoutes<S extends z.ZodType>(router: AdminRouter, deps: AdminRouteDeps, col: MapCollection<S>): void {
   const tag = col.kind;
   router.add({
-    method: 'get', path: `/${col.kind}`, tag, summary: `List ${col.kind}`,
+    method: 'get',
+    path: `/${col.kind}`,
+    tag,
+    summary: `List ${col.kind}`,
     handler: async (c) => {
       const { version, document } = await readDocument(deps.store);
       const map = mapOf(document.config, col.kind);
@@ -128,7 +158,10 @@ export function mapCollectionRoutes<S extends z.ZodType>(router: AdminRouter, de
     },
   });
   router.add({
-    method: 'get', path: `/${col.kind}/:key`, tag, summary: `Read one ${col.noun}`,
+    method: 'get',
+    path: `/${col.kind}/:key`,
+    tag,
+    summary: `Read one ${col.noun}`,
     handler: async (c) => {
       const { document } = await readDocument(deps.store);
       const key = param(c, 'key');
@@ -138,7 +171,11 @@ export function mapCollectionRoutes<S extends z.ZodType>(router: AdminRouter, de
     },
   });
   router.add({
-    method: 'put', path: `/${col.kind}/:key`, tag, summary: `Create or replace a ${col.noun}`, body: col.body,
+    method: 'put',
+    path: `/${col.kind}/:key`,
+    tag,
+    summary: `Create or replace a ${col.noun}`,
+    body: col.body,
     handler: (c, body) => {
       const key = param(c, 'key');
       const value = col.toValue(body as z.output<S>);
@@ -151,12 +188,20 @@ export function mapCollectionRoutes<S extends z.ZodType>(router: AdminRouter, de
           throw new AdminError('conflict', `${col.noun} "${key}" exists with other content; versions never change: add a new one`);
         }
         map[key] = value;
-        return { action: created ? 'create' : 'replace', resource: `${col.kind}/${key}`, before: before === undefined ? null : col.toBody(before), after: col.toBody(value) };
+        return {
+          action: created ? 'create' : 'replace',
+          resource: `${col.kind}/${key}`,
+          before: before === undefined ? null : col.toBody(before),
+          after: col.toBody(value),
+        };
       }).then((res) => (created ? new Response(res.body, { status: 201, headers: res.headers }) : res));
     },
   });
   router.add({
-    method: 'delete', path: `/${col.kind}/:key`, tag, summary: `Delete a ${col.noun} (409 while a configuration uses it)`,
+    method: 'delete',
+    path: `/${col.kind}/:key`,
+    tag,
+    summary: `Delete a ${col.noun} (409 while a configuration uses it)`,
     handler: (c) => {
       const key = param(c, 'key');
       return change(deps, c, `${col.kind}/${key}`, (draft) => {

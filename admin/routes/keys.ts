@@ -15,14 +15,22 @@ function publicView(k: ApiKeyRecord): Omit<ApiKeyRecord, 'hash'> {
 /** Data-plane API keys: created (the key is shown once), listed (never the key), revoked. */
 export function apiKeyRoutes(router: AdminRouter, deps: AdminRouteDeps): void {
   router.add({
-    method: 'get', path: '/api-keys', tag: 'api-keys', summary: 'List data-plane keys (never the keys themselves)',
+    method: 'get',
+    path: '/api-keys',
+    tag: 'api-keys',
+    summary: 'List data-plane keys (never the keys themselves)',
     handler: async (c) => {
       const { version, document } = await readDocument(deps.store);
       return c.json({ items: document.apiKeys.map(publicView), version });
     },
   });
   router.add({
-    method: 'post', path: '/api-keys', tag: 'api-keys', summary: 'Create a data-plane key; the answer holds the key, shown this once only', body: ApiKeyBody, success: 201,
+    method: 'post',
+    path: '/api-keys',
+    tag: 'api-keys',
+    summary: 'Create a data-plane key; the answer holds the key, shown this once only',
+    body: ApiKeyBody,
+    success: 201,
     handler: async (c, body) => {
       const key = `gwk_${randomBytes(24).toString('base64url')}`;
       const record: ApiKeyRecord = {
@@ -43,17 +51,24 @@ export function apiKeyRoutes(router: AdminRouter, deps: AdminRouteDeps): void {
     },
   });
   router.add({
-    method: 'delete', path: '/api-keys/:id', tag: 'api-keys', summary: 'Revoke a data-plane key (at once on every gateway that polls the store)',
+    method: 'delete',
+    path: '/api-keys/:id',
+    tag: 'api-keys',
+    summary: 'Revoke a data-plane key (at once on every gateway that polls the store)',
     handler: async (c) => {
       const id = param(c, 'id');
       const resource = `api-keys/${id}`;
-      const result = await mutate(deps.store, { actor: c.var.actor, ifMatch: c.req.header('if-match'), resource, now: deps.now }, (draft) => {
-        const record = draft.apiKeys.find((k) => k.id === id);
-        if (!record) throw new AdminError('not_found', `no API key "${id}"`);
-        const before = publicView(record);
-        record.revokedAt ??= deps.now();
-        return { action: 'revoke', resource, before, after: publicView(record) };
-      });
+      const result = await mutate(
+        deps.store,
+        { actor: c.var.actor, ifMatch: c.req.header('if-match'), resource, now: deps.now },
+        (draft) => {
+          const record = draft.apiKeys.find((k) => k.id === id);
+          if (!record) throw new AdminError('not_found', `no API key "${id}"`);
+          const before = publicView(record);
+          record.revokedAt ??= deps.now();
+          return { action: 'revoke', resource, before, after: publicView(record) };
+        },
+      );
       if (result.resourceVersion !== undefined) c.header('ETag', etag(result.resourceVersion));
       return c.json(result.change.after as object);
     },

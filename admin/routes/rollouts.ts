@@ -13,9 +13,17 @@ function notStopped(kind: string, item: { id: string; status: string }): void {
 }
 
 /** Experiment and canary moves: change split, pause, stop, conclude; set a canary's weight, abort it. */
-export function rolloutRoutes(router: AdminRouter, deps: AdminRouteDeps, hooks: { afterCanaryAbort?: (id: string, actor: string) => Promise<void> } = {}): void {
+export function rolloutRoutes(
+  router: AdminRouter,
+  deps: AdminRouteDeps,
+  hooks: { afterCanaryAbort?: (id: string, actor: string) => Promise<void> } = {},
+): void {
   router.add({
-    method: 'patch', path: '/experiments/:id', tag: 'experiments', summary: 'Change the split and/or the status (running, paused, stopped) of an experiment', body: ExperimentPatch,
+    method: 'patch',
+    path: '/experiments/:id',
+    tag: 'experiments',
+    summary: 'Change the split and/or the status (running, paused, stopped) of an experiment',
+    body: ExperimentPatch,
     handler: (c, body) => {
       const id = param(c, 'id');
       return change(deps, c, `experiments/${id}`, (draft) => {
@@ -29,8 +37,11 @@ export function rolloutRoutes(router: AdminRouter, deps: AdminRouteDeps, hooks: 
     },
   });
   router.add({
-    method: 'post', path: '/experiments/:id/conclude', tag: 'experiments',
-    summary: "Stop an experiment and make its winner the route's configuration for the experiment's intent (all intents that used the control, for a route-wide one)",
+    method: 'post',
+    path: '/experiments/:id/conclude',
+    tag: 'experiments',
+    summary:
+      "Stop an experiment and make its winner the route's configuration for the experiment's intent (all intents that used the control, for a route-wide one)",
     body: ConcludeBody,
     handler: (c, body) => {
       const id = param(c, 'id');
@@ -38,7 +49,11 @@ export function rolloutRoutes(router: AdminRouter, deps: AdminRouteDeps, hooks: 
         const experiment = findItem(draft, EXPERIMENTS, id) as Experiment;
         notStopped('experiment', experiment);
         if (body.winner !== experiment.control && body.winner !== experiment.treatment) {
-          throw new AdminError('invalid_request', `winner must be the control ("${experiment.control}") or the treatment ("${experiment.treatment}")`, [{ path: 'winner', message: 'not an arm of this experiment' }]);
+          throw new AdminError(
+            'invalid_request',
+            `winner must be the control ("${experiment.control}") or the treatment ("${experiment.treatment}")`,
+            [{ path: 'winner', message: 'not an arm of this experiment' }],
+          );
         }
         const route = draft.config.routes.find((r) => r.name === experiment.route);
         if (!route) throw new AdminError('conflict', `route "${experiment.route}" of the experiment no longer exists`);
@@ -49,12 +64,21 @@ export function rolloutRoutes(router: AdminRouter, deps: AdminRouteDeps, hooks: 
           for (const [intent, cfg] of Object.entries(route.table)) if (cfg === experiment.control) route.table[intent] = body.winner;
         }
         experiment.status = 'stopped';
-        return { action: 'conclude', resource: `experiments/${id}`, before, after: { experiment: { ...experiment }, route: structuredClone(route), winner: body.winner } };
+        return {
+          action: 'conclude',
+          resource: `experiments/${id}`,
+          before,
+          after: { experiment: { ...experiment }, route: structuredClone(route), winner: body.winner },
+        };
       });
     },
   });
   router.add({
-    method: 'patch', path: '/canaries/:id', tag: 'canaries', summary: 'Set the weight (percent of sessions on the candidate) of a canary', body: CanaryWeightBody,
+    method: 'patch',
+    path: '/canaries/:id',
+    tag: 'canaries',
+    summary: 'Set the weight (percent of sessions on the candidate) of a canary',
+    body: CanaryWeightBody,
     handler: (c, body) => {
       const id = param(c, 'id');
       return change(deps, c, `canaries/${id}`, (draft) => {
@@ -67,7 +91,10 @@ export function rolloutRoutes(router: AdminRouter, deps: AdminRouteDeps, hooks: 
     },
   });
   router.add({
-    method: 'post', path: '/canaries/:id/abort', tag: 'canaries', summary: 'Abort a canary: every session goes back to the baseline',
+    method: 'post',
+    path: '/canaries/:id/abort',
+    tag: 'canaries',
+    summary: 'Abort a canary: every session goes back to the baseline',
     handler: async (c) => {
       const id = param(c, 'id');
       const response = await change(deps, c, `canaries/${id}`, (draft) => {

@@ -13,7 +13,13 @@ export interface AdminRouteDeps {
 }
 
 /** Runs a change for the request's actor and If-Match, and answers with the resource after it and its ETag. */
-export async function change(deps: AdminRouteDeps, c: Context<AdminEnv>, resource: string, edit: (draft: ConfigDocument) => Change, status: 200 | 201 = 200): Promise<Response> {
+export async function change(
+  deps: AdminRouteDeps,
+  c: Context<AdminEnv>,
+  resource: string,
+  edit: (draft: ConfigDocument) => Change,
+  status: 200 | 201 = 200,
+): Promise<Response> {
   const result = await mutate(deps.store, { actor: c.var.actor, ifMatch: c.req.header('if-match'), resource, now: deps.now }, edit);
   if (result.resourceVersion !== undefined) c.header('ETag', etag(result.resourceVersion));
   c.header('x-config-version', String(result.version));

@@ -29,7 +29,10 @@ describe('parseEvalArgs', () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ CONFIG_STORE: 'mongo' }, /CONFIG_STORE/],
       [{ SIM_TIME_SCALE: 'fast' }, /SIM_TIME_SCALE/],
-      [{ CONFIG_STORE: 'upstash', UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1' }, /UPSTASH_REDIS_REST_TOKEN: required when CONFIG_STORE=upstash/],
+      [
+        { CONFIG_STORE: 'upstash', UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1' },
+        /UPSTASH_REDIS_REST_TOKEN: required when CONFIG_STORE=upstash/,
+      ],
       [{ DYNAMODB_ENDPOINT: 'not a url' }, /DYNAMODB_ENDPOINT/],
     ];
     for (const [env, message] of cases) expect(() => parseEnv(EvalEnv, env), JSON.stringify(env)).toThrow(message);

@@ -25,7 +25,9 @@ export function seriesLine(s: Series): string {
 }
 
 function stockLine(s: Series, volume: number): string {
-  return s.stock.inStock ? `${s.title} Vol. ${volume} is in stock and ships in 1 business day.` : `${s.title} Vol. ${volume} is out of stock until ${s.stock.restock}.`;
+  return s.stock.inStock
+    ? `${s.title} Vol. ${volume} is in stock and ships in 1 business day.`
+    : `${s.title} Vol. ${volume} is out of stock until ${s.stock.restock}.`;
 }
 
 function statusLine(o: Order): string {
@@ -54,15 +56,33 @@ function statusFacts(o: Order): string[] {
   }
 }
 
-const RECOMMEND_QUERIES = ['What should I read next?', 'Can you recommend a new series for me?', 'Any manga you would suggest based on what I like?', 'I finished my last series. What else would I enjoy?', 'Recommend something similar, please.'];
+const RECOMMEND_QUERIES = [
+  'What should I read next?',
+  'Can you recommend a new series for me?',
+  'Any manga you would suggest based on what I like?',
+  'I finished my last series. What else would I enjoy?',
+  'Recommend something similar, please.',
+];
 
 const recommendation: CaseBuilder = (rng, cat) => {
   const genre = rng.pick(cat.genres);
-  const same = rng.sample(cat.series.filter((s) => s.genre === genre), 5);
+  const same = rng.sample(
+    cat.series.filter((s) => s.genre === genre),
+    5,
+  );
   const viewed = same.slice(0, 2);
   const picks = same.slice(2, 4);
-  const popular = rng.sample(cat.series.filter((s) => s.genre !== genre), 3);
-  const history: Turn[] = rng.next() < 0.5 ? [{ role: 'user', text: `I just finished ${viewed[0]!.title}.` }, { role: 'assistant', text: 'Great choice! How did you like it?' }] : [];
+  const popular = rng.sample(
+    cat.series.filter((s) => s.genre !== genre),
+    3,
+  );
+  const history: Turn[] =
+    rng.next() < 0.5
+      ? [
+          { role: 'user', text: `I just finished ${viewed[0]!.title}.` },
+          { role: 'assistant', text: 'Great choice! How did you like it?' },
+        ]
+      : [];
   return {
     query: rng.pick(RECOMMEND_QUERIES),
     pageContext: { page: 'home', recently_viewed: viewed.map((s) => `${s.title} (${s.genre})`) },
@@ -79,7 +99,11 @@ const productQuestion: CaseBuilder = (rng, cat) => {
   const s = rng.pick(cat.series);
   const volume = 1 + rng.int(s.volumes);
   const asks = rng.int(3);
-  const query = [`Is ${s.title} Vol. ${volume} available, and how much is it?`, `How much does Vol. ${volume} cost and can I get it now?`, `Tell me about ${s.title} Vol. ${volume}: price and availability?`][asks]!;
+  const query = [
+    `Is ${s.title} Vol. ${volume} available, and how much is it?`,
+    `How much does Vol. ${volume} cost and can I get it now?`,
+    `Tell me about ${s.title} Vol. ${volume}: price and availability?`,
+  ][asks]!;
   const priceLine = `${s.title} Vol. ${volume} costs ${usd(s.price)}.`;
   const stock = stockLine(s, volume);
   const other = rng.pick(cat.series.filter((x) => x !== s));
@@ -89,15 +113,23 @@ const productQuestion: CaseBuilder = (rng, cat) => {
     conversationHistory: [],
     factLines: [priceLine, stock],
     distractors: [`${s.title} by ${s.author} is ${s.status} with ${s.volumes} volumes.`, seriesLine(other)],
-    requiredFacts: [usd(s.price), s.stock.inStock ? 'in stock' : 'out of stock', ...(s.stock.inStock ? ['1 business day'] : [s.stock.restock])],
+    requiredFacts: [
+      usd(s.price),
+      s.stock.inStock ? 'in stock' : 'out of stock',
+      ...(s.stock.inStock ? ['1 business day'] : [s.stock.restock]),
+    ],
     topics: [s.title, `Vol. ${volume}`],
     referenceAnswer: `${priceLine} ${stock}`,
   };
 };
 
 const faq: CaseBuilder = (rng) => {
-  const [policy, other] = rng.sample(POLICIES, 2) as [typeof POLICIES[number], typeof POLICIES[number]];
-  const query = rng.pick([`What is your policy on ${policy.topic}?`, `Can you explain ${policy.topic}?`, `How does ${policy.topic} work here?`]);
+  const [policy, other] = rng.sample(POLICIES, 2) as [(typeof POLICIES)[number], (typeof POLICIES)[number]];
+  const query = rng.pick([
+    `What is your policy on ${policy.topic}?`,
+    `Can you explain ${policy.topic}?`,
+    `How does ${policy.topic} work here?`,
+  ]);
   return {
     query,
     pageContext: { page: 'help' },
@@ -130,7 +162,11 @@ const promotion: CaseBuilder = (rng, cat) => {
   const other = rng.pick(cat.promotions.filter((p) => p !== promo));
   const line = (p: typeof promo): string => `Code ${p.code} gives ${p.percent}% off ${p.genre} manga until ${p.until}.`;
   return {
-    query: rng.pick([`Are there any deals on ${promo.genre} manga?`, `Do you have a discount code for ${promo.genre}?`, `Any ${promo.genre} promotions right now?`]),
+    query: rng.pick([
+      `Are there any deals on ${promo.genre} manga?`,
+      `Do you have a discount code for ${promo.genre}?`,
+      `Any ${promo.genre} promotions right now?`,
+    ]),
     pageContext: { page: 'deals', genre: promo.genre },
     conversationHistory: [],
     factLines: [line(promo)],
@@ -142,9 +178,13 @@ const promotion: CaseBuilder = (rng, cat) => {
 };
 
 const checkoutHelp: CaseBuilder = (rng) => {
-  const [item, other] = rng.sample(CHECKOUT, 2) as [typeof CHECKOUT[number], typeof CHECKOUT[number]];
+  const [item, other] = rng.sample(CHECKOUT, 2) as [(typeof CHECKOUT)[number], (typeof CHECKOUT)[number]];
   return {
-    query: rng.pick([`I need help with ${item.topic} at checkout.`, `How do ${item.topic} work when I pay?`, `Question about ${item.topic}, please.`]),
+    query: rng.pick([
+      `I need help with ${item.topic} at checkout.`,
+      `How do ${item.topic} work when I pay?`,
+      `Question about ${item.topic}, please.`,
+    ]),
     pageContext: { page: 'checkout', cart_items: String(1 + rng.int(8)), subtotal: usd(9.99 + rng.int(9000) / 100) },
     conversationHistory: [],
     factLines: [item.text],
@@ -157,10 +197,19 @@ const checkoutHelp: CaseBuilder = (rng) => {
 
 const CHITCHAT = [
   { query: 'Hi there!', reply: 'Hello! I am MangaAssist. I can help you find manga, track orders and answer store questions.' },
-  { query: 'Thanks, that is all I needed.', reply: 'You are welcome! Happy reading, and come back to MangaAssist any time you need help with manga.' },
-  { query: 'Who are you?', reply: 'I am MangaAssist, the store assistant. I can help you find manga, track orders and answer store questions.' },
+  {
+    query: 'Thanks, that is all I needed.',
+    reply: 'You are welcome! Happy reading, and come back to MangaAssist any time you need help with manga.',
+  },
+  {
+    query: 'Who are you?',
+    reply: 'I am MangaAssist, the store assistant. I can help you find manga, track orders and answer store questions.',
+  },
   { query: 'Good morning!', reply: 'Good morning! I am MangaAssist. How can I help you with manga today?' },
-  { query: 'Hello, is anyone there?', reply: 'Hello! MangaAssist here. I can help you find manga, track orders and answer store questions.' },
+  {
+    query: 'Hello, is anyone there?',
+    reply: 'Hello! MangaAssist here. I can help you find manga, track orders and answer store questions.',
+  },
   { query: 'Thank you so much!', reply: 'You are welcome! MangaAssist is here whenever you need help with manga.' },
   { query: 'What can you do?', reply: 'I am MangaAssist: I help you find manga, track orders and answer store questions.' },
   { query: 'Bye for now.', reply: 'Goodbye! MangaAssist is here whenever you want more manga.' },
@@ -171,7 +220,11 @@ const chitchat: CaseBuilder = (rng, cat) => {
   const s = rng.pick(cat.series);
   const page = rng.pick(['home', 'product', 'search', 'cart']);
   const pageContext: Record<string, string> =
-    page === 'product' ? { page, series: s.title, volume: String(1 + rng.int(s.volumes)) } : page === 'search' ? { page, search: s.genre } : { page, cart_items: String(rng.int(6)) };
+    page === 'product'
+      ? { page, series: s.title, volume: String(1 + rng.int(s.volumes)) }
+      : page === 'search'
+        ? { page, search: s.genre }
+        : { page, cart_items: String(rng.int(6)) };
   return {
     query: pick.query,
     pageContext,
@@ -190,7 +243,10 @@ const returnRequest: CaseBuilder = (rng, cat) => {
   const delivered = `Order ${o.id} was delivered on ${o.date}.`;
   const [window, fee] = [POLICIES[0]!, POLICIES[1]!];
   return {
-    query: rng.pick([`I want to return ${item.title} Vol. ${item.volume} from order ${o.id}.`, `Can I send back ${item.title} Vol. ${item.volume}? Order ${o.id}.`]),
+    query: rng.pick([
+      `I want to return ${item.title} Vol. ${item.volume} from order ${o.id}.`,
+      `Can I send back ${item.title} Vol. ${item.volume}? Order ${o.id}.`,
+    ]),
     pageContext: { page: 'orders', order: o.id },
     conversationHistory: [],
     factLines: [delivered, window.text, fee.text],

@@ -55,12 +55,78 @@ export interface Catalogue {
   genres: string[];
 }
 
-export const GENRES = ['shonen action', 'dark fantasy', 'romantic comedy', 'sports', 'slice of life', 'mystery', 'isekai adventure', 'horror', 'mecha sci-fi', 'historical drama'];
-const FIRST = ['Crimson', 'Silent', 'Hollow', 'Starlit', 'Iron', 'Paper', 'Midnight', 'Azure', 'Wandering', 'Broken', 'Golden', 'Frozen', 'Hidden', 'Burning', 'Lunar', 'Velvet', 'Thunder', 'Quiet', 'Scarlet', 'Emerald'];
-const SECOND = ['Lantern', 'Blade', 'Garden', 'Circuit', 'Shrine', 'Tide', 'Academy', 'Courier', 'Oath', 'Harbor', 'Compass', 'Kingdom', 'Melody', 'Fox', 'Engine', 'Summit', 'Orchard', 'Archive', 'Signal', 'Carnival'];
+export const GENRES = [
+  'shonen action',
+  'dark fantasy',
+  'romantic comedy',
+  'sports',
+  'slice of life',
+  'mystery',
+  'isekai adventure',
+  'horror',
+  'mecha sci-fi',
+  'historical drama',
+];
+const FIRST = [
+  'Crimson',
+  'Silent',
+  'Hollow',
+  'Starlit',
+  'Iron',
+  'Paper',
+  'Midnight',
+  'Azure',
+  'Wandering',
+  'Broken',
+  'Golden',
+  'Frozen',
+  'Hidden',
+  'Burning',
+  'Lunar',
+  'Velvet',
+  'Thunder',
+  'Quiet',
+  'Scarlet',
+  'Emerald',
+];
+const SECOND = [
+  'Lantern',
+  'Blade',
+  'Garden',
+  'Circuit',
+  'Shrine',
+  'Tide',
+  'Academy',
+  'Courier',
+  'Oath',
+  'Harbor',
+  'Compass',
+  'Kingdom',
+  'Melody',
+  'Fox',
+  'Engine',
+  'Summit',
+  'Orchard',
+  'Archive',
+  'Signal',
+  'Carnival',
+];
 const FAMILY = ['Aoki', 'Fujimura', 'Hayashi', 'Ishida', 'Kaneko', 'Matsuda', 'Nakano', 'Ogawa', 'Sakamoto', 'Takeda', 'Ueno', 'Yamada'];
 const GIVEN = ['Akira', 'Haruka', 'Kenji', 'Mei', 'Ren', 'Sora', 'Takumi', 'Yui', 'Daichi', 'Nao'];
-export const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+export const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 const CARRIERS = ['UPS', 'USPS', 'FedEx', 'Amazon Logistics'];
 const PRICES = [9.99, 10.99, 11.99, 12.99, 13.99];
 
@@ -113,25 +179,95 @@ function makeOrders(rng: Random, series: readonly Series[], count: number): Orde
 
 /** The store's policies; the numbers in them are what answers get wrong. */
 export const POLICIES: Policy[] = [
-  { topic: 'returns', text: 'Unread manga can be returned within 30 days of delivery for a full refund.', facts: ['30 days', 'unread'], subject: 'returned' },
-  { topic: 'return shipping', text: 'Return shipping is free for damaged items; other returns cost a $4.99 return fee.', facts: ['$4.99', 'damaged'], subject: 'Return shipping' },
-  { topic: 'shipping', text: 'Standard shipping is free on orders over $35.00 and takes 3 to 5 business days.', facts: ['$35.00', '3 to 5 business days'], subject: 'Standard shipping' },
-  { topic: 'express shipping', text: 'Express shipping costs $7.99 and arrives in 2 business days.', facts: ['$7.99', '2 business days'], subject: 'Express shipping' },
-  { topic: 'preorders', text: 'Pre-orders are charged 2 days before the release date and can be cancelled until then.', facts: ['2 days before', 'cancelled'], subject: 'Pre-orders' },
-  { topic: 'price guarantee', text: 'If a pre-ordered volume drops in price before release, you pay the lowest price automatically.', facts: ['lowest price'], subject: 'pre-ordered volume' },
-  { topic: 'box sets', text: 'Box sets ship in protective packaging and are limited to 2 per customer.', facts: ['2 per customer'], subject: 'Box sets' },
-  { topic: 'damaged items', text: 'Damaged or misprinted volumes are replaced within 7 days at no cost.', facts: ['7 days', 'no cost'], subject: 'misprinted' },
+  {
+    topic: 'returns',
+    text: 'Unread manga can be returned within 30 days of delivery for a full refund.',
+    facts: ['30 days', 'unread'],
+    subject: 'returned',
+  },
+  {
+    topic: 'return shipping',
+    text: 'Return shipping is free for damaged items; other returns cost a $4.99 return fee.',
+    facts: ['$4.99', 'damaged'],
+    subject: 'Return shipping',
+  },
+  {
+    topic: 'shipping',
+    text: 'Standard shipping is free on orders over $35.00 and takes 3 to 5 business days.',
+    facts: ['$35.00', '3 to 5 business days'],
+    subject: 'Standard shipping',
+  },
+  {
+    topic: 'express shipping',
+    text: 'Express shipping costs $7.99 and arrives in 2 business days.',
+    facts: ['$7.99', '2 business days'],
+    subject: 'Express shipping',
+  },
+  {
+    topic: 'preorders',
+    text: 'Pre-orders are charged 2 days before the release date and can be cancelled until then.',
+    facts: ['2 days before', 'cancelled'],
+    subject: 'Pre-orders',
+  },
+  {
+    topic: 'price guarantee',
+    text: 'If a pre-ordered volume drops in price before release, you pay the lowest price automatically.',
+    facts: ['lowest price'],
+    subject: 'pre-ordered volume',
+  },
+  {
+    topic: 'box sets',
+    text: 'Box sets ship in protective packaging and are limited to 2 per customer.',
+    facts: ['2 per customer'],
+    subject: 'Box sets',
+  },
+  {
+    topic: 'damaged items',
+    text: 'Damaged or misprinted volumes are replaced within 7 days at no cost.',
+    facts: ['7 days', 'no cost'],
+    subject: 'misprinted',
+  },
   { topic: 'gift wrap', text: 'Gift wrap is available for $3.99 per item at checkout.', facts: ['$3.99'], subject: 'Gift wrap' },
-  { topic: 'digital editions', text: 'Digital editions are delivered to your Kindle library instantly and cannot be returned after 7 days.', facts: ['Kindle', '7 days'], subject: 'Digital editions' },
+  {
+    topic: 'digital editions',
+    text: 'Digital editions are delivered to your Kindle library instantly and cannot be returned after 7 days.',
+    facts: ['Kindle', '7 days'],
+    subject: 'Digital editions',
+  },
 ];
 
 /** Checkout facts, in the same shape as policies. */
 export const CHECKOUT: Policy[] = [
-  { topic: 'payment methods', text: 'Checkout accepts Visa, Mastercard, American Express, PayPal and Amazon gift cards.', facts: ['Visa', 'PayPal', 'gift cards'], subject: 'Checkout accepts' },
-  { topic: 'gift cards', text: 'A gift card balance is applied first and the rest is charged to your card.', facts: ['applied first'], subject: 'gift card balance' },
-  { topic: 'promo codes', text: 'Promo codes are entered in the Gift cards and promotional codes box before you place the order; only 1 code applies per order.', facts: ['1 code', 'before you place the order'], subject: 'Promo codes' },
-  { topic: 'payment declined', text: 'If a payment is declined, update the card under Your Payments and retry within 3 days or the order is cancelled.', facts: ['Your Payments', '3 days'], subject: 'declined' },
-  { topic: 'installments', text: 'Orders over $50.00 can be split into 4 interest-free payments.', facts: ['$50.00', '4 interest-free payments'], subject: 'interest-free' },
+  {
+    topic: 'payment methods',
+    text: 'Checkout accepts Visa, Mastercard, American Express, PayPal and Amazon gift cards.',
+    facts: ['Visa', 'PayPal', 'gift cards'],
+    subject: 'Checkout accepts',
+  },
+  {
+    topic: 'gift cards',
+    text: 'A gift card balance is applied first and the rest is charged to your card.',
+    facts: ['applied first'],
+    subject: 'gift card balance',
+  },
+  {
+    topic: 'promo codes',
+    text: 'Promo codes are entered in the Gift cards and promotional codes box before you place the order; only 1 code applies per order.',
+    facts: ['1 code', 'before you place the order'],
+    subject: 'Promo codes',
+  },
+  {
+    topic: 'payment declined',
+    text: 'If a payment is declined, update the card under Your Payments and retry within 3 days or the order is cancelled.',
+    facts: ['Your Payments', '3 days'],
+    subject: 'declined',
+  },
+  {
+    topic: 'installments',
+    text: 'Orders over $50.00 can be split into 4 interest-free payments.',
+    facts: ['$50.00', '4 interest-free payments'],
+    subject: 'interest-free',
+  },
 ];
 
 /** Builds the synthetic store from a seed. */

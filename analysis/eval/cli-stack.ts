@@ -29,8 +29,16 @@ export interface EmbeddedStack {
  * gateway in front of it on free loopback ports, observations kept in memory.
  */
 export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise<EmbeddedStack> {
-  const credentials = { accessKeyId: `SIM${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('base64') };
-  const sim = await startSimulator({ seed: options.seed ?? 1, timeScale: options.timeScale ?? 0, credentials, randomFaults: options.randomFaults ?? true });
+  const credentials = {
+    accessKeyId: `SIM${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(24).toString('base64'),
+  };
+  const sim = await startSimulator({
+    seed: options.seed ?? 1,
+    timeScale: options.timeScale ?? 0,
+    credentials,
+    randomFaults: options.randomFaults ?? true,
+  });
   const gateway = await startNodeGateway({
     config: options.config ?? loadGatewayConfig(options.configPath ?? 'config/mangaassist.json'),
     bedrock: { endpoint: sim.url, region: 'us-east-1', credentials, timeoutMs: 60_000 },

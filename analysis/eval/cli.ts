@@ -43,7 +43,9 @@ async function main(): Promise<number> {
     return 2;
   }
   console.error(`eval: configuration: ${config.origin.description}`);
-  const embedded = args.gateway ? null : await startEmbeddedStack({ config: config.config, seed: args.seed, timeScale: args['time-scale'] });
+  const embedded = args.gateway
+    ? null
+    : await startEmbeddedStack({ config: config.config, seed: args.seed, timeScale: args['time-scale'] });
   if (embedded) console.error(`eval: embedded gateway ${embedded.url} with simulator upstream (time scale ${args['time-scale']})`);
   const controller = new AbortController();
   process.once('SIGINT', () => {
@@ -52,11 +54,16 @@ async function main(): Promise<number> {
   });
   try {
     const result = await runEvalCommand(args, {
-      gatewayUrl: args.gateway ?? embedded!.url, config, apiKey: args['api-key'] ?? env.GATEWAY_API_KEY, signal: controller.signal,
+      gatewayUrl: args.gateway ?? embedded!.url,
+      config,
+      apiKey: args['api-key'] ?? env.GATEWAY_API_KEY,
+      signal: controller.signal,
     });
     const s = result.summary;
     console.log(result.markdown);
-    console.log(`run ${result.runId}: ${s.total} pairs, ${s.skipped} already finished, ${s.called} called, ${s.errors} failed${s.aborted ? ' (interrupted)' : ''}`);
+    console.log(
+      `run ${result.runId}: ${s.total} pairs, ${s.skipped} already finished, ${s.called} called, ${s.errors} failed${s.aborted ? ' (interrupted)' : ''}`,
+    );
     console.log(`report written to ${result.markdownPath} and ${result.jsonPath}; dashboard: ${result.dashboardPath}`);
     return s.aborted ? 130 : 0;
   } catch (error) {

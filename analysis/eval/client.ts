@@ -32,7 +32,12 @@ const RETRYABLE_TYPES = new Set(['ThrottlingException', 'ServiceUnavailableExcep
  * Sends one Converse call pinned to a configuration (`config:<id>`) with traffic class `eval`, retrying
  * throttling (429, ThrottlingException) and unavailability (503) with exponential backoff.
  */
-export async function converseCall(options: GatewayClientOptions, configId: string, prompt: EvalPrompt, meta: CallMeta): Promise<CallOutcome> {
+export async function converseCall(
+  options: GatewayClientOptions,
+  configId: string,
+  prompt: EvalPrompt,
+  meta: CallMeta,
+): Promise<CallOutcome> {
   const attempts = options.attempts ?? 5;
   const base = options.baseDelayMs ?? 250;
   let last: CallOutcome | undefined;
@@ -48,7 +53,13 @@ function isRetryable(code: string): boolean {
   return RETRYABLE_TYPES.has(code) || code === 'http_429' || code === 'http_503';
 }
 
-async function attemptOnce(options: GatewayClientOptions, configId: string, prompt: EvalPrompt, meta: CallMeta, attempt: number): Promise<CallOutcome> {
+async function attemptOnce(
+  options: GatewayClientOptions,
+  configId: string,
+  prompt: EvalPrompt,
+  meta: CallMeta,
+  attempt: number,
+): Promise<CallOutcome> {
   const url = `${options.baseUrl.replace(/\/$/, '')}/model/${encodeURIComponent(`config:${configId}`)}/converse`;
   const body = {
     system: [{ text: prompt.system }],
@@ -60,7 +71,12 @@ async function attemptOnce(options: GatewayClientOptions, configId: string, prom
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
   const started = performance.now();
   try {
-    const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(options.timeoutMs ?? 60_000) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+    });
     const text = await response.text();
     const latencyMs = performance.now() - started;
     const requestId = response.headers.get('x-gateway-request-id');
@@ -70,7 +86,13 @@ async function attemptOnce(options: GatewayClientOptions, configId: string, prom
     return { ok: true, ...parsed, requestId, latencyMs, attempts: attempt };
   } catch (error) {
     const name = (error as Error).name;
-    return { ok: false, errorCode: name === 'TimeoutError' ? 'client_timeout' : 'network_error', requestId: null, latencyMs: performance.now() - started, attempts: attempt };
+    return {
+      ok: false,
+      errorCode: name === 'TimeoutError' ? 'client_timeout' : 'network_error',
+      requestId: null,
+      latencyMs: performance.now() - started,
+      attempts: attempt,
+    };
   }
 }
 
@@ -81,7 +103,10 @@ function errorCodeOf(response: Response): string {
 
 function parseConverse(text: string): { text: string; inputTokens: number; outputTokens: number } | null {
   try {
-    const json = JSON.parse(text) as { output?: { message?: { content?: { text?: string }[] } }; usage?: { inputTokens?: number; outputTokens?: number } };
+    const json = JSON.parse(text) as {
+      output?: { message?: { content?: { text?: string }[] } };
+      usage?: { inputTokens?: number; outputTokens?: number };
+    };
     const content = json.output?.message?.content;
     if (!Array.isArray(content) || !json.usage) return null;
     return {

@@ -51,7 +51,13 @@ export function selectCases(args: EvalArgs): { cases: GoldenCase[]; datasetText:
     throw new UsageError(`--dataset: cannot read ${args.dataset}: ${(error as Error).message}`);
   }
   const parsed = parseDataset(datasetText);
-  if (!parsed.ok) throw new UsageError(`--dataset: ${args.dataset} is invalid:\n${parsed.errors.slice(0, 20).map((e) => `line ${e.line}: ${e.message}`).join('\n')}`);
+  if (!parsed.ok)
+    throw new UsageError(
+      `--dataset: ${args.dataset} is invalid:\n${parsed.errors
+        .slice(0, 20)
+        .map((e) => `line ${e.line}: ${e.message}`)
+        .join('\n')}`,
+    );
   const perIntent = new Map<string, number>();
   const cases = parsed.cases.filter((c) => {
     if (args.intents && !args.intents.includes(c.intent)) return false;
@@ -92,7 +98,8 @@ export function checkArgs(args: EvalArgs, config: GatewayConfig): { cases: Golde
   const known = new Set(config.configs.map((c) => c.id));
   const unknown = args.configs.filter((id) => !known.has(id));
   if (unknown.length) throw new UsageError(`--configs: unknown configuration(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
-  if (args.judge && !known.has(args.judge)) throw new UsageError(`--judge: unknown configuration ${args.judge}; known: ${[...known].join(', ')}`);
+  if (args.judge && !known.has(args.judge))
+    throw new UsageError(`--judge: unknown configuration ${args.judge}; known: ${[...known].join(', ')}`);
   return selectCases(args);
 }
 
@@ -100,7 +107,9 @@ export function checkArgs(args: EvalArgs, config: GatewayConfig): { cases: Golde
 export async function runEvalCommand(args: EvalArgs, io: EvalCommandIo): Promise<EvalCommandResult> {
   const config = io.config.config;
   const { cases, datasetText } = checkArgs(args, config);
-  const runId = args['run-id'] ?? defaultRunId(args.dataset, datasetText, args.configs, { judge: args.judge, judgeWeight: args['judge-weight'], gate: args.gate });
+  const runId =
+    args['run-id'] ??
+    defaultRunId(args.dataset, datasetText, args.configs, { judge: args.judge, judgeWeight: args['judge-weight'], gate: args.gate });
   const db = openDatabase(args.store, { busyTimeoutMs: 5_000 });
   try {
     const store = sqliteEvalStore(db);
@@ -130,7 +139,13 @@ export async function runEvalCommand(args: EvalArgs, io: EvalCommandIo): Promise
     for (const c of cases) casesPerIntent[c.intent] = (casesPerIntent[c.intent] ?? 0) + 1;
     const settings = AnalysisSettings.parse({ qualityGate: args.gate });
     const report = buildReport({
-      runId, datasetPath: args.dataset, casesPerIntent, configs: args.configs, results, settings, configSource: io.config.origin,
+      runId,
+      datasetPath: args.dataset,
+      casesPerIntent,
+      configs: args.configs,
+      results,
+      settings,
+      configSource: io.config.origin,
     });
     const outDir = args.out ?? join('reports', 'eval', runId);
     mkdirSync(outDir, { recursive: true });

@@ -16,7 +16,11 @@ const RUBRIC = `You grade a shopping assistant's answer. Compare the graded answ
 
 /** The rubric prompt a judge model answers. */
 export function judgePrompt(c: GoldenCase, answer: string): EvalPrompt {
-  const user = [`<question>\n${c.query}\n</question>`, `<reference_answer>\n${c.referenceAnswer}\n</reference_answer>`, `<graded_answer>\n${answer}\n</graded_answer>`].join('\n');
+  const user = [
+    `<question>\n${c.query}\n</question>`,
+    `<reference_answer>\n${c.referenceAnswer}\n</reference_answer>`,
+    `<graded_answer>\n${answer}\n</graded_answer>`,
+  ].join('\n');
   return { system: RUBRIC, user };
 }
 
@@ -32,7 +36,10 @@ export function parseJudgeScore(reply: string): number | null {
 
 /** Asks the judge configuration through the gateway (pinned, traffic `eval`) to grade an answer. */
 export async function askJudge(client: GatewayClientOptions, judge: JudgeOptions, c: GoldenCase, answer: string): Promise<JudgeOutcome> {
-  const outcome = await converseCall(client, judge.configId, judgePrompt(c, answer), { intent: 'other', sessionId: `eval-judge:${c.testId}` });
+  const outcome = await converseCall(client, judge.configId, judgePrompt(c, answer), {
+    intent: 'other',
+    sessionId: `eval-judge:${c.testId}`,
+  });
   if (!outcome.ok) return { ok: false, errorCode: outcome.errorCode };
   const score = parseJudgeScore(outcome.text);
   return score === null ? { ok: false, errorCode: 'unparseable_judge_reply' } : { ok: true, score };

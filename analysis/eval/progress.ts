@@ -17,7 +17,9 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, widt
       drawn = true;
       const share = total ? done / total : 1;
       const filled = Math.round(share * width);
-      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${(100 * share).toFixed(1)}%${errors ? ` errors ${errors}` : ''}`);
+      stream.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${(100 * share).toFixed(1)}%${errors ? ` errors ${errors}` : ''}`,
+      );
     },
     finish() {
       if (drawn) stream.write('\n');

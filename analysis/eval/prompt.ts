@@ -18,7 +18,10 @@ export function buildPrompt(c: GoldenCase): EvalPrompt {
     `<intent>${c.intent}</intent>`,
     section('page_context', page),
     section('conversation_history', history),
-    section('catalogue_context', c.context.map((line) => `- ${line}`)),
+    section(
+      'catalogue_context',
+      c.context.map((line) => `- ${line}`),
+    ),
     section('question', [c.query]),
   ].join('\n');
   const system = `Answer the shopper as MangaAssist using only the catalogue context. Keep the answer within ${c.tokenBudget} tokens.`;

@@ -23,10 +23,13 @@ export function reportMarkdown(report: EvalReport): string {
   for (const intent of report.dataset.intents) {
     const choice = report.choices.find((c) => c.intent === intent);
     lines.push('', `## ${intent}`, '');
-    lines.push('| config | calls | errors | quality | pass rate | relevance | factual | completeness | format | safety | judge | cost/request | P95 ms |');
+    lines.push(
+      '| config | calls | errors | quality | pass rate | relevance | factual | completeness | format | safety | judge | cost/request | P95 ms |',
+    );
     lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const row of report.rows.filter((r) => r.intent === intent)) lines.push(rowLine(row));
-    if (choice) lines.push('', `Choice: **${choice.chosen ?? 'none'}** (${choice.reason}); Pareto front: ${choice.front.join(', ') || '-'}.`);
+    if (choice)
+      lines.push('', `Choice: **${choice.chosen ?? 'none'}** (${choice.reason}); Pareto front: ${choice.front.join(', ') || '-'}.`);
   }
   return lines.join('\n') + '\n';
 }

@@ -8,9 +8,25 @@ const dims = (x: number) => ({ relevance: x, factual_accuracy: x, completeness: 
 function result(configId: string, i: number, quality: number | null, extra: Partial<EvalResult> = {}): EvalResult {
   const ok = quality !== null;
   return {
-    runId: 'r', dataset: 'd', testId: `t${i}`, intent: 'chitchat', configId, requestId: `q${i}`, status: ok ? 'ok' : 'error', errorCode: ok ? null : 'InternalServerException',
-    quality, passed: ok ? quality >= 0.75 : null, dimensions: ok ? dims(quality) : null, judge: null, inputTokens: ok ? 100 : 0, outputTokens: ok ? 50 : 0,
-    costUsd: ok ? 0.001 : 0, latencyMs: 100 + i, ttftMs: ok ? 100 + i : null, time: 0, ...extra,
+    runId: 'r',
+    dataset: 'd',
+    testId: `t${i}`,
+    intent: 'chitchat',
+    configId,
+    requestId: `q${i}`,
+    status: ok ? 'ok' : 'error',
+    errorCode: ok ? null : 'InternalServerException',
+    quality,
+    passed: ok ? quality >= 0.75 : null,
+    dimensions: ok ? dims(quality) : null,
+    judge: null,
+    inputTokens: ok ? 100 : 0,
+    outputTokens: ok ? 50 : 0,
+    costUsd: ok ? 0.001 : 0,
+    latencyMs: 100 + i,
+    ttftMs: ok ? 100 + i : null,
+    time: 0,
+    ...extra,
   };
 }
 
@@ -29,7 +45,14 @@ describe('buildReport', () => {
       ...[0.8, 0.8, 0.9].map((q, i) => result('small', i, q)),
       result('small', 3, null),
     ];
-    const report = buildReport({ runId: 'r', datasetPath: 'd', casesPerIntent: { chitchat: 4 }, configs: ['big', 'small'], results, now: new Date(0) });
+    const report = buildReport({
+      runId: 'r',
+      datasetPath: 'd',
+      casesPerIntent: { chitchat: 4 },
+      configs: ['big', 'small'],
+      results,
+      now: new Date(0),
+    });
     const small = report.rows.find((r) => r.configId === 'small')!;
     expect(small.requests).toBe(4);
     expect(small.errorRate).toBe(0.25);
@@ -38,9 +61,7 @@ describe('buildReport', () => {
     expect(small.dimensions.relevance).toBeCloseTo(2.5 / 3);
     expect(small.dimensions.judge).toBeNull();
     expect(small.latencyMs).toEqual({ 50: 101, 95: 102, 99: 102 });
-    expect(report.choices).toEqual([
-      expect.objectContaining({ intent: 'chitchat', chosen: 'small', passing: ['small', 'big'] }),
-    ]);
+    expect(report.choices).toEqual([expect.objectContaining({ intent: 'chitchat', chosen: 'small', passing: ['small', 'big'] })]);
     expect(report.dataset).toEqual({ path: 'd', cases: 4, intents: ['chitchat'] });
     expect(report.generatedAt).toBe('1970-01-01T00:00:00.000Z');
   });
@@ -51,7 +72,7 @@ describe('buildReport', () => {
     expect(report.choices[0]).toMatchObject({ chosen: null, closest: 'a', passing: [] });
   });
 
-  it('marks and names a configuration under the run\'s minimum (half the intent\'s cases) and breaks cost ties by quality', () => {
+  it("marks and names a configuration under the run's minimum (half the intent's cases) and breaks cost ties by quality", () => {
     const results = [
       ...[0.9, 0.9, 0.8, 0.85, 0.9, 0.9].map((q, i) => result('tied-better', i, q, { costUsd: 0.00101 })),
       ...[0.8, 0.8, 0.8, 0.8, 0.8, 0.8].map((q, i) => result('tied-cheaper', i, q)),

@@ -107,8 +107,18 @@ export function buildReport(input: ReportInput): EvalReport {
 
 function cellSums(intent: string, configId: string, cell: readonly EvalResult[], gate: number): CellSums {
   const sums: CellSums = {
-    intent, configId, requests: cell.length, errors: 0, costUsd: 0, costSumSq: 0, unpriced: 0,
-    scored: 0, qualitySum: 0, qualitySumSq: 0, passes: 0, scoredTokens: 0,
+    intent,
+    configId,
+    requests: cell.length,
+    errors: 0,
+    costUsd: 0,
+    costSumSq: 0,
+    unpriced: 0,
+    scored: 0,
+    qualitySum: 0,
+    qualitySumSq: 0,
+    passes: 0,
+    scoredTokens: 0,
   };
   for (const r of cell) {
     if (r.costUsd === null) sums.unpriced++;

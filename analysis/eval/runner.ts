@@ -76,13 +76,34 @@ export async function runEvaluation(options: RunOptions): Promise<RunSummary> {
 
 async function evaluatePair(options: RunOptions, c: GoldenCase, configId: string): Promise<EvalResult> {
   const time = Date.now();
-  const outcome = await converseCall(options.client, configId, buildPrompt(c), { intent: c.intent, sessionId: `eval:${options.runId}:${c.testId}` });
-  const base = { runId: options.runId, dataset: options.dataset, testId: c.testId, intent: c.intent, configId, requestId: outcome.requestId, latencyMs: outcome.latencyMs, time };
+  const outcome = await converseCall(options.client, configId, buildPrompt(c), {
+    intent: c.intent,
+    sessionId: `eval:${options.runId}:${c.testId}`,
+  });
+  const base = {
+    runId: options.runId,
+    dataset: options.dataset,
+    testId: c.testId,
+    intent: c.intent,
+    configId,
+    requestId: outcome.requestId,
+    latencyMs: outcome.latencyMs,
+    time,
+  };
   const price = options.priceOf(configId);
   if (!outcome.ok) {
     return {
-      ...base, status: 'error', errorCode: outcome.errorCode, quality: null, passed: null, dimensions: null, judge: null,
-      inputTokens: 0, outputTokens: 0, costUsd: costUsd(price, 0, 0), ttftMs: null,
+      ...base,
+      status: 'error',
+      errorCode: outcome.errorCode,
+      quality: null,
+      passed: null,
+      dimensions: null,
+      judge: null,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: costUsd(price, 0, 0),
+      ttftMs: null,
     };
   }
   const gate = options.gate ?? DEFAULT_GATE;
@@ -94,8 +115,16 @@ async function evaluatePair(options: RunOptions, c: GoldenCase, configId: string
   }
   const quality = combineScores(score.composite, judge, options.judge?.weight ?? 0);
   return {
-    ...base, status: 'ok', errorCode: null, quality, passed: quality >= gate, dimensions: score.dimensions, judge,
-    inputTokens: outcome.inputTokens, outputTokens: outcome.outputTokens, costUsd: costUsd(price, outcome.inputTokens, outcome.outputTokens),
+    ...base,
+    status: 'ok',
+    errorCode: null,
+    quality,
+    passed: quality >= gate,
+    dimensions: score.dimensions,
+    judge,
+    inputTokens: outcome.inputTokens,
+    outputTokens: outcome.outputTokens,
+    costUsd: costUsd(price, outcome.inputTokens, outcome.outputTokens),
     // A non-streamed answer arrives whole: its first token comes with its last.
     ttftMs: outcome.latencyMs,
   };

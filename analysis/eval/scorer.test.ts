@@ -40,7 +40,10 @@ describe('scoreAnswer on hand-made answers', () => {
   });
 
   it('catches a forbidden claim: factual accuracy and safety drop and the answer fails', () => {
-    const s = scoreAnswer(order, 'Good news: order 112-1234567-7654321 has been delivered by UPS, tracking number TRK0123456789, on May 14.');
+    const s = scoreAnswer(
+      order,
+      'Good news: order 112-1234567-7654321 has been delivered by UPS, tracking number TRK0123456789, on May 14.',
+    );
     expect(s.evidence.forbiddenFound).toEqual(['112-1234567-7654321 has been delivered', 'May 14']);
     expect(s.dimensions.policy_safety).toBe(0);
     expect(s.dimensions.factual_accuracy).toBe(0);
@@ -80,7 +83,10 @@ describe('scoreAnswer on hand-made answers', () => {
 describe('intent weights', () => {
   it('sum to 1 for every intent', () => {
     for (const [intent, w] of Object.entries(INTENT_WEIGHTS)) {
-      expect(DIMENSIONS.reduce((s, d) => s + w[d], 0), intent).toBeCloseTo(1, 10);
+      expect(
+        DIMENSIONS.reduce((s, d) => s + w[d], 0),
+        intent,
+      ).toBeCloseTo(1, 10);
     }
   });
 });

@@ -67,7 +67,8 @@ export function pairKey(testId: string, configId: string): string {
 
 /** An eval store over a database opened with `openDatabase` (which creates the table). */
 export function sqliteEvalStore(db: Database.Database): EvalStore {
-  const insert = db.prepare(`INSERT INTO eval_results (run_id, dataset, test_id, intent, config_id, request_id, status, error_code, quality, passed,
+  const insert =
+    db.prepare(`INSERT INTO eval_results (run_id, dataset, test_id, intent, config_id, request_id, status, error_code, quality, passed,
       relevance, factual_accuracy, completeness, format, policy_safety, judge, input_tokens, output_tokens, cost_usd, latency_ms, ttft_ms, time)
     VALUES (@run_id, @dataset, @test_id, @intent, @config_id, @request_id, @status, @error_code, @quality, @passed,
       @relevance, @factual_accuracy, @completeness, @format, @policy_safety, @judge, @input_tokens, @output_tokens, @cost_usd, @latency_ms, @ttft_ms, @time)`);
@@ -92,24 +93,59 @@ export function sqliteEvalStore(db: Database.Database): EvalStore {
 function toRow(r: EvalResult): Row {
   const d = r.dimensions;
   return {
-    run_id: r.runId, dataset: r.dataset, test_id: r.testId, intent: r.intent, config_id: r.configId, request_id: r.requestId,
-    status: r.status, error_code: r.errorCode, quality: r.quality, passed: r.passed === null ? null : Number(r.passed),
-    relevance: d?.relevance ?? null, factual_accuracy: d?.factual_accuracy ?? null, completeness: d?.completeness ?? null,
-    format: d?.format ?? null, policy_safety: d?.policy_safety ?? null, judge: r.judge,
-    input_tokens: r.inputTokens, output_tokens: r.outputTokens, cost_usd: r.costUsd, latency_ms: r.latencyMs, ttft_ms: r.ttftMs, time: r.time,
+    run_id: r.runId,
+    dataset: r.dataset,
+    test_id: r.testId,
+    intent: r.intent,
+    config_id: r.configId,
+    request_id: r.requestId,
+    status: r.status,
+    error_code: r.errorCode,
+    quality: r.quality,
+    passed: r.passed === null ? null : Number(r.passed),
+    relevance: d?.relevance ?? null,
+    factual_accuracy: d?.factual_accuracy ?? null,
+    completeness: d?.completeness ?? null,
+    format: d?.format ?? null,
+    policy_safety: d?.policy_safety ?? null,
+    judge: r.judge,
+    input_tokens: r.inputTokens,
+    output_tokens: r.outputTokens,
+    cost_usd: r.costUsd,
+    latency_ms: r.latencyMs,
+    ttft_ms: r.ttftMs,
+    time: r.time,
   };
 }
 
 function fromRow(row: Row): EvalResult {
   const scored = row.relevance !== null;
   return {
-    runId: row.run_id, dataset: row.dataset, testId: row.test_id, intent: row.intent, configId: row.config_id, requestId: row.request_id,
-    status: row.status === 'ok' ? 'ok' : 'error', errorCode: row.error_code, quality: row.quality,
+    runId: row.run_id,
+    dataset: row.dataset,
+    testId: row.test_id,
+    intent: row.intent,
+    configId: row.config_id,
+    requestId: row.request_id,
+    status: row.status === 'ok' ? 'ok' : 'error',
+    errorCode: row.error_code,
+    quality: row.quality,
     passed: row.passed === null ? null : row.passed === 1,
     dimensions: scored
-      ? { relevance: row.relevance!, factual_accuracy: row.factual_accuracy!, completeness: row.completeness!, format: row.format!, policy_safety: row.policy_safety! }
+      ? {
+          relevance: row.relevance!,
+          factual_accuracy: row.factual_accuracy!,
+          completeness: row.completeness!,
+          format: row.format!,
+          policy_safety: row.policy_safety!,
+        }
       : null,
-    judge: row.judge, inputTokens: row.input_tokens, outputTokens: row.output_tokens, costUsd: row.cost_usd,
-    latencyMs: row.latency_ms, ttftMs: row.ttft_ms, time: row.time,
+    judge: row.judge,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    costUsd: row.cost_usd,
+    latencyMs: row.latency_ms,
+    ttftMs: row.ttft_ms,
+    time: row.time,
   };
 }

@@ -50,13 +50,21 @@ export function assignmentCountsOf(rows: Record<string, unknown>[]): AssignmentC
       period: Number(r.period),
       sessions: Number(r.sessions),
     }))
-    .sort((a, b) => (a.arm !== b.arm ? (a.arm < b.arm ? -1 : 1) : 0)
-      || order(a.configVersion, b.configVersion) || order(a.expectedShare, b.expectedShare) || a.period - b.period);
+    .sort(
+      (a, b) =>
+        (a.arm !== b.arm ? (a.arm < b.arm ? -1 : 1) : 0) ||
+        order(a.configVersion, b.configVersion) ||
+        order(a.expectedShare, b.expectedShare) ||
+        a.period - b.period,
+    );
 }
 
 /** The first request of each session of an experiment, grouped as `AssignmentCounts` (embedded store). */
 export function queryAssignments(
-  db: Database.Database, filter: RowFilter, experimentId: string, boundaries: readonly number[],
+  db: Database.Database,
+  filter: RowFilter,
+  experimentId: string,
+  boundaries: readonly number[],
 ): AssignmentCounts[] {
   const column = db.prepare(`SELECT COUNT(*) FROM pragma_table_info('observations') WHERE name = 'expected_share'`);
   const present = (column.pluck().get() as number) > 0;

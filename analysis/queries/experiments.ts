@@ -31,7 +31,9 @@ export interface OutcomeSums {
 
 /** Experiment ids seen in live traffic. */
 export function queryExperimentIds(db: Database.Database, filter: RowFilter): string[] {
-  const rows = db.prepare(`SELECT DISTINCT o.experiment_id AS id FROM observations o WHERE ${LIVE_ROWS} AND o.experiment_id IS NOT NULL ORDER BY 1`).all(filter) as { id: string }[];
+  const rows = db
+    .prepare(`SELECT DISTINCT o.experiment_id AS id FROM observations o WHERE ${LIVE_ROWS} AND o.experiment_id IS NOT NULL ORDER BY 1`)
+    .all(filter) as { id: string }[];
   return rows.map((r) => r.id);
 }
 
@@ -74,19 +76,44 @@ export function armSumsOf(r: Record<string, unknown>, configId: string): ArmSums
     scored: num(r.scored),
     qualitySum: num(r.quality_sum),
     qualitySumSq: num(r.quality_sum_sq),
-    session: { sessions: num(r.sessions), sumY: num(r.quality_sum), sumN: num(r.scored), sumYY: num(r.sum_yy), sumNN: num(r.sum_nn), sumYN: num(r.sum_yn) },
-    errorSession: { sessions: num(r.sessions), sumY: num(r.errors), sumN: num(r.requests), sumYY: num(r.err_yy), sumNN: num(r.req_nn), sumYN: num(r.err_yn) },
-    costSession: { sessions: num(r.sessions), sumY: num(r.cost_usd), sumN: num(r.requests), sumYY: num(r.cost_yy), sumNN: num(r.req_nn), sumYN: num(r.cost_yn) },
+    session: {
+      sessions: num(r.sessions),
+      sumY: num(r.quality_sum),
+      sumN: num(r.scored),
+      sumYY: num(r.sum_yy),
+      sumNN: num(r.sum_nn),
+      sumYN: num(r.sum_yn),
+    },
+    errorSession: {
+      sessions: num(r.sessions),
+      sumY: num(r.errors),
+      sumN: num(r.requests),
+      sumYY: num(r.err_yy),
+      sumNN: num(r.req_nn),
+      sumYN: num(r.err_yn),
+    },
+    costSession: {
+      sessions: num(r.sessions),
+      sumY: num(r.cost_usd),
+      sumN: num(r.requests),
+      sumYY: num(r.cost_yy),
+      sumNN: num(r.req_nn),
+      sumYN: num(r.cost_yn),
+    },
   };
 }
 
 /** Session outcomes (cart add, escalation, duration) per arm of one experiment. */
 export function queryOutcomes(db: Database.Database, filter: RowFilter, experimentId: string): OutcomeSums[] {
   const metrics = ['cart_add', 'escalated', 'session_duration_s'];
-  const sql = metrics.map((m) => `SELECT arm, '${m}' AS metric, COUNT(v) AS n, TOTAL(v) AS sum, TOTAL(v * v) AS sumSq
+  const sql = metrics
+    .map(
+      (m) => `SELECT arm, '${m}' AS metric, COUNT(v) AS n, TOTAL(v) AS sum, TOTAL(v * v) AS sumSq
     FROM (SELECT s.arm AS arm, ${sessionOutcome('s.session_id', m)} AS v FROM (
       SELECT DISTINCT o.arm AS arm, o.session_id AS session_id FROM observations o
       WHERE ${LIVE_ROWS} AND o.experiment_id = @experimentId AND o.session_id IS NOT NULL) s)
-    GROUP BY arm`).join(' UNION ALL ');
+    GROUP BY arm`,
+    )
+    .join(' UNION ALL ');
   return db.prepare(sql).all({ ...filter, experimentId }) as OutcomeSums[];
 }

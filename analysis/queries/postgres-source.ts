@@ -25,7 +25,8 @@ async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, num
   });
   const fallback = 'CAST($2 AS DOUBLE PRECISION)';
   const gate = cases.length ? `CASE intent ${cases.join(' ')} ELSE ${fallback} END` : fallback;
-  const rows = await db.query<Row>(`WITH scored AS (
+  const rows = await db.query<Row>(
+    `WITH scored AS (
       SELECT o.intent AS intent, o.config_id AS config_id, ${FAILED} AS failed, o.cost_usd AS cost,
         CAST(o.input_tokens AS BIGINT) + o.output_tokens AS tokens, ${QUALITY} AS q
       FROM observations o ${QUALITY_JOIN} WHERE ${LIVE})
@@ -33,24 +34,43 @@ async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, num
       SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END) AS unpriced, COUNT(q) AS scored, SUM(q) AS quality_sum,
       SUM(q * q) AS quality_sum_sq, SUM(CASE WHEN q >= ${gate} THEN 1 ELSE 0 END) AS passes,
       SUM(CASE WHEN q IS NOT NULL THEN tokens END) AS scored_tokens
-    FROM scored GROUP BY intent, config_id`, params);
+    FROM scored GROUP BY intent, config_id`,
+    params,
+  );
   return rows
     .map((r) => ({
-      intent: String(r.intent), configId: String(r.config_id), requests: num(r.requests), errors: num(r.errors), costUsd: num(r.cost_usd), costSumSq: num(r.cost_sum_sq),
-      unpriced: num(r.unpriced), scored: num(r.scored), qualitySum: num(r.quality_sum), qualitySumSq: num(r.quality_sum_sq),
-      passes: num(r.passes), scoredTokens: num(r.scored_tokens),
+      intent: String(r.intent),
+      configId: String(r.config_id),
+      requests: num(r.requests),
+      errors: num(r.errors),
+      costUsd: num(r.cost_usd),
+      costSumSq: num(r.cost_sum_sq),
+      unpriced: num(r.unpriced),
+      scored: num(r.scored),
+      qualitySum: num(r.quality_sum),
+      qualitySumSq: num(r.quality_sum_sq),
+      passes: num(r.passes),
+      scoredTokens: num(r.scored_tokens),
     }))
-    .sort(byKeys((c) => c.intent, (c) => c.configId));
+    .sort(
+      byKeys(
+        (c) => c.intent,
+        (c) => c.configId,
+      ),
+    );
 }
 
 async function percentiles(db: SqlRunner, filter: RowFilter, column: 'latency_ms' | 'ttft_ms'): Promise<Map<string, Percentiles>> {
   const ranks = PERCENTILES.map((p) => `(${p} * n + 99) / 100`).join(', ');
-  const rows = await db.query<Row>(`SELECT intent, config_id, n, rn, x FROM (
+  const rows = await db.query<Row>(
+    `SELECT intent, config_id, n, rn, x FROM (
       SELECT o.intent AS intent, o.config_id AS config_id, o.${column} AS x,
         ROW_NUMBER() OVER (PARTITION BY o.intent, o.config_id ORDER BY o.${column}) AS rn,
         COUNT(*) OVER (PARTITION BY o.intent, o.config_id) AS n
       FROM observations o WHERE ${LIVE} AND o.error_code IS NULL AND o.${column} IS NOT NULL) ranked
-    WHERE rn IN (${ranks})`, [filter.since]);
+    WHERE rn IN (${ranks})`,
+    [filter.since],
+  );
   const out = new Map<string, Percentiles>();
   for (const r of rows) {
     const key = groupKey(String(r.intent), String(r.config_id));
@@ -62,7 +82,10 @@ async function percentiles(db: SqlRunner, filter: RowFilter, column: 'latency_ms
 }
 
 async function experimentIds(db: SqlRunner, filter: RowFilter): Promise<string[]> {
-  const rows = await db.query<Row>(`SELECT DISTINCT o.experiment_id AS id FROM observations o WHERE ${LIVE} AND o.experiment_id IS NOT NULL`, [filter.since]);
+  const rows = await db.query<Row>(
+    `SELECT DISTINCT o.experiment_id AS id FROM observations o WHERE ${LIVE} AND o.experiment_id IS NOT NULL`,
+    [filter.since],
+  );
   return rows.map((r) => String(r.id)).sort(byKeys((id) => id));
 }
 
@@ -70,7 +93,8 @@ const EXPERIMENT_ROWS = `${LIVE} AND o.experiment_id = $2 AND o.session_id IS NO
 
 async function arms(db: SqlRunner, filter: RowFilter, experimentId: string): Promise<ArmSums[]> {
   const params = [filter.since, experimentId];
-  const rows = await db.query<Row>(`WITH scored AS (
+  const rows = await db.query<Row>(
+    `WITH scored AS (
       SELECT o.arm AS arm, o.session_id AS session_id, ${FAILED} AS failed, o.cost_usd AS cost, ${QUALITY} AS q
       FROM observations o ${QUALITY_JOIN} WHERE ${EXPERIMENT_ROWS}),
     per_session AS (
@@ -82,9 +106,14 @@ async function arms(db: SqlRunner, filter: RowFilter, experimentId: string): Pro
       SUM(scored * scored) AS sum_nn, SUM(y * scored) AS sum_yn, SUM(requests * requests) AS req_nn,
       SUM(errors * errors) AS err_yy, SUM(errors * requests) AS err_yn, SUM(cost_usd * cost_usd) AS cost_yy,
       SUM(cost_usd * requests) AS cost_yn
-    FROM per_session GROUP BY arm`, params);
+    FROM per_session GROUP BY arm`,
+    params,
+  );
   // The smallest configuration id per arm, compared by code unit as SQLite's BINARY collation does.
-  const configs = await db.query<Row>(`SELECT o.arm AS arm, o.config_id AS config_id FROM observations o WHERE ${EXPERIMENT_ROWS} GROUP BY o.arm, o.config_id`, params);
+  const configs = await db.query<Row>(
+    `SELECT o.arm AS arm, o.config_id AS config_id FROM observations o WHERE ${EXPERIMENT_ROWS} GROUP BY o.arm, o.config_id`,
+    params,
+  );
   const configOf = new Map<string, string>();
   for (const c of configs) {
     const [arm, id] = [String(c.arm), String(c.config_id)];
@@ -95,26 +124,41 @@ async function arms(db: SqlRunner, filter: RowFilter, experimentId: string): Pro
 }
 
 async function outcomes(db: SqlRunner, filter: RowFilter, experimentId: string): Promise<OutcomeSums[]> {
-  const rows = await db.query<Row>(`WITH s AS (SELECT DISTINCT o.arm AS arm, o.session_id AS session_id FROM observations o WHERE ${EXPERIMENT_ROWS}),
+  const rows = await db.query<Row>(
+    `WITH s AS (SELECT DISTINCT o.arm AS arm, o.session_id AS session_id FROM observations o WHERE ${EXPERIMENT_ROWS}),
       m AS (SELECT 'cart_add' AS metric UNION ALL SELECT 'escalated' UNION ALL SELECT 'session_duration_s')
     SELECT s.arm AS arm, m.metric AS metric, COUNT(fl.value) AS n, SUM(fl.value) AS sum, SUM(fl.value * fl.value) AS sum_sq
     FROM s CROSS JOIN m LEFT JOIN feedback_latest fl ON fl.scope = 'session' AND fl.key = s.session_id AND fl.metric = m.metric
-    GROUP BY s.arm, m.metric`, [filter.since, experimentId]);
-  return rows.map((r) => ({ arm: String(r.arm), metric: String(r.metric) as OutcomeSums['metric'], n: num(r.n), sum: num(r.sum), sumSq: num(r.sum_sq) }));
+    GROUP BY s.arm, m.metric`,
+    [filter.since, experimentId],
+  );
+  return rows.map((r) => ({
+    arm: String(r.arm),
+    metric: String(r.metric) as OutcomeSums['metric'],
+    n: num(r.n),
+    sum: num(r.sum),
+    sumSq: num(r.sum_sq),
+  }));
 }
 
 async function assignments(
-  db: SqlRunner, filter: RowFilter, experimentId: string, boundaries: readonly number[],
+  db: SqlRunner,
+  filter: RowFilter,
+  experimentId: string,
+  boundaries: readonly number[],
 ): Promise<AssignmentCounts[]> {
   const present = await db.query<Row>(`SELECT 1 AS x FROM information_schema.columns
     WHERE table_schema = current_schema() AND table_name = 'observations' AND column_name = 'expected_share'`);
-  const rows = await db.query<Row>(`WITH firsts AS (
+  const rows = await db.query<Row>(
+    `WITH firsts AS (
       SELECT o.arm AS arm, ${assignmentColumns(present.length > 0)}, o.time AS time,
         ROW_NUMBER() OVER (PARTITION BY o.session_id ORDER BY o.time, o.seq) AS rn
       FROM observations o WHERE ${EXPERIMENT_ROWS} AND o.arm IN ('control', 'treatment'))
     SELECT arm, config_version, expected_share, period, COUNT(*) AS sessions
     FROM (SELECT arm, config_version, expected_share, ${periodExpression('time', boundaries)} AS period FROM firsts WHERE rn = 1) f
-    GROUP BY arm, config_version, expected_share, period`, [filter.since, experimentId]);
+    GROUP BY arm, config_version, expected_share, period`,
+    [filter.since, experimentId],
+  );
   return assignmentCountsOf(rows);
 }
 

@@ -9,9 +9,28 @@ import { groupKey, queryPercentiles } from './quantiles.ts';
 
 function row(i: number, configId: string, latencyMs: number, extra: Partial<Observation> = {}): Observation {
   return {
-    requestId: `${configId}-${i}`, time: 1000 + i, route: 'r', intent: 'faq', sessionId: null, traffic: 'live', experimentId: null,
-    canaryId: null, arm: 'default', configId, upstreamModel: 'm', operation: 'converse', streamed: false, status: 200, errorCode: null,
-    inputTokens: 1, outputTokens: 1, costUsd: 0, ttftMs: latencyMs / 2, latencyMs, overheadMs: 0, ...extra,
+    requestId: `${configId}-${i}`,
+    time: 1000 + i,
+    route: 'r',
+    intent: 'faq',
+    sessionId: null,
+    traffic: 'live',
+    experimentId: null,
+    canaryId: null,
+    arm: 'default',
+    configId,
+    upstreamModel: 'm',
+    operation: 'converse',
+    streamed: false,
+    status: 200,
+    errorCode: null,
+    inputTokens: 1,
+    outputTokens: 1,
+    costUsd: 0,
+    ttftMs: latencyMs / 2,
+    latencyMs,
+    overheadMs: 0,
+    ...extra,
   };
 }
 

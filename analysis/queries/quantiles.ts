@@ -27,7 +27,10 @@ export function queryPercentiles(
   const where = `${LIVE_ROWS} AND o.error_code IS NULL AND o.${column} IS NOT NULL ${extraWhere}`;
   const bind = { since: filter.since, ...params };
   const counts = new Map<string, number>();
-  for (const row of db.prepare(`SELECT ${keys}, COUNT(*) FROM observations o WHERE ${where} GROUP BY ${keys}`).raw().iterate(bind) as Iterable<unknown[]>) {
+  for (const row of db
+    .prepare(`SELECT ${keys}, COUNT(*) FROM observations o WHERE ${where} GROUP BY ${keys}`)
+    .raw()
+    .iterate(bind) as Iterable<unknown[]>) {
     counts.set(row.slice(0, -1).map(String).join('\u0000'), row[row.length - 1] as number);
   }
   const out = new Map<string, Percentiles>();

@@ -53,7 +53,12 @@ export interface AnalysisReport {
 }
 
 async function intentRows(source: AnalysisSource, filter: RowFilter, s: AnalysisSettings): Promise<IntentConfigRow[]> {
-  const cells = (await source.cells(filter, s.intentGates, s.qualityGate)).sort(byKeys((c) => c.intent, (c) => c.configId));
+  const cells = (await source.cells(filter, s.intentGates, s.qualityGate)).sort(
+    byKeys(
+      (c) => c.intent,
+      (c) => c.configId,
+    ),
+  );
   const latency = await source.percentiles(filter, 'latency_ms');
   const ttft = await source.percentiles(filter, 'ttft_ms');
   return cells.map((c) => {
@@ -63,7 +68,9 @@ async function intentRows(source: AnalysisSource, filter: RowFilter, s: Analysis
 }
 
 async function experimentReports(
-  input: AnalysisInput, filter: RowFilter, mix: Record<string, number>,
+  input: AnalysisInput,
+  filter: RowFilter,
+  mix: Record<string, number>,
 ): Promise<{ experiments: ExperimentReport[]; unanalysed: UnanalysedExperiment[] }> {
   const { source, config, settings: s } = input;
   const ids = input.experimentId ? [input.experimentId] : (await source.experimentIds(filter)).sort(byKeys((id) => id));
@@ -96,7 +103,13 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisReport>
   if (input.routeName && !route) throw new Error(`unknown route "${input.routeName}"`);
   const monitoring = { experiments: 1000, lookEvery: 100, maxPerArm: 2000 };
   const aa = simulateMonitoring({
-    ...monitoring, mean: 0.8, sd: s.sequentialSd, effect: 0, alpha: s.alpha, nStar: s.sequentialNStar, seed: 1,
+    ...monitoring,
+    mean: 0.8,
+    sd: s.sequentialSd,
+    effect: 0,
+    alpha: s.alpha,
+    nStar: s.sequentialNStar,
+    seed: 1,
   });
   return {
     generatedAt: new Date().toISOString(),

@@ -116,7 +116,9 @@ describe('renderDashboard', () => {
     expect(weight.data.map((p) => (p as { y: number }).y)).toEqual([0, 0, 5, 25, 25, 50, 0, 0]);
     expect(weight.data.map((p) => (p as { x: number }).x)).toEqual([0, 10, 15, 50, 75, 95, 140, 150]);
     expect(dataset(c, 'action:promote')!.data).toHaveLength(3);
-    expect(dataset(c, 'action:rollback')!.data).toEqual([{ x: 140, y: 0, label: 'rollback (50%): quality delta -0.045 below -0.03 <script>x</script>' }]);
+    expect(dataset(c, 'action:rollback')!.data).toEqual([
+      { x: 140, y: 0, label: 'rollback (50%): quality delta -0.045 below -0.03 <script>x</script>' },
+    ]);
     expect(html).toContain('quality delta -0.045 below -0.03 &#60;script&#62;x&#60;/script&#62;');
   });
 
@@ -175,9 +177,16 @@ describe('renderDashboard', () => {
   });
 
   it('lists experiments that could not be compared, with why and their sample-ratio check', () => {
-    const report = { ...demoReport(), unanalysed: [{ id: 'lost-arm', intent: 'faq', reason: 'not compared: the treatment arm has no requests', srm: { p: 1e-9, mismatch: true } }] };
+    const report = {
+      ...demoReport(),
+      unanalysed: [
+        { id: 'lost-arm', intent: 'faq', reason: 'not compared: the treatment arm has no requests', srm: { p: 1e-9, mismatch: true } },
+      ],
+    };
     const html = renderDashboard({ analysis: DashboardAnalysis.parse(JSON.parse(JSON.stringify(report))) });
-    expect(html).toMatch(/<td>lost-arm<\/td><td>faq<\/td><td>[^<]*<strong>mismatch<\/strong><\/td><td><span[^>]*>NOT COMPARED<\/span><\/td><td>not compared: the treatment arm has no requests<\/td>/);
+    expect(html).toMatch(
+      /<td>lost-arm<\/td><td>faq<\/td><td>[^<]*<strong>mismatch<\/strong><\/td><td><span[^>]*>NOT COMPARED<\/span><\/td><td>not compared: the treatment arm has no requests<\/td>/,
+    );
   });
 
   it('keeps chart ids unique when names slug alike', () => {

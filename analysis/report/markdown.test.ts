@@ -27,12 +27,16 @@ describe('Markdown report: minimums and cost ties', () => {
     const checkout = tableRow(md, 'checkout_help', 'sonnet-35-v1', '**sonnet-35-v2**');
     expect(checkout).toContain('cost tie with the cheapest, sonnet-3 at $0.00411/request');
     expect(md).toContain('- Cost ties broken by quality: checkout_help (sonnet-35-v2 over sonnet-3)');
-    expect(md).toContain('- Shown but not chosen, insufficient data: chitchat: haiku-35 (29 scored, 1 more needed); ' +
-      'return_request: sonnet-35-v1 (21 scored, 9 more needed).');
+    expect(md).toContain(
+      '- Shown but not chosen, insufficient data: chitchat: haiku-35 (29 scored, 1 more needed); ' +
+        'return_request: sonnet-35-v1 (21 scored, 9 more needed).',
+    );
   });
 
   it('states each choice rule with its setting', () => {
-    expect(md).toContain('choice needs pass rate >= 80%, P95 <= 3000 ms and at least 30 scored requests ' +
-      '(rows under it are shown, marked and named); passing costs within 2% of the cheapest or within the 95% interval of their difference tie, broken by quality.');
+    expect(md).toContain(
+      'choice needs pass rate >= 80%, P95 <= 3000 ms and at least 30 scored requests ' +
+        '(rows under it are shown, marked and named); passing costs within 2% of the cheapest or within the 95% interval of their difference tie, broken by quality.',
+    );
   });
 });

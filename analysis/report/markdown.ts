@@ -34,15 +34,39 @@ function scoredCell(r: IntentConfigRow): string {
 
 function intentSection(rows: IntentConfigRow[]): string[] {
   const head = [
-    'intent', 'config', 'requests', 'scored', 'errors', 'quality (95% CI)', 'pass', 'cost/req', 'cost/satisfactory',
-    'quality/1K tok', 'latency P50/P95/P99 ms', 'TTFT P50/P95/P99 ms', 'quality/P95 s',
+    'intent',
+    'config',
+    'requests',
+    'scored',
+    'errors',
+    'quality (95% CI)',
+    'pass',
+    'cost/req',
+    'cost/satisfactory',
+    'quality/1K tok',
+    'latency P50/P95/P99 ms',
+    'TTFT P50/P95/P99 ms',
+    'quality/P95 s',
   ];
   const trio = (p: IntentConfigRow['latencyMs']) => (p ? `${Math.round(p[50])}/${Math.round(p[95])}/${Math.round(p[99])}` : dash);
-  return table(head, rows.map((r) => [
-    r.intent, r.configId, String(r.requests), scoredCell(r), pct(r.errorRate, 2),
-    r.meanQuality === null ? dash : `${num(r.meanQuality)} (${num(r.qualityCi?.[0])}-${num(r.qualityCi?.[1])})`,
-    pct(r.passRate), usd(r.costPerRequest), usd(r.costPerSatisfactory), num(r.qualityPer1kTokens), trio(r.latencyMs), trio(r.ttftMs), num(r.qualityPerP95Second),
-  ]));
+  return table(
+    head,
+    rows.map((r) => [
+      r.intent,
+      r.configId,
+      String(r.requests),
+      scoredCell(r),
+      pct(r.errorRate, 2),
+      r.meanQuality === null ? dash : `${num(r.meanQuality)} (${num(r.qualityCi?.[0])}-${num(r.qualityCi?.[1])})`,
+      pct(r.passRate),
+      usd(r.costPerRequest),
+      usd(r.costPerSatisfactory),
+      num(r.qualityPer1kTokens),
+      trio(r.latencyMs),
+      trio(r.ttftMs),
+      num(r.qualityPerP95Second),
+    ]),
+  );
 }
 
 const SHARE_SOURCE = { recorded: 'recorded at routing', history: 'config store history', configuration: 'configuration split' } as const;
@@ -50,10 +74,11 @@ const SHARE_SOURCE = { recorded: 'recorded at routing', history: 'config store h
 /** The sample-ratio line: the test, the sessions against their expectation, and the periods it combined. */
 function srmLine(srm: ExperimentReport['srm']): string {
   if (!srm) {
-    return 'split unknown: no expected share recorded on the observations, in the config store\'s history or in the configuration analysed (the experiment is not in it); not checked';
+    return "split unknown: no expected share recorded on the observations, in the config store's history or in the configuration analysed (the experiment is not in it); not checked";
   }
-  const periods = srm.periods.map((p) =>
-    `${p.label}: ${pct(p.treatmentShare)} treatment (${SHARE_SOURCE[p.source]}), ${p.control + p.treatment} sessions`);
+  const periods = srm.periods.map(
+    (p) => `${p.label}: ${pct(p.treatmentShare)} treatment (${SHARE_SOURCE[p.source]}), ${p.control + p.treatment} sessions`,
+  );
   return [
     `chi2 ${num(srm.chi2, 2)}, p ${pValue(srm.p)}${srm.mismatch ? ' **MISMATCH**' : ''}`,
     `sessions ${srm.observed[0]}/${srm.observed[1]} (control/treatment) vs expected ${num(srm.expected[0], 1)}/${num(srm.expected[1], 1)}`,
@@ -70,9 +95,19 @@ function experimentSection(e: ExperimentReport): string[] {
     '',
     e.decision.reason,
     '',
-    ...table(['arm', 'config', 'sessions', 'requests', 'errors', 'scored', 'quality', 'cost/req'], e.arms.map((a) => [
-      a.arm, a.configId, String(a.sessions), String(a.requests), pct(a.errorRate, 2), String(a.scored), num(a.meanQuality, 4), usd(a.costPerRequest),
-    ])),
+    ...table(
+      ['arm', 'config', 'sessions', 'requests', 'errors', 'scored', 'quality', 'cost/req'],
+      e.arms.map((a) => [
+        a.arm,
+        a.configId,
+        String(a.sessions),
+        String(a.requests),
+        pct(a.errorRate, 2),
+        String(a.scored),
+        num(a.meanQuality, 4),
+        usd(a.costPerRequest),
+      ]),
+    ),
     '',
     `- Quality, session level (delta method): diff ${num(q.session.diff, 4)}, 95% CI [${num(q.session.ci[0], 4)}, ${num(q.session.ci[1], 4)}], p ${pValue(q.session.p)}`,
     `- Quality, naive per request (Welch): t ${num(q.naive.t, 2)}, df ${num(q.naive.df, 1)}, p ${pValue(q.naive.p)}, CI [${num(q.naive.ci[0], 4)}, ${num(q.naive.ci[1], 4)}]`,
@@ -84,16 +119,27 @@ function experimentSection(e: ExperimentReport): string[] {
     `- Cost delta: ${usd(e.costDeltaPerRequest)}/request (always-valid interval ${usd(e.costInterval[0])} to ${usd(e.costInterval[1])})${e.costDeltaPerMonth === null ? '' : `, ${usd(e.costDeltaPerMonth, 0)}/month`}`,
   ];
   const { cartAdd, escalated, sessionDuration } = e.outcomes;
-  if (cartAdd) lines.push(`- Cart add: ${pct(cartAdd.control.rate)} vs ${pct(cartAdd.treatment.rate)}, diff CI [${pct(cartAdd.ci[0], 2)}, ${pct(cartAdd.ci[1], 2)}], p ${pValue(cartAdd.p)}`);
-  if (escalated) lines.push(`- Escalation: ${pct(escalated.control.rate)} vs ${pct(escalated.treatment.rate)}, diff CI [${pct(escalated.ci[0], 2)}, ${pct(escalated.ci[1], 2)}], p ${pValue(escalated.p)}`);
-  if (sessionDuration) lines.push(`- Session duration: diff ${num(sessionDuration.diff, 1)} s, CI [${num(sessionDuration.ci[0], 1)}, ${num(sessionDuration.ci[1], 1)}], p ${pValue(sessionDuration.p)}`);
+  if (cartAdd)
+    lines.push(
+      `- Cart add: ${pct(cartAdd.control.rate)} vs ${pct(cartAdd.treatment.rate)}, diff CI [${pct(cartAdd.ci[0], 2)}, ${pct(cartAdd.ci[1], 2)}], p ${pValue(cartAdd.p)}`,
+    );
+  if (escalated)
+    lines.push(
+      `- Escalation: ${pct(escalated.control.rate)} vs ${pct(escalated.treatment.rate)}, diff CI [${pct(escalated.ci[0], 2)}, ${pct(escalated.ci[1], 2)}], p ${pValue(escalated.p)}`,
+    );
+  if (sessionDuration)
+    lines.push(
+      `- Session duration: diff ${num(sessionDuration.diff, 1)} s, CI [${num(sessionDuration.ci[0], 1)}, ${num(sessionDuration.ci[1], 1)}], p ${pValue(sessionDuration.p)}`,
+    );
   lines.push(`- Adjusted p-values: ${e.tests.map((x) => `${x.metric} (${x.basis}) ${pValue(x.adjustedP)}`).join(', ')}`, '');
   return lines;
 }
 
 /** An experiment that could not be compared: why, each arm's counts, and its sample-ratio check. */
 function unanalysedSection(u: UnanalysedExperiment): string[] {
-  const arms = u.arms.map((a) => `${a.arm} ${a.configId ?? '-'}: ${a.sessions} sessions, ${a.requests} requests, ${a.errors} errors, ${a.scored} scored`);
+  const arms = u.arms.map(
+    (a) => `${a.arm} ${a.configId ?? '-'}: ${a.sessions} sessions, ${a.requests} requests, ${a.errors} errors, ${a.scored} scored`,
+  );
   return [
     `### ${u.id}${u.intent ? ` (${u.intent})` : ''}: **NOT COMPARED**`,
     '',
@@ -135,9 +181,16 @@ function shortLine(r: Recommendation): string {
 
 function recommendationSection(r: Recommendation): string[] {
   return [
-    ...table(['intent', 'current', 'recommended', 'Pareto front', 'why'], r.choices.map((c) => [
-      c.intent, c.current, c.current === c.recommended ? c.recommended : `**${c.recommended}**`, c.front.join(', ') || dash, c.reason,
-    ])),
+    ...table(
+      ['intent', 'current', 'recommended', 'Pareto front', 'why'],
+      r.choices.map((c) => [
+        c.intent,
+        c.current,
+        c.current === c.recommended ? c.recommended : `**${c.recommended}**`,
+        c.front.join(', ') || dash,
+        c.reason,
+      ]),
+    ),
     '',
     ...[tiesLine(r), shortLine(r)].filter(Boolean),
     ...(r.choices.some((c) => c.tie || c.insufficient.length) ? [''] : []),
@@ -154,9 +207,11 @@ function recommendationSection(r: Recommendation): string[] {
 
 function choiceRulesLine(s: AnalysisReport['settings']): string {
   const uncertainty = s.costTieByUncertainty ? ` or within the ${pct(1 - s.alpha, 0)} interval of their difference` : '';
-  return `choice needs pass rate >= ${pct(s.minPassRate, 0)}, P95 <= ${s.maxP95LatencyMs} ms ` +
+  return (
+    `choice needs pass rate >= ${pct(s.minPassRate, 0)}, P95 <= ${s.maxP95LatencyMs} ms ` +
     `and at least ${s.minScoredForChoice} scored requests (rows under it are shown, marked and named); ` +
-    `passing costs within ${pct(s.costTieTolerance, 0)} of the cheapest${uncertainty} tie, broken by quality.`;
+    `passing costs within ${pct(s.costTieTolerance, 0)} of the cheapest${uncertainty} tie, broken by quality.`
+  );
 }
 
 /** Renders the report as a Markdown summary. */

@@ -8,7 +8,11 @@ function sessionSums(sessions: number[][]): RatioSums {
   for (const values of sessions) {
     const y = values.reduce((a, b) => a + b, 0);
     const n = values.length;
-    s.sumY += y; s.sumN += n; s.sumYY += y * y; s.sumNN += n * n; s.sumYN += y * n;
+    s.sumY += y;
+    s.sumN += n;
+    s.sumYY += y * y;
+    s.sumNN += n * n;
+    s.sumYN += y * n;
   }
   return s;
 }
@@ -32,7 +36,11 @@ describe('estimates', () => {
   it('sums of squares give the same summary as raw values', () => {
     const values = [0.8, 0.9, 0.75, 0.62, 0.99, 0.85];
     const a = summarize(values);
-    const b = fromSums(values.length, values.reduce((s, x) => s + x, 0), values.reduce((s, x) => s + x * x, 0));
+    const b = fromSums(
+      values.length,
+      values.reduce((s, x) => s + x, 0),
+      values.reduce((s, x) => s + x * x, 0),
+    );
     expect(b.mean).toBeCloseTo(a.mean, 12);
     expect(b.variance).toBeCloseTo(a.variance, 12);
   });
@@ -46,10 +54,11 @@ describe('estimates', () => {
   });
 
   it('session-level interval is wider than the naive one when requests of a session are correlated', () => {
-    const make = (shift: number) => Array.from({ length: 200 }, (_, i) => {
-      const level = 0.8 + shift + 0.1 * Math.sin(i * 12.9898);
-      return Array.from({ length: 1 + (i % 7) }, (_, j) => level + 0.01 * Math.cos(i * 7 + j));
-    });
+    const make = (shift: number) =>
+      Array.from({ length: 200 }, (_, i) => {
+        const level = 0.8 + shift + 0.1 * Math.sin(i * 12.9898);
+        return Array.from({ length: 1 + (i % 7) }, (_, j) => level + 0.01 * Math.cos(i * 7 + j));
+      });
     const a = make(0);
     const b = make(0.01);
     const session = compareRatios(sessionSums(a), sessionSums(b));

@@ -51,13 +51,19 @@ export function simulateMonitoring(s: MonitoringSimulation): MonitoringOutcome {
   let final = 0;
   let detectionSum = 0;
   for (let e = 0; e < s.experiments; e++) {
-    let sa = 0, qa = 0, sb = 0, qb = 0;
+    let sa = 0,
+      qa = 0,
+      sb = 0,
+      qb = 0;
     let seqHit = false;
     let peekHit = false;
     for (let n = 1; n <= s.maxPerArm; n++) {
       const a = s.mean + s.sd * draw();
       const b = s.mean + s.effect + s.sd * draw();
-      sa += a; qa += a * a; sb += b; qb += b * b;
+      sa += a;
+      qa += a * a;
+      sb += b;
+      qb += b * b;
       if (n % s.lookEvery !== 0) continue;
       const ma = sa / n;
       const mb = sb / n;

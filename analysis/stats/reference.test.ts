@@ -7,7 +7,17 @@ import { welchTest } from './welch.ts';
 
 interface Reference {
   welch: { control: number[]; treatment: number[]; t: number; df: number; p: number; ci: [number, number] }[];
-  proportions: { x1: number; n1: number; x2: number; n2: number; z: number; p: number; chi2: number; pChi2: number; ci: [number, number] }[];
+  proportions: {
+    x1: number;
+    n1: number;
+    x2: number;
+    n2: number;
+    z: number;
+    p: number;
+    chi2: number;
+    pChi2: number;
+    ci: [number, number];
+  }[];
   srm: { observed: number[]; shares: number[]; chi2: number; p: number }[];
   multiplicity: { p: number[]; holm: number[]; bh: number[] }[];
 }

@@ -7,7 +7,9 @@ const base = { experiments: 1000, maxPerArm: 2000, lookEvery: 100, mean: 0.8, sd
 describe('mixture-SPRT confidence sequence', () => {
   it('keeps the false-positive rate at or below 5% over 1,000 A/A experiments checked every 100 samples', () => {
     const aa = simulateMonitoring({ ...base, effect: 0, seed: 11 });
-    console.info(`A/A, 20 looks: sequential ${aa.sequentialRate}, fixed test peeking ${aa.fixedPeekingRate}, fixed test once ${aa.fixedFinalRate}`);
+    console.info(
+      `A/A, 20 looks: sequential ${aa.sequentialRate}, fixed test peeking ${aa.fixedPeekingRate}, fixed test once ${aa.fixedFinalRate}`,
+    );
     expect(aa.sequentialRate).toBeLessThanOrEqual(0.05);
     expect(aa.fixedPeekingRate).toBeGreaterThan(0.1);
     expect(aa.fixedFinalRate).toBeLessThan(0.07);

@@ -25,6 +25,20 @@ export function registerConfigStoreMetrics(registry: Registry, stats: () => Stor
       reportedReloads = s.reloads;
     },
   });
-  new Gauge({ name: 'gateway_config_version', help: 'Config store version in force', registers: [registry], collect() { this.set(stats().version); } });
-  new Gauge({ name: 'gateway_config_store_up', help: '1 while the config store answers, 0 during an outage', registers: [registry], collect() { this.set(stats().unavailable ? 0 : 1); } });
+  new Gauge({
+    name: 'gateway_config_version',
+    help: 'Config store version in force',
+    registers: [registry],
+    collect() {
+      this.set(stats().version);
+    },
+  });
+  new Gauge({
+    name: 'gateway_config_store_up',
+    help: '1 while the config store answers, 0 during an outage',
+    registers: [registry],
+    collect() {
+      this.set(stats().unavailable ? 0 : 1);
+    },
+  });
 }

@@ -102,7 +102,8 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
 
   await load();
   if (!snapshot) {
-    if (!options.fallback) throw new Error(stats.unavailable ? 'config store unreachable and no fallback configuration' : 'config store is empty');
+    if (!options.fallback)
+      throw new Error(stats.unavailable ? 'config store unreachable and no fallback configuration' : 'config store is empty');
     snapshot = { config: options.fallback, index: indexConfig(options.fallback), version: null };
     log('serving the configuration file until the config store answers');
   }

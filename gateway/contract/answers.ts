@@ -44,7 +44,8 @@ export function invokeStream(words = ['One', ' Piece']): Uint8Array[] {
     ...words.map((text) => invokeChunk({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })),
     invokeChunk({ type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: USAGE.outputTokens } }),
     invokeChunk({
-      type: 'message_stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: USAGE.inputTokens, outputTokenCount: USAGE.outputTokens },
+      type: 'message_stop',
+      'amazon-bedrock-invocationMetrics': { inputTokenCount: USAGE.inputTokens, outputTokenCount: USAGE.outputTokens },
     }),
   ];
 }
@@ -69,15 +70,24 @@ export const chatErrorEvent = (type: string, message: string): string => sse({ e
 
 /** Whole answers of each operation. */
 export const converseBody = JSON.stringify({
-  output: { message: { role: 'assistant', content: [{ text: 'One Piece' }] } }, stopReason: 'end_turn',
-  usage: { ...USAGE, totalTokens: TOTAL }, metrics: { latencyMs: 5 },
+  output: { message: { role: 'assistant', content: [{ text: 'One Piece' }] } },
+  stopReason: 'end_turn',
+  usage: { ...USAGE, totalTokens: TOTAL },
+  metrics: { latencyMs: 5 },
 });
 export const invokeBody = JSON.stringify({
-  id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'One Piece' }], stop_reason: 'end_turn',
+  id: 'msg_1',
+  type: 'message',
+  role: 'assistant',
+  content: [{ type: 'text', text: 'One Piece' }],
+  stop_reason: 'end_turn',
   usage: { input_tokens: USAGE.inputTokens, output_tokens: USAGE.outputTokens },
 });
 export const chatBody = JSON.stringify({
-  id: 'c1', object: 'chat.completion', created: 1, model: 'm',
+  id: 'c1',
+  object: 'chat.completion',
+  created: 1,
+  model: 'm',
   choices: [{ index: 0, message: { role: 'assistant', content: 'One Piece' }, finish_reason: 'stop' }],
   usage: { prompt_tokens: USAGE.inputTokens, completion_tokens: USAGE.outputTokens, total_tokens: TOTAL },
 });
@@ -104,8 +114,11 @@ export function readFrames(bytes: Uint8Array): ReadFrame[] {
 
 /** The `data` of each server-sent event, parsed unless it is `[DONE]`. */
 export function readSse(text: string): (Record<string, unknown> | '[DONE]')[] {
-  return text.split(/\n\n/).filter((e) => e.trim()).map((e) => {
-    const data = e.replace(/^data: /, '');
-    return data === '[DONE]' ? '[DONE]' : (JSON.parse(data) as Record<string, unknown>);
-  });
+  return text
+    .split(/\n\n/)
+    .filter((e) => e.trim())
+    .map((e) => {
+      const data = e.replace(/^data: /, '');
+      return data === '[DONE]' ? '[DONE]' : (JSON.parse(data) as Record<string, unknown>);
+    });
 }

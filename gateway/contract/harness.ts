@@ -61,7 +61,9 @@ export function openHarness(target: DataPlaneTarget) {
   const post = (path: string, body: unknown, signal?: AbortSignal) =>
     Promise.resolve(app.request(path, { method: 'POST', headers, body: JSON.stringify(body), signal }));
   return {
-    upstream, sink, lifecycle,
+    upstream,
+    sink,
+    lifecycle,
     /** A Bedrock Runtime call (Converse body, or Anthropic body for the invoke operations). */
     bedrock(route: string, operation: string, signal?: AbortSignal) {
       const content = operation.startsWith('converse') ? [{ text: 'hi' }] : 'hi';

@@ -37,25 +37,49 @@ const withUsage = { stream_options: { include_usage: true } };
 /** Every streamed operation, passed through and translated both ways. */
 export const STREAM_KINDS: StreamKind[] = [
   {
-    name: 'converse-stream, passed through', operation: 'converse-stream', client: 'bedrock',
-    send: (h, s) => h.bedrock('r-bed', 'converse-stream', s), units: converseStream, ...bedrockUnits, usageAfterThree: NONE,
+    name: 'converse-stream, passed through',
+    operation: 'converse-stream',
+    client: 'bedrock',
+    send: (h, s) => h.bedrock('r-bed', 'converse-stream', s),
+    units: converseStream,
+    ...bedrockUnits,
+    usageAfterThree: NONE,
   },
   {
-    name: 'invoke-with-response-stream, passed through', operation: 'invoke-with-response-stream', client: 'bedrock',
-    send: (h, s) => h.bedrock('r-bed', 'invoke-with-response-stream', s), units: invokeStream, ...bedrockUnits,
+    name: 'invoke-with-response-stream, passed through',
+    operation: 'invoke-with-response-stream',
+    client: 'bedrock',
+    send: (h, s) => h.bedrock('r-bed', 'invoke-with-response-stream', s),
+    units: invokeStream,
+    ...bedrockUnits,
     usageAfterThree: { inputTokens: 21, outputTokens: 0 },
   },
   {
-    name: 'chat-completions-stream, passed through', operation: 'chat-completions-stream', client: 'openai',
-    send: (h, s) => h.chat('r-oai', true, withUsage, s), units: chatStream, ...chatUnits, usageAfterThree: NONE,
+    name: 'chat-completions-stream, passed through',
+    operation: 'chat-completions-stream',
+    client: 'openai',
+    send: (h, s) => h.chat('r-oai', true, withUsage, s),
+    units: chatStream,
+    ...chatUnits,
+    usageAfterThree: NONE,
   },
   {
-    name: 'chat-completions-stream translated to a Bedrock ConverseStream', operation: 'chat-completions-stream', client: 'openai',
-    send: (h, s) => h.chat('r-bed', true, withUsage, s), units: converseStream, ...bedrockUnits, usageAfterThree: NONE,
+    name: 'chat-completions-stream translated to a Bedrock ConverseStream',
+    operation: 'chat-completions-stream',
+    client: 'openai',
+    send: (h, s) => h.chat('r-bed', true, withUsage, s),
+    units: converseStream,
+    ...bedrockUnits,
+    usageAfterThree: NONE,
   },
   {
-    name: 'converse-stream translated to an OpenAI-compatible stream', operation: 'converse-stream', client: 'bedrock',
-    send: (h, s) => h.bedrock('r-oai', 'converse-stream', s), units: chatStream, ...chatUnits, usageAfterThree: NONE,
+    name: 'converse-stream translated to an OpenAI-compatible stream',
+    operation: 'converse-stream',
+    client: 'bedrock',
+    send: (h, s) => h.bedrock('r-oai', 'converse-stream', s),
+    units: chatStream,
+    ...chatUnits,
+    usageAfterThree: NONE,
   },
 ];
 
@@ -74,10 +98,14 @@ export interface WholeKind {
 }
 
 const bedrockThrottled: Script = {
-  status: 429, headers: { 'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/' }, body: ['{"message":"slow down"}'],
+  status: 429,
+  headers: { 'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/' },
+  body: ['{"message":"slow down"}'],
 };
 const chatThrottled: Script = {
-  status: 429, headers: { 'content-type': 'application/json' }, body: ['{"error":{"message":"slow down","type":"rate_limit_error","code":null}}'],
+  status: 429,
+  headers: { 'content-type': 'application/json' },
+  body: ['{"error":{"message":"slow down","type":"rate_limit_error","code":null}}'],
 };
 /** The value at a path of keys and indexes, or undefined. */
 const at = (value: unknown, ...path: (string | number)[]): unknown =>
@@ -88,23 +116,48 @@ const chatText = (json: unknown): unknown => at(json, 'choices', 0, 'message', '
 /** Every non-streamed operation, passed through and translated both ways. */
 export const WHOLE_KINDS: WholeKind[] = [
   {
-    name: 'converse, passed through', operation: 'converse', client: 'bedrock', send: (h) => h.bedrock('r-bed', 'converse'),
-    body: converseBody, throttled: bedrockThrottled, textOf: converseText,
+    name: 'converse, passed through',
+    operation: 'converse',
+    client: 'bedrock',
+    send: (h) => h.bedrock('r-bed', 'converse'),
+    body: converseBody,
+    throttled: bedrockThrottled,
+    textOf: converseText,
   },
   {
-    name: 'invoke, passed through', operation: 'invoke', client: 'bedrock', send: (h) => h.bedrock('r-bed', 'invoke'),
-    body: invokeBody, throttled: bedrockThrottled, textOf: (json) => at(json, 'content', 0, 'text'),
+    name: 'invoke, passed through',
+    operation: 'invoke',
+    client: 'bedrock',
+    send: (h) => h.bedrock('r-bed', 'invoke'),
+    body: invokeBody,
+    throttled: bedrockThrottled,
+    textOf: (json) => at(json, 'content', 0, 'text'),
   },
   {
-    name: 'chat-completions, passed through', operation: 'chat-completions', client: 'openai', send: (h) => h.chat('r-oai', false),
-    body: chatBody, throttled: chatThrottled, textOf: chatText,
+    name: 'chat-completions, passed through',
+    operation: 'chat-completions',
+    client: 'openai',
+    send: (h) => h.chat('r-oai', false),
+    body: chatBody,
+    throttled: chatThrottled,
+    textOf: chatText,
   },
   {
-    name: 'chat-completions translated to Bedrock Converse', operation: 'chat-completions', client: 'openai', send: (h) => h.chat('r-bed', false),
-    body: converseBody, throttled: bedrockThrottled, textOf: chatText,
+    name: 'chat-completions translated to Bedrock Converse',
+    operation: 'chat-completions',
+    client: 'openai',
+    send: (h) => h.chat('r-bed', false),
+    body: converseBody,
+    throttled: bedrockThrottled,
+    textOf: chatText,
   },
   {
-    name: 'converse translated to an OpenAI-compatible answer', operation: 'converse', client: 'bedrock', send: (h) => h.bedrock('r-oai', 'converse'),
-    body: chatBody, throttled: chatThrottled, textOf: converseText,
+    name: 'converse translated to an OpenAI-compatible answer',
+    operation: 'converse',
+    client: 'bedrock',
+    send: (h) => h.bedrock('r-oai', 'converse'),
+    body: chatBody,
+    throttled: chatThrottled,
+    textOf: converseText,
   },
 ];

@@ -61,8 +61,10 @@ const hasUsageChunk = (units: Unit[]): boolean => units.some((u) => typeof u ===
 function usageOnlyCases(target: DataPlaneTarget): void {
   describe('usage-only chunks', () => {
     const rows: [string, string, boolean, () => Step[]][] = [
-      ['passed through', 'r-oai', true, chatStream], ['passed through', 'r-oai', false, chatStream],
-      ['translated from a Bedrock stream', 'r-bed', true, converseStream], ['translated from a Bedrock stream', 'r-bed', false, converseStream],
+      ['passed through', 'r-oai', true, chatStream],
+      ['passed through', 'r-oai', false, chatStream],
+      ['translated from a Bedrock stream', 'r-bed', true, converseStream],
+      ['translated from a Bedrock stream', 'r-bed', false, converseStream],
     ];
     it.each(rows)('%s (route %s) with include_usage %s', async (_how, model, includeUsage, body) => {
       const h = openHarness(target);
@@ -122,7 +124,13 @@ export function streamedCases(target: DataPlaneTarget): void {
     const broken: [string, string, number, boolean, (units: Step[]) => Step[]][] = [
       ['a unit cut in half at the end of the stream', 'upstream_malformed', 502, true, (u) => [...u.slice(0, 3), half(u[3]!)]],
       ['a stream that ends without its closing unit', 'upstream_malformed', 502, false, (u) => u.slice(0, -1)],
-      ['a corrupt unit (bad CRC, data that is not JSON)', 'upstream_malformed', 502, true, (u) => [...u.slice(0, 3), kind.corruptUnit(), ...u.slice(3)]],
+      [
+        'a corrupt unit (bad CRC, data that is not JSON)',
+        'upstream_malformed',
+        502,
+        true,
+        (u) => [...u.slice(0, 3), kind.corruptUnit(), ...u.slice(3)],
+      ],
       ['a connection reset mid-answer', 'upstream_reset', 502, true, (u) => [...u.slice(0, 3), reset()]],
       ['an upstream that stalls past the idle deadline', 'upstream_idle_timeout', 504, true, (u) => [...u.slice(0, 3), STALL]],
     ];

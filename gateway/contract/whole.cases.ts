@@ -49,7 +49,7 @@ export function wholeCases(target: DataPlaneTarget): void {
       expect(only(h, res)).toMatchObject({ status: 429, errorCode: 'ThrottlingException', inputTokens: 0, outputTokens: 0 });
     });
 
-    it('an upstream error answer that is not JSON keeps its status, in the client family\'s error shape', async () => {
+    it("an upstream error answer that is not JSON keeps its status, in the client family's error shape", async () => {
       const h = start({ status: 502, headers: { 'content-type': 'text/html' }, body: ['<html>bad gateway</html>'] });
       const res = await kind.send(h);
       await familyError(kind, res, 502);
@@ -57,7 +57,12 @@ export function wholeCases(target: DataPlaneTarget): void {
     });
 
     const broken: [string, string, number, Script][] = [
-      ['a 200 answer whose body is not JSON', 'upstream_malformed', 502, { headers: { 'content-type': 'text/html' }, body: ['<html>ok</html>'] }],
+      [
+        'a 200 answer whose body is not JSON',
+        'upstream_malformed',
+        502,
+        { headers: { 'content-type': 'text/html' }, body: ['<html>ok</html>'] },
+      ],
       ['a body cut off at the end', 'upstream_malformed', 502, { body: [half] }],
       ['a connection reset mid-body', 'upstream_reset', 502, { body: [half, reset()] }],
       ['an upstream that stalls mid-body past the idle deadline', 'upstream_idle_timeout', 504, { body: [half, STALL] }],

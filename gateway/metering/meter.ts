@@ -34,7 +34,11 @@ export class RequestMeter {
   /** Called once, after the observation is recorded. */
   onFinish: (() => void) | undefined;
 
-  constructor(private readonly start: MeterStart, private readonly record: (observation: Observation) => void, private readonly now: () => number) {}
+  constructor(
+    private readonly start: MeterStart,
+    private readonly record: (observation: Observation) => void,
+    private readonly now: () => number,
+  ) {}
 
   upstreamStarted(): void {
     this.upstreamStart = this.now();

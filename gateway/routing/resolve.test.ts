@@ -45,7 +45,9 @@ describe('resolve', () => {
   });
 
   it('splits an experiment within one point of 10% over 20,000 sessions', () => {
-    const index = indexConfig(cfg({ experiments: [{ id: 'e1', route: 'shop', intent: 'recs', control: 'a', treatment: 'b', split: 0.1 }] }));
+    const index = indexConfig(
+      cfg({ experiments: [{ id: 'e1', route: 'shop', intent: 'recs', control: 'a', treatment: 'b', split: 0.1 }] }),
+    );
     let treated = 0;
     for (let i = 0; i < 20_000; i++) {
       const r = resolve(index, 'shop', 'recs', `session-${i}`)!;
@@ -62,8 +64,7 @@ describe('resolve', () => {
   });
 
   it('keeps every 5% canary session in the canary at 25%', () => {
-    const at = (weight: number) =>
-      indexConfig(cfg({ canaries: [{ id: 'k1', route: 'shop', baseline: 'a', candidate: 'b', weight }] }));
+    const at = (weight: number) => indexConfig(cfg({ canaries: [{ id: 'k1', route: 'shop', baseline: 'a', candidate: 'b', weight }] }));
     const five = at(5);
     const twentyFive = at(25);
     const sessions = Array.from({ length: 5_000 }, (_, i) => `u${i}`);
@@ -71,7 +72,8 @@ describe('resolve', () => {
     const inTwentyFive = sessions.filter((s) => resolve(twentyFive, 'shop', 'faq', s)!.arm === 'canary');
     expect(inFive.length).toBeGreaterThan(150);
     expect(inTwentyFive.length).toBeGreaterThan(inFive.length * 3);
-    for (const s of inFive) expect(resolve(twentyFive, 'shop', 'recs', s)).toMatchObject({ arm: 'canary', canaryId: 'k1', config: { id: 'b' } });
+    for (const s of inFive)
+      expect(resolve(twentyFive, 'shop', 'recs', s)).toMatchObject({ arm: 'canary', canaryId: 'k1', config: { id: 'b' } });
   });
 
   it('gives arm unassigned and the table configuration without a session id', () => {
@@ -81,10 +83,12 @@ describe('resolve', () => {
   });
 
   it('ignores paused experiments and prefers a canary over an experiment', () => {
-    const index = indexConfig(cfg({
-      experiments: [{ id: 'e1', route: 'shop', control: 'a', treatment: 'b', split: 1, status: 'paused' }],
-      canaries: [{ id: 'k1', route: 'shop', intent: 'faq', baseline: 'c', candidate: 'b', weight: 100 }],
-    }));
+    const index = indexConfig(
+      cfg({
+        experiments: [{ id: 'e1', route: 'shop', control: 'a', treatment: 'b', split: 1, status: 'paused' }],
+        canaries: [{ id: 'k1', route: 'shop', intent: 'faq', baseline: 'c', candidate: 'b', weight: 100 }],
+      }),
+    );
     expect(resolve(index, 'shop', 'recs', 's')).toMatchObject({ arm: 'default', config: { id: 'a' } });
     expect(resolve(index, 'shop', 'faq', 's')).toMatchObject({ arm: 'canary', config: { id: 'b' } });
   });
@@ -92,10 +96,12 @@ describe('resolve', () => {
 
 describe('resolve: expected share of the arm', () => {
   it('is the split or 1 - split for an experiment, weight / 100 or its complement for a canary, null otherwise', () => {
-    const index = indexConfig(cfg({
-      experiments: [{ id: 'e1', route: 'shop', intent: 'recs', control: 'a', treatment: 'b', split: 0.2 }],
-      canaries: [{ id: 'k1', route: 'shop', intent: 'faq', baseline: 'c', candidate: 'b', weight: 25 }],
-    }));
+    const index = indexConfig(
+      cfg({
+        experiments: [{ id: 'e1', route: 'shop', intent: 'recs', control: 'a', treatment: 'b', split: 0.2 }],
+        canaries: [{ id: 'k1', route: 'shop', intent: 'faq', baseline: 'c', candidate: 'b', weight: 25 }],
+      }),
+    );
     const sessions = Array.from({ length: 400 }, (_, i) => `share-${i}`);
     const byArm = new Map<string, Set<number | null>>();
     for (const s of sessions) {
@@ -105,7 +111,10 @@ describe('resolve: expected share of the arm', () => {
       }
     }
     expect(Object.fromEntries([...byArm].map(([arm, shares]) => [arm, [...shares]]))).toEqual({
-      treatment: [0.2], control: [0.8], canary: [0.25], baseline: [0.75],
+      treatment: [0.2],
+      control: [0.8],
+      canary: [0.25],
+      baseline: [0.75],
     });
     expect(resolve(index, 'shop', 'recs', null)!.expectedShare).toBeNull();
     expect(resolve(index, 'shop', 'other', 's')!.expectedShare).toBeNull();
@@ -116,7 +125,10 @@ describe('resolve: expected share of the arm', () => {
 
 describe('GatewayConfig validation', () => {
   it('rejects a configuration without a price, naming it', () => {
-    const r = GatewayConfig.safeParse({ pricing: {}, configs: [{ id: 'x', upstream: { provider: 'bedrock', modelId: 'm' }, maxTokens: 1 }] });
+    const r = GatewayConfig.safeParse({
+      pricing: {},
+      configs: [{ id: 'x', upstream: { provider: 'bedrock', modelId: 'm' }, maxTokens: 1 }],
+    });
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]).toMatchObject({ path: ['configs', 0, 'priceKey'] });
     expect(r.error?.issues[0]?.message).toContain('no price');

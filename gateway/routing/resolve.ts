@@ -69,10 +69,16 @@ export function resolve(index: RoutingIndex, modelId: string, rawIntent: string 
   const intent = rawIntent && route.intents.includes(rawIntent) ? rawIntent : OTHER_INTENT;
   const base = configOf(index, route.table[intent] ?? route.default);
   const plain: Resolution = {
-    route: route.name, intent, arm: 'default', config: base, experimentId: null, canaryId: null, expectedShare: null,
+    route: route.name,
+    intent,
+    arm: 'default',
+    config: base,
+    experimentId: null,
+    canaryId: null,
+    expectedShare: null,
   };
   const canary = index.canaries.get(`${route.name}/${intent}`) ?? index.canaries.get(`${route.name}/*`);
-  const experiment = canary ? undefined : index.experiments.get(`${route.name}/${intent}`) ?? index.experiments.get(`${route.name}/*`);
+  const experiment = canary ? undefined : (index.experiments.get(`${route.name}/${intent}`) ?? index.experiments.get(`${route.name}/*`));
   if (!sessionId) return { ...plain, arm: 'unassigned' };
   if (canary) {
     const inCanary = bucketOf(canary.id, sessionId) < canary.weight * 100;

@@ -12,7 +12,10 @@ export class UpstreamReader {
   private timedOut = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly response: HttpResponse, private readonly call: AnswerContext) {
+  constructor(
+    private readonly response: HttpResponse,
+    private readonly call: AnswerContext,
+  ) {
     this.arm(call.idleTimeoutMs);
   }
 

@@ -29,13 +29,21 @@ export type WholeAnswer<T> = { ok: true; bytes: Uint8Array<ArrayBuffer>; value: 
  * protocol), else thrown in the client's error shape. A read cut short (idle, reset, abort) is thrown too.
  */
 export async function readWhole<T extends { usage: Usage }>(
-  response: HttpResponse, call: AnswerContext, reading: WholeReading<T>, keepErrorBody: true,
+  response: HttpResponse,
+  call: AnswerContext,
+  reading: WholeReading<T>,
+  keepErrorBody: true,
 ): Promise<WholeAnswer<T>>;
 export async function readWhole<T extends { usage: Usage }>(
-  response: HttpResponse, call: AnswerContext, reading: WholeReading<T>,
+  response: HttpResponse,
+  call: AnswerContext,
+  reading: WholeReading<T>,
 ): Promise<WholeAnswer<T> & { ok: true }>;
 export async function readWhole<T extends { usage: Usage }>(
-  response: HttpResponse, call: AnswerContext, reading: WholeReading<T>, keepErrorBody = false,
+  response: HttpResponse,
+  call: AnswerContext,
+  reading: WholeReading<T>,
+  keepErrorBody = false,
 ): Promise<WholeAnswer<T>> {
   const bytes = await readAll(response, call);
   const json = safeJson(bytes);

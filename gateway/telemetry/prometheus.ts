@@ -5,10 +5,27 @@ import type { Telemetry } from './interface.ts';
 
 /** Error codes that may appear as a label; anything else an upstream invents is counted as `other`. */
 const KNOWN_ERRORS = new Set([
-  'ThrottlingException', 'ValidationException', 'ModelTimeoutException', 'InternalServerException', 'ServiceUnavailableException',
-  'AccessDeniedException', 'ResourceNotFoundException', 'ModelErrorException', 'ModelNotReadyException', 'ModelStreamErrorException',
-  'ServiceQuotaExceededException', 'InvalidSignatureException', 'UnrecognizedClientException',
-  'client_abort', 'shutdown_abort', 'upstream_timeout', 'upstream_unavailable', 'upstream_idle_timeout', 'upstream_malformed', 'upstream_reset', 'internal',
+  'ThrottlingException',
+  'ValidationException',
+  'ModelTimeoutException',
+  'InternalServerException',
+  'ServiceUnavailableException',
+  'AccessDeniedException',
+  'ResourceNotFoundException',
+  'ModelErrorException',
+  'ModelNotReadyException',
+  'ModelStreamErrorException',
+  'ServiceQuotaExceededException',
+  'InvalidSignatureException',
+  'UnrecognizedClientException',
+  'client_abort',
+  'shutdown_abort',
+  'upstream_timeout',
+  'upstream_unavailable',
+  'upstream_idle_timeout',
+  'upstream_malformed',
+  'upstream_reset',
+  'internal',
 ]);
 
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 20, 30, 60];
@@ -25,25 +42,99 @@ export interface SinkCounters {
  * Prometheus metrics over prom-client (Node only). Label values are bounded: routes, intents,
  * configurations and arms come from the configuration, never a session or request id.
  */
-export function prometheusTelemetry(options: { defaultMetrics?: boolean } = {}): Telemetry & SinkCounters & { copy: SinkCounters; registry: Registry } {
+export function prometheusTelemetry(
+  options: { defaultMetrics?: boolean } = {},
+): Telemetry & SinkCounters & { copy: SinkCounters; registry: Registry } {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const base = ['route', 'intent', 'config', 'arm', 'traffic'] as const;
-  const requests = new Counter({ name: 'gateway_requests_total', help: 'Routed requests, by outcome', labelNames: [...base, 'operation', 'status'], registers: [registry] });
-  const inputTokens = new Counter({ name: 'gateway_input_tokens_total', help: 'Input tokens reported by the model', labelNames: base, registers: [registry] });
-  const outputTokens = new Counter({ name: 'gateway_output_tokens_total', help: 'Output tokens reported by the model', labelNames: base, registers: [registry] });
-  const cost = new Counter({ name: 'gateway_cost_usd_total', help: 'Cost in USD from the pricing table', labelNames: base, registers: [registry] });
-  const latency = new Histogram({ name: 'gateway_request_duration_seconds', help: 'Total request latency at the gateway', labelNames: ['route', 'intent', 'config', 'arm', 'traffic', 'streamed'], buckets: LATENCY_BUCKETS, registers: [registry] });
-  const ttft = new Histogram({ name: 'gateway_time_to_first_token_seconds', help: 'Time to first token at the gateway', labelNames: ['route', 'intent', 'config', 'arm', 'traffic', 'streamed'], buckets: LATENCY_BUCKETS, registers: [registry] });
-  const overhead = new Histogram({ name: 'gateway_overhead_seconds', help: 'Gateway time before the first byte went out, upstream time excluded', labelNames: ['operation'], buckets: OVERHEAD_BUCKETS, registers: [registry] });
-  const upstreamErrors = new Counter({ name: 'gateway_upstream_errors_total', help: 'Requests that ended in an error', labelNames: ['config', 'error_code'], registers: [registry] });
-  const spilled = new Counter({ name: 'gateway_observations_spilled_total', help: 'Records written to the spill file while the store was failing', registers: [registry] });
-  const replayed = new Counter({ name: 'gateway_observations_replayed_total', help: 'Records replayed from the spill file into the store', registers: [registry] });
-  const dropped = new Counter({ name: 'gateway_observations_dropped_total', help: 'Records lost because the store and the spill file both failed', registers: [registry] });
-  const copySpilled = new Counter({ name: 'gateway_observation_copy_spilled_total', help: 'Records written to the copy\'s spill file while the observation copy was failing', registers: [registry] });
-  const copyReplayed = new Counter({ name: 'gateway_observation_copy_replayed_total', help: 'Records replayed from the copy\'s spill file into the observation copy', registers: [registry] });
-  const copyDropped = new Counter({ name: 'gateway_observation_copy_dropped_total', help: 'Records lost to the observation copy because it and its spill file both failed', registers: [registry] });
-  const feedback = new Counter({ name: 'gateway_feedback_events_total', help: 'Accepted feedback events', labelNames: ['metric'], registers: [registry] });
+  const requests = new Counter({
+    name: 'gateway_requests_total',
+    help: 'Routed requests, by outcome',
+    labelNames: [...base, 'operation', 'status'],
+    registers: [registry],
+  });
+  const inputTokens = new Counter({
+    name: 'gateway_input_tokens_total',
+    help: 'Input tokens reported by the model',
+    labelNames: base,
+    registers: [registry],
+  });
+  const outputTokens = new Counter({
+    name: 'gateway_output_tokens_total',
+    help: 'Output tokens reported by the model',
+    labelNames: base,
+    registers: [registry],
+  });
+  const cost = new Counter({
+    name: 'gateway_cost_usd_total',
+    help: 'Cost in USD from the pricing table',
+    labelNames: base,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'gateway_request_duration_seconds',
+    help: 'Total request latency at the gateway',
+    labelNames: ['route', 'intent', 'config', 'arm', 'traffic', 'streamed'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const ttft = new Histogram({
+    name: 'gateway_time_to_first_token_seconds',
+    help: 'Time to first token at the gateway',
+    labelNames: ['route', 'intent', 'config', 'arm', 'traffic', 'streamed'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const overhead = new Histogram({
+    name: 'gateway_overhead_seconds',
+    help: 'Gateway time before the first byte went out, upstream time excluded',
+    labelNames: ['operation'],
+    buckets: OVERHEAD_BUCKETS,
+    registers: [registry],
+  });
+  const upstreamErrors = new Counter({
+    name: 'gateway_upstream_errors_total',
+    help: 'Requests that ended in an error',
+    labelNames: ['config', 'error_code'],
+    registers: [registry],
+  });
+  const spilled = new Counter({
+    name: 'gateway_observations_spilled_total',
+    help: 'Records written to the spill file while the store was failing',
+    registers: [registry],
+  });
+  const replayed = new Counter({
+    name: 'gateway_observations_replayed_total',
+    help: 'Records replayed from the spill file into the store',
+    registers: [registry],
+  });
+  const dropped = new Counter({
+    name: 'gateway_observations_dropped_total',
+    help: 'Records lost because the store and the spill file both failed',
+    registers: [registry],
+  });
+  const copySpilled = new Counter({
+    name: 'gateway_observation_copy_spilled_total',
+    help: "Records written to the copy's spill file while the observation copy was failing",
+    registers: [registry],
+  });
+  const copyReplayed = new Counter({
+    name: 'gateway_observation_copy_replayed_total',
+    help: "Records replayed from the copy's spill file into the observation copy",
+    registers: [registry],
+  });
+  const copyDropped = new Counter({
+    name: 'gateway_observation_copy_dropped_total',
+    help: 'Records lost to the observation copy because it and its spill file both failed',
+    registers: [registry],
+  });
+  const feedback = new Counter({
+    name: 'gateway_feedback_events_total',
+    help: 'Accepted feedback events',
+    labelNames: ['metric'],
+    registers: [registry],
+  });
 
   return {
     registry,

@@ -6,7 +6,11 @@ import type { HttpResponse } from './http/interface.ts';
  * Runs an upstream request with the client's abort signal and a deadline for the response headers,
  * turning transport failures into values: client gone, timed out, or unreachable.
  */
-export async function withDeadline(clientSignal: AbortSignal, timeoutMs: number, send: (signal: AbortSignal) => Promise<HttpResponse>): Promise<UpstreamResult> {
+export async function withDeadline(
+  clientSignal: AbortSignal,
+  timeoutMs: number,
+  send: (signal: AbortSignal) => Promise<HttpResponse>,
+): Promise<UpstreamResult> {
   const controller = new AbortController();
   const onClientAbort = (): void => controller.abort(clientSignal.reason);
   clientSignal.addEventListener('abort', onClientAbort, { once: true });

@@ -51,7 +51,11 @@ export function checkingIntervalMs(limits: ConnectionLimits): number {
  * and does not finish it within `h2PrefaceTimeoutMs`, is destroyed. `onFirstBytes` sees the bytes that decided.
  */
 export function routeConnection(
-  socket: Socket, http1: Http1Server, http2: Http2Server, limits: ConnectionLimits, onFirstBytes: (bytes: Buffer) => void,
+  socket: Socket,
+  http1: Http1Server,
+  http2: Http2Server,
+  limits: ConnectionLimits,
+  onFirstBytes: (bytes: Buffer) => void,
 ): void {
   let buffered = Buffer.alloc(0);
   let deadline = setTimeout(() => socket.destroy(), limits.firstBytesTimeoutMs);

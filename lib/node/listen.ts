@@ -1,15 +1,29 @@
 import {
-  createServer as createHttp1Server, maxHeaderSize, type IncomingMessage, type Server as Http1Server, type ServerResponse,
+  createServer as createHttp1Server,
+  maxHeaderSize,
+  type IncomingMessage,
+  type Server as Http1Server,
+  type ServerResponse,
 } from 'node:http';
 import {
-  createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session,
+  createServer as createHttp2Server,
+  type Http2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type ServerHttp2Session,
 } from 'node:http2';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { checkingIntervalMs, DEFAULT_CONNECTION_LIMITS, routeConnection, type ConnectionLimits } from './connection-limits.ts';
 import { h2Deadlines } from './h2-deadlines.ts';
 import {
-  answerWith, clientErrorHandler, lacksRequiredHost, plainServerError, requestLinePath, serverError, type ServerErrorResponder,
+  answerWith,
+  clientErrorHandler,
+  lacksRequiredHost,
+  plainServerError,
+  requestLinePath,
+  serverError,
+  type ServerErrorResponder,
 } from './server-errors.ts';
 
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
@@ -54,15 +68,18 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
   const respond = options.serverErrors ?? plainServerError;
   const maxHeaderBytes = options.maxHeaderBytes ?? maxHeaderSize;
   const listener = requestListener(handler, respond, options.fallbackHost ?? 'localhost');
-  const http1 = createHttp1Server({
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
-    connectionsCheckingInterval: checkingIntervalMs(limits),
-    maxHeaderSize: maxHeaderBytes,
-    // Checked by the request listener, which answers in JSON instead of Node's empty 400.
-    requireHostHeader: false,
-  }, listener);
+  const http1 = createHttp1Server(
+    {
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: checkingIntervalMs(limits),
+      maxHeaderSize: maxHeaderBytes,
+      // Checked by the request listener, which answers in JSON instead of Node's empty 400.
+      requireHostHeader: false,
+    },
+    listener,
+  );
   const http2 = createHttp2Server({}, listener as never);
   const sockets = new Set<Socket>();
   const sessions = new Set<ServerHttp2Session>();

@@ -6,7 +6,10 @@ import type { Socket } from 'node:net';
 export type ServerErrorKind = 'malformed_http' | 'headers_too_large' | 'payload_too_large' | 'request_timeout';
 
 const STATUS: Record<ServerErrorKind, number> = {
-  malformed_http: 400, headers_too_large: 431, payload_too_large: 413, request_timeout: 408,
+  malformed_http: 400,
+  headers_too_large: 431,
+  payload_too_large: 413,
+  request_timeout: 408,
 };
 
 /** A refusal the listener writes itself, with the request path when it could be read (for the route family's shape). */

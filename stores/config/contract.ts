@@ -24,7 +24,14 @@ function documentAt(n: number): ConfigDocument {
 }
 
 function auditOf(n: number): AuditInput {
-  return { time: 1_700_000_000_000 + n, actor: 'admin-test', action: 'update', resource: 'configs/c', before: n > 1 ? { n: n - 1, list: [] } : null, after: { n, list: [] } };
+  return {
+    time: 1_700_000_000_000 + n,
+    actor: 'admin-test',
+    action: 'update',
+    resource: 'configs/c',
+    before: n > 1 ? { n: n - 1, list: [] } : null,
+    after: { n, list: [] },
+  };
 }
 
 /**

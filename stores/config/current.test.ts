@@ -16,15 +16,26 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('configStoreFromEnv', () => {
   it('chooses the store the gateway would, from the same variables', () => {
     expect(configStoreFromEnv(parseEnv(ConfigStoreEnv, { DATA_DIR: '/srv/gw' }))).toEqual({ kind: 'sqlite', path: '/srv/gw/config.db' });
-    const upstash = configStoreFromEnv(parseEnv(ConfigStoreEnv, {
-      CONFIG_STORE: 'upstash', UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'secret', CONFIG_STORE_PREFIX: 'prod:',
-    }));
+    const upstash = configStoreFromEnv(
+      parseEnv(ConfigStoreEnv, {
+        CONFIG_STORE: 'upstash',
+        UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io',
+        UPSTASH_REDIS_REST_TOKEN: 'secret',
+        CONFIG_STORE_PREFIX: 'prod:',
+      }),
+    );
     expect(upstash).toEqual({ kind: 'upstash', url: 'https://eu1.upstash.io', token: 'secret', keyPrefix: 'prod:' });
     expect(describeStore(upstash)).toBe('Upstash Redis at https://eu1.upstash.io (prefix prod:)');
     expect(describeStore(upstash)).not.toContain('secret');
     const dynamoEnv = { CONFIG_STORE: 'dynamodb', DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567', AWS_REGION: 'eu-west-1' };
     const dynamo = configStoreFromEnv(parseEnv(ConfigStoreEnv, dynamoEnv));
-    expect(dynamo).toEqual({ kind: 'dynamodb', table: 'llm-gateway-config', region: 'eu-west-1', createTable: true, endpoint: 'http://127.0.0.1:4567' });
+    expect(dynamo).toEqual({
+      kind: 'dynamodb',
+      table: 'llm-gateway-config',
+      region: 'eu-west-1',
+      createTable: true,
+      endpoint: 'http://127.0.0.1:4567',
+    });
   });
 
   it('names the variable of a bad value', () => {
@@ -47,7 +58,13 @@ describe('loadCurrentConfig', () => {
     expect((await store.commit(1, { config: changed, versions: {}, apiKeys: [] }, { ...audit, action: 'update' })).ok).toBe(true);
     await store.close();
     const loaded = await loadCurrentConfig({ store: { kind: 'sqlite', path }, fallbackFile: SHIPPED });
-    expect(loaded.origin).toEqual({ kind: 'store', store: 'sqlite', location: path, version: 2, description: `sqlite config store at ${path}, version 2` });
+    expect(loaded.origin).toEqual({
+      kind: 'store',
+      store: 'sqlite',
+      location: path,
+      version: 2,
+      description: `sqlite config store at ${path}, version 2`,
+    });
     expect(loaded.config.experiments[0]!.split).toBe(0.5);
   });
 
@@ -55,7 +72,9 @@ describe('loadCurrentConfig', () => {
     const path = join(dir, 'never-started', 'config.db');
     const loaded = await loadCurrentConfig({ store: { kind: 'sqlite', path }, fallbackFile: SHIPPED });
     expect(loaded.origin).toMatchObject({ kind: 'file', path: SHIPPED, reason: 'store-empty' });
-    expect(loaded.origin.description).toMatch(/is empty \(no gateway has started on it yet\): used the configuration file config\/mangaassist.json instead/);
+    expect(loaded.origin.description).toMatch(
+      /is empty \(no gateway has started on it yet\): used the configuration file config\/mangaassist.json instead/,
+    );
     expect(loaded.config.experiments[0]!.split).toBe(0.1);
     expect(existsSync(join(dir, 'never-started'))).toBe(false);
   });

@@ -85,4 +85,3 @@ export async function readAuditLog(store: ConfigStore): Promise<AuditEntry[]> {
     if (page.value.length < 1000) return entries;
   }
 }
-

@@ -14,7 +14,19 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import type { AuditEntry, ConfigDocument } from '../../schema/admin.ts';
-import { auditBounds, fail, logBounds, ok, unavailable, type AuditInput, type ConfigStoreWithRecords, type ControllerRecords, type Lease, type StoreResult, type StoredDocument } from './interface.ts';
+import {
+  auditBounds,
+  fail,
+  logBounds,
+  ok,
+  unavailable,
+  type AuditInput,
+  type ConfigStoreWithRecords,
+  type ControllerRecords,
+  type Lease,
+  type StoreResult,
+  type StoredDocument,
+} from './interface.ts';
 
 /** Options of the DynamoDB config store. */
 export interface DynamoConfigStoreOptions {
@@ -51,15 +63,27 @@ function isOwnWrite(stored: Record<string, AttributeValue> | undefined, item: Re
  * also when the SDK's retry of a write that landed before a time-out failed its condition (the stored item
  * carries our write id); false on a conflict.
  */
-async function conditionalPut(client: DynamoDBClient, TableName: string, Item: Record<string, AttributeValue>, attr: string, expected: number): Promise<boolean> {
+async function conditionalPut(
+  client: DynamoDBClient,
+  TableName: string,
+  Item: Record<string, AttributeValue>,
+  attr: string,
+  expected: number,
+): Promise<boolean> {
   try {
-    await client.send(new PutItemCommand({
-      TableName,
-      Item,
-      ...(expected === 0
-        ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : { ConditionExpression: '#a = :expected', ExpressionAttributeNames: { '#a': attr }, ExpressionAttributeValues: { ':expected': { N: String(expected) } } }),
-    }));
+    await client.send(
+      new PutItemCommand({
+        TableName,
+        Item,
+        ...(expected === 0
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : {
+              ConditionExpression: '#a = :expected',
+              ExpressionAttributeNames: { '#a': attr },
+              ExpressionAttributeValues: { ':expected': { N: String(expected) } },
+            }),
+      }),
+    );
     return true;
   } catch (err) {
     if (!(err instanceof ConditionalCheckFailedException)) throw err;
@@ -97,12 +121,20 @@ export function dynamoConfigStore(options: DynamoConfigStoreOptions): ConfigStor
       await client.send(new DescribeTableCommand({ TableName }));
     } catch (err) {
       if (!(err instanceof ResourceNotFoundException)) throw err;
-      await client.send(new CreateTableCommand({
-        TableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      }));
+      await client.send(
+        new CreateTableCommand({
+          TableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+        }),
+      );
       await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName });
     }
   }
@@ -120,12 +152,18 @@ export function dynamoConfigStore(options: DynamoConfigStoreOptions): ConfigStor
   }
 
   async function getDocument(projection?: string): Promise<Record<string, AttributeValue> | undefined> {
-    const out = await client.send(new GetItemCommand({ TableName, Key: documentKey, ConsistentRead: true, ...(projection ? { ProjectionExpression: projection } : {}) }));
+    const out = await client.send(
+      new GetItemCommand({
+        TableName,
+        Key: documentKey,
+        ConsistentRead: true,
+        ...(projection ? { ProjectionExpression: projection } : {}),
+      }),
+    );
     return out.Item;
   }
 
-  const version = (): Promise<StoreResult<number>> =>
-    attempt(async () => ok(Number((await getDocument('version'))?.version?.N ?? 0)));
+  const version = (): Promise<StoreResult<number>> => attempt(async () => ok(Number((await getDocument('version'))?.version?.N ?? 0)));
 
   const read = (): Promise<StoreResult<StoredDocument | null>> =>
     attempt(async () => {
@@ -137,10 +175,21 @@ export function dynamoConfigStore(options: DynamoConfigStoreOptions): ConfigStor
   const commit = (expected: number, document: ConfigDocument, audit: AuditInput): Promise<StoreResult<number>> =>
     attempt(async () => {
       const next = expected + 1;
-      const Item = { ...documentKey, version: { N: String(next) }, document: { S: JSON.stringify(document) }, writeId: { S: randomUUID() } };
-      if (!(await conditionalPut(client, TableName, Item, 'version', expected))) return fail('conflict', `store is no longer at version ${expected}`);
+      const Item = {
+        ...documentKey,
+        version: { N: String(next) },
+        document: { S: JSON.stringify(document) },
+        writeId: { S: randomUUID() },
+      };
+      if (!(await conditionalPut(client, TableName, Item, 'version', expected)))
+        return fail('conflict', `store is no longer at version ${expected}`);
       // The version is taken by the conditional write above, so no other writer can use this sort key.
-      await client.send(new PutItemCommand({ TableName, Item: { pk: { S: auditPk }, sk: { S: pad(next) }, entry: { S: JSON.stringify({ ...audit, version: next }) } } }));
+      await client.send(
+        new PutItemCommand({
+          TableName,
+          Item: { pk: { S: auditPk }, sk: { S: pad(next) }, entry: { S: JSON.stringify({ ...audit, version: next }) } },
+        }),
+      );
       return ok(next);
     });
 
@@ -150,14 +199,16 @@ export function dynamoConfigStore(options: DynamoConfigStoreOptions): ConfigStor
       const entries: AuditEntry[] = [];
       let start: Record<string, AttributeValue> | undefined;
       do {
-        const page = await client.send(new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk AND sk > :after',
-          ExpressionAttributeValues: { ':pk': { S: auditPk }, ':after': { S: pad(after) } },
-          ConsistentRead: true,
-          Limit: Math.min(pageSize, limit - entries.length),
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }));
+        const page = await client.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk AND sk > :after',
+            ExpressionAttributeValues: { ':pk': { S: auditPk }, ':after': { S: pad(after) } },
+            ConsistentRead: true,
+            Limit: Math.min(pageSize, limit - entries.length),
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
         for (const item of page.Items ?? []) if (item.entry?.S) entries.push(JSON.parse(item.entry.S) as AuditEntry);
         start = page.LastEvaluatedKey;
       } while (start && entries.length < limit);
@@ -186,12 +237,14 @@ function dynamoControllerRecords({ client, TableName, prefix, pageSize, attempt 
       attempt<Lease>(async () => {
         const expiresAt = now + ttlMs;
         try {
-          await client.send(new PutItemCommand({
-            TableName,
-            Item: { ...leaseKey(name), holder: { S: holder }, expiresAt: { N: String(expiresAt) } },
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now OR holder = :holder',
-            ExpressionAttributeValues: { ':now': { N: String(now) }, ':holder': { S: holder } },
-          }));
+          await client.send(
+            new PutItemCommand({
+              TableName,
+              Item: { ...leaseKey(name), holder: { S: holder }, expiresAt: { N: String(expiresAt) } },
+              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now OR holder = :holder',
+              ExpressionAttributeValues: { ':now': { N: String(now) }, ':holder': { S: holder } },
+            }),
+          );
           return ok({ held: true, holder, expiresAt });
         } catch (err) {
           if (!conditionFailed(err)) throw err;
@@ -202,7 +255,14 @@ function dynamoControllerRecords({ client, TableName, prefix, pageSize, attempt 
     releaseLease: (name, holder) =>
       attempt(async () => {
         try {
-          await client.send(new DeleteItemCommand({ TableName, Key: leaseKey(name), ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': { S: holder } } }));
+          await client.send(
+            new DeleteItemCommand({
+              TableName,
+              Key: leaseKey(name),
+              ConditionExpression: 'holder = :holder',
+              ExpressionAttributeValues: { ':holder': { S: holder } },
+            }),
+          );
           return ok(true);
         } catch (err) {
           if (conditionFailed(err)) return ok(false);
@@ -217,22 +277,34 @@ function dynamoControllerRecords({ client, TableName, prefix, pageSize, attempt 
       }),
     putRecord: (key, value, expected) =>
       attempt(async () => {
-        const Item = { ...recordKey(key), revision: { N: String(expected + 1) }, value: { S: JSON.stringify(value) }, writeId: { S: randomUUID() } };
+        const Item = {
+          ...recordKey(key),
+          revision: { N: String(expected + 1) },
+          value: { S: JSON.stringify(value) },
+          writeId: { S: randomUUID() },
+        };
         if (await conditionalPut(client, TableName, Item, 'revision', expected)) return ok(expected + 1);
         return fail('conflict', `record ${key} is no longer at revision ${expected}`);
       }),
     appendLog: (key, entry) =>
       attempt(async () => {
         // A counter item hands out sequence numbers, so concurrent appends never share a sort key.
-        const counter = await client.send(new UpdateItemCommand({
-          TableName,
-          Key: { pk: { S: `${prefix}logseq` }, sk: { S: key } },
-          UpdateExpression: 'ADD seq :one',
-          ExpressionAttributeValues: { ':one': { N: '1' } },
-          ReturnValues: 'UPDATED_NEW',
-        }));
+        const counter = await client.send(
+          new UpdateItemCommand({
+            TableName,
+            Key: { pk: { S: `${prefix}logseq` }, sk: { S: key } },
+            UpdateExpression: 'ADD seq :one',
+            ExpressionAttributeValues: { ':one': { N: '1' } },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        );
         const seq = Number(counter.Attributes?.seq?.N ?? 0);
-        await client.send(new PutItemCommand({ TableName, Item: { pk: { S: `${prefix}log#${key}` }, sk: { S: pad(seq) }, entry: { S: JSON.stringify(entry) } } }));
+        await client.send(
+          new PutItemCommand({
+            TableName,
+            Item: { pk: { S: `${prefix}log#${key}` }, sk: { S: pad(seq) }, entry: { S: JSON.stringify(entry) } },
+          }),
+        );
         return ok(seq);
       }),
     readLog: (key, query) =>
@@ -241,15 +313,18 @@ function dynamoControllerRecords({ client, TableName, prefix, pageSize, attempt 
         const entries: { seq: number; entry: unknown }[] = [];
         let start: Record<string, AttributeValue> | undefined;
         do {
-          const page = await client.send(new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'pk = :pk AND sk > :after',
-            ExpressionAttributeValues: { ':pk': { S: `${prefix}log#${key}` }, ':after': { S: pad(after) } },
-            ConsistentRead: true,
-            Limit: Math.min(pageSize, limit - entries.length),
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }));
-          for (const item of page.Items ?? []) if (item.entry?.S && item.sk?.S) entries.push({ seq: Number(item.sk.S), entry: JSON.parse(item.entry.S) as unknown });
+          const page = await client.send(
+            new QueryCommand({
+              TableName,
+              KeyConditionExpression: 'pk = :pk AND sk > :after',
+              ExpressionAttributeValues: { ':pk': { S: `${prefix}log#${key}` }, ':after': { S: pad(after) } },
+              ConsistentRead: true,
+              Limit: Math.min(pageSize, limit - entries.length),
+              ...(start ? { ExclusiveStartKey: start } : {}),
+            }),
+          );
+          for (const item of page.Items ?? [])
+            if (item.entry?.S && item.sk?.S) entries.push({ seq: Number(item.sk.S), entry: JSON.parse(item.entry.S) as unknown });
           start = page.LastEvaluatedKey;
         } while (start && entries.length < limit);
         return ok(entries);

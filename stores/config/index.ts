@@ -31,4 +31,12 @@ export function defaultConfigStore(dataDir: string): ConfigStoreChoice {
   return { kind: 'sqlite', path: join(dataDir, 'config.db') };
 }
 
-export type { ConfigStore, ConfigStoreWithRecords, ControllerRecords, StoreError, StoreResult, StoredDocument, AuditInput } from './interface.ts';
+export type {
+  ConfigStore,
+  ConfigStoreWithRecords,
+  ControllerRecords,
+  StoreError,
+  StoreResult,
+  StoredDocument,
+  AuditInput,
+} from './interface.ts';

@@ -1,5 +1,15 @@
 import type { AuditEntry, ConfigDocument } from '../../schema/admin.ts';
-import { auditBounds, fail, logBounds, ok, type AuditInput, type ConfigStoreWithRecords, type ControllerRecords, type StoreResult, type StoredDocument } from './interface.ts';
+import {
+  auditBounds,
+  fail,
+  logBounds,
+  ok,
+  type AuditInput,
+  type ConfigStoreWithRecords,
+  type ControllerRecords,
+  type StoreResult,
+  type StoredDocument,
+} from './interface.ts';
 
 /** A config store in this process's memory (tests, single-process demos). Documents are copied in and out. */
 export function memoryConfigStore(): ConfigStoreWithRecords {
@@ -25,7 +35,12 @@ export function memoryConfigStore(): ConfigStoreWithRecords {
 
   async function audit(query?: { after?: number; limit?: number }): Promise<StoreResult<AuditEntry[]>> {
     const { after, limit } = auditBounds(query);
-    return ok(log.filter((e) => e.version > after).slice(0, limit).map((e) => structuredClone(e)));
+    return ok(
+      log
+        .filter((e) => e.version > after)
+        .slice(0, limit)
+        .map((e) => structuredClone(e)),
+    );
   }
 
   return { version, read, commit, audit, ...memoryControllerRecords(), close: async () => {} };

@@ -2,7 +2,20 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEntry, ConfigDocument } from '../../schema/admin.ts';
-import { auditBounds, fail, logBounds, ok, unavailable, type AuditInput, type ConfigStoreWithRecords, type ControllerRecords, type Lease, type StoreResult, type StoredDocument, type StoredRecord } from './interface.ts';
+import {
+  auditBounds,
+  fail,
+  logBounds,
+  ok,
+  unavailable,
+  type AuditInput,
+  type ConfigStoreWithRecords,
+  type ControllerRecords,
+  type Lease,
+  type StoreResult,
+  type StoredDocument,
+  type StoredRecord,
+} from './interface.ts';
 
 /** Options of the SQLite config store. */
 export interface SqliteConfigStoreOptions {
@@ -59,7 +72,6 @@ export function sqliteConfigStore(options: SqliteConfigStoreOptions): ConfigStor
     insertAudit.run(next, JSON.stringify({ ...audit, version: next }));
     return ok(next);
   });
-
 
   return {
     version: () => guarded(() => ok((selectVersion.get() as number | undefined) ?? 0)),

@@ -1,6 +1,17 @@
 import { Redis } from '@upstash/redis';
 import type { AuditEntry, ConfigDocument } from '../../schema/admin.ts';
-import { auditBounds, fail, logBounds, ok, unavailable, type AuditInput, type ConfigStoreWithRecords, type ControllerRecords, type StoreResult, type StoredDocument } from './interface.ts';
+import {
+  auditBounds,
+  fail,
+  logBounds,
+  ok,
+  unavailable,
+  type AuditInput,
+  type ConfigStoreWithRecords,
+  type ControllerRecords,
+  type StoreResult,
+  type StoredDocument,
+} from './interface.ts';
 
 /** Options of the Upstash Redis config store (REST API). */
 export interface UpstashConfigStoreOptions {
@@ -85,7 +96,9 @@ export function upstashConfigStore(options: UpstashConfigStoreOptions): ConfigSt
   async function commit(expected: number, document: ConfigDocument, audit: AuditInput): Promise<StoreResult<number>> {
     const entry = JSON.stringify({ ...audit, version: expected + 1 });
     try {
-      const result = Number(await redis.eval(COMMIT_SCRIPT, [keys.version, keys.document, keys.audit], [String(expected), JSON.stringify(document), entry]));
+      const result = Number(
+        await redis.eval(COMMIT_SCRIPT, [keys.version, keys.document, keys.audit], [String(expected), JSON.stringify(document), entry]),
+      );
       if (result < 0) return fail('conflict', `store is at version ${-result - 1}, not ${expected}`);
       return ok(result);
     } catch (err) {
@@ -121,7 +134,8 @@ function upstashControllerRecords(redis: Redis, prefix: string): ControllerRecor
         const [held, expiresAt, current] = answer.split('\t');
         return { held: held === '1', holder: current ?? null, expiresAt: Number(expiresAt) };
       }),
-    releaseLease: (name, holder) => attempt(async () => Number(await redis.eval(RELEASE_SCRIPT, [`${prefix}lease:${name}`], [holder])) === 1),
+    releaseLease: (name, holder) =>
+      attempt(async () => Number(await redis.eval(RELEASE_SCRIPT, [`${prefix}lease:${name}`], [holder])) === 1),
     getRecord: (key) =>
       attempt(async () => {
         const answer = await redis.eval(GET_RECORD_SCRIPT, [`${prefix}record:${key}`], []);
@@ -130,7 +144,9 @@ function upstashControllerRecords(redis: Redis, prefix: string): ControllerRecor
         return { revision: Number(answer.slice(0, tab)), value: JSON.parse(answer.slice(tab + 1)) as unknown };
       }),
     putRecord: async (key, value, expected) => {
-      const result = await attempt(async () => Number(await redis.eval(PUT_RECORD_SCRIPT, [`${prefix}record:${key}`], [String(expected), JSON.stringify(value)])));
+      const result = await attempt(async () =>
+        Number(await redis.eval(PUT_RECORD_SCRIPT, [`${prefix}record:${key}`], [String(expected), JSON.stringify(value)])),
+      );
       if (result.ok && result.value < 0) return fail('conflict', `record ${key} is at revision ${-result.value - 1}, not ${expected}`);
       return result;
     },

@@ -13,10 +13,30 @@ import { readObservations, sqliteRecordStore } from './sqlite.ts';
 /** An observation of experiment e1 routed under configuration version 7, with its arm's share. */
 function routed(i: number, over: Partial<Observation> = {}): Observation {
   return {
-    requestId: `req-${i}`, time: 1_700_000_000_000 + i, route: 'r', intent: 'faq', sessionId: `s-${i}`, traffic: 'live',
-    experimentId: 'e1', canaryId: null, arm: i % 2 ? 'treatment' : 'control', configId: 'c', upstreamModel: 'm', operation: 'converse',
-    streamed: false, status: 200, errorCode: null, inputTokens: 1, outputTokens: 2, costUsd: 1e-6, ttftMs: 5, latencyMs: 5, overheadMs: 0.1,
-    configVersion: 7, expectedShare: i % 2 ? 0.3 : 0.7, ...over,
+    requestId: `req-${i}`,
+    time: 1_700_000_000_000 + i,
+    route: 'r',
+    intent: 'faq',
+    sessionId: `s-${i}`,
+    traffic: 'live',
+    experimentId: 'e1',
+    canaryId: null,
+    arm: i % 2 ? 'treatment' : 'control',
+    configId: 'c',
+    upstreamModel: 'm',
+    operation: 'converse',
+    streamed: false,
+    status: 200,
+    errorCode: null,
+    inputTokens: 1,
+    outputTokens: 2,
+    costUsd: 1e-6,
+    ttftMs: 5,
+    latencyMs: 5,
+    overheadMs: 0.1,
+    configVersion: 7,
+    expectedShare: i % 2 ? 0.3 : 0.7,
+    ...over,
   };
 }
 
@@ -28,7 +48,11 @@ describe('assignment fields on the SQLite observation store', () => {
     const rows = [routed(1), routed(2), routed(3, { configVersion: null, expectedShare: null, arm: 'default', experimentId: null })];
     sqliteRecordStore(db).write({ observations: rows, feedback: [] });
     const back = readObservations(db);
-    expect(back.map((r) => [r.configVersion, r.expectedShare])).toEqual([[7, 0.3], [7, 0.7], [null, null]]);
+    expect(back.map((r) => [r.configVersion, r.expectedShare])).toEqual([
+      [7, 0.3],
+      [7, 0.7],
+      [null, null],
+    ]);
     for (const r of back) expect(Observation.parse(r)).toMatchObject(rows.find((o) => o.requestId === r.requestId)!);
     db.close();
   });
@@ -49,31 +73,51 @@ describe('assignment fields on the SQLite observation store', () => {
       old.exec(sql);
       old.pragma(`user_version = ${i + 1}`);
     }
-    old.prepare(`INSERT INTO observations (request_id, time, route, intent, session_id, traffic, experiment_id, canary_id, arm, config_id,
+    old
+      .prepare(`INSERT INTO observations (request_id, time, route, intent, session_id, traffic, experiment_id, canary_id, arm, config_id,
       upstream_model, operation, streamed, status, error_code, input_tokens, output_tokens, cost_usd, ttft_ms, latency_ms, overhead_ms)
-      VALUES ('old-1', 1, 'r', 'faq', 's', 'live', 'e1', NULL, 'control', 'c', 'm', 'converse', 0, 200, NULL, 1, 2, 0.1, 5, 5, 0.1)`).run();
+      VALUES ('old-1', 1, 'r', 'faq', 's', 'live', 'e1', NULL, 'control', 'c', 'm', 'converse', 0, 200, NULL, 1, 2, 0.1, 5, 5, 0.1)`)
+      .run();
     old.close();
     const db = openDatabase(path);
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     sqliteRecordStore(db).write({ observations: [routed(2)], feedback: [] });
     const back = readObservations(db);
-    expect(back.map((r) => [r.requestId, r.configVersion, r.expectedShare])).toEqual([['old-1', null, null], ['req-2', 7, 0.7]]);
+    expect(back.map((r) => [r.requestId, r.configVersion, r.expectedShare])).toEqual([
+      ['old-1', null, null],
+      ['req-2', 7, 0.7],
+    ]);
     db.close();
   });
 
   it('keeps the fields through the spill file and its replay', async () => {
     const db = openDatabase(tempPath('gateway.db'));
     const spill = new SpillFile(tempPath('spill.jsonl'));
-    const down: RecordStore = { write: () => { throw new Error('store down'); }, probe: () => { throw new Error('store down'); } };
+    const down: RecordStore = {
+      write: () => {
+        throw new Error('store down');
+      },
+      probe: () => {
+        throw new Error('store down');
+      },
+    };
     const during = new DurableSink(down, spill);
     during.record(routed(1));
     during.record(routed(2, { configVersion: null, expectedShare: null }));
     await during.flush();
     during.close();
-    expect(spill.read().batches.flatMap((b) => b.observations).map((o) => o.configVersion)).toEqual([7, null]);
+    expect(
+      spill
+        .read()
+        .batches.flatMap((b) => b.observations)
+        .map((o) => o.configVersion),
+    ).toEqual([7, null]);
     const after = new DurableSink(sqliteRecordStore(db), spill);
     await after.flush();
-    expect(readObservations(db).map((r) => [r.requestId, r.configVersion, r.expectedShare])).toEqual([['req-1', 7, 0.3], ['req-2', null, null]]);
+    expect(readObservations(db).map((r) => [r.requestId, r.configVersion, r.expectedShare])).toEqual([
+      ['req-1', 7, 0.3],
+      ['req-2', null, null],
+    ]);
     after.close();
     db.close();
   });

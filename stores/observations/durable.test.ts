@@ -12,9 +12,27 @@ import { readFeedback, readObservations, sqliteRecordStore } from './sqlite.ts';
 
 function observation(i: number): Observation {
   return {
-    requestId: `req-${i}`, time: 1_700_000_000_000 + i, route: 'r', intent: 'faq', sessionId: `s-${i % 7}`, traffic: 'live',
-    experimentId: null, canaryId: null, arm: 'default', configId: 'c', upstreamModel: 'm', operation: 'converse', streamed: false,
-    status: 200, errorCode: null, inputTokens: i, outputTokens: 2 * i, costUsd: i / 1e6, ttftMs: 5, latencyMs: 5, overheadMs: 0.1,
+    requestId: `req-${i}`,
+    time: 1_700_000_000_000 + i,
+    route: 'r',
+    intent: 'faq',
+    sessionId: `s-${i % 7}`,
+    traffic: 'live',
+    experimentId: null,
+    canaryId: null,
+    arm: 'default',
+    configId: 'c',
+    upstreamModel: 'm',
+    operation: 'converse',
+    streamed: false,
+    status: 200,
+    errorCode: null,
+    inputTokens: i,
+    outputTokens: 2 * i,
+    costUsd: i / 1e6,
+    ttftMs: 5,
+    latencyMs: 5,
+    overheadMs: 0.1,
   };
 }
 
@@ -96,9 +114,18 @@ describe('DurableSink over SQLite', () => {
   });
 
   it('counts records as dropped only when the store and the spill file both fail', async () => {
-    const failing: RecordStore = { write: () => { throw new Error('store down'); }, probe: () => { throw new Error('store down'); } };
+    const failing: RecordStore = {
+      write: () => {
+        throw new Error('store down');
+      },
+      probe: () => {
+        throw new Error('store down');
+      },
+    };
     const spill = new SpillFile(join(mkdtempSync(join(tmpdir(), 'sink-')), 'spill.jsonl'));
-    spill.append = () => { throw new Error('disk full'); };
+    spill.append = () => {
+      throw new Error('disk full');
+    };
     const dropped: number[] = [];
     const sink = new DurableSink(failing, spill, { onDropped: (n) => dropped.push(n) });
     sink.record(observation(1));
@@ -112,8 +139,16 @@ describe('DurableSink over SQLite', () => {
   it('keeps feedback with one row per idempotency key', async () => {
     const { db, spill } = setup();
     const sink = new DurableSink(sqliteRecordStore(db), spill);
-    const fb = (eventId: string, idempotencyKey: string | null, value: number) =>
-      ({ eventId, receivedAt: 1, scope: 'request' as const, key: 'req-1', metric: 'quality_score' as const, value, idempotencyKey, eventTime: 1 });
+    const fb = (eventId: string, idempotencyKey: string | null, value: number) => ({
+      eventId,
+      receivedAt: 1,
+      scope: 'request' as const,
+      key: 'req-1',
+      metric: 'quality_score' as const,
+      value,
+      idempotencyKey,
+      eventTime: 1,
+    });
     sink.recordFeedback([fb('e1', 'k1', 0.5), fb('e2', 'k1', 0.9), fb('e3', null, 0.7), fb('e4', null, 0.7)]);
     await sink.flush();
     expect(readFeedback(db).map((f) => f.eventId)).toEqual(['e1', 'e3', 'e4']);

@@ -51,8 +51,17 @@ export class DurableSink implements ObservationSink {
   private readonly o: Required<Omit<DurableSinkOptions, 'onSpilled' | 'onReplayed' | 'onDropped' | 'onStoreError'>>;
   readonly stats: SinkStats = { stored: 0, spilled: 0, replayed: 0, dropped: 0, queued: 0, storeHealthy: true };
 
-  constructor(private readonly store: RecordStore, private readonly spill: SpillFile, private readonly options: DurableSinkOptions = {}) {
-    this.o = { batchSize: options.batchSize ?? 500, flushIntervalMs: options.flushIntervalMs ?? 50, maxQueue: options.maxQueue ?? 50_000, retryMs: options.retryMs ?? 1_000 };
+  constructor(
+    private readonly store: RecordStore,
+    private readonly spill: SpillFile,
+    private readonly options: DurableSinkOptions = {},
+  ) {
+    this.o = {
+      batchSize: options.batchSize ?? 500,
+      flushIntervalMs: options.flushIntervalMs ?? 50,
+      maxQueue: options.maxQueue ?? 50_000,
+      retryMs: options.retryMs ?? 1_000,
+    };
     if (spill.hasRecords()) this.schedule(0);
   }
 
@@ -138,7 +147,8 @@ export class DurableSink implements ObservationSink {
     this.queue = { observations: [], feedback: [] };
     this.stats.queued = 0;
     const canTry = force || this.stats.storeHealthy || Date.now() >= this.retryAt;
-    const replayed = canTry && this.spill.hasRecords() ? then(this.storeTakesWrites(), (ok) => (ok ? this.replay() : undefined)) : undefined;
+    const replayed =
+      canTry && this.spill.hasRecords() ? then(this.storeTakesWrites(), (ok) => (ok ? this.replay() : undefined)) : undefined;
     return then(replayed, () => this.storeBatch(batch, canTry));
   }
 
@@ -154,7 +164,10 @@ export class DurableSink implements ObservationSink {
     }
     const parts: RecordBatch[] = [];
     for (let i = 0; i < batch.observations.length || i < batch.feedback.length; i += this.o.batchSize) {
-      parts.push({ observations: batch.observations.slice(i, i + this.o.batchSize), feedback: batch.feedback.slice(i, i + this.o.batchSize) });
+      parts.push({
+        observations: batch.observations.slice(i, i + this.o.batchSize),
+        feedback: batch.feedback.slice(i, i + this.o.batchSize),
+      });
     }
     const step = (i: number): Maybe<void> => {
       for (; i < parts.length; i++) {

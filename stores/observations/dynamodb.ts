@@ -56,8 +56,14 @@ export interface DynamoObservationStore {
 
 /** A stored feedback event, checked when read back. */
 const StoredFeedback = z.object({
-  eventId: z.string(), receivedAt: z.number(), scope: z.enum(['request', 'session']), key: z.string(),
-  metric: z.enum([...REQUEST_METRICS, ...SESSION_METRICS]), value: z.number(), idempotencyKey: z.string().nullable(), eventTime: z.number(),
+  eventId: z.string(),
+  receivedAt: z.number(),
+  scope: z.enum(['request', 'session']),
+  key: z.string(),
+  metric: z.enum([...REQUEST_METRICS, ...SESSION_METRICS]),
+  value: z.number(),
+  idempotencyKey: z.string().nullable(),
+  eventTime: z.number(),
 });
 
 const TIME_DIGITS = 15;
@@ -74,8 +80,14 @@ export const feedbackSortKey = (f: Pick<FeedbackRecord, 'eventTime' | 'eventId'>
 
 function observationItem(o: Observation): Record<string, AttributeValue> {
   const item: Record<string, AttributeValue> = {
-    pk: { S: experimentKey(o.experimentId) }, sk: { S: observationSortKey(o) }, kind: { S: 'observation' },
-    request_id: { S: o.requestId }, time: { N: String(o.time) }, intent: { S: o.intent }, arm: { S: o.arm }, traffic: { S: o.traffic },
+    pk: { S: experimentKey(o.experimentId) },
+    sk: { S: observationSortKey(o) },
+    kind: { S: 'observation' },
+    request_id: { S: o.requestId },
+    time: { N: String(o.time) },
+    intent: { S: o.intent },
+    arm: { S: o.arm },
+    traffic: { S: o.traffic },
     record: { S: JSON.stringify(o) },
   };
   if (o.configId) item.config_id = { S: o.configId };
@@ -85,19 +97,25 @@ function observationItem(o: Observation): Record<string, AttributeValue> {
 
 function feedbackItem(f: FeedbackRecord): Record<string, AttributeValue> {
   return {
-    pk: { S: feedbackKey(f.scope, f.key) }, sk: { S: feedbackSortKey(f) }, kind: { S: 'feedback' },
-    metric: { S: f.metric }, value: { N: String(f.value) }, record: { S: JSON.stringify(f) },
+    pk: { S: feedbackKey(f.scope, f.key) },
+    sk: { S: feedbackSortKey(f) },
+    kind: { S: 'feedback' },
+    metric: { S: f.metric },
+    value: { N: String(f.value) },
+    record: { S: JSON.stringify(f) },
   };
 }
 
 /** Creates the DynamoDB observation log. */
 export function dynamoObservationStore(options: DynamoObservationStoreOptions = {}): DynamoObservationStore {
-  const client = options.client ?? new DynamoDBClient({
-    region: options.region ?? 'us-east-1',
-    requestHandler: { requestTimeout: options.timeoutMs ?? 2_000, connectionTimeout: 1_000 },
-    maxAttempts: 2,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-  });
+  const client =
+    options.client ??
+    new DynamoDBClient({
+      region: options.region ?? 'us-east-1',
+      requestHandler: { requestTimeout: options.timeoutMs ?? 2_000, connectionTimeout: 1_000 },
+      maxAttempts: 2,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    });
   const owned = !options.client;
   const TableName = options.table ?? 'manga_ab_tests';
   const pageSize = options.pageSize ?? 1_000;
@@ -109,22 +127,33 @@ export function dynamoObservationStore(options: DynamoObservationStoreOptions = 
       await client.send(new DescribeTableCommand({ TableName }));
     } catch (err) {
       if (!(err instanceof ResourceNotFoundException) || !options.createTable) throw err;
-      await client.send(new CreateTableCommand({
-        TableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      })).catch((e: unknown) => {
-        if ((e as Error).name !== 'ResourceInUseException') throw e;
-      });
+      await client
+        .send(
+          new CreateTableCommand({
+            TableName,
+            BillingMode: 'PAY_PER_REQUEST',
+            AttributeDefinitions: [
+              { AttributeName: 'pk', AttributeType: 'S' },
+              { AttributeName: 'sk', AttributeType: 'S' },
+            ],
+            KeySchema: [
+              { AttributeName: 'pk', KeyType: 'HASH' },
+              { AttributeName: 'sk', KeyType: 'RANGE' },
+            ],
+          }),
+        )
+        .catch((e: unknown) => {
+          if ((e as Error).name !== 'ResourceInUseException') throw e;
+        });
       await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName });
     }
   }
 
-  const table = (): Promise<void> => (ready ??= ensureTable().catch((err: unknown) => {
-    ready = undefined;
-    throw err;
-  }));
+  const table = (): Promise<void> =>
+    (ready ??= ensureTable().catch((err: unknown) => {
+      ready = undefined;
+      throw err;
+    }));
 
   async function writeRequests(requests: WriteRequest[]): Promise<void> {
     for (let i = 0; i < requests.length; i += 25) {
@@ -142,10 +171,16 @@ export function dynamoObservationStore(options: DynamoObservationStoreOptions = 
     const items: Record<string, AttributeValue>[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await client.send(new QueryCommand({
-        TableName, KeyConditionExpression: condition, ExpressionAttributeValues: values, ConsistentRead: true, Limit: pageSize,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }));
+      const page = await client.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: condition,
+          ExpressionAttributeValues: values,
+          ConsistentRead: true,
+          Limit: pageSize,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
@@ -174,17 +209,27 @@ export function dynamoObservationStore(options: DynamoObservationStoreOptions = 
       ready = undefined;
       await table();
     },
-    readExperiment: (experimentId, range = {}) => read(async () => {
-      const pk = experimentKey(experimentId);
-      const items = range.from === undefined && range.to === undefined
-        ? await queryAll({ ':pk': { S: pk }, ':p': { S: 'OBS#' } }, 'pk = :pk AND begins_with(sk, :p)')
-        : await queryAll({ ':pk': { S: pk }, ':a': { S: `OBS#${pad(range.from ?? 0)}#` }, ':b': { S: `OBS#${pad(range.to ?? 10 ** TIME_DIGITS - 1)}#\uffff` } }, 'pk = :pk AND sk BETWEEN :a AND :b');
-      return items.map((i) => Observation.parse(JSON.parse(i.record?.S ?? 'null')));
-    }),
-    readFeedback: (scope, key) => read(async () => {
-      const items = await queryAll({ ':pk': { S: feedbackKey(scope, key) } }, 'pk = :pk');
-      return items.map((i): FeedbackRecord => StoredFeedback.parse(JSON.parse(i.record?.S ?? 'null')));
-    }),
+    readExperiment: (experimentId, range = {}) =>
+      read(async () => {
+        const pk = experimentKey(experimentId);
+        const items =
+          range.from === undefined && range.to === undefined
+            ? await queryAll({ ':pk': { S: pk }, ':p': { S: 'OBS#' } }, 'pk = :pk AND begins_with(sk, :p)')
+            : await queryAll(
+                {
+                  ':pk': { S: pk },
+                  ':a': { S: `OBS#${pad(range.from ?? 0)}#` },
+                  ':b': { S: `OBS#${pad(range.to ?? 10 ** TIME_DIGITS - 1)}#\uffff` },
+                },
+                'pk = :pk AND sk BETWEEN :a AND :b',
+              );
+        return items.map((i) => Observation.parse(JSON.parse(i.record?.S ?? 'null')));
+      }),
+    readFeedback: (scope, key) =>
+      read(async () => {
+        const items = await queryAll({ ':pk': { S: feedbackKey(scope, key) } }, 'pk = :pk');
+        return items.map((i): FeedbackRecord => StoredFeedback.parse(JSON.parse(i.record?.S ?? 'null')));
+      }),
     close: async () => void (owned && client.destroy()),
   };
 }

@@ -5,9 +5,27 @@ import type { ObservationSink } from './interface.ts';
 import { MemoryObservationSink } from './memory.ts';
 
 const observation = (i: number): Observation => ({
-  requestId: `req-${i}`, time: 1_700_000_000_000 + i, route: 'r', intent: 'faq', sessionId: null, traffic: 'live', experimentId: null,
-  canaryId: null, arm: 'default', configId: 'c', upstreamModel: 'm', operation: 'converse', streamed: false, status: 200, errorCode: null,
-  inputTokens: i, outputTokens: i, costUsd: null, ttftMs: 1, latencyMs: 1, overheadMs: 0.1,
+  requestId: `req-${i}`,
+  time: 1_700_000_000_000 + i,
+  route: 'r',
+  intent: 'faq',
+  sessionId: null,
+  traffic: 'live',
+  experimentId: null,
+  canaryId: null,
+  arm: 'default',
+  configId: 'c',
+  upstreamModel: 'm',
+  operation: 'converse',
+  streamed: false,
+  status: 200,
+  errorCode: null,
+  inputTokens: i,
+  outputTokens: i,
+  costUsd: null,
+  ttftMs: 1,
+  latencyMs: 1,
+  overheadMs: 0.1,
 });
 
 /** A sink whose readiness is set by the test and which counts its flushes. */
@@ -28,7 +46,18 @@ describe('FanOutSink', () => {
     const copy = new Probe();
     const sink: ObservationSink = new FanOutSink(primary, [copy]);
     sink.record(observation(1));
-    sink.recordFeedback([{ eventId: 'e1', receivedAt: 1, scope: 'request', key: 'req-1', metric: 'quality_score', value: 1, idempotencyKey: null, eventTime: 1 }]);
+    sink.recordFeedback([
+      {
+        eventId: 'e1',
+        receivedAt: 1,
+        scope: 'request',
+        key: 'req-1',
+        metric: 'quality_score',
+        value: 1,
+        idempotencyKey: null,
+        eventTime: 1,
+      },
+    ]);
     expect([primary.observations.length, copy.observations.length, primary.feedback.length, copy.feedback.length]).toEqual([1, 1, 1, 1]);
     await sink.flush();
     expect([primary.flushes, copy.flushes]).toEqual([1, 1]);

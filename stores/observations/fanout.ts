@@ -8,7 +8,10 @@ import type { ObservationSink } from './interface.ts';
  * back the primary. `ready` reflects the primary alone; `flush` flushes all of them.
  */
 export class FanOutSink implements ObservationSink {
-  constructor(private readonly primary: ObservationSink, private readonly copies: readonly ObservationSink[]) {}
+  constructor(
+    private readonly primary: ObservationSink,
+    private readonly copies: readonly ObservationSink[],
+  ) {}
 
   record(observation: Observation): void {
     this.primary.record(observation);

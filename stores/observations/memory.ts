@@ -41,8 +41,17 @@ export class MemoryObservationSink implements ObservationSink {
   waitFor(count: number, timeoutMs = 5_000): Promise<Observation[]> {
     if (this.observations.length >= count) return Promise.resolve(this.observations);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${this.observations.length} of ${count} observations after ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({ count, resolve: () => { clearTimeout(timer); resolve(this.observations); } });
+      const timer = setTimeout(
+        () => reject(new Error(`only ${this.observations.length} of ${count} observations after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        count,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(this.observations);
+        },
+      });
     });
   }
 }

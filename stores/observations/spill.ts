@@ -37,7 +37,7 @@ export class SpillFile {
         const n = readSync(fd, buffer, 0, BLOCK, null);
         const text = carry + buffer.toString('utf8', 0, n);
         const lines = text.split('\n');
-        carry = n === 0 ? '' : lines.pop() ?? '';
+        carry = n === 0 ? '' : (lines.pop() ?? '');
         for (const line of lines) {
           if (!line) continue;
           try {

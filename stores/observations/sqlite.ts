@@ -15,7 +15,8 @@ export function sqliteRecordStore(db: Database.Database): RecordStore {
     VALUES (@requestId, @time, @route, @intent, @sessionId, @traffic, @experimentId, @canaryId, @arm, @configId, @upstreamModel,
       @operation, @streamed, @status, @errorCode, @inputTokens, @outputTokens, @costUsd, @ttftMs, @latencyMs, @overheadMs,
       @configVersion, @expectedShare)`);
-  const insertFeedback = db.prepare(`INSERT OR IGNORE INTO feedback (event_id, received_at, scope, key, metric, value, idempotency_key, event_time)
+  const insertFeedback =
+    db.prepare(`INSERT OR IGNORE INTO feedback (event_id, received_at, scope, key, metric, value, idempotency_key, event_time)
     VALUES (@eventId, @receivedAt, @scope, @key, @metric, @value, @idempotencyKey, @eventTime)`);
   const writeAll = db.transaction((batch: RecordBatch) => {
     for (const o of batch.observations) {

@@ -25,8 +25,16 @@ const ExportEnv = z.object({
 const Args = z.object({
   from: z.string().min(1),
   to: z.string({ error: '--to is required (or set WAREHOUSE_URL)' }).regex(POSTGRES_URL, '--to must be a postgres:// or postgresql:// URL'),
-  schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, '--schema: lower-case letters, digits and _').default('public'),
-  batch: z.coerce.number().int('--batch must be an integer').min(1, '--batch must be at least 1').max(100_000, '--batch is at most 100000').default(DEFAULT_BATCH_SIZE),
+  schema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, '--schema: lower-case letters, digits and _')
+    .default('public'),
+  batch: z.coerce
+    .number()
+    .int('--batch must be an integer')
+    .min(1, '--batch must be at least 1')
+    .max(100_000, '--batch is at most 100000')
+    .default(DEFAULT_BATCH_SIZE),
 });
 
 async function main(argv: string[]): Promise<number> {
@@ -34,7 +42,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { from: { type: 'string' }, to: { type: 'string' }, schema: { type: 'string' }, batch: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        schema: { type: 'string' },
+        batch: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (error) {
     console.error(`export: ${(error as Error).message}\n${USAGE}`);
@@ -80,7 +94,11 @@ async function main(argv: string[]): Promise<number> {
       onBatch: (p) => console.log(`${p.table}: batch ${p.batch}, ${p.rows} rows, up to seq ${p.lastSeq}`),
     });
     for (const t of result.tables) {
-      console.log(t.present ? `${t.table}: ${t.rows} rows copied in ${t.batches} batches, high-water mark ${t.lastSeq}` : `${t.table}: not in the embedded store, skipped`);
+      console.log(
+        t.present
+          ? `${t.table}: ${t.rows} rows copied in ${t.batches} batches, high-water mark ${t.lastSeq}`
+          : `${t.table}: not in the embedded store, skipped`,
+      );
     }
     if (!result.ok) {
       console.error(`export failed: ${result.error}\nrerun to resume from the last committed batch`);

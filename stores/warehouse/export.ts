@@ -49,7 +49,10 @@ function sourceColumns(db: Database.Database, table: string): Set<string> | null
 }
 
 async function readMark(tx: SqlRunner, table: string): Promise<{ lastSeq: number; rowsCopied: number }> {
-  const rows = await tx.query<{ last_seq: number; rows_copied: number }>('SELECT last_seq, rows_copied FROM export_state WHERE table_name = $1', [table]);
+  const rows = await tx.query<{ last_seq: number; rows_copied: number }>(
+    'SELECT last_seq, rows_copied FROM export_state WHERE table_name = $1',
+    [table],
+  );
   return rows[0] ? { lastSeq: Number(rows[0].last_seq), rowsCopied: Number(rows[0].rows_copied) } : { lastSeq: 0, rowsCopied: 0 };
 }
 
@@ -60,10 +63,15 @@ async function stageRows(tx: SqlRunner, stage: string, table: ExportTable, rows:
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
     const params: unknown[] = [];
-    const tuples = chunk.map((row) => `(${row.map((value, j) => {
-      params.push(toWarehouseValue(table.columns[j]!.kind, value));
-      return `$${params.length}`;
-    }).join(', ')})`);
+    const tuples = chunk.map(
+      (row) =>
+        `(${row
+          .map((value, j) => {
+            params.push(toWarehouseValue(table.columns[j]!.kind, value));
+            return `$${params.length}`;
+          })
+          .join(', ')})`,
+    );
     await tx.query(`INSERT INTO ${stage} (${names}) VALUES ${tuples.join(', ')}`, params);
   }
 }
@@ -104,7 +112,9 @@ async function exportTable(db: Database.Database, wh: Warehouse, table: ExportTa
       await tx.query(`INSERT INTO ${table.name} (${names}) SELECT ${names} FROM ${stage}`);
       await tx.query('DELETE FROM export_state WHERE table_name = $1', [table.name]);
       await tx.query('INSERT INTO export_state (table_name, last_seq, rows_copied, updated_at) VALUES ($1, $2, $3, CURRENT_TIMESTAMP)', [
-        table.name, lastSeq, current.rowsCopied + rows.length,
+        table.name,
+        lastSeq,
+        current.rowsCopied + rows.length,
       ]);
       const p = { table: table.name, batch: result.batches + 1, rows: rows.length, lastSeq };
       await o.beforeCommit?.(p);

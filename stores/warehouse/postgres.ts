@@ -7,7 +7,10 @@ export const PostgresWarehouseOptions = z.object({
   /** `postgres://user@host:port/database` (Redshift: `postgres://user:password@cluster:5439/dev`). */
   url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL'),
   /** Schema the tables live in; created when missing. Default `public`. */
-  schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'schema names are lower-case letters, digits and _').default('public'),
+  schema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'schema names are lower-case letters, digits and _')
+    .default('public'),
   /** Time allowed to connect, in ms. Default 5,000. */
   connectTimeoutMs: z.number().int().positive().default(5_000),
   /** Shown in `pg_stat_activity`. */
@@ -26,7 +29,9 @@ const NUMERIC = 1700;
 /** BIGINT counts and sums and NUMERIC results come back as JS numbers, like better-sqlite3 returns them. */
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8 || oid === NUMERIC ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
+    oid === INT8 || oid === NUMERIC
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 /**
@@ -35,9 +40,15 @@ const types = {
  */
 export async function connectPostgresWarehouse(input: PostgresWarehouseOptions): Promise<WarehouseResult<{ warehouse: Warehouse }>> {
   const parsed = PostgresWarehouseOptions.safeParse(input);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ') };
+  if (!parsed.success)
+    return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ') };
   const o = parsed.data;
-  const client = new pg.Client({ connectionString: o.url, connectionTimeoutMillis: o.connectTimeoutMs, application_name: o.applicationName, types });
+  const client = new pg.Client({
+    connectionString: o.url,
+    connectionTimeoutMillis: o.connectTimeoutMs,
+    application_name: o.applicationName,
+    types,
+  });
   // An idle session dropped by the server must not crash the process; the next query reports it.
   client.on('error', () => {});
   try {

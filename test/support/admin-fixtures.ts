@@ -24,7 +24,11 @@ export async function seededAdmin(options: { store?: ConfigStore; staticDataPlan
   storeCheck = async (key) => (await plain.request('/admin/config', { headers: { authorization: `Bearer ${key}` } })).status === 403;
 
   /** Sends a request; `token: null` sends no Authorization header. */
-  async function call(method: string, path: string, init: { body?: unknown; raw?: string; token?: string | null; headers?: Record<string, string> } = {}) {
+  async function call(
+    method: string,
+    path: string,
+    init: { body?: unknown; raw?: string; token?: string | null; headers?: Record<string, string> } = {},
+  ) {
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
     const token = init.token === undefined ? ADMIN_TOKEN : init.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;

@@ -70,10 +70,20 @@ export async function adminCall(baseUrl: string, method: string, path: string, b
 }
 
 /** One Converse call on the `mangaassist` route; returns its status and the arm and configuration headers. */
-export async function converse(baseUrl: string, intent: string, sessionId: string, key?: string): Promise<{ status: number; arm: string | null; config: string | null }> {
+export async function converse(
+  baseUrl: string,
+  intent: string,
+  sessionId: string,
+  key?: string,
+): Promise<{ status: number; arm: string | null; config: string | null }> {
   const res = await fetch(`${baseUrl}/model/mangaassist/converse`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-intent': intent, 'x-session-id': sessionId, ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      'x-intent': intent,
+      'x-session-id': sessionId,
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+    },
     body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'hello' }] }] }),
   });
   await res.arrayBuffer();

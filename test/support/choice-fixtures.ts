@@ -18,11 +18,22 @@ export interface RowFigures {
 /** A report row as the job builds it, marked against a minimum of 30 scored requests. */
 export function intentRow(intent: string, configId: string, f: RowFigures, minScored = 30): IntentConfigRow {
   return {
-    intent, configId, requests: f.requests, errorRate: 0, scored: f.scored, meanQuality: f.scored ? f.quality : null,
-    qualityCi: f.scored > 1 ? [f.quality - 0.02, f.quality + 0.02] : null, passRate: f.scored ? f.passRate : null,
-    costPerRequest: f.cost, costSd: f.costSd, costPerSatisfactory: f.scored ? f.cost / f.passRate : null, qualityPer1kTokens: null,
-    latencyMs: f.scored ? { 50: f.p95 / 2, 95: f.p95, 99: f.p95 * 1.2 } : null, ttftMs: null,
-    qualityPerP95Second: f.scored ? f.quality / (f.p95 / 1000) : null, insufficient: insufficientData(f.scored, minScored),
+    intent,
+    configId,
+    requests: f.requests,
+    errorRate: 0,
+    scored: f.scored,
+    meanQuality: f.scored ? f.quality : null,
+    qualityCi: f.scored > 1 ? [f.quality - 0.02, f.quality + 0.02] : null,
+    passRate: f.scored ? f.passRate : null,
+    costPerRequest: f.cost,
+    costSd: f.costSd,
+    costPerSatisfactory: f.scored ? f.cost / f.passRate : null,
+    qualityPer1kTokens: null,
+    latencyMs: f.scored ? { 50: f.p95 / 2, 95: f.p95, 99: f.p95 * 1.2 } : null,
+    ttftMs: null,
+    qualityPerP95Second: f.scored ? f.quality / (f.p95 / 1000) : null,
+    insufficient: insufficientData(f.scored, minScored),
   };
 }
 
@@ -57,10 +68,19 @@ export function demoReport(): AnalysisReport {
   const intents = demoRows();
   const mix = { chitchat: 0.5, return_request: 0.2, checkout_help: 0.3 };
   return {
-    generatedAt: '2026-11-29T00:00:00.000Z', since: null, configSource: null, settings, liveRequests: intents.reduce((n, r) => n + r.requests, 0), intents,
-    experiments: [], unanalysed: [], recommendation: recommendRoute(intents, demoRoute(), mix, settings),
+    generatedAt: '2026-11-29T00:00:00.000Z',
+    since: null,
+    configSource: null,
+    settings,
+    liveRequests: intents.reduce((n, r) => n + r.requests, 0),
+    intents,
+    experiments: [],
+    unanalysed: [],
+    recommendation: recommendRoute(intents, demoRoute(), mix, settings),
     monitoring: {
-      experiments: 1000, lookEvery: 100, maxPerArm: 2000,
+      experiments: 1000,
+      lookEvery: 100,
+      maxPerArm: 2000,
       aa: { sequentialRate: 0.004, fixedPeekingRate: 0.2, fixedFinalRate: 0.05, meanDetectionPerArm: null },
     },
   };

@@ -56,7 +56,10 @@ export class RedisClient {
   private buffer = Buffer.alloc(0);
   private pending: { resolve: (r: RedisReply) => void; reject: (e: Error) => void }[] = [];
 
-  constructor(readonly port: number, readonly host = '127.0.0.1') {}
+  constructor(
+    readonly port: number,
+    readonly host = '127.0.0.1',
+  ) {}
 
   private open(): Socket {
     if (this.socket) return this.socket;

@@ -33,26 +33,53 @@ export function projectionSection(a: DashboardAnalysis): Section {
   if (!rec) return { html: empty('No recommendation: no route or no data, so no traffic mix or cost projection.'), charts: [] };
   const mixIntents = Object.keys(rec.mix);
   const mix: ChartSpec = {
-    id: 'traffic-mix', type: 'doughnut', labels: mixIntents, valueFormat: 'fraction', axes: {},
-    datasets: [{ role: 'mix', label: 'Share of traffic', data: mixIntents.map((i) => rec.mix[i]!), backgroundColor: mixIntents.map((_, i) => colour(i)) }],
+    id: 'traffic-mix',
+    type: 'doughnut',
+    labels: mixIntents,
+    valueFormat: 'fraction',
+    axes: {},
+    datasets: [
+      {
+        role: 'mix',
+        label: 'Share of traffic',
+        data: mixIntents.map((i) => rec.mix[i]!),
+        backgroundColor: mixIntents.map((_, i) => colour(i)),
+      },
+    ],
   };
   const intents = [...new Set([...rec.current.perIntent, ...rec.recommended.perIntent].map((p) => p.intent))];
-  const monthly = (p: Recommendation['current'], intent: string): number | null => p.perIntent.find((x) => x.intent === intent)?.monthlyUsd ?? null;
+  const monthly = (p: Recommendation['current'], intent: string): number | null =>
+    p.perIntent.find((x) => x.intent === intent)?.monthlyUsd ?? null;
   const cost: ChartSpec = {
-    id: 'cost-projection', type: 'bar', labels: intents,
+    id: 'cost-projection',
+    type: 'bar',
+    labels: intents,
     axes: { x: { title: 'Intent', format: 'number', type: 'category' }, y: { title: 'Monthly cost (USD)', format: 'usd', min: 0 } },
     datasets: [
       { role: 'current', label: 'Current table', data: intents.map((i) => monthly(rec.current, i) ?? 0), backgroundColor: colour(0) },
-      { role: 'recommended', label: 'Recommended table', data: intents.map((i) => monthly(rec.recommended, i) ?? 0), backgroundColor: colour(2) },
+      {
+        role: 'recommended',
+        label: 'Recommended table',
+        data: intents.map((i) => monthly(rec.recommended, i) ?? 0),
+        backgroundColor: colour(2),
+      },
     ],
   };
   const rows = intents.map((i) => {
     const cur = rec.current.perIntent.find((x) => x.intent === i);
     const next = rec.recommended.perIntent.find((x) => x.intent === i);
-    return [escapeHtml(i), pct(rec.mix[i]), escapeHtml(cur?.configId ?? '–'), usd(cur?.monthlyUsd), escapeHtml(next?.configId ?? '–'), usd(next?.monthlyUsd)];
+    return [
+      escapeHtml(i),
+      pct(rec.mix[i]),
+      escapeHtml(cur?.configId ?? '–'),
+      usd(cur?.monthlyUsd),
+      escapeHtml(next?.configId ?? '–'),
+      usd(next?.monthlyUsd),
+    ];
   });
   const missing = [...new Set([...rec.current.unknown, ...rec.recommended.unknown])];
-  const totals = `<p class="totals">At ${rec.dailyVolume.toLocaleString('en-US')} messages/day: current table <strong>${usd(rec.currentMonthlyUsd)}</strong>/month, ` +
+  const totals =
+    `<p class="totals">At ${rec.dailyVolume.toLocaleString('en-US')} messages/day: current table <strong>${usd(rec.currentMonthlyUsd)}</strong>/month, ` +
     `recommended <strong>${usd(rec.recommendedMonthlyUsd)}</strong>/month, saving <strong data-saving="${rec.monthlySavingUsd}">${usd(rec.monthlySavingUsd)}</strong>/month.` +
     `${missing.length ? ` Left out (no observed cost): ${escapeHtml(missing.join(', '))}.` : ''}</p>`;
   const html = `${totals}<div class="chart-pair">${canvas('traffic-mix', 'Traffic mix (share of live requests per intent)')}${canvas('cost-projection', 'Monthly cost per intent, current against recommended table (USD)')}</div>

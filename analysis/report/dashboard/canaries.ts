@@ -29,16 +29,47 @@ function timelineChart(id: string, t: CanaryTimeline, decisions: CanaryDecision[
   const weight: Point[] = decisions.map((d) => ({ x: minutes(d.at, t0), y: d.weight, label: `${d.stage}: ${d.action} at ${d.weight}%` }));
   const last = decisions[decisions.length - 1]!;
   const updated = t.state?.updatedAt;
-  if (t.state && typeof updated === 'number' && updated > last.at) weight.push({ x: minutes(updated, t0), y: t.state.weight, label: `now: ${t.state.weight}% (${t.state.status})` });
-  const sets: DatasetSpec[] = [{ role: 'weight', label: 'Candidate weight (%)', data: weight, showLine: true, stepped: 'before', borderColor: '#4e79a7', backgroundColor: '#4e79a7', pointRadius: 0, borderWidth: 2 }];
+  if (t.state && typeof updated === 'number' && updated > last.at)
+    weight.push({ x: minutes(updated, t0), y: t.state.weight, label: `now: ${t.state.weight}% (${t.state.status})` });
+  const sets: DatasetSpec[] = [
+    {
+      role: 'weight',
+      label: 'Candidate weight (%)',
+      data: weight,
+      showLine: true,
+      stepped: 'before',
+      borderColor: '#4e79a7',
+      backgroundColor: '#4e79a7',
+      pointRadius: 0,
+      borderWidth: 2,
+    },
+  ];
   for (const action of [...new Set(decisions.map((d) => d.action))]) {
     const s = styleOf(action);
-    const data = decisions.filter((d) => d.action === action).map((d) => ({ x: minutes(d.at, t0), y: d.weight, label: `${action} (${d.stage}): ${d.reason}` }));
-    sets.push({ role: `action:${action}`, label: action, data, clip: 12, pointStyle: s.pointStyle, pointRadius: 8, pointHoverRadius: 10, borderWidth: 2, borderColor: s.colour, backgroundColor: `${s.colour}88` });
+    const data = decisions
+      .filter((d) => d.action === action)
+      .map((d) => ({ x: minutes(d.at, t0), y: d.weight, label: `${action} (${d.stage}): ${d.reason}` }));
+    sets.push({
+      role: `action:${action}`,
+      label: action,
+      data,
+      clip: 12,
+      pointStyle: s.pointStyle,
+      pointRadius: 8,
+      pointHoverRadius: 10,
+      borderWidth: 2,
+      borderColor: s.colour,
+      backgroundColor: `${s.colour}88`,
+    });
   }
   return {
-    id, type: 'scatter', datasets: sets,
-    axes: { x: { title: `Minutes since ${isoTime(t0)}`, format: 'minutes', min: 0 }, y: { title: 'Candidate weight (%)', format: 'percent', min: 0, max: 100 } },
+    id,
+    type: 'scatter',
+    datasets: sets,
+    axes: {
+      x: { title: `Minutes since ${isoTime(t0)}`, format: 'minutes', min: 0 },
+      y: { title: 'Candidate weight (%)', format: 'percent', min: 0, max: 100 },
+    },
   };
 }
 
@@ -48,11 +79,21 @@ function arm(f: ArmFigures): string {
 
 function decisionRow(d: CanaryDecision): string[] {
   const f = d.figures;
-  const delta = f?.qualityDelta ? `${num(f.qualityDelta.estimate, 4)} <small>[${num(f.qualityDelta.lower, 4)}, ${num(f.qualityDelta.upper, 4)}]</small>` : '–';
+  const delta = f?.qualityDelta
+    ? `${num(f.qualityDelta.estimate, 4)} <small>[${num(f.qualityDelta.lower, 4)}, ${num(f.qualityDelta.upper, 4)}]</small>`
+    : '–';
   const s = styleOf(d.action);
   return [
-    isoTime(d.at), escapeHtml(d.stage), `${d.weight}%`, `<span class="decision" style="background:${s.colour}">${escapeHtml(d.action)}</span>`,
-    escapeHtml(d.actor), escapeHtml(d.reason), f ? arm(f.candidate) : '–', f ? arm(f.baseline) : '–', delta, pValue(f?.srmP),
+    isoTime(d.at),
+    escapeHtml(d.stage),
+    `${d.weight}%`,
+    `<span class="decision" style="background:${s.colour}">${escapeHtml(d.action)}</span>`,
+    escapeHtml(d.actor),
+    escapeHtml(d.reason),
+    f ? arm(f.candidate) : '–',
+    f ? arm(f.baseline) : '–',
+    delta,
+    pValue(f?.srmP),
   ];
 }
 
@@ -61,10 +102,17 @@ const HEAD = ['time (UTC)', 'stage', 'weight', 'action', 'actor', 'reason', 'can
 function card(t: CanaryTimeline, id: string): { html: string; chart: ChartSpec | null } {
   const c = t.canary;
   const decisions = [...t.decisions].sort((a, b) => a.at - b.at);
-  const state = t.state ? `${escapeHtml(t.state.status)}${t.state.stage ? `, stage ${escapeHtml(t.state.stage)}` : ''}, weight ${t.state.weight}%` : `${escapeHtml(c.status)}, weight ${c.weight}%`;
-  const head = `<h3>${escapeHtml(c.id)}</h3><p>${escapeHtml(c.baseline)} → <strong>${escapeHtml(c.candidate)}</strong> on route ${escapeHtml(c.route)}` +
+  const state = t.state
+    ? `${escapeHtml(t.state.status)}${t.state.stage ? `, stage ${escapeHtml(t.state.stage)}` : ''}, weight ${t.state.weight}%`
+    : `${escapeHtml(c.status)}, weight ${c.weight}%`;
+  const head =
+    `<h3>${escapeHtml(c.id)}</h3><p>${escapeHtml(c.baseline)} → <strong>${escapeHtml(c.candidate)}</strong> on route ${escapeHtml(c.route)}` +
     `${c.intent ? `, intent ${escapeHtml(c.intent)}` : ', all intents'}; now ${state}.</p>`;
-  if (!decisions.length) return { html: `<article class="card wide" data-canary="${escapeHtml(c.id)}">${head}${empty('No decisions recorded yet.')}</article>`, chart: null };
+  if (!decisions.length)
+    return {
+      html: `<article class="card wide" data-canary="${escapeHtml(c.id)}">${head}${empty('No decisions recorded yet.')}</article>`,
+      chart: null,
+    };
   const chart = timelineChart(id, t, decisions);
   const html = `<article class="card wide" data-canary="${escapeHtml(c.id)}">${head}${canvas(id, `${c.id}: candidate weight over time, with each decision`)}
 ${table(HEAD, decisions.map(decisionRow))}</article>`;

@@ -62,7 +62,10 @@ export function colour(i: number): string {
 
 /** A DOM id fragment: lower-case letters, digits, `-` and `_` only. */
 export function slug(text: string): string {
-  const s = text.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+  const s = text
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return s || 'x';
 }
 

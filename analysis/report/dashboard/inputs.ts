@@ -24,11 +24,14 @@ export const DashboardRow = z.object({
 export type DashboardRow = z.infer<typeof DashboardRow>;
 
 /** A cost tie among passing configurations, broken by quality (see analysis/cost-tie.ts). */
-const CostTie = z.object({
-  cheapest: z.object({ configId: z.string(), costPerRequest: Num, quality: Num }),
-  tied: z.array(z.object({ configId: z.string(), costPerRequest: Num, quality: Num })),
-  chosen: z.string(),
-}).nullable().optional();
+const CostTie = z
+  .object({
+    cheapest: z.object({ configId: z.string(), costPerRequest: Num, quality: Num }),
+    tied: z.array(z.object({ configId: z.string(), costPerRequest: Num, quality: Num })),
+    chosen: z.string(),
+  })
+  .nullable()
+  .optional();
 
 const Projection = z.object({
   monthlyUsd: Num,
@@ -37,7 +40,10 @@ const Projection = z.object({
 });
 
 /** Where a report's configuration came from (store and version, or file); absent in older reports. */
-const ConfigSource = z.object({ kind: z.enum(['store', 'file']), description: z.string() }).nullable().optional();
+const ConfigSource = z
+  .object({ kind: z.enum(['store', 'file']), description: z.string() })
+  .nullable()
+  .optional();
 
 /** The parts of the analysis report (`analysis.json`) the dashboard reads. */
 export const DashboardAnalysis = z.object({
@@ -47,43 +53,69 @@ export const DashboardAnalysis = z.object({
   liveRequests: Num,
   settings: z.object({ maxP95LatencyMs: Num }),
   intents: z.array(DashboardRow),
-  experiments: z.array(z.object({
-    id: z.string(),
-    intent: z.string().nullable(),
-    arms: z.array(z.object({ arm: z.string(), configId: z.string(), sessions: Num, requests: Num, scored: Num, meanQuality: Num, costPerRequest: Num })),
-    srm: z.object({ p: Num, mismatch: z.boolean() }).nullable(),
-    quality: z.object({
-      session: z.object({ diff: Num, ci: Interval, p: Num }),
-      lift: z.object({ lift: Num, ci: Interval }),
-      sequential: z.object({ lower: Num, upper: Num, significant: z.boolean() }),
-      minimumScoredPerArm: Num,
-      ready: z.boolean(),
+  experiments: z.array(
+    z.object({
+      id: z.string(),
+      intent: z.string().nullable(),
+      arms: z.array(
+        z.object({
+          arm: z.string(),
+          configId: z.string(),
+          sessions: Num,
+          requests: Num,
+          scored: Num,
+          meanQuality: Num,
+          costPerRequest: Num,
+        }),
+      ),
+      srm: z.object({ p: Num, mismatch: z.boolean() }).nullable(),
+      quality: z.object({
+        session: z.object({ diff: Num, ci: Interval, p: Num }),
+        lift: z.object({ lift: Num, ci: Interval }),
+        sequential: z.object({ lower: Num, upper: Num, significant: z.boolean() }),
+        minimumScoredPerArm: Num,
+        ready: z.boolean(),
+      }),
+      costDeltaPerRequest: Num,
+      costDeltaPerMonth: NullableNum,
+      tests: z.array(z.object({ metric: z.string(), p: Num, adjustedP: Num })),
+      decision: z.object({ decision: z.string(), reason: z.string() }),
     }),
-    costDeltaPerRequest: Num,
-    costDeltaPerMonth: NullableNum,
-    tests: z.array(z.object({ metric: z.string(), p: Num, adjustedP: Num })),
-    decision: z.object({ decision: z.string(), reason: z.string() }),
-  })),
+  ),
   /** Experiments that could not be compared (absent in reports written before they were listed). */
-  unanalysed: z.array(z.object({
-    id: z.string(),
-    intent: z.string().nullable(),
-    reason: z.string(),
-    srm: z.object({ p: Num, mismatch: z.boolean() }).nullable(),
-  })).optional(),
-  recommendation: z.object({
-    choices: z.array(z.object({
-      intent: z.string(), current: z.string(), recommended: z.string(), front: z.array(z.string()),
-      passing: z.array(z.string()), closest: z.string().nullable(), reason: z.string(), tie: CostTie,
-    })),
-    mix: z.record(z.string(), Num),
-    dailyVolume: Num,
-    current: Projection,
-    recommended: Projection,
-    currentMonthlyUsd: Num,
-    recommendedMonthlyUsd: Num,
-    monthlySavingUsd: Num,
-  }).nullable(),
+  unanalysed: z
+    .array(
+      z.object({
+        id: z.string(),
+        intent: z.string().nullable(),
+        reason: z.string(),
+        srm: z.object({ p: Num, mismatch: z.boolean() }).nullable(),
+      }),
+    )
+    .optional(),
+  recommendation: z
+    .object({
+      choices: z.array(
+        z.object({
+          intent: z.string(),
+          current: z.string(),
+          recommended: z.string(),
+          front: z.array(z.string()),
+          passing: z.array(z.string()),
+          closest: z.string().nullable(),
+          reason: z.string(),
+          tie: CostTie,
+        }),
+      ),
+      mix: z.record(z.string(), Num),
+      dailyVolume: Num,
+      current: Projection,
+      recommended: Projection,
+      currentMonthlyUsd: Num,
+      recommendedMonthlyUsd: Num,
+      monthlySavingUsd: Num,
+    })
+    .nullable(),
 });
 export type DashboardAnalysis = z.infer<typeof DashboardAnalysis>;
 
@@ -95,16 +127,28 @@ export const EvalReport = z.object({
   dataset: z.object({ path: z.string(), cases: Num, intents: z.array(z.string()) }),
   configs: z.array(z.string()),
   rows: z.array(DashboardRow.extend({ dimensions: z.record(z.string(), NullableNum) })),
-  choices: z.array(z.object({
-    intent: z.string(), chosen: z.string().nullable(), closest: z.string().nullable(),
-    front: z.array(z.string()), passing: z.array(z.string()), reason: z.string(), tie: CostTie,
-  })),
+  choices: z.array(
+    z.object({
+      intent: z.string(),
+      chosen: z.string().nullable(),
+      closest: z.string().nullable(),
+      front: z.array(z.string()),
+      passing: z.array(z.string()),
+      reason: z.string(),
+      tie: CostTie,
+    }),
+  ),
 });
 export type EvalReport = z.infer<typeof EvalReport>;
 
 /** What a canary gate saw of one arm. */
 export const ArmFigures = z.object({
-  requests: Num, scored: Num, quality: NullableNum, p95LatencyMs: NullableNum, errorRate: NullableNum, costPerRequest: NullableNum,
+  requests: Num,
+  scored: Num,
+  quality: NullableNum,
+  p95LatencyMs: NullableNum,
+  errorRate: NullableNum,
+  costPerRequest: NullableNum,
 });
 export type ArmFigures = z.infer<typeof ArmFigures>;
 
@@ -118,29 +162,39 @@ export const CanaryDecision = z.object({
   action: z.string(),
   actor: z.string(),
   reason: z.string(),
-  figures: z.object({
-    candidate: ArmFigures,
-    baseline: ArmFigures,
-    qualityDelta: z.object({ estimate: Num, lower: Num, upper: Num }).nullable(),
-    srmP: NullableNum,
-  }).nullable(),
+  figures: z
+    .object({
+      candidate: ArmFigures,
+      baseline: ArmFigures,
+      qualityDelta: z.object({ estimate: Num, lower: Num, upper: Num }).nullable(),
+      srmP: NullableNum,
+    })
+    .nullable(),
 });
 export type CanaryDecision = z.infer<typeof CanaryDecision>;
 
 /** A canary, its controller state and its decisions. */
 export const CanaryTimeline = z.object({
   canary: z.object({
-    id: z.string(), route: z.string(), intent: z.string().optional(), baseline: z.string(), candidate: z.string(), weight: Num, status: z.string(),
-  }),
-  state: z.object({
-    status: z.string(),
-    stageIndex: Num.optional(),
-    stage: z.string().optional(),
+    id: z.string(),
+    route: z.string(),
+    intent: z.string().optional(),
+    baseline: z.string(),
+    candidate: z.string(),
     weight: Num,
-    stageStartedAt: NullableNum.optional(),
-    windowStartedAt: NullableNum.optional(),
-    updatedAt: NullableNum.optional(),
-  }).nullable(),
+    status: z.string(),
+  }),
+  state: z
+    .object({
+      status: z.string(),
+      stageIndex: Num.optional(),
+      stage: z.string().optional(),
+      weight: Num,
+      stageStartedAt: NullableNum.optional(),
+      windowStartedAt: NullableNum.optional(),
+      updatedAt: NullableNum.optional(),
+    })
+    .nullable(),
   decisions: z.array(CanaryDecision),
 });
 export type CanaryTimeline = z.infer<typeof CanaryTimeline>;

@@ -1,4 +1,14 @@
-import { canvas, CHOSEN_COLOUR, colour, CURRENT_COLOUR, uniqueSlugs, type ChartSpec, type DatasetSpec, type Point, type Section } from './charts.ts';
+import {
+  canvas,
+  CHOSEN_COLOUR,
+  colour,
+  CURRENT_COLOUR,
+  uniqueSlugs,
+  type ChartSpec,
+  type DatasetSpec,
+  type Point,
+  type Section,
+} from './charts.ts';
 import { escapeHtml, num, pct, table, usd } from './format.ts';
 import type { DashboardRow } from './inputs.ts';
 
@@ -40,17 +50,39 @@ function points(rows: readonly DashboardRow[], x: Axis): Point[] {
 }
 
 function marker(role: string, label: string, pts: Point[], colourHex: string, pointStyle: string): DatasetSpec {
-  return { role, label, data: pts, pointStyle, clip: 14, pointRadius: 10, pointHoverRadius: 12, borderWidth: 2, borderColor: colourHex, backgroundColor: `${colourHex}55` };
+  return {
+    role,
+    label,
+    data: pts,
+    pointStyle,
+    clip: 14,
+    pointRadius: 10,
+    pointHoverRadius: 12,
+    borderWidth: 2,
+    borderColor: colourHex,
+    backgroundColor: `${colourHex}55`,
+  };
 }
 
 /** Datasets of one quality scatter: every configuration, the Pareto front, the chosen and the current one. */
 function scatterDatasets(rows: readonly DashboardRow[], x: Axis, verdict: IntentVerdict | undefined): DatasetSpec[] {
   const all = points(rows, x);
-  const sets: DatasetSpec[] = [{ role: 'configs', label: 'Configurations', data: all, clip: 10, pointRadius: 6, backgroundColor: colour(0), borderColor: colour(0) }];
+  const sets: DatasetSpec[] = [
+    { role: 'configs', label: 'Configurations', data: all, clip: 10, pointRadius: 6, backgroundColor: colour(0), borderColor: colour(0) },
+  ];
   if (!verdict) return sets;
   const front = all.filter((p) => verdict.front.includes(p.label)).sort((a, b) => a.x - b.x);
   if (front.length) {
-    sets.push({ role: 'front', label: 'Pareto front (quality, cost, P95)', data: front, showLine: true, borderDash: [6, 4], borderColor: colour(1), backgroundColor: colour(1), pointRadius: 4 });
+    sets.push({
+      role: 'front',
+      label: 'Pareto front (quality, cost, P95)',
+      data: front,
+      showLine: true,
+      borderDash: [6, 4],
+      borderColor: colour(1),
+      backgroundColor: colour(1),
+      pointRadius: 4,
+    });
   }
   const chosen = all.filter((p) => p.label === verdict.chosen);
   if (chosen.length) sets.push(marker('chosen', `Chosen: ${verdict.chosen}`, chosen, CHOSEN_COLOUR, 'rectRot'));
@@ -66,8 +98,15 @@ function insufficientDataset(rows: readonly DashboardRow[], x: Axis): DatasetSpe
   if (!pts.length) return null;
   const label = short[0]!.insufficient!.label.replace(/^i/, 'I');
   return {
-    role: 'insufficient', label, data: pts, pointStyle: 'circle', clip: 14, pointRadius: 11, borderWidth: 2,
-    borderColor: INSUFFICIENT_COLOUR, backgroundColor: 'transparent',
+    role: 'insufficient',
+    label,
+    data: pts,
+    pointStyle: 'circle',
+    clip: 14,
+    pointRadius: 11,
+    borderWidth: 2,
+    borderColor: INSUFFICIENT_COLOUR,
+    backgroundColor: 'transparent',
   };
 }
 
@@ -84,7 +123,18 @@ function slaLine(rows: readonly DashboardRow[], slaMs: number): DatasetSpec | nu
   const lo = Math.min(...q);
   const hi = Math.max(...q);
   const label = `P95 SLA ${slaMs} ms`;
-  return { role: 'sla', label, data: [{ x: slaMs, y: lo, label }, { x: slaMs, y: hi, label }], showLine: true, pointRadius: 0, borderColor: '#999999', borderDash: [2, 3] };
+  return {
+    role: 'sla',
+    label,
+    data: [
+      { x: slaMs, y: lo, label },
+      { x: slaMs, y: hi, label },
+    ],
+    showLine: true,
+    pointRadius: 0,
+    borderColor: '#999999',
+    borderDash: [2, 3],
+  };
 }
 
 function rowCells(r: DashboardRow, v: IntentVerdict | undefined): string[] {
@@ -94,12 +144,21 @@ function rowCells(r: DashboardRow, v: IntentVerdict | undefined): string[] {
     v?.front.includes(r.configId) ? '<span class="tag front">front</span>' : '',
     v?.passing.includes(r.configId) ? '<span class="tag pass">passes</span>' : '',
     r.insufficient ? `<span class="tag insufficient">${escapeHtml(r.insufficient.label)}</span>` : '',
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
   const ci = r.qualityCi ? ` <small>[${num(r.qualityCi[0])}, ${num(r.qualityCi[1])}]</small>` : '';
   const trio = (p: DashboardRow['latencyMs']): string => (p ? `${Math.round(p[50])} / ${Math.round(p[95])} / ${Math.round(p[99])}` : '–');
   return [
-    `${escapeHtml(r.configId)}<br>${flags}`, String(r.requests), pct(r.errorRate, 2), String(r.scored), `${num(r.meanQuality)}${ci}`, pct(r.passRate),
-    usd(r.costPerRequest), trio(r.latencyMs), trio(r.ttftMs),
+    `${escapeHtml(r.configId)}<br>${flags}`,
+    String(r.requests),
+    pct(r.errorRate, 2),
+    String(r.scored),
+    `${num(r.meanQuality)}${ci}`,
+    pct(r.passRate),
+    usd(r.costPerRequest),
+    trio(r.latencyMs),
+    trio(r.ttftMs),
   ];
 }
 
@@ -109,7 +168,17 @@ function verdictHtml(v: IntentVerdict): string {
   return `<p class="verdict">${head}${tie}: ${escapeHtml(v.reason)}</p>`;
 }
 
-const HEAD = ['config', 'requests', 'errors', 'scored', 'quality [95% CI]', 'pass rate', 'cost/request', 'latency P50/P95/P99 (ms)', 'TTFT P50/P95/P99 (ms)'];
+const HEAD = [
+  'config',
+  'requests',
+  'errors',
+  'scored',
+  'quality [95% CI]',
+  'pass rate',
+  'cost/request',
+  'latency P50/P95/P99 (ms)',
+  'TTFT P50/P95/P99 (ms)',
+];
 
 /** One card per intent: quality against cost and against P95 latency, and the table behind both. */
 export function intentCards(o: IntentCardsOptions): Section {
@@ -129,7 +198,12 @@ export function intentCards(o: IntentCardsOptions): Section {
     const latencySets = withInsufficient(scatterDatasets(rows, p95Axis, v), rows, p95Axis);
     const sla = o.slaMs === undefined ? null : slaLine(rows, o.slaMs);
     if (sla) latencySets.push(sla);
-    charts.push({ id: latencyId, type: 'scatter', datasets: latencySets, axes: { x: { title: 'P95 latency (ms)', format: 'ms' }, y: quality } });
+    charts.push({
+      id: latencyId,
+      type: 'scatter',
+      datasets: latencySets,
+      axes: { x: { title: 'P95 latency (ms)', format: 'ms' }, y: quality },
+    });
     const extra = o.extraColumns;
     const head = extra ? [...HEAD, ...extra.head] : HEAD;
     const body = rows.map((r) => (extra ? [...rowCells(r, v), ...extra.cells(r)] : rowCells(r, v)));

@@ -45,7 +45,15 @@ export interface PagePart {
 }
 
 /** Assembles the document: head, header, navigation, parts, the embedded data, Chart.js and the page script. */
-export function pageHtml(o: { title: string; subtitle: string; summary: string; parts: PagePart[]; dataJson: string; chartJs: string; script: string }): string {
+export function pageHtml(o: {
+  title: string;
+  subtitle: string;
+  summary: string;
+  parts: PagePart[];
+  dataJson: string;
+  chartJs: string;
+  script: string;
+}): string {
   const nav = o.parts.map((p) => `<a href="#${p.id}">${escapeHtml(p.title)}</a>`).join('');
   const sections = o.parts.map((p) => `<section id="${p.id}"><h2>${escapeHtml(p.title)}</h2>\n${p.html}\n</section>`).join('\n');
   return `<!doctype html>

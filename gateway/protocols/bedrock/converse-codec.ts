@@ -18,23 +18,33 @@ type Block = { text?: string } & Record<string, unknown>;
 export function converseToChat(body: BedrockBody): ChatRequest {
   const textOf = (blocks: unknown, where: string): string => {
     if (!Array.isArray(blocks)) throw new GatewayError('invalid_request', `${where}.content must be an array of content blocks`);
-    return (blocks as Block[]).map((block, i) => {
-      if (typeof block.text !== 'string') {
-        const kind = Object.keys(block)[0] ?? 'unknown';
-        throw new GatewayError('invalid_request', `${where}.content.${i}: "${kind}" blocks cannot be translated for this configuration's provider; only text is (route this call to a Bedrock configuration to keep them)`);
-      }
-      return block.text;
-    }).join('');
+    return (blocks as Block[])
+      .map((block, i) => {
+        if (typeof block.text !== 'string') {
+          const kind = Object.keys(block)[0] ?? 'unknown';
+          throw new GatewayError(
+            'invalid_request',
+            `${where}.content.${i}: "${kind}" blocks cannot be translated for this configuration's provider; only text is (route this call to a Bedrock configuration to keep them)`,
+          );
+        }
+        return block.text;
+      })
+      .join('');
   };
   const messages = (body.messages as { role: string; content: unknown }[]).map((m, i) => {
-    if (m.role !== 'user' && m.role !== 'assistant') throw new GatewayError('invalid_request', `messages.${i}.role must be user or assistant`);
+    if (m.role !== 'user' && m.role !== 'assistant')
+      throw new GatewayError('invalid_request', `messages.${i}.role must be user or assistant`);
     return { role: m.role, text: textOf(m.content, `messages.${i}`) } as const;
   });
   const system = ((body.system as Block[] | undefined) ?? []).map((b, i) => {
     if (typeof b.text !== 'string') throw new GatewayError('invalid_request', `system.${i}: only text system blocks can be translated`);
     return b.text;
   });
-  if (body.toolConfig) throw new GatewayError('invalid_request', 'toolConfig cannot be translated for this configuration\'s provider; route tool calls to a Bedrock configuration');
+  if (body.toolConfig)
+    throw new GatewayError(
+      'invalid_request',
+      "toolConfig cannot be translated for this configuration's provider; route tool calls to a Bedrock configuration",
+    );
   const inference = (body.inferenceConfig ?? {}) as { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
   return {
     system,
@@ -65,7 +75,11 @@ export const converseUpstreamCodec: UpstreamCodec = {
     return encoder.encode(JSON.stringify(body));
   },
   decode(json) {
-    const answer = json as { output?: { message?: { content?: Block[] } }; stopReason?: string; usage?: { inputTokens?: number; outputTokens?: number } };
+    const answer = json as {
+      output?: { message?: { content?: Block[] } };
+      stopReason?: string;
+      usage?: { inputTokens?: number; outputTokens?: number };
+    };
     return {
       text: (answer.output?.message?.content ?? []).map((b) => b.text ?? '').join(''),
       stopReason: stopReasonOf(answer.stopReason),
@@ -83,7 +97,9 @@ export const converseUpstreamCodec: UpstreamCodec = {
           const type = frame.headers[':message-type'] === 'event' ? frame.headers[':event-type'] : undefined;
           const payload = payloadOf(frame.payload);
           if (type === undefined) {
-            const errorType = normaliseErrorType(frame.headers[':exception-type'] ?? frame.headers[':error-code'] ?? 'InternalServerException');
+            const errorType = normaliseErrorType(
+              frame.headers[':exception-type'] ?? frame.headers[':error-code'] ?? 'InternalServerException',
+            );
             events.push({ type: 'error', errorType, message: String(payload.message ?? '') });
           } else if (type === 'contentBlockDelta') {
             const text = (payload.delta as { text?: string } | undefined)?.text;
@@ -123,7 +139,11 @@ export const converseClientCodec: ClientCodec = {
     const body = {
       output: { message: { role: 'assistant', content: [{ text: result.text }] } },
       stopReason: result.stopReason,
-      usage: { inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens, totalTokens: result.usage.inputTokens + result.usage.outputTokens },
+      usage: {
+        inputTokens: result.usage.inputTokens,
+        outputTokens: result.usage.outputTokens,
+        totalTokens: result.usage.inputTokens + result.usage.outputTokens,
+      },
       metrics: { latencyMs: 0 },
     };
     return { body: JSON.stringify(body), contentType: 'application/json' };
@@ -131,10 +151,15 @@ export const converseClientCodec: ClientCodec = {
   encoder() {
     let started = false;
     let blockOpen = false;
-    const frame = (type: string, payload: unknown): Uint8Array => codec.encode({
-      headers: { ':event-type': { type: 'string', value: type }, ':content-type': { type: 'string', value: 'application/json' }, ':message-type': { type: 'string', value: 'event' } },
-      body: encoder.encode(JSON.stringify(payload)),
-    });
+    const frame = (type: string, payload: unknown): Uint8Array =>
+      codec.encode({
+        headers: {
+          ':event-type': { type: 'string', value: type },
+          ':content-type': { type: 'string', value: 'application/json' },
+          ':message-type': { type: 'string', value: 'event' },
+        },
+        body: encoder.encode(JSON.stringify(payload)),
+      });
     return {
       encode(events) {
         const out: Uint8Array[] = [];
@@ -151,7 +176,16 @@ export const converseClientCodec: ClientCodec = {
             blockOpen = false;
             out.push(frame('messageStop', { stopReason: event.reason }));
           } else if (event.type === 'usage') {
-            out.push(frame('metadata', { usage: { inputTokens: event.inputTokens, outputTokens: event.outputTokens, totalTokens: event.inputTokens + event.outputTokens }, metrics: { latencyMs: 0 } }));
+            out.push(
+              frame('metadata', {
+                usage: {
+                  inputTokens: event.inputTokens,
+                  outputTokens: event.outputTokens,
+                  totalTokens: event.inputTokens + event.outputTokens,
+                },
+                metrics: { latencyMs: 0 },
+              }),
+            );
           } else if (event.type === 'error') {
             out.push(exceptionFrame(event.errorType, event.message));
           }
@@ -167,5 +201,5 @@ const STOP_ALIASES: Record<string, StopReason> = { guardrail_intervened: 'conten
 
 function stopReasonOf(reason: string | undefined): StopReason {
   if (!reason) return 'end_turn';
-  return STOP_REASONS.has(reason) ? (reason as StopReason) : STOP_ALIASES[reason] ?? 'end_turn';
+  return STOP_REASONS.has(reason) ? (reason as StopReason) : (STOP_ALIASES[reason] ?? 'end_turn');
 }

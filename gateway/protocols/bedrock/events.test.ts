@@ -52,13 +52,16 @@ describe('EventStreamPassThrough', () => {
   it('reads Anthropic usage from invoke stream chunks, the last ones once the stream ends', () => {
     const adapter = new EventStreamPassThrough('invoke-with-response-stream');
     const { facts, tally } = recorder();
-    adapter.push(concat([
-      chunk({ type: 'message_start', message: { usage: { input_tokens: 9, output_tokens: 1 } } }),
-      chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'x' } }),
-      chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'y' } }),
-      chunk({ type: 'message_delta', usage: { output_tokens: 5 } }),
-      chunk({ type: 'message_stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: 9, outputTokenCount: 5 } }),
-    ]), tally);
+    adapter.push(
+      concat([
+        chunk({ type: 'message_start', message: { usage: { input_tokens: 9, output_tokens: 1 } } }),
+        chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'x' } }),
+        chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'y' } }),
+        chunk({ type: 'message_delta', usage: { output_tokens: 5 } }),
+        chunk({ type: 'message_stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: 9, outputTokenCount: 5 } }),
+      ]),
+      tally,
+    );
     expect(facts).toEqual([{ inputTokens: 9, outputTokens: undefined }, 'content']);
     adapter.end(tally);
     expect(facts.slice(2)).toEqual([{ inputTokens: undefined, outputTokens: 5 }, { inputTokens: 9, outputTokens: 5 }, 'complete']);
@@ -66,10 +69,13 @@ describe('EventStreamPassThrough', () => {
 
   it('reports exception frames at once', () => {
     const { facts, tally } = recorder();
-    new EventStreamPassThrough('invoke-with-response-stream').push(concat([
-      chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'x' } }),
-      frame('throttlingException', { message: 'slow down' }, 'exception'),
-    ]), tally);
+    new EventStreamPassThrough('invoke-with-response-stream').push(
+      concat([
+        chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'x' } }),
+        frame('throttlingException', { message: 'slow down' }, 'exception'),
+      ]),
+      tally,
+    );
     expect(facts).toEqual(['content', { error: 'ThrottlingException' }]);
   });
 

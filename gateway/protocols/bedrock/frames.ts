@@ -66,7 +66,10 @@ function uint32(bytes: Uint8Array, at: number): number {
 }
 
 /** Header names read, as bytes, so that names are compared without decoding them. */
-const WANTED = [':event-type', ':message-type', ':exception-type', ':error-code'].map((name) => ({ name, bytes: Uint8Array.from(name, (ch) => ch.charCodeAt(0)) }));
+const WANTED = [':event-type', ':message-type', ':exception-type', ':error-code'].map((name) => ({
+  name,
+  bytes: Uint8Array.from(name, (ch) => ch.charCodeAt(0)),
+}));
 
 function readHeaders(bytes: Uint8Array, start: number, end: number): Record<string, string> {
   const headers: Record<string, string> = {};

@@ -27,15 +27,27 @@ export function bedrockHandler(deps: GatewayDeps) {
     const { config, resolution } = call;
     if (config && config.upstream.provider !== 'bedrock') {
       if (!operation.startsWith('converse')) {
-        throw new GatewayError('invalid_request', `configuration "${config.id}" uses the ${config.upstream.provider} provider: call converse or converse-stream, invoke bodies are Anthropic-only`);
+        throw new GatewayError(
+          'invalid_request',
+          `configuration "${config.id}" uses the ${config.upstream.provider} provider: call converse or converse-stream, invoke bodies are Anthropic-only`,
+        );
       }
       const request = applyConfigToChat(converseToChat(body), config, call.snapshot.config);
       const upstream = deps.upstreams[config.upstream.provider];
       const upstreamCodec = upstreamCodecs[config.upstream.provider];
-      return translateCall(call, { request, config, stream: operation === 'converse-stream', upstream, upstreamCodec, clientCodec: converseClientCodec });
+      return translateCall(call, {
+        request,
+        config,
+        stream: operation === 'converse-stream',
+        upstream,
+        upstreamCodec,
+        clientCodec: converseClientCodec,
+      });
     }
     const target = config?.upstream ?? { provider: 'bedrock' as const, modelId };
-    const outBody = config ? encoder.encode(JSON.stringify(applyConfig(operation, body, config, call.snapshot.config))) : encoder.encode(text);
+    const outBody = config
+      ? encoder.encode(JSON.stringify(applyConfig(operation, body, config, call.snapshot.config)))
+      : encoder.encode(text);
     const response = await sendUpstream(call, deps.upstreams.bedrock, { target, operation, body: outBody, intent: resolution.intent });
     return bedrockPassThrough(operation, response, call);
   };

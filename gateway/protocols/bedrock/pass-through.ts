@@ -5,7 +5,15 @@ import { readWhole } from '../../stream/whole.ts';
 import type { HttpResponse } from '../../upstreams/http/interface.ts';
 import { bedrockErrorType, EventStreamPassThrough, usageOfBody } from './events.ts';
 
-const PASSED_HEADERS = ['content-type', 'x-amzn-requestid', 'x-amzn-errortype', 'x-amzn-bedrock-content-type', 'x-amzn-bedrock-input-token-count', 'x-amzn-bedrock-output-token-count', 'x-amzn-bedrock-invocation-latency'];
+const PASSED_HEADERS = [
+  'content-type',
+  'x-amzn-requestid',
+  'x-amzn-errortype',
+  'x-amzn-bedrock-content-type',
+  'x-amzn-bedrock-input-token-count',
+  'x-amzn-bedrock-output-token-count',
+  'x-amzn-bedrock-invocation-latency',
+];
 
 function passedHeaders(upstream: HttpResponse, own: ResponseHeaders): Record<string, string> {
   const headers = own();

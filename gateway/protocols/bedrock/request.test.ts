@@ -16,7 +16,16 @@ const messages = [{ role: 'user', content: [{ text: 'hi' }] }];
 
 describe('applyConfig', () => {
   it('replaces Converse inference settings and puts the system prompt first', () => {
-    const out = applyConfig('converse', { messages, system: [{ text: 'page: One Piece vol. 1' }], inferenceConfig: { maxTokens: 4000, temperature: 1, stopSequences: ['END'] } }, full, cfg);
+    const out = applyConfig(
+      'converse',
+      {
+        messages,
+        system: [{ text: 'page: One Piece vol. 1' }],
+        inferenceConfig: { maxTokens: 4000, temperature: 1, stopSequences: ['END'] },
+      },
+      full,
+      cfg,
+    );
     expect(out.inferenceConfig).toEqual({ maxTokens: 300, temperature: 0.2, topP: 0.8, stopSequences: ['END'] });
     expect(out.system).toEqual([{ text: 'You are MangaAssist.' }, { text: 'page: One Piece vol. 1' }]);
     expect(out.messages).toBe(messages);
@@ -30,10 +39,22 @@ describe('applyConfig', () => {
 
   it('sets the Anthropic body fields for invoke, prepending to a string or block system prompt', () => {
     expect(applyConfig('invoke', { messages, max_tokens: 9, system: 'be brief' }, full, cfg)).toMatchObject({
-      anthropic_version: 'bedrock-2023-05-31', max_tokens: 300, temperature: 0.2, top_p: 0.8, system: 'You are MangaAssist.\n\nbe brief',
+      anthropic_version: 'bedrock-2023-05-31',
+      max_tokens: 300,
+      temperature: 0.2,
+      top_p: 0.8,
+      system: 'You are MangaAssist.\n\nbe brief',
     });
-    const blocks = applyConfig('invoke-with-response-stream', { messages, anthropic_version: 'x', system: [{ type: 'text', text: 'b' }] }, full, cfg);
-    expect(blocks.system).toEqual([{ type: 'text', text: 'You are MangaAssist.' }, { type: 'text', text: 'b' }]);
+    const blocks = applyConfig(
+      'invoke-with-response-stream',
+      { messages, anthropic_version: 'x', system: [{ type: 'text', text: 'b' }] },
+      full,
+      cfg,
+    );
+    expect(blocks.system).toEqual([
+      { type: 'text', text: 'You are MangaAssist.' },
+      { type: 'text', text: 'b' },
+    ]);
     expect(blocks.anthropic_version).toBe('x');
   });
 });
@@ -49,7 +70,10 @@ describe('parsing', () => {
 
   it('takes intent and session from requestMetadata first, then headers', () => {
     const headers = new Headers({ 'x-intent': 'faq', 'x-session-id': 'h' });
-    expect(routingInputs({ messages, requestMetadata: { intent: 'chitchat', session_id: 'm' } }, headers)).toEqual({ intent: 'chitchat', sessionId: 'm' });
+    expect(routingInputs({ messages, requestMetadata: { intent: 'chitchat', session_id: 'm' } }, headers)).toEqual({
+      intent: 'chitchat',
+      sessionId: 'm',
+    });
     expect(routingInputs({ messages }, headers)).toEqual({ intent: 'faq', sessionId: 'h' });
     expect(routingInputs({ messages }, new Headers())).toEqual({ intent: null, sessionId: null });
   });

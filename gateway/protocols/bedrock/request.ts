@@ -74,7 +74,12 @@ export function applyConfig(operation: BedrockOperation, body: BedrockBody, conf
   if (config.topP !== undefined) out.top_p = config.topP;
   if (prompt) {
     const own = body.system;
-    out.system = own === undefined ? prompt : typeof own === 'string' ? `${prompt}\n\n${own}` : [{ type: 'text', text: prompt }, ...(own as unknown[])];
+    out.system =
+      own === undefined
+        ? prompt
+        : typeof own === 'string'
+          ? `${prompt}\n\n${own}`
+          : [{ type: 'text', text: prompt }, ...(own as unknown[])];
   }
   return out;
 }

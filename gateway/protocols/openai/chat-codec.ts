@@ -7,12 +7,28 @@ import type { ChatBody } from './request.ts';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-const FINISH_TO_STOP: Record<string, StopReason> = { stop: 'end_turn', length: 'max_tokens', content_filter: 'content_filtered', tool_calls: 'tool_use', function_call: 'tool_use' };
-const STOP_TO_FINISH: Record<StopReason, string> = { end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length', content_filtered: 'content_filter', tool_use: 'tool_calls' };
+const FINISH_TO_STOP: Record<string, StopReason> = {
+  stop: 'end_turn',
+  length: 'max_tokens',
+  content_filter: 'content_filtered',
+  tool_calls: 'tool_use',
+  function_call: 'tool_use',
+};
+const STOP_TO_FINISH: Record<StopReason, string> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  max_tokens: 'length',
+  content_filtered: 'content_filter',
+  tool_use: 'tool_calls',
+};
 
 /** Chat Completions body to the canonical call; tool calls and non-text parts are refused. */
 export function chatToCanonical(body: ChatBody): ChatRequest {
-  if (body.tools?.length || body.functions) throw new GatewayError('invalid_request', 'tools cannot be translated for this configuration\'s provider; route tool calls to an OpenAI-compatible configuration');
+  if (body.tools?.length || body.functions)
+    throw new GatewayError(
+      'invalid_request',
+      "tools cannot be translated for this configuration's provider; route tool calls to an OpenAI-compatible configuration",
+    );
   const system: string[] = [];
   const messages: ChatRequest['messages'] = [];
   body.messages.forEach((m, i) => {
@@ -36,10 +52,16 @@ export function chatToCanonical(body: ChatBody): ChatRequest {
 function textOf(content: ChatBody['messages'][number]['content'], i: number): string {
   if (typeof content === 'string') return content;
   if (content === null || content === undefined) return '';
-  return content.map((part, j) => {
-    if (part.type !== 'text' || typeof part.text !== 'string') throw new GatewayError('invalid_request', `messages.${i}.content.${j}: "${part.type}" parts cannot be translated for this configuration's provider; only text is`);
-    return part.text;
-  }).join('');
+  return content
+    .map((part, j) => {
+      if (part.type !== 'text' || typeof part.text !== 'string')
+        throw new GatewayError(
+          'invalid_request',
+          `messages.${i}.content.${j}: "${part.type}" parts cannot be translated for this configuration's provider; only text is`,
+        );
+      return part.text;
+    })
+    .join('');
 }
 
 /** The upstream side of Chat Completions. Streams always ask for usage so metering never misses it. */
@@ -48,7 +70,10 @@ export const chatUpstreamCodec: UpstreamCodec = {
   encodeRequest(request, model, stream) {
     const body: Record<string, unknown> = {
       model,
-      messages: [...request.system.map((content) => ({ role: 'system', content })), ...request.messages.map((m) => ({ role: m.role, content: m.text }))],
+      messages: [
+        ...request.system.map((content) => ({ role: 'system', content })),
+        ...request.messages.map((m) => ({ role: m.role, content: m.text })),
+      ],
     };
     if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
     if (request.temperature !== undefined) body.temperature = request.temperature;
@@ -104,12 +129,14 @@ export function chunkEvents(data: string): ChatEvent[] {
   } catch {
     throw new MalformedUpstream('a stream event whose data is not JSON');
   }
-  if (json.error) return [{ type: 'error', errorType: errorTypeOfOpenAI(json.error.type, json.error.code), message: json.error.message ?? '' }];
+  if (json.error)
+    return [{ type: 'error', errorType: errorTypeOfOpenAI(json.error.type, json.error.code), message: json.error.message ?? '' }];
   const events: ChatEvent[] = [];
   const choice = json.choices?.[0];
   if (choice?.delta?.content) events.push({ type: 'text', text: choice.delta.content });
   if (choice?.finish_reason) events.push({ type: 'stop', reason: FINISH_TO_STOP[choice.finish_reason] ?? 'end_turn' });
-  if (json.usage) events.push({ type: 'usage', inputTokens: json.usage.prompt_tokens ?? 0, outputTokens: json.usage.completion_tokens ?? 0 });
+  if (json.usage)
+    events.push({ type: 'usage', inputTokens: json.usage.prompt_tokens ?? 0, outputTokens: json.usage.completion_tokens ?? 0 });
   return events;
 }
 
@@ -138,9 +165,23 @@ export function chatClientCodec(model: string, id: string, includeUsage: boolean
     streamContentType: 'text/event-stream',
     renderResult(result: ChatResult) {
       const body = {
-        id, object: 'chat.completion', created, model,
-        choices: [{ index: 0, message: { role: 'assistant', content: result.text }, finish_reason: STOP_TO_FINISH[result.stopReason], logprobs: null }],
-        usage: { prompt_tokens: result.usage.inputTokens, completion_tokens: result.usage.outputTokens, total_tokens: result.usage.inputTokens + result.usage.outputTokens },
+        id,
+        object: 'chat.completion',
+        created,
+        model,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: result.text },
+            finish_reason: STOP_TO_FINISH[result.stopReason],
+            logprobs: null,
+          },
+        ],
+        usage: {
+          prompt_tokens: result.usage.inputTokens,
+          completion_tokens: result.usage.outputTokens,
+          total_tokens: result.usage.inputTokens + result.usage.outputTokens,
+        },
       };
       return { body: JSON.stringify(body), contentType: 'application/json' };
     },
@@ -155,11 +196,22 @@ export function chatClientCodec(model: string, id: string, includeUsage: boolean
               out += line({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
               started = true;
             }
-            if (event.type === 'text') out += line({ ...base, choices: [{ index: 0, delta: { content: event.text }, finish_reason: null }] });
-            else if (event.type === 'stop') out += line({ ...base, choices: [{ index: 0, delta: {}, finish_reason: STOP_TO_FINISH[event.reason] }] });
+            if (event.type === 'text')
+              out += line({ ...base, choices: [{ index: 0, delta: { content: event.text }, finish_reason: null }] });
+            else if (event.type === 'stop')
+              out += line({ ...base, choices: [{ index: 0, delta: {}, finish_reason: STOP_TO_FINISH[event.reason] }] });
             else if (event.type === 'usage' && includeUsage) {
-              out += line({ ...base, choices: [], usage: { prompt_tokens: event.inputTokens, completion_tokens: event.outputTokens, total_tokens: event.inputTokens + event.outputTokens } });
-            } else if (event.type === 'error') out += sseErrorEvent({ type: event.errorType, code: event.code ?? null, message: event.message });
+              out += line({
+                ...base,
+                choices: [],
+                usage: {
+                  prompt_tokens: event.inputTokens,
+                  completion_tokens: event.outputTokens,
+                  total_tokens: event.inputTokens + event.outputTokens,
+                },
+              });
+            } else if (event.type === 'error')
+              out += sseErrorEvent({ type: event.errorType, code: event.code ?? null, message: event.message });
             else if (event.type === 'done') out += 'data: [DONE]\n\n';
           }
           return out ? encoder.encode(out) : null;

@@ -32,14 +32,21 @@ export function chatCompletionsHandler(deps: GatewayDeps) {
     if (config.upstream.provider !== 'openai') {
       const request = applyConfigToChat(chatToCanonical(body), config, call.snapshot.config);
       return translateCall(call, {
-        request, config, stream,
+        request,
+        config,
+        stream,
         upstream: deps.upstreams[config.upstream.provider],
         upstreamCodec: upstreamCodecs[config.upstream.provider],
         clientCodec: chatClientCodec(body.model, `chatcmpl-${c.var.requestId}`, includeUsage),
       });
     }
     const outBody = encoder.encode(JSON.stringify(applyConfigToChatBody(body, config, call.snapshot.config, config.upstream.model)));
-    const response = await sendUpstream(call, deps.upstreams.openai, { target: config.upstream, operation, body: outBody, intent: call.resolution.intent });
+    const response = await sendUpstream(call, deps.upstreams.openai, {
+      target: config.upstream,
+      operation,
+      body: outBody,
+      intent: call.resolution.intent,
+    });
     return chatPassThrough(response, call, stream, includeUsage);
   };
 }

@@ -73,7 +73,12 @@ class ChatStreamPassThrough implements StreamAdapter {
  * A Chat Completions answer handed on as it came: streams event by event through the stream core, whole
  * answers once read and checked.
  */
-export async function chatPassThrough(response: HttpResponse, call: AnswerContext, stream: boolean, includeUsage: boolean): Promise<Response> {
+export async function chatPassThrough(
+  response: HttpResponse,
+  call: AnswerContext,
+  stream: boolean,
+  includeUsage: boolean,
+): Promise<Response> {
   if (response.status < 300 && stream) {
     const body = meteredStream(response, new ChatStreamPassThrough(includeUsage), call);
     const headers = { ...call.headers(), 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };

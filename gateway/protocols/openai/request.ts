@@ -32,7 +32,10 @@ export function parseChatBody(text: string): ChatBody {
   const parsed = ChatBody.safeParse(parseJsonBody(text));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new GatewayError('invalid_request', `${issue?.path.length ? issue.path.join('.') : 'body'}: ${issue?.message ?? 'invalid request body'}`);
+    throw new GatewayError(
+      'invalid_request',
+      `${issue?.path.length ? issue.path.join('.') : 'body'}: ${issue?.message ?? 'invalid request body'}`,
+    );
   }
   return parsed.data;
 }

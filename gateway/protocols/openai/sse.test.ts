@@ -10,7 +10,12 @@ describe('SseSplitter', () => {
     const [sa, sb] = [new SseSplitter(), new SseSplitter()];
     const cutA = 15;
     const cutB = 16;
-    const events = [...sa.push(a.subarray(0, cutA)), ...sb.push(b.subarray(0, cutB)), ...sa.push(a.subarray(cutA)), ...sb.push(b.subarray(cutB))];
+    const events = [
+      ...sa.push(a.subarray(0, cutA)),
+      ...sb.push(b.subarray(0, cutB)),
+      ...sa.push(a.subarray(cutA)),
+      ...sb.push(b.subarray(cutB)),
+    ];
     expect(events.map((e) => e.data)).toEqual(['{"c":"ワンピース"}', '{"c":"ベルセルク"}']);
     expect(events[1]!.raw).toBe('data: {"c":"ベルセルク"}\r\n\r\n');
   });

@@ -35,7 +35,15 @@ export function bedrockUpstream(options: BedrockUpstreamOptions): UpstreamClient
   async function headersFor(path: string, body: Uint8Array): Promise<Record<string, string>> {
     if (!credentials) return { ...baseHeaders, authorization: `Bearer ${options.apiKey}` };
     const identity = typeof credentials === 'function' ? await credentials() : credentials;
-    const signed = await sign({ host: base.host, path, headers: baseHeaders, body, credentials: identity, region: options.region, service: 'bedrock' });
+    const signed = await sign({
+      host: base.host,
+      path,
+      headers: baseHeaders,
+      body,
+      credentials: identity,
+      region: options.region,
+      service: 'bedrock',
+    });
     delete signed.host;
     return signed;
   }

@@ -3,7 +3,12 @@ import type { HttpRequest, HttpResponse, HttpTransport } from './interface.ts';
 /** Transport over the runtime's `fetch` (any runtime). */
 export function fetchTransport(doFetch: typeof fetch = fetch): HttpTransport {
   return async (request: HttpRequest): Promise<HttpResponse> => {
-    const response = await doFetch(`${request.origin}${request.path}`, { method: request.method, headers: request.headers, body: request.body, signal: request.signal });
+    const response = await doFetch(`${request.origin}${request.path}`, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal: request.signal,
+    });
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     return {
       status: response.status,

@@ -13,7 +13,12 @@ export interface UndiciTransportOptions {
  */
 export function undiciTransport(options: UndiciTransportOptions = {}): HttpTransport & { close(): Promise<void> } {
   // No body timeout of undici's own (300 s by default): the stream core's idle deadline (UPSTREAM_IDLE_TIMEOUT_MS) decides.
-  const agent = new Agent({ connections: options.connections ?? 256, keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000, pipelining: 1, bodyTimeout: 0 });
+  const agent = new Agent({
+    connections: options.connections ?? 256,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+    pipelining: 1,
+    bodyTimeout: 0,
+  });
   const transport = async (request: HttpRequest): Promise<HttpResponse> => {
     const res = await agent.request({
       origin: request.origin,

@@ -18,20 +18,31 @@ export interface OpenAIUpstreamOptions {
  */
 export function openaiUpstream(options: OpenAIUpstreamOptions = {}): UpstreamClient {
   const send = options.transport ?? fetchTransport();
-  const env = options.env ?? ((name: string) => (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[name]);
+  const env =
+    options.env ?? ((name: string) => (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[name]);
   const timeoutMs = options.timeoutMs ?? 60_000;
   return {
     async call(call: UpstreamCall): Promise<UpstreamResult> {
       const target = call.target;
       if (target.provider !== 'openai') throw new Error(`openai upstream given a ${target.provider} target`);
-      const headers: Record<string, string> = { 'content-type': 'application/json', accept: call.operation.endsWith('stream') ? 'text/event-stream' : 'application/json', 'x-intent': call.intent };
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        accept: call.operation.endsWith('stream') ? 'text/event-stream' : 'application/json',
+        'x-intent': call.intent,
+      };
       if (target.apiKeyEnv) {
         const key = env(target.apiKeyEnv);
-        if (!key) return { ok: false, error: new GatewayError('internal', `environment variable ${target.apiKeyEnv} (the API key of ${target.baseUrl}) is not set`) };
+        if (!key)
+          return {
+            ok: false,
+            error: new GatewayError('internal', `environment variable ${target.apiKeyEnv} (the API key of ${target.baseUrl}) is not set`),
+          };
         headers.authorization = `Bearer ${key}`;
       }
       const url = new URL(`${target.baseUrl.replace(/\/$/, '')}/chat/completions`);
-      return withDeadline(call.signal, timeoutMs, (signal) => send({ origin: url.origin, path: url.pathname, method: 'POST', headers, body: call.body, signal }));
+      return withDeadline(call.signal, timeoutMs, (signal) =>
+        send({ origin: url.origin, path: url.pathname, method: 'POST', headers, body: call.body, signal }),
+      );
     },
   };
 }
