@@ -86,7 +86,7 @@ describe('cost ties broken by quality', () => {
     expect(choice.tie?.cheapest.configId).toBe('sonnet-3');
     expect(choice.tie?.chosen).toBe('sonnet-35-v2');
     expect(choice.tie?.tied.map((t) => [t.configId, t.ground.rule])).toEqual([['sonnet-35-v2', 'tolerance']]);
-    expect(choice.tie?.tied[0]!.ground.relative).toBeCloseTo(0.00001 / 0.00411, 12);
+    expect(choice.tie!.tied[0]!.ground.relative).toBeCloseTo(0.00001 / 0.00411, 12);
     expect(choice.reason).toBe(
       'sonnet-35-v2 is chosen from 2 passing configuration(s) (pass rate 95.0%, P95 2000 ms); cost tie with the cheapest, sonnet-3 at ' +
         '$0.00411/request: sonnet-35-v2 $0.00412 (+0.2%, within the 2% tolerance); broken by quality: sonnet-35-v2 0.910, sonnet-3 0.840',

@@ -220,7 +220,9 @@ const DECIDING = new Set(['quality', 'errors']);
 /** Adjusts one family of tests in place (Holm or Benjamini-Hochberg). */
 function adjustFamily(tests: TestedMetric[], s: AnalysisSettings): void {
   const adjusted = (s.correction === 'holm' ? holm : benjaminiHochberg)(tests.map((x) => x.p));
-  tests.forEach((x, i) => (x.adjustedP = adjusted[i]!));
+  tests.forEach((x, i) => {
+    x.adjustedP = adjusted[i]!;
+  });
 }
 
 /**

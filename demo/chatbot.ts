@@ -1,4 +1,4 @@
-import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
+import { type BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { GatewayConfig } from '../schema/config.ts';
 import { sampleQuality } from '../simulator/quality.ts';
 import type { Rng } from '../simulator/rng.ts';

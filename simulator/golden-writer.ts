@@ -90,7 +90,7 @@ function opening(p: GoldenPrompt, intent: string, viewed: { title: string; genre
 
 function elaborate(line: string, list: boolean, rng: Rng): string {
   const subject = line.split(/[:;,]/)[0]!.replace(/[.]$/, '');
-  if (list) return ['In short:', 'To sum up:', 'Worth a look:'][rng.int(3)]! + ` ${subject}.`;
+  if (list) return `${['In short:', 'To sum up:', 'Worth a look:'][rng.int(3)]!} ${subject}.`;
   return `${['To confirm:', 'Just to repeat:', 'In short:'][rng.int(3)]!} ${subject}.`;
 }
 

@@ -69,7 +69,7 @@ export function sampleLognormal(rng: Rng, params: Lognormal): number {
 
 /** One draw from Gamma(shape, 1), by Marsaglia and Tsang's squeeze method. */
 export function sampleGamma(rng: Rng, shape: number): number {
-  if (shape < 1) return sampleGamma(rng, shape + 1) * Math.pow(1 - rng.next(), 1 / shape);
+  if (shape < 1) return sampleGamma(rng, shape + 1) * (1 - rng.next()) ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {

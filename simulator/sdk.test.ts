@@ -8,6 +8,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from './server.ts';
 import { anthropicBody, converseBody, HAIKU, post, sdkClient, SONNET_V2, wordCount } from './test-support.ts';
+import type { ResponseJson } from '../test/support/json.ts';
 
 let sim: RunningSimulator;
 let client: BedrockRuntimeClient;
@@ -124,7 +125,7 @@ describe('with the real BedrockRuntimeClient (default handler)', () => {
     const out = await client.send(
       new InvokeModelWithResponseStreamCommand({ modelId: SONNET_V2, body: JSON.stringify(anthropicBody(question, 40)) }),
     );
-    const events: Array<Record<string, any>> = [];
+    const events: ResponseJson[] = [];
     for await (const part of out.body!) events.push(JSON.parse(decoder.decode(part.chunk!.bytes)));
     const types = events.map((e) => e.type);
     expect(types.slice(0, 2)).toEqual(['message_start', 'content_block_start']);

@@ -16,6 +16,7 @@ import { MANGA_MIX, writeExperimentRows, writeSimulatedRows } from './analysis-r
 import { chromiumMissing, launchChromium } from './support/chromium.ts';
 import { sampleCanary, sampleEvalReport } from './support/dashboard-fixtures.ts';
 import { tempDir } from './support/gateway.ts';
+import type { ResponseJson } from './support/json.ts';
 
 const missing = chromiumMissing();
 const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';
@@ -23,6 +24,14 @@ const DATA_PLANE_KEY = 'gwk_dashboard_data_plane_key';
 const ARTIFACTS = 'test-artifacts';
 
 /** What the page says about its charts: per id, each dataset's role and data, and how many pixels it painted. */
+/** The parts of a Chart.js chart the test reads in the page. */
+interface DrawnChart {
+  canvas: HTMLCanvasElement;
+  config: { type: string };
+  data: { datasets: { role: string; data: unknown[] }[] };
+  getDatasetMeta(index: number): { data: unknown[] };
+}
+
 type Drawn = Record<string, { type: string; datasets: { role: string; data: unknown[] }[]; painted: number; points: number }>;
 
 let dir: string;
@@ -49,7 +58,7 @@ async function watch(page: Page) {
 
 function drawnCharts(page: Page): Promise<Drawn> {
   return page.evaluate(() => {
-    const charts = (window as unknown as { __charts: Record<string, any> }).__charts;
+    const charts = (window as unknown as { __charts: Record<string, DrawnChart> }).__charts;
     const out: Drawn = {};
     for (const [id, chart] of Object.entries(charts)) {
       const canvas = chart.canvas as HTMLCanvasElement;
@@ -59,7 +68,7 @@ function drawnCharts(page: Page): Promise<Drawn> {
       const points = chart.data.datasets.reduce((n: number, _d: unknown, i: number) => n + chart.getDatasetMeta(i).data.length, 0);
       out[id] = {
         type: chart.config.type,
-        datasets: chart.data.datasets.map((d: any) => ({ role: d.role, data: d.data })),
+        datasets: chart.data.datasets.map((d) => ({ role: d.role, data: d.data })),
         painted,
         points,
       };
@@ -94,7 +103,7 @@ beforeAll(async () => {
     escalated: [0.05, 0.05],
   });
   db.close();
-  const config = JSON.parse(readFileSync('config/mangaassist.json', 'utf8')) as Record<string, any>;
+  const config = JSON.parse(readFileSync('config/mangaassist.json', 'utf8')) as ResponseJson;
   config.routes[0].table = Object.fromEntries(Object.keys(MANGA_MIX).map((i) => [i, 'sonnet-35-v2']));
   config.routes[0].default = 'sonnet-35-v2';
   config.experiments = [

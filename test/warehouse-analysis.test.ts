@@ -37,11 +37,13 @@ function expectClose(a: unknown, b: unknown, path = '$'): void {
   }
   if (Array.isArray(a) && Array.isArray(b)) {
     expect(b.length, `${path}.length`).toBe(a.length);
-    return a.forEach((x, i) => expectClose(x, b[i], `${path}[${i}]`));
+    for (const [i, x] of a.entries()) expectClose(x, b[i], `${path}[${i}]`);
+    return;
   }
   if (a && b && typeof a === 'object' && typeof b === 'object') {
     expect(Object.keys(b).sort(), `${path} keys`).toEqual(Object.keys(a).sort());
-    return Object.keys(a).forEach((k) => expectClose((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`));
+    for (const k of Object.keys(a)) expectClose((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+    return;
   }
   expect(b, path).toEqual(a);
 }

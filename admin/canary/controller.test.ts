@@ -10,6 +10,7 @@ import type { WebhookPayload } from './notify.ts';
 import { readDecisions, readState } from './records.ts';
 import type { WarmupRunner } from './warmup.ts';
 import type { WindowSource } from './window-source.ts';
+import type { ResponseJson } from '../../test/support/json.ts';
 
 const TOKEN = 'canary-controller-unit-token-0123456789';
 const C1 = { id: 'c1', route: 'mangaassist', intent: 'faq', baseline: 'sonnet-35-v1', candidate: 'sonnet-35-v2', weight: 0 };
@@ -33,7 +34,7 @@ async function setup() {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as any) : null };
+    return { status: res.status, json: text ? (JSON.parse(text) as ResponseJson) : null };
   };
   const controller = (o: Partial<CanaryControllerOptions> = {}) =>
     createCanaryController({ store, windows: NO_TRAFFIC, holder: 'replica-a', now, log: () => {}, ...o });

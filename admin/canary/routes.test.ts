@@ -4,6 +4,7 @@ import { memoryConfigStore } from '../../stores/config/memory.ts';
 import { createAdminApp } from '../app.ts';
 import { seedStore } from '../mutate.ts';
 import type { WebhookPayload } from './notify.ts';
+import type { ResponseJson } from '../../test/support/json.ts';
 
 const TOKEN = 'canary-routes-admin-token-0123456789';
 const CANARY = { id: 'v2-canary', route: 'mangaassist', intent: 'faq', baseline: 'sonnet-35-v1', candidate: 'sonnet-35-v2', weight: 0 };
@@ -30,7 +31,7 @@ async function setup() {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as any) : null };
+    return { status: res.status, json: text ? (JSON.parse(text) as ResponseJson) : null };
   };
   const canaryInConfig = async () => (await call('GET', `/canaries/${CANARY.id}`)).json;
   return { store, call, hooks, canaryInConfig, tick: (ms: number) => (clock += ms) };
@@ -92,11 +93,11 @@ describe('canary controller admin endpoints', () => {
     expect((await call('POST', `/canaries/${CANARY.id}/start`, {})).status).toBe(409);
 
     const view = (await call('GET', `/canaries/${CANARY.id}/controller`)).json;
-    expect(view.decisions.map((d: any) => d.action)).toEqual(['start', 'pause', 'resume', 'promote', 'promote', 'rollback']);
+    expect(view.decisions.map((d: ResponseJson) => d.action)).toEqual(['start', 'pause', 'resume', 'promote', 'promote', 'rollback']);
     const actor = view.decisions[0].actor;
     expect(actor).not.toBe('controller');
-    const audit = (await call('GET', '/audit?limit=1000')).json.entries.filter((e: any) => e.resource === `canaries/${CANARY.id}`);
-    expect(audit.map((e: any) => e.action)).toEqual([
+    const audit = (await call('GET', '/audit?limit=1000')).json.entries.filter((e: ResponseJson) => e.resource === `canaries/${CANARY.id}`);
+    expect(audit.map((e: ResponseJson) => e.action)).toEqual([
       'create',
       'canary-start',
       'canary-pause',
@@ -105,7 +106,7 @@ describe('canary controller admin endpoints', () => {
       'canary-promote',
       'canary-rollback',
     ]);
-    expect(audit.every((e: any) => e.actor === actor)).toBe(true);
+    expect(audit.every((e: ResponseJson) => e.actor === actor)).toBe(true);
     expect(hooks.map((h) => h.action)).toEqual(['start', 'pause', 'resume', 'promote', 'promote', 'rollback']);
     expect(hooks[5]).toMatchObject({ canary: CANARY.id, stage: '25%', weight: 0, reason: 'rolled back by hand', effectApplied: true });
   });

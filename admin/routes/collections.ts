@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ConfigDocument } from '../../schema/admin.ts';
 import type { GatewayConfig } from '../../schema/config.ts';
 import { AdminError } from '../errors.ts';

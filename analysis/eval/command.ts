@@ -152,7 +152,7 @@ export async function runEvalCommand(args: EvalArgs, io: EvalCommandIo): Promise
     const markdown = reportMarkdown(report);
     const jsonPath = join(outDir, 'eval-report.json');
     const markdownPath = join(outDir, 'eval-report.md');
-    writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(markdownPath, markdown);
     const dashboardPath = writeDashboard(jsonPath, { evaluation: report, title: `Offline evaluation ${runId}` });
     return { runId, summary, report, jsonPath, markdownPath, dashboardPath, markdown };

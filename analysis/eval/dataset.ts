@@ -72,7 +72,7 @@ export function readDataset(path: string): GoldenCase[] {
 
 /** Serialises cases as JSONL (one line each, trailing newline). */
 export function formatDataset(cases: readonly GoldenCase[]): string {
-  return cases.map((c) => JSON.stringify(c)).join('\n') + '\n';
+  return `${cases.map((c) => JSON.stringify(c)).join('\n')}\n`;
 }
 
 /** The shipped MangaAssist golden set. */

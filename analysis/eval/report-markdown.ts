@@ -31,5 +31,5 @@ export function reportMarkdown(report: EvalReport): string {
     if (choice)
       lines.push('', `Choice: **${choice.chosen ?? 'none'}** (${choice.reason}); Pareto front: ${choice.front.join(', ') || '-'}.`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -142,10 +142,10 @@ describe('renderDashboard', () => {
       return m[1]!;
     };
     const chitchat = card('chitchat');
-    const haikuRow = /<tr><td>haiku-35<br>([^]*?)<\/tr>/.exec(chitchat)![1]!;
+    const haikuRow = /<tr><td>haiku-35<br>([\s\S]*?)<\/tr>/.exec(chitchat)![1]!;
     expect(haikuRow).toContain('<span class="tag insufficient">insufficient data (n &#60; 30 scored)</span>');
     expect(haikuRow).not.toContain('tag pass');
-    expect(/<tr><td>sonnet-35-v1<br>([^]*?)<\/tr>/.exec(chitchat)![1]).not.toContain('insufficient');
+    expect(/<tr><td>sonnet-35-v1<br>([\s\S]*?)<\/tr>/.exec(chitchat)![1]).not.toContain('insufficient');
     expect(chitchat).toContain('haiku-35 passes on 29 scored requests; 1 more needed');
     for (const id of ['intent-chitchat-cost-quality', 'intent-chitchat-latency-quality']) {
       const ring = dataset(chart(html, id), 'insufficient')!;

@@ -57,7 +57,7 @@ describe('agreement with scipy (fixtures from fixtures/make-fixtures.py)', () =>
   });
 
   it.each(ref.multiplicity.map((c, i) => [i, c] as const))('Holm and Benjamini-Hochberg, case %i', (_, c) => {
-    holm(c.p).forEach((p, i) => close(p, c.holm[i]!));
-    benjaminiHochberg(c.p).forEach((p, i) => close(p, c.bh[i]!));
+    for (const [i, p] of holm(c.p).entries()) close(p, c.holm[i]!);
+    for (const [i, p] of benjaminiHochberg(c.p).entries()) close(p, c.bh[i]!);
   });
 });

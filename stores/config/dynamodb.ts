@@ -141,10 +141,13 @@ export function dynamoConfigStore(options: DynamoConfigStoreOptions): ConfigStor
 
   async function attempt<T>(fn: () => Promise<StoreResult<T>>): Promise<StoreResult<T>> {
     try {
-      await (ready ??= ensureTable().catch((err: unknown) => {
-        ready = undefined;
-        throw err;
-      }));
+      if (!ready) {
+        ready = ensureTable().catch((err: unknown) => {
+          ready = undefined;
+          throw err;
+        });
+      }
+      await ready;
       return await fn();
     } catch (err) {
       return unavailable(err);

@@ -177,7 +177,12 @@ export class DurableSink implements ObservationSink {
           if (ok) this.stats.stored += size(part);
           else this.toSpill(part);
         };
-        if (stored instanceof Promise) return stored.then((ok) => (settle(ok), step(i + 1)));
+        if (stored instanceof Promise) {
+          return stored.then((ok) => {
+            settle(ok);
+            return step(i + 1);
+          });
+        }
         settle(stored);
       }
     };

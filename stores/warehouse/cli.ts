@@ -37,19 +37,24 @@ const Args = z.object({
     .default(DEFAULT_BATCH_SIZE),
 });
 
+/** The command line of `npm run export`. */
+function parseExportArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      schema: { type: 'string' },
+      batch: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
-  let values;
+  let values: ReturnType<typeof parseExportArgs>['values'];
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        schema: { type: 'string' },
-        batch: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    ({ values } = parseExportArgs(argv));
   } catch (error) {
     console.error(`export: ${(error as Error).message}\n${USAGE}`);
     return 2;

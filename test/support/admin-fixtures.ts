@@ -3,6 +3,7 @@ import { seedStore } from '../../admin/mutate.ts';
 import { loadGatewayConfig } from '../../gateway/config/load.ts';
 import type { ConfigStore } from '../../stores/config/interface.ts';
 import { memoryConfigStore } from '../../stores/config/memory.ts';
+import type { ResponseJson } from './json.ts';
 
 /** The admin token of test fixtures. */
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -39,7 +40,7 @@ export async function seededAdmin(options: { store?: ConfigStore; staticDataPlan
     }
     const res = await app.request(`/admin${path}`, { method, headers, body });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as Record<string, any>) : null };
+    return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as ResponseJson) : null };
   }
 
   /** The whole stored state as the admin API shows it, to prove that a refused change changed nothing. */

@@ -5,6 +5,7 @@ import { startSimulator, type StartOptions } from '../../simulator/server.ts';
 import type { ConfigStoreChoice } from '../../stores/config/index.ts';
 import { ADMIN_TOKEN } from './admin-fixtures.ts';
 import { SIM_CREDENTIALS, tempDir } from './gateway.ts';
+import type { ResponseJson } from './json.ts';
 
 /** What a controlled stack varies: its config store, static keys, poll interval, simulator, and observations. */
 export interface ControlledStackOptions {
@@ -59,7 +60,12 @@ export async function startControlledStack(options: ControlledStackOptions = {})
 }
 
 /** Calls the admin API of a gateway over HTTP with the test admin token. */
-export async function adminCall(baseUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+export async function adminCall(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: ResponseJson }> {
   const res = await fetch(`${baseUrl}/admin${path}`, {
     method,
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

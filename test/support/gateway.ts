@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ConnectionLimits } from '../../lib/node/connection-limits.ts';
 import { startSimulator } from '../../simulator/server.ts';
 import type { RecordStore } from '../../stores/observations/interface.ts';
-import { MemoryObservationSink } from '../../stores/observations/memory.ts';
+import type { MemoryObservationSink } from '../../stores/observations/memory.ts';
 import { loadGatewayConfig } from '../../gateway/config/load.ts';
 import { startNodeGateway } from '../../gateway/node.ts';
 import type { GatewayConfig } from '../../schema/config.ts';

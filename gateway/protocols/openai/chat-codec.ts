@@ -5,7 +5,6 @@ import { SseSplitter, type SseEvent } from './sse.ts';
 import type { ChatBody } from './request.ts';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 const FINISH_TO_STOP: Record<string, StopReason> = {
   stop: 'end_turn',
