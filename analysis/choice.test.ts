@@ -151,4 +151,14 @@ describe('cost ties broken by quality', () => {
     expect(chooseConfig([free('a', 0, 0.8), free('b', 0, 0.9)]).chosen?.configId).toBe('b');
     expect(chooseConfig([free('a', 0, 0.8), free('b', 1e-9, 0.9)]).chosen?.configId).toBe('a');
   });
+
+  it('says a tie by uncertainty with a free cheapest configuration in dollars, never as an infinite percentage', () => {
+    const free = c('free', { quality: 0.8, passRate: 0.9, costPerRequest: 0, costSd: 0, p95LatencyMs: 1000, scored: 50 });
+    const noisy = c('noisy', { quality: 0.9, passRate: 0.9, costPerRequest: 0.0001, costSd: 0.002, p95LatencyMs: 1000, scored: 50 });
+    const choice = chooseConfig([free, noisy]);
+    expect(choice.chosen?.configId).toBe('noisy');
+    expect(choice.tie?.tied[0]?.ground.rule).toBe('uncertainty');
+    expect(choice.reason).toContain('the cheapest is free');
+    expect(choice.reason).not.toMatch(/Infinity|NaN/);
+  });
 });

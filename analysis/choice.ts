@@ -106,7 +106,8 @@ export function shortageText(s: Shortage): string {
 }
 
 function groundText(g: TieGround, rules: CostTieRules): string {
-  const sign = `${g.relative >= 0 ? '+' : ''}${pct(g.relative)}`;
+  // Against a free cheapest configuration a relative difference means nothing: say it in dollars.
+  const sign = Number.isFinite(g.relative) ? `${g.relative >= 0 ? '+' : ''}${pct(g.relative)}` : 'the cheapest is free';
   if (g.rule === 'tolerance') return `${sign}, within the ${pct(rules.costTieTolerance, 0)} tolerance`;
   return `${sign}, within the ${pct(g.level, 0)} uncertainty of the difference, ±${usd(g.halfWidth)}`;
 }

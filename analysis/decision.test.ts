@@ -34,6 +34,13 @@ describe('experiment decisions on the MangaAssist thresholds', () => {
     expect(d.reason).toContain('+$30000.00/month');
   });
 
+  it('rolls back a treatment that fails more often even when its arms also show a sample ratio mismatch', () => {
+    const d = decide({ ...base, srmMismatch: true, errors: errors(50, 400) }, s);
+    expect(d.decision).toBe('ROLLBACK');
+    expect(d.reason).toContain('sample ratio mismatch');
+    expect(decide({ ...base, srmMismatch: true }, s).decision).toBe('REVIEW');
+  });
+
   it('rolls back a worse treatment', () => {
     expect(decide({ ...base, qualityDiff: -0.03, qualityCi: [-0.04, -0.02], qualityP: 0.001 }, s).decision).toBe('ROLLBACK');
   });
@@ -77,8 +84,8 @@ describe('experiment decisions on the MangaAssist thresholds', () => {
     expect(d.reason).toContain('not shown within the marginal cost');
   });
 
-  it('holds everything for review on a sample ratio mismatch', () => {
+  it('holds everything but an error rollback for review on a sample ratio mismatch', () => {
     expect(decide({ ...base, srmMismatch: true }, s).decision).toBe('REVIEW');
-    expect(decide({ ...base, srmMismatch: true, errors: errors(50, 250) }, s).decision).toBe('REVIEW');
+    expect(decide({ ...base, srmMismatch: true, qualityDiff: -0.03, qualityCi: [-0.04, -0.02] }, s).decision).toBe('REVIEW');
   });
 });

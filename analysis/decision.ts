@@ -34,26 +34,30 @@ export interface DecisionResult {
 const points = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
 
 /**
- * Decides an experiment: a sample-ratio mismatch holds it for review; the error guardrail rolls it back when
- * the treatment's error rate is shown to exceed control's by more than the margin; then quality, then cost.
+ * Decides an experiment: the error guardrail rolls it back when the treatment's error rate is shown to exceed
+ * control's by more than the margin (even under a sample-ratio mismatch: rolling back is the safe direction);
+ * otherwise a mismatch holds it for review; then quality, then cost.
  * Before the planned sample size only always-valid tests may stop it; at the planned size the fixed-horizon
  * quality test decides; both multiplicity-adjusted. A promotion also needs the error rate shown within the
  * margin (intersection-union: both claims at level alpha, no further correction); until then it continues.
  */
 export function decide(d: DecisionInput, s: AnalysisSettings): DecisionResult {
+  const e = d.errors;
+  const interval = `always-valid interval [${points(e.lower)}, ${points(e.upper)}] points`;
+  // Rolling back is the safe direction: a treatment shown to fail more often goes even when the split is off
+  // (a broken treatment often loses sessions too, and would otherwise sit in REVIEW while it fails).
+  if (e.adjustedP < s.alpha) {
+    const srm = d.srmMismatch ? '; the arms also show a sample ratio mismatch' : '';
+    return {
+      decision: 'ROLLBACK',
+      reason: `treatment error rate exceeds control's by more than ${points(e.margin)} points: ${points(e.estimate)} points, ${interval}${srm}`,
+    };
+  }
   if (d.srmMismatch)
     return {
       decision: 'REVIEW',
       reason: 'sample ratio mismatch: the arms are not the designed split, so no comparison is trusted until the assignment is fixed',
     };
-  const e = d.errors;
-  const interval = `always-valid interval [${points(e.lower)}, ${points(e.upper)}] points`;
-  if (e.adjustedP < s.alpha) {
-    return {
-      decision: 'ROLLBACK',
-      reason: `treatment error rate exceeds control's by more than ${points(e.margin)} points: ${points(e.estimate)} points, ${interval}`,
-    };
-  }
   const verdict = onQuality(d, s);
   if (verdict.decision !== 'PROMOTE' || e.withinMargin) return verdict;
   return {

@@ -133,6 +133,14 @@ describe('sample ratio per period of constant assignment (embedded store)', () =
     expect(fallback.mismatch).toBe(true);
   });
 
+  it('corrects one experiment asked for alone across the whole family, so its decision and p-values do not change', async () => {
+    const alone = await runJob({ store, configPath: join(dir, 'config.json'), outDir: join(dir, 'alone'), audit, experimentId: 'changed' });
+    expect(alone.report.experiments.map((e) => e.id)).toEqual(['changed']);
+    const [one, all] = [alone.report.experiments[0]!, find(withHistory, 'changed')];
+    expect(one.tests.map((t) => t.adjustedP)).toEqual(all.tests.map((t) => t.adjustedP));
+    expect(one.decision).toEqual(all.decision);
+  });
+
   it('says plainly when no split is known', () => {
     expect(find(withHistory, 'unlisted').srm).toBeNull();
     expect(withHistory.markdown).toMatch(/### unlisted[\s\S]*Sample ratio: split unknown: no expected share recorded/);

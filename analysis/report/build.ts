@@ -73,7 +73,10 @@ async function experimentReports(
   mix: Record<string, number>,
 ): Promise<{ experiments: ExperimentReport[]; unanalysed: UnanalysedExperiment[] }> {
   const { source, config, settings: s } = input;
-  const ids = input.experimentId ? [input.experimentId] : (await source.experimentIds(filter)).sort(byKeys((id) => id));
+  // Every experiment enters the multiplicity family, also when one is asked for: the same data must give the
+  // same decision whether the run reports one experiment or all of them.
+  const found = await source.experimentIds(filter);
+  const ids = [...new Set(input.experimentId ? [...found, input.experimentId] : found)].sort(byKeys((id) => id));
   const monthly = s.dailyVolume * s.daysPerMonth;
   const reports: ExperimentReport[] = [];
   const unanalysed: UnanalysedExperiment[] = [];
@@ -90,7 +93,8 @@ async function experimentReports(
     else unanalysed.push(unanalysedExperiment(meta, arms, s, assignment));
   }
   correctAndDecide(reports, s);
-  return { experiments: reports, unanalysed };
+  const asked = (e: { id: string }): boolean => !input.experimentId || e.id === input.experimentId;
+  return { experiments: reports.filter(asked), unanalysed: unanalysed.filter(asked) };
 }
 
 /** Runs every part of the analysis against one source. */
