@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { USAGE } from './answers.ts';
 import { openHarness, type DataPlaneTarget, type Harness } from './harness.ts';
 import { WHOLE_KINDS, type WholeKind } from './kinds.ts';
@@ -73,6 +73,34 @@ export function wholeCases(target: DataPlaneTarget): void {
       const error = await familyError(kind, res, status);
       if (kind.client === 'openai') expect(error.code).toBe(code);
       expect(only(h, res)).toMatchObject({ status, errorCode: code, inputTokens: 0, outputTokens: 0 });
+    });
+
+    /** Sends the call with the upstream scripted to stall mid-body; resolves once the gateway is reading that body. */
+    const stalled = async (signal?: AbortSignal) => {
+      const h = start({ body: [half, STALL] });
+      const answer = kind.send(h, signal).catch((err: unknown) => err);
+      await vi.waitFor(() => expect(h.upstream.requests).toHaveLength(1));
+      return { h, answer };
+    };
+
+    it('a client that goes away during a stalled read is recorded once as client_abort; the upstream call is released', async () => {
+      const controller = new AbortController();
+      const { h, answer } = await stalled(controller.signal);
+      controller.abort();
+      await answer;
+      const [obs] = await h.sink.waitFor(1);
+      expect(obs).toMatchObject({ status: 499, errorCode: 'client_abort', inputTokens: 0, outputTokens: 0 });
+      expect(h.sink.observations).toHaveLength(1);
+      expect(h.upstream.cancelled).toBe(1);
+    });
+
+    it('a shutdown that cuts a stalled read answers 503 in the family shape, recorded once as shutdown_abort', async () => {
+      const { h, answer } = await stalled();
+      h.lifecycle.cutInFlight();
+      const res = (await answer) as Response;
+      await familyError(kind, res, 503);
+      expect(only(h, res)).toMatchObject({ status: 503, errorCode: 'shutdown_abort', inputTokens: 0, outputTokens: 0 });
+      expect(h.upstream.cancelled).toBe(1);
     });
   });
 }
