@@ -112,6 +112,14 @@ export function streamedCases(target: DataPlaneTarget): void {
       expect(onlyObservation(h, res)).toMatchObject({ status: 200, errorCode: null, ...USAGE });
     });
 
+    it('a redirect instead of a stream is a 502 error answer, recorded as a 502', async () => {
+      const h = start(['{"message":"moved"}'], 301);
+      const res = await kind.send(h);
+      expect(res.status).toBe(502);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(onlyObservation(h, res)).toMatchObject({ status: 502, inputTokens: 0, outputTokens: 0 });
+    });
+
     it('an upstream error mid-answer reaches the client in its protocol, recorded with its type and status', async () => {
       const h = start([...kind.units().slice(0, 3), kind.errorUnit]);
       const res = await kind.send(h);

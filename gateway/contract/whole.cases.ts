@@ -56,6 +56,24 @@ export function wholeCases(target: DataPlaneTarget): void {
       expect(only(h, res)).toMatchObject({ status: 502, errorCode: 'InternalServerException' });
     });
 
+    // A redirect or a status no HTTP error has (a wrong base URL, a proxy in the way): no answer of the model.
+    const notAnAnswer: [string, number][] = [
+      ['a redirect with a JSON body', 301],
+      ['a 304 (a status that may carry no body)', 304],
+      ['a status outside HTTP error range', 600],
+    ];
+    it.each(notAnAnswer)('%s is a 502 in the family shape, recorded as a 502', async (_what, upstreamStatus) => {
+      const h = start({
+        status: upstreamStatus,
+        headers: { 'content-type': 'application/json', location: '/elsewhere' },
+        body: ['{"message":"moved"}'],
+      });
+      const res = await kind.send(h);
+      await familyError(kind, res, 502);
+      expect(res.headers.get('location')).toBeNull();
+      expect(only(h, res)).toMatchObject({ status: 502, inputTokens: 0, outputTokens: 0 });
+    });
+
     const broken: [string, string, number, Script][] = [
       [
         'a 200 answer whose body is not JSON',
