@@ -2,7 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { USAGE } from './answers.ts';
 import { openHarness, type DataPlaneTarget, type Harness } from './harness.ts';
 import { WHOLE_KINDS, type WholeKind } from './kinds.ts';
-import { reset, STALL, type Script } from './scripted-upstream.ts';
+import { MAX_WHOLE_ANSWER_BYTES } from '../stream/whole.ts';
+import { reset, STALL, type Script, type Step } from './scripted-upstream.ts';
+
+const SPACES = new Uint8Array(1 << 20).fill(0x20);
 
 /** The answer is an error in its route family's shape (AWS's on Bedrock routes, OpenAI's on /v1); returns its type. */
 async function familyError(kind: WholeKind, res: Response, status: number): Promise<{ type: string; code?: unknown }> {
@@ -82,6 +85,13 @@ export function wholeCases(target: DataPlaneTarget): void {
         { headers: { 'content-type': 'text/html' }, body: ['<html>ok</html>'] },
       ],
       ['a body cut off at the end', 'upstream_malformed', 502, { body: [half] }],
+      // A whole answer, then 1 MiB of spaces again and again: valid JSON, but never held in memory past the limit.
+      [
+        'a body past the size limit',
+        'upstream_malformed',
+        502,
+        { body: [kind.body, ...Array<Step>(MAX_WHOLE_ANSWER_BYTES >> 20).fill(SPACES)] },
+      ],
       ['a connection reset mid-body', 'upstream_reset', 502, { body: [half, reset()] }],
       ['an upstream that stalls mid-body past the idle deadline', 'upstream_idle_timeout', 504, { body: [half, STALL] }],
     ];

@@ -2,7 +2,7 @@ import { ERRORS, errorCodeOfStatus, GatewayError } from '../errors.ts';
 import { safeJson } from '../json.ts';
 import type { HttpResponse } from '../upstreams/http/interface.ts';
 import { recordCutShort } from './ending.ts';
-import type { AnswerContext } from './interface.ts';
+import { MalformedUpstream, type AnswerContext } from './interface.ts';
 import { UpstreamReader } from './upstream-reader.ts';
 
 /** Token usage of a whole answer. */
@@ -77,6 +77,9 @@ function errorStatusOf(status: number): number {
   return status >= 400 && status <= 599 ? status : 502;
 }
 
+/** Largest whole answer read (far above any model's); past it the answer is malformed rather than held in memory. */
+export const MAX_WHOLE_ANSWER_BYTES = 64 * 1024 * 1024;
+
 async function readAll(response: HttpResponse, call: AnswerContext): Promise<Uint8Array<ArrayBuffer>> {
   const reader = new UpstreamReader(response, call);
   const chunks: Uint8Array[] = [];
@@ -88,11 +91,12 @@ async function readAll(response: HttpResponse, call: AnswerContext): Promise<Uin
       if (chunk === null) break;
       chunks.push(chunk);
       size += chunk.length;
+      if (size > MAX_WHOLE_ANSWER_BYTES) throw new MalformedUpstream(`an answer larger than ${MAX_WHOLE_ANSWER_BYTES} bytes`);
     }
   } catch (err) {
     reader.stop(true);
     call.meter.upstreamAnswered();
-    throw recordCutShort(call, reader.failure(err));
+    throw recordCutShort(call, reader.failure(err), (err as Error).message);
   }
   reader.stop(false);
   call.meter.upstreamAnswered();
