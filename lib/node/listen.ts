@@ -112,7 +112,9 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
     });
   });
   net.maxConnections = limits.maxConnections;
-  net.on('drop', () => void (dropped += 1));
+  net.on('drop', () => {
+    dropped += 1;
+  });
   await new Promise<void>((resolve, reject) => {
     net.once('error', reject);
     net.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
