@@ -54,7 +54,10 @@ export function meteredStream(response: HttpResponse, adapter: StreamAdapter, ca
     end(ERRORS[code].status, code, true);
     if (clientGone) return;
     // Nobody reads a stream whose client went away: it ends quietly (an errored stream is logged by the server).
-    if (code === 'client_abort') return controller.close();
+    if (code === 'client_abort') {
+      controller.close();
+      return;
+    }
     controller.enqueue(adapter.errorFrame({ type: streamErrorType(code), code, message: cutShortMessage(code, call, detail) }));
     controller.close();
   }

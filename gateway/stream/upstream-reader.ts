@@ -60,7 +60,10 @@ export class UpstreamReader {
   private readonly check = (): void => {
     const idle = this.call.idleTimeoutMs;
     const waited = this.waitingSince < 0 ? 0 : this.call.now() - this.waitingSince;
-    if (waited < idle) return this.arm(idle - waited);
+    if (waited < idle) {
+      this.arm(idle - waited);
+      return;
+    }
     this.timedOut = true;
     this.response.cancel();
   };

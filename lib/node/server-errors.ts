@@ -77,7 +77,9 @@ function responseInProgress(socket: Socket): boolean {
 async function writeAndClose(socket: Socket, response: Response): Promise<void> {
   const body = Buffer.from(await response.arrayBuffer());
   const head = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}`];
-  response.headers.forEach((value, name) => head.push(`${name}: ${value}`));
+  response.headers.forEach((value, name) => {
+    head.push(`${name}: ${value}`);
+  });
   head.push(`content-length: ${body.length}`, 'connection: close', '', '');
   if (!socket.writable) return void socket.destroy();
   socket.end(Buffer.concat([Buffer.from(head.join('\r\n'), 'latin1'), body]));
@@ -103,7 +105,9 @@ export function clientErrorHandler(respond: ServerErrorResponder, pathOf: (socke
 export async function answerWith(outgoing: ServerResponse | Http2ServerResponse, response: Response, close: boolean): Promise<void> {
   const body = Buffer.from(await response.arrayBuffer());
   const headers: Record<string, string> = { 'content-length': String(body.length) };
-  response.headers.forEach((value, name) => (headers[name] = value));
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
   if (close && 'shouldKeepAlive' in outgoing) headers.connection = 'close';
   outgoing.writeHead(response.status, headers);
   outgoing.end(body);
