@@ -34,7 +34,9 @@ function refuseSlowBody(stream: ServerHttp2Stream, headers: IncomingHttpHeaders,
   void response.arrayBuffer().then((body) => {
     if (stream.destroyed || stream.headersSent) return;
     const out: Record<string, string | number> = { ':status': response.status, 'content-length': body.byteLength };
-    response.headers.forEach((value, name) => (out[name] = value));
+    response.headers.forEach((value, name) => {
+      out[name] = value;
+    });
     stream.respond(out);
     // The client has not finished sending: after the whole answer, RST_STREAM(NO_ERROR) tells it to stop (RFC 9113, 8.1).
     stream.end(Buffer.from(body), () => stream.close(constants.NGHTTP2_NO_ERROR));
