@@ -88,7 +88,7 @@ export interface WholeKind {
   name: string;
   operation: Operation;
   client: Protocol;
-  send(h: Harness): Promise<Response>;
+  send(h: Harness, signal?: AbortSignal): Promise<Response>;
   /** The upstream's whole answer. */
   body: string;
   /** The upstream's throttling answer in its own protocol. */
@@ -119,7 +119,7 @@ export const WHOLE_KINDS: WholeKind[] = [
     name: 'converse, passed through',
     operation: 'converse',
     client: 'bedrock',
-    send: (h) => h.bedrock('r-bed', 'converse'),
+    send: (h, s) => h.bedrock('r-bed', 'converse', s),
     body: converseBody,
     throttled: bedrockThrottled,
     textOf: converseText,
@@ -128,7 +128,7 @@ export const WHOLE_KINDS: WholeKind[] = [
     name: 'invoke, passed through',
     operation: 'invoke',
     client: 'bedrock',
-    send: (h) => h.bedrock('r-bed', 'invoke'),
+    send: (h, s) => h.bedrock('r-bed', 'invoke', s),
     body: invokeBody,
     throttled: bedrockThrottled,
     textOf: (json) => at(json, 'content', 0, 'text'),
@@ -137,7 +137,7 @@ export const WHOLE_KINDS: WholeKind[] = [
     name: 'chat-completions, passed through',
     operation: 'chat-completions',
     client: 'openai',
-    send: (h) => h.chat('r-oai', false),
+    send: (h, s) => h.chat('r-oai', false, {}, s),
     body: chatBody,
     throttled: chatThrottled,
     textOf: chatText,
@@ -146,7 +146,7 @@ export const WHOLE_KINDS: WholeKind[] = [
     name: 'chat-completions translated to Bedrock Converse',
     operation: 'chat-completions',
     client: 'openai',
-    send: (h) => h.chat('r-bed', false),
+    send: (h, s) => h.chat('r-bed', false, {}, s),
     body: converseBody,
     throttled: bedrockThrottled,
     textOf: chatText,
@@ -155,7 +155,7 @@ export const WHOLE_KINDS: WholeKind[] = [
     name: 'converse translated to an OpenAI-compatible answer',
     operation: 'converse',
     client: 'bedrock',
-    send: (h) => h.bedrock('r-oai', 'converse'),
+    send: (h, s) => h.bedrock('r-oai', 'converse', s),
     body: chatBody,
     throttled: chatThrottled,
     textOf: converseText,

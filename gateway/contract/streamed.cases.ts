@@ -80,9 +80,25 @@ function usageOnlyCases(target: DataPlaneTarget): void {
   });
 }
 
+/** Chat Completions upstreams (passed through or translated): an event whose JSON is cut short is a malformed answer. */
+function chatJsonCases(target: DataPlaneTarget): void {
+  const truncated = 'data: {"choices":[{"index":0,"delta":{"content":"One"\n\n';
+  describe.each(STREAM_KINDS.filter((kind) => kind.units === chatStream))('$name', (kind) => {
+    it('an event whose data is JSON cut short ends with an error unit, recorded as upstream_malformed', async () => {
+      const h = openHarness(target);
+      const [first, ...rest] = chatStream();
+      h.upstream.next({ body: [first!, truncated, ...rest] });
+      const res = await kind.send(h);
+      expectGatewayError(kind, await readUnits(res, kind.client), 'upstream_malformed', 'modelStreamErrorException');
+      expect(onlyObservation(h, res)).toMatchObject({ status: 502, errorCode: 'upstream_malformed' });
+    });
+  });
+}
+
 /** Every streamed operation: how it completes, how upstream errors pass, and every way it can be cut short. */
 export function streamedCases(target: DataPlaneTarget): void {
   usageOnlyCases(target);
+  chatJsonCases(target);
   describe.each(STREAM_KINDS)('$name', (kind) => {
     const start = (steps: Step[], status = 200): Harness => {
       const h = openHarness(target);
@@ -110,6 +126,14 @@ export function streamedCases(target: DataPlaneTarget): void {
       await new Promise((resolve) => setTimeout(resolve, IDLE_MS * 2));
       expectNormalEnd(kind, unitsOf(await readChunks(reader, [first.value!]), kind.client));
       expect(onlyObservation(h, res)).toMatchObject({ status: 200, errorCode: null, ...USAGE });
+    });
+
+    it('a redirect instead of a stream is a 502 error answer, recorded as a 502', async () => {
+      const h = start(['{"message":"moved"}'], 301);
+      const res = await kind.send(h);
+      expect(res.status).toBe(502);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(onlyObservation(h, res)).toMatchObject({ status: 502, inputTokens: 0, outputTokens: 0 });
     });
 
     it('an upstream error mid-answer reaches the client in its protocol, recorded with its type and status', async () => {

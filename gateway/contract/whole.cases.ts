@@ -1,8 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { USAGE } from './answers.ts';
 import { openHarness, type DataPlaneTarget, type Harness } from './harness.ts';
 import { WHOLE_KINDS, type WholeKind } from './kinds.ts';
-import { reset, STALL, type Script } from './scripted-upstream.ts';
+import { MAX_WHOLE_ANSWER_BYTES } from '../stream/whole.ts';
+import { reset, STALL, type Script, type Step } from './scripted-upstream.ts';
+
+const SPACES = new Uint8Array(1 << 20).fill(0x20);
 
 /** The answer is an error in its route family's shape (AWS's on Bedrock routes, OpenAI's on /v1); returns its type. */
 async function familyError(kind: WholeKind, res: Response, status: number): Promise<{ type: string; code?: unknown }> {
@@ -56,6 +59,24 @@ export function wholeCases(target: DataPlaneTarget): void {
       expect(only(h, res)).toMatchObject({ status: 502, errorCode: 'InternalServerException' });
     });
 
+    // A redirect or a status no HTTP error has (a wrong base URL, a proxy in the way): no answer of the model.
+    const notAnAnswer: [string, number][] = [
+      ['a redirect with a JSON body', 301],
+      ['a 304 (a status that may carry no body)', 304],
+      ['a status outside HTTP error range', 600],
+    ];
+    it.each(notAnAnswer)('%s is a 502 in the family shape, recorded as a 502', async (_what, upstreamStatus) => {
+      const h = start({
+        status: upstreamStatus,
+        headers: { 'content-type': 'application/json', location: '/elsewhere' },
+        body: ['{"message":"moved"}'],
+      });
+      const res = await kind.send(h);
+      await familyError(kind, res, 502);
+      expect(res.headers.get('location')).toBeNull();
+      expect(only(h, res)).toMatchObject({ status: 502, inputTokens: 0, outputTokens: 0 });
+    });
+
     const broken: [string, string, number, Script][] = [
       [
         'a 200 answer whose body is not JSON',
@@ -64,6 +85,13 @@ export function wholeCases(target: DataPlaneTarget): void {
         { headers: { 'content-type': 'text/html' }, body: ['<html>ok</html>'] },
       ],
       ['a body cut off at the end', 'upstream_malformed', 502, { body: [half] }],
+      // A whole answer, then 1 MiB of spaces again and again: valid JSON, but never held in memory past the limit.
+      [
+        'a body past the size limit',
+        'upstream_malformed',
+        502,
+        { body: [kind.body, ...Array<Step>(MAX_WHOLE_ANSWER_BYTES >> 20).fill(SPACES)] },
+      ],
       ['a connection reset mid-body', 'upstream_reset', 502, { body: [half, reset()] }],
       ['an upstream that stalls mid-body past the idle deadline', 'upstream_idle_timeout', 504, { body: [half, STALL] }],
     ];
@@ -73,6 +101,34 @@ export function wholeCases(target: DataPlaneTarget): void {
       const error = await familyError(kind, res, status);
       if (kind.client === 'openai') expect(error.code).toBe(code);
       expect(only(h, res)).toMatchObject({ status, errorCode: code, inputTokens: 0, outputTokens: 0 });
+    });
+
+    /** Sends the call with the upstream scripted to stall mid-body; resolves once the gateway is reading that body. */
+    const stalled = async (signal?: AbortSignal) => {
+      const h = start({ body: [half, STALL] });
+      const answer = kind.send(h, signal).catch((err: unknown) => err);
+      await vi.waitFor(() => expect(h.upstream.requests).toHaveLength(1));
+      return { h, answer };
+    };
+
+    it('a client that goes away during a stalled read is recorded once as client_abort; the upstream call is released', async () => {
+      const controller = new AbortController();
+      const { h, answer } = await stalled(controller.signal);
+      controller.abort();
+      await answer;
+      const [obs] = await h.sink.waitFor(1);
+      expect(obs).toMatchObject({ status: 499, errorCode: 'client_abort', inputTokens: 0, outputTokens: 0 });
+      expect(h.sink.observations).toHaveLength(1);
+      expect(h.upstream.cancelled).toBe(1);
+    });
+
+    it('a shutdown that cuts a stalled read answers 503 in the family shape, recorded once as shutdown_abort', async () => {
+      const { h, answer } = await stalled();
+      h.lifecycle.cutInFlight();
+      const res = (await answer) as Response;
+      await familyError(kind, res, 503);
+      expect(only(h, res)).toMatchObject({ status: 503, errorCode: 'shutdown_abort', inputTokens: 0, outputTokens: 0 });
+      expect(h.upstream.cancelled).toBe(1);
     });
   });
 }

@@ -2,7 +2,7 @@ import { ERRORS, errorCodeOfStatus, GatewayError } from '../errors.ts';
 import { safeJson } from '../json.ts';
 import type { HttpResponse } from '../upstreams/http/interface.ts';
 import { recordCutShort } from './ending.ts';
-import type { AnswerContext } from './interface.ts';
+import { MalformedUpstream, type AnswerContext } from './interface.ts';
 import { UpstreamReader } from './upstream-reader.ts';
 
 /** Token usage of a whole answer. */
@@ -25,8 +25,9 @@ export type WholeAnswer<T> = { ok: true; bytes: Uint8Array<ArrayBuffer>; value: 
 /**
  * Reads a whole answer under the idle deadline and records its ending. A success must be JSON that decodes
  * (otherwise recorded as `upstream_malformed`, 502); an upstream error is recorded with its error type and
- * status, and returned when `keepErrorBody` holds and its body is JSON (pass-through: the client's own
- * protocol), else thrown in the client's error shape. A read cut short (idle, reset, abort) is thrown too.
+ * status (502 for a redirect or a status that is no HTTP error), and returned when `keepErrorBody` holds and its
+ * body is JSON (pass-through: the client's own protocol), else thrown in the client's error shape. A read cut
+ * short (idle, reset, abort) is thrown too.
  */
 export async function readWhole<T extends { usage: Usage }>(
   response: HttpResponse,
@@ -49,10 +50,11 @@ export async function readWhole<T extends { usage: Usage }>(
   const json = safeJson(bytes);
   const header = (name: string): string | null => response.header(name);
   if (response.status >= 300) {
-    const code = errorCodeOfStatus(response.status);
-    call.meter.finish(response.status, reading.errorType(json, header) ?? ERRORS[code].awsType);
-    if (json && keepErrorBody) return { ok: false, bytes };
-    throw new GatewayError(code, `the model endpoint answered ${response.status}: ${messageOf(json, bytes)}`, response.status);
+    const status = errorStatusOf(response.status);
+    const code = errorCodeOfStatus(status);
+    call.meter.finish(status, reading.errorType(json, header) ?? ERRORS[code].awsType);
+    if (json && keepErrorBody && status === response.status) return { ok: false, bytes };
+    throw new GatewayError(code, `the model endpoint answered ${response.status}: ${messageOf(json, bytes)}`, status);
   }
   let value: T;
   try {
@@ -66,6 +68,18 @@ export async function readWhole<T extends { usage: Usage }>(
   return { ok: true, bytes, value };
 }
 
+/**
+ * The status an upstream's non-success answer is passed on and recorded with: its own when it is an HTTP error
+ * (4xx, 5xx); a redirect or a status outside HTTP's range is no answer of the model (a wrong base URL, a proxy),
+ * so 502. A 3xx also could not be passed on: some may carry no body, and none would have its `location`.
+ */
+function errorStatusOf(status: number): number {
+  return status >= 400 && status <= 599 ? status : 502;
+}
+
+/** Largest whole answer read (far above any model's); past it the answer is malformed rather than held in memory. */
+export const MAX_WHOLE_ANSWER_BYTES = 64 * 1024 * 1024;
+
 async function readAll(response: HttpResponse, call: AnswerContext): Promise<Uint8Array<ArrayBuffer>> {
   const reader = new UpstreamReader(response, call);
   const chunks: Uint8Array[] = [];
@@ -77,11 +91,12 @@ async function readAll(response: HttpResponse, call: AnswerContext): Promise<Uin
       if (chunk === null) break;
       chunks.push(chunk);
       size += chunk.length;
+      if (size > MAX_WHOLE_ANSWER_BYTES) throw new MalformedUpstream(`an answer larger than ${MAX_WHOLE_ANSWER_BYTES} bytes`);
     }
   } catch (err) {
     reader.stop(true);
     call.meter.upstreamAnswered();
-    throw recordCutShort(call, reader.failure(err));
+    throw recordCutShort(call, reader.failure(err), (err as Error).message);
   }
   reader.stop(false);
   call.meter.upstreamAnswered();

@@ -52,7 +52,10 @@ export interface ListenOptions extends Partial<ConnectionLimits> {
   host?: string;
   /** Largest HTTP/1.1 header block (Node's `maxHeaderSize`, 16 KiB by default); larger ones are answered 431. */
   maxHeaderBytes?: number;
-  /** Host of a request that names none (HTTP/1.0 without `Host`, h2 without `:authority`). */
+  /**
+   * Host of a request that names none (HTTP/1.0 without `Host`). An h2 request with neither `:authority` nor
+   * `host` never gets here: Node's HTTP/2 layer resets its stream (PROTOCOL_ERROR) first.
+   */
   fallbackHost?: string;
   /** The answers the listener writes itself (parser errors, 408, 413, 431); `{error: {code, message}}` by default. */
   serverErrors?: ServerErrorResponder;
@@ -154,7 +157,7 @@ type Outgoing = ServerResponse | Http2ServerResponse;
 
 /**
  * Hono's Node listener with every refusal in JSON: an HTTP/1.1 request without Host gets 400 (RFC 9112 requires
- * the header; HTTP/1.0 and h2 requests without one use `fallbackHost`), and a request whose host or target Hono
+ * the header; HTTP/1.0 requests without one use `fallbackHost`), and a request whose host or target Hono
  * cannot make a URL of gets 400 too, each through `respond` instead of Hono's empty 400.
  */
 function requestListener(handler: FetchHandler, respond: ServerErrorResponder, fallbackHost: string) {

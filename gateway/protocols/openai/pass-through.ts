@@ -15,7 +15,8 @@ const OPEN_BRACE = 123;
  * The Chat Completions pass-through adapter: whole events go to the client as they came, metered from a
  * parse of each until the first content, then of those that carry usage or an error. The upstream is
  * always asked for usage; when the client did not ask for it, that usage-only chunk is held back. An event
- * whose data is not JSON is a malformed answer; `[DONE]` closes a whole one.
+ * whose data is not JSON is a malformed answer (seen from its first character, or when it is parsed; content
+ * events after the first go unparsed, for speed); `[DONE]` closes a whole one.
  */
 class ChatStreamPassThrough implements StreamAdapter {
   private readonly splitter = new SseSplitter();
@@ -51,7 +52,7 @@ class ChatStreamPassThrough implements StreamAdapter {
     return out ? encoder.encode(out) : null;
   }
 
-  /** Meters one event; false for a usage-only chunk (no choices delta). Fails open on what it cannot read. */
+  /** Meters one event; false for a usage-only chunk (no choices delta). Throws `MalformedUpstream` when its data is no JSON. */
   private meter(data: string, tally: StreamTally): boolean {
     let usageOnly = false;
     try {
@@ -62,8 +63,9 @@ class ChatStreamPassThrough implements StreamAdapter {
         else if (e.type === 'usage') usageOnly = !data.includes('"delta"');
         else if (e.type === 'error') this.errored = true;
       }
-    } catch {
-      // Metering fails open: an event it cannot read still goes to the client.
+    } catch (err) {
+      // An event whose data is no JSON is a malformed answer, as when translating; anything else fails open.
+      if (err instanceof MalformedUpstream) throw err;
     }
     return !usageOnly;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SseSplitter } from './sse.ts';
+import { MalformedUpstream } from '../../stream/interface.ts';
+import { MAX_SSE_EVENT_CHARS, SseSplitter } from './sse.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -25,5 +26,24 @@ describe('SseSplitter', () => {
     expect(s.push(bytes('data: [DONE]'))).toEqual([]);
     expect(s.flush()).toEqual([{ raw: 'data: [DONE]', data: '[DONE]' }]);
     expect(s.flush()).toEqual([]);
+  });
+
+  it('finds every event end, whatever the chunking: one byte at a time, and ends split across chunks', () => {
+    const text = 'data: {"a":1}\n\ndata: {"b":2}\r\n\r\n: comment\ndata: {"c":3}\n\r\ndata: [DONE]\n\n';
+    const whole = new SseSplitter().push(bytes(text));
+    expect(whole.map((e) => e.data)).toEqual(['{"a":1}', '{"b":2}', '{"c":3}', '[DONE]']);
+    const s = new SseSplitter();
+    const byByte = [...bytes(text)].flatMap((b) => s.push(Uint8Array.of(b)));
+    expect(byByte).toEqual(whole);
+    expect(s.flush()).toEqual([]);
+  });
+
+  it(`refuses an event that grows past ${MAX_SSE_EVENT_CHARS} characters without ending, as a malformed upstream`, () => {
+    const s = new SseSplitter();
+    const piece = bytes(`data: "${'x'.repeat(1 << 20)}`);
+    expect(s.push(piece)).toEqual([]);
+    expect(() => {
+      for (let i = 0; i < 16; i++) s.push(piece);
+    }).toThrow(MalformedUpstream);
   });
 });
