@@ -149,7 +149,10 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     // The listener stays open for the deregistration delay: connections that still arrive, or wait in the accept
     // queue, get a 503 instead of a reset while a load balancer notices /readyz failing.
     const delayMs = options.shutdownDelayMs ?? 0;
-    const listenerClosed = new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => server.stopAccepting());
+    const latest = performance.now() + Math.max(delayMs, graceMs);
+    const listenerClosed = sleep(delayMs)
+      .then(() => acceptQueueEmpty(server, latest))
+      .then(() => server.stopAccepting());
     let cut = 0;
     if (!(await lifecycle.settled(graceMs))) {
       cut = lifecycle.cutInFlight();
@@ -167,4 +170,29 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   }
 
   return { url: server.url, server, sink, lifecycle, shutdown: () => (stopping ??= shutdown()) };
+}
+
+/** After the deregistration delay, the listener closes only once no connection has been accepted for this long. */
+const ACCEPT_QUIET_MS = 200;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Resolves once the accept queue looks empty (no connection accepted for `ACCEPT_QUIET_MS`), or at `latest`:
+ * closing the listener resets whatever still waits in the kernel's queue, so a busy process that accepts slowly
+ * keeps it open until it has caught up.
+ */
+async function acceptQueueEmpty(server: Pick<DualServer, 'lastAcceptAt'>, latest: number): Promise<void> {
+  for (;;) {
+    const quietFor = performance.now() - server.lastAcceptAt();
+    if (performance.now() >= latest) return;
+    if (quietFor < ACCEPT_QUIET_MS) {
+      await sleep(ACCEPT_QUIET_MS - quietFor);
+      continue;
+    }
+    // A timer can fire before the poll phase accepts what queued while the loop was busy: look again after it.
+    const seen = server.lastAcceptAt();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (server.lastAcceptAt() === seen) return;
+  }
 }

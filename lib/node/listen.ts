@@ -43,6 +43,8 @@ export interface DualServer {
   connections(): number;
   /** Connections closed at accept because `maxConnections` were open. */
   dropped(): number;
+  /** When the last connection was accepted (`performance.now()` time; 0 before the first). */
+  lastAcceptAt(): number;
   http1: Http1Server;
   http2: Http2Server;
 }
@@ -95,6 +97,7 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
     h2Deadlines(session, limits.h2IdleTimeoutMs, limits.requestTimeoutMs, respond);
   });
   let dropped = 0;
+  let lastAcceptAt = 0;
   let closed: Promise<void> | undefined;
   const stopAccepting = (): Promise<void> => {
     closed ??= new Promise<void>((resolve) => net.close(() => resolve()));
@@ -104,6 +107,7 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
     return closed;
   };
   const net: NetServer = createNetServer({ noDelay: true }, (socket) => {
+    lastAcceptAt = performance.now();
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     routeConnection(socket, http1, http2, limits, (bytes) => {
@@ -132,6 +136,7 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
     http2,
     connections: () => sockets.size,
     dropped: () => dropped,
+    lastAcceptAt: () => lastAcceptAt,
     stopAccepting: () => void stopAccepting(),
     close: async (forceAfterMs = 0) => {
       const done = stopAccepting();
