@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { formatIssues } from '../schema/config.ts';
-import { configStoreFromEnv, ConfigStoreEnv, EnvError, parseEnv } from '../stores/config/env.ts';
+import { configStoreFromEnv, ConfigStoreEnv, describeStore, EnvError, parseEnv } from '../stores/config/env.ts';
 import { runDemo } from './run-demo.ts';
+import { demoSummary } from './summary.ts';
 
 const USAGE = `usage: npm run demo -- [--sessions 600] [--time-scale 0.01] [--seed 7] [--data-dir DIR] [--out DIR]
 The demo's gateway routes by the config store CONFIG_STORE selects (SQLite in the demo's data directory by default;
@@ -52,17 +53,11 @@ async function main(): Promise<number> {
   // The demo never writes into the gateway's own data directory unless asked to.
   const dataDir = o['data-dir'] ?? mkdtempSync(join(tmpdir(), 'gateway-demo-'));
   const started = Date.now();
-  const result = await runDemo({
-    sessions: o.sessions,
-    timeScale: o['time-scale'],
-    seed: o.seed,
-    dataDir,
-    outDir: o.out,
-    configStore: configStoreFromEnv({ ...env, DATA_DIR: dataDir }),
-  });
+  const configStore = configStoreFromEnv({ ...env, DATA_DIR: dataDir });
+  const result = await runDemo({ sessions: o.sessions, timeScale: o['time-scale'], seed: o.seed, dataDir, outDir: o.out, configStore });
   console.log(result.markdown);
   console.log(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`report: ${result.markdownPath}\njson:   ${result.jsonPath}`);
+  console.log(demoSummary({ ...result, configStore: describeStore(configStore) }).join('\n'));
   return 0;
 }
 

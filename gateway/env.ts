@@ -24,6 +24,8 @@ const Env = z
     MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
     SIM_SEED: z.coerce.number().int().default(42),
     SIM_TIME_SCALE: z.coerce.number().min(0).default(1),
+    /** Faults drawn from the profiles' error, throttle and timeout rates in the embedded simulator; off unless asked for. */
+    SIM_FAULTS: z.enum(['off', 'on'], { error: 'must be off or on' }).default('off'),
     CONFIG_POLL_MS: z.coerce.number().int().min(50).default(300),
     /** `dynamodb` also writes every observation and feedback event to the DynamoDB log (SQLite stays the primary). */
     OBSERVATION_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
@@ -53,6 +55,11 @@ export type GatewayEnvSettings = z.infer<typeof Env>;
 /** Reads and checks the environment once, at start-up; the error names each bad variable. */
 export function readEnv(source: Record<string, string | undefined> = process.env): GatewayEnvSettings {
   return parseEnv(Env, source);
+}
+
+/** The embedded simulator's seed, time scale and whether it draws faults from its profiles (`SIM_FAULTS`). */
+export function embeddedSimulatorOptions(env: GatewayEnvSettings): { seed: number; timeScale: number; randomFaults: boolean } {
+  return { seed: env.SIM_SEED, timeScale: env.SIM_TIME_SCALE, randomFaults: env.SIM_FAULTS === 'on' };
 }
 
 /** The listener's connection deadlines and cap from the checked environment. */

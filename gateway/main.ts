@@ -8,7 +8,7 @@ import { startSimulator } from '../simulator/server.ts';
 import { dynamoObservationStore } from '../stores/observations/dynamodb.ts';
 import { loadGatewayConfig } from './config/load.ts';
 import { configStoreFromEnv, describeStore } from '../stores/config/env.ts';
-import { connectionLimits, readEnv, type GatewayEnvSettings } from './env.ts';
+import { connectionLimits, embeddedSimulatorOptions, readEnv, type GatewayEnvSettings } from './env.ts';
 import { startNodeGateway } from './node.ts';
 import { drainOnSignals } from './signals.ts';
 import type { BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
@@ -20,8 +20,9 @@ async function upstreamFromEnv(env: GatewayEnvSettings): Promise<{ options: Bedr
       accessKeyId: `SIM${randomBytes(8).toString('hex').toUpperCase()}`,
       secretAccessKey: randomBytes(24).toString('base64'),
     };
-    const sim = await startSimulator({ seed: env.SIM_SEED, timeScale: env.SIM_TIME_SCALE, credentials });
-    console.log(`upstream: embedded simulator at ${sim.url} (seed ${env.SIM_SEED}, time scale ${env.SIM_TIME_SCALE})`);
+    const sim = await startSimulator({ ...embeddedSimulatorOptions(env), credentials });
+    const faults = env.SIM_FAULTS === 'on' ? 'on: profile error, throttle and timeout rates apply' : 'off';
+    console.log(`upstream: embedded simulator at ${sim.url} (seed ${env.SIM_SEED}, time scale ${env.SIM_TIME_SCALE}, faults ${faults})`);
     return {
       options: { endpoint: sim.url, region: env.AWS_REGION, credentials, timeoutMs: env.UPSTREAM_TIMEOUT_MS },
       stop: () => sim.close(),

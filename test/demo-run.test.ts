@@ -1,7 +1,9 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../stores/sqlite/database.ts';
 import { runDemo } from '../demo/run-demo.ts';
+import { demoSummary, rerunAnalysisCommand, shellWord } from '../demo/summary.ts';
 
 describe('npm run demo (small)', () => {
   it('drives sessions through the SDK with feedback, then writes an analysis report', async () => {
@@ -28,6 +30,36 @@ describe('npm run demo (small)', () => {
     expect(lines.join('\n')).toContain(`configuration: SQLite at ${result.dataDir}/config.db, version 1`);
     expect(result.markdown).toContain(`Configuration analysed: sqlite config store at ${result.dataDir}/config.db, version 1.`);
     expect(readFileSync(result.markdownPath, 'utf8')).toContain('## Experiments');
+    const outputs = { ...result, configStore: `SQLite at ${result.dataDir}/config.db` };
+    const summary = demoSummary(outputs).join('\n');
+    for (const path of [
+      result.markdownPath,
+      result.jsonPath,
+      result.dashboardPath,
+      join(result.dataDir, 'gateway.db'),
+      join(result.dataDir, 'config.db'),
+    ]) {
+      expect(existsSync(path), path).toBe(true);
+      expect(summary).toContain(path);
+    }
+    expect(summary).toContain(
+      `DATA_DIR=${result.dataDir} npm run analysis -- --store ${result.dataDir}/gateway.db --out ${result.dataDir}/reports`,
+    );
     rmSync(result.dataDir, { recursive: true, force: true });
   }, 30_000);
+});
+
+describe('the demo summary', () => {
+  it('quotes paths the shell would split or expand', () => {
+    expect(shellWord('/tmp/gateway-demo-abc')).toBe('/tmp/gateway-demo-abc');
+    expect(shellWord("/tmp/my demo's data")).toBe(`'/tmp/my demo'\\''s data'`);
+    const outputs = {
+      dataDir: '/tmp/a b',
+      markdownPath: '/tmp/r/analysis.md',
+      jsonPath: '/tmp/r/analysis.json',
+      dashboardPath: '/tmp/r/dashboard.html',
+      configStore: 'x',
+    };
+    expect(rerunAnalysisCommand(outputs)).toBe(`DATA_DIR='/tmp/a b' npm run analysis -- --store '/tmp/a b/gateway.db' --out /tmp/r`);
+  });
 });

@@ -6,7 +6,10 @@ let a: Awaited<ReturnType<typeof spawnGateway>>;
 let b: Awaited<ReturnType<typeof spawnGateway>>;
 
 beforeAll(async () => {
-  [a, b] = await Promise.all([spawnGateway({ SIM_TIME_SCALE: '0' }), spawnGateway({ SIM_TIME_SCALE: '0', SIM_SEED: '99' })]);
+  [a, b] = await Promise.all([
+    spawnGateway({ SIM_TIME_SCALE: '0' }),
+    spawnGateway({ SIM_TIME_SCALE: '0', SIM_SEED: '99', SIM_FAULTS: 'on' }),
+  ]);
 }, 30_000);
 afterAll(async () => {
   await Promise.all([a, b].filter(Boolean).map((g) => stopProcess(g.child)));
@@ -18,15 +21,16 @@ async function armOf(url: string, session: string): Promise<string> {
     headers: { 'content-type': 'application/json', 'x-intent': 'recommendation', 'x-session-id': session },
     body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'recommend a manga' }] }] }),
   });
-  // The simulator's profiles draw rare faults; the arm is decided before the upstream call either way.
+  // The second gateway's simulator draws its profiles' rare faults; the arm is decided before the upstream call either way.
   expect([200, 408, 429, 500]).toContain(res.status);
   return `${res.headers.get('x-gateway-arm')}/${res.headers.get('x-gateway-config')}`;
 }
 
 describe('two separately started gateway processes (npm start entry point)', () => {
-  it('say at start-up that auth is off and which upstream they use', () => {
+  it('say at start-up that auth is off, which upstream they use and whether it injects faults', () => {
     expect(a.output()).toContain('data-plane auth is OFF');
-    expect(a.output()).toContain('embedded simulator');
+    expect(a.output()).toMatch(/embedded simulator at .*faults off\)/);
+    expect(b.output()).toMatch(/embedded simulator at .*faults on: profile error, throttle and timeout rates apply\)/);
   });
 
   it('put the same session in the same arm', async () => {
