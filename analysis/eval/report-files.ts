@@ -38,17 +38,14 @@ export function whyKeep(path: string, report: EvalReport): string | null {
   const parsed = Coverage.safeParse(raw);
   if (!parsed.success) return `${path} is not an evaluation report`;
   const old = parsed.data;
-  const covers = (mine: readonly string[], theirs: readonly string[]) => theirs.every((x) => mine.includes(x));
-  if (
-    old.dataset.cases <= report.dataset.cases &&
-    covers(report.dataset.intents, old.dataset.intents) &&
-    covers(report.configs, old.configs)
-  )
-    return null;
-  return (
-    `${path} covers ${old.dataset.cases} cases of ${old.dataset.intents.join(', ')} on ${old.configs.join(', ')}; ` +
-    `this run covers ${report.dataset.cases} cases of ${report.dataset.intents.join(', ')} on ${report.configs.join(', ')}`
-  );
+  const missing = (mine: readonly string[], theirs: readonly string[]) => theirs.filter((x) => !mine.includes(x));
+  const reasons: string[] = [];
+  if (old.dataset.cases > report.dataset.cases) reasons.push(`${old.dataset.cases} cases, this run ${report.dataset.cases}`);
+  const intents = missing(report.dataset.intents, old.dataset.intents);
+  if (intents.length) reasons.push(`intents ${intents.join(', ')}, not in this run`);
+  const configs = missing(report.configs, old.configs);
+  if (configs.length) reasons.push(`configurations ${configs.join(', ')}, not in this run`);
+  return reasons.length ? `${path} covers more: ${reasons.join('; ')}` : null;
 }
 
 /** `20261129T230102Z` from an ISO time. */
