@@ -51,7 +51,7 @@ describe('npm run eval', () => {
     expect(withFile.stderr).toMatch(/unknown configuration\(s\) haiku-35-added/);
   }, 60_000);
 
-  it('runs on an embedded gateway, writes both reports, and resumes on a rerun', () => {
+  it('runs on an embedded gateway with progress lines in a pipe, writes both reports, and resumes on a rerun saying so', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eval-cli-'));
     const args = [
       '--configs',
@@ -68,6 +68,9 @@ describe('npm run eval', () => {
     const first = evalCli(args);
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/8 pairs, 0 already finished, 8 called/);
+    // Standard error is a pipe here, as in CI: progress comes as whole lines.
+    expect(first.stderr).toMatch(/^eval: progress 8\/8 pairs \(100\.0%\), 0 errors, [\d.]+ s elapsed, [\d.]+ pairs\/s$/m);
+    expect(first.stderr).not.toMatch(/\r/);
     expect(existsSync(join(dir, 'out', 'eval-report.md'))).toBe(true);
     const report = JSON.parse(readFileSync(join(dir, 'out', 'eval-report.json'), 'utf8')) as {
       configs: string[];
@@ -82,5 +85,6 @@ describe('npm run eval', () => {
     const second = evalCli(args);
     expect(second.status).toBe(0);
     expect(second.stdout).toMatch(/8 pairs, 8 already finished, 0 called/);
+    expect(second.stderr).toMatch(/eval: reusing 8 of 8 pairs already finished in run \S+-embedded \(not called again\); .*--fresh/);
   }, 60_000);
 });

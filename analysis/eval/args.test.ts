@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../stores/config/env.ts';
 import { EvalEnv, parseEvalArgs, type EvalArgs } from './args.ts';
-import { defaultRunId } from './command.ts';
+import { defaultRunId, gatewayTag } from './run-id.ts';
 
 describe('parseEvalArgs', () => {
   it('applies the documented defaults', () => {
@@ -15,6 +15,7 @@ describe('parseEvalArgs', () => {
       seed: '1',
       gate: 0.75,
       attempts: 5,
+      fresh: false,
     });
     expect((args as EvalArgs).config).toBeUndefined();
   });
@@ -49,15 +50,38 @@ describe('parseEvalArgs', () => {
       [['--configs', 'a,b', '--gateway', 'not a url'], /--gateway must be a URL/],
       [['--configs', 'a,b', '--run-id', 'a b'], /--run-id must be/],
       [['--configs', 'a,b', '--bogus'], /--bogus/],
+      [['--configs', 'a,b', '--fresh=yes'], /--fresh/],
     ];
     for (const [argv, message] of cases) expect(parseEvalArgs(argv), argv.join(' ')).toMatch(message);
   });
 
-  it('derives a stable run id from the dataset and the configurations', () => {
+  it('takes --fresh as a flag', () => {
+    expect(parseEvalArgs(['--configs', 'a,b', '--fresh'])).toMatchObject({ fresh: true });
+  });
+
+  it('derives a stable run id from the dataset, the configurations and the gateway', () => {
     const id = defaultRunId('x/golden.jsonl', 'text', ['a', 'b']);
-    expect(id).toMatch(/^golden-a\+b-[0-9a-f]{8}$/);
+    expect(id).toMatch(/^golden-a\+b-[0-9a-f]{8}-embedded$/);
     expect(defaultRunId('x/golden.jsonl', 'text', ['a', 'b'])).toBe(id);
     expect(defaultRunId('x/golden.jsonl', 'other text', ['a', 'b'])).not.toBe(id);
+    const remote = defaultRunId('x/golden.jsonl', 'text', ['a', 'b'], { gateway: 'http://127.0.0.1:8080' });
+    expect(remote).toBe(id.replace(/embedded$/, '127.0.0.1_8080'));
+    expect(defaultRunId('x/golden.jsonl', 'text', ['a', 'b'], { gateway: 'http://127.0.0.1:8080/' })).toBe(remote);
+    expect(defaultRunId('x/golden.jsonl', 'text', ['a', 'b'], { gateway: 'http://127.0.0.1:8081' })).not.toBe(remote);
+  });
+
+  it('shortens a gateway URL to host, port and path, in run-id characters', () => {
+    expect(gatewayTag(undefined)).toBe('embedded');
+    expect(gatewayTag('https://gw.example.com')).toBe('gw.example.com');
+    expect(gatewayTag('https://gw.example.com:443/prod/?x=1')).toBe('gw.example.com_prod');
+    expect(gatewayTag('https://user:secret@gw.example.com/')).toBe('gw.example.com');
+    const long = (path: string) => gatewayTag(`https://gateway.example.com/${path}`);
+    const a = long('a'.repeat(80));
+    expect(a.length).toBeLessThanOrEqual(48);
+    expect(a).toMatch(/_[0-9a-f]{6}$/);
+    expect(long(`${'a'.repeat(80)}b`)).not.toBe(a);
+    for (const g of ['http://[::1]:8080/x%20y', 'https://gw.example.com', `https://gateway.example.com/${'z'.repeat(200)}`])
+      expect(gatewayTag(g), g).toMatch(/^[A-Za-z0-9.][A-Za-z0-9._-]{0,47}$/);
   });
 
   it('appends the scoring options that differ from their defaults to the run id, and only those', () => {

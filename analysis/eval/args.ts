@@ -20,7 +20,7 @@ export type EvalEnv = z.infer<typeof EvalEnv>;
 
 /** Usage text of `npm run eval`. */
 export const USAGE = `usage: npm run eval -- --configs a,b[,c...] [--dataset ${DEFAULT_DATASET}] [--gateway URL] [--api-key KEY]
-       [--run-id ID] [--concurrency 4] [--limit-per-intent N] [--intents a,b] [--judge CONFIG_ID] [--judge-weight 0.3]
+       [--run-id ID] [--fresh] [--concurrency 4] [--limit-per-intent N] [--intents a,b] [--judge CONFIG_ID] [--judge-weight 0.3]
        [--store $DATA_DIR/gateway.db] [--out reports/eval/<run id>/] [--config FILE]
        [--time-scale $SIM_TIME_SCALE] [--seed $SIM_SEED] [--gate 0.75] [--attempts 5]
 Configuration ids and prices come from the config store the gateway uses (CONFIG_STORE, DATA_DIR, ...), or from
@@ -54,6 +54,7 @@ export const EvalArgs = z.object({
     .string()
     .regex(/^[A-Za-z0-9._:-]{1,128}$/, '--run-id must be 1-128 chars of letters, digits, ".", "_", ":" or "-"')
     .optional(),
+  fresh: z.boolean({ error: '--fresh takes no value' }).default(false),
   concurrency: positiveInt('concurrency').max(64, '--concurrency must be at most 64').default(4),
   'limit-per-intent': positiveInt('limit-per-intent').optional(),
   intents: list('intents').optional(),
@@ -92,6 +93,7 @@ export function parseEvalArgs(argv: readonly string[], env: EvalEnv = EvalEnv.pa
         gateway: { type: 'string' },
         'api-key': { type: 'string' },
         'run-id': { type: 'string' },
+        fresh: { type: 'boolean' },
         concurrency: { type: 'string' },
         'limit-per-intent': { type: 'string' },
         intents: { type: 'string' },

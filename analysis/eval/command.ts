@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { writeDashboard } from '../report/write-dashboard.ts';
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { priceKeyOf, type GatewayConfig } from '../../schema/config.ts';
 import type { LoadedConfig } from '../../stores/config/current.ts';
 import { openDatabase } from '../../stores/sqlite/database.ts';
@@ -12,8 +10,9 @@ import { createProgress, type Progress } from './progress.ts';
 import { buildReport, type EvalReport } from './report.ts';
 import { reportMarkdown } from './report-markdown.ts';
 import { runEvaluation, type RunSummary } from './runner.ts';
-import { DEFAULT_GATE } from './scorer.ts';
-import { sqliteEvalStore } from './store.ts';
+import { writeReportFiles } from './report-files.ts';
+import { defaultRunId } from './run-id.ts';
+import { pairKey, sqliteEvalStore, type EvalStore } from './store.ts';
 
 /** A usage error: bad option values (exit code 2). */
 export class UsageError extends Error {}
@@ -27,6 +26,10 @@ export interface EvalCommandResult {
   markdownPath: string;
   /** The self-contained dashboard page written beside the report. */
   dashboardPath: string;
+  /** Set when a report in the output directory was kept and this one written beside it: why. */
+  kept: string | null;
+  /** Stored results `--fresh` discarded. */
+  discarded: number;
   markdown: string;
 }
 
@@ -40,6 +43,8 @@ export interface EvalCommandIo {
   progress?: Progress;
   /** Delay before the first retry (default 250 ms). */
   retryBaseDelayMs?: number;
+  /** Notices before and after the run (reused results, a kept report); default: standard error. */
+  log?: (line: string) => void;
 }
 
 /** Loads the dataset and applies the intent filter and the per-intent limit. */
@@ -69,30 +74,6 @@ export function selectCases(args: EvalArgs): { cases: GoldenCase[]; datasetText:
   return { cases, datasetText };
 }
 
-/** Options that change how answers are scored; results scored differently must not share a run. */
-export interface ScoringOptions {
-  judge?: string;
-  judgeWeight?: number;
-  gate?: number;
-}
-
-/**
- * The default run id: dataset name, configurations and a hash of the dataset, so a rerun resumes; scoring options
- * that differ from their defaults (`--judge`, a non-zero `--judge-weight` with a judge, `--gate` other than 0.75)
- * are appended, so a rerun with other scoring starts its own run instead of mixing scores. The id for the
- * defaults has no suffix.
- */
-export function defaultRunId(datasetPath: string, datasetText: string, configs: readonly string[], scoring: ScoringOptions = {}): string {
-  const hash = createHash('sha256').update(datasetText).digest('hex').slice(0, 8);
-  const suffix: string[] = [];
-  if (scoring.judge) {
-    suffix.push(`judge_${scoring.judge}`);
-    if (scoring.judgeWeight) suffix.push(`jw${scoring.judgeWeight}`);
-  }
-  if (scoring.gate !== undefined && scoring.gate !== DEFAULT_GATE) suffix.push(`gate${scoring.gate}`);
-  return [`${basename(datasetPath).replace(/\.jsonl$/, '')}-${configs.join('+')}-${hash}`, ...suffix].join('-');
-}
-
 /** Checks what can be checked before anything starts: the ids against the configuration, the dataset. */
 export function checkArgs(args: EvalArgs, config: GatewayConfig): { cases: GoldenCase[]; datasetText: string } {
   const known = new Set(config.configs.map((c) => c.id));
@@ -103,16 +84,44 @@ export function checkArgs(args: EvalArgs, config: GatewayConfig): { cases: Golde
   return selectCases(args);
 }
 
+/**
+ * `--fresh` discards the run's stored results; otherwise, when some of the selected pairs are already finished,
+ * says up front how many, from which run id, and how to start fresh.
+ */
+function prepareRun(store: EvalStore, args: EvalArgs, runId: string, cases: readonly GoldenCase[], log: (line: string) => void): number {
+  if (args.fresh) {
+    const discarded = store.discard(runId);
+    if (discarded) log(`eval: --fresh: discarded ${discarded} stored results of run ${runId}`);
+    return discarded;
+  }
+  const finished = store.finishedPairs(runId);
+  const total = cases.length * args.configs.length;
+  const reused = cases.reduce((n, c) => n + args.configs.filter((id) => finished.has(pairKey(c.testId, id))).length, 0);
+  if (reused)
+    log(
+      `eval: reusing ${reused} of ${total} pairs already finished in run ${runId} (not called again); ` +
+        "to start fresh, rerun with --fresh (discards that run's results) or another --run-id",
+    );
+  return 0;
+}
+
 /** Runs (or resumes) an evaluation against a gateway and writes `eval-report.json` and `eval-report.md`. */
 export async function runEvalCommand(args: EvalArgs, io: EvalCommandIo): Promise<EvalCommandResult> {
   const config = io.config.config;
+  const log = io.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { cases, datasetText } = checkArgs(args, config);
   const runId =
     args['run-id'] ??
-    defaultRunId(args.dataset, datasetText, args.configs, { judge: args.judge, judgeWeight: args['judge-weight'], gate: args.gate });
+    defaultRunId(args.dataset, datasetText, args.configs, {
+      gateway: args.gateway,
+      judge: args.judge,
+      judgeWeight: args['judge-weight'],
+      gate: args.gate,
+    });
   const db = openDatabase(args.store, { busyTimeoutMs: 5_000 });
   try {
     const store = sqliteEvalStore(db);
+    const discarded = prepareRun(store, args, runId, cases, log);
     const progress = io.progress ?? createProgress();
     let errors = 0;
     const summary = await runEvaluation({
@@ -130,6 +139,7 @@ export async function runEvalCommand(args: EvalArgs, io: EvalCommandIo): Promise
       judge: args.judge ? { configId: args.judge, weight: args['judge-weight'] ?? 0 } : undefined,
       gate: args.gate,
       signal: io.signal,
+      onStart: (skipped, total) => progress.start?.(skipped, total),
       onResult: (r, done, total) => progress.update(done, total, r.status === 'error' ? ++errors : errors),
     });
     progress.finish();
@@ -147,15 +157,10 @@ export async function runEvalCommand(args: EvalArgs, io: EvalCommandIo): Promise
       settings,
       configSource: io.config.origin,
     });
-    const outDir = args.out ?? join('reports', 'eval', runId);
-    mkdirSync(outDir, { recursive: true });
     const markdown = reportMarkdown(report);
-    const jsonPath = join(outDir, 'eval-report.json');
-    const markdownPath = join(outDir, 'eval-report.md');
-    writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(markdownPath, markdown);
-    const dashboardPath = writeDashboard(jsonPath, { evaluation: report, title: `Offline evaluation ${runId}` });
-    return { runId, summary, report, jsonPath, markdownPath, dashboardPath, markdown };
+    const files = writeReportFiles(args.out ?? join('reports', 'eval', runId), report, markdown, `Offline evaluation ${runId}`);
+    if (files.kept) log(`eval: kept the existing report (${files.kept}); this run's report is ${files.jsonPath}`);
+    return { runId, summary, report, ...files, discarded, markdown };
   } finally {
     db.close();
   }

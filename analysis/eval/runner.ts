@@ -21,6 +21,8 @@ export interface RunOptions {
   concurrency?: number;
   judge?: JudgeOptions;
   gate?: number;
+  /** Called once before the first call: pairs already finished (skipped) and pairs of the whole run. */
+  onStart?: (skipped: number, total: number) => void;
   /** Called after each stored result. */
   onResult?: (result: EvalResult, done: number, total: number) => void;
   /** Stops starting new calls; calls in flight finish and are stored. */
@@ -54,6 +56,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunSummary> {
   const pairs = options.cases.flatMap((c) => options.configs.map((configId) => ({ c, configId })));
   const todo = pairs.filter((p) => !finished.has(pairKey(p.c.testId, p.configId)));
   const summary: RunSummary = { total: pairs.length, skipped: pairs.length - todo.length, called: 0, errors: 0, aborted: false };
+  options.onStart?.(summary.skipped, summary.total);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < todo.length) {

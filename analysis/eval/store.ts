@@ -33,6 +33,8 @@ export interface EvalStore {
   finishedPairs(runId: string): Set<string>;
   /** Every result of a run, in (intent, configuration, case) order. */
   results(runId: string): EvalResult[];
+  /** Deletes every stored result of a run (`--fresh`); returns how many there were. */
+  discard(runId: string): number;
 }
 
 interface Row {
@@ -80,6 +82,7 @@ export function sqliteEvalStore(db: Database.Database): EvalStore {
   });
   const finished = db.prepare(`SELECT test_id, config_id FROM eval_results WHERE run_id = ? AND status = 'ok'`);
   const all = db.prepare(`SELECT * FROM eval_results WHERE run_id = ? ORDER BY intent, config_id, test_id`);
+  const discard = db.prepare('DELETE FROM eval_results WHERE run_id = ?');
   return {
     save: (r) => replace(toRow(r)),
     finishedPairs(runId) {
@@ -87,6 +90,7 @@ export function sqliteEvalStore(db: Database.Database): EvalStore {
       return new Set(rows.map((r) => pairKey(r.test_id, r.config_id)));
     },
     results: (runId) => (all.all(runId) as Row[]).map(fromRow),
+    discard: (runId) => discard.run(runId).changes,
   };
 }
 
