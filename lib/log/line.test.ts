@@ -6,10 +6,10 @@ import { MemoryLogger } from './memory.ts';
 const TIME = Date.UTC(2026, 10, 29, 23, 0, 0, 5);
 
 describe('line logger', () => {
-  it('writes JSON lines with time, level, msg and the fields (undefined fields left out)', () => {
+  it('writes JSON lines with time, level, msg and the fields (undefined and reserved fields left out)', () => {
     const lines: string[] = [];
     const logger = lineLogger({ format: 'json', level: 'info', write: (l) => lines.push(l), now: () => TIME });
-    logger.warn('request failed', { requestId: 'r1', status: 429, streamed: false, canary: null, session: undefined });
+    logger.warn('request failed', { requestId: 'r1', status: 429, streamed: false, canary: null, session: undefined, msg: 'not mine' });
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toEqual({
       time: '2026-11-29T23:00:00.005Z',

@@ -17,10 +17,17 @@ function textValue(value: string | number | boolean | null): string {
   return typeof value === 'string' && (s === '' || /[\s"=]/.test(s)) ? JSON.stringify(s) : s;
 }
 
-/** Formats one line: a JSON object (time, level, msg, then the fields) or `time LEVEL msg key=value ...`. */
+const RESERVED = new Set(['time', 'level', 'msg']);
+
+/**
+ * Formats one line: a JSON object (time, level, msg, then the fields) or `time LEVEL msg key=value ...`. Undefined
+ * fields are left out, and so are fields named `time`, `level` or `msg` (they would overwrite the line's own).
+ */
 export function formatLine(format: LogFormat, time: number, level: LogLevel, msg: string, fields: LogFields): string {
   const iso = new Date(time).toISOString();
-  const defined = Object.entries(fields).filter((e): e is [string, string | number | boolean | null] => e[1] !== undefined);
+  const defined = Object.entries(fields).filter(
+    (e): e is [string, string | number | boolean | null] => e[1] !== undefined && !RESERVED.has(e[0]),
+  );
   if (format === 'json') return JSON.stringify({ time: iso, level, msg, ...Object.fromEntries(defined) });
   const pairs = defined.map(([k, v]) => ` ${k}=${textValue(v)}`).join('');
   return `${iso} ${level.toUpperCase().padEnd(5)} ${msg}${pairs}`;
