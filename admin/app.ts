@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
+import type { Logger } from '../lib/log/interface.ts';
 import { CanaryBody, ConfigBody, ExperimentBody, PriceBody, PromptBody, RouteBody } from '../schema/admin.ts';
 import { hasControllerRecords, type ConfigStore } from '../stores/config/interface.ts';
 import { canaryControllerRoutes, canaryTimelines, recordAbort, type CanaryRouteDeps } from './canary/routes.ts';
@@ -30,7 +31,12 @@ export interface AdminAppDeps {
   /** Where the app is mounted; `/admin` by default. */
   basePath?: string;
   /** Options of the canary controller endpoints (mounted when the store keeps controller records). */
-  canary?: Pick<CanaryRouteDeps, 'notify' | 'log'>;
+  canary?: Pick<CanaryRouteDeps, 'notify' | 'log' | 'logger'>;
+  /**
+   * Where internal errors and canary decisions made by hand are logged. Admin changes are logged by the store the
+   * composition root hands in (`loggedConfigStore`), so each commit is logged once whoever makes it.
+   */
+  logger?: Logger;
   /**
    * What `GET /dashboard` shows: the newest reports under `reportsDir` (`reports` by default; evaluation runs
    * under `<reportsDir>/eval`) with the canary controller's timelines, or what a given `load` returns.
@@ -95,7 +101,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
   listCollectionRoutes(router, routeDeps, { kind: 'experiments', key: 'id', noun: 'experiment', schema: ExperimentBody });
   listCollectionRoutes(router, routeDeps, { kind: 'canaries', key: 'id', noun: 'canary', schema: CanaryBody });
   const canaryDeps: CanaryRouteDeps | null = hasControllerRecords(deps.store)
-    ? { store: deps.store, now: routeDeps.now, ...deps.canary }
+    ? { store: deps.store, now: routeDeps.now, logger: deps.logger, ...deps.canary }
     : null;
   rolloutRoutes(router, routeDeps, canaryDeps ? { afterCanaryAbort: (id, actor) => recordAbort(canaryDeps, id, actor) } : {});
   if (canaryDeps) canaryControllerRoutes(router, canaryDeps);
@@ -151,8 +157,14 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
       };
       return c.json(body, err.status);
     }
-    console.error(`admin request ${c.var.requestId} failed:`, err);
+    if (deps.logger) deps.logger.error('admin request failed', { requestId: c.var.requestId, error: errorText(err) });
+    else console.error(`admin request ${c.var.requestId} failed:`, err);
     return c.json({ error: { code: 'internal', message: 'internal admin error' }, requestId: c.var.requestId }, ADMIN_ERRORS.internal);
   });
   return app;
+}
+
+/** An unexpected error as one line: its stack when it has one. */
+function errorText(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }

@@ -58,6 +58,7 @@ export function resolveAdminToken(envToken: string | undefined, dataDir: string,
   const token = `gwa_${randomBytes(32).toString('base64url')}`;
   writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
-  announce(`admin token generated (shown once; kept in ${file}, readable by this user only): ${token}`);
+  // The token itself never goes to the log (logs are shipped and kept); the file is where to read it.
+  announce(`admin token generated: kept in ${file} (readable by this user only); read it with: cat ${file}`);
   return token;
 }

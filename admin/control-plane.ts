@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
+import { lineLog, noLogger, type Logger } from '../lib/log/interface.ts';
 import { listenDual, type DualServer } from '../lib/node/listen.ts';
 import type { GatewayConfig } from '../schema/config.ts';
 import { openConfigStore, type ConfigStoreChoice } from '../stores/config/index.ts';
+import { loggedConfigStore } from '../stores/config/logged.ts';
 import { registerConfigStoreMetrics } from '../gateway/config/store-metrics.ts';
 import { storeConfigSource, type StoreConfigSource } from '../gateway/config/store-source.ts';
 import { createAdminApp } from './app.ts';
@@ -28,7 +30,10 @@ export interface ControlPlaneOptions {
   adminPort?: number;
   host?: string;
   pollMs?: number;
-  log: (line: string) => void;
+  /** Plain lines (start-up, lease, webhooks); written through `logger` at info level when not given. */
+  log?: (line: string) => void;
+  /** Structured lines: admin changes, reloads, auth turning on or off, canary decisions. */
+  logger?: Logger;
 }
 
 /** The running control plane: the configuration source for the data plane, the admin app and their handles. */
@@ -56,10 +61,13 @@ export interface CanaryControllerStart {
 
 /** Opens the config store, seeds it on first start, follows it, and builds the admin API over it. */
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
-  const store = openConfigStore(options.store);
+  const logger = options.logger ?? noLogger;
+  const log = options.log ?? lineLog(logger);
+  // Every commit (admin API, canary controller, seeding) goes through this store, so each is logged once.
+  const store = loggedConfigStore(openConfigStore(options.store), logger);
   const seeded = await seedStore(store, options.fileConfig, Date.now);
-  if (!seeded.ok) options.log(`config store unreachable at start: ${seeded.message}`);
-  else if (seeded.seeded) options.log('config store was empty: seeded it from the configuration file');
+  if (!seeded.ok) log(`config store unreachable at start: ${seeded.message}`);
+  else if (seeded.seeded) log('config store was empty: seeded it from the configuration file');
   // Warm-up requests go through this replica's own data plane with a key that exists only in this process,
   // so they pass when auth is on through keys kept hashed in the store.
   const warmupKey = randomBytes(24).toString('base64url');
@@ -68,19 +76,21 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     staticKeys: options.staticKeys,
     internalKeys: [warmupKey],
     fallback: options.fileConfig,
-    log: options.log,
+    logger,
   });
   source.start();
-  const token = resolveAdminToken(options.adminToken, options.dataDir, options.log);
+  const token = resolveAdminToken(options.adminToken, options.dataDir, log);
   const admin = createAdminApp({
     store,
     tokens: [token],
     isDataPlaneKey: (key) => source.keys.isValid(key),
     dashboard: { reportsDir: options.reportsDir ?? 'reports' },
+    canary: { log },
+    logger,
   });
   const adminServer =
     options.adminPort !== undefined ? await listenDual(admin.fetch, { port: options.adminPort, host: options.host ?? '127.0.0.1' }) : null;
-  if (adminServer) options.log(`admin API listening on ${adminServer.url}/admin`);
+  if (adminServer) log(`admin API listening on ${adminServer.url}/admin`);
   const canaryGauges = canaryMetrics();
   let controller: CanaryController | null = null;
   return {
@@ -100,7 +110,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         intervalMs: start.intervalMs,
         leaseTtlMs: start.leaseTtlMs,
         metrics: canaryGauges,
-        log: options.log,
+        log,
+        logger,
       });
       controller.start();
       return controller;

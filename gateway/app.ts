@@ -72,7 +72,14 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.onError((err, c) => {
     if (err instanceof GatewayError) {
       // A refusal after routing (e.g. content that cannot be translated) still ends the request's observation.
-      c.var.meter?.finish(err.status, err.code);
+      if (c.var.meter) c.var.meter.finish(err.status, err.code);
+      else
+        deps.logger?.debug('request refused', {
+          requestId: c.var.requestId,
+          path: new URL(c.req.url).pathname,
+          status: err.status,
+          errorCode: err.code,
+        });
       return errorResponse(c, deps.now, err.code, err.message, err.status);
     }
     if (err instanceof HTTPException)
@@ -82,7 +89,12 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
       c.var.meter?.finish(ERRORS.client_abort.status, 'client_abort');
       return errorResponse(c, deps.now, 'client_abort', 'the request was aborted before its body arrived');
     }
-    console.error(`request ${c.var.requestId} failed:`, err);
+    if (deps.logger)
+      deps.logger.error('internal error', {
+        requestId: c.var.requestId,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
+    else console.error(`request ${c.var.requestId} failed:`, err);
     c.var.meter?.finish(500, 'internal');
     return errorResponse(c, deps.now, 'internal', 'internal gateway error');
   });

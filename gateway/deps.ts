@@ -1,3 +1,4 @@
+import type { Logger } from '../lib/log/interface.ts';
 import type { GatewayConfig } from '../schema/config.ts';
 import type { Upstream } from '../schema/config.ts';
 import type { ObservationSink } from '../stores/observations/interface.ts';
@@ -43,6 +44,8 @@ export interface GatewayDeps {
   maxBodyBytes: number;
   /** Monotonic milliseconds. */
   now: () => number;
+  /** Where request failures and internal errors are logged; nothing is logged without one. */
+  logger?: Logger;
 }
 
 /** Per-request variables shared by middleware and handlers. */

@@ -55,3 +55,17 @@ describe('client connection settings', () => {
     expect(read).toThrow(/CLIENT_HEADERS_TIMEOUT_MS.*CLIENT_REQUEST_TIMEOUT_MS/s);
   });
 });
+
+describe('log settings', () => {
+  it('default to text lines at info level', () => {
+    expect(readEnv({})).toMatchObject({ LOG_FORMAT: 'text', LOG_LEVEL: 'info' });
+    expect(readEnv({ LOG_FORMAT: 'json', LOG_LEVEL: 'debug' })).toMatchObject({ LOG_FORMAT: 'json', LOG_LEVEL: 'debug' });
+  });
+
+  it.each([
+    ['LOG_FORMAT', 'yaml'],
+    ['LOG_LEVEL', 'verbose'],
+  ])('refuse %s=%s, naming the variable', (name, value) => {
+    expect(() => readEnv({ [name]: value })).toThrow(new RegExp(name));
+  });
+});

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkConfigStoreEnv, configStoreEnvShape, parseEnv } from '../stores/config/env.ts';
 import type { ConnectionLimits } from '../lib/node/connection-limits.ts';
 import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './stream/interface.ts';
+import { LOG_FORMATS, LOG_LEVELS } from '../lib/log/interface.ts';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).max(3_600_000).default(fallback);
 
@@ -43,6 +44,10 @@ const Env = z
     CLIENT_REQUEST_TIMEOUT_MS: ms(300_000),
     CLIENT_KEEP_ALIVE_TIMEOUT_MS: ms(65_000),
     CLIENT_H2_IDLE_TIMEOUT_MS: ms(65_000),
+    /** `text` (one readable line each) or `json` (one JSON object per line: time, level, msg, fields). */
+    LOG_FORMAT: z.enum(LOG_FORMATS).default('text'),
+    /** Lines below this level are not written. */
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     MAX_CLIENT_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   })
   .superRefine(checkConfigStoreEnv)

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { CanaryController } from '../admin/canary/controller.ts';
 import { startControlPlane } from '../admin/control-plane.ts';
+import { lineLog, type Logger } from '../lib/log/interface.ts';
+import { lineLogger } from '../lib/log/line.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { dynamoObservationStore } from '../stores/observations/dynamodb.ts';
 import { loadGatewayConfig } from './config/load.ts';
@@ -14,7 +16,10 @@ import { drainOnSignals } from './signals.ts';
 import type { BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
 
 /** The upstream from the environment: the embedded simulator, or Bedrock with an API key or SigV4. */
-async function upstreamFromEnv(env: GatewayEnvSettings): Promise<{ options: BedrockUpstreamOptions; stop: () => Promise<void> }> {
+async function upstreamFromEnv(
+  env: GatewayEnvSettings,
+  logger: Logger,
+): Promise<{ options: BedrockUpstreamOptions; stop: () => Promise<void> }> {
   if (env.UPSTREAM === 'simulator') {
     const credentials = {
       accessKeyId: `SIM${randomBytes(8).toString('hex').toUpperCase()}`,
@@ -22,7 +27,7 @@ async function upstreamFromEnv(env: GatewayEnvSettings): Promise<{ options: Bedr
     };
     const sim = await startSimulator({ ...embeddedSimulatorOptions(env), credentials });
     const faults = env.SIM_FAULTS === 'on' ? 'on: profile error, throttle and timeout rates apply' : 'off';
-    console.log(`upstream: embedded simulator at ${sim.url} (seed ${env.SIM_SEED}, time scale ${env.SIM_TIME_SCALE}, faults ${faults})`);
+    logger.info(`upstream: embedded simulator at ${sim.url} (seed ${env.SIM_SEED}, time scale ${env.SIM_TIME_SCALE}, faults ${faults})`);
     return {
       options: { endpoint: sim.url, region: env.AWS_REGION, credentials, timeoutMs: env.UPSTREAM_TIMEOUT_MS },
       stop: () => sim.close(),
@@ -30,15 +35,16 @@ async function upstreamFromEnv(env: GatewayEnvSettings): Promise<{ options: Bedr
   }
   const endpoint = env.BEDROCK_ENDPOINT ?? `https://bedrock-runtime.${env.AWS_REGION}.amazonaws.com`;
   const auth = env.AWS_BEARER_TOKEN_BEDROCK ? { apiKey: env.AWS_BEARER_TOKEN_BEDROCK } : { credentials: defaultProvider() };
-  console.log(`upstream: Bedrock at ${endpoint} (${env.AWS_BEARER_TOKEN_BEDROCK ? 'API key' : 'SigV4, default credential chain'})`);
+  logger.info(`upstream: Bedrock at ${endpoint} (${env.AWS_BEARER_TOKEN_BEDROCK ? 'API key' : 'SigV4, default credential chain'})`);
   return { options: { endpoint, region: env.AWS_REGION, timeoutMs: env.UPSTREAM_TIMEOUT_MS, ...auth }, stop: async () => {} };
 }
 
 /** Composition root of the Node gateway (`npm start`). */
 async function main(): Promise<void> {
   const env = readEnv();
+  const logger = lineLogger({ format: env.LOG_FORMAT, level: env.LOG_LEVEL });
   const config = loadGatewayConfig(env.GATEWAY_CONFIG);
-  const upstream = await upstreamFromEnv(env);
+  const upstream = await upstreamFromEnv(env, logger);
   const apiKeys = env.GATEWAY_API_KEYS.split(',')
     .map((k) => k.trim())
     .filter(Boolean);
@@ -53,13 +59,13 @@ async function main(): Promise<void> {
     adminPort: env.ADMIN_PORT,
     host: env.HOST,
     pollMs: env.CONFIG_POLL_MS,
-    log: (line) => console.log(line),
+    logger,
   });
-  console.log(
+  logger.info(
     `configuration: ${describeStore(storeChoice)} (version ${control.source.stats().version}, polled every ${env.CONFIG_POLL_MS} ms)`,
   );
-  if (!control.source.keys.enabled())
-    console.log('data-plane auth is OFF: no API keys configured (set GATEWAY_API_KEYS or create keys through the admin API)');
+  if (control.source.keys.enabled()) logger.info('data-plane auth is ON: requests need Authorization: Bearer <key>');
+  else logger.warn('data-plane auth is OFF: no API keys configured (set GATEWAY_API_KEYS or create keys through the admin API)');
   const gateway = await startNodeGateway({
     config,
     configSource: control.source,
@@ -85,9 +91,9 @@ async function main(): Promise<void> {
     upstreamIdleTimeoutMs: env.UPSTREAM_IDLE_TIMEOUT_MS,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
-    log: (line) => console.log(line),
+    logger,
   });
-  console.log(
+  logger.info(
     `observations: SQLite in ${env.DATA_DIR}${env.OBSERVATION_STORE === 'dynamodb' ? `, copied to DynamoDB table ${env.DYNAMODB_OBSERVATIONS_TABLE}` : ''}`,
   );
   let canaryController: CanaryController | null = null;
@@ -98,14 +104,11 @@ async function main(): Promise<void> {
       observationsPath: join(env.DATA_DIR, 'gateway.db'),
       gatewayUrl: gateway.url,
     });
-    console.log(`canary controller: on (replica ${holder}; acts while it holds the lease)`);
+    logger.info(`canary controller: on (replica ${holder}; acts while it holds the lease)`);
   }
   // Before the listening line: a signal sent as soon as the port answers finds its handler installed.
-  drainOnSignals(
-    (signal) => void drain(signal),
-    (line) => console.log(line),
-  );
-  console.log(
+  drainOnSignals((signal) => void drain(signal), lineLog(logger, 'warn'));
+  logger.info(
     `gateway listening on ${gateway.url} (HTTP/1.1 and HTTP/2 cleartext); routes: ${control.source
       .current()
       .config.routes.map((r) => r.name)
@@ -113,7 +116,7 @@ async function main(): Promise<void> {
   );
 
   async function drain(signal: string): Promise<void> {
-    console.log(`${signal}: draining (readyz 503 now; listener open ${env.SHUTDOWN_DELAY_MS} ms; grace ${env.SHUTDOWN_GRACE_MS} ms)`);
+    logger.info(`${signal}: draining (readyz 503 now; listener open ${env.SHUTDOWN_DELAY_MS} ms; grace ${env.SHUTDOWN_GRACE_MS} ms)`);
     try {
       // The controller's stop aborts a warm-up under way at once (before any request is refused), so requests failing
       // because the gateway shuts down are never taken for the candidate's; the drain starts in the same tick.
@@ -121,10 +124,10 @@ async function main(): Promise<void> {
       const [{ cut }] = await Promise.all([gateway.shutdown(), controllerStopped]);
       await control.close();
       await upstream.stop();
-      console.log(`stopped${cut ? `; ${cut} request(s) cut as shutdown_abort` : ''}`);
+      logger.info(`stopped${cut ? `; ${cut} request(s) cut as shutdown_abort` : ''}`);
       process.exit(0);
     } catch (err) {
-      console.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+      logger.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(1);
     }
   }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import { lineLog, type Logger } from '../lib/log/interface.ts';
 import type { ConnectionLimits } from '../lib/node/connection-limits.ts';
 import { listenDual, type DualServer } from '../lib/node/listen.ts';
 import type { GatewayConfig } from '../schema/config.ts';
@@ -59,7 +60,10 @@ export interface NodeGatewayOptions {
   shutdownDelayMs?: number;
   /** Node's process metrics on /metrics (off in tests that start several gateways in one process). */
   defaultMetrics?: boolean;
+  /** Plain lines (store failures, shutdown); written through `logger` when not given. */
   log?: (line: string) => void;
+  /** Structured lines: failed requests, internal errors. */
+  logger?: Logger;
 }
 
 /** A running Node gateway and the handles tests and the entry point need. */
@@ -108,7 +112,7 @@ function openDurableSinks(
 /** Wires the data plane for Node: SQLite sink with spill file, Prometheus metrics, h1 + h2c listener. */
 export async function startNodeGateway(options: NodeGatewayOptions): Promise<NodeGateway> {
   await initBucketing();
-  const log = options.log ?? (() => {});
+  const log = options.log ?? (options.logger ? lineLog(options.logger, 'warn') : () => {});
   const telemetry = prometheusTelemetry({ defaultMetrics: options.defaultMetrics ?? true });
   options.registerMetrics?.(telemetry.registry);
   const { sink, closeStore } = options.dataDir
@@ -130,6 +134,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
     now: () => performance.now(),
+    logger: options.logger,
   });
   const adminFetch = options.adminFetch;
   const isAdminPath = (url: string): boolean => /^\/admin(\/|$)/.test(new URL(url).pathname);

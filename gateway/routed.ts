@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { noLogger, type Logger } from '../lib/log/interface.ts';
 import { priceKeyOf, upstreamModelOf, type ModelConfig } from '../schema/config.ts';
 import { TrafficClass, type Observation, type Operation } from '../schema/observation.ts';
 import type { ConfigSnapshot, GatewayDeps, GatewayEnv } from './deps.ts';
@@ -29,9 +30,11 @@ export interface RoutingRequest {
 
 /** Shared per-process pieces of routed calls, built once per app. */
 export function routedCalls(deps: GatewayDeps) {
+  const logger = deps.logger ?? noLogger;
   const record = (o: Observation): void => {
     deps.telemetry.observation(o);
     deps.sink.record(o);
+    if (o.errorCode !== null) logFailedRequest(logger, o);
   };
   const cutBy: CutBy = () => (deps.lifecycle.cutting ? { status: 503, code: 'shutdown_abort' } : { status: 499, code: 'client_abort' });
 
@@ -91,6 +94,30 @@ export async function sendUpstream(
   const error = result.error.code === 'client_abort' ? new GatewayError(call.cutBy().code, result.error.message) : result.error;
   call.meter.finish(error.status, error.code);
   throw error;
+}
+
+/**
+ * One line per routed request that did not complete (upstream error, timeout, refusal after routing, abort):
+ * what it was routed to and how it ended; never the body, and not the session id (a user identifier).
+ */
+export function logFailedRequest(logger: Logger, o: Observation): void {
+  const level = o.status >= 500 ? 'error' : 'warn';
+  logger[level]('request failed', {
+    requestId: o.requestId,
+    route: o.route,
+    intent: o.intent,
+    config: o.configId,
+    arm: o.arm,
+    experiment: o.experimentId,
+    canary: o.canaryId,
+    traffic: o.traffic,
+    operation: o.operation,
+    status: o.status,
+    errorCode: o.errorCode,
+    upstreamModel: o.upstreamModel,
+    latencyMs: Math.round(o.latencyMs),
+    configVersion: o.configVersion,
+  });
 }
 
 function parseTraffic(value: string | undefined): TrafficClass {

@@ -7,13 +7,14 @@ import { loadGatewayConfig } from '../gateway/config/load.ts';
 import { tempDir } from './support/gateway.ts';
 
 describe('admin token', () => {
-  it('is generated at first start when ADMIN_TOKEN is unset, printed once, kept readable by the owner only', () => {
+  it('is generated at first start when ADMIN_TOKEN is unset, announced once (its file, never the token), kept readable by the owner only', () => {
     const dir = tempDir('admin-token-');
     const lines: string[] = [];
     const first = resolveAdminToken(undefined, dir, (l) => lines.push(l));
     expect(first).toMatch(/^gwa_[A-Za-z0-9_-]{43}$/);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(first);
+    expect(lines[0]).toContain(join(dir, 'admin-token'));
+    expect(lines[0]).not.toContain(first);
     expect(statSync(join(dir, 'admin-token')).mode & 0o777).toBe(0o600);
     const second = resolveAdminToken(undefined, dir, (l) => lines.push(l));
     expect(second).toBe(first);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seedStore } from '../admin/mutate.ts';
 import { loadGatewayConfig } from '../gateway/config/load.ts';
 import { storeConfigSource } from '../gateway/config/store-source.ts';
+import { MemoryLogger } from '../lib/log/memory.ts';
 import type { ConfigStore } from '../stores/config/interface.ts';
 import { memoryConfigStore } from '../stores/config/memory.ts';
 
@@ -40,8 +41,8 @@ describe('store-backed configuration source', () => {
     const inner = memoryConfigStore();
     await seedStore(inner, fileConfig, Date.now);
     const flaky = flakyStore(inner);
-    const logs: string[] = [];
-    const source = await storeConfigSource(flaky.store, { pollTimeoutMs: 50, log: (l) => logs.push(l) });
+    const logger = new MemoryLogger();
+    const source = await storeConfigSource(flaky.store, { pollTimeoutMs: 50, logger });
     flaky.set('hang');
     await source.poll();
     await source.poll();
@@ -50,7 +51,7 @@ describe('store-backed configuration source', () => {
     flaky.set('ok');
     await source.poll();
     expect(source.stats()).toMatchObject({ unavailable: false, outages: 1 });
-    expect(logs).toHaveLength(2);
+    expect(logger.entries.map((e) => e.msg)).toEqual(['config store unreachable', 'config store reachable again']);
   });
 
   it('keeps the last good configuration when a stored version is invalid', async () => {

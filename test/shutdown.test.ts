@@ -96,7 +96,7 @@ describe('SIGTERM to `npm start`', () => {
     await gw.waitFor(/SIGTERM: draining/, 5_000);
     const outcomes = await load.outcomes;
     expect(await exited).toBe(0);
-    await gw.waitFor(/^stopped/m);
+    await gw.waitFor(/^\S+ INFO +stopped/m); // the last line, in the default text log format
     expectAnsweredStored('npm start, one SIGTERM', outcomes, gw.dataDir);
     // Nothing is left serving the port once npm is gone.
     expect((await send(gw.url, 1_000)).error).toBe('ECONNREFUSED');

@@ -1,3 +1,4 @@
+import type { Logger } from '../../lib/log/interface.ts';
 import type { Canary } from '../../schema/config.ts';
 import type { ConfigStoreWithRecords } from '../../stores/config/interface.ts';
 import { applyEffect } from './effects.ts';
@@ -37,6 +38,8 @@ export interface CanaryControllerOptions {
   /** Webhook sender; defaults to `postWebhook`. */
   notify?: (url: string, payload: WebhookPayload) => Promise<unknown>;
   log?: (line: string) => void;
+  /** Where each decision is logged as a structured line. */
+  logger?: Logger;
 }
 
 /** What one tick did. */
@@ -71,6 +74,7 @@ export function createCanaryController(options: CanaryControllerOptions): Canary
     store: options.store,
     now,
     log,
+    logger: options.logger,
     notify: (url, payload) => {
       const p = send(url, payload)
         .catch(() => undefined)

@@ -1,3 +1,4 @@
+import type { Logger } from '../../lib/log/interface.ts';
 import type { ConfigStoreWithRecords } from '../../stores/config/interface.ts';
 import { applyEffect, type EffectResult } from './effects.ts';
 import type { WebhookPayload } from './notify.ts';
@@ -54,6 +55,8 @@ export interface ApplyContext {
   /** Sends a webhook for a decision (not awaited by the caller of `applyTransition`). */
   notify?: (url: string, payload: WebhookPayload) => void;
   log: (line: string) => void;
+  /** Where each recorded decision is logged (holds at debug level). */
+  logger?: Logger;
 }
 
 /**
@@ -71,6 +74,7 @@ export async function applyTransition(
 ): Promise<RecordResult<{ effect: EffectResult }>> {
   const put = await ctx.store.putRecord(canaryKeys.state(canaryId), t.state, revision);
   if (!put.ok) return { ok: false, conflict: put.error.kind === 'conflict', message: put.error.message };
+  logDecision(ctx.logger, canaryId, t.decision);
   const logged = await ctx.store.appendLog(canaryKeys.decisions(canaryId), t.decision);
   if (!logged.ok) ctx.log(`canary ${canaryId}: decision not recorded: ${logged.error.message}`);
   const byHand = t.decision.actor !== 'controller';
@@ -96,4 +100,12 @@ export async function applyTransition(
     });
   }
   return { ok: true, value: { effect } };
+}
+
+/** One line per decision of the controller or a person: canary id, action, stage, weight, who and why. */
+function logDecision(logger: Logger | undefined, canaryId: string, d: Decision): void {
+  const fields = { canary: canaryId, action: d.action, stage: d.stage, weight: d.weight, actor: d.actor, reason: d.reason };
+  if (d.action === 'hold') logger?.debug('canary decision', fields);
+  else if (d.action === 'rollback' || d.action === 'abort' || d.action === 'timeout') logger?.warn('canary decision', fields);
+  else logger?.info('canary decision', fields);
 }

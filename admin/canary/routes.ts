@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { Logger } from '../../lib/log/interface.ts';
 import type { Canary } from '../../schema/config.ts';
 import type { ConfigStoreWithRecords } from '../../stores/config/interface.ts';
 import { AdminError } from '../errors.ts';
@@ -16,6 +17,8 @@ export interface CanaryRouteDeps {
   /** Webhook sender for moves by hand; defaults to `postWebhook` (not awaited). */
   notify?: (url: string, payload: WebhookPayload) => void;
   log?: (line: string) => void;
+  /** Where each decision made by hand is logged as a structured line. */
+  logger?: Logger;
 }
 
 async function canaryOf(deps: CanaryRouteDeps, id: string): Promise<Canary> {
@@ -62,6 +65,7 @@ async function record(deps: CanaryRouteDeps, c: Context<AdminEnv>, id: string, r
     store: deps.store,
     now: deps.now,
     log: deps.log ?? ((line) => console.error(line)),
+    logger: deps.logger,
     notify: deps.notify ?? ((url, payload) => void postWebhook(url, payload, { log: deps.log })),
   };
   const applied = await applyTransition(ctx, id, revision, t);
@@ -172,6 +176,7 @@ export async function recordAbort(deps: CanaryRouteDeps, id: string, actor: stri
     store: deps.store,
     now: deps.now,
     log,
+    logger: deps.logger,
     notify: deps.notify ?? ((url, payload) => void postWebhook(url, payload, { log })),
   };
   const applied = await applyTransition(ctx, id, at.revision, { ...t, effect: { kind: 'none' } }, { audit: false });

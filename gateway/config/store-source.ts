@@ -1,3 +1,4 @@
+import { noLogger, type Logger } from '../../lib/log/interface.ts';
 import { ConfigDocument } from '../../schema/admin.ts';
 import type { GatewayConfig } from '../../schema/config.ts';
 import type { ConfigStore } from '../../stores/config/interface.ts';
@@ -17,7 +18,8 @@ export interface StoreConfigSourceOptions {
   pollTimeoutMs?: number;
   /** Served when the store cannot be read at start (the configuration file). */
   fallback?: GatewayConfig;
-  log?: (line: string) => void;
+  /** Reloads, auth turning on or off, and store outages are logged here. */
+  logger?: Logger;
 }
 
 /** Counters of the source, for metrics. */
@@ -45,7 +47,7 @@ export interface StoreConfigSource extends ConfigSource {
  * outage is logged once, each failed poll is counted, and polling goes on until the store answers again.
  */
 export async function storeConfigSource(store: ConfigStore, options: StoreConfigSourceOptions = {}): Promise<StoreConfigSource> {
-  const log = options.log ?? (() => {});
+  const logger = options.logger ?? noLogger;
   const staticHashes = new Set(await Promise.all((options.staticKeys ?? []).filter(Boolean).map(hashKey)));
   const internalHashes = new Set(await Promise.all((options.internalKeys ?? []).filter(Boolean).map(hashKey)));
   let storeHashes = new Set<string>();
@@ -59,7 +61,7 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
     if (stats.unavailable) return;
     stats.unavailable = true;
     stats.outages++;
-    log(`config store unreachable, serving configuration version ${stats.version}: ${message}`);
+    logger.warn('config store unreachable', { servingVersion: stats.version, error: message });
   }
 
   async function load(): Promise<void> {
@@ -68,14 +70,22 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
     if (!read.value) return;
     const parsed = ConfigDocument.safeParse(read.value.document);
     if (!parsed.success) {
-      log(`config store version ${read.value.version} is invalid, keeping version ${stats.version}: ${parsed.error.message}`);
+      logger.error('config store version is invalid', { version: read.value.version, keeping: stats.version, error: parsed.error.message });
       stats.version = read.value.version;
       return;
     }
+    const reload = snapshot !== null;
+    const authWasOn = enabled();
     snapshot = { config: parsed.data.config, index: indexConfig(parsed.data.config), version: read.value.version };
     storeHashes = new Set(parsed.data.apiKeys.filter((k) => k.revokedAt === null).map((k) => k.hash));
     stats.version = read.value.version;
     stats.reloads++;
+    if (reload) logger.info('configuration reloaded', { version: read.value.version });
+    if (reload && authWasOn !== enabled()) logAuth(logger, enabled(), staticHashes.size, storeHashes.size);
+  }
+
+  function enabled(): boolean {
+    return staticHashes.size > 0 || storeHashes.size > 0;
   }
 
   async function pollOnce(): Promise<void> {
@@ -83,7 +93,7 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
     if (!version.ok) return failed(version.error.message);
     if (stats.unavailable) {
       stats.unavailable = false;
-      log(`config store reachable again (version ${version.value})`);
+      logger.info('config store reachable again', { version: version.value });
     }
     if (version.value !== stats.version) await load();
   }
@@ -105,13 +115,13 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
     if (!options.fallback)
       throw new Error(stats.unavailable ? 'config store unreachable and no fallback configuration' : 'config store is empty');
     snapshot = { config: options.fallback, index: indexConfig(options.fallback), version: null };
-    log('serving the configuration file until the config store answers');
+    logger.warn('serving the configuration file until the config store answers');
   }
 
   return {
     current: () => snapshot!,
     keys: {
-      enabled: () => staticHashes.size > 0 || storeHashes.size > 0,
+      enabled,
       isValid: async (key) => {
         const hash = await hashKey(key);
         return staticHashes.has(hash) || storeHashes.has(hash) || internalHashes.has(hash);
@@ -128,4 +138,10 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
       timer = undefined;
     },
   };
+}
+
+/** Data-plane auth turned on (the first key exists) or off (the last one was revoked), as this replica sees it. */
+function logAuth(logger: Logger, on: boolean, envKeys: number, storeKeys: number): void {
+  if (on) logger.info('data-plane auth is ON: API keys exist; requests need Authorization: Bearer <key>', { envKeys, storeKeys });
+  else logger.warn('data-plane auth is OFF: no API keys left; every request is accepted', { envKeys, storeKeys });
 }
