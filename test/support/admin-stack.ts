@@ -6,6 +6,7 @@ import type { ConfigStoreChoice } from '../../stores/config/index.ts';
 import { ADMIN_TOKEN } from './admin-fixtures.ts';
 import { SIM_CREDENTIALS, tempDir } from './gateway.ts';
 import type { ResponseJson } from './json.ts';
+import { MemoryLogger } from '../../lib/log/memory.ts';
 
 /** What a controlled stack varies: its config store, static keys, poll interval, simulator, and observations. */
 export interface ControlledStackOptions {
@@ -24,6 +25,7 @@ export async function startControlledStack(options: ControlledStackOptions = {})
   const sim = await startSimulator({ seed: 7, timeScale: 0, ...options.simulator, credentials: SIM_CREDENTIALS });
   const fileConfig = loadGatewayConfig('config/mangaassist.json');
   const logs: string[] = [];
+  const logger = new MemoryLogger();
   const control = await startControlPlane({
     store: options.store ?? { kind: 'sqlite', path: `${dataDir}/config.db` },
     fileConfig,
@@ -32,6 +34,7 @@ export async function startControlledStack(options: ControlledStackOptions = {})
     adminToken: ADMIN_TOKEN,
     pollMs: options.pollMs ?? 100,
     log: (line) => logs.push(line),
+    logger,
   });
   const gateway = await startNodeGateway({
     config: fileConfig,
@@ -49,6 +52,8 @@ export async function startControlledStack(options: ControlledStackOptions = {})
     gateway,
     control,
     logs,
+    /** Structured lines of the control plane (config reloads, store outages, admin changes). */
+    logger,
     dataDir,
     fileConfig,
     async close() {
