@@ -27,13 +27,20 @@ function noAnalysis(text: string): Section {
   return { html: empty(text), charts: [] };
 }
 
+/** Every experiment of the report counts, analysed or still waiting for data (listed as not compared). */
+function experimentsTile(a: NonNullable<DashboardData['analysis']>): string {
+  const waiting = a.unanalysed?.length ?? 0;
+  const note = waiting ? `<small>${a.experiments.length} analysed, ${waiting} not compared yet</small>` : '';
+  return `<div data-tile="experiments">Experiments<strong>${a.experiments.length + waiting}</strong>${note}</div>`;
+}
+
 function summary(d: DashboardData): string {
   const notices = (d.notices ?? []).map((n) => `<p class="notice">${escapeHtml(n)}</p>`).join('');
   const items: string[] = [];
   const a = d.analysis;
   if (a) {
     items.push(`<div>Live requests<strong>${a.liveRequests.toLocaleString('en-US')}</strong></div>`);
-    items.push(`<div>Experiments<strong>${a.experiments.length}</strong></div>`);
+    items.push(experimentsTile(a));
     if (a.recommendation) items.push(`<div>Monthly saving<strong>${usd(a.recommendation.monthlySavingUsd)}</strong></div>`);
   }
   if (d.evaluation) items.push(`<div>Evaluation cases<strong>${d.evaluation.dataset.cases.toLocaleString('en-US')}</strong></div>`);
