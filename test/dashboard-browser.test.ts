@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminApp } from '../admin/app.ts';
 import { reportsLoader } from '../admin/dashboard/load.ts';
+import { dashboardKey, LINK_TTL_MS, signDashboardLink } from '../admin/dashboard/session.ts';
 import { runJob } from '../analysis/job.ts';
 import type { AnalysisReport } from '../analysis/report/build.ts';
 import { renderDashboard, type ChartSpec, type DashboardAnalysis } from '../analysis/report/dashboard.ts';
@@ -300,5 +301,28 @@ describe.skipIf(missing !== null)('dashboard page in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-rough-edges-top.png') });
     await page.locator('[data-intent="faq"]').screenshot({ path: join(ARTIFACTS, 'dashboard-faq-card.png') });
     await page.close();
+  });
+
+  it('opens from a signed link in the address bar: a cookie for the page only, a clean URL, no token in any URL', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const urls: string[] = [];
+    page.on('request', (r) => urls.push(r.url()));
+    const expired = signDashboardLink(dashboardKey(ADMIN_TOKEN), Date.now() - LINK_TTL_MS - 1000).query;
+    expect((await page.goto(`${server.url}/admin/dashboard/login?${expired}`))!.status()).toBe(401);
+    expect(await context.cookies()).toEqual([]);
+    const link = signDashboardLink(dashboardKey(ADMIN_TOKEN), Date.now()).query;
+    const answer = await page.goto(`${server.url}/admin/dashboard/login?${link}`);
+    expect(answer!.status()).toBe(200);
+    expect(page.url()).toBe(`${server.url}/admin/dashboard`);
+    await page.waitForSelector('body[data-charts-ready]');
+    const [cookie, ...others] = await context.cookies();
+    expect(others).toEqual([]);
+    expect(cookie).toMatchObject({ path: '/admin/dashboard', httpOnly: true, sameSite: 'Strict' });
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect((await page.request.get(`${server.url}/admin/config`)).status()).toBe(401);
+    expect((await page.request.get(`${server.url}/admin/dashboard`)).status()).toBe(200);
+    expect(urls.some((u) => u.includes(ADMIN_TOKEN))).toBe(false);
+    await context.close();
   });
 });
