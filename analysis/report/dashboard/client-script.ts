@@ -33,9 +33,15 @@ export const CLIENT_SCRIPT = String.raw`
       return v.toFixed(d) + unit;
     };
   }
+  // Sub-dime dollar ticks drop trailing zeros ($0.002, not $0.00200); the value they print is the same.
+  function usdTick(v) {
+    var text = usd(v);
+    return Math.abs(v) < 0.1 ? text.replace(/(\.\d*?[1-9])0+$/, '$1') : text;
+  }
   function tickCallback(name, f) {
+    var label = name === 'usd' ? usdTick : f;
     return function (v, i, ticks) {
-      var labels = ticks.map(function (t) { return f(t.value); });
+      var labels = ticks.map(function (t) { return label(t.value); });
       if (new Set(labels).size === labels.length || ticks.length < 2) return labels[i];
       return stepFormat(name, Math.abs(ticks[1].value - ticks[0].value))(v);
     };

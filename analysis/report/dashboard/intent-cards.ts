@@ -170,20 +170,25 @@ function verdictHtml(v: IntentVerdict): string {
   return `<p class="verdict">${head}${tie}: ${escapeHtml(v.reason)}</p>`;
 }
 
+/** How many times the largest P95 the SLA may be and still be drawn on the latency chart. */
+const SLA_REACH = 4;
+
 /**
  * The latency scatter fits its x range to the configurations' P95; the SLA line is drawn (and the range stretched
- * to it) only when it lies within twice the largest P95, otherwise the caption says every point is well under it.
+ * to it) only when it lies within four times the largest P95, otherwise the caption says every point is well under it.
  */
 function latencyChart(rows: readonly DashboardRow[], v: IntentVerdict | undefined, slaMs: number | undefined) {
   const datasets = withInsufficient(scatterDatasets(rows, p95Axis, v), rows, p95Axis);
   const xs = points(rows, p95Axis).map((p) => p.x);
   const hi = xs.length ? Math.max(...xs) : null;
-  const near = slaMs !== undefined && hi !== null && slaMs <= 2 * hi;
+  const near = slaMs !== undefined && hi !== null && slaMs <= SLA_REACH * hi;
   const sla = near ? slaLine(rows, slaMs) : null;
   if (sla) datasets.push(sla);
   const x: AxisSpec = { title: 'P95 latency (ms)', format: 'ms', ...fitRange(sla ? [...xs, slaMs!] : xs) };
   const note =
-    slaMs !== undefined && hi !== null && !near ? ` (P95 SLA ${slaMs} ms is off the chart: every configuration is under half of it)` : '';
+    slaMs !== undefined && hi !== null && !near
+      ? ` (P95 SLA ${slaMs} ms is off the chart: every configuration is under a quarter of it)`
+      : '';
   return { datasets, x, note };
 }
 
