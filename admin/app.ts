@@ -112,6 +112,8 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
             reportsDir: dashboard.reportsDir,
             evalDir: dashboard.evalDir ?? join(dashboard.reportsDir, 'eval'),
             canaries: canaryDeps ? () => canaryTimelines(canaryDeps) : undefined,
+            runningExperiments: async () =>
+              (await readDocument(deps.store)).document.config.experiments.filter((e) => e.status === 'running').map((e) => e.id),
           }),
         },
   );

@@ -52,10 +52,15 @@ describe('axis ranges', () => {
     expect(farHtml).toContain(`P95 SLA ${far.settings.maxP95LatencyMs} ms is off the chart`);
   });
 
-  it('count every experiment on the summary tile, analysed or not compared yet', () => {
+  it('count every experiment on the summary tile: analysed, not compared yet, or running without rows', () => {
     const a = sampleAnalysis();
     a.unanalysed = [{ id: 'waiting', intent: 'faq', reason: 'too few scored sessions', srm: null }];
     const tile = /<div data-tile="experiments">Experiments<strong>(\d+)<\/strong>/.exec(renderDashboard({ analysis: a }))![1];
     expect(Number(tile)).toBe(a.experiments.length + 1);
+    const analysed = a.experiments[0]!.id;
+    const running = renderDashboard({ analysis: a, runningExperiments: [analysed, 'no-rows-yet'] });
+    expect(Number(/data-tile="experiments">Experiments<strong>(\d+)/.exec(running)![1])).toBe(a.experiments.length + 2);
+    expect(running).toContain('2 running');
+    expect(renderDashboard({ runningExperiments: ['only-running'] })).toContain('data-tile="experiments">Experiments<strong>1</strong>');
   });
 });
