@@ -9,6 +9,7 @@ import { hasControllerRecords, type ConfigStore } from '../stores/config/interfa
 import { canaryControllerRoutes, canaryTimelines, recordAbort, type CanaryRouteDeps } from './canary/routes.ts';
 import { reportsLoader } from './dashboard/load.ts';
 import { dashboardRoutes, type DashboardRouteDeps } from './dashboard/route.ts';
+import { dashboardKey, dashboardLoginRoute, withDashboardSession } from './dashboard/session.ts';
 import { adminAuth, adminCredential } from './auth.ts';
 import { etag } from './document.ts';
 import { AdminError, ADMIN_ERRORS } from './errors.ts';
@@ -75,7 +76,9 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
     await next();
   });
   app.get('/openapi.json', (c) => c.json(openApiDocument(router.operations, basePath)));
-  app.use(adminAuth(deps.tokens.map(adminCredential), deps.isDataPlaneKey ?? storeKeyCheck(deps.store)));
+  const session = { basePath, keys: deps.tokens.map(dashboardKey), now: routeDeps.now };
+  dashboardLoginRoute(app, session);
+  app.use(withDashboardSession(adminAuth(deps.tokens.map(adminCredential), deps.isDataPlaneKey ?? storeKeyCheck(deps.store)), session));
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -115,6 +118,8 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
             reportsDir: dashboard.reportsDir,
             evalDir: dashboard.evalDir ?? join(dashboard.reportsDir, 'eval'),
             canaries: canaryDeps ? () => canaryTimelines(canaryDeps) : undefined,
+            runningExperiments: async () =>
+              (await readDocument(deps.store)).document.config.experiments.filter((e) => e.status === 'running').map((e) => e.id),
           }),
         },
   );

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { EnvError, parseEnv, withoutEmpty } from '../schema/env.ts';
+import { dashboardKey, LINK_TTL_MS, signDashboardLink } from './dashboard/session.ts';
 
 /** Settings of the admin CLI, from the environment. */
 const CliEnv = z.object({
@@ -62,6 +63,7 @@ export function usage(): string {
   return [
     'usage: npm run admin -- <command>',
     ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
+    `  dashboard-link   (prints a link that opens the dashboard in a browser; valid ${LINK_TTL_MS / 60_000} minutes)`,
     '',
     'env: ADMIN_URL (default http://127.0.0.1:8080), ADMIN_TOKEN (default: $DATA_DIR/admin-token)',
   ].join('\n');
@@ -71,7 +73,8 @@ export function usage(): string {
 export async function runCli(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
   const [name, ...args] = argv;
   const command = name ? COMMANDS[name] : undefined;
-  if (!command || args.length !== command.args) {
+  const link = name === 'dashboard-link' && args.length === 0;
+  if (!link && (!command || args.length !== command.args)) {
     out(usage());
     return 2;
   }
@@ -89,8 +92,15 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     out(`no admin token: set ADMIN_TOKEN (or run where ${tokenFile} exists)`);
     return 2;
   }
-  const req = command.request(args);
-  const res = await fetch(`${settings.ADMIN_URL.replace(/\/$/, '')}/admin${req.path}`, {
+  const base = `${settings.ADMIN_URL.replace(/\/$/, '')}/admin`;
+  if (link) {
+    const signed = signDashboardLink(dashboardKey(token), Date.now());
+    out(`${base}/dashboard/login?${signed.query}`);
+    out(`(open it in a browser before ${new Date(signed.expires).toISOString()}; the session it starts lasts an hour)`);
+    return 0;
+  }
+  const req = command!.request(args);
+  const res = await fetch(`${base}${req.path}`, {
     method: req.method,
     headers: { authorization: `Bearer ${token}`, ...(req.body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: req.body === undefined ? undefined : JSON.stringify(req.body),

@@ -5,9 +5,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminApp } from '../admin/app.ts';
 import { reportsLoader } from '../admin/dashboard/load.ts';
+import { dashboardKey, LINK_TTL_MS, signDashboardLink } from '../admin/dashboard/session.ts';
 import { runJob } from '../analysis/job.ts';
 import type { AnalysisReport } from '../analysis/report/build.ts';
-import type { ChartSpec } from '../analysis/report/dashboard.ts';
+import { renderDashboard, type ChartSpec, type DashboardAnalysis } from '../analysis/report/dashboard.ts';
 import { writeDashboard } from '../analysis/report/write-dashboard.ts';
 import { listenDual, type DualServer } from '../lib/node/listen.ts';
 import { memoryConfigStore } from '../stores/config/memory.ts';
@@ -77,6 +78,29 @@ function drawnCharts(page: Page): Promise<Drawn> {
   });
 }
 
+/** Per table wrapper, how much wider its table is than the space it has (0 when it fits). */
+function clippedTables(page: Page): Promise<{ where: string; overflow: number }[]> {
+  return page.$$eval('.table-wrap', (wraps) =>
+    wraps.map((w) => ({ where: w.closest('[id]')?.id ?? '?', overflow: Math.max(0, w.scrollWidth - w.clientWidth) })),
+  );
+}
+
+/** Per chart and linear axis, the printed tick labels, the axis range and where the points sit in pixels. */
+function axes(page: Page) {
+  return page.evaluate(() => {
+    type Scale = { type: string; min: number; max: number; left: number; right: number; ticks: { label: string | string[] }[] };
+    type Chart = { scales: Record<string, Scale>; data: { datasets: unknown[] }; getDatasetMeta(i: number): { data: { x: number }[] } };
+    const charts = (window as unknown as { __charts: Record<string, Chart> }).__charts;
+    return Object.entries(charts).map(([id, chart]) => ({
+      id,
+      scales: Object.entries(chart.scales)
+        .filter(([, s]) => s.type === 'linear')
+        .map(([key, s]) => ({ key, min: s.min, max: s.max, left: s.left, right: s.right, labels: s.ticks.map((t) => String(t.label)) })),
+      pointX: chart.data.datasets.length ? chart.getDatasetMeta(0).data.map((p) => p.x) : [],
+    }));
+  });
+}
+
 const data = (drawn: Drawn, id: string, role: string): unknown[] | undefined => drawn[id]?.datasets.find((d) => d.role === role)?.data;
 
 beforeAll(async () => {
@@ -134,7 +158,7 @@ afterAll(async () => {
 
 describe.skipIf(missing !== null)('dashboard page in headless Chromium', () => {
   it("loads from disk with no console error and no request, draws every chart with the report's numbers, and is saved as a screenshot", async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const seen = await watch(page);
     await page.goto(pathToFileURL(dashboardPath).href);
     await page.waitForSelector('body[data-charts-ready]');
@@ -191,6 +215,13 @@ describe.skipIf(missing !== null)('dashboard page in headless Chromium', () => {
     expect(weights.slice(0, canary.decisions.length)).toEqual(canary.decisions.map((d) => d.weight));
     expect(await page.locator('[data-canary="haiku-faq-canary"] tbody tr').count()).toBe(canary.decisions.length);
 
+    expect(await clippedTables(page)).toEqual((await clippedTables(page)).map((t) => ({ ...t, overflow: 0 })));
+    expect((await clippedTables(page)).length).toBeGreaterThan(8);
+    for (const chart of await axes(page)) {
+      for (const scale of chart.scales)
+        expect(new Set(scale.labels).size, `${chart.id} ${scale.key}: ${scale.labels}`).toBe(scale.labels.length);
+    }
+
     mkdirSync(ARTIFACTS, { recursive: true });
     const shot = join(ARTIFACTS, 'dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
@@ -224,5 +255,74 @@ describe.skipIf(missing !== null)('dashboard page in headless Chromium', () => {
     expect(data(drawn, 'eval-faq-cost-quality', 'configs')).toHaveLength(2);
     expect(drawn['canary-haiku-faq-canary-timeline']).toBeDefined();
     await page.close();
+  });
+
+  it('at 1400 px: no clipped table, "No data yet" instead of an empty chart, distinct ticks, $0, a latency range that fits', async () => {
+    const analysis = structuredClone(report) as unknown as DashboardAnalysis;
+    const faq = analysis.intents.filter((r) => r.intent === 'faq');
+    faq.forEach((r, i) => {
+      r.latencyMs = { 50: 40, 95: 61 + 0.2 * i, 99: 70 };
+    });
+    for (const r of analysis.intents.filter((x) => x.intent === 'chitchat')) r.meanQuality = null;
+    analysis.recommendation!.monthlySavingUsd = 0;
+    analysis.unanalysed = analysis.experiments.map((e) => ({ id: e.id, intent: e.intent, reason: 'too few scored sessions', srm: null }));
+    analysis.experiments = [];
+    const path = join(dir, 'rough-edges.html');
+    writeFileSync(path, renderDashboard({ analysis }));
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const seen = await watch(page);
+    await page.goto(pathToFileURL(path).href);
+    await page.waitForSelector('body[data-charts-ready]');
+    expect(seen.problems).toEqual([]);
+
+    expect(await page.getAttribute('body', 'data-charts-empty')).toBe('2');
+    expect(await page.locator('[data-intent="chitchat"] .no-data').allTextContents()).toEqual(['No data yet', 'No data yet']);
+    expect(await page.locator('[data-intent="chitchat"] canvas').count()).toBe(0);
+    expect((await clippedTables(page)).every((t) => t.overflow === 0)).toBe(true);
+
+    const drawn = await axes(page);
+    expect(drawn.map((c) => c.id)).not.toContain('intent-chitchat-cost-quality');
+    for (const chart of drawn) {
+      for (const scale of chart.scales)
+        expect(new Set(scale.labels).size, `${chart.id} ${scale.key}: ${scale.labels}`).toBe(scale.labels.length);
+    }
+    const latency = drawn.find((c) => c.id === 'intent-faq-latency-quality')!;
+    const x = latency.scales.find((sc) => sc.key === 'x')!;
+    expect(x.min).toBeGreaterThan(0);
+    expect(x.max).toBeLessThan(100);
+    const spread = Math.max(...latency.pointX) - Math.min(...latency.pointX);
+    expect(spread).toBeGreaterThan((x.right - x.left) / 3);
+    expect(await page.textContent('figure:has(#intent-faq-latency-quality) figcaption')).toContain('off the chart');
+
+    expect(await page.textContent('[data-tile="experiments"] strong')).toBe('1');
+    expect(await page.textContent('.summary')).toContain('Monthly saving$0');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-rough-edges.png'), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-rough-edges-top.png') });
+    await page.locator('[data-intent="faq"]').screenshot({ path: join(ARTIFACTS, 'dashboard-faq-card.png') });
+    await page.close();
+  });
+
+  it('opens from a signed link in the address bar: a cookie for the page only, a clean URL, no token in any URL', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const urls: string[] = [];
+    page.on('request', (r) => urls.push(r.url()));
+    const expired = signDashboardLink(dashboardKey(ADMIN_TOKEN), Date.now() - LINK_TTL_MS - 1000).query;
+    expect((await page.goto(`${server.url}/admin/dashboard/login?${expired}`))!.status()).toBe(401);
+    expect(await context.cookies()).toEqual([]);
+    const link = signDashboardLink(dashboardKey(ADMIN_TOKEN), Date.now()).query;
+    const answer = await page.goto(`${server.url}/admin/dashboard/login?${link}`);
+    expect(answer!.status()).toBe(200);
+    expect(page.url()).toBe(`${server.url}/admin/dashboard`);
+    await page.waitForSelector('body[data-charts-ready]');
+    const [cookie, ...others] = await context.cookies();
+    expect(others).toEqual([]);
+    expect(cookie).toMatchObject({ path: '/admin/dashboard', httpOnly: true, sameSite: 'Strict' });
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect((await page.request.get(`${server.url}/admin/config`)).status()).toBe(401);
+    expect((await page.request.get(`${server.url}/admin/dashboard`)).status()).toBe(200);
+    expect(urls.some((u) => u.includes(ADMIN_TOKEN))).toBe(false);
+    await context.close();
   });
 });

@@ -58,8 +58,12 @@ describe('reports loader', () => {
       canaries: async () => {
         throw new Error('store down');
       },
+      runningExperiments: async () => {
+        throw new Error('store down');
+      },
     })();
-    expect(failing.notices).toEqual(['canary timelines unavailable: store down']);
+    expect(failing.notices).toEqual(['canary timelines unavailable: store down', 'running experiments unavailable: store down']);
+    expect(failing.runningExperiments).toBeUndefined();
     expect(failing.canaries).toEqual([]);
   });
 });
@@ -129,5 +133,8 @@ describe('the admin app’s own dashboard', () => {
     expect(data.analysis).not.toBeNull();
     expect(data.evaluation.runId).toBe(sampleEvalReport().runId);
     expect(data.canaries.map((c) => [c.canary.id, c.state.status])).toEqual([['haiku-faq', 'pending']]);
+    const running = config.experiments.filter((e) => e.status === 'running').map((e) => e.id);
+    expect(running.length).toBeGreaterThan(0);
+    expect(html).toContain(`${running.length} running`);
   });
 });

@@ -11,6 +11,8 @@ export interface ReportsLoaderOptions {
   evalDir?: string;
   /** Canary timelines, e.g. from the canary controller; each item is validated. */
   canaries?: () => Promise<readonly unknown[]>;
+  /** Ids of the experiments running now (counted on the Experiments tile even before the analysis sees them). */
+  runningExperiments?: () => Promise<string[]>;
   title?: string;
 }
 
@@ -85,6 +87,13 @@ export function reportsLoader(o: ReportsLoaderOptions): () => Promise<DashboardD
       else notices.push(read.message);
     }
     if (o.canaries) data.canaries = await readCanaries(o.canaries, notices);
+    if (o.runningExperiments) {
+      try {
+        data.runningExperiments = await o.runningExperiments();
+      } catch (err) {
+        notices.push(`running experiments unavailable: ${(err as Error).message}`);
+      }
+    }
     return data;
   };
 }

@@ -27,15 +27,27 @@ function noAnalysis(text: string): Section {
   return { html: empty(text), charts: [] };
 }
 
+/**
+ * Every experiment counts: analysed, not compared yet (an arm short of data), or running in the configuration
+ * in force without any observation yet.
+ */
+function experimentsTile(d: DashboardData): string {
+  const analysed = d.analysis?.experiments.map((e) => e.id) ?? [];
+  const waiting = d.analysis?.unanalysed?.map((e) => e.id) ?? [];
+  const ids = new Set([...analysed, ...waiting, ...(d.runningExperiments ?? [])]);
+  const parts = [`${analysed.length} analysed`, waiting.length ? `${waiting.length} not compared yet` : ''];
+  if (d.runningExperiments) parts.push(`${d.runningExperiments.length} running`);
+  const note = waiting.length || d.runningExperiments ? `<small>${parts.filter(Boolean).join(', ')}</small>` : '';
+  return `<div data-tile="experiments">Experiments<strong>${ids.size}</strong>${note}</div>`;
+}
+
 function summary(d: DashboardData): string {
   const notices = (d.notices ?? []).map((n) => `<p class="notice">${escapeHtml(n)}</p>`).join('');
   const items: string[] = [];
   const a = d.analysis;
-  if (a) {
-    items.push(`<div>Live requests<strong>${a.liveRequests.toLocaleString('en-US')}</strong></div>`);
-    items.push(`<div>Experiments<strong>${a.experiments.length}</strong></div>`);
-    if (a.recommendation) items.push(`<div>Monthly saving<strong>${usd(a.recommendation.monthlySavingUsd)}</strong></div>`);
-  }
+  if (a) items.push(`<div>Live requests<strong>${a.liveRequests.toLocaleString('en-US')}</strong></div>`);
+  if (a || d.runningExperiments) items.push(experimentsTile(d));
+  if (a?.recommendation) items.push(`<div>Monthly saving<strong>${usd(a.recommendation.monthlySavingUsd)}</strong></div>`);
   if (d.evaluation) items.push(`<div>Evaluation cases<strong>${d.evaluation.dataset.cases.toLocaleString('en-US')}</strong></div>`);
   if (d.canaries) items.push(`<div>Canaries<strong>${d.canaries.length}</strong></div>`);
   return notices + (items.length ? `<div class="summary">${items.join('')}</div>` : '');

@@ -11,6 +11,9 @@ export interface AxisSpec {
   type?: 'linear' | 'category';
   min?: number;
   max?: number;
+  /** A range the axis shows at least (Chart.js rounds it to nice ticks); set by `fitRange`. */
+  suggestedMin?: number;
+  suggestedMax?: number;
   stacked?: boolean;
 }
 
@@ -83,4 +86,18 @@ export function uniqueSlugs(): (text: string) => string {
 /** A `<canvas>` for a chart, inside a sized box (Chart.js fills its parent). */
 export function canvas(id: string, caption: string): string {
   return `<figure class="chart"><div class="chart-box"><canvas id="${id}" data-chart="${id}" role="img" aria-label="${escapeHtml(caption)}"></canvas></div><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+}
+
+/**
+ * An axis range that fits `values` with a margin (10% of the span, or of the value when all are equal), never
+ * below zero when no value is, so a chart neither crowds its points on one edge nor shows meaningless negatives.
+ * Null when there is no finite value.
+ */
+export function fitRange(values: readonly number[]): { suggestedMin: number; suggestedMax: number } | null {
+  const finite = values.filter(Number.isFinite);
+  if (!finite.length) return null;
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  const pad = hi > lo ? (hi - lo) * 0.1 : Math.abs(hi) * 0.1 || 1;
+  return { suggestedMin: lo >= 0 ? Math.max(0, lo - pad) : lo - pad, suggestedMax: hi + pad };
 }

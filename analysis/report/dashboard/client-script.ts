@@ -11,7 +11,7 @@ export const CLIENT_SCRIPT = String.raw`
   window.__charts = charts;
   function usd(v) {
     var a = Math.abs(v);
-    var text = a >= 100 ? Math.round(a).toLocaleString('en-US') : a >= 1 ? a.toFixed(2) : a === 0 ? '0' : a >= 0.01 ? a.toFixed(4) : a.toFixed(5);
+    var text = a === 0 ? '0' : a >= 100 ? Math.round(a).toLocaleString('en-US') : a >= 0.1 ? a.toFixed(2) : a.toFixed(Math.min(10, 2 - Math.floor(Math.log10(a))));
     return (v < 0 ? '-$' : '$') + text;
   }
   var formats = {
@@ -22,16 +22,56 @@ export const CLIENT_SCRIPT = String.raw`
     number: function (v) { return Math.abs(v) < 10 ? String(Math.round(v * 1e4) / 1e4) : Math.round(v).toLocaleString('en-US'); },
     minutes: function (v) { return (Math.round(v * 10) / 10) + ' min'; }
   };
+  // Ticks printed with as many decimals as their step needs, so a narrow range never repeats a label.
+  function stepFormat(name, step) {
+    var scaled = name === 'fraction' ? 100 * step : step;
+    var d = Math.max(0, Math.min(10, Math.ceil(-Math.log10(scaled) - 1e-9)));
+    return function (v) {
+      if (name === 'usd') return (v < 0 ? '-$' : '$') + Math.abs(v).toFixed(d);
+      if (name === 'fraction') return (100 * v).toFixed(d) + '%';
+      var unit = { ms: ' ms', percent: '%', minutes: ' min' }[name] || '';
+      return v.toFixed(d) + unit;
+    };
+  }
+  // Sub-dime dollar ticks drop trailing zeros ($0.002, not $0.00200); the value they print is the same.
+  function usdTick(v) {
+    var text = usd(v);
+    return Math.abs(v) < 0.1 ? text.replace(/(\.\d*?[1-9])0+$/, '$1') : text;
+  }
+  function tickCallback(name, f) {
+    var label = name === 'usd' ? usdTick : f;
+    return function (v, i, ticks) {
+      var labels = ticks.map(function (t) { return label(t.value); });
+      if (new Set(labels).size === labels.length || ticks.length < 2) return labels[i];
+      return stepFormat(name, Math.abs(ticks[1].value - ticks[0].value))(v);
+    };
+  }
+  // A chart has data when a dataset other than a reference line holds a point, an interval or a non-zero value.
+  function hasData(spec) {
+    return spec.datasets.some(function (d) {
+      return d.role !== 'sla' && d.data.some(function (x) { return x !== null && (typeof x !== 'number' || x !== 0); });
+    });
+  }
+  function noData(canvas) {
+    var box = canvas.parentNode;
+    var p = document.createElement('p');
+    p.className = 'empty no-data';
+    p.textContent = 'No data yet';
+    box.parentNode.replaceChild(p, box);
+  }
   function fmt(name) { return formats[name] || formats.number; }
   function scale(axis) {
     var s = { type: axis.type || 'linear', title: { display: true, text: axis.title, font: { weight: 'bold' } } };
     if (axis.min !== undefined) s.min = axis.min;
     if (axis.max !== undefined) s.max = axis.max;
     if (axis.stacked) s.stacked = true;
-    if (s.type === 'linear' && axis.min === undefined && axis.max === undefined) s.grace = '5%';
+    if (axis.suggestedMin !== undefined) s.suggestedMin = axis.suggestedMin;
+    if (axis.suggestedMax !== undefined) s.suggestedMax = axis.suggestedMax;
+    var fitted = axis.suggestedMin !== undefined || axis.suggestedMax !== undefined;
+    if (s.type === 'linear' && axis.min === undefined && axis.max === undefined && !fitted) s.grace = '5%';
     if (s.type !== 'category') {
       var f = fmt(axis.format);
-      s.ticks = { maxTicksLimit: 6, maxRotation: 0, callback: function (v) { return f(v); } };
+      s.ticks = { maxTicksLimit: 6, maxRotation: 0, callback: tickCallback(axis.format, f) };
     }
     return s;
   }
@@ -67,9 +107,15 @@ export const CLIENT_SCRIPT = String.raw`
     ctx.restore();
   }
   var labelPlugin = { id: 'pointLabels', afterDatasetsDraw: pointLabels };
+  var empty = 0;
   data.charts.forEach(function (spec) {
     var canvas = document.getElementById(spec.id);
     if (!canvas) return;
+    if (!hasData(spec)) {
+      noData(canvas);
+      empty++;
+      return;
+    }
     var scales = {};
     Object.keys(spec.axes).forEach(function (k) { scales[k] = scale(spec.axes[k]); });
     var options = {
@@ -84,6 +130,7 @@ export const CLIENT_SCRIPT = String.raw`
     if (spec.labels) config.data.labels = spec.labels;
     charts[spec.id] = new Chart(canvas, config);
   });
+  document.body.setAttribute('data-charts-empty', String(empty));
   document.body.setAttribute('data-charts-ready', String(Object.keys(charts).length));
 })();
 `;

@@ -15,12 +15,20 @@ export function pct(x: number | null | undefined, digits = 1): string {
   return x === null || x === undefined || !Number.isFinite(x) ? dash : `${(100 * x).toFixed(digits)}%`;
 }
 
-/** US dollars; small amounts (per request) keep five decimals, large ones none. */
+/**
+ * US dollars: `$0` for zero, whole dollars from $100, cents from $0.10, and below that three significant digits
+ * (`$0.0123`, `$0.00412`) so per-request amounts stay readable without trailing zeros on round figures.
+ */
 export function usd(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return dash;
-  const abs = Math.abs(x);
-  const text = abs >= 100 ? Math.round(abs).toLocaleString('en-US') : abs >= 1 ? abs.toFixed(2) : abs.toFixed(5);
-  return `${x < 0 ? '-' : ''}$${text}`;
+  return `${x < 0 ? '-' : ''}$${usdDigits(Math.abs(x))}`;
+}
+
+function usdDigits(abs: number): string {
+  if (abs === 0) return '0';
+  if (abs >= 100) return Math.round(abs).toLocaleString('en-US');
+  if (abs >= 0.1) return abs.toFixed(2);
+  return abs.toFixed(Math.min(10, 2 - Math.floor(Math.log10(abs))));
 }
 
 /** Milliseconds, rounded. */

@@ -204,6 +204,8 @@ export interface DashboardData {
   analysis?: DashboardAnalysis;
   evaluation?: EvalReport;
   canaries?: CanaryTimeline[];
+  /** Ids of the experiments running in the configuration in force (the admin app reads them from its store). */
+  runningExperiments?: string[];
   title?: string;
   /** Problems met while gathering the data (unreadable files, a failing source), shown at the top. */
   notices?: string[];

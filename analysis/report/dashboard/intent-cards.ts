@@ -3,7 +3,9 @@ import {
   CHOSEN_COLOUR,
   colour,
   CURRENT_COLOUR,
+  fitRange,
   uniqueSlugs,
+  type AxisSpec,
   type ChartSpec,
   type DatasetSpec,
   type Point,
@@ -168,6 +170,28 @@ function verdictHtml(v: IntentVerdict): string {
   return `<p class="verdict">${head}${tie}: ${escapeHtml(v.reason)}</p>`;
 }
 
+/** How many times the largest P95 the SLA may be and still be drawn on the latency chart. */
+const SLA_REACH = 4;
+
+/**
+ * The latency scatter fits its x range to the configurations' P95; the SLA line is drawn (and the range stretched
+ * to it) only when it lies within four times the largest P95, otherwise the caption says every point is well under it.
+ */
+function latencyChart(rows: readonly DashboardRow[], v: IntentVerdict | undefined, slaMs: number | undefined) {
+  const datasets = withInsufficient(scatterDatasets(rows, p95Axis, v), rows, p95Axis);
+  const xs = points(rows, p95Axis).map((p) => p.x);
+  const hi = xs.length ? Math.max(...xs) : null;
+  const near = slaMs !== undefined && hi !== null && slaMs <= SLA_REACH * hi;
+  const sla = near ? slaLine(rows, slaMs) : null;
+  if (sla) datasets.push(sla);
+  const x: AxisSpec = { title: 'P95 latency (ms)', format: 'ms', ...fitRange(sla ? [...xs, slaMs!] : xs) };
+  const note =
+    slaMs !== undefined && hi !== null && !near
+      ? ` (P95 SLA ${slaMs} ms is off the chart: every configuration is under a quarter of it)`
+      : '';
+  return { datasets, x, note };
+}
+
 const HEAD = [
   'config',
   'requests',
@@ -193,23 +217,17 @@ export function intentCards(o: IntentCardsOptions): Section {
     const latencyId = `${base}-latency-quality`;
     const quality = { title: 'Mean quality (0–1)', format: 'number' as const };
     const costSets = withInsufficient(scatterDatasets(rows, costAxis, v), rows, costAxis);
-    const costAxes = { x: { title: 'Cost per request (USD)', format: 'usd' as const }, y: quality };
-    charts.push({ id: costId, type: 'scatter', datasets: costSets, axes: costAxes });
-    const latencySets = withInsufficient(scatterDatasets(rows, p95Axis, v), rows, p95Axis);
-    const sla = o.slaMs === undefined ? null : slaLine(rows, o.slaMs);
-    if (sla) latencySets.push(sla);
-    charts.push({
-      id: latencyId,
-      type: 'scatter',
-      datasets: latencySets,
-      axes: { x: { title: 'P95 latency (ms)', format: 'ms' }, y: quality },
-    });
+    const costX: AxisSpec = { title: 'Cost per request (USD)', format: 'usd', ...fitRange(points(rows, costAxis).map((p) => p.x)) };
+    charts.push({ id: costId, type: 'scatter', datasets: costSets, axes: { x: costX, y: quality } });
+    const latency = latencyChart(rows, v, o.slaMs);
+    charts.push({ id: latencyId, type: 'scatter', datasets: latency.datasets, axes: { x: latency.x, y: quality } });
+    const latencyCaption = `${intent}: quality against P95 latency${latency.note}`;
     const extra = o.extraColumns;
     const head = extra ? [...HEAD, ...extra.head] : HEAD;
     const body = rows.map((r) => (extra ? [...rowCells(r, v), ...extra.cells(r)] : rowCells(r, v)));
     const verdict = v ? verdictHtml(v) : '';
     return `<article class="card" data-intent="${escapeHtml(intent)}"><h3>${escapeHtml(intent)}</h3>${verdict}
-<div class="chart-pair">${canvas(costId, `${intent}: quality against cost per request`)}${canvas(latencyId, `${intent}: quality against P95 latency`)}</div>
+<div class="chart-pair">${canvas(costId, `${intent}: quality against cost per request`)}${canvas(latencyId, latencyCaption)}</div>
 ${table(head, body)}</article>`;
   });
   return { html: `<div class="cards">${cards.join('\n')}</div>`, charts };

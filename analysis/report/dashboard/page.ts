@@ -12,7 +12,7 @@ nav a{color:#1f2d3d;text-decoration:none;font-weight:600}
 main{padding:8px 28px 40px}
 section{margin-top:28px}
 section>h2{font-size:20px;border-bottom:2px solid #c9ced6;padding-bottom:4px}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(640px,1fr));gap:18px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,1100px),1fr));gap:18px}
 .card{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);padding:14px 16px;margin-bottom:18px;min-width:0}
 .cards .card{margin-bottom:0}
 .card h3{margin:0 0 6px;font-size:17px}
@@ -23,7 +23,7 @@ figcaption{font-size:12px;color:#555;text-align:center}
 .table-wrap{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:12px;margin-top:8px}
 th,td{border-bottom:1px solid #e2e5ea;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#f0f2f5;white-space:nowrap}
+th{background:#f0f2f5}
 small{color:#666}
 .card td:first-child{min-width:120px;font-weight:600}
 .tag{display:inline-block;white-space:nowrap;border-radius:3px;padding:0 4px;font-size:11px;color:#fff;margin-right:2px}
