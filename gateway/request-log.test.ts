@@ -4,7 +4,8 @@ import { MemoryObservationSink } from '../stores/observations/memory.ts';
 import { createGatewayApp } from './app.ts';
 import { staticApiKeys } from './auth.ts';
 import { CONFIG } from './contract/harness.ts';
-import { ScriptedUpstream } from './contract/scripted-upstream.ts';
+import { converseStream, exceptionEvent } from './contract/answers.ts';
+import { reset, ScriptedUpstream, type Step } from './contract/scripted-upstream.ts';
 import { staticConfig } from './deps.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { initBucketing } from './routing/bucket.ts';
@@ -141,5 +142,49 @@ describe('request log lines', () => {
     const text = t.logger.text();
     for (const secret of [KEY, `Bearer ${KEY}`, AWS_SECRET, 'wrong-key-request-log', t.upstream.requests[0]!.headers.authorization!])
       expect(text).not.toContain(secret);
+  });
+});
+
+describe('request log lines of streamed answers', () => {
+  const streamPath = '/model/r-bed/converse-stream';
+  const body = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'secret question' }] }] });
+
+  /** Sends a ConverseStream call whose upstream answers with `steps`, and reads the client's stream to its end. */
+  async function streamed(steps: Step[]) {
+    const t = await open();
+    t.upstream.next({ headers: { 'content-type': 'application/vnd.amazon.eventstream' }, body: steps });
+    const res = await t.app.request(streamPath, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'x-intent': 'faq' },
+      body,
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    return { ...t, res };
+  }
+
+  it('a completed stream logs nothing', async () => {
+    const t = await streamed(converseStream());
+    expect(t.res.status).toBe(200);
+    expect(t.sink.observations).toHaveLength(1);
+    expect(t.logger.find('request failed')).toEqual([]);
+  });
+
+  it('a stream cut by an upstream reset gives exactly one error line', async () => {
+    const t = await streamed([...converseStream().slice(0, 2), reset()]);
+    const lines = t.logger.find('request failed');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.level).toBe('error');
+    expect(lines[0]!.fields).toMatchObject({ status: 502, errorCode: 'upstream_reset', operation: 'converse-stream' });
+  });
+
+  it("an upstream error frame mid-answer gives exactly one line at its status's level", async () => {
+    const t = await streamed([...converseStream().slice(0, 2), exceptionEvent('throttlingException', 'slow down')]);
+    const obs = t.sink.observations;
+    expect(obs).toHaveLength(1);
+    expect(obs[0]!.errorCode).toBe('ThrottlingException');
+    const lines = t.logger.find('request failed');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.fields).toMatchObject({ status: obs[0]!.status, errorCode: obs[0]!.errorCode });
+    expect(lines[0]!.level).toBe(obs[0]!.status >= 500 ? 'error' : 'warn');
   });
 });
