@@ -40,4 +40,24 @@ describe('canary webhook', () => {
     expect(await postWebhook('http://127.0.0.1:9/hook', PAYLOAD, { attempts: 2, backoffMs: 5, log: (l) => lines.push(l) })).toBe(false);
     expect(lines).toHaveLength(2);
   });
+
+  it("logs a failed delivery by the receiver's origin only: the path and query of a webhook URL carry its secret", async () => {
+    const lines: string[] = [];
+    const secretPath = '/services/T0SECRET/B0SECRET/webhook-path-secret-0001';
+    const answered = async () => new Response('no', { status: 403 });
+    const url = `https://hooks.example.com${secretPath}?token=webhook-query-secret-0001`;
+    expect(await postWebhook(url, PAYLOAD, { attempts: 1, fetch: answered, log: (l) => lines.push(l) })).toBe(false);
+    expect(
+      await postWebhook('http://127.0.0.1:9/hook?token=webhook-query-secret-0001', PAYLOAD, { attempts: 1, log: (l) => lines.push(l) }),
+    ).toBe(false);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('https://hooks.example.com');
+    expect(lines[0]).toContain('403');
+    expect(lines[1]).toContain('http://127.0.0.1:9');
+    for (const line of lines) {
+      expect(line).not.toContain('SECRET');
+      expect(line).not.toContain('webhook-path-secret-0001');
+      expect(line).not.toContain('webhook-query-secret-0001');
+    }
+  });
 });

@@ -34,6 +34,7 @@ export async function postWebhook(url: string, payload: WebhookPayload, options:
   const attempts = options.attempts ?? 3;
   const send = options.fetch ?? fetch;
   let delay = options.backoffMs ?? 250;
+  const where = receiverOf(url);
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
       const res = await send(url, {
@@ -44,12 +45,24 @@ export async function postWebhook(url: string, payload: WebhookPayload, options:
       });
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return true;
-      options.log?.(`canary webhook ${url} answered ${res.status} (attempt ${attempt} of ${attempts})`);
+      options.log?.(`canary webhook ${where} answered ${res.status} (attempt ${attempt} of ${attempts})`);
     } catch (err) {
-      options.log?.(`canary webhook ${url} failed: ${(err as Error).message} (attempt ${attempt} of ${attempts})`);
+      options.log?.(`canary webhook ${where} failed: ${(err as Error).message.replaceAll(url, where)} (attempt ${attempt} of ${attempts})`);
     }
     if (attempt < attempts) await new Promise((r) => setTimeout(r, delay));
     delay *= 2;
   }
   return false;
+}
+
+/**
+ * How a webhook is named in the log: its origin only. The path and query of a webhook URL often are its secret
+ * (Slack and Teams webhooks, `?token=`), and logs are shipped and kept.
+ */
+function receiverOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(unparseable URL)';
+  }
 }
