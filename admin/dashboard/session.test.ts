@@ -42,6 +42,18 @@ describe('dashboard link and session', () => {
     expect(await page.text()).toContain('<canvas');
   });
 
+  it('the cookie is Secure over HTTPS, also when a TLS-terminating proxy says so in X-Forwarded-Proto', async () => {
+    const { app } = setup();
+    const query = signDashboardLink(dashboardKey(TOKEN), T0).query;
+    const secure = async (url: string, headers: Record<string, string> = {}) =>
+      /;\s*Secure/i.test((await app.request(`${url}/admin/dashboard/login?${query}`, { headers })).headers.get('set-cookie') ?? '');
+    expect(await secure('https://gw.example')).toBe(true);
+    expect(await secure('http://gw.example', { 'x-forwarded-proto': 'https' })).toBe(true);
+    expect(await secure('http://gw.example', { 'x-forwarded-proto': 'https, http' })).toBe(true);
+    expect(await secure('http://gw.example')).toBe(false);
+    expect(await secure('http://gw.example', { 'x-forwarded-proto': 'http' })).toBe(false);
+  });
+
   it('an expired, tampered, too long-lived or malformed link is 401 and sets no cookie', async () => {
     const { app, clock } = setup();
     const key = dashboardKey(TOKEN);

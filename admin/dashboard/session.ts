@@ -82,13 +82,22 @@ export function dashboardLoginRoute(app: Hono<AdminEnv>, o: { basePath: string; 
       path,
       httpOnly: true,
       sameSite: 'Strict',
-      secure: new URL(c.req.url).protocol === 'https:',
+      secure: overHttps(c),
       maxAge: SESSION_TTL_MS / 1000,
     });
     c.header('cache-control', 'no-store');
     c.header('referrer-policy', 'no-referrer');
     return c.redirect(path, 303);
   });
+}
+
+/**
+ * Whether the browser reached the gateway over HTTPS: the request's own scheme, or the first `X-Forwarded-Proto`
+ * of a TLS-terminating proxy. A forged header can only make the cookie stricter (`Secure`), never weaker.
+ */
+function overHttps(c: Context): boolean {
+  const forwarded = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+  return new URL(c.req.url).protocol === 'https:' || forwarded === 'https';
 }
 
 /**
