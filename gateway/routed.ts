@@ -71,6 +71,7 @@ export function routedCalls(deps: GatewayDeps) {
       signal: c.var.signal,
       now: deps.now,
       idleTimeoutMs: deps.upstreamIdleTimeoutMs,
+      logger: deps.logger,
       headers: () => gatewayHeaders(c, deps.now),
     };
   }

@@ -67,6 +67,11 @@ export class RequestMeter {
     return this.overhead;
   }
 
+  /** The id of the request this meter follows. */
+  get requestId(): string {
+    return this.start.requestId;
+  }
+
   get finished(): boolean {
     return this.done;
   }

@@ -1,3 +1,4 @@
+import type { Logger } from '../../lib/log/interface.ts';
 import type { RequestMeter } from '../metering/meter.ts';
 
 /** Default of `UPSTREAM_IDLE_TIMEOUT_MS`: the longest silence between chunks of an answer that has begun. */
@@ -20,6 +21,8 @@ export interface AnswerContext {
   idleTimeoutMs: number;
   /** Monotonic milliseconds. */
   now: () => number;
+  /** Where an unexpected failure of the answer is logged (standard error when absent). */
+  logger?: Logger;
 }
 
 /** Facts an adapter reports while upstream units go by; the core meters them and decides the ending. */

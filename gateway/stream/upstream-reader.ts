@@ -42,7 +42,9 @@ export class UpstreamReader {
     if (err instanceof MalformedUpstream) return 'upstream_malformed';
     // A read still waiting when the error came is the one that failed: the connection broke.
     if (this.waitingSince >= 0) return 'upstream_reset';
-    console.error('stream adapter failed:', err);
+    const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    if (this.call.logger) this.call.logger.error('stream adapter failed', { requestId: this.call.meter.requestId, error });
+    else console.error('stream adapter failed:', err);
     return 'internal';
   }
 
