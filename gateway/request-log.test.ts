@@ -127,6 +127,24 @@ describe('request log lines', () => {
     ]);
   });
 
+  it('a body over the size limit is refused before routing with a debug line, like every other refusal', async () => {
+    const t = await open();
+    const res = await t.post('/model/r-bed/converse', { padding: 'x'.repeat((1 << 20) + 1) });
+    expect(res.status).toBe(413);
+    expect(t.logger.entries).toEqual([
+      {
+        level: 'debug',
+        msg: 'request refused',
+        fields: {
+          requestId: res.headers.get('x-gateway-request-id'),
+          path: '/model/r-bed/converse',
+          status: 413,
+          errorCode: 'payload_too_large',
+        },
+      },
+    ]);
+  });
+
   it('never logs the data-plane key, the bearer header or the AWS secret, though each was used', async () => {
     const t = await open();
     t.upstream.next(THROTTLED);
