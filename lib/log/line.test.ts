@@ -29,6 +29,12 @@ describe('line logger', () => {
     expect(formatLine('text', TIME, 'error', 'plain start-up line', {})).toBe('2026-11-29T23:00:00.005Z ERROR plain start-up line');
   });
 
+  it('keeps a text line on one line when its message carries line breaks (an error message, say)', () => {
+    const line = formatLine('text', TIME, 'warn', 'config store unreachable at start: first\nsecond\r\nthird', { error: 'a\nb' });
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toBe('2026-11-29T23:00:00.005Z WARN  config store unreachable at start: first\\nsecond\\r\\nthird error="a\\nb"');
+  });
+
   it('drops lines below its level', () => {
     const lines: string[] = [];
     const logger = lineLogger({ format: 'text', level: 'warn', write: (l) => lines.push(l) });

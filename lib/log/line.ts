@@ -30,7 +30,9 @@ export function formatLine(format: LogFormat, time: number, level: LogLevel, msg
   );
   if (format === 'json') return JSON.stringify({ time: iso, level, msg, ...Object.fromEntries(defined) });
   const pairs = defined.map(([k, v]) => ` ${k}=${textValue(v)}`).join('');
-  return `${iso} ${level.toUpperCase().padEnd(5)} ${msg}${pairs}`;
+  // A line break in the message (an error's text, say) is written as `\n`, so one event stays one line.
+  const oneLine = msg.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
+  return `${iso} ${level.toUpperCase().padEnd(5)} ${oneLine}${pairs}`;
 }
 
 /** A logger that writes one formatted line per call (runtime-neutral: it only needs a `write`). */
