@@ -127,4 +127,41 @@ describe.skipIf(missing !== null)('assignment fields in the warehouse (PostgreSQ
     expect(assignmentSrm(legacy, history, 0.5, 0.001)!.periods.map((p) => p.source)).toEqual(['history', 'history']);
     db.close();
   });
+
+  it('keeps a session that changes arms (a split change) in its first arm on both sources, its later requests left out', async () => {
+    const s = testSchema('wh_first_arm');
+    drops.push(s.drop);
+    const wh = await connectTest(s.schema);
+    open.push(wh);
+    const db = openDatabase(join(tempDir('wh-first-arm-'), 'gateway.db'));
+    const session = (i: number, sessionId: string, arm: 'control' | 'treatment', costUsd: number) =>
+      row(i, { sessionId, arm, configId: arm === 'control' ? 'c-control' : 'c-treatment', costUsd });
+    // s-moved starts in control and, after the split grew, returns in treatment; s-t and s-c never move.
+    sqliteRecordStore(db).write({
+      observations: [
+        session(1, 's-moved', 'control', 1),
+        session(2, 's-t', 'treatment', 10),
+        session(3, 's-c', 'control', 100),
+        session(4, 's-moved', 'treatment', 1000),
+        session(5, 's-moved', 'treatment', 10000),
+      ],
+      feedback: [],
+    });
+    expect((await exportToWarehouse(db, wh)).ok).toBe(true);
+    for (const source of [sqliteAnalysisSource(db), postgresAnalysisSource(wh)]) {
+      const arms = await source.arms({ since: 0 }, 'e1');
+      const of = (arm: string) => arms.find((a) => a.arm === arm)!;
+      expect([of('control').session.sessions, of('control').requests, of('control').costUsd], source.kind).toEqual([2, 2, 101]);
+      expect([of('treatment').session.sessions, of('treatment').requests, of('treatment').costUsd], source.kind).toEqual([1, 1, 10]);
+      expect(of('treatment').configId).toBe('c-treatment');
+      const outcomes = await source.outcomes({ since: 0 }, 'e1');
+      expect(outcomes.filter((o) => o.metric === 'cart_add').map((o) => [o.arm, o.n])).toEqual(
+        expect.arrayContaining([
+          ['control', 0],
+          ['treatment', 0],
+        ]),
+      );
+    }
+    db.close();
+  });
 });

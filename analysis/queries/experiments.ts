@@ -37,12 +37,24 @@ export function queryExperimentIds(db: Database.Database, filter: RowFilter): st
   return rows.map((r) => r.id);
 }
 
-/** Totals per arm of one experiment; sessions are grouped in SQL first, then summed. */
+/**
+ * Each session's first arm in an experiment (by time, then sequence). A session belongs to that arm for the
+ * whole experiment: when a split changes, a returning session may be routed to the other arm, and its requests
+ * there are left out of both arms (the first assignment is the randomised one, as in the sample-ratio check).
+ */
+const FIRST_ARM = `first_arm AS MATERIALIZED (
+      SELECT session_id, arm FROM (
+        SELECT o.session_id AS session_id, o.arm AS arm, ROW_NUMBER() OVER (PARTITION BY o.session_id ORDER BY o.time, o.seq) AS rn
+        FROM observations o WHERE ${LIVE_ROWS} AND o.experiment_id = @experimentId AND o.session_id IS NOT NULL)
+      WHERE rn = 1)`;
+
+/** Totals per arm of one experiment, each session in its first arm; sessions are grouped in SQL first, then summed. */
 export function queryArms(db: Database.Database, filter: RowFilter, experimentId: string): ArmSums[] {
-  const sql = `WITH scored AS MATERIALIZED (
+  const sql = `WITH ${FIRST_ARM},
+    scored AS MATERIALIZED (
       SELECT o.arm AS arm, o.session_id AS session_id, o.config_id AS configId, o.error_code IS NOT NULL AS failed,
         o.cost_usd AS cost, ${QUALITY_OF_ROW} AS q
-      FROM observations o
+      FROM observations o JOIN first_arm f ON f.session_id = o.session_id AND f.arm = o.arm
       WHERE ${LIVE_ROWS} AND o.experiment_id = @experimentId AND o.session_id IS NOT NULL
     ),
     per_session AS MATERIALIZED (
@@ -103,17 +115,15 @@ export function armSumsOf(r: Record<string, unknown>, configId: string): ArmSums
   };
 }
 
-/** Session outcomes (cart add, escalation, duration) per arm of one experiment. */
+/** Session outcomes (cart add, escalation, duration) per arm of one experiment, each session in its first arm. */
 export function queryOutcomes(db: Database.Database, filter: RowFilter, experimentId: string): OutcomeSums[] {
   const metrics = ['cart_add', 'escalated', 'session_duration_s'];
   const sql = metrics
     .map(
       (m) => `SELECT arm, '${m}' AS metric, COUNT(v) AS n, TOTAL(v) AS sum, TOTAL(v * v) AS sumSq
-    FROM (SELECT s.arm AS arm, ${sessionOutcome('s.session_id', m)} AS v FROM (
-      SELECT DISTINCT o.arm AS arm, o.session_id AS session_id FROM observations o
-      WHERE ${LIVE_ROWS} AND o.experiment_id = @experimentId AND o.session_id IS NOT NULL) s)
+    FROM (SELECT s.arm AS arm, ${sessionOutcome('s.session_id', m)} AS v FROM first_arm s)
     GROUP BY arm`,
     )
     .join(' UNION ALL ');
-  return db.prepare(sql).all({ ...filter, experimentId }) as OutcomeSums[];
+  return db.prepare(`WITH ${FIRST_ARM} ${sql}`).all({ ...filter, experimentId }) as OutcomeSums[];
 }

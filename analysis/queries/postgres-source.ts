@@ -91,12 +91,21 @@ async function experimentIds(db: SqlRunner, filter: RowFilter): Promise<string[]
 
 const EXPERIMENT_ROWS = `${LIVE} AND o.experiment_id = $2 AND o.session_id IS NOT NULL`;
 
+/** Each session's first arm in the experiment (see `queryArms` for why a session stays in it). */
+const FIRST_ARM = `first_arm AS (
+      SELECT session_id, arm FROM (
+        SELECT o.session_id AS session_id, o.arm AS arm, ROW_NUMBER() OVER (PARTITION BY o.session_id ORDER BY o.time, o.seq) AS rn
+        FROM observations o WHERE ${EXPERIMENT_ROWS}) r
+      WHERE rn = 1)`;
+
 async function arms(db: SqlRunner, filter: RowFilter, experimentId: string): Promise<ArmSums[]> {
   const params = [filter.since, experimentId];
   const rows = await db.query<Row>(
-    `WITH scored AS (
+    `WITH ${FIRST_ARM},
+    scored AS (
       SELECT o.arm AS arm, o.session_id AS session_id, ${FAILED} AS failed, o.cost_usd AS cost, ${QUALITY} AS q
-      FROM observations o ${QUALITY_JOIN} WHERE ${EXPERIMENT_ROWS}),
+      FROM observations o JOIN first_arm f ON f.session_id = o.session_id AND f.arm = o.arm ${QUALITY_JOIN}
+      WHERE ${EXPERIMENT_ROWS}),
     per_session AS (
       SELECT arm, COUNT(*) AS requests, SUM(failed) AS errors, COALESCE(SUM(cost), 0) AS cost_usd, COUNT(q) AS scored,
         COALESCE(SUM(q), 0) AS y, COALESCE(SUM(q * q), 0) AS yy
@@ -111,7 +120,9 @@ async function arms(db: SqlRunner, filter: RowFilter, experimentId: string): Pro
   );
   // The smallest configuration id per arm, compared by code unit as SQLite's BINARY collation does.
   const configs = await db.query<Row>(
-    `SELECT o.arm AS arm, o.config_id AS config_id FROM observations o WHERE ${EXPERIMENT_ROWS} GROUP BY o.arm, o.config_id`,
+    `WITH ${FIRST_ARM}
+    SELECT o.arm AS arm, o.config_id AS config_id FROM observations o JOIN first_arm f ON f.session_id = o.session_id AND f.arm = o.arm
+    WHERE ${EXPERIMENT_ROWS} GROUP BY o.arm, o.config_id`,
     params,
   );
   const configOf = new Map<string, string>();
@@ -125,7 +136,7 @@ async function arms(db: SqlRunner, filter: RowFilter, experimentId: string): Pro
 
 async function outcomes(db: SqlRunner, filter: RowFilter, experimentId: string): Promise<OutcomeSums[]> {
   const rows = await db.query<Row>(
-    `WITH s AS (SELECT DISTINCT o.arm AS arm, o.session_id AS session_id FROM observations o WHERE ${EXPERIMENT_ROWS}),
+    `WITH ${FIRST_ARM}, s AS (SELECT arm, session_id FROM first_arm),
       m AS (SELECT 'cart_add' AS metric UNION ALL SELECT 'escalated' UNION ALL SELECT 'session_duration_s')
     SELECT s.arm AS arm, m.metric AS metric, COUNT(fl.value) AS n, SUM(fl.value) AS sum, SUM(fl.value * fl.value) AS sum_sq
     FROM s CROSS JOIN m LEFT JOIN feedback_latest fl ON fl.scope = 'session' AND fl.key = s.session_id AND fl.metric = m.metric
