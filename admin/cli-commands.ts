@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { EnvError, parseEnv, withoutEmpty } from '../schema/env.ts';
+import { commandEnv, withoutEmpty } from '../schema/env.ts';
 import { dashboardKey, LINK_TTL_MS, signDashboardLink } from './dashboard/session.ts';
 
 /** Settings of the admin CLI, from the environment. */
@@ -78,14 +78,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     out(usage());
     return 2;
   }
-  let settings: z.infer<typeof CliEnv>;
-  try {
-    settings = parseEnv(CliEnv, withoutEmpty(env));
-  } catch (error) {
-    if (!(error instanceof EnvError)) throw error;
-    out(error.message);
-    return 2;
-  }
+  const settings = commandEnv(CliEnv, withoutEmpty(env), out);
+  if (!settings) return 2;
   const tokenFile = join(settings.DATA_DIR, 'admin-token');
   const token = settings.ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
   if (!token) {

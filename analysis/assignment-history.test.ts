@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigDocument, type AuditEntry } from '../schema/admin.ts';
 import { memoryConfigStore } from '../stores/config/memory.ts';
-import { readAuditLog, splitHistory } from './assignment-history.ts';
+import { readAuditLog } from '../stores/config/current.ts';
+import { splitHistory } from './assignment-history.ts';
 
 const exp = (split: number, status = 'running') => ({ id: 'e1', route: 'r', control: 'a', treatment: 'b', split, status });
 const entry = (version: number, resource: string, after: unknown, action = 'update'): AuditEntry => ({

@@ -49,5 +49,3 @@ export function splitHistory(audit: readonly AuditEntry[], experimentId: string)
   }
   return changes;
 }
-
-export { readAuditLog } from '../stores/config/current.ts';

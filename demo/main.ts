@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { formatIssues } from '../schema/config.ts';
-import { configStoreFromEnv, ConfigStoreEnv, describeStore, EnvError, parseEnv } from '../stores/config/env.ts';
+import { commandEnv } from '../schema/env.ts';
+import { configStoreFromEnv, ConfigStoreEnv, describeStore } from '../stores/config/env.ts';
 import { runDemo } from './run-demo.ts';
 import { demoSummary } from './summary.ts';
 
@@ -27,14 +28,8 @@ const DemoArgs = z.object({
 
 /** Composition root of `npm run demo`; returns the exit code. */
 async function main(): Promise<number> {
-  let env: ConfigStoreEnv;
-  try {
-    env = parseEnv(ConfigStoreEnv, process.env);
-  } catch (error) {
-    if (!(error instanceof EnvError)) throw error;
-    console.error(`demo: ${error.message}`);
-    return 2;
-  }
+  const env = commandEnv(ConfigStoreEnv, process.env, (message) => console.error(`demo: ${message}`));
+  if (!env) return 2;
   const { values } = parseArgs({
     options: {
       sessions: { type: 'string' },

@@ -13,6 +13,21 @@ export function parseEnv<S extends z.ZodType>(schema: S, source: Record<string, 
   return parsed.data;
 }
 
+/**
+ * The environment of a command-line entry point: parsed with `schema`, or null once `report` got the message
+ * naming each bad variable (the command then exits with status 2).
+ */
+export function commandEnv<S extends z.ZodType>(
+  schema: S,
+  source: Record<string, string | undefined>,
+  report: (message: string) => void,
+): z.infer<S> | null {
+  const parsed = schema.safeParse(source);
+  if (parsed.success) return parsed.data;
+  report(`invalid environment:\n${formatIssues(parsed.error)}`);
+  return null;
+}
+
 /** The environment without its empty variables, for entry points where `VAR=` means unset (the default applies). */
 export function withoutEmpty(source: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEvalArgs } from '../analysis/eval/args.ts';
+import { evalArgs } from './support/eval-args.ts';
 import { startEmbeddedStack, type EmbeddedStack } from '../analysis/eval/cli-stack.ts';
 import { runEvalCommand } from '../analysis/eval/command.ts';
 import { DEFAULT_DATASET, readDataset } from '../analysis/eval/dataset.ts';
@@ -40,7 +40,7 @@ describe('judge scorer through the gateway', () => {
 
   it('combines the judge score with the rule-based composite by the configured weight', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eval-judge-'));
-    const args = parseEvalArgs([
+    const args = evalArgs(dir, [
       '--configs',
       'sonnet-35-v2,haiku-35',
       '--intents',
@@ -51,12 +51,7 @@ describe('judge scorer through the gateway', () => {
       'sonnet-35-v2',
       '--judge-weight',
       '0.4',
-      '--store',
-      join(dir, 'gateway.db'),
-      '--out',
-      join(dir, 'out'),
     ]);
-    if (typeof args === 'string' || 'help' in args) throw new Error(String(args));
     stack.simulator.reset();
     const { runId, report } = await runEvalCommand(args, {
       gatewayUrl: stack.url,

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEvalArgs, type EvalArgs } from '../analysis/eval/args.ts';
+import type { EvalArgs } from '../analysis/eval/args.ts';
+import { evalArgs } from './support/eval-args.ts';
 import { startEmbeddedStack, type EmbeddedStack } from '../analysis/eval/cli-stack.ts';
 import { runEvalCommand } from '../analysis/eval/command.ts';
 import { lineProgress } from '../analysis/eval/progress.ts';
@@ -26,21 +27,15 @@ describe('rerunning an evaluation', () => {
 
   /** Two intents, `perIntent` cases each, two configurations; results and report in `dir`. */
   function args(perIntent: number, ...extra: string[]): EvalArgs {
-    const parsed = parseEvalArgs([
+    return evalArgs(dir, [
       '--configs',
       'sonnet-35-v2,haiku-35',
       '--intents',
       'faq,chitchat',
       '--limit-per-intent',
       String(perIntent),
-      '--store',
-      join(dir, 'gateway.db'),
-      '--out',
-      join(dir, 'out'),
       ...extra,
     ]);
-    if (typeof parsed === 'string' || 'help' in parsed) throw new Error(String(parsed));
-    return parsed;
   }
   async function run(a: EvalArgs, gatewayUrl = stack.url) {
     const log: string[] = [];

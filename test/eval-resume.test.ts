@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEvalArgs, type EvalArgs } from '../analysis/eval/args.ts';
+import type { EvalArgs } from '../analysis/eval/args.ts';
+import { evalArgs } from './support/eval-args.ts';
 import { startEmbeddedStack, type EmbeddedStack } from '../analysis/eval/cli-stack.ts';
 import { runEvalCommand } from '../analysis/eval/command.ts';
 import type { EvalReport } from '../analysis/eval/report.ts';
@@ -15,20 +16,7 @@ const SHIPPED = await loadCurrentConfig({ file: 'config/mangaassist.json' });
 const quiet = { update: () => {}, finish: () => {} };
 
 function args(dir: string, runId: string): EvalArgs {
-  const parsed = parseEvalArgs([
-    '--configs',
-    'sonnet-35-v1,haiku-35',
-    '--limit-per-intent',
-    '5',
-    '--run-id',
-    runId,
-    '--store',
-    join(dir, 'gateway.db'),
-    '--out',
-    join(dir, runId),
-  ]);
-  if (typeof parsed === 'string' || 'help' in parsed) throw new Error(String(parsed));
-  return parsed;
+  return evalArgs(dir, ['--configs', 'sonnet-35-v1,haiku-35', '--limit-per-intent', '5', '--run-id', runId], runId);
 }
 
 /** The report without what legitimately changes between runs: time, run id, and wall-clock latency. */
@@ -82,19 +70,7 @@ describe('resuming an interrupted evaluation', () => {
   it('reports pass rates at --gate, and a run with other scoring gets its own default run id', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eval-gate-'));
     const argv = (...extra: string[]): EvalArgs => {
-      const parsed = parseEvalArgs([
-        '--configs',
-        'sonnet-35-v1,haiku-35',
-        '--limit-per-intent',
-        '2',
-        '--store',
-        join(dir, 'gateway.db'),
-        '--out',
-        join(dir, 'out'),
-        ...extra,
-      ]);
-      if (typeof parsed === 'string' || 'help' in parsed) throw new Error(String(parsed));
-      return parsed;
+      return evalArgs(dir, ['--configs', 'sonnet-35-v1,haiku-35', '--limit-per-intent', '2', ...extra]);
     };
     const normal = await runEvalCommand(argv(), { gatewayUrl: stack.url, config: SHIPPED, progress: quiet });
     const strict = await runEvalCommand(argv('--gate', '0.9'), { gatewayUrl: stack.url, config: SHIPPED, progress: quiet });

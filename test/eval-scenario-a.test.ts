@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEvalArgs } from '../analysis/eval/args.ts';
+import { evalArgs } from './support/eval-args.ts';
 import { startEmbeddedStack, type EmbeddedStack } from '../analysis/eval/cli-stack.ts';
 import { runEvalCommand } from '../analysis/eval/command.ts';
 import { loadCurrentConfig } from '../stores/config/current.ts';
@@ -20,19 +20,14 @@ describe('Scenario A on the shipped golden set and profiles', () => {
 
   it('Haiku fails the recommendation (and faq) gate and passes chitchat and order_tracking; Sonnet v2 passes both', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eval-a-'));
-    const args = parseEvalArgs([
+    const args = evalArgs(dir, [
       '--configs',
       'sonnet-35-v2,haiku-35',
       '--intents',
       'recommendation,faq,chitchat,order_tracking',
       '--concurrency',
       '8',
-      '--store',
-      join(dir, 'gateway.db'),
-      '--out',
-      join(dir, 'out'),
     ]);
-    if (typeof args === 'string' || 'help' in args) throw new Error(String(args));
     const { report, summary } = await runEvalCommand(args, {
       gatewayUrl: stack.url,
       config: SHIPPED,

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEvalArgs, type EvalArgs } from '../analysis/eval/args.ts';
+import type { EvalArgs } from '../analysis/eval/args.ts';
+import { evalArgs } from './support/eval-args.ts';
 import { startEmbeddedStack, type EmbeddedStack } from '../analysis/eval/cli-stack.ts';
 import { runEvalCommand } from '../analysis/eval/command.ts';
 import { readDataset, DEFAULT_DATASET } from '../analysis/eval/dataset.ts';
@@ -16,19 +17,7 @@ const HAIKU = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 const quiet = { update: () => {}, finish: () => {} };
 
 function args(dir: string, extra: string[] = []): EvalArgs {
-  const parsed = parseEvalArgs([
-    '--configs',
-    'sonnet-35-v2,haiku-35',
-    '--limit-per-intent',
-    '3',
-    '--store',
-    join(dir, 'gateway.db'),
-    '--out',
-    join(dir, 'out'),
-    ...extra,
-  ]);
-  if (typeof parsed === 'string' || 'help' in parsed) throw new Error(String(parsed));
-  return parsed;
+  return evalArgs(dir, ['--configs', 'sonnet-35-v2,haiku-35', '--limit-per-intent', '3', ...extra]);
 }
 
 describe('side-by-side evaluation through the gateway', () => {

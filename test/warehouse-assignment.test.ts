@@ -3,7 +3,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { assignmentSrm, historyBoundaries } from '../analysis/assignment-check.ts';
 import { postgresAnalysisSource } from '../analysis/queries/postgres-source.ts';
 import { sqliteAnalysisSource } from '../analysis/queries/sqlite-source.ts';
-import type { Observation } from '../schema/observation.ts';
 import { sqliteRecordStore } from '../stores/observations/sqlite.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
 import { exportToWarehouse } from '../stores/warehouse/export.ts';
@@ -11,6 +10,7 @@ import type { Warehouse } from '../stores/warehouse/interface.ts';
 import { migrate, MIGRATIONS } from '../stores/warehouse/migrations.ts';
 import { writeExperimentRows } from './analysis-rows.ts';
 import { tempDir } from './support/gateway.ts';
+import { experimentObservation } from './support/observations.ts';
 import { connectTest, postgresMissing, testSchema } from './warehouse-support.ts';
 
 const missing = await postgresMissing();
@@ -22,34 +22,7 @@ afterAll(async () => {
   for (const drop of drops) await drop();
 });
 
-function row(i: number, over: Partial<Observation> = {}): Observation {
-  return {
-    requestId: `req-${i}`,
-    time: 1_700_000_000_000 + i,
-    route: 'mangaassist',
-    intent: 'recommendation',
-    sessionId: `s-${i}`,
-    traffic: 'live',
-    experimentId: 'e1',
-    canaryId: null,
-    arm: i % 2 ? 'treatment' : 'control',
-    configId: 'c',
-    upstreamModel: 'm',
-    operation: 'converse',
-    streamed: false,
-    status: 200,
-    errorCode: null,
-    inputTokens: 1,
-    outputTokens: 2,
-    costUsd: 1e-6,
-    ttftMs: 5,
-    latencyMs: 5,
-    overheadMs: 0.1,
-    configVersion: 12,
-    expectedShare: i % 2 ? 0.25 : 0.75,
-    ...over,
-  };
-}
+const row = experimentObservation;
 
 describe.skipIf(missing !== null)('assignment fields in the warehouse (PostgreSQL)', () => {
   it('migrates a warehouse of the previous schema (old rows NULL) and exports the fields of new rows', async () => {

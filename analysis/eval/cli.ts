@@ -1,5 +1,6 @@
 import { loadCurrentConfig, type LoadedConfig } from '../../stores/config/current.ts';
-import { configStoreFromEnv, EnvError, parseEnv } from '../../stores/config/env.ts';
+import { commandEnv } from '../../schema/env.ts';
+import { configStoreFromEnv } from '../../stores/config/env.ts';
 import { EvalEnv, parseEvalArgs, USAGE, type EvalArgs } from './args.ts';
 import { startEmbeddedStack } from './cli-stack.ts';
 import { checkArgs, runEvalCommand, UsageError } from './command.ts';
@@ -16,14 +17,8 @@ async function loadConfig(args: EvalArgs, env: EvalEnv): Promise<LoadedConfig> {
 
 /** Composition root of `npm run eval`. */
 async function main(): Promise<number> {
-  let env: EvalEnv;
-  try {
-    env = parseEnv(EvalEnv, process.env);
-  } catch (error) {
-    if (!(error instanceof EnvError)) throw error;
-    console.error(`eval: ${error.message}`);
-    return 2;
-  }
+  const env = commandEnv(EvalEnv, process.env, (message) => console.error(`eval: ${message}`));
+  if (!env) return 2;
   const args = parseEvalArgs(process.argv.slice(2), env);
   if (typeof args === 'string') {
     console.error(`eval: ${args}\n${USAGE}`);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Observation } from '../../schema/observation.ts';
+import { experimentObservation } from '../../test/support/observations.ts';
 import { MIGRATIONS, openDatabase } from '../sqlite/database.ts';
 import { DurableSink } from './durable.ts';
 import type { RecordStore } from './interface.ts';
@@ -12,32 +13,7 @@ import { readObservations, sqliteRecordStore } from './sqlite.ts';
 
 /** An observation of experiment e1 routed under configuration version 7, with its arm's share. */
 function routed(i: number, over: Partial<Observation> = {}): Observation {
-  return {
-    requestId: `req-${i}`,
-    time: 1_700_000_000_000 + i,
-    route: 'r',
-    intent: 'faq',
-    sessionId: `s-${i}`,
-    traffic: 'live',
-    experimentId: 'e1',
-    canaryId: null,
-    arm: i % 2 ? 'treatment' : 'control',
-    configId: 'c',
-    upstreamModel: 'm',
-    operation: 'converse',
-    streamed: false,
-    status: 200,
-    errorCode: null,
-    inputTokens: 1,
-    outputTokens: 2,
-    costUsd: 1e-6,
-    ttftMs: 5,
-    latencyMs: 5,
-    overheadMs: 0.1,
-    configVersion: 7,
-    expectedShare: i % 2 ? 0.3 : 0.7,
-    ...over,
-  };
+  return experimentObservation(i, { route: 'r', intent: 'faq', configVersion: 7, expectedShare: i % 2 ? 0.3 : 0.7, ...over });
 }
 
 const tempPath = (name: string): string => join(mkdtempSync(join(tmpdir(), 'assign-')), name);

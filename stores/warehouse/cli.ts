@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { EnvError, parseEnv, withoutEmpty } from '../../schema/env.ts';
+import { commandEnv, withoutEmpty } from '../../schema/env.ts';
 import { openDatabase } from '../sqlite/database.ts';
 import { DEFAULT_BATCH_SIZE, exportToWarehouse } from './export.ts';
 import { connectPostgresWarehouse, redact } from './postgres.ts';
@@ -63,14 +63,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  let env: z.infer<typeof ExportEnv>;
-  try {
-    env = parseEnv(ExportEnv, withoutEmpty(process.env));
-  } catch (error) {
-    if (!(error instanceof EnvError)) throw error;
-    console.error(`export: ${error.message}`);
-    return 2;
-  }
+  const env = commandEnv(ExportEnv, withoutEmpty(process.env), (message) => console.error(`export: ${message}`));
+  if (!env) return 2;
   const parsed = Args.safeParse({
     from: values.from ?? join(env.DATA_DIR, 'gateway.db'),
     to: values.to ?? env.WAREHOUSE_URL,
