@@ -56,5 +56,17 @@ export const Observation = z.object({
    * randomisation applies. Absent on rows written before it was recorded.
    */
   expectedShare: z.number().min(0).max(1).nullable().optional(),
+  /** Replica that served the request (`REPLICA_ID`, default host:pid). Absent on rows written before it was recorded. */
+  replicaId: z.string().nullable().optional(),
+  /** Input tokens read from the provider's prompt cache (not part of `inputTokens`). */
+  cacheReadInputTokens: z.number().int().nonnegative().nullable().optional(),
+  /** Input tokens written to the provider's prompt cache (not part of `inputTokens`). */
+  cacheWriteInputTokens: z.number().int().nonnegative().nullable().optional(),
+  /** Why the model stopped (`end_turn`, `tool_use`, `guardrail_intervened`, ...), as the upstream said; null when unknown. */
+  stopReason: z.string().nullable().optional(),
+  /** Upstream attempts made for the request (more than 1 when fallbacks ran). */
+  attempts: z.number().int().positive().nullable().optional(),
+  /** Configuration that produced the answer when it differs from `configId` (a fallback); null otherwise. */
+  servedConfigId: z.string().nullable().optional(),
 });
 export type Observation = z.infer<typeof Observation>;

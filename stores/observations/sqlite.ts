@@ -11,16 +11,27 @@ import type { RecordBatch, RecordStore } from './interface.ts';
 export function sqliteRecordStore(db: Database.Database): RecordStore {
   const insertObservation = db.prepare(`INSERT OR IGNORE INTO observations (request_id, time, route, intent, session_id, traffic,
       experiment_id, canary_id, arm, config_id, upstream_model, operation, streamed, status, error_code, input_tokens,
-      output_tokens, cost_usd, ttft_ms, latency_ms, overhead_ms, config_version, expected_share)
+      output_tokens, cost_usd, ttft_ms, latency_ms, overhead_ms, config_version, expected_share,
+      replica_id, cache_read_input_tokens, cache_write_input_tokens, stop_reason, attempts, served_config_id)
     VALUES (@requestId, @time, @route, @intent, @sessionId, @traffic, @experimentId, @canaryId, @arm, @configId, @upstreamModel,
       @operation, @streamed, @status, @errorCode, @inputTokens, @outputTokens, @costUsd, @ttftMs, @latencyMs, @overheadMs,
-      @configVersion, @expectedShare)`);
+      @configVersion, @expectedShare, @replicaId, @cacheReadInputTokens, @cacheWriteInputTokens, @stopReason, @attempts,
+      @servedConfigId)`);
   const insertFeedback =
     db.prepare(`INSERT OR IGNORE INTO feedback (event_id, received_at, scope, key, metric, value, idempotency_key, event_time)
     VALUES (@eventId, @receivedAt, @scope, @key, @metric, @value, @idempotencyKey, @eventTime)`);
   const writeAll = db.transaction((batch: RecordBatch) => {
     for (const o of batch.observations) {
-      const assignment = { configVersion: o.configVersion ?? null, expectedShare: o.expectedShare ?? null };
+      const assignment = {
+        configVersion: o.configVersion ?? null,
+        expectedShare: o.expectedShare ?? null,
+        replicaId: o.replicaId ?? null,
+        cacheReadInputTokens: o.cacheReadInputTokens ?? null,
+        cacheWriteInputTokens: o.cacheWriteInputTokens ?? null,
+        stopReason: o.stopReason ?? null,
+        attempts: o.attempts ?? null,
+        servedConfigId: o.servedConfigId ?? null,
+      };
       insertObservation.run({ ...o, streamed: o.streamed ? 1 : 0, ...assignment });
     }
     for (const f of batch.feedback) insertFeedback.run(f);
@@ -59,6 +70,12 @@ export function readObservations(db: Database.Database, afterSeq = 0): (Observat
     overheadMs: r.overhead_ms as number,
     configVersion: (r.config_version ?? null) as number | null,
     expectedShare: (r.expected_share ?? null) as number | null,
+    replicaId: (r.replica_id ?? null) as string | null,
+    cacheReadInputTokens: (r.cache_read_input_tokens ?? null) as number | null,
+    cacheWriteInputTokens: (r.cache_write_input_tokens ?? null) as number | null,
+    stopReason: (r.stop_reason ?? null) as string | null,
+    attempts: (r.attempts ?? null) as number | null,
+    servedConfigId: (r.served_config_id ?? null) as string | null,
   }));
 }
 

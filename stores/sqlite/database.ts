@@ -79,6 +79,13 @@ export const MIGRATIONS: readonly string[] = [
   // Assignment at routing time: the configuration version and the arm's expected share; rows written before stay NULL.
   `ALTER TABLE observations ADD COLUMN config_version INTEGER;
    ALTER TABLE observations ADD COLUMN expected_share REAL;`,
+  // Replica id, prompt-cache tokens, stop reason and fallback attempts; rows written before stay NULL.
+  `ALTER TABLE observations ADD COLUMN replica_id TEXT;
+   ALTER TABLE observations ADD COLUMN cache_read_input_tokens INTEGER;
+   ALTER TABLE observations ADD COLUMN cache_write_input_tokens INTEGER;
+   ALTER TABLE observations ADD COLUMN stop_reason TEXT;
+   ALTER TABLE observations ADD COLUMN attempts INTEGER;
+   ALTER TABLE observations ADD COLUMN served_config_id TEXT;`,
 ];
 
 export interface OpenOptions {

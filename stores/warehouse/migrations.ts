@@ -80,6 +80,18 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE observations ADD COLUMN expected_share DOUBLE PRECISION',
     ],
   },
+  {
+    version: 4,
+    name: 'replica id, prompt-cache tokens, stop reason, fallback attempts',
+    statements: [
+      `ALTER TABLE observations ADD COLUMN replica_id ${NAME}`,
+      'ALTER TABLE observations ADD COLUMN cache_read_input_tokens INTEGER',
+      'ALTER TABLE observations ADD COLUMN cache_write_input_tokens INTEGER',
+      `ALTER TABLE observations ADD COLUMN stop_reason ${NAME}`,
+      'ALTER TABLE observations ADD COLUMN attempts INTEGER',
+      `ALTER TABLE observations ADD COLUMN served_config_id ${NAME}`,
+    ],
+  },
 ];
 
 async function appliedVersions(db: SqlRunner): Promise<Set<number>> {

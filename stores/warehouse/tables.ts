@@ -52,6 +52,12 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
       overhead_ms: 'double',
       config_version: 'bigint',
       expected_share: 'double',
+      replica_id: 'text',
+      cache_read_input_tokens: 'integer',
+      cache_write_input_tokens: 'integer',
+      stop_reason: 'text',
+      attempts: 'integer',
+      served_config_id: 'text',
     }),
   },
   {
