@@ -25,6 +25,8 @@ export interface AdminAppDeps {
   store: ConfigStore;
   /** Admin tokens (usually one, `ADMIN_TOKEN`). */
   tokens: string[];
+  /** Seals the secrets of SigV4 keys (`GATEWAY_SECRET_KEY`); without it, creating a SigV4 key is refused. */
+  secretKey?: CryptoKey;
   /** Whether a bearer value is a data-plane key (answered 403); defaults to the keys in the store. */
   isDataPlaneKey?: (key: string) => Promise<boolean>;
   /** Epoch milliseconds (audit times, key creation). */
@@ -59,7 +61,7 @@ function storeKeyCheck(store: ConfigStore): (key: string) => Promise<boolean> {
     const read = await store.read();
     if (!read.ok || !read.value) return false;
     const hash = createHash('sha256').update(key).digest('hex');
-    return read.value.document.apiKeys.some((k) => k.hash === hash && k.revokedAt === null);
+    return read.value.document.apiKeys.some((k) => k.kind === 'bearer' && k.hash === hash && k.revokedAt === null);
   };
 }
 
@@ -132,7 +134,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
     toValue: (b) => b.text,
     toBody: (v) => ({ text: v }),
   });
-  apiKeyRoutes(router, routeDeps);
+  apiKeyRoutes(router, routeDeps, { secretKey: deps.secretKey });
   router.add({
     method: 'get',
     path: '/audit',

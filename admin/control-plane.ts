@@ -13,6 +13,8 @@ import { canaryMetrics } from './canary/metrics.ts';
 import { httpWarmup } from './canary/warmup.ts';
 import { sqliteWindowSource } from './canary/window-source-sqlite.ts';
 import { resolveAdminToken } from './auth.ts';
+import { resolveSecretKey } from './secret-key.ts';
+import { importSecretKey } from '../lib/secret-box.ts';
 import { seedStore } from './mutate.ts';
 
 /** Options of the Node control plane: where the configuration lives and how the admin API is reached. */
@@ -26,6 +28,8 @@ export interface ControlPlaneOptions {
   reportsDir?: string;
   /** `ADMIN_TOKEN`; generated and kept in `dataDir` when unset. */
   adminToken?: string;
+  /** `GATEWAY_SECRET_KEY` (seals SigV4 secrets); generated and kept in `dataDir` when unset. */
+  secretKey?: string;
   /** Also serve the admin API alone on this port. */
   adminPort?: number;
   host?: string;
@@ -71,7 +75,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   // Warm-up requests go through this replica's own data plane with a key that exists only in this process,
   // so they pass when auth is on through keys kept hashed in the store.
   const warmupKey = randomBytes(24).toString('base64url');
+  const secretKey = await importSecretKey(resolveSecretKey(options.secretKey, options.dataDir, log));
   const source = await storeConfigSource(store, {
+    secretKey,
     intervalMs: options.pollMs,
     staticKeys: options.staticKeys,
     internalKeys: [warmupKey],
@@ -83,6 +89,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const admin = createAdminApp({
     store,
     tokens: [token],
+    secretKey,
     isDataPlaneKey: (key) => source.keys.isValid(key),
     dashboard: { reportsDir: options.reportsDir ?? 'reports' },
     canary: { log },

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { bearerAuth } from './auth.ts';
+import { clientAuth, verifySignature } from './auth.ts';
 import type { GatewayDeps, GatewayEnv } from './deps.ts';
 import { ERRORS, GatewayError, isBedrockPath, routeErrorResponse, type ErrorCode } from './errors.ts';
 import { feedbackHandler } from './feedback.ts';
@@ -62,11 +62,14 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
     if (Number(declared) > deps.maxBodyBytes) tooLarge();
     await next();
   };
-  const guard = [refuseWhileDraining, bearerAuth(deps.auth), limit] as const;
+  const auth = clientAuth(deps.auth);
+  // The signature covers the body, so it is checked after the size limit; the credential itself before it.
+  const signed = verifySignature(deps.signingCrypto);
+  const guard = [refuseWhileDraining, auth, limit, signed] as const;
   app.post('/model/:modelId/:operation', ...guard, bedrockHandler(deps));
   app.post('/v1/feedback', ...guard, feedbackHandler(deps));
   app.post('/v1/chat/completions', ...guard, chatCompletionsHandler(deps));
-  app.get('/v1/models', refuseWhileDraining, bearerAuth(deps.auth), modelsHandler(deps));
+  app.get('/v1/models', refuseWhileDraining, auth, signed, modelsHandler(deps));
 
   app.notFound((c) => errorResponse(c, deps.now, 'unknown_operation', `no operation at ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => {

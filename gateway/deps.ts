@@ -3,11 +3,13 @@ import type { GatewayConfig } from '../schema/config.ts';
 import type { Upstream } from '../schema/config.ts';
 import type { ObservationSink } from '../stores/observations/interface.ts';
 import type { ApiKeyCheck } from './auth.ts';
+import type { SigV4Claim } from './sigv4-verify.ts';
 import type { RequestMeter } from './metering/meter.ts';
 import type { Telemetry } from './telemetry/interface.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { indexConfig, type RoutingIndex } from './routing/resolve.ts';
 import type { UpstreamClient } from './upstreams/interface.ts';
+import type { SigningCrypto } from './upstreams/bedrock/sigv4.ts';
 
 /** A validated configuration with its routing index, swapped as a whole when the configuration changes. */
 export interface ConfigSnapshot {
@@ -36,6 +38,8 @@ export interface GatewayDeps {
   sink: ObservationSink;
   telemetry: Telemetry;
   auth: ApiKeyCheck;
+  /** Hash primitives for verifying SigV4-signed requests; Web Crypto when not given. */
+  signingCrypto?: SigningCrypto;
   /** Draining and cutting in-flight calls on shutdown. */
   lifecycle: Lifecycle;
   /** Longest wait for the next chunk of an upstream answer that has begun (`UPSTREAM_IDLE_TIMEOUT_MS`). */
@@ -60,5 +64,7 @@ export type GatewayEnv = {
     /** Aborted when the client goes away or the shutdown grace period runs out. */
     signal: AbortSignal;
     routed?: { config: string; arm: string };
+    /** A SigV4 claim whose key is known, verified once the body is read (after the size limit). */
+    sigv4?: { claim: SigV4Claim; secret: string };
   };
 };

@@ -3,6 +3,7 @@ import { checkConfigStoreEnv, configStoreEnvShape, parseEnv } from '../stores/co
 import type { ConnectionLimits } from '../lib/node/connection-limits.ts';
 import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './stream/interface.ts';
 import { LOG_FORMATS, LOG_LEVELS } from '../lib/log/interface.ts';
+import { parseSecretKey } from '../lib/secret-box.ts';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).max(3_600_000).default(fallback);
 
@@ -16,6 +17,11 @@ const Env = z
     /** Deregistration delay: the listener stays open this long after SIGTERM, answering 503 with `connection: close`. */
     SHUTDOWN_DELAY_MS: z.coerce.number().int().nonnegative().max(300_000, 'at most 300000 (5 minutes)').default(5_000),
     GATEWAY_API_KEYS: z.string().default(''),
+    /** Seals the secrets of SigV4 keys: 32 bytes as 64 hex digits or base64; generated under DATA_DIR when unset. */
+    GATEWAY_SECRET_KEY: z
+      .string()
+      .refine((v) => parseSecretKey(v) !== null, 'must be 32 bytes written as 64 hex digits or base64 (e.g. openssl rand -hex 32)')
+      .optional(),
     UPSTREAM: z.enum(['simulator', 'bedrock']).default('simulator'),
     BEDROCK_ENDPOINT: z.url().optional(),
     AWS_BEARER_TOKEN_BEDROCK: z.string().min(1).optional(),

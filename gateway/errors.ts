@@ -9,6 +9,12 @@ export const ERRORS = {
   request_timeout: { status: 408, awsType: 'RequestTimeoutException' },
   invalid_request: { status: 400, awsType: 'ValidationException' },
   unauthenticated: { status: 401, awsType: 'UnrecognizedClientException' },
+  /** A SigV4 signature that does not verify: wrong secret, altered request, expired, wrongly scoped. */
+  invalid_signature: { status: 403, awsType: 'InvalidSignatureException' },
+  /** A SigV4 Authorization header missing a part (Credential, SignedHeaders, Signature, X-Amz-Date). */
+  incomplete_signature: { status: 400, awsType: 'IncompleteSignatureException' },
+  /** A SigV4 access key id the gateway does not know (or a revoked one). */
+  unrecognized_client: { status: 403, awsType: 'UnrecognizedClientException' },
   forbidden: { status: 403, awsType: 'AccessDeniedException' },
   unknown_operation: { status: 404, awsType: 'UnknownOperationException' },
   unknown_config: { status: 404, awsType: 'ResourceNotFoundException' },

@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     dataDir: env.DATA_DIR,
     reportsDir: env.REPORTS_DIR,
     adminToken: env.ADMIN_TOKEN,
+    secretKey: env.GATEWAY_SECRET_KEY,
     adminPort: env.ADMIN_PORT,
     host: env.HOST,
     pollMs: env.CONFIG_POLL_MS,
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   logger.info(
     `configuration: ${describeStore(storeChoice)} (version ${control.source.stats().version}, polled every ${env.CONFIG_POLL_MS} ms)`,
   );
-  if (control.source.keys.enabled()) logger.info('data-plane auth is ON: requests need Authorization: Bearer <key>');
+  if (control.source.keys.enabled()) logger.info('data-plane auth is ON: requests need Authorization: Bearer <key> or a SigV4 signature');
   else logger.warn('data-plane auth is OFF: no API keys configured (set GATEWAY_API_KEYS or create keys through the admin API)');
   const gateway = await startNodeGateway({
     config,

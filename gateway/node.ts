@@ -130,6 +130,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     sink,
     telemetry,
     auth,
+    signingCrypto: nodeSigningCrypto,
     lifecycle,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,

@@ -1,15 +1,37 @@
 import { z } from 'zod';
 import { Canary, Experiment, GatewayConfig, Id, ModelConfig, Price, Route } from './config.ts';
 
-/** A data-plane API key as stored: only its SHA-256 hash and a short prefix to recognise it by. */
-export const ApiKeyRecord = z.strictObject({
+/** Access key ids of SigV4 keys: `GWKA` and 16 base32 characters, 20 in all like AWS's own (`AKIA...`). */
+export const ACCESS_KEY_ID = /^GWKA[A-Z2-7]{16}$/;
+
+const keyFields = {
   id: Id,
   name: z.string().min(1).max(200),
-  hash: z.string().regex(/^[0-9a-f]{64}$/),
-  prefix: z.string(),
   createdAt: z.number().int(),
   revokedAt: z.number().int().nullable(),
+};
+
+/** A bearer key as stored: only its SHA-256 hash and a short prefix to recognise it by. Older rows lack `kind`. */
+export const BearerKeyRecord = z.strictObject({
+  ...keyFields,
+  kind: z.literal('bearer').default('bearer'),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  prefix: z.string(),
 });
+
+/**
+ * A SigV4 key pair as stored: the access key id in clear, the secret sealed with AES-256-GCM under the gateway's
+ * secret key (`GATEWAY_SECRET_KEY`, lib/secret-box.ts), since verifying a signature needs the secret itself.
+ */
+export const SigV4KeyRecord = z.strictObject({
+  ...keyFields,
+  kind: z.literal('sigv4'),
+  accessKeyId: z.string().regex(ACCESS_KEY_ID),
+  sealedSecret: z.string().min(1),
+});
+
+/** A data-plane key as stored, of either kind. */
+export const ApiKeyRecord = z.union([SigV4KeyRecord, BearerKeyRecord]);
 export type ApiKeyRecord = z.infer<typeof ApiKeyRecord>;
 
 /** What the config store keeps: the routing configuration, per-resource versions and the hashed keys. */
@@ -53,8 +75,14 @@ export const CanaryWeightBody = z.strictObject({ weight: z.number().min(0).max(1
 export const PriceBody = Price;
 /** A system prompt version's text. */
 export const PromptBody = z.strictObject({ text: z.string() });
-/** A new data-plane key; the key itself is generated and shown once. */
-export const ApiKeyBody = z.strictObject({ name: z.string().min(1).max(200) });
+/** A new data-plane key; the key (or the SigV4 secret) is generated and shown once. */
+export const ApiKeyBody = z.strictObject({
+  name: z.string().min(1).max(200),
+  kind: z
+    .enum(['bearer', 'sigv4'], { error: 'must be bearer or sigv4' })
+    .default('bearer')
+    .describe('bearer (default): a key sent as Authorization: Bearer; sigv4: an access key id and secret for AWS SigV4 signing'),
+});
 
 /** Error body of the admin API. */
 export const AdminErrorBody = z.object({

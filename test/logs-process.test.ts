@@ -39,7 +39,9 @@ describe('the log of `npm start` with LOG_FORMAT=json', () => {
     expect(created.status).toBe(201);
     const { key, id } = (await created.json()) as { key: string; id: string };
     expect(await lineWith('admin change', `api-keys/${id}`)).toMatchObject({ action: 'create', resource: `api-keys/${id}`, version: 2 });
-    expect(await lineWith('data-plane auth is ON: API keys exist; requests need Authorization: Bearer <key>')).toMatchObject({
+    expect(
+      await lineWith('data-plane auth is ON: API keys exist; requests need Authorization: Bearer <key> or a SigV4 signature'),
+    ).toMatchObject({
       storeKeys: 1,
     });
 

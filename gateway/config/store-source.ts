@@ -1,4 +1,5 @@
 import { noLogger, type Logger } from '../../lib/log/interface.ts';
+import { openSecret } from '../../lib/secret-box.ts';
 import { ConfigDocument } from '../../schema/admin.ts';
 import type { GatewayConfig } from '../../schema/config.ts';
 import type { ConfigStore } from '../../stores/config/interface.ts';
@@ -18,6 +19,8 @@ export interface StoreConfigSourceOptions {
   pollTimeoutMs?: number;
   /** Served when the store cannot be read at start (the configuration file). */
   fallback?: GatewayConfig;
+  /** Opens the sealed secrets of SigV4 keys (`GATEWAY_SECRET_KEY`); without it, SigV4 keys are not recognised. */
+  secretKey?: CryptoKey;
   /** Reloads, auth turning on or off, and store outages are logged here. */
   logger?: Logger;
 }
@@ -51,6 +54,11 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
   const staticHashes = new Set(await Promise.all((options.staticKeys ?? []).filter(Boolean).map(hashKey)));
   const internalHashes = new Set(await Promise.all((options.internalKeys ?? []).filter(Boolean).map(hashKey)));
   let storeHashes = new Set<string>();
+  /** Sealed secrets of live SigV4 keys by access key id. */
+  let sealedSecrets = new Map<string, string>();
+  /** Opened secrets, each opened once per sealed value (a key's record never changes but by revocation). */
+  const openedSecrets = new Map<string, { sealed: string; secret: Promise<string | null> }>();
+  const unopenable = new Set<string>();
   let snapshot: ConfigSnapshot | null = null;
   const stats: StoreSourceStats = { version: 0, failedPolls: 0, outages: 0, reloads: 0, unavailable: false };
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -77,15 +85,34 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
     const reload = snapshot !== null;
     const authWasOn = enabled();
     snapshot = { config: parsed.data.config, index: indexConfig(parsed.data.config), version: read.value.version };
-    storeHashes = new Set(parsed.data.apiKeys.filter((k) => k.revokedAt === null).map((k) => k.hash));
+    const live = parsed.data.apiKeys.filter((k) => k.revokedAt === null);
+    storeHashes = new Set(live.flatMap((k) => (k.kind === 'bearer' ? [k.hash] : [])));
+    sealedSecrets = new Map(live.flatMap((k) => (k.kind === 'sigv4' ? [[k.accessKeyId, k.sealedSecret] as const] : [])));
+    for (const id of openedSecrets.keys()) if (!sealedSecrets.has(id)) openedSecrets.delete(id);
     stats.version = read.value.version;
     stats.reloads++;
     if (reload) logger.info('configuration reloaded', { version: read.value.version });
-    if (reload && authWasOn !== enabled()) logAuth(logger, enabled(), staticHashes.size, storeHashes.size);
+    if (reload && authWasOn !== enabled()) logAuth(logger, enabled(), staticHashes.size, storeHashes.size + sealedSecrets.size);
   }
 
   function enabled(): boolean {
-    return staticHashes.size > 0 || storeHashes.size > 0;
+    return staticHashes.size > 0 || storeHashes.size > 0 || sealedSecrets.size > 0;
+  }
+
+  async function sigv4Secret(accessKeyId: string): Promise<string | undefined> {
+    const sealed = sealedSecrets.get(accessKeyId);
+    if (sealed === undefined || !options.secretKey) return undefined;
+    let opened = openedSecrets.get(accessKeyId);
+    if (opened?.sealed !== sealed) {
+      opened = { sealed, secret: openSecret(options.secretKey, sealed, accessKeyId) };
+      openedSecrets.set(accessKeyId, opened);
+    }
+    const secret = await opened.secret;
+    if (secret === null && !unopenable.has(sealed)) {
+      unopenable.add(sealed);
+      logger.error('a SigV4 key cannot be opened with this secret key (GATEWAY_SECRET_KEY differs?)', { accessKeyId });
+    }
+    return secret ?? undefined;
   }
 
   async function pollOnce(): Promise<void> {
@@ -126,6 +153,7 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
         const hash = await hashKey(key);
         return staticHashes.has(hash) || storeHashes.has(hash) || internalHashes.has(hash);
       },
+      sigv4Secret,
     },
     stats: () => ({ ...stats }),
     poll,
@@ -142,6 +170,10 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
 
 /** Data-plane auth turned on (the first key exists) or off (the last one was revoked), as this replica sees it. */
 function logAuth(logger: Logger, on: boolean, envKeys: number, storeKeys: number): void {
-  if (on) logger.info('data-plane auth is ON: API keys exist; requests need Authorization: Bearer <key>', { envKeys, storeKeys });
+  if (on)
+    logger.info('data-plane auth is ON: API keys exist; requests need Authorization: Bearer <key> or a SigV4 signature', {
+      envKeys,
+      storeKeys,
+    });
   else logger.warn('data-plane auth is OFF: no API keys left; every request is accepted', { envKeys, storeKeys });
 }

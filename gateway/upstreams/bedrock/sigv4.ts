@@ -22,7 +22,8 @@ export interface SignInput {
 
 const encoder = new TextEncoder();
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const hex = (bytes: Uint8Array): string => {
+/** Lower-case hex of bytes. */
+export const hex = (bytes: Uint8Array): string => {
   let out = '';
   for (const byte of bytes) out += HEX[byte];
   return out;
@@ -92,22 +93,24 @@ export function createSigner(crypto: SigningCrypto) {
 }
 
 /** `20261127T061330Z`. */
-function formatAmzDate(date: Date): string {
+export function formatAmzDate(date: Date): string {
   const iso = date.toISOString();
   return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 }
 
 /** Header values are trimmed and inner runs of spaces collapsed; most values need neither. */
-function canonicalValue(value: string): string {
+export function canonicalValue(value: string): string {
   return /^\s|\s$|\s\s/.test(value) ? value.trim().replace(/\s+/g, ' ') : value;
 }
 
 /** Each path segment URI-encoded (again), RFC 3986 unreserved characters kept. */
-function canonicalPath(path: string): string {
-  return path
-    .split('/')
-    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`))
-    .join('/');
+export function canonicalPath(path: string): string {
+  return path.split('/').map(uriEncode).join('/');
+}
+
+/** SigV4's URI encoding: every byte but RFC 3986 unreserved characters percent-encoded, upper-case hex. */
+export function uriEncode(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** SigningCrypto over Web Crypto, for runtimes without node:crypto. */
