@@ -42,7 +42,7 @@ export function clientAuth(check: ApiKeyCheck, clock: () => number = Date.now): 
           'invalid_signature',
           'presigned URLs (a SigV4 signature in the query string) are not accepted; sign the Authorization header',
         );
-      throw new GatewayError('unauthenticated', `missing credentials: ${SCHEMES}`);
+      throw new GatewayError('unauthenticated', `missing API key: ${SCHEMES}`);
     }
     if (isSigV4(header)) {
       const parsed = parseSigV4(header, c.req.raw.headers, clock());

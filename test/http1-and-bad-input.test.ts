@@ -32,6 +32,12 @@ function post(
   });
 }
 
+/** `X-Amz-Date` of now, e.g. `20261130T010203Z`. */
+const amzDateNow = (): string =>
+  new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 const converse = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'hello' }] }] });
 
 describe('HTTP/1.1 on the same port', () => {
@@ -122,11 +128,22 @@ describe('bad input: the right 4xx, a message naming the problem, nothing record
       /unknown API key/,
     ],
     [
-      'SigV4 instead of a key',
+      'a SigV4 header without its parts',
       () => post('/model/mangaassist/converse', converse, { authorization: 'AWS4-HMAC-SHA256 Credential=x' }),
-      401,
+      400,
+      'IncompleteSignatureException',
+      /requires 'SignedHeaders' parameter/,
+    ],
+    [
+      'a SigV4 signature with no SigV4 key configured',
+      () =>
+        post('/model/mangaassist/converse', converse, {
+          authorization: `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/${amzDateNow().slice(0, 8)}/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
+          'x-amz-date': amzDateNow(),
+        }),
+      403,
       'UnrecognizedClientException',
-      /Bearer/,
+      /The security token included in the request is invalid/,
     ],
   ];
   for (const [name, send, status, type, message] of cases) {
