@@ -81,6 +81,17 @@ describe('POST /admin/api-keys with kind sigv4', () => {
     expect((await call('GET', '/api-keys')).json!.items).toEqual([expect.objectContaining({ kind: 'bearer', prefix: expect.any(String) })]);
   });
 
+  it('documents the kinds in the OpenAPI document', async () => {
+    const { call } = await setup();
+    const doc = (await call('GET', '/openapi.json')).json!;
+    const post = doc.paths['/admin/api-keys'].post;
+    expect(post.requestBody.content['application/json'].schema.properties.kind).toMatchObject({
+      enum: ['bearer', 'sigv4'],
+      default: 'bearer',
+    });
+    expect(post.summary).toMatch(/accessKeyId.*secretAccessKey/);
+  });
+
   it('refuses an unknown kind with 400 naming the field, and changes nothing', async () => {
     const { call } = await setup();
     const before = await call('GET', '/audit?limit=1000');
