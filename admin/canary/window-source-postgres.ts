@@ -107,6 +107,9 @@ export function postgresWindowSource(options: PostgresWindowSourceOptions): Wind
         }
         const value = await warehouse.transaction(async (tx) => {
           await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+          // The per-row quality lookup makes the planner's cost estimate large enough to JIT-compile the query,
+          // which costs more than the read itself (1.6 s of a 3.6 s read at 100k rows).
+          await tx.query('SET LOCAL jit = off');
           return queryWindowPostgres(tx, query);
         });
         return { ok: true, value };
