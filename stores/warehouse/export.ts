@@ -131,9 +131,9 @@ async function adoptUnnamedRows(db: Database.Database, wh: Warehouse, table: Exp
 }
 
 /**
- * Copies one table in batches above its high-water mark. Each batch is one transaction: lock the export
- * state, read the mark, stage the source rows, delete the warehouse rows with the staged keys (`seq`, and for a
- * table with a `replaceKey` the rows the staged ones replace), insert the staged rows, move the mark. A failed
+ * Copies one table in batches above the replica's high-water mark. Each batch is one transaction: lock the export
+ * state, read the mark, stage the source rows, delete the warehouse rows with the staged keys (`replica_id, seq`,
+ * and for a table with a `replaceKey` the replica's rows the staged ones replace), insert them, move the mark. A failed
  * batch rolls back whole, so a rerun resumes at the last committed mark and never duplicates a row (no unique
  * constraint needed: Redshift enforces none).
  */
