@@ -46,20 +46,17 @@ async function main(): Promise<void> {
   const env = readEnv();
   const logger = lineLogger({ format: env.LOG_FORMAT, level: env.LOG_LEVEL });
   const config = loadGatewayConfig(env.GATEWAY_CONFIG);
+  // Canary windows come from the configured observation log; a log this build cannot read windows from stops the start.
+  const observationLog = observationLogChoice(env);
+  const windows =
+    env.CANARY_CONTROLLER === 'on' ? selectWindowSource(observationLog, { observationsPath: join(env.DATA_DIR, 'gateway.db') }) : null;
+  if (windows && !windows.ok)
+    throw new Error(`canary controller: ${windows.message}; choose another OBSERVATION_LOG or set CANARY_CONTROLLER=off`);
   const upstream = await upstreamFromEnv(env, logger);
   const apiKeys = env.GATEWAY_API_KEYS.split(',')
     .map((k) => k.trim())
     .filter(Boolean);
   const storeChoice = configStoreFromEnv(env);
-  // Canary windows come from the configured observation log; a log this build cannot read windows from stops the start.
-  const observationLog = observationLogChoice(env);
-  const windows =
-    env.CANARY_CONTROLLER === 'on' ? selectWindowSource(observationLog, { observationsPath: join(env.DATA_DIR, 'gateway.db') }) : null;
-  if (windows && !windows.ok) {
-    logger.error(`canary controller: ${windows.message}; choose another OBSERVATION_LOG or set CANARY_CONTROLLER=off`);
-    await upstream.stop();
-    process.exit(2);
-  }
   const control = await startControlPlane({
     store: storeChoice,
     fileConfig: config,
