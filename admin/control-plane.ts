@@ -11,7 +11,7 @@ import { createAdminApp } from './app.ts';
 import { createCanaryController, type CanaryController } from './canary/controller.ts';
 import { canaryMetrics } from './canary/metrics.ts';
 import { httpWarmup } from './canary/warmup.ts';
-import { sqliteWindowSource } from './canary/window-source-sqlite.ts';
+import type { WindowSource } from './canary/window-source.ts';
 import { resolveAdminToken } from './auth.ts';
 import { resolveSecretKey } from './secret-key.ts';
 import { importSecretKey } from '../lib/secret-box.ts';
@@ -55,8 +55,11 @@ export interface ControlPlane {
 export interface CanaryControllerStart {
   /** Lease holder id of this replica. */
   holder: string;
-  /** The gateway's SQLite observations file. */
-  observationsPath: string;
+  /**
+   * Where windows are read: the configured observation log's source (`selectWindowSource`), never this
+   * replica's file alone when replicas share a log. The controller closes it when it stops.
+   */
+  windows: WindowSource;
   /** The gateway's base URL, for warm-up requests. */
   gatewayUrl: string;
   intervalMs?: number;
@@ -111,7 +114,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     startCanaryController(start) {
       controller ??= createCanaryController({
         store,
-        windows: sqliteWindowSource(start.observationsPath),
+        windows: start.windows,
         warmup: httpWarmup({ baseUrl: start.gatewayUrl, apiKey: warmupKey }),
         holder: start.holder,
         intervalMs: start.intervalMs,

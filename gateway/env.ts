@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkConfigStoreEnv, configStoreEnvShape, parseEnv } from '../stores/config/env.ts';
+import { observationLogEnvShape } from '../stores/observations/log-env.ts';
 import type { ConnectionLimits } from '../lib/node/connection-limits.ts';
 import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './stream/interface.ts';
 import { LOG_FORMATS, LOG_LEVELS } from '../lib/log/interface.ts';
@@ -10,6 +11,7 @@ const ms = (fallback: number) => z.coerce.number().int().min(1).max(3_600_000).d
 const Env = z
   .object({
     ...configStoreEnvShape,
+    ...observationLogEnvShape,
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     HOST: z.string().min(1).default('127.0.0.1'),
     REPORTS_DIR: z.string().min(1).default('reports'),

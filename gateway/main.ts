@@ -3,11 +3,13 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { CanaryController } from '../admin/canary/controller.ts';
+import { selectWindowSource } from '../admin/canary/window-source-select.ts';
 import { startControlPlane } from '../admin/control-plane.ts';
 import { lineLog, type Logger } from '../lib/log/interface.ts';
 import { lineLogger } from '../lib/log/line.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { dynamoObservationStore } from '../stores/observations/dynamodb.ts';
+import { describeObservationLog, observationLogChoice } from '../stores/observations/log-env.ts';
 import { loadGatewayConfig } from './config/load.ts';
 import { configStoreFromEnv, describeStore } from '../stores/config/env.ts';
 import { connectionLimits, embeddedSimulatorOptions, readEnv, type GatewayEnvSettings } from './env.ts';
@@ -44,6 +46,12 @@ async function main(): Promise<void> {
   const env = readEnv();
   const logger = lineLogger({ format: env.LOG_FORMAT, level: env.LOG_LEVEL });
   const config = loadGatewayConfig(env.GATEWAY_CONFIG);
+  // Canary windows come from the configured observation log; a log this build cannot read windows from stops the start.
+  const observationLog = observationLogChoice(env);
+  const windows =
+    env.CANARY_CONTROLLER === 'on' ? selectWindowSource(observationLog, { observationsPath: join(env.DATA_DIR, 'gateway.db') }) : null;
+  if (windows && !windows.ok)
+    throw new Error(`canary controller: ${windows.message}; choose another OBSERVATION_LOG or set CANARY_CONTROLLER=off`);
   const upstream = await upstreamFromEnv(env, logger);
   const apiKeys = env.GATEWAY_API_KEYS.split(',')
     .map((k) => k.trim())
@@ -98,14 +106,12 @@ async function main(): Promise<void> {
     `observations: SQLite in ${env.DATA_DIR}${env.OBSERVATION_STORE === 'dynamodb' ? `, copied to DynamoDB table ${env.DYNAMODB_OBSERVATIONS_TABLE}` : ''}`,
   );
   let canaryController: CanaryController | null = null;
-  if (env.CANARY_CONTROLLER === 'on') {
+  if (windows?.ok) {
     const holder = env.CANARY_REPLICA_ID ?? `${hostname()}:${process.pid}`;
-    canaryController = control.startCanaryController({
-      holder,
-      observationsPath: join(env.DATA_DIR, 'gateway.db'),
-      gatewayUrl: gateway.url,
-    });
-    logger.info(`canary controller: on (replica ${holder}; acts while it holds the lease)`);
+    canaryController = control.startCanaryController({ holder, windows: windows.source, gatewayUrl: gateway.url });
+    logger.info(
+      `canary controller: on (replica ${holder}; acts while it holds the lease; windows from ${describeObservationLog(observationLog)})`,
+    );
   }
   // Before the listening line: a signal sent as soon as the port answers finds its handler installed.
   drainOnSignals((signal) => void drain(signal), lineLog(logger, 'warn'));

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../stores/sqlite/database.ts';
@@ -43,6 +44,16 @@ describe('npm run export', () => {
     const badBatch = await run('stores/warehouse/cli.ts', ['--from', join(dir, 'gateway.db'), '--to', 'postgres://x/y', '--batch', '0']);
     expect(badBatch.code).toBe(2);
     expect(badBatch.stderr).toMatch(/--batch must be at least 1/);
+    const badReplica = await run('stores/warehouse/cli.ts', [
+      '--from',
+      join(dir, 'gateway.db'),
+      '--to',
+      'postgres://x/y',
+      '--replica',
+      'a b',
+    ]);
+    expect(badReplica.code).toBe(2);
+    expect(badReplica.stderr).toMatch(/--replica: printable ASCII without spaces/);
     const noStore = await run('stores/warehouse/cli.ts', ['--from', join(dir, 'missing.db'), '--to', 'postgres://x/y']);
     expect(noStore.code).toBe(2);
     expect(noStore.stderr).toMatch(/no embedded store/);
@@ -65,6 +76,8 @@ describe('npm run export', () => {
     const first = await run('stores/warehouse/cli.ts', args);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
+    // No --replica and no replica id in the store's rows: this host's name.
+    expect(first.stdout).toContain(`as replica ${hostname()}`);
     expect(first.stdout).toMatch(/observations: 600 rows copied in 3 batches, high-water mark 600/);
     expect(first.stdout).toMatch(/eval_results: (not in the embedded store, skipped|0 rows copied)/);
     const second = await run('stores/warehouse/cli.ts', args);

@@ -118,7 +118,9 @@ describe.skipIf(missing !== null)('export from the embedded store into PostgreSQ
     ]);
     await expectSameTotals(wh);
     for (const table of EXPORT_TABLES) {
-      const names = table.columns.map((c) => c.name);
+      // replica_id is the export's (the store's feedback and results have none; its observations none set here).
+      expect(await wh.query(`SELECT DISTINCT replica_id FROM ${table.name}`)).toEqual([{ replica_id: first.replica }]);
+      const names = table.columns.map((c) => c.name).filter((n) => n !== 'replica_id');
       const local = db
         .prepare(`SELECT ${names.map((n) => `"${n}"`).join(', ')} FROM ${table.name} ORDER BY seq`)
         .raw()

@@ -3,11 +3,9 @@ import type Database from 'better-sqlite3';
 import type { RatioSums } from '../../analysis/stats/ratio.ts';
 import { QUALITY_OF_ROW } from '../../analysis/queries/filter.ts';
 import { openDatabase } from '../../stores/sqlite/database.ts';
-import type { ArmWindow, WindowFigures } from './gates.ts';
-import { p95Ranks } from './quantile.ts';
+import type { WindowFigures } from './gates.ts';
+import { armWindow, wantedRanks, type Arm, type ArmCounts } from './window-aggregate.ts';
 import type { WindowQuery, WindowSource } from './window-source.ts';
-
-type Arm = 'canary' | 'baseline';
 
 // Live traffic of the canary's two arms in [from, to) (alias `o`).
 const WINDOW = `o.canary_id = @canaryId AND o.traffic = 'live' AND o.arm IN ('canary', 'baseline')
@@ -36,36 +34,6 @@ const LATENCY_RANKS = `SELECT arm, rk, v FROM (
   ) WHERE (arm = 'canary' AND rk IN (SELECT value FROM json_each(@canaryRanks)))
      OR (arm = 'baseline' AND rk IN (SELECT value FROM json_each(@baselineRanks)))`;
 
-interface Counts {
-  requests: number;
-  errors: number;
-  cost: number;
-  costSq: number;
-  sessions: number;
-}
-
-function armWindow(counts: Counts | undefined, sums: RatioSums | undefined, latencies: Map<number, number>): ArmWindow {
-  const { requests, errors, cost, costSq } = counts ?? { requests: 0, errors: 0, cost: 0, costSq: 0 };
-  const succeeded = requests - errors;
-  const ranks = succeeded > 0 ? p95Ranks(succeeded) : null;
-  const p95 = ranks && { p95: latencies.get(ranks.p95)!, lower: latencies.get(ranks.lower)!, upper: latencies.get(ranks.upper)! };
-  return {
-    figures: {
-      requests,
-      scored: sums?.sumN ?? 0,
-      quality: sums ? sums.sumY / sums.sumN : null,
-      p95LatencyMs: p95?.p95 ?? null,
-      errorRate: requests ? errors / requests : null,
-      costPerRequest: succeeded ? cost / succeeded : null,
-    },
-    sessions: counts?.sessions ?? 0,
-    errors,
-    sums: sums ?? null,
-    p95Bounds: p95 && { lower: p95.lower, upper: p95.upper },
-    costSumSq: succeeded ? costSq : null,
-  };
-}
-
 /**
  * Candidate and baseline figures of one window, aggregated in SQL: a few rows per arm reach JS whatever the
  * traffic (SQLite sorts and groups in its page cache, spilling to temporary files when large). The three
@@ -77,15 +45,11 @@ export function queryWindow(db: Database.Database, query: WindowQuery): WindowFi
 
 function aggregateWindow(db: Database.Database, query: WindowQuery): WindowFigures {
   const bind = { canaryId: query.canaryId, from: query.from, to: query.to };
-  const counts = new Map<Arm, Counts>();
-  for (const row of db.prepare(COUNTS).iterate(bind) as Iterable<Counts & { arm: Arm }>) counts.set(row.arm, row);
+  const counts = new Map<Arm, ArmCounts>();
+  for (const row of db.prepare(COUNTS).iterate(bind) as Iterable<ArmCounts & { arm: Arm }>) counts.set(row.arm, row);
   const sums = new Map<Arm, RatioSums>();
   for (const { arm, ...s } of db.prepare(QUALITY).iterate(bind) as Iterable<RatioSums & { arm: Arm }>) sums.set(arm, s);
-  const ranks = (arm: Arm): string => {
-    const c = counts.get(arm);
-    const succeeded = c ? c.requests - c.errors : 0;
-    return JSON.stringify(succeeded > 0 ? [...new Set(Object.values(p95Ranks(succeeded)))] : []);
-  };
+  const ranks = (arm: Arm): string => JSON.stringify(wantedRanks(counts.get(arm)));
   const latencies = { canary: new Map<number, number>(), baseline: new Map<number, number>() };
   const rows = db.prepare(LATENCY_RANKS).iterate({ ...bind, canaryRanks: ranks('canary'), baselineRanks: ranks('baseline') });
   for (const { arm, rk, v } of rows as Iterable<{ arm: Arm; rk: number; v: number }>) latencies[arm].set(rk, v);

@@ -86,6 +86,8 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE observations ADD COLUMN stop_reason TEXT;
    ALTER TABLE observations ADD COLUMN attempts INTEGER;
    ALTER TABLE observations ADD COLUMN served_config_id TEXT;`,
+  // Canary windows read one canary's rows in a time range; without this they scan every row since that time.
+  `CREATE INDEX observations_canary_window ON observations (canary_id, time);`,
 ];
 
 export interface OpenOptions {

@@ -4,14 +4,17 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { commandEnv, withoutEmpty } from '../../schema/env.ts';
 import { openDatabase } from '../sqlite/database.ts';
-import { DEFAULT_BATCH_SIZE, exportToWarehouse } from './export.ts';
+import { DEFAULT_BATCH_SIZE, defaultReplica, exportToWarehouse } from './export.ts';
 import { connectPostgresWarehouse, redact } from './postgres.ts';
 
-const USAGE = `usage: npm run export -- --to postgres://user@host:5432/db [--from data/gateway.db] [--schema public] [--batch ${DEFAULT_BATCH_SIZE}]
-  --to      warehouse URL (default: $WAREHOUSE_URL)
-  --from    embedded SQLite store (default: $DATA_DIR/gateway.db, DATA_DIR defaults to ./data)
-  --schema  warehouse schema, created when missing (default: public)
-  --batch   rows per transaction (default: ${DEFAULT_BATCH_SIZE})
+const USAGE = `usage: npm run export -- --to postgres://user@host:5432/db [--from data/gateway.db] [--schema public] [--replica ID] [--batch ${DEFAULT_BATCH_SIZE}]
+  --to       warehouse URL (default: $WAREHOUSE_URL)
+  --from     embedded SQLite store (default: $DATA_DIR/gateway.db, DATA_DIR defaults to ./data)
+  --schema   warehouse schema, created when missing (default: public)
+  --replica  id of the replica this store belongs to; rows are keyed by (replica, seq), one high-water mark per
+             replica, so every replica's store can export into one schema (default: the one replica id the
+             store's observations carry, else this host's name; give each store on one host its own)
+  --batch    rows per transaction (default: ${DEFAULT_BATCH_SIZE})
 exit codes: 0 done, 1 export failed (rerun to resume), 2 bad arguments`;
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//;
@@ -29,6 +32,12 @@ const Args = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, '--schema: lower-case letters, digits and _')
     .default('public'),
+  replica: z
+    .string()
+    .min(1, '--replica must not be empty')
+    .max(256, '--replica is at most 256 characters')
+    .regex(/^[\x21-\x7e]+$/, '--replica: printable ASCII without spaces')
+    .optional(),
   batch: z.coerce
     .number()
     .int('--batch must be an integer')
@@ -45,6 +54,7 @@ function parseExportArgs(argv: string[]) {
       from: { type: 'string' },
       to: { type: 'string' },
       schema: { type: 'string' },
+      replica: { type: 'string' },
       batch: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -69,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
     from: values.from ?? join(env.DATA_DIR, 'gateway.db'),
     to: values.to ?? env.WAREHOUSE_URL,
     schema: values.schema,
+    replica: values.replica,
     batch: values.batch,
   });
   if (!parsed.success) {
@@ -88,7 +99,10 @@ async function main(argv: string[]): Promise<number> {
   const db = openDatabase(a.from, { readonly: true });
   const started = performance.now();
   try {
+    const replica = a.replica ?? defaultReplica(db);
+    console.log(`exporting ${a.from} as replica ${replica}`);
     const result = await exportToWarehouse(db, connected.warehouse, {
+      replica,
       batchSize: a.batch,
       onBatch: (p) => console.log(`${p.table}: batch ${p.batch}, ${p.rows} rows, up to seq ${p.lastSeq}`),
     });

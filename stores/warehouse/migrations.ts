@@ -5,6 +5,11 @@ export interface Migration {
   version: number;
   name: string;
   statements: readonly string[];
+  /**
+   * Statements PostgreSQL runs after `statements` and Redshift skips (indexes: Redshift has none and rejects
+   * CREATE INDEX). The version counts as applied on both.
+   */
+  postgresOnly?: readonly string[];
 }
 
 // Types both engines have; VARCHAR lengths are bytes on Redshift (characters on Postgres), hence the headroom.
@@ -92,7 +97,34 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE observations ADD COLUMN served_config_id ${NAME}`,
     ],
   },
+  {
+    version: 5,
+    name: 'many replicas in one schema: replica id on feedback, evaluation results and export state',
+    // Rows are keyed by (replica_id, seq); rows exported before stay NULL until their store's next export adopts them.
+    statements: [
+      `ALTER TABLE feedback ADD COLUMN replica_id ${NAME}`,
+      `ALTER TABLE eval_results ADD COLUMN replica_id ${NAME}`,
+      `ALTER TABLE export_state ADD COLUMN replica_id ${NAME}`,
+    ],
+  },
+  {
+    version: 6,
+    name: 'indexes for canary windows, quality lookups and export keys (PostgreSQL only)',
+    statements: [],
+    postgresOnly: [
+      'CREATE INDEX IF NOT EXISTS observations_canary_window ON observations (canary_id, time)',
+      'CREATE INDEX IF NOT EXISTS observations_replica_seq ON observations (replica_id, seq)',
+      'CREATE INDEX IF NOT EXISTS feedback_latest_lookup ON feedback (scope, key, metric, event_time DESC, seq DESC)',
+      'CREATE INDEX IF NOT EXISTS feedback_replica_seq ON feedback (replica_id, seq)',
+    ],
+  },
 ];
+
+/** True when the warehouse is Amazon Redshift (its `version()` says so) rather than PostgreSQL. */
+export async function isRedshift(db: SqlRunner): Promise<boolean> {
+  const rows = await db.query<{ version: string }>('SELECT version() AS version');
+  return /redshift/i.test(String(rows[0]?.version ?? ''));
+}
 
 async function appliedVersions(db: SqlRunner): Promise<Set<number>> {
   const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
@@ -107,12 +139,14 @@ export async function migrate(warehouse: Warehouse, migrations: readonly Migrati
   await warehouse.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER NOT NULL, name VARCHAR(256) NOT NULL, applied_at TIMESTAMP NOT NULL)`);
   const applied: number[] = [];
+  const postgres = !(await isRedshift(warehouse));
   for (const m of migrations) {
     if ((await appliedVersions(warehouse)).has(m.version)) continue;
     await warehouse.transaction(async (tx) => {
       await tx.query('LOCK TABLE schema_migrations');
       if ((await appliedVersions(tx)).has(m.version)) return;
       for (const statement of m.statements) await tx.query(statement);
+      if (postgres) for (const statement of m.postgresOnly ?? []) await tx.query(statement);
       await tx.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, CURRENT_TIMESTAMP)', [m.version, m.name]);
       applied.push(m.version);
     });

@@ -7,7 +7,10 @@ export interface ExportColumn {
   kind: ColumnKind;
 }
 
-/** A table copied from the embedded store, keyed by its sequence number `seq`. */
+/**
+ * A table copied from the embedded store, keyed in the warehouse by (`replica_id`, `seq`): the export's replica
+ * id (for observations, the row's own replica id when it has one) and the store's sequence number.
+ */
 export interface ExportTable {
   name: 'observations' | 'feedback' | 'eval_results';
   columns: readonly ExportColumn[];
@@ -16,6 +19,8 @@ export interface ExportTable {
    * row comes back with a new `seq`, and the export deletes the warehouse's older row with the same values.
    */
   replaceKey?: readonly string[];
+  /** Columns that name a row in any store (unique there), to recognise a store's rows in the warehouse. */
+  identity: readonly string[];
   /** Copied only when the embedded store has it (it appears with the offline evaluator's migration). */
   optional: boolean;
 }
@@ -27,6 +32,7 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
   {
     name: 'observations',
     optional: false,
+    identity: ['request_id'],
     columns: cols({
       seq: 'bigint',
       request_id: 'text',
@@ -63,6 +69,7 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
   {
     name: 'feedback',
     optional: false,
+    identity: ['event_id'],
     columns: cols({
       seq: 'bigint',
       event_id: 'text',
@@ -73,6 +80,7 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
       value: 'double',
       idempotency_key: 'text',
       event_time: 'bigint',
+      replica_id: 'text',
     }),
   },
   {
@@ -80,6 +88,7 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
     optional: true,
     // A rerun replaces a (run, case, configuration) result by a row with a new seq (analysis/eval/store.ts).
     replaceKey: ['run_id', 'test_id', 'config_id'],
+    identity: ['run_id', 'test_id', 'config_id'],
     columns: cols({
       seq: 'bigint',
       run_id: 'text',
@@ -104,6 +113,7 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
       latency_ms: 'double',
       ttft_ms: 'double',
       time: 'bigint',
+      replica_id: 'text',
     }),
   },
 ];
