@@ -86,6 +86,17 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE observations ADD COLUMN stop_reason TEXT;
    ALTER TABLE observations ADD COLUMN attempts INTEGER;
    ALTER TABLE observations ADD COLUMN served_config_id TEXT;`,
+  // Shadow traffic: the live request a shadow observation copies, and the answers of shadowed pairs for scoring.
+  `ALTER TABLE observations ADD COLUMN shadow_of TEXT;
+   CREATE TABLE shadow_answers (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     shadow_request_id TEXT NOT NULL UNIQUE,
+     live_request_id TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     prompt TEXT,
+     live_answer TEXT,
+     shadow_answer TEXT
+   );`,
 ];
 
 export interface OpenOptions {

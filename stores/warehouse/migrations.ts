@@ -92,6 +92,11 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE observations ADD COLUMN served_config_id ${NAME}`,
     ],
   },
+  {
+    version: 5,
+    name: 'shadow traffic: the live request a shadow observation copies',
+    statements: [`ALTER TABLE observations ADD COLUMN shadow_of ${NAME}`],
+  },
 ];
 
 async function appliedVersions(db: SqlRunner): Promise<Set<number>> {
