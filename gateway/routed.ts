@@ -52,6 +52,14 @@ export function routedCalls(deps: RoutedDeps) {
     const resolution = mark ? shadowResolution(routed, mark) : routed;
     const config = resolution.config;
     const shadowing = traffic === 'live' ? shadowJobOf(c, r, resolution, snapshot) : null;
+    // A shadow request reports its observation to the dispatcher; a shadowed live request hands its job over.
+    const after = mark?.observed ?? shadowing?.offer;
+    const onRecord = after
+      ? (o: Observation): void => {
+          record(o);
+          after(o);
+        }
+      : record;
     const meter = new RequestMeter(
       {
         requestId: c.var.requestId,
@@ -66,7 +74,7 @@ export function routedCalls(deps: RoutedDeps) {
         price: snapshot.config.pricing[config ? priceKeyOf(config) : r.modelId],
         shadowOf: mark?.liveRequestId ?? null,
       },
-      mark ? (o) => (record(o), mark.observed(o)) : shadowing ? (o) => (record(o), shadowing.offer(o)) : record,
+      onRecord,
       deps.now,
     );
     c.set('meter', meter);
