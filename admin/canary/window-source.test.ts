@@ -64,6 +64,7 @@ describe('SQLite window source', () => {
       observation(21, { arm: 'canary', errorCode: 'ThrottlingException', status: 429, costUsd: null }),
       observation(22, { arm: 'canary', traffic: 'warmup' }),
       observation(23, { arm: 'canary', traffic: 'eval' }),
+      observation(25, { arm: 'canary', traffic: 'shadow', shadowOf: 'r1' }),
       observation(24, { arm: 'canary', canaryId: 'other' }),
       observation(500, { arm: 'canary' }),
     ];
@@ -144,7 +145,7 @@ async function randomWindow(seed: number, exact: boolean): Promise<{ db: Databas
         time: 1_000 + Math.floor(rng.uniform() * 1_200),
         sessionId: pick(sessions),
         arm: noise < 0.02 ? 'treatment' : rng.uniform() < 0.3 ? 'canary' : 'baseline',
-        traffic: noise > 0.96 ? 'warmup' : noise > 0.93 ? 'eval' : 'live',
+        traffic: noise > 0.98 ? 'shadow' : noise > 0.96 ? 'warmup' : noise > 0.93 ? 'eval' : 'live',
         canaryId: noise > 0.9 && noise <= 0.93 ? 'other' : 'k',
         errorCode: failed ? 'ThrottlingException' : null,
         status: failed ? 429 : 200,
