@@ -55,7 +55,9 @@ function answer(status: number, json: unknown, gate?: Promise<void>, signal?: Ab
 
 type Answerer = (call: UpstreamCall) => Promise<UpstreamResult> | UpstreamResult;
 
-async function open(options: { candidate?: Answerer; live?: Answerer; maxConcurrency?: number; maxBodyBytes?: number } = {}) {
+async function open(
+  options: { candidate?: Answerer; live?: Answerer; maxConcurrency?: number; maxBodyBytes?: number; keys?: string[] } = {},
+) {
   const sink = new MemoryObservationSink();
   const answers = new MemoryShadowAnswers();
   const outcomes: ShadowOutcome[] = [];
@@ -77,7 +79,7 @@ async function open(options: { candidate?: Answerer; live?: Answerer; maxConcurr
     },
     sink,
     telemetry: { observation() {}, feedback() {}, shadow: (o) => outcomes.push(o) },
-    auth: await staticApiKeys([]),
+    auth: await staticApiKeys(options.keys ?? []),
     lifecycle,
     maxBodyBytes: 1 << 20,
     upstreamIdleTimeoutMs: 5_000,
@@ -133,6 +135,16 @@ describe('shadow requests', () => {
     });
     expect(g.outcomes).toEqual(['sent']);
     expect(g.calls).toEqual(['m-live', 'm-cand']);
+  });
+
+  it('with data-plane auth on, the shadow call carries the live request key and passes', async () => {
+    const key = 'gk-shadow-test-key-000000000001';
+    const g = await open({ keys: [key] });
+    expect((await g.converse('session-1')).status).toBe(401);
+    expect((await g.converse('session-1', { authorization: `Bearer ${key}` })).status).toBe(200);
+    await until(() => g.byTraffic('shadow').length === 1);
+    expect(g.byTraffic('shadow')[0]).toMatchObject({ status: 200, configId: 'cand' });
+    expect(g.outcomes).toEqual(['sent']);
   });
 
   it('a failing candidate (error answer or unreachable) changes nothing for the client and is counted as failed', async () => {
