@@ -19,6 +19,7 @@ import { AdminRouter, validQuery, type AdminEnv } from './router.ts';
 import { apiKeyRoutes } from './routes/keys.ts';
 import { listCollectionRoutes, mapCollectionRoutes } from './routes/collections.ts';
 import { rolloutRoutes } from './routes/rollouts.ts';
+import { shadowRoutes } from './routes/shadow.ts';
 
 /** What the admin app needs. */
 export interface AdminAppDeps {
@@ -103,6 +104,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
   });
   listCollectionRoutes(router, routeDeps, { kind: 'configs', key: 'id', noun: 'configuration', schema: ConfigBody });
   listCollectionRoutes(router, routeDeps, { kind: 'routes', key: 'name', noun: 'route', schema: RouteBody });
+  shadowRoutes(router, routeDeps);
   listCollectionRoutes(router, routeDeps, { kind: 'experiments', key: 'id', noun: 'experiment', schema: ExperimentBody });
   listCollectionRoutes(router, routeDeps, { kind: 'canaries', key: 'id', noun: 'canary', schema: CanaryBody });
   const canaryDeps: CanaryRouteDeps | null = hasControllerRecords(deps.store)

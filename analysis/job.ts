@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCurrentConfig, type ConfigChoice } from '../stores/config/current.ts';
 import type { ConfigStoreChoice } from '../stores/config/index.ts';
 import type { AuditEntry } from '../schema/admin.ts';
 import { connectPostgresWarehouse, isWarehouseUrl } from '../stores/warehouse/postgres.ts';
+import { DEFAULT_DATASET, readDataset, type GoldenCase } from './eval/dataset.ts';
 import { openAnalysisSource } from './queries/open-source.ts';
 import { runAnalysis, type AnalysisReport } from './report/build.ts';
 import { writeDashboard } from './report/write-dashboard.ts';
@@ -39,6 +40,8 @@ export interface JobOptions {
   routeName?: string;
   /** Overrides of the analysis settings (thresholds, daily volume, gates). */
   settings?: Partial<AnalysisSettings>;
+  /** Golden dataset the shadow comparison scores answers against; default the offline evaluator's, when present. */
+  goldenDataset?: string;
   /**
    * The config store's audit log, for the split history of observations that predate recorded shares; default:
    * the log of the store the configuration was read from (none for a file).
@@ -56,6 +59,12 @@ export interface JobResult {
   dashboardPath: string;
   /** Run id of the rows written to the warehouse, when results were written there. */
   warehouseRunId?: string;
+}
+
+/** The golden cases for scoring shadow pairs: the given dataset, else the default one when it exists (none otherwise). */
+function goldenCasesOf(path: string | undefined): GoldenCase[] {
+  if (path !== undefined) return readDataset(path);
+  return existsSync(DEFAULT_DATASET) ? readDataset(DEFAULT_DATASET) : [];
 }
 
 /** The file override when there is one, otherwise the config store with the file as the empty-store fallback. */
@@ -99,7 +108,8 @@ export async function runJob(o: JobOptions): Promise<JobResult> {
   let report: AnalysisReport;
   try {
     const only = { experimentId: o.experimentId, routeName: o.routeName };
-    report = await runAnalysis({ source, config, configSource: origin, settings, since, ...only, audit: o.audit ?? audit });
+    const goldenCases = goldenCasesOf(o.goldenDataset);
+    report = await runAnalysis({ source, config, configSource: origin, settings, since, ...only, audit: o.audit ?? audit, goldenCases });
   } finally {
     await source.close();
   }

@@ -2,16 +2,28 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { clientAuth, verifySignature } from './auth.ts';
-import type { GatewayDeps, GatewayEnv } from './deps.ts';
+import type { GatewayDeps, GatewayEnv, RoutedDeps } from './deps.ts';
 import { ERRORS, GatewayError, isBedrockPath, routeErrorResponse, type ErrorCode } from './errors.ts';
 import { feedbackHandler } from './feedback.ts';
 import { gatewayHeaders } from './headers.ts';
 import { bedrockHandler } from './protocols/bedrock/handler.ts';
 import { chatCompletionsHandler, modelsHandler } from './protocols/openai/handler.ts';
+import { DEFAULT_SHADOW_MAX_BODY_BYTES, DEFAULT_SHADOW_MAX_CONCURRENCY, ShadowDispatcher } from './shadow/dispatcher.ts';
 
 /** Builds the data-plane app: runtime-neutral, everything it uses comes in through `deps`. */
-export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
+export function createGatewayApp(gatewayDeps: GatewayDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
+  const shadow = gatewayDeps.shadow;
+  const shadowDispatcher = new ShadowDispatcher({
+    maxConcurrency: shadow?.maxConcurrency ?? DEFAULT_SHADOW_MAX_CONCURRENCY,
+    maxBodyBytes: shadow?.maxBodyBytes ?? DEFAULT_SHADOW_MAX_BODY_BYTES,
+    ...(shadow?.answers ? { answers: shadow.answers } : {}),
+    fetch: async (request) => app.fetch(request),
+    lifecycle: gatewayDeps.lifecycle,
+    count: (outcome) => gatewayDeps.telemetry.shadow?.(outcome),
+    ...(gatewayDeps.logger ? { logger: gatewayDeps.logger } : {}),
+  });
+  const deps: RoutedDeps = { ...gatewayDeps, shadowDispatcher };
 
   app.use(async (c, next) => {
     c.set('requestId', crypto.randomUUID());

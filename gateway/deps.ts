@@ -8,6 +8,7 @@ import type { RequestMeter } from './metering/meter.ts';
 import type { Telemetry } from './telemetry/interface.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { indexConfig, type RoutingIndex } from './routing/resolve.ts';
+import type { ShadowDispatcher, ShadowOptions } from './shadow/dispatcher.ts';
 import type { UpstreamClient } from './upstreams/interface.ts';
 import type { SigningCrypto } from './upstreams/bedrock/sigv4.ts';
 
@@ -50,6 +51,13 @@ export interface GatewayDeps {
   now: () => number;
   /** Where request failures and internal errors are logged; nothing is logged without one. */
   logger?: Logger;
+  /** Shadow traffic settings; defaults (`SHADOW_MAX_CONCURRENCY` 4, 64 KiB bodies, no answer texts kept) without. */
+  shadow?: ShadowOptions;
+}
+
+/** The data plane's services with the app's own shadow dispatcher (built by the app factory). */
+export interface RoutedDeps extends GatewayDeps {
+  shadowDispatcher: ShadowDispatcher;
 }
 
 /** Per-request variables shared by middleware and handlers. */

@@ -69,3 +69,23 @@ describe('log settings', () => {
     expect(() => readEnv({ [name]: value })).toThrow(new RegExp(name));
   });
 });
+
+describe('readEnv: shadow traffic settings', () => {
+  it('default to 4 concurrent shadow calls and 64 KiB bodies, and are read from the environment', () => {
+    const env = readEnv({});
+    expect(env.SHADOW_MAX_CONCURRENCY).toBe(4);
+    expect(env.SHADOW_MAX_BODY_BYTES).toBe(65_536);
+    const set = readEnv({ SHADOW_MAX_CONCURRENCY: '0', SHADOW_MAX_BODY_BYTES: '1024' });
+    expect([set.SHADOW_MAX_CONCURRENCY, set.SHADOW_MAX_BODY_BYTES]).toEqual([0, 1024]);
+  });
+
+  it.each([
+    ['SHADOW_MAX_CONCURRENCY', '-1'],
+    ['SHADOW_MAX_CONCURRENCY', 'four'],
+    ['SHADOW_MAX_CONCURRENCY', '1001'],
+    ['SHADOW_MAX_BODY_BYTES', '0'],
+    ['SHADOW_MAX_BODY_BYTES', '1.5'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(() => readEnv({ [name]: value })).toThrow(new RegExp(name));
+  });
+});

@@ -31,6 +31,10 @@ const Env = z
     /** Longest silence between chunks of an upstream answer that has begun; then the call ends as a 504. */
     UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS),
     MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+    /** Shadow requests running at once; one more is dropped and counted (`gateway_shadow_requests_total{outcome="dropped_budget"}`). */
+    SHADOW_MAX_CONCURRENCY: z.coerce.number().int().min(0).max(1_000).default(4),
+    /** Request bodies larger than this are not shadowed (nor kept in memory for it). */
+    SHADOW_MAX_BODY_BYTES: z.coerce.number().int().positive().max(16_777_216).default(65_536),
     SIM_SEED: z.coerce.number().int().default(42),
     SIM_TIME_SCALE: z.coerce.number().min(0).default(1),
     /** Faults drawn from the profiles' error, throttle and timeout rates in the embedded simulator; off unless asked for. */

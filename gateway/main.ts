@@ -97,6 +97,7 @@ async function main(): Promise<void> {
           })
         : undefined,
     maxBodyBytes: env.MAX_BODY_BYTES,
+    shadow: { maxConcurrency: env.SHADOW_MAX_CONCURRENCY, maxBodyBytes: env.SHADOW_MAX_BODY_BYTES },
     upstreamIdleTimeoutMs: env.UPSTREAM_IDLE_TIMEOUT_MS,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,

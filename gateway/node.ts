@@ -24,6 +24,10 @@ import { undiciTransport } from './upstreams/http/undici.ts';
 import { nodeSigningCrypto } from './upstreams/bedrock/node-crypto.ts';
 import { openaiUpstream } from './upstreams/openai/client.ts';
 import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './stream/interface.ts';
+import { DEFAULT_SHADOW_MAX_BODY_BYTES, DEFAULT_SHADOW_MAX_CONCURRENCY } from './shadow/dispatcher.ts';
+import type { ShadowAnswerSink, ShadowAnswerSource } from '../stores/shadow-answers/interface.ts';
+import { MemoryShadowAnswers } from '../stores/shadow-answers/memory.ts';
+import { sqliteShadowAnswers } from '../stores/shadow-answers/sqlite.ts';
 
 export interface NodeGatewayOptions {
   config: GatewayConfig;
@@ -64,6 +68,8 @@ export interface NodeGatewayOptions {
   log?: (line: string) => void;
   /** Structured lines: failed requests, internal errors. */
   logger?: Logger;
+  /** Shadow traffic budget (`SHADOW_MAX_CONCURRENCY`, `SHADOW_MAX_BODY_BYTES`); defaults 4 and 64 KiB. */
+  shadow?: { maxConcurrency?: number; maxBodyBytes?: number };
 }
 
 /** A running Node gateway and the handles tests and the entry point need. */
@@ -72,6 +78,8 @@ export interface NodeGateway {
   server: DualServer;
   sink: ObservationSink;
   lifecycle: Lifecycle;
+  /** Texts of shadowed pairs: the `shadow_answers` table with a data directory, memory without. */
+  shadowAnswers: ShadowAnswerSink & ShadowAnswerSource;
   /**
    * Drains: `/readyz` and new requests answer 503 at once, the listener closes after the deregistration delay,
    * in-flight requests get the grace period (from the call), what is left is cut as `shutdown_abort`; then the
@@ -106,7 +114,8 @@ function openDurableSinks(
     secondary?.close();
     db.close();
   };
-  return { sink, closeStore };
+  const shadowAnswers = sqliteShadowAnswers(db, (err) => log(`shadow answer not kept: ${err.message}`));
+  return { sink, closeStore, shadowAnswers };
 }
 
 /** Wires the data plane for Node: SQLite sink with spill file, Prometheus metrics, h1 + h2c listener. */
@@ -115,9 +124,9 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   const log = options.log ?? (options.logger ? lineLog(options.logger, 'warn') : () => {});
   const telemetry = prometheusTelemetry({ defaultMetrics: options.defaultMetrics ?? true });
   options.registerMetrics?.(telemetry.registry);
-  const { sink, closeStore } = options.dataDir
+  const { sink, closeStore, shadowAnswers } = options.dataDir
     ? openDurableSinks(options.dataDir, options.observationCopy, telemetry, log)
-    : { sink: new MemoryObservationSink(), closeStore: () => {} };
+    : { sink: new MemoryObservationSink(), closeStore: () => {}, shadowAnswers: new MemoryShadowAnswers() };
   const lifecycle = new Lifecycle();
   const transport = undiciTransport();
   const auth = options.auth ?? (await staticApiKeys(options.apiKeys ?? []));
@@ -136,6 +145,11 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
     now: () => performance.now(),
     logger: options.logger,
+    shadow: {
+      maxConcurrency: options.shadow?.maxConcurrency ?? DEFAULT_SHADOW_MAX_CONCURRENCY,
+      maxBodyBytes: options.shadow?.maxBodyBytes ?? DEFAULT_SHADOW_MAX_BODY_BYTES,
+      answers: shadowAnswers,
+    },
   });
   const adminFetch = options.adminFetch;
   const isAdminPath = (url: string): boolean => /^\/admin(\/|$)/.test(new URL(url).pathname);
@@ -175,7 +189,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     return { cut };
   }
 
-  return { url: server.url, server, sink, lifecycle, shutdown: () => (stopping ??= shutdown()) };
+  return { url: server.url, server, sink, lifecycle, shadowAnswers, shutdown: () => (stopping ??= shutdown()) };
 }
 
 /** After the deregistration delay, the listener closes only once no connection has been accepted for this long. */

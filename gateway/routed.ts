@@ -1,12 +1,15 @@
 import type { Context } from 'hono';
 import { noLogger, type Logger } from '../lib/log/interface.ts';
 import { priceKeyOf, upstreamModelOf, type ModelConfig } from '../schema/config.ts';
-import { TrafficClass, type Observation, type Operation } from '../schema/observation.ts';
-import type { ConfigSnapshot, GatewayDeps, GatewayEnv } from './deps.ts';
+import { ClientTrafficClass, type Observation, type Operation, type TrafficClass } from '../schema/observation.ts';
+import type { ConfigSnapshot, GatewayEnv, RoutedDeps } from './deps.ts';
 import { GatewayError } from './errors.ts';
 import { gatewayHeaders } from './headers.ts';
 import { RequestMeter } from './metering/meter.ts';
 import { resolve, type Resolution } from './routing/resolve.ts';
+import { selectShadow } from './routing/shadow.ts';
+import { MAX_CAPTURED_ANSWER_BYTES, ShadowDispatcher, type ShadowMark } from './shadow/dispatcher.ts';
+import { AnswerCapture } from './shadow/texts.ts';
 import type { AnswerContext, CutBy } from './stream/interface.ts';
 import type { HttpResponse } from './upstreams/http/interface.ts';
 import type { UpstreamCall, UpstreamClient } from './upstreams/interface.ts';
@@ -26,10 +29,12 @@ export interface RoutingRequest {
   modelId: string;
   intent: string | null;
   sessionId: string | null;
+  /** The request body as received, kept for a shadow copy when the session is in a shadow share. */
+  body?: string;
 }
 
 /** Shared per-process pieces of routed calls, built once per app. */
-export function routedCalls(deps: GatewayDeps) {
+export function routedCalls(deps: RoutedDeps) {
   const logger = deps.logger ?? noLogger;
   const record = (o: Observation): void => {
     deps.telemetry.observation(o);
@@ -40,10 +45,21 @@ export function routedCalls(deps: GatewayDeps) {
 
   /** Routes a request and starts its meter; 404 for `config:<id>` naming nothing. */
   function begin(c: Context<GatewayEnv>, r: RoutingRequest, snapshot: ConfigSnapshot = deps.config.current()): RoutedCall {
-    const traffic = parseTraffic(c.req.header('x-gateway-traffic'));
-    const resolution = resolve(snapshot.index, r.modelId, r.intent, r.sessionId);
-    if (!resolution) throw new GatewayError('unknown_config', `no model configuration "${r.modelId.slice('config:'.length)}"`);
+    const mark = deps.shadowDispatcher.markOf(c.req.raw);
+    const traffic = mark ? 'shadow' : parseTraffic(c.req.header('x-gateway-traffic'));
+    const routed = resolve(snapshot.index, r.modelId, r.intent, r.sessionId);
+    if (!routed) throw new GatewayError('unknown_config', `no model configuration "${r.modelId.slice('config:'.length)}"`);
+    const resolution = mark ? shadowResolution(routed, mark) : routed;
     const config = resolution.config;
+    const shadowing = traffic === 'live' ? shadowJobOf(c, r, resolution, snapshot) : null;
+    // A shadow request reports its observation to the dispatcher; a shadowed live request hands its job over.
+    const after = mark?.observed ?? shadowing?.offer;
+    const onRecord = after
+      ? (o: Observation): void => {
+          record(o);
+          after(o);
+        }
+      : record;
     const meter = new RequestMeter(
       {
         requestId: c.var.requestId,
@@ -56,8 +72,9 @@ export function routedCalls(deps: GatewayDeps) {
         configVersion: snapshot.version,
         upstreamModel: config ? upstreamModelOf(config.upstream) : r.modelId,
         price: snapshot.config.pricing[config ? priceKeyOf(config) : r.modelId],
+        shadowOf: mark?.liveRequestId ?? null,
       },
-      record,
+      onRecord,
       deps.now,
     );
     c.set('meter', meter);
@@ -73,10 +90,42 @@ export function routedCalls(deps: GatewayDeps) {
       idleTimeoutMs: deps.upstreamIdleTimeoutMs,
       logger: deps.logger,
       headers: () => gatewayHeaders(c, deps.now),
+      ...(mark ? { tap: mark.capture.tap } : shadowing ? { tap: shadowing.capture.tap } : {}),
     };
   }
 
+  /**
+   * A live request of a session in a shadow share: its body (unless larger than the cap, then dropped and counted)
+   * and a capture of its answer, handed to the dispatcher once its observation is recorded.
+   */
+  function shadowJobOf(c: Context<GatewayEnv>, r: RoutingRequest, resolution: Resolution, snapshot: ConfigSnapshot) {
+    const candidate = selectShadow(snapshot.index, resolution, r.sessionId);
+    if (!candidate || r.body === undefined || !resolution.config) return null;
+    const dispatcher = deps.shadowDispatcher;
+    if (r.body.length > dispatcher.maxBodyBytes || encoder.encode(r.body).length > dispatcher.maxBodyBytes) {
+      dispatcher.count('dropped_body');
+      return null;
+    }
+    const capture = new AnswerCapture(MAX_CAPTURED_ANSWER_BYTES);
+    const job = {
+      config: candidate,
+      url: c.req.url,
+      headers: ShadowDispatcher.keptHeaders(c.req.raw.headers),
+      body: r.body,
+      liveAnswer: capture,
+      liveProvider: resolution.config.upstream.provider,
+    };
+    return { capture, offer: (live: Observation) => dispatcher.offer({ ...job, live }) };
+  }
+
   return { begin };
+}
+
+const encoder = new TextEncoder();
+
+/** A shadow request is routed like its live request, then answered by the candidate, outside any experiment or canary. */
+function shadowResolution(routed: Resolution, mark: ShadowMark): Resolution {
+  return { ...routed, arm: 'pinned', config: mark.config, experimentId: null, canaryId: null, expectedShare: null };
 }
 
 /**
@@ -121,10 +170,14 @@ export function logFailedRequest(logger: Logger, o: Observation): void {
   });
 }
 
+/** The client's traffic class; `shadow` is the gateway's own and refused like any other bad value. */
 function parseTraffic(value: string | undefined): TrafficClass {
   if (value === undefined) return 'live';
-  const parsed = TrafficClass.safeParse(value);
-  if (!parsed.success)
-    throw new GatewayError('invalid_request', `x-gateway-traffic must be one of ${TrafficClass.options.join(', ')}, got "${value}"`);
-  return parsed.data;
+  const parsed = ClientTrafficClass.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const own = value === 'shadow' ? ' (shadow is set by the gateway itself, never by a client)' : '';
+  throw new GatewayError(
+    'invalid_request',
+    `x-gateway-traffic must be one of ${ClientTrafficClass.options.join(', ')}, got "${value}"${own}`,
+  );
 }

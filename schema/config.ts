@@ -54,6 +54,21 @@ export const ModelConfig = z.strictObject({
 });
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
+/** Intent key of a route-wide shadow (every intent without its own entry). */
+export const ALL_INTENTS = '*';
+
+/**
+ * A shadow candidate of a route and intent: after the client's answer is complete, `share` percent of sessions
+ * (sticky, bucketed apart from experiments and canaries) have their request sent again to `config`, recorded with
+ * traffic class `shadow`; the client never sees that answer.
+ */
+export const Shadow = z.strictObject({
+  config: Id,
+  /** Percent of sessions whose requests are shadowed, 0..100. */
+  share: z.number().min(0).max(100),
+});
+export type Shadow = z.infer<typeof Shadow>;
+
 /** A route: what a client names as its model id. Per-intent table with a default. */
 export const Route = z.strictObject({
   name: Id,
@@ -61,6 +76,8 @@ export const Route = z.strictObject({
   intents: z.array(Id).min(1),
   default: Id,
   table: z.record(z.string(), Id).default({}),
+  /** Shadow candidates by intent (one of `intents`, `other`, or `*` for every intent without its own). */
+  shadow: z.record(z.string(), Shadow).optional(),
 });
 export type Route = z.infer<typeof Route>;
 
@@ -143,6 +160,15 @@ function checkReferences(cfg: z.infer<typeof GatewayConfigShape>, ctx: z.Refinem
       if (!r.intents.includes(intent))
         ctx.addIssue({ code: 'custom', path: ['routes', i, 'table', intent], message: `intent "${intent}" is not in the route's intents` });
       ref(['routes', i, 'table', intent], id);
+    }
+    for (const [intent, shadow] of Object.entries(r.shadow ?? {})) {
+      if (intent !== ALL_INTENTS && intent !== 'other' && !r.intents.includes(intent))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'shadow', intent],
+          message: `intent "${intent}" is not in the route's intents (nor "other" or "${ALL_INTENTS}")`,
+        });
+      ref(['routes', i, 'shadow', intent, 'config'], shadow.config);
     }
   });
   const running = new Map<string, string>();

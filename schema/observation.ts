@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
-export const TrafficClass = z.enum(['live', 'eval', 'warmup']);
+/** Traffic classes: `shadow` is the gateway's own copy of a live request sent to a shadow candidate. */
+export const TrafficClass = z.enum(['live', 'eval', 'warmup', 'shadow']);
 export type TrafficClass = z.infer<typeof TrafficClass>;
+/** The classes a client may ask for with `x-gateway-traffic` (never `shadow`). */
+export const ClientTrafficClass = z.enum(['live', 'eval', 'warmup']);
 
 /** How the configuration was chosen for a request. */
 export const Arm = z.enum(['default', 'control', 'treatment', 'baseline', 'canary', 'unassigned', 'pinned', 'passthrough']);
@@ -68,5 +71,7 @@ export const Observation = z.object({
   attempts: z.number().int().positive().nullable().optional(),
   /** Configuration that produced the answer when it differs from `configId` (a fallback); null otherwise. */
   servedConfigId: z.string().nullable().optional(),
+  /** For traffic class `shadow`: the request id of the live request it copies; null otherwise. */
+  shadowOf: z.string().nullable().optional(),
 });
 export type Observation = z.infer<typeof Observation>;

@@ -32,7 +32,7 @@ export interface SimulatedRowsOptions {
   seed: number;
   /** Configurations live traffic is spread over, per intent (uniformly). */
   configs: (intent: string) => string[];
-  /** Share of extra rows written as eval or warm-up traffic with absurd values, which must be ignored. */
+  /** Share of extra rows written as eval, warm-up or shadow traffic with absurd values, which must be ignored. */
   nonLiveShare?: number;
   errorRate?: number;
   batchSize?: number;
@@ -77,7 +77,9 @@ export function writeSimulatedRows(db: Database.Database, o: SimulatedRowsOption
       const profile = findProfile(profiles, cfg.model)!;
       const behaviour = intentProfile(profile, intent);
       const nonLive = rng.next() < (o.nonLiveShare ?? 0);
-      const traffic: TrafficClass = nonLive ? (rng.next() < 0.5 ? 'eval' : 'warmup') : 'live';
+      // One draw picks the class, so adding a class left every other row as it was.
+      const u = nonLive ? rng.next() : 1;
+      const traffic: TrafficClass = nonLive ? (u < 0.35 ? 'eval' : u < 0.7 ? 'warmup' : 'shadow') : 'live';
       const failed = !nonLive && rng.next() < (o.errorRate ?? 0.005);
       const inputTokens = failed ? 0 : Math.round(behaviour.budget * (0.6 + 0.4 * rng.next()));
       const outputTokens = failed ? 0 : Math.round(behaviour.budget * behaviour.fraction * (0.8 + 0.4 * rng.next()));

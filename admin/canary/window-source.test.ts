@@ -21,6 +21,7 @@ describe('SQLite window source', () => {
       observation(21, { arm: 'canary', errorCode: 'ThrottlingException', status: 429, costUsd: null }),
       observation(22, { arm: 'canary', traffic: 'warmup' }),
       observation(23, { arm: 'canary', traffic: 'eval' }),
+      observation(25, { arm: 'canary', traffic: 'shadow', shadowOf: 'r1' }),
       observation(24, { arm: 'canary', canaryId: 'other' }),
       observation(500, { arm: 'canary' }),
     ];

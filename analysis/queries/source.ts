@@ -3,6 +3,7 @@ import type { ArmSums, OutcomeSums } from './experiments.ts';
 import type { RowFilter } from './filter.ts';
 import type { CellSums } from './intent-config.ts';
 import type { Percentiles } from './quantiles.ts';
+import type { ShadowPairRow } from './shadow.ts';
 
 /**
  * Where the analysis reads its sufficient statistics: the embedded SQLite store or the warehouse. Every
@@ -25,6 +26,8 @@ export interface AnalysisSource {
   outcomes(filter: RowFilter, experimentId: string): Promise<OutcomeSums[]>;
   /** Sessions of one experiment by the assignment of their first request; `boundaries` (epoch ms) number the periods. */
   assignments(filter: RowFilter, experimentId: string, boundaries: readonly number[]): Promise<AssignmentCounts[]>;
+  /** Shadow observations with their live requests and kept texts; absent where the store keeps no shadow answers. */
+  shadowPairs?(filter: RowFilter): Promise<ShadowPairRow[]>;
   close(): Promise<void>;
 }
 

@@ -3,6 +3,7 @@ import { queryAssignments } from './assignment.ts';
 import { queryArms, queryExperimentIds, queryOutcomes } from './experiments.ts';
 import { queryCells } from './intent-config.ts';
 import { queryPercentiles } from './quantiles.ts';
+import { queryShadowPairs } from './shadow.ts';
 import type { AnalysisSource } from './source.ts';
 
 /** The analysis source over the embedded store; `close` closes the database only when `owned`. */
@@ -15,6 +16,7 @@ export function sqliteAnalysisSource(db: Database.Database, owned = false): Anal
     arms: async (filter, id) => queryArms(db, filter, id),
     outcomes: async (filter, id) => queryOutcomes(db, filter, id),
     assignments: async (filter, id, boundaries) => queryAssignments(db, filter, id, boundaries),
+    shadowPairs: async (filter) => queryShadowPairs(db, filter),
     close: async () => void (owned && db.close()),
   };
 }

@@ -13,6 +13,8 @@ import { byKeys, type AnalysisSource } from '../queries/source.ts';
 import { recommendRoute, type Recommendation } from '../recommend.ts';
 import type { AnalysisSettings } from '../settings.ts';
 import { simulateMonitoring, type MonitoringOutcome } from '../stats/monitoring-simulation.ts';
+import type { GoldenCase } from '../eval/dataset.ts';
+import { compareShadows, type ShadowComparison } from '../shadow.ts';
 
 /** What to analyse. */
 export interface AnalysisInput {
@@ -33,6 +35,8 @@ export interface AnalysisInput {
    * written before the gateway recorded each request's expected share.
    */
   audit?: AuditEntry[];
+  /** Golden cases the shadow comparison scores answers against (the offline evaluator's dataset). */
+  goldenCases?: readonly GoldenCase[];
 }
 
 /** The whole report (the JSON the job writes). */
@@ -50,6 +54,8 @@ export interface AnalysisReport {
   recommendation: Recommendation | null;
   /** A/A calibration of continuous monitoring under the configured sequential tuning. */
   monitoring: { experiments: number; lookEvery: number; maxPerArm: number; aa: MonitoringOutcome };
+  /** Shadow candidates beside the live configuration, per intent (empty when the source keeps no shadow answers). */
+  shadow: ShadowComparison[];
 }
 
 async function intentRows(source: AnalysisSource, filter: RowFilter, s: AnalysisSettings): Promise<IntentConfigRow[]> {
@@ -125,5 +131,6 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisReport>
     ...(await experimentReports(input, filter, mix)),
     recommendation: route && intents.length ? recommendRoute(intents, route, mix, s) : null,
     monitoring: { ...monitoring, aa },
+    shadow: input.source.shadowPairs ? compareShadows(await input.source.shadowPairs(filter), input.goldenCases ?? [], s.alpha) : [],
   };
 }

@@ -8,6 +8,7 @@ import { empty, escapeHtml, usd } from './dashboard/format.ts';
 import type { DashboardData } from './dashboard/inputs.ts';
 import { pageHtml, type PagePart } from './dashboard/page.ts';
 import { experimentsSection } from './dashboard/experiments.ts';
+import { shadowSection } from './dashboard/shadow.ts';
 
 export type { CanaryTimeline, DashboardAnalysis, DashboardData, EvalReport } from './dashboard/inputs.ts';
 export type { ChartSpec } from './dashboard/charts.ts';
@@ -74,6 +75,7 @@ export function renderDashboard(data: DashboardData): string {
     { id: 'intents', title: 'Configurations by intent', ...(a ? intentsSection(a) : noAnalysis('No analysis report.')) },
     { id: 'projection', title: 'Traffic mix and cost projection', ...(a ? projectionSection(a) : noAnalysis('No analysis report.')) },
     { id: 'experiments', title: 'Experiments', ...(a ? experimentsSection(a) : noAnalysis('No analysis report.')) },
+    { id: 'shadow', title: 'Shadow candidates', ...(a ? shadowSection(a) : noAnalysis('No analysis report.')) },
     { id: 'evaluation', title: 'Offline evaluation', ...evaluationSection(data.evaluation) },
     { id: 'canaries', title: 'Canary rollouts', ...canariesSection(data.canaries) },
   ];

@@ -4,6 +4,7 @@ import type { MarginTest } from '../stats/guardrail.ts';
 import type { IntentConfigRow } from '../intent-table.ts';
 import type { Recommendation } from '../recommend.ts';
 import type { AnalysisReport } from './build.ts';
+import { shadowSection } from './shadow-markdown.ts';
 
 const dash = '-';
 
@@ -237,6 +238,9 @@ export function renderMarkdown(r: AnalysisReport): string {
     '',
     ...(r.experiments.length ? r.experiments.flatMap(experimentSection) : ['No experiment with scored sessions in both arms.', '']),
     ...r.unanalysed.flatMap(unanalysedSection),
+    '## Shadow candidates',
+    '',
+    ...shadowSection(r.shadow ?? []),
     `Multiplicity correction: ${s.correction === 'holm' ? 'Holm' : 'Benjamini-Hochberg'} across all experiments: ` +
       'quality and errors (the tests decisions act on) in one family, the session outcomes in another.',
     `Continuous monitoring, ${r.monitoring.experiments} simulated A/A experiments looked at every ${r.monitoring.lookEvery} sessions up to ${r.monitoring.maxPerArm} per arm: ` +

@@ -17,6 +17,8 @@ export interface MeterStart {
   configVersion?: number | null;
   upstreamModel: string;
   price: Price | undefined;
+  /** For a shadow request: the live request it copies. */
+  shadowOf?: string | null;
 }
 
 /**
@@ -106,6 +108,7 @@ export class RequestMeter {
       overheadMs: this.responseReady(),
       configVersion: s.configVersion ?? null,
       expectedShare: s.resolution.expectedShare ?? null,
+      ...(s.shadowOf ? { shadowOf: s.shadowOf } : {}),
     };
     this.record(observation);
     this.onFinish?.();

@@ -23,6 +23,8 @@ export interface AnswerContext {
   now: () => number;
   /** Where an unexpected failure of the answer is logged (standard error when absent). */
   logger?: Logger;
+  /** Sees every upstream chunk as it is read (set only for requests whose answer is kept for shadow scoring). */
+  tap?: (chunk: Uint8Array) => void;
 }
 
 /** Facts an adapter reports while upstream units go by; the core meters them and decides the ending. */

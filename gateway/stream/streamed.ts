@@ -93,6 +93,7 @@ export function meteredStream(response: HttpResponse, adapter: StreamAdapter, ca
           const chunk = await reader.read();
           if (ended) return;
           reader.received();
+          if (chunk !== null) call.tap?.(chunk);
           const out = chunk === null ? adapter.end(tally) : adapter.push(chunk, tally);
           if (out) controller.enqueue(out);
           if (settle(chunk === null) || out) return;

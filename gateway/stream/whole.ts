@@ -89,6 +89,7 @@ async function readAll(response: HttpResponse, call: AnswerContext): Promise<Uin
       const chunk = await reader.read();
       reader.received();
       if (chunk === null) break;
+      call.tap?.(chunk);
       chunks.push(chunk);
       size += chunk.length;
       if (size > MAX_WHOLE_ANSWER_BYTES) throw new MalformedUpstream(`an answer larger than ${MAX_WHOLE_ANSWER_BYTES} bytes`);

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { FeedbackRecord } from '../../schema/feedback.ts';
 import type { Observation } from '../../schema/observation.ts';
+import type { ShadowOutcome } from '../shadow/dispatcher.ts';
 import type { Telemetry } from './interface.ts';
 
 /** Error codes that may appear as a label; anything else an upstream invents is counted as `other`. */
@@ -129,6 +130,12 @@ export function prometheusTelemetry(
     help: 'Records lost to the observation copy because it and its spill file both failed',
     registers: [registry],
   });
+  const shadow = new Counter({
+    name: 'gateway_shadow_requests_total',
+    help: 'Shadow requests by outcome: sent, failed (of those sent), dropped_budget, dropped_body, dropped_shutdown',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   const feedback = new Counter({
     name: 'gateway_feedback_events_total',
     help: 'Accepted feedback events',
@@ -147,11 +154,15 @@ export function prometheusTelemetry(
       const timing = { ...labels, streamed: String(o.streamed) };
       latency.observe(timing, o.latencyMs / 1000);
       if (o.ttftMs !== null) ttft.observe(timing, o.ttftMs / 1000);
-      overhead.observe({ operation: o.operation }, o.overheadMs / 1000);
+      // Overhead is what a client waits for; a shadow request has no client.
+      if (o.traffic !== 'shadow') overhead.observe({ operation: o.operation }, o.overheadMs / 1000);
       if (o.errorCode) upstreamErrors.inc({ config: labels.config, error_code: KNOWN_ERRORS.has(o.errorCode) ? o.errorCode : 'other' });
     },
     feedback(events: FeedbackRecord[]): void {
       for (const e of events) feedback.inc({ metric: e.metric });
+    },
+    shadow(outcome: ShadowOutcome): void {
+      shadow.inc({ outcome });
     },
     spilled: (n) => spilled.inc(n),
     replayed: (n) => replayed.inc(n),

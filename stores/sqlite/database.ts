@@ -88,6 +88,17 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE observations ADD COLUMN served_config_id TEXT;`,
   // Canary windows read one canary's rows in a time range; without this they scan every row since that time.
   `CREATE INDEX observations_canary_window ON observations (canary_id, time);`,
+  // Shadow traffic: the live request a shadow observation copies, and the answers of shadowed pairs for scoring.
+  `ALTER TABLE observations ADD COLUMN shadow_of TEXT;
+   CREATE TABLE shadow_answers (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     shadow_request_id TEXT NOT NULL UNIQUE,
+     live_request_id TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     prompt TEXT,
+     live_answer TEXT,
+     shadow_answer TEXT
+   );`,
 ];
 
 export interface OpenOptions {

@@ -118,6 +118,11 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX IF NOT EXISTS feedback_replica_seq ON feedback (replica_id, seq)',
     ],
   },
+  {
+    version: 7,
+    name: 'shadow traffic: the live request a shadow observation copies',
+    statements: [`ALTER TABLE observations ADD COLUMN shadow_of ${NAME}`],
+  },
 ];
 
 /** True when the warehouse is Amazon Redshift (its `version()` says so) rather than PostgreSQL. */

@@ -64,6 +64,7 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
       stop_reason: 'text',
       attempts: 'integer',
       served_config_id: 'text',
+      shadow_of: 'text',
     }),
   },
   {

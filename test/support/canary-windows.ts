@@ -93,7 +93,7 @@ export async function randomWindow(seed: number, exact: boolean): Promise<{ db: 
         time: 1_000 + Math.floor(rng.uniform() * 1_200),
         sessionId: pick(sessions),
         arm: noise < 0.02 ? 'treatment' : rng.uniform() < 0.3 ? 'canary' : 'baseline',
-        traffic: noise > 0.96 ? 'warmup' : noise > 0.93 ? 'eval' : 'live',
+        traffic: noise > 0.98 ? 'shadow' : noise > 0.96 ? 'warmup' : noise > 0.93 ? 'eval' : 'live',
         canaryId: noise > 0.9 && noise <= 0.93 ? 'other' : 'k',
         errorCode: failed ? 'ThrottlingException' : null,
         status: failed ? 429 : 200,

@@ -76,6 +76,7 @@ export function demoReport(): AnalysisReport {
     intents,
     experiments: [],
     unanalysed: [],
+    shadow: [],
     recommendation: recommendRoute(intents, demoRoute(), mix, settings),
     monitoring: {
       experiments: 1000,

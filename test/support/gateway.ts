@@ -28,6 +28,8 @@ export interface TestStackOptions {
   shutdownDelayMs?: number;
   /** Deadlines for idle client connections and the connection cap (small ones in tests). */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** Shadow traffic budget (`SHADOW_MAX_CONCURRENCY`, `SHADOW_MAX_BODY_BYTES`). */
+  shadow?: { maxConcurrency?: number; maxBodyBytes?: number };
 }
 
 /** A fresh temporary directory. */
@@ -50,6 +52,7 @@ export async function startStack(options: TestStackOptions = {}) {
     shutdownGraceMs: options.shutdownGraceMs ?? 1_000,
     shutdownDelayMs: options.shutdownDelayMs,
     connectionLimits: options.connectionLimits,
+    shadow: options.shadow,
     defaultMetrics: false,
   });
   return {

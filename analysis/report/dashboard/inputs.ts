@@ -5,6 +5,28 @@ const NullableNum = z.number().nullable();
 const Interval = z.tuple([Num, Num]);
 const Percentiles = z.object({ 50: Num, 95: Num, 99: Num });
 
+/** A paired test as the report's JSON holds it (NaN is written as null). */
+const Paired = z.object({ n: Num, diff: NullableNum, p: NullableNum, ci: z.tuple([NullableNum, NullableNum]).nullable() }).nullable();
+const ShadowSide = z.object({
+  configId: z.string(),
+  errorRate: NullableNum,
+  meanQuality: NullableNum,
+  meanCostUsd: NullableNum,
+  meanLatencyMs: NullableNum,
+});
+/** One shadow comparison of the analysis report. */
+const ShadowRow = z.object({
+  route: z.string(),
+  intent: z.string(),
+  pairs: Num,
+  scored: Num,
+  live: ShadowSide,
+  shadow: ShadowSide,
+  quality: Paired,
+  costUsd: Paired,
+  latencyMs: Paired,
+});
+
 /** A per-intent, per-configuration row as the analysis job and the offline evaluator write it. */
 export const DashboardRow = z.object({
   intent: z.string(),
@@ -93,6 +115,8 @@ export const DashboardAnalysis = z.object({
       }),
     )
     .optional(),
+  /** Shadow candidates beside the live configuration (absent in reports written before shadow traffic). */
+  shadow: z.array(ShadowRow).optional(),
   recommendation: z
     .object({
       choices: z.array(

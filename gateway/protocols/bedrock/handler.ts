@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { applyConfigToChat } from '../../canonical.ts';
-import type { GatewayDeps, GatewayEnv } from '../../deps.ts';
+import type { GatewayEnv, RoutedDeps } from '../../deps.ts';
 import { GatewayError } from '../../errors.ts';
 import { routedCalls, sendUpstream } from '../../routed.ts';
 import { translateCall } from '../../translate.ts';
@@ -16,14 +16,14 @@ const encoder = new TextEncoder();
  * routed to a Bedrock configuration (or passed through) keep their bytes; calls routed to another
  * provider are translated (Converse only).
  */
-export function bedrockHandler(deps: GatewayDeps) {
+export function bedrockHandler(deps: RoutedDeps) {
   const calls = routedCalls(deps);
   return async (c: Context<GatewayEnv>): Promise<Response> => {
     const operation = parseOperation(c.req.param('operation') ?? '');
     const modelId = c.req.param('modelId') ?? '';
     const text = await c.req.text();
     const body = parseBody(operation, text);
-    const call = calls.begin(c, { operation, modelId, ...routingInputs(body, c.req.raw.headers) });
+    const call = calls.begin(c, { operation, modelId, ...routingInputs(body, c.req.raw.headers), body: text });
     const { config, resolution } = call;
     if (config && config.upstream.provider !== 'bedrock') {
       if (!operation.startsWith('converse')) {

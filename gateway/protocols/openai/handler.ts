@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { applyConfigToChat } from '../../canonical.ts';
-import type { GatewayDeps, GatewayEnv } from '../../deps.ts';
+import type { GatewayDeps, GatewayEnv, RoutedDeps } from '../../deps.ts';
 import { GatewayError } from '../../errors.ts';
 import { routedCalls, sendUpstream } from '../../routed.ts';
 import { translateCall } from '../../translate.ts';
@@ -16,17 +16,18 @@ const encoder = new TextEncoder();
  * OpenAI-compatible configuration pass through; calls routed to another provider are translated.
  * Usage is recorded either way, whether or not the client asked for it.
  */
-export function chatCompletionsHandler(deps: GatewayDeps) {
+export function chatCompletionsHandler(deps: RoutedDeps) {
   const calls = routedCalls(deps);
   return async (c: Context<GatewayEnv>): Promise<Response> => {
-    const body = parseChatBody(await c.req.text());
+    const text = await c.req.text();
+    const body = parseChatBody(text);
     const stream = body.stream === true;
     const operation = stream ? 'chat-completions-stream' : 'chat-completions';
     const snapshot = deps.config.current();
     if (!body.model.startsWith('config:') && !snapshot.index.routes.has(body.model)) {
       throw new GatewayError('model_not_found', `model "${body.model}" is not a route of this gateway (GET /v1/models lists them)`);
     }
-    const call = calls.begin(c, { operation, modelId: body.model, ...chatRoutingInputs(body, c.req.raw.headers) }, snapshot);
+    const call = calls.begin(c, { operation, modelId: body.model, ...chatRoutingInputs(body, c.req.raw.headers), body: text }, snapshot);
     const config = call.config!;
     const includeUsage = body.stream_options?.include_usage === true;
     if (config.upstream.provider !== 'openai') {
