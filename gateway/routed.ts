@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { noLogger, type Logger } from '../lib/log/interface.ts';
 import { priceKeyOf, upstreamModelOf, type ModelConfig } from '../schema/config.ts';
 import { TrafficClass, type Observation, type Operation } from '../schema/observation.ts';
+import { priceOf } from '../schema/pricing.ts';
 import type { ConfigSnapshot, GatewayDeps, GatewayEnv } from './deps.ts';
 import { GatewayError } from './errors.ts';
 import { gatewayHeaders } from './headers.ts';
@@ -55,7 +56,7 @@ export function routedCalls(deps: GatewayDeps) {
         resolution,
         configVersion: snapshot.version,
         upstreamModel: config ? upstreamModelOf(config.upstream) : r.modelId,
-        price: snapshot.config.pricing[config ? priceKeyOf(config) : r.modelId],
+        price: priceOf(snapshot.config.pricing, config ? priceKeyOf(config) : r.modelId),
       },
       record,
       deps.now,
