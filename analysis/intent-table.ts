@@ -20,8 +20,10 @@ export interface IntentConfigRow {
   costSd: number | null;
   /** Total cost divided by the number of satisfactory responses. */
   costPerSatisfactory: number | null;
-  /** Mean quality per 1,000 real (input + output) tokens of scored requests. */
+  /** Mean quality per 1,000 real tokens (input, output, prompt-cache reads and writes) of scored requests. */
   qualityPer1kTokens: number | null;
+  /** Share of prompt tokens read from the prompt cache (null without prompt tokens or figures). */
+  cacheReadShare?: number | null;
   latencyMs: Percentiles | null;
   ttftMs: Percentiles | null;
   /** Mean quality divided by P95 latency in seconds. */
@@ -80,6 +82,7 @@ export function buildRow(
     costSd,
     costPerSatisfactory: priced && cell.passes > 0 ? cell.costUsd / cell.passes : null,
     qualityPer1kTokens: cell.scoredTokens > 0 ? cell.qualitySum / (cell.scoredTokens / 1000) : null,
+    cacheReadShare: cell.promptTokens ? (cell.cacheReadTokens ?? 0) / cell.promptTokens : null,
     latencyMs: latency ?? null,
     ttftMs: ttft ?? null,
     qualityPerP95Second: meanQuality !== null && latency ? meanQuality / (latency[95] / 1000) : null,

@@ -5,7 +5,10 @@ import type { WholeReading } from './stream/whole.ts';
 /** Protocol-neutral chat call: what both wire formats (Converse, Chat Completions) can say. */
 export interface ChatRequest {
   system: string[];
-  messages: { role: 'user' | 'assistant'; text: string }[];
+  /** A prompt-cache point after the system prompt (Converse `cachePoint`, a Chat part's `cache_control`). */
+  systemCachePoint?: boolean;
+  /** `cachePoint`: a prompt-cache point after this message. */
+  messages: { role: 'user' | 'assistant'; text: string; cachePoint?: boolean }[];
   maxTokens?: number;
   temperature?: number;
   topP?: number;
@@ -16,18 +19,29 @@ export interface ChatRequest {
 
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'content_filtered' | 'tool_use';
 
+/**
+ * Token usage in canonical form: `inputTokens` excludes prompt-cache reads and writes (Bedrock's convention), which
+ * are counted apart when the upstream reports them.
+ */
+export interface ChatUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens?: number | undefined;
+  cacheWriteInputTokens?: number | undefined;
+}
+
 /** A whole non-streamed answer. */
 export interface ChatResult {
   text: string;
   stopReason: StopReason;
-  usage: { inputTokens: number; outputTokens: number };
+  usage: ChatUsage;
 }
 
 /** One step of a streamed answer. */
 export type ChatEvent =
   | { type: 'text'; text: string }
   | { type: 'stop'; reason: StopReason }
-  | { type: 'usage'; inputTokens: number; outputTokens: number }
+  | ({ type: 'usage' } & ChatUsage)
   | { type: 'error'; errorType: string; message: string; code?: string | null }
   /** The upstream's closing unit went by: the answer is whole. */
   | { type: 'done' };
@@ -57,7 +71,8 @@ export interface ClientCodec {
 export function tallyEvents(events: ChatEvent[], tally: StreamTally): void {
   for (const event of events) {
     if (event.type === 'text') tally.content();
-    else if (event.type === 'usage') tally.usage(event.inputTokens, event.outputTokens);
+    else if (event.type === 'usage')
+      tally.usage(event.inputTokens, event.outputTokens, { read: event.cacheReadInputTokens, write: event.cacheWriteInputTokens });
     else if (event.type === 'error') tally.error(event.errorType);
     else if (event.type === 'done') tally.complete();
   }

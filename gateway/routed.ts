@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { noLogger, type Logger } from '../lib/log/interface.ts';
 import { priceKeyOf, upstreamModelOf, type ModelConfig } from '../schema/config.ts';
 import { ClientTrafficClass, type Observation, type Operation, type TrafficClass } from '../schema/observation.ts';
+import { priceOf } from '../schema/pricing.ts';
 import type { ConfigSnapshot, GatewayEnv, RoutedDeps } from './deps.ts';
 import { GatewayError } from './errors.ts';
 import { gatewayHeaders } from './headers.ts';
@@ -71,7 +72,7 @@ export function routedCalls(deps: RoutedDeps) {
         resolution,
         configVersion: snapshot.version,
         upstreamModel: config ? upstreamModelOf(config.upstream) : r.modelId,
-        price: snapshot.config.pricing[config ? priceKeyOf(config) : r.modelId],
+        price: priceOf(snapshot.config.pricing, config ? priceKeyOf(config) : r.modelId),
         shadowOf: mark?.liveRequestId ?? null,
       },
       onRecord,

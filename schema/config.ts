@@ -1,14 +1,20 @@
 import { z } from 'zod';
+import { pricingKeyOf } from './pricing.ts';
 
 /** Identifier of a configuration, route, experiment or canary: lower-case slug. */
 export const Id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 chars of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
 
-/** USD per 1,000 tokens, as cloud price lists quote them. */
+/**
+ * USD per 1,000 tokens, as cloud price lists quote them. Prompt-cache reads and writes have their own prices
+ * (Anthropic models on Bedrock: reads 0.1x, writes 1.25x the input price); without them they cost as input.
+ */
 export const Price = z.strictObject({
   inputPer1k: z.number().nonnegative(),
   outputPer1k: z.number().nonnegative(),
+  cacheReadPer1k: z.number().nonnegative().optional(),
+  cacheWritePer1k: z.number().nonnegative().optional(),
 });
 export type Price = z.infer<typeof Price>;
 
@@ -44,7 +50,10 @@ export const ModelConfig = z.strictObject({
   id: Id,
   description: z.string().optional(),
   upstream: Upstream,
-  /** Key into `pricing`; defaults to the upstream model id. */
+  /**
+   * Key into `pricing`; defaults to the upstream model id (a cross-region inference profile id such as
+   * `us.anthropic...` is priced as its base model). Needed for an application inference profile ARN.
+   */
   priceKey: z.string().min(1).optional(),
   temperature: z.number().min(0).max(1).optional(),
   maxTokens: z.number().int().positive().max(200_000),
@@ -122,7 +131,7 @@ const GatewayConfigShape = z.strictObject({
 export const GatewayConfig = GatewayConfigShape.superRefine(checkReferences);
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 
-/** The price key of a configuration. */
+/** The price key of a configuration: its `priceKey`, else its upstream model id (resolved with `pricingKeyOf`). */
 export function priceKeyOf(config: ModelConfig): string {
   return config.priceKey ?? upstreamModelOf(config.upstream);
 }
@@ -133,11 +142,11 @@ function checkReferences(cfg: z.infer<typeof GatewayConfigShape>, ctx: z.Refinem
     if (configIds.has(c.id)) ctx.addIssue({ code: 'custom', path: ['configs', i, 'id'], message: `duplicate configuration id "${c.id}"` });
     configIds.add(c.id);
     const key = priceKeyOf(c);
-    if (!cfg.pricing[key]) {
+    if (pricingKeyOf(cfg.pricing, key) === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['configs', i, 'priceKey'],
-        message: `configuration "${c.id}" has no price: add pricing["${key}"]`,
+        message: `configuration "${c.id}" has no price: add pricing["${key}"]${key.startsWith('arn:') ? ' or a priceKey naming the model it serves' : ''}`,
       });
     }
     if (c.systemPromptVersion && cfg.systemPrompts[c.systemPromptVersion] === undefined) {

@@ -11,6 +11,8 @@ export interface Answer {
   tokens: string[];
   inputTokens: number;
   outputTokens: number;
+  /** Prompt-cache reads and writes, present when the request had cache points (`inputTokens` excludes them). */
+  cache?: { cacheReadInputTokens: number; cacheWriteInputTokens: number } | undefined;
   stopReason: 'end_turn' | 'max_tokens';
   quality: number;
   /** Simulated time to first token, ms (cold start included). */
@@ -60,6 +62,7 @@ export function composeAnswer(input: AnswerInput): Answer {
     tokens,
     inputTokens: request.inputTokens,
     outputTokens,
+    ...(request.cache ? { cache: request.cache } : {}),
     stopReason: written.length > cap ? 'max_tokens' : 'end_turn',
     quality: plan.quality,
     ttftMs,

@@ -7,6 +7,7 @@ import { awsError } from './errors.ts';
 import { defaultProfiles, withColdStarts, type ColdStart, type ProfileSet } from './profiles.ts';
 import { hashString } from './rng.ts';
 import { goldenWriter } from './golden-writer.ts';
+import { PromptCache } from './prompt-cache.ts';
 import type { AnswerWriter } from './writer.ts';
 
 /** Options of a simulator. */
@@ -54,7 +55,8 @@ export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp
   if (!(timeScale >= 0) || !Number.isFinite(timeScale)) throw new Error(`timeScale must be a finite number >= 0, got ${timeScale}`);
   const base = options.profiles ?? defaultProfiles();
   const profiles = options.coldStart ? withColdStarts(base, options.coldStart) : base;
-  const control = createControl(options.maxLogEntries);
+  const promptCache = new PromptCache(timeScale);
+  const control = createControl(options.maxLogEntries, () => promptCache.clear());
   const env: ChatEnv = {
     seedHash: hashString(String(options.seed ?? 1)),
     timeScale,
@@ -62,6 +64,7 @@ export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp
     profiles,
     randomFaults: options.randomFaults ?? true,
     control,
+    promptCache,
     authenticate: createAuthenticator({ credentials: options.credentials, apiKey: options.apiKey }),
     checkBearer: createBearerCheck(options.apiKey),
   };

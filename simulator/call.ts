@@ -6,6 +6,7 @@ import { awsError, errorStatus, type ErrorType } from './errors.ts';
 import { EVENT_STREAM_TYPE } from './event-stream.ts';
 import { invokeBody, invokeHeaders, invokeStreamFrames } from './invoke.ts';
 import { planCall } from './plan.ts';
+import { withCacheSplit, type PromptCache } from './prompt-cache.ts';
 import { findProfile, type ProfileSet } from './profiles.ts';
 import { parseAnthropicRequest, parseConverseRequest, type SimRequest } from './request.ts';
 import { callSeed, createRng, hashString } from './rng.ts';
@@ -20,6 +21,8 @@ export interface CallEnv {
   profiles: ProfileSet;
   randomFaults: boolean;
   control: ControlState;
+  /** Prefixes cached by requests with cache points. */
+  promptCache: PromptCache;
   authenticate: Authenticator;
 }
 
@@ -59,7 +62,7 @@ export async function handleCall(env: CallEnv, operation: Operation, modelId: st
   }
   const parsed = operation.startsWith('converse') ? parseConverseRequest(json) : parseAnthropicRequest(json);
   if ('invalid' in parsed) return fail('ValidationException', parsed.invalid);
-  const request: SimRequest = parsed;
+  let request: SimRequest = parsed;
   if (request.maxTokens !== undefined && request.maxTokens > profile.maxOutputTokens) {
     const max = profile.maxOutputTokens;
     return fail(
@@ -83,6 +86,8 @@ export async function handleCall(env: CallEnv, operation: Operation, modelId: st
     : undefined;
   if (errorType) return fail(errorType);
 
+  request = withCacheSplit(env.promptCache, modelId, request);
+  if (request.cache) Object.assign(record, request.cache, { inputTokens: request.inputTokens });
   let answer: Answer;
   try {
     answer = composeAnswer({ modelId, intent: record.intent, profile, request, plan, writer: env.writer, callSeed: seed });

@@ -6,6 +6,7 @@ import { chatCompletionBody, chatCompletionFrames, SSE_TYPE } from './openai-ans
 import { FAULT_OPENAI_ERRORS, modelNotFound, openaiError } from './openai-errors.ts';
 import { parseChatRequest, type ChatRequest } from './openai-request.ts';
 import { planCall } from './plan.ts';
+import { withCacheSplit } from './prompt-cache.ts';
 import { findProfile, type ModelProfile } from './profiles.ts';
 import { callSeed, createRng, hashString } from './rng.ts';
 import { frameStream, nowMs, sleep, waitUntil } from './timing.ts';
@@ -25,7 +26,8 @@ export async function handleChatCompletion(env: ChatEnv, req: Request): Promise<
   const record = env.control.record(newCallRecord('', 'chat-completions', req.headers, startedAt));
   const checked = checkCall(env, req.headers, text, record);
   if (checked instanceof Response) return finish(record, checked);
-  const { request, profile } = checked;
+  const { profile } = checked;
+  let request = checked.request;
 
   const index = env.control.nextIndex(request.model);
   const seed = callSeed(env.seedHash, hashString(request.model), index);
@@ -39,6 +41,8 @@ export async function handleChatCompletion(env: ChatEnv, req: Request): Promise<
     : undefined;
   if (errorCode) return finish(record, openaiError(errorCode));
 
+  request = withCacheSplit(env.promptCache, request.model, request);
+  if (request.cache) Object.assign(record, request.cache, { inputTokens: request.inputTokens });
   let answer: Answer;
   try {
     answer = composeAnswer({ modelId: request.model, intent: record.intent, profile, request, plan, writer: env.writer, callSeed: seed });

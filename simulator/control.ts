@@ -55,6 +55,9 @@ export interface CallRecord {
   fault: FaultKind | null;
   /** Declared quality of the answer, when one was produced. */
   quality?: number;
+  /** Prompt-cache reads and writes of a request with cache points (`inputTokens` excludes them). */
+  cacheReadInputTokens?: number;
+  cacheWriteInputTokens?: number;
 }
 
 /** Test and demo handle on a running simulator. */
@@ -66,7 +69,7 @@ export interface SimulatorControl {
   /** Injects a fault for one model id or `'*'` (any model); null clears it. A model's own fault wins over `'*'`. */
   setFault(modelId: string, fault: FaultSpec | null): void;
   clearFaults(): void;
-  /** Clears log, faults and per-model call counters: the next calls replay the seed from the start. */
+  /** Clears log, faults, per-model call counters and the prompt cache: the next calls replay the seed from the start. */
   reset(): void;
 }
 
@@ -86,7 +89,7 @@ interface ActiveFault {
 }
 
 /** Creates the control state of one simulator. */
-export function createControl(maxLog = 100_000): ControlState {
+export function createControl(maxLog = 100_000, onReset?: () => void): ControlState {
   const log: CallRecord[] = [];
   const faults = new Map<string, ActiveFault>();
   const counters = new Map<string, number>();
@@ -108,6 +111,7 @@ export function createControl(maxLog = 100_000): ControlState {
       log.length = 0;
       faults.clear();
       counters.clear();
+      onReset?.();
     },
     nextIndex(modelId) {
       const index = counters.get(modelId) ?? 0;

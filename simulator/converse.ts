@@ -42,6 +42,12 @@ export function* converseStreamFrames(answer: Answer, fault: FaultSpec | null): 
   yield { atMs: end, bytes: eventFrame('metadata', { usage: usageOf(answer), metrics: { latencyMs: Math.round(answer.latencyMs) } }) };
 }
 
-function usageOf(answer: Answer): { inputTokens: number; outputTokens: number; totalTokens: number } {
-  return { inputTokens: answer.inputTokens, outputTokens: answer.outputTokens, totalTokens: answer.inputTokens + answer.outputTokens };
+/** Converse usage: with cache points, the cache reads and writes too (`inputTokens` excludes them, `totalTokens` counts them). */
+function usageOf(answer: Answer): Record<string, number> {
+  const cache = answer.cache;
+  if (!cache) {
+    return { inputTokens: answer.inputTokens, outputTokens: answer.outputTokens, totalTokens: answer.inputTokens + answer.outputTokens };
+  }
+  const total = answer.inputTokens + answer.outputTokens + cache.cacheReadInputTokens + cache.cacheWriteInputTokens;
+  return { inputTokens: answer.inputTokens, outputTokens: answer.outputTokens, totalTokens: total, ...cache };
 }

@@ -18,7 +18,16 @@ export function invokeBody(answer: Answer): unknown {
     content: [{ type: 'text', text: answerText(answer) }],
     stop_reason: answer.stopReason,
     stop_sequence: null,
-    usage: { input_tokens: answer.inputTokens, output_tokens: answer.outputTokens },
+    usage: { input_tokens: answer.inputTokens, ...anthropicCache(answer), output_tokens: answer.outputTokens },
+  };
+}
+
+/** Anthropic's cache counts of an answer to a request with `cache_control` (none otherwise). */
+function anthropicCache(answer: Answer): Record<string, number> {
+  if (!answer.cache) return {};
+  return {
+    cache_creation_input_tokens: answer.cache.cacheWriteInputTokens,
+    cache_read_input_tokens: answer.cache.cacheReadInputTokens,
   };
 }
 
@@ -27,6 +36,12 @@ export function invokeHeaders(answer: Answer): Record<string, string> {
   return {
     'x-amzn-bedrock-input-token-count': String(answer.inputTokens),
     'x-amzn-bedrock-output-token-count': String(answer.outputTokens),
+    ...(answer.cache
+      ? {
+          'x-amzn-bedrock-cache-read-input-token-count': String(answer.cache.cacheReadInputTokens),
+          'x-amzn-bedrock-cache-write-input-token-count': String(answer.cache.cacheWriteInputTokens),
+        }
+      : {}),
     'x-amzn-bedrock-invocation-latency': String(Math.round(answer.latencyMs)),
   };
 }
@@ -43,7 +58,7 @@ export function* invokeStreamFrames(answer: Answer, fault: FaultSpec | null): Ge
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: answer.inputTokens, output_tokens: 1 },
+      usage: { input_tokens: answer.inputTokens, ...anthropicCache(answer), output_tokens: 1 },
     },
   });
   yield chunk(0, { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
@@ -70,13 +85,18 @@ export function* invokeStreamFrames(answer: Answer, fault: FaultSpec | null): Ge
   yield chunk(end, {
     type: 'message_delta',
     delta: { stop_reason: answer.stopReason, stop_sequence: null },
-    usage: { output_tokens: answer.outputTokens },
+    usage: answer.cache
+      ? { input_tokens: answer.inputTokens, ...anthropicCache(answer), output_tokens: answer.outputTokens }
+      : { output_tokens: answer.outputTokens },
   });
   yield chunk(end, {
     type: 'message_stop',
     'amazon-bedrock-invocationMetrics': {
       inputTokenCount: answer.inputTokens,
       outputTokenCount: answer.outputTokens,
+      ...(answer.cache
+        ? { cacheReadInputTokenCount: answer.cache.cacheReadInputTokens, cacheWriteInputTokenCount: answer.cache.cacheWriteInputTokens }
+        : {}),
       invocationLatency: Math.round(answer.latencyMs),
       firstByteLatency: Math.round(answer.ttftMs),
     },

@@ -73,10 +73,18 @@ function finishReason(answer: Answer): 'stop' | 'length' {
   return answer.stopReason === 'max_tokens' ? 'length' : 'stop';
 }
 
-function usageOf(answer: Answer): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
-  return {
-    prompt_tokens: answer.inputTokens,
+/**
+ * Chat Completions usage. With cache points, `prompt_tokens` counts the cache reads and writes too, and
+ * `prompt_tokens_details.cached_tokens` says how many were read (OpenAI's convention).
+ */
+function usageOf(answer: Answer): Record<string, unknown> {
+  const cache = answer.cache;
+  const prompt = answer.inputTokens + (cache ? cache.cacheReadInputTokens + cache.cacheWriteInputTokens : 0);
+  const usage: Record<string, unknown> = {
+    prompt_tokens: prompt,
     completion_tokens: answer.outputTokens,
-    total_tokens: answer.inputTokens + answer.outputTokens,
+    total_tokens: prompt + answer.outputTokens,
   };
+  if (cache) usage.prompt_tokens_details = { cached_tokens: cache.cacheReadInputTokens };
+  return usage;
 }

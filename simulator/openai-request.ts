@@ -1,4 +1,4 @@
-import { estimateTokens, type SimRequest } from './request.ts';
+import { anthropicBlockPieces, estimateTokens, withCachePoints, type SimRequest } from './request.ts';
 import type { ChatMessage } from './writer.ts';
 
 /** A Chat Completions request, reduced to what the simulator uses. */
@@ -42,7 +42,7 @@ export function parseChatRequest(body: unknown): ChatRequest | InvalidChat {
     return invalid("Invalid type for 'metadata': expected an object.", 'metadata');
   const intent = isObject(metadata) && typeof metadata.intent === 'string' && metadata.intent ? metadata.intent : undefined;
   const { system, messages } = read;
-  return {
+  const request: ChatRequest = {
     model: body.model,
     messages,
     system,
@@ -52,6 +52,8 @@ export function parseChatRequest(body: unknown): ChatRequest | InvalidChat {
     stream: body.stream === true,
     includeUsage: isObject(options) && options.include_usage === true,
   };
+  // Content parts may carry `cache_control`, as OpenAI-compatible servers in front of Anthropic models accept.
+  return withCachePoints(request, { messages: body.messages }, anthropicBlockPieces);
 }
 
 function readMessages(value: unknown): { system: string; messages: ChatMessage[] } | InvalidChat {

@@ -1,3 +1,4 @@
+import { cachePointsOf, type CachePoint, type PromptPiece } from './prompt-cache.ts';
 import type { ChatMessage } from './writer.ts';
 
 /** A Converse or Anthropic-messages request, reduced to what the simulator uses. */
@@ -9,6 +10,10 @@ export interface SimRequest {
   /** Intent from the body (Converse requestMetadata.intent), if any. */
   intent: string | undefined;
   inputTokens: number;
+  /** Prompt-cache points (Converse `cachePoint` blocks, Anthropic `cache_control`), in order; absent when none. */
+  cachePoints?: CachePoint[];
+  /** Set once the prompt cache has split the input: the reads and writes, which `inputTokens` then excludes. */
+  cache?: { cacheReadInputTokens: number; cacheWriteInputTokens: number };
 }
 
 /** A request the simulator refuses, with a Bedrock-style validation message. */
@@ -23,7 +28,12 @@ export function parseConverseRequest(body: unknown): SimRequest | Invalid {
   if (!isObject(body)) return { invalid: 'Malformed input request, please reformat your input and try again.' };
   const messages = readMessages(body.messages, converseBlockText);
   if (typeof messages === 'string') return { invalid: messages };
-  const system = Array.isArray(body.system) ? body.system.map(converseBlockText).join('\n') : '';
+  const system = Array.isArray(body.system)
+    ? body.system
+        .filter((b) => !isCachePointBlock(b))
+        .map(converseBlockText)
+        .join('\n')
+    : '';
   const config = isObject(body.inferenceConfig) ? body.inferenceConfig : {};
   const maxTokens = config.maxTokens;
   if (maxTokens !== undefined && !isPositiveInt(maxTokens)) {
@@ -34,7 +44,7 @@ export function parseConverseRequest(body: unknown): SimRequest | Invalid {
   }
   const metadata = isObject(body.requestMetadata) ? body.requestMetadata : {};
   const intent = typeof metadata.intent === 'string' && metadata.intent ? metadata.intent : undefined;
-  return { messages, system, maxTokens, intent, inputTokens: estimateTokens(system, messages) };
+  return withCachePoints({ messages, system, maxTokens, intent, inputTokens: estimateTokens(system, messages) }, body, converseBlockPieces);
 }
 
 /** Reads an InvokeModel body in the Anthropic messages format. */
@@ -52,7 +62,43 @@ export function parseAnthropicRequest(body: unknown): SimRequest | Invalid {
   if (typeof messages === 'string') return { invalid: messages };
   const system =
     typeof body.system === 'string' ? body.system : Array.isArray(body.system) ? body.system.map(anthropicBlockText).join('\n') : '';
-  return { messages, system, maxTokens: body.max_tokens, intent: undefined, inputTokens: estimateTokens(system, messages) };
+  const request = { messages, system, maxTokens: body.max_tokens, intent: undefined, inputTokens: estimateTokens(system, messages) };
+  return withCachePoints(request, body, anthropicBlockPieces);
+}
+
+/** The pieces of one content block: its text, then a cache point when it is one or carries one. */
+type BlockPieces = (role: string, block: unknown) => PromptPiece[];
+
+/**
+ * Adds the cache points of a Converse or Anthropic body (system blocks first, then each message's content) to its
+ * request; a body without any keeps its request unchanged.
+ */
+export function withCachePoints<T extends SimRequest>(request: T, body: Json, blockPieces: BlockPieces): T {
+  const pieces: PromptPiece[] = [];
+  const add = (role: string, content: unknown): void => {
+    if (typeof content === 'string') pieces.push({ role, text: content });
+    else if (Array.isArray(content)) for (const block of content) pieces.push(...blockPieces(role, block));
+  };
+  add('system', body.system);
+  if (Array.isArray(body.messages)) for (const m of body.messages) if (isObject(m)) add(String(m.role), m.content);
+  if (!pieces.some((p) => 'cachePoint' in p)) return request;
+  return { ...request, cachePoints: cachePointsOf(pieces) };
+}
+
+function converseBlockPieces(role: string, block: unknown): PromptPiece[] {
+  if (isCachePointBlock(block)) return [{ cachePoint: (block.cachePoint as Json).ttl as string | undefined }];
+  return [{ role, text: converseBlockText(block) }];
+}
+
+/** An Anthropic (or OpenAI-compatible) block's text, then a cache point when it carries `cache_control`. */
+export function anthropicBlockPieces(role: string, block: unknown): PromptPiece[] {
+  const text: PromptPiece = { role, text: anthropicBlockText(block) };
+  if (!isObject(block) || !isObject(block.cache_control)) return [text];
+  return [text, { cachePoint: block.cache_control.ttl as string | undefined }];
+}
+
+function isCachePointBlock(block: unknown): block is Json {
+  return isObject(block) && isObject(block.cachePoint);
 }
 
 /** Input tokens, estimated from the text: a quarter of the characters, rounded up, at least 1. */
@@ -74,7 +120,8 @@ function readMessages(value: unknown, blockText: (block: unknown) => string): Ch
       return "Malformed input request: each message needs a role of 'user' or 'assistant', please reformat your input and try again.";
     }
     const content = m.content;
-    const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map(blockText).join('\n') : undefined;
+    const blocks = Array.isArray(content) ? content.filter((b) => !isCachePointBlock(b)) : undefined;
+    const text = typeof content === 'string' ? content : blocks ? blocks.map(blockText).join('\n') : undefined;
     if (text === undefined)
       return 'Malformed input request: message content must be a list of content blocks, please reformat your input and try again.';
     out.push({ role: m.role, text });

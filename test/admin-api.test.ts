@@ -74,7 +74,16 @@ describe('admin API', () => {
     expect((await admin.call('GET', `/pricing/${encodeURIComponent('anthropic.claude-3-5-haiku-20241022-v1:0')}`)).json).toEqual({
       inputPer1k: 0.001,
       outputPer1k: 0.005,
+      cacheReadPer1k: 0.0001,
+      cacheWritePer1k: 0.00125,
     });
+    const cached = { inputPer1k: 0.002, outputPer1k: 0.002, cacheReadPer1k: 0.0002, cacheWritePer1k: 0.0025 };
+    expect((await admin.call('PUT', '/pricing/new-model', { body: cached })).status).toBe(200);
+    expect((await admin.call('GET', '/pricing/new-model')).json).toEqual(cached);
+    const negative = await admin.call('PUT', '/pricing/new-model', { body: { ...cached, cacheReadPer1k: -1 } });
+    expect(negative.status).toBe(400);
+    expect(JSON.stringify(negative.json)).toContain('cacheReadPer1k');
+    expect((await admin.call('GET', '/pricing/new-model')).json).toEqual(cached);
     expect((await admin.call('DELETE', '/pricing/new-model')).status).toBe(200);
     expect((await admin.call('PUT', '/system-prompts/v2.0', { body: { text: 'Be brief.' } })).status).toBe(201);
     expect((await admin.call('PUT', '/system-prompts/v2.0', { body: { text: 'Be verbose.' } })).status).toBe(409);

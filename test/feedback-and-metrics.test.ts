@@ -157,8 +157,13 @@ describe('/metrics', () => {
       .get() as { n: number; i: number; o: number; c: number };
     expect(rows.n).toBeGreaterThanOrEqual(12);
     expect(sum('gateway_requests_total')).toBe(rows.n);
-    expect(sum('gateway_input_tokens_total')).toBe(rows.i);
-    expect(sum('gateway_output_tokens_total')).toBe(rows.o);
+    const tokens = (type: string) =>
+      samples.filter((s) => s.name === 'gateway_tokens_total' && s.labels.gen_ai_token_type === type).reduce((a, s) => a + s.value, 0);
+    expect(tokens('input')).toBe(rows.i);
+    expect(tokens('output')).toBe(rows.o);
+    expect(new Set(samples.filter((s) => s.name === 'gateway_tokens_total').map((s) => s.labels.gen_ai_token_type))).toEqual(
+      new Set(['input', 'output']),
+    );
     expect(sum('gateway_cost_usd_total')).toBeCloseTo(rows.c, 9);
     expect(sum('gateway_request_duration_seconds_count')).toBe(rows.n);
     const feedbackRows = count('SELECT count(*) AS n FROM feedback');

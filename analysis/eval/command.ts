@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { priceKeyOf, type GatewayConfig } from '../../schema/config.ts';
+import { priceOf } from '../../schema/pricing.ts';
 import type { LoadedConfig } from '../../stores/config/current.ts';
 import { openDatabase } from '../../stores/sqlite/database.ts';
 import { AnalysisSettings } from '../settings.ts';
@@ -133,7 +134,7 @@ export async function runEvalCommand(args: EvalArgs, io: EvalCommandIo): Promise
       configs: args.configs,
       priceOf: (id) => {
         const c = config.configs.find((x) => x.id === id);
-        return c ? config.pricing[priceKeyOf(c)] : undefined;
+        return c ? priceOf(config.pricing, priceKeyOf(c)) : undefined;
       },
       concurrency: args.concurrency,
       judge: args.judge ? { configId: args.judge, weight: args['judge-weight'] ?? 0 } : undefined,

@@ -15,8 +15,12 @@ export interface CellSums {
   qualitySum: number;
   qualitySumSq: number;
   passes: number;
-  /** Real input + output tokens of the scored requests. */
+  /** Real tokens of the scored requests: input, output and the prompt-cache reads and writes. */
   scoredTokens: number;
+  /** Prompt tokens of all requests: input plus cache reads and writes (absent from sums built elsewhere). */
+  promptTokens?: number;
+  /** Prompt tokens read from the cache, all requests. */
+  cacheReadTokens?: number;
 }
 
 /**
@@ -33,7 +37,9 @@ export function queryCells(db: Database.Database, filter: RowFilter, gates: Reco
   const gate = cases.length ? `CASE intent ${cases.join(' ')} ELSE @defaultGate END` : '@defaultGate';
   const sql = `WITH scored AS MATERIALIZED (
       SELECT o.intent AS intent, o.config_id AS configId, o.error_code IS NOT NULL AS failed, o.cost_usd AS cost,
-        o.input_tokens + o.output_tokens AS tokens, ${QUALITY_OF_ROW} AS q
+        o.input_tokens + o.output_tokens + COALESCE(o.cache_read_input_tokens, 0) + COALESCE(o.cache_write_input_tokens, 0) AS tokens,
+        o.input_tokens + COALESCE(o.cache_read_input_tokens, 0) + COALESCE(o.cache_write_input_tokens, 0) AS prompt,
+        COALESCE(o.cache_read_input_tokens, 0) AS cacheRead, ${QUALITY_OF_ROW} AS q
       FROM observations o WHERE ${LIVE_ROWS}
     )
     SELECT intent, configId,
@@ -46,7 +52,9 @@ export function queryCells(db: Database.Database, filter: RowFilter, gates: Reco
       TOTAL(q) AS qualitySum,
       TOTAL(q * q) AS qualitySumSq,
       TOTAL(q >= ${gate}) AS passes,
-      TOTAL(CASE WHEN q IS NOT NULL THEN tokens END) AS scoredTokens
+      TOTAL(CASE WHEN q IS NOT NULL THEN tokens END) AS scoredTokens,
+      TOTAL(prompt) AS promptTokens,
+      TOTAL(cacheRead) AS cacheReadTokens
     FROM scored
     GROUP BY intent, configId
     ORDER BY intent, configId`;

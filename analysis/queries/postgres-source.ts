@@ -28,12 +28,14 @@ async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, num
   const rows = await db.query<Row>(
     `WITH scored AS (
       SELECT o.intent AS intent, o.config_id AS config_id, ${FAILED} AS failed, o.cost_usd AS cost,
-        CAST(o.input_tokens AS BIGINT) + o.output_tokens AS tokens, ${QUALITY} AS q
+        CAST(o.input_tokens AS BIGINT) + o.output_tokens + COALESCE(o.cache_read_input_tokens, 0) + COALESCE(o.cache_write_input_tokens, 0) AS tokens,
+        CAST(o.input_tokens AS BIGINT) + COALESCE(o.cache_read_input_tokens, 0) + COALESCE(o.cache_write_input_tokens, 0) AS prompt,
+        CAST(COALESCE(o.cache_read_input_tokens, 0) AS BIGINT) AS cache_read, ${QUALITY} AS q
       FROM observations o ${QUALITY_JOIN} WHERE ${LIVE})
     SELECT intent, config_id, COUNT(*) AS requests, SUM(failed) AS errors, SUM(cost) AS cost_usd, SUM(cost * cost) AS cost_sum_sq,
       SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END) AS unpriced, COUNT(q) AS scored, SUM(q) AS quality_sum,
       SUM(q * q) AS quality_sum_sq, SUM(CASE WHEN q >= ${gate} THEN 1 ELSE 0 END) AS passes,
-      SUM(CASE WHEN q IS NOT NULL THEN tokens END) AS scored_tokens
+      SUM(CASE WHEN q IS NOT NULL THEN tokens END) AS scored_tokens, SUM(prompt) AS prompt_tokens, SUM(cache_read) AS cache_read_tokens
     FROM scored GROUP BY intent, config_id`,
     params,
   );
@@ -51,6 +53,8 @@ async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, num
       qualitySumSq: num(r.quality_sum_sq),
       passes: num(r.passes),
       scoredTokens: num(r.scored_tokens),
+      promptTokens: num(r.prompt_tokens),
+      cacheReadTokens: num(r.cache_read_tokens),
     }))
     .sort(
       byKeys(

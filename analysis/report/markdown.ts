@@ -33,7 +33,8 @@ function scoredCell(r: IntentConfigRow): string {
   return r.insufficient ? `${r.scored} *${r.insufficient.label}*` : String(r.scored);
 }
 
-function intentSection(rows: IntentConfigRow[]): string[] {
+/** The per-intent, per-configuration table as Markdown lines. */
+export function intentSection(rows: IntentConfigRow[]): string[] {
   const head = [
     'intent',
     'config',
@@ -45,6 +46,7 @@ function intentSection(rows: IntentConfigRow[]): string[] {
     'cost/req',
     'cost/satisfactory',
     'quality/1K tok',
+    'cache read',
     'latency P50/P95/P99 ms',
     'TTFT P50/P95/P99 ms',
     'quality/P95 s',
@@ -63,6 +65,7 @@ function intentSection(rows: IntentConfigRow[]): string[] {
       usd(r.costPerRequest),
       usd(r.costPerSatisfactory),
       num(r.qualityPer1kTokens),
+      pct(r.cacheReadShare ?? null),
       trio(r.latencyMs),
       trio(r.ttftMs),
       num(r.qualityPerP95Second),

@@ -1,7 +1,13 @@
 import type { Price } from '../../schema/config.ts';
 import type { Observation, Operation, TrafficClass } from '../../schema/observation.ts';
+import { costOf } from '../../schema/pricing.ts';
 import type { Resolution } from '../routing/resolve.ts';
-import { costOf } from './cost.ts';
+
+/** Prompt-cache input tokens an upstream reported (each absent when it said nothing about it). */
+export interface CacheUsage {
+  read?: number | undefined;
+  write?: number | undefined;
+}
 
 export interface MeterStart {
   requestId: string;
@@ -28,6 +34,9 @@ export interface MeterStart {
 export class RequestMeter {
   inputTokens = 0;
   outputTokens = 0;
+  /** Null until the upstream reports prompt-cache tokens. */
+  cacheReadInputTokens: number | null = null;
+  cacheWriteInputTokens: number | null = null;
   private ttft: number | null = null;
   private upstreamStart = 0;
   private upstreamWait = 0;
@@ -55,9 +64,12 @@ export class RequestMeter {
     if (this.ttft === null) this.ttft = this.now() - this.start.t0;
   }
 
-  usage(inputTokens: number | undefined, outputTokens: number | undefined): void {
+  /** Usage as reported so far; a count left undefined keeps its earlier value (streams report in parts). */
+  usage(inputTokens: number | undefined, outputTokens: number | undefined, cache?: CacheUsage): void {
     if (inputTokens !== undefined) this.inputTokens = inputTokens;
     if (outputTokens !== undefined) this.outputTokens = outputTokens;
+    if (cache?.read !== undefined) this.cacheReadInputTokens = cache.read;
+    if (cache?.write !== undefined) this.cacheWriteInputTokens = cache.write;
   }
 
   /**
@@ -102,12 +114,14 @@ export class RequestMeter {
       errorCode,
       inputTokens: this.inputTokens,
       outputTokens: this.outputTokens,
-      costUsd: s.price ? costOf(s.price, this.inputTokens, this.outputTokens) : null,
+      costUsd: s.price ? costOf(s.price, this) : null,
       ttftMs: this.ttft ?? (s.operation.endsWith('stream') || errorCode ? null : latencyMs),
       latencyMs,
       overheadMs: this.responseReady(),
       configVersion: s.configVersion ?? null,
       expectedShare: s.resolution.expectedShare ?? null,
+      cacheReadInputTokens: this.cacheReadInputTokens,
+      cacheWriteInputTokens: this.cacheWriteInputTokens,
       ...(s.shadowOf ? { shadowOf: s.shadowOf } : {}),
     };
     this.record(observation);

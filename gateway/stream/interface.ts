@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/log/interface.ts';
-import type { RequestMeter } from '../metering/meter.ts';
+import type { CacheUsage, RequestMeter } from '../metering/meter.ts';
 
 /** Default of `UPSTREAM_IDLE_TIMEOUT_MS`: the longest silence between chunks of an answer that has begun. */
 export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 30_000;
@@ -31,7 +31,8 @@ export interface AnswerContext {
 export interface StreamTally {
   /** Content went to the client (the first call fixes the time to first token). */
   content(): void;
-  usage(inputTokens: number | undefined, outputTokens: number | undefined): void;
+  /** Usage seen so far; undefined counts (and cache counts left out) keep what was reported before. */
+  usage(inputTokens: number | undefined, outputTokens: number | undefined, cache?: CacheUsage): void;
   /** The upstream ended the answer with an error in its own protocol (exception frame, error event). */
   error(errorType: string): void;
   /** The unit that closes a whole answer went by (Converse `metadata`, invoke metrics, `[DONE]`). */

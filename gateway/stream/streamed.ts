@@ -1,6 +1,7 @@
 import { ERRORS, statusOfErrorType } from '../errors.ts';
 import type { HttpResponse } from '../upstreams/http/interface.ts';
 import { cutShortMessage, streamErrorType, type CutShort } from './ending.ts';
+import type { CacheUsage } from '../metering/meter.ts';
 import type { AnswerContext, StreamAdapter, StreamTally } from './interface.ts';
 import { UpstreamReader } from './upstream-reader.ts';
 
@@ -12,8 +13,8 @@ class Tally implements StreamTally {
   content(): void {
     this.call.meter.firstToken();
   }
-  usage(inputTokens: number | undefined, outputTokens: number | undefined): void {
-    this.call.meter.usage(inputTokens, outputTokens);
+  usage(inputTokens: number | undefined, outputTokens: number | undefined, cache?: CacheUsage): void {
+    this.call.meter.usage(inputTokens, outputTokens, cache);
   }
   error(errorType: string): void {
     this.errorType ??= errorType;

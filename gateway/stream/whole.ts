@@ -5,10 +5,14 @@ import { recordCutShort } from './ending.ts';
 import { MalformedUpstream, type AnswerContext } from './interface.ts';
 import { UpstreamReader } from './upstream-reader.ts';
 
-/** Token usage of a whole answer. */
+/** Token usage of a whole answer; the cache counts are absent when the upstream said nothing about the prompt cache. */
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
+  /** Input tokens read from the prompt cache (not part of `inputTokens`). */
+  cacheReadInputTokens?: number | undefined;
+  /** Input tokens written to the prompt cache (not part of `inputTokens`). */
+  cacheWriteInputTokens?: number | undefined;
 }
 
 /** How to read one upstream protocol's whole answers. */
@@ -63,7 +67,8 @@ export async function readWhole<T extends { usage: Usage }>(
   } catch (err) {
     throw recordCutShort(call, 'upstream_malformed', (err as Error).message);
   }
-  call.meter.usage(value.usage.inputTokens, value.usage.outputTokens);
+  const usage = value.usage;
+  call.meter.usage(usage.inputTokens, usage.outputTokens, { read: usage.cacheReadInputTokens, write: usage.cacheWriteInputTokens });
   call.meter.finish(response.status, null);
   return { ok: true, bytes, value };
 }

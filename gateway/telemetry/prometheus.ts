@@ -55,16 +55,11 @@ export function prometheusTelemetry(
     labelNames: [...base, 'operation', 'status'],
     registers: [registry],
   });
-  const inputTokens = new Counter({
-    name: 'gateway_input_tokens_total',
-    help: 'Input tokens reported by the model',
-    labelNames: base,
-    registers: [registry],
-  });
-  const outputTokens = new Counter({
-    name: 'gateway_output_tokens_total',
-    help: 'Output tokens reported by the model',
-    labelNames: base,
+  // `gen_ai_token_type` is OpenTelemetry's `gen_ai.token.type` in Prometheus form; input excludes the cache tokens.
+  const tokens = new Counter({
+    name: 'gateway_tokens_total',
+    help: 'Tokens reported by the model, by type: input (not from or to the prompt cache), output, cache_read, cache_write',
+    labelNames: [...base, 'gen_ai_token_type'],
     registers: [registry],
   });
   const cost = new Counter({
@@ -148,8 +143,10 @@ export function prometheusTelemetry(
     observation(o: Observation): void {
       const labels = { route: o.route, intent: o.intent, config: o.configId ?? o.route, arm: o.arm, traffic: o.traffic };
       requests.inc({ ...labels, operation: o.operation, status: String(o.status) });
-      if (o.inputTokens) inputTokens.inc(labels, o.inputTokens);
-      if (o.outputTokens) outputTokens.inc(labels, o.outputTokens);
+      if (o.inputTokens) tokens.inc({ ...labels, gen_ai_token_type: 'input' }, o.inputTokens);
+      if (o.outputTokens) tokens.inc({ ...labels, gen_ai_token_type: 'output' }, o.outputTokens);
+      if (o.cacheReadInputTokens) tokens.inc({ ...labels, gen_ai_token_type: 'cache_read' }, o.cacheReadInputTokens);
+      if (o.cacheWriteInputTokens) tokens.inc({ ...labels, gen_ai_token_type: 'cache_write' }, o.cacheWriteInputTokens);
       if (o.costUsd) cost.inc(labels, o.costUsd);
       const timing = { ...labels, streamed: String(o.streamed) };
       latency.observe(timing, o.latencyMs / 1000);

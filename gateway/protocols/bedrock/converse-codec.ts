@@ -1,6 +1,6 @@
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import type { ChatEvent, ChatRequest, ChatResult, ClientCodec, StopReason, UpstreamCodec } from '../../canonical.ts';
+import type { ChatEvent, ChatRequest, ChatResult, ChatUsage, ClientCodec, StopReason, UpstreamCodec } from '../../canonical.ts';
 import { GatewayError } from '../../errors.ts';
 import { MalformedUpstream } from '../../stream/interface.ts';
 import { bedrockErrorType, exceptionFrame, normaliseErrorType } from './events.ts';
@@ -14,12 +14,54 @@ const STOP_REASONS = new Set<string>(['end_turn', 'max_tokens', 'stop_sequence',
 
 type Block = { text?: string } & Record<string, unknown>;
 
-/** Converse body to the canonical call; content other than text (tools, images, documents) is refused. */
+const CACHE_POINT: Block = { cachePoint: { type: 'default' } };
+
+function isCachePoint(block: unknown): boolean {
+  return typeof block === 'object' && block !== null && 'cachePoint' in block;
+}
+
+/** Converse `usage`: `inputTokens` excludes the cache reads and writes, `totalTokens` counts them all. */
+interface ConverseUsage {
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens?: number;
+  cacheReadInputTokens?: number;
+  cacheWriteInputTokens?: number;
+}
+
+function chatUsageOf(usage: ConverseUsage | undefined): ChatUsage {
+  const out: ChatUsage = { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 };
+  if (typeof usage?.cacheReadInputTokens === 'number') out.cacheReadInputTokens = usage.cacheReadInputTokens;
+  if (typeof usage?.cacheWriteInputTokens === 'number') out.cacheWriteInputTokens = usage.cacheWriteInputTokens;
+  return out;
+}
+
+/** Canonical usage as Converse says it; the cache counts appear when the upstream reported any. */
+function converseUsageOf(usage: ChatUsage): ConverseUsage {
+  const read = usage.cacheReadInputTokens;
+  const write = usage.cacheWriteInputTokens;
+  const out: ConverseUsage = {
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    totalTokens: usage.inputTokens + usage.outputTokens + (read ?? 0) + (write ?? 0),
+  };
+  if (read !== undefined || write !== undefined) {
+    out.cacheReadInputTokens = read ?? 0;
+    out.cacheWriteInputTokens = write ?? 0;
+  }
+  return out;
+}
+
+/**
+ * Converse body to the canonical call; content other than text (tools, images, documents) is refused. A
+ * `cachePoint` block becomes a cache point after its message (or after the system prompt).
+ */
 export function converseToChat(body: BedrockBody): ChatRequest {
   const textOf = (blocks: unknown, where: string): string => {
     if (!Array.isArray(blocks)) throw new GatewayError('invalid_request', `${where}.content must be an array of content blocks`);
     return (blocks as Block[])
       .map((block, i) => {
+        if (isCachePoint(block)) return '';
         if (typeof block.text !== 'string') {
           const kind = Object.keys(block)[0] ?? 'unknown';
           throw new GatewayError(
@@ -34,11 +76,15 @@ export function converseToChat(body: BedrockBody): ChatRequest {
   const messages = (body.messages as { role: string; content: unknown }[]).map((m, i) => {
     if (m.role !== 'user' && m.role !== 'assistant')
       throw new GatewayError('invalid_request', `messages.${i}.role must be user or assistant`);
-    return { role: m.role, text: textOf(m.content, `messages.${i}`) } as const;
+    const cachePoint = Array.isArray(m.content) && m.content.some(isCachePoint);
+    const role: 'user' | 'assistant' = m.role;
+    return { role, text: textOf(m.content, `messages.${i}`), ...(cachePoint ? { cachePoint } : {}) };
   });
-  const system = ((body.system as Block[] | undefined) ?? []).map((b, i) => {
+  const systemBlocks = (body.system as Block[] | undefined) ?? [];
+  const system = systemBlocks.flatMap((b, i) => {
+    if (isCachePoint(b)) return [];
     if (typeof b.text !== 'string') throw new GatewayError('invalid_request', `system.${i}: only text system blocks can be translated`);
-    return b.text;
+    return [b.text];
   });
   if (body.toolConfig)
     throw new GatewayError(
@@ -48,6 +94,7 @@ export function converseToChat(body: BedrockBody): ChatRequest {
   const inference = (body.inferenceConfig ?? {}) as { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
   return {
     system,
+    ...(systemBlocks.some(isCachePoint) ? { systemCachePoint: true } : {}),
     messages,
     maxTokens: inference.maxTokens,
     temperature: inference.temperature,
@@ -66,9 +113,14 @@ export const converseUpstreamCodec: UpstreamCodec = {
     if (request.temperature !== undefined) inferenceConfig.temperature = request.temperature;
     if (request.topP !== undefined) inferenceConfig.topP = request.topP;
     if (request.stop?.length) inferenceConfig.stopSequences = request.stop;
+    const system: Block[] = request.system.map((text) => ({ text }));
+    if (request.systemCachePoint && system.length) system.push(CACHE_POINT);
     const body = {
-      messages: request.messages.map((m) => ({ role: m.role, content: [{ text: m.text }] })),
-      ...(request.system.length ? { system: request.system.map((text) => ({ text })) } : {}),
+      messages: request.messages.map((m) => ({
+        role: m.role,
+        content: m.cachePoint ? [{ text: m.text }, CACHE_POINT] : [{ text: m.text }],
+      })),
+      ...(system.length ? { system } : {}),
       inferenceConfig,
       ...(request.metadata ? { requestMetadata: request.metadata } : {}),
     };
@@ -78,12 +130,12 @@ export const converseUpstreamCodec: UpstreamCodec = {
     const answer = json as {
       output?: { message?: { content?: Block[] } };
       stopReason?: string;
-      usage?: { inputTokens?: number; outputTokens?: number };
+      usage?: ConverseUsage;
     };
     return {
       text: (answer.output?.message?.content ?? []).map((b) => b.text ?? '').join(''),
       stopReason: stopReasonOf(answer.stopReason),
-      usage: { inputTokens: answer.usage?.inputTokens ?? 0, outputTokens: answer.usage?.outputTokens ?? 0 },
+      usage: chatUsageOf(answer.usage),
     };
   },
   errorType: bedrockErrorType,
@@ -108,8 +160,7 @@ export const converseUpstreamCodec: UpstreamCodec = {
             stopSeen = true;
             events.push({ type: 'stop', reason: stopReasonOf(payload.stopReason as string | undefined) });
           } else if (type === 'metadata') {
-            const usage = payload.usage as { inputTokens?: number; outputTokens?: number } | undefined;
-            events.push({ type: 'usage', inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 });
+            events.push({ type: 'usage', ...chatUsageOf(payload.usage as ConverseUsage | undefined) });
             if (stopSeen) events.push({ type: 'done' });
           }
         }
@@ -139,11 +190,7 @@ export const converseClientCodec: ClientCodec = {
     const body = {
       output: { message: { role: 'assistant', content: [{ text: result.text }] } },
       stopReason: result.stopReason,
-      usage: {
-        inputTokens: result.usage.inputTokens,
-        outputTokens: result.usage.outputTokens,
-        totalTokens: result.usage.inputTokens + result.usage.outputTokens,
-      },
+      usage: converseUsageOf(result.usage),
       metrics: { latencyMs: 0 },
     };
     return { body: JSON.stringify(body), contentType: 'application/json' };
@@ -176,16 +223,7 @@ export const converseClientCodec: ClientCodec = {
             blockOpen = false;
             out.push(frame('messageStop', { stopReason: event.reason }));
           } else if (event.type === 'usage') {
-            out.push(
-              frame('metadata', {
-                usage: {
-                  inputTokens: event.inputTokens,
-                  outputTokens: event.outputTokens,
-                  totalTokens: event.inputTokens + event.outputTokens,
-                },
-                metrics: { latencyMs: 0 },
-              }),
-            );
+            out.push(frame('metadata', { usage: converseUsageOf(event), metrics: { latencyMs: 0 } }));
           } else if (event.type === 'error') {
             out.push(exceptionFrame(event.errorType, event.message));
           }

@@ -109,3 +109,92 @@ describe('usageOfBody', () => {
     expect(normaliseErrorType('modelTimeoutException')).toBe('ModelTimeoutException');
   });
 });
+
+describe('prompt-cache counts', () => {
+  const none = () => null;
+
+  it('usageOfBody reads them from Converse usage, InvokeModel headers and, without headers, the Anthropic body', () => {
+    const converse = { usage: { inputTokens: 3, outputTokens: 4, totalTokens: 57, cacheReadInputTokens: 40, cacheWriteInputTokens: 10 } };
+    expect(usageOfBody('converse', none, converse)).toStrictEqual({
+      inputTokens: 3,
+      outputTokens: 4,
+      cacheReadInputTokens: 40,
+      cacheWriteInputTokens: 10,
+    });
+    const headers = new Headers({
+      'x-amzn-bedrock-input-token-count': '7',
+      'x-amzn-bedrock-output-token-count': '8',
+      'x-amzn-bedrock-cache-read-input-token-count': '900',
+      'x-amzn-bedrock-cache-write-input-token-count': '0',
+    });
+    const body = { usage: { input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 5, cache_creation_input_tokens: 6 } };
+    expect(usageOfBody('invoke', (n) => headers.get(n), body)).toStrictEqual({
+      inputTokens: 7,
+      outputTokens: 8,
+      cacheReadInputTokens: 900,
+      cacheWriteInputTokens: 0,
+    });
+    expect(usageOfBody('invoke', none, body)).toStrictEqual({
+      inputTokens: 1,
+      outputTokens: 2,
+      cacheReadInputTokens: 5,
+      cacheWriteInputTokens: 6,
+    });
+    // A count that is no number is ignored (the body's is used), and absent cache counts stay undefined.
+    const bad = new Headers({ 'x-amzn-bedrock-cache-read-input-token-count': 'lots' });
+    expect(usageOfBody('invoke', (n) => bad.get(n), body).cacheReadInputTokens).toBe(5);
+    expect(usageOfBody('converse', none, { usage: { inputTokens: 3, outputTokens: 4 } }).cacheReadInputTokens).toBeUndefined();
+  });
+
+  /** A tally that writes down usage with its cache counts. */
+  function cacheRecorder() {
+    const usages: unknown[] = [];
+    const tally: StreamTally = {
+      content: () => {},
+      usage: (inputTokens, outputTokens, cache) => usages.push({ inputTokens, outputTokens, ...cache }),
+      error: () => {},
+      complete: () => {},
+    };
+    return { usages, tally };
+  }
+
+  it('a ConverseStream metadata event reports them', () => {
+    const { usages, tally } = cacheRecorder();
+    new EventStreamPassThrough('converse-stream').push(
+      frame('metadata', { usage: { inputTokens: 12, outputTokens: 34, cacheReadInputTokens: 500, cacheWriteInputTokens: 0 } }),
+      tally,
+    );
+    expect(usages).toEqual([{ inputTokens: 12, outputTokens: 34, read: 500, write: 0 }]);
+  });
+
+  it('an invoke stream reports them from message_start (its output placeholder ignored), message_delta and the invocation metrics', () => {
+    const { usages, tally } = cacheRecorder();
+    const adapter = new EventStreamPassThrough('invoke-with-response-stream');
+    adapter.push(
+      concat([
+        chunk({
+          type: 'message_start',
+          message: { usage: { input_tokens: 9, output_tokens: 1, cache_creation_input_tokens: 1200, cache_read_input_tokens: 0 } },
+        }),
+        chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'x' } }),
+        chunk({ type: 'message_delta', usage: { output_tokens: 5, cache_creation_input_tokens: 1200 } }),
+        chunk({
+          type: 'message_stop',
+          'amazon-bedrock-invocationMetrics': {
+            inputTokenCount: 9,
+            outputTokenCount: 5,
+            cacheReadInputTokenCount: 0,
+            cacheWriteInputTokenCount: 1200,
+          },
+        }),
+      ]),
+      tally,
+    );
+    adapter.end(tally);
+    expect(usages).toEqual([
+      { inputTokens: 9, outputTokens: undefined, read: 0, write: 1200 },
+      { inputTokens: undefined, outputTokens: 5, read: undefined, write: 1200 },
+      { inputTokens: 9, outputTokens: 5, read: 0, write: 1200 },
+    ]);
+  });
+});

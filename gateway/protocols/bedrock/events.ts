@@ -4,6 +4,7 @@ import type { Operation } from '../../../schema/observation.ts';
 import { safeJson } from '../../json.ts';
 import { MalformedUpstream, type ClientError, type StreamAdapter, type StreamTally } from '../../stream/interface.ts';
 import type { Usage } from '../../stream/whole.ts';
+import type { CacheUsage } from '../../metering/meter.ts';
 import { FrameSplitter, type Frame } from './frames.ts';
 
 /** Metering facts of one invoke-stream chunk. */
@@ -61,8 +62,8 @@ export class EventStreamPassThrough implements StreamAdapter {
     if (type === 'contentBlockDelta') tally.content();
     else if (type === 'messageStop') this.stopSeen = true;
     else if (type === 'metadata') {
-      const usage = safeJson(payload)?.usage as { inputTokens?: number; outputTokens?: number } | undefined;
-      tally.usage(usage?.inputTokens, usage?.outputTokens);
+      const usage = safeJson(payload)?.usage as ConverseUsage | undefined;
+      tally.usage(usage?.inputTokens, usage?.outputTokens, converseCache(usage));
       if (this.stopSeen) tally.complete();
     }
   }
@@ -70,8 +71,44 @@ export class EventStreamPassThrough implements StreamAdapter {
 
 function applyInvokeFact(fact: InvokeFact, tally: StreamTally): void {
   if (fact.content) tally.content();
-  if (fact.usage) tally.usage(fact.usage.inputTokens, fact.usage.outputTokens);
+  const u = fact.usage;
+  if (u) tally.usage(u.inputTokens, u.outputTokens, { read: u.cacheReadInputTokens, write: u.cacheWriteInputTokens });
   if (fact.final) tally.complete();
+}
+
+/** Converse `usage` (whole answers and the stream's `metadata` event). */
+interface ConverseUsage {
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheReadInputTokens?: number;
+  cacheWriteInputTokens?: number;
+}
+
+function converseCache(usage: ConverseUsage | undefined): CacheUsage {
+  return { read: count(usage?.cacheReadInputTokens), write: count(usage?.cacheWriteInputTokens) };
+}
+
+/** Anthropic messages `usage` (invoke bodies, `message_start` and `message_delta` events). */
+interface AnthropicUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}
+
+/** Usage of an Anthropic event or body, each count undefined when absent. */
+function anthropicUsage(usage: AnthropicUsage | undefined): Partial<Usage> {
+  return {
+    inputTokens: count(usage?.input_tokens),
+    outputTokens: count(usage?.output_tokens),
+    cacheReadInputTokens: count(usage?.cache_read_input_tokens),
+    cacheWriteInputTokens: count(usage?.cache_creation_input_tokens),
+  };
+}
+
+/** A token count as reported, or undefined when it is absent or no count. */
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 const NOTHING: InvokeFact = {};
@@ -83,21 +120,40 @@ function invokeFact(body: Uint8Array): InvokeFact {
   const event = safeJson(Buffer.from(bytes, 'base64'));
   if (!event) return NOTHING;
   // Bedrock adds its own counts to the last chunk of every model family, Anthropic or not.
-  const metrics = event['amazon-bedrock-invocationMetrics'] as { inputTokenCount?: number; outputTokenCount?: number } | undefined;
-  if (metrics) return { usage: { inputTokens: metrics.inputTokenCount, outputTokens: metrics.outputTokenCount }, final: true };
+  const metrics = event['amazon-bedrock-invocationMetrics'] as InvocationMetrics | undefined;
+  if (metrics) {
+    const usage = {
+      inputTokens: count(metrics.inputTokenCount),
+      outputTokens: count(metrics.outputTokenCount),
+      cacheReadInputTokens: count(metrics.cacheReadInputTokenCount),
+      cacheWriteInputTokens: count(metrics.cacheWriteInputTokenCount),
+    };
+    return { usage, final: true };
+  }
   switch (event.type) {
     case 'content_block_delta':
       return CONTENT;
-    case 'message_start':
-      return { usage: { inputTokens: (event.message as { usage?: { input_tokens?: number } } | undefined)?.usage?.input_tokens } };
+    case 'message_start': {
+      // Its output count is a placeholder (1); the real one comes with message_delta.
+      const usage = anthropicUsage((event.message as { usage?: AnthropicUsage } | undefined)?.usage);
+      return { usage: { ...usage, outputTokens: undefined } };
+    }
     case 'message_delta':
-      return { usage: { outputTokens: (event.usage as { output_tokens?: number } | undefined)?.output_tokens } };
+      return { usage: anthropicUsage(event.usage as AnthropicUsage | undefined) };
     case undefined:
       // Other model families (Llama `generation`, Titan `outputText`, ...) send text chunks without a type.
       return CONTENT;
     default:
       return NOTHING;
   }
+}
+
+/** Bedrock's own counts on the last chunk of an invoke stream. */
+interface InvocationMetrics {
+  inputTokenCount?: number;
+  outputTokenCount?: number;
+  cacheReadInputTokenCount?: number;
+  cacheWriteInputTokenCount?: number;
 }
 
 const exceptionCodec = new EventStreamCodec(toUtf8, fromUtf8);
@@ -117,16 +173,31 @@ export function exceptionFrame(errorType: string, message: string): Uint8Array {
   });
 }
 
-/** Usage of a non-streamed answer: the Converse body, or the invoke headers / Anthropic body. */
+/**
+ * Usage of a non-streamed answer: the Converse body, or the invoke headers (Bedrock's counts, cache counts
+ * included) and else the Anthropic body. Cache counts stay undefined when the answer says nothing about them.
+ */
 export function usageOfBody(operation: Operation, header: (name: string) => string | null, json: Record<string, unknown>): Usage {
   if (operation === 'converse') {
-    const usage = json.usage as { inputTokens?: number; outputTokens?: number } | undefined;
-    return { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 };
+    const usage = json.usage as ConverseUsage | undefined;
+    const cache = converseCache(usage);
+    return {
+      inputTokens: usage?.inputTokens ?? 0,
+      outputTokens: usage?.outputTokens ?? 0,
+      cacheReadInputTokens: cache.read,
+      cacheWriteInputTokens: cache.write,
+    };
   }
-  const usage = json.usage as { input_tokens?: number; output_tokens?: number } | undefined;
+  const body = anthropicUsage(json.usage as AnthropicUsage | undefined);
+  const fromHeader = (name: string): number | undefined => {
+    const value = header(name);
+    return value === null ? undefined : count(Number(value));
+  };
   return {
-    inputTokens: Number(header('x-amzn-bedrock-input-token-count') ?? usage?.input_tokens ?? 0),
-    outputTokens: Number(header('x-amzn-bedrock-output-token-count') ?? usage?.output_tokens ?? 0),
+    inputTokens: fromHeader('x-amzn-bedrock-input-token-count') ?? body.inputTokens ?? 0,
+    outputTokens: fromHeader('x-amzn-bedrock-output-token-count') ?? body.outputTokens ?? 0,
+    cacheReadInputTokens: fromHeader('x-amzn-bedrock-cache-read-input-token-count') ?? body.cacheReadInputTokens,
+    cacheWriteInputTokens: fromHeader('x-amzn-bedrock-cache-write-input-token-count') ?? body.cacheWriteInputTokens,
   };
 }
 

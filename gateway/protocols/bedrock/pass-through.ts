@@ -12,6 +12,8 @@ const PASSED_HEADERS = [
   'x-amzn-bedrock-content-type',
   'x-amzn-bedrock-input-token-count',
   'x-amzn-bedrock-output-token-count',
+  'x-amzn-bedrock-cache-read-input-token-count',
+  'x-amzn-bedrock-cache-write-input-token-count',
   'x-amzn-bedrock-invocation-latency',
 ];
 

@@ -1,4 +1,4 @@
-import type { ChatEvent, ChatRequest, ChatResult, ClientCodec, StopReason, UpstreamCodec } from '../../canonical.ts';
+import type { ChatEvent, ChatRequest, ChatResult, ChatUsage, ClientCodec, StopReason, UpstreamCodec } from '../../canonical.ts';
 import { GatewayError } from '../../errors.ts';
 import { MalformedUpstream, type ClientError } from '../../stream/interface.ts';
 import { SseSplitter, type SseEvent } from './sse.ts';
@@ -30,15 +30,20 @@ export function chatToCanonical(body: ChatBody): ChatRequest {
     );
   const system: string[] = [];
   const messages: ChatRequest['messages'] = [];
+  let systemCachePoint = false;
   body.messages.forEach((m, i) => {
     const text = textOf(m.content, i);
-    if (m.role === 'system' || m.role === 'developer') system.push(text);
-    else if (m.role === 'user' || m.role === 'assistant') messages.push({ role: m.role, text });
+    const cachePoint = Array.isArray(m.content) && m.content.some((part) => part.cache_control != null);
+    if (m.role === 'system' || m.role === 'developer') {
+      system.push(text);
+      systemCachePoint ||= cachePoint;
+    } else if (m.role === 'user' || m.role === 'assistant') messages.push({ role: m.role, text, ...(cachePoint ? { cachePoint } : {}) });
     else throw new GatewayError('invalid_request', `messages.${i}.role "${m.role}" cannot be translated for this configuration's provider`);
   });
   const stop = body.stop === undefined || body.stop === null ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop];
   return {
     system,
+    ...(systemCachePoint ? { systemCachePoint } : {}),
     messages,
     maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
     temperature: body.temperature ?? undefined,
@@ -70,8 +75,11 @@ export const chatUpstreamCodec: UpstreamCodec = {
     const body: Record<string, unknown> = {
       model,
       messages: [
-        ...request.system.map((content) => ({ role: 'system', content })),
-        ...request.messages.map((m) => ({ role: m.role, content: m.text })),
+        ...request.system.map((text, i) => ({
+          role: 'system',
+          content: request.systemCachePoint && i === request.system.length - 1 ? cachedParts(text) : text,
+        })),
+        ...request.messages.map((m) => ({ role: m.role, content: m.cachePoint ? cachedParts(m.text) : m.text })),
       ],
     };
     if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
@@ -88,7 +96,7 @@ export const chatUpstreamCodec: UpstreamCodec = {
     return {
       text: choice?.message?.content ?? '',
       stopReason: FINISH_TO_STOP[choice?.finish_reason ?? 'stop'] ?? 'end_turn',
-      usage: { inputTokens: answer.usage?.prompt_tokens ?? 0, outputTokens: answer.usage?.completion_tokens ?? 0 },
+      usage: chatUsageOf(answer.usage),
     };
   },
   errorType: openAIErrorType,
@@ -112,9 +120,50 @@ export function checkedRest(splitter: SseSplitter): SseEvent[] {
   return rest;
 }
 
+/** Chat Completions `usage`: `prompt_tokens` includes the cached ones (`prompt_tokens_details.cached_tokens`). */
+interface OpenAIUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number | null } | null;
+}
+
+/** A text part marked as a prompt-cache point (the `cache_control` OpenAI-compatible servers take from Anthropic). */
+function cachedParts(text: string): unknown[] {
+  return [{ type: 'text', text, cache_control: { type: 'ephemeral' } }];
+}
+
+/**
+ * Chat Completions usage in canonical form: the cached tokens (a cache read) move out of the input tokens. An
+ * answer without `prompt_tokens_details` says nothing about the cache.
+ */
+export function chatUsageOf(usage: OpenAIUsage | null | undefined): ChatUsage {
+  const prompt = usage?.prompt_tokens ?? 0;
+  const cached = usage?.prompt_tokens_details?.cached_tokens;
+  const out: ChatUsage = { inputTokens: prompt, outputTokens: usage?.completion_tokens ?? 0 };
+  if (typeof cached === 'number' && cached >= 0) {
+    out.inputTokens = Math.max(0, prompt - cached);
+    out.cacheReadInputTokens = cached;
+  }
+  return out;
+}
+
+/**
+ * Canonical usage as Chat Completions says it: cache reads and writes are part of `prompt_tokens`, reads are
+ * `prompt_tokens_details.cached_tokens` (present when the upstream reported cache counts); OpenAI has no field for writes.
+ */
+function openAIUsageOf(usage: ChatUsage): OpenAIUsage {
+  const read = usage.cacheReadInputTokens;
+  const write = usage.cacheWriteInputTokens;
+  const prompt = usage.inputTokens + (read ?? 0) + (write ?? 0);
+  const out: OpenAIUsage = { prompt_tokens: prompt, completion_tokens: usage.outputTokens, total_tokens: prompt + usage.outputTokens };
+  if (read !== undefined || write !== undefined) out.prompt_tokens_details = { cached_tokens: read ?? 0 };
+  return out;
+}
+
 interface ChatJson {
   choices?: { message?: { content?: string | null }; delta?: { content?: string | null }; finish_reason?: string | null }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  usage?: OpenAIUsage | null;
   error?: { message?: string; type?: string; code?: string | null };
 }
 
@@ -134,8 +183,7 @@ export function chunkEvents(data: string): ChatEvent[] {
   const choice = json.choices?.[0];
   if (choice?.delta?.content) events.push({ type: 'text', text: choice.delta.content });
   if (choice?.finish_reason) events.push({ type: 'stop', reason: FINISH_TO_STOP[choice.finish_reason] ?? 'end_turn' });
-  if (json.usage)
-    events.push({ type: 'usage', inputTokens: json.usage.prompt_tokens ?? 0, outputTokens: json.usage.completion_tokens ?? 0 });
+  if (json.usage) events.push({ type: 'usage', ...chatUsageOf(json.usage) });
   return events;
 }
 
@@ -176,11 +224,7 @@ export function chatClientCodec(model: string, id: string, includeUsage: boolean
             logprobs: null,
           },
         ],
-        usage: {
-          prompt_tokens: result.usage.inputTokens,
-          completion_tokens: result.usage.outputTokens,
-          total_tokens: result.usage.inputTokens + result.usage.outputTokens,
-        },
+        usage: openAIUsageOf(result.usage),
       };
       return { body: JSON.stringify(body), contentType: 'application/json' };
     },
@@ -200,15 +244,7 @@ export function chatClientCodec(model: string, id: string, includeUsage: boolean
             else if (event.type === 'stop')
               out += line({ ...base, choices: [{ index: 0, delta: {}, finish_reason: STOP_TO_FINISH[event.reason] }] });
             else if (event.type === 'usage' && includeUsage) {
-              out += line({
-                ...base,
-                choices: [],
-                usage: {
-                  prompt_tokens: event.inputTokens,
-                  completion_tokens: event.outputTokens,
-                  total_tokens: event.inputTokens + event.outputTokens,
-                },
-              });
+              out += line({ ...base, choices: [], usage: openAIUsageOf(event) });
             } else if (event.type === 'error')
               out += sseErrorEvent({ type: event.errorType, code: event.code ?? null, message: event.message });
             else if (event.type === 'done') out += 'data: [DONE]\n\n';
