@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { CanaryController } from '../admin/canary/controller.ts';
@@ -8,6 +7,7 @@ import { lineLog, type Logger } from '../lib/log/interface.ts';
 import { lineLogger } from '../lib/log/line.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { dynamoObservationStore } from '../stores/observations/dynamodb.ts';
+import { describeObservationLog, observationLogFromEnv, replicaIdOf } from '../stores/observations/env.ts';
 import { loadGatewayConfig } from './config/load.ts';
 import { configStoreFromEnv, describeStore } from '../stores/config/env.ts';
 import { connectionLimits, embeddedSimulatorOptions, readEnv, type GatewayEnvSettings } from './env.ts';
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     .map((k) => k.trim())
     .filter(Boolean);
   const storeChoice = configStoreFromEnv(env);
+  const replicaId = replicaIdOf(env);
   const control = await startControlPlane({
     store: storeChoice,
     fileConfig: config,
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
     connectionLimits: connectionLimits(env),
     apiKeys,
     dataDir: env.DATA_DIR,
+    observationLog: observationLogFromEnv(env) ?? undefined,
+    replicaId,
     observationCopy:
       env.OBSERVATION_STORE === 'dynamodb'
         ? dynamoObservationStore({
@@ -94,11 +97,11 @@ async function main(): Promise<void> {
     logger,
   });
   logger.info(
-    `observations: SQLite in ${env.DATA_DIR}${env.OBSERVATION_STORE === 'dynamodb' ? `, copied to DynamoDB table ${env.DYNAMODB_OBSERVATIONS_TABLE}` : ''}`,
+    `observations: ${describeObservationLog(env, env.DATA_DIR)} from replica ${replicaId}${env.OBSERVATION_STORE === 'dynamodb' ? `, copied to DynamoDB table ${env.DYNAMODB_OBSERVATIONS_TABLE}` : ''}`,
   );
   let canaryController: CanaryController | null = null;
   if (env.CANARY_CONTROLLER === 'on') {
-    const holder = env.CANARY_REPLICA_ID ?? `${hostname()}:${process.pid}`;
+    const holder = env.CANARY_REPLICA_ID ?? replicaId;
     canaryController = control.startCanaryController({
       holder,
       observationsPath: join(env.DATA_DIR, 'gateway.db'),
