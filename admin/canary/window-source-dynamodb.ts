@@ -118,7 +118,7 @@ export function dynamoWindowSource(log: DynamoObservationStore, options: DynamoW
       if (!read.ok) throw new Error(read.error);
       const live = read.page.items.filter((o) => o.traffic === 'live' && (o.arm === 'canary' || o.arm === 'baseline'));
       const qualities = await mapLimited(live, concurrency, (o) => (o.errorCode === null ? qualityOf(o) : Promise.resolve(null)));
-      live.forEach((o, i) => arms[o.arm as 'canary' | 'baseline'].add(o, qualities[i]!));
+      for (const [i, o] of live.entries()) arms[o.arm as 'canary' | 'baseline'].add(o, qualities[i]!);
       cursor = read.page.next;
     } while (cursor !== null);
     return { candidate: arms.canary.window(), baseline: arms.baseline.window() };
