@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -111,10 +112,18 @@ describe.skipIf(pgMissing !== null)('a fleet of gateway processes writing one Po
     expect(rows).toHaveLength(90);
     expect(new Map(rows.map((r) => [r.request_id, r.replica_id]))).toEqual(answered);
 
+    // `npm run analysis -- --store <url> --schema <schema>` over the shared log.
     const out = tempDir('fleet-report-');
-    const overLog = await runJob({ store: PG_URL, schema, configPath: 'config/mangaassist.json', outDir: out });
-    expect(overLog.report.liveRequests).toBe(90);
+    const cli = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'analysis/cli.ts', '--store', PG_URL, '--schema', schema, '--config', 'config/mangaassist.json', '--out', out],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain('90 live requests');
     expect(JSON.parse(readFileSync(join(out, 'analysis.json'), 'utf8')).liveRequests).toBe(90);
+    const overLog = await runJob({ store: PG_URL, schema, configPath: 'config/mangaassist.json', outDir: tempDir('fleet-report-') });
+    expect(overLog.report.liveRequests).toBe(90);
 
     // The same analysis over the union of the log's rows in one SQLite file gives the same figures.
     const log = postgresObservationLog({ url: PG_URL, schema });
