@@ -89,3 +89,24 @@ describe('readEnv: shadow traffic settings', () => {
     expect(() => readEnv({ [name]: value })).toThrow(new RegExp(name));
   });
 });
+
+describe('observation log settings', () => {
+  it('default to the embedded SQLite log and accept dynamodb and a postgres URL with a schema', () => {
+    expect(readEnv({}).OBSERVATION_LOG).toBe('sqlite');
+    expect(readEnv({ OBSERVATION_LOG: 'dynamodb' }).OBSERVATION_LOG).toBe('dynamodb');
+    const env = readEnv({ OBSERVATION_LOG: 'postgres://127.0.0.1:5432/test', OBSERVATION_LOG_SCHEMA: 'fleet_log', REPLICA_ID: 'gw-1' });
+    expect([env.OBSERVATION_LOG, env.OBSERVATION_LOG_SCHEMA, env.REPLICA_ID]).toEqual([
+      'postgres://127.0.0.1:5432/test',
+      'fleet_log',
+      'gw-1',
+    ]);
+  });
+
+  it.each([
+    [{ OBSERVATION_LOG: 'mysql://db/x' }, /OBSERVATION_LOG.*sqlite, dynamodb or a postgres/],
+    [{ OBSERVATION_LOG: 'postgres://h/db', OBSERVATION_LOG_SCHEMA: 'Bad-Name' }, /OBSERVATION_LOG_SCHEMA/],
+    [{ OBSERVATION_LOG: 'dynamodb', OBSERVATION_STORE: 'dynamodb' }, /OBSERVATION_STORE/],
+  ])('refuses %o, naming the variable', (values, message) => {
+    expect(() => readEnv(values)).toThrow(message);
+  });
+});

@@ -1,17 +1,16 @@
 import { z } from 'zod';
 import { checkConfigStoreEnv, configStoreEnvShape, parseEnv } from '../stores/config/env.ts';
-import { observationLogEnvShape } from '../stores/observations/log-env.ts';
 import type { ConnectionLimits } from '../lib/node/connection-limits.ts';
 import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './stream/interface.ts';
 import { LOG_FORMATS, LOG_LEVELS } from '../lib/log/interface.ts';
 import { parseSecretKey } from '../lib/secret-box.ts';
+import { observationLogEnvShape } from '../stores/observations/env.ts';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).max(3_600_000).default(fallback);
 
 const Env = z
   .object({
     ...configStoreEnvShape,
-    ...observationLogEnvShape,
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     HOST: z.string().min(1).default('127.0.0.1'),
     REPORTS_DIR: z.string().min(1).default('reports'),
@@ -42,12 +41,12 @@ const Env = z
     CONFIG_POLL_MS: z.coerce.number().int().min(50).default(300),
     /** `dynamodb` also writes every observation and feedback event to the DynamoDB log (SQLite stays the primary). */
     OBSERVATION_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
-    DYNAMODB_OBSERVATIONS_TABLE: z.string().min(1).default('manga_ab_tests'),
+    ...observationLogEnvShape,
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     /** Runs the canary controller in this process (only the replica holding the lease acts). */
     CANARY_CONTROLLER: z.enum(['on', 'off']).default('on'),
-    /** This replica's id for the controller lease; host name and process id by default. */
+    /** This replica's id for the controller lease; REPLICA_ID (host name and process id) by default. */
     CANARY_REPLICA_ID: z.string().min(1).max(200).optional(),
     /** Client connections: deadlines for idle sockets and a cap on open ones (README, "Client connections"). */
     CLIENT_FIRST_BYTES_TIMEOUT_MS: ms(10_000),
@@ -63,6 +62,10 @@ const Env = z
     MAX_CLIENT_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   })
   .superRefine(checkConfigStoreEnv)
+  .refine((env) => !(env.OBSERVATION_STORE === 'dynamodb' && env.OBSERVATION_LOG === 'dynamodb'), {
+    path: ['OBSERVATION_STORE'],
+    message: 'OBSERVATION_STORE=dynamodb copies the SQLite log to DynamoDB; with OBSERVATION_LOG=dynamodb the log is DynamoDB already',
+  })
   .refine((env) => env.CLIENT_HEADERS_TIMEOUT_MS <= env.CLIENT_REQUEST_TIMEOUT_MS, {
     path: ['CLIENT_HEADERS_TIMEOUT_MS'],
     message: 'must not exceed CLIENT_REQUEST_TIMEOUT_MS (the headers are part of the request)',

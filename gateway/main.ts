@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { CanaryController } from '../admin/canary/controller.ts';
@@ -9,7 +8,9 @@ import { lineLog, type Logger } from '../lib/log/interface.ts';
 import { lineLogger } from '../lib/log/line.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { dynamoObservationStore } from '../stores/observations/dynamodb.ts';
-import { describeObservationLog, observationLogChoice } from '../stores/observations/log-env.ts';
+import type { DynamoObservationStore } from '../stores/observations/dynamodb.ts';
+import { describeObservationLog, observationLogFromEnv, replicaIdOf } from '../stores/observations/env.ts';
+import { describeLogChoice, observationLogChoice } from '../stores/observations/log-env.ts';
 import { loadGatewayConfig } from './config/load.ts';
 import { configStoreFromEnv, describeStore } from '../stores/config/env.ts';
 import { connectionLimits, embeddedSimulatorOptions, readEnv, type GatewayEnvSettings } from './env.ts';
@@ -48,8 +49,12 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig(env.GATEWAY_CONFIG);
   // Canary windows come from the configured observation log; a log this build cannot read windows from stops the start.
   const observationLog = observationLogChoice(env);
+  const sharedLog = observationLogFromEnv(env);
+  const dynamoLog = observationLog.kind === 'dynamodb' ? (sharedLog as DynamoObservationStore) : undefined;
   const windows =
-    env.CANARY_CONTROLLER === 'on' ? selectWindowSource(observationLog, { observationsPath: join(env.DATA_DIR, 'gateway.db') }) : null;
+    env.CANARY_CONTROLLER === 'on'
+      ? selectWindowSource(observationLog, { observationsPath: join(env.DATA_DIR, 'gateway.db'), dynamoLog })
+      : null;
   if (windows && !windows.ok)
     throw new Error(`canary controller: ${windows.message}; choose another OBSERVATION_LOG or set CANARY_CONTROLLER=off`);
   const upstream = await upstreamFromEnv(env, logger);
@@ -57,6 +62,7 @@ async function main(): Promise<void> {
     .map((k) => k.trim())
     .filter(Boolean);
   const storeChoice = configStoreFromEnv(env);
+  const replicaId = replicaIdOf(env);
   const control = await startControlPlane({
     store: storeChoice,
     fileConfig: config,
@@ -87,6 +93,8 @@ async function main(): Promise<void> {
     connectionLimits: connectionLimits(env),
     apiKeys,
     dataDir: env.DATA_DIR,
+    observationLog: sharedLog ?? undefined,
+    replicaId,
     observationCopy:
       env.OBSERVATION_STORE === 'dynamodb'
         ? dynamoObservationStore({
@@ -104,14 +112,14 @@ async function main(): Promise<void> {
     logger,
   });
   logger.info(
-    `observations: SQLite in ${env.DATA_DIR}${env.OBSERVATION_STORE === 'dynamodb' ? `, copied to DynamoDB table ${env.DYNAMODB_OBSERVATIONS_TABLE}` : ''}`,
+    `observations: ${describeObservationLog(env, env.DATA_DIR)} from replica ${replicaId}${env.OBSERVATION_STORE === 'dynamodb' ? `, copied to DynamoDB table ${env.DYNAMODB_OBSERVATIONS_TABLE}` : ''}`,
   );
   let canaryController: CanaryController | null = null;
   if (windows?.ok) {
-    const holder = env.CANARY_REPLICA_ID ?? `${hostname()}:${process.pid}`;
+    const holder = env.CANARY_REPLICA_ID ?? replicaId;
     canaryController = control.startCanaryController({ holder, windows: windows.source, gatewayUrl: gateway.url });
     logger.info(
-      `canary controller: on (replica ${holder}; acts while it holds the lease; windows from ${describeObservationLog(observationLog)})`,
+      `canary controller: on (replica ${holder}; acts while it holds the lease; windows from ${describeLogChoice(observationLog)})`,
     );
   }
   // Before the listening line: a signal sent as soon as the port answers finds its handler installed.

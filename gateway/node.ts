@@ -8,6 +8,7 @@ import { DurableSink } from '../stores/observations/durable.ts';
 import { FanOutSink } from '../stores/observations/fanout.ts';
 import type { ObservationSink, RecordStore } from '../stores/observations/interface.ts';
 import { MemoryObservationSink } from '../stores/observations/memory.ts';
+import { ReplicaSink } from '../stores/observations/replica.ts';
 import { SpillFile } from '../stores/observations/spill.ts';
 import { sqliteRecordStore } from '../stores/observations/sqlite.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
@@ -52,6 +53,13 @@ export interface NodeGatewayOptions {
    * durable sink and spill file (`observations.copy.spill.jsonl`), so its failures never hold back the SQLite store.
    */
   observationCopy?: RecordStore;
+  /**
+   * The shared observation log (PostgreSQL, DynamoDB) every record goes to instead of the SQLite file under `dataDir`;
+   * needs `dataDir`, which keeps this replica's spill file (`observations.spill.jsonl`), replayed into the log.
+   */
+  observationLog?: RecordStore & { close?(): Promise<void> };
+  /** Stamped on every observation (`REPLICA_ID`); none when absent. */
+  replicaId?: string;
   maxBodyBytes?: number;
   /** Longest silence between chunks of an upstream answer that has begun (`UPSTREAM_IDLE_TIMEOUT_MS`). */
   upstreamIdleTimeoutMs?: number;
@@ -89,15 +97,18 @@ export interface NodeGateway {
 }
 
 /**
- * The SQLite store's durable sink (spill file `observations.spill.jsonl`) and, with a copy, the copy's own durable
- * sink (spill file `observations.copy.spill.jsonl`) behind one fan-out sink whose readiness is the SQLite side's.
+ * The log's durable sink (the shared log, or else the SQLite file; spill file `observations.spill.jsonl`) and, with a
+ * copy, the copy's own durable sink (spill file `observations.copy.spill.jsonl`) behind one fan-out sink whose
+ * readiness is the log's.
  */
 function openDurableSinks(
   dataDir: string,
+  shared: NodeGatewayOptions['observationLog'],
   copy: RecordStore | undefined,
   counters: SinkCounters & { copy: SinkCounters },
   log: (line: string) => void,
 ) {
+  // The replica's own file holds its observations unless a shared log does, and always the shadowed answers' texts.
   const db = openDatabase(join(dataDir, 'gateway.db'), { busyTimeoutMs: 50 });
   const durable = (store: RecordStore, spillName: string, c: SinkCounters, what: string): DurableSink =>
     new DurableSink(store, new SpillFile(join(dataDir, spillName)), {
@@ -106,13 +117,14 @@ function openDurableSinks(
       onDropped: (n) => c.dropped(n),
       onStoreError: (err) => log(`${what} failed, spilling to file: ${(err as Error).message}`),
     });
-  const primary = durable(sqliteRecordStore(db), 'observations.spill.jsonl', counters, 'observation store');
+  const primary = durable(shared ?? sqliteRecordStore(db), 'observations.spill.jsonl', counters, 'observation store');
   const secondary = copy ? durable(copy, 'observations.copy.spill.jsonl', counters.copy, 'observation copy') : undefined;
   const sink: ObservationSink = secondary ? new FanOutSink(primary, [secondary]) : primary;
-  const closeStore = (): void => {
+  const closeStore = async (): Promise<void> => {
     primary.close();
     secondary?.close();
     db.close();
+    await shared?.close?.();
   };
   const shadowAnswers = sqliteShadowAnswers(db, (err) => log(`shadow answer not kept: ${err.message}`));
   return { sink, closeStore, shadowAnswers };
@@ -125,8 +137,8 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   const telemetry = prometheusTelemetry({ defaultMetrics: options.defaultMetrics ?? true });
   options.registerMetrics?.(telemetry.registry);
   const { sink, closeStore, shadowAnswers } = options.dataDir
-    ? openDurableSinks(options.dataDir, options.observationCopy, telemetry, log)
-    : { sink: new MemoryObservationSink(), closeStore: () => {}, shadowAnswers: new MemoryShadowAnswers() };
+    ? openDurableSinks(options.dataDir, options.observationLog, options.observationCopy, telemetry, log)
+    : { sink: new MemoryObservationSink(), closeStore: async () => {}, shadowAnswers: new MemoryShadowAnswers() };
   const lifecycle = new Lifecycle();
   const transport = undiciTransport();
   const auth = options.auth ?? (await staticApiKeys(options.apiKeys ?? []));
@@ -136,7 +148,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
       bedrock: bedrockUpstream({ signingCrypto: nodeSigningCrypto, transport, ...options.bedrock }),
       openai: openaiUpstream({ transport, timeoutMs: options.bedrock.timeoutMs }),
     },
-    sink,
+    sink: options.replicaId ? new ReplicaSink(sink, options.replicaId) : sink,
     telemetry,
     auth,
     signingCrypto: nodeSigningCrypto,
@@ -184,7 +196,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     // Closing the connections ends the last cut streams; their observations are recorded as they end.
     await lifecycle.settled(1_000);
     await sink.flush();
-    closeStore();
+    await closeStore();
     await transport.close();
     return { cut };
   }

@@ -1,4 +1,6 @@
+import type { DynamoObservationStore } from '../../stores/observations/dynamodb.ts';
 import type { ObservationLogChoice } from '../../stores/observations/log-env.ts';
+import { dynamoWindowSource } from './window-source-dynamodb.ts';
 import { postgresWindowSource } from './window-source-postgres.ts';
 import { sqliteThreadWindowSource } from './window-source-sqlite-thread.ts';
 import type { WindowSource } from './window-source.ts';
@@ -7,6 +9,8 @@ import type { WindowSource } from './window-source.ts';
 export interface WindowSourceContext {
   /** This replica's SQLite observations file (`DATA_DIR/gateway.db`). */
   observationsPath: string;
+  /** The shared DynamoDB log the gateway writes to, when `OBSERVATION_LOG=dynamodb`. */
+  dynamoLog?: DynamoObservationStore;
 }
 
 /** One factory per observation log kind that this build can read windows from. */
@@ -15,12 +19,16 @@ export type WindowSourceFactories = {
 };
 
 /**
- * The window sources of this build: SQLite (aggregated in a worker thread over the replica's own file) and a
- * shared PostgreSQL log. A DynamoDB source joins by adding a `dynamodb` entry here.
+ * The window sources of this build: SQLite (aggregated in a worker thread over the replica's own file), a shared
+ * PostgreSQL log (aggregated in SQL) and a shared DynamoDB log (paged Query of the canary's partition, running sums).
  */
 export const WINDOW_SOURCE_FACTORIES: WindowSourceFactories = {
   sqlite: (_log, context) => sqliteThreadWindowSource(context.observationsPath),
   postgres: (log) => postgresWindowSource({ url: log.url, schema: log.schema }),
+  dynamodb: (_log, context) => {
+    if (!context.dynamoLog) throw new Error('OBSERVATION_LOG=dynamodb needs the DynamoDB log to read canary windows from');
+    return dynamoWindowSource(context.dynamoLog);
+  },
 };
 
 /**

@@ -12,7 +12,8 @@ import {
 import { z } from 'zod';
 import { REQUEST_METRICS, SESSION_METRICS, type FeedbackRecord } from '../../schema/feedback.ts';
 import { Observation } from '../../schema/observation.ts';
-import type { RecordBatch } from './interface.ts';
+import { feedbackScan, observationScan, windowPage, type DynamoReadContext } from './dynamodb-reads.ts';
+import type { ObservationLog, RecordBatch } from './interface.ts';
 
 /** Options of the DynamoDB observation log. */
 export interface DynamoObservationStoreOptions {
@@ -40,10 +41,12 @@ export const NO_EXPERIMENT = '_none';
 export type ReadResult<T> = { ok: true; items: T[] } | { ok: false; error: string };
 
 /**
- * The durable destination of records on DynamoDB, as the MangaAssist document lays out its table but without
- * its traps: writes are asynchronous and throw when the batch cannot be stored (like `RecordStore.write`).
+ * The observation log on DynamoDB, as the MangaAssist document lays out its table but without its traps: writes are
+ * asynchronous and throw when the batch cannot be stored (like `RecordStore.write`). Every observation is an item in
+ * its experiment's partition (`EXP#<id>`) and, when it belongs to a canary, a copy in the canary's (`CAN#<id>`), both
+ * under the sort key `OBS#<time>#<request id>`; a replayed record rewrites the same items, so it is kept once.
  */
-export interface DynamoObservationStore {
+export interface DynamoObservationStore extends ObservationLog {
   write(batch: RecordBatch): Promise<void>;
   /** Rejects unless the table answers. */
   probe(): Promise<void>;
@@ -73,18 +76,21 @@ const pad = (ms: number): string => String(Math.max(0, Math.trunc(ms))).padStart
 export const experimentKey = (experimentId: string | null): string => `EXP#${experimentId ?? NO_EXPERIMENT}`;
 /** Sort key of an observation: zero-padded epoch ms, then the request id, so two requests never share an item. */
 export const observationSortKey = (o: Pick<Observation, 'time' | 'requestId'>): string => `OBS#${pad(o.time)}#${o.requestId}`;
+/** Partition key of a canary's observations (copies of the experiment partition's items). */
+export const canaryKey = (canaryId: string): string => `CAN#${canaryId}`;
 /** Partition key of the feedback about one request or session. */
 export const feedbackKey = (scope: string, key: string): string => `FB#${scope}#${key}`;
 /** Sort key of a feedback event: event time, then the unique event id. */
 export const feedbackSortKey = (f: Pick<FeedbackRecord, 'eventTime' | 'eventId'>): string => `EVT#${pad(f.eventTime)}#${f.eventId}`;
 
-function observationItem(o: Observation): Record<string, AttributeValue> {
+function observationItem(o: Observation, pk = experimentKey(o.experimentId)): Record<string, AttributeValue> {
   const item: Record<string, AttributeValue> = {
-    pk: { S: experimentKey(o.experimentId) },
+    pk: { S: pk },
     sk: { S: observationSortKey(o) },
     kind: { S: 'observation' },
     request_id: { S: o.requestId },
     time: { N: String(o.time) },
+    route: { S: o.route },
     intent: { S: o.intent },
     arm: { S: o.arm },
     traffic: { S: o.traffic },
@@ -196,12 +202,36 @@ export function dynamoObservationStore(options: DynamoObservationStoreOptions = 
     }
   }
 
+  const reads: DynamoReadContext = {
+    client,
+    table: TableName,
+    ready: table,
+    parseFeedback: (record) => ({ ...StoredFeedback.parse(record), seq: null }),
+  };
   return {
+    kind: 'dynamodb',
+    ordered: false,
+    page: (cursor, limit) => observationScan(reads, cursor, limit),
+    feedbackPage: (cursor, limit) => feedbackScan(reads, cursor, limit),
+    window: (w, cursor, limit) =>
+      windowPage(
+        reads,
+        w,
+        {
+          partition: w.canaryId !== undefined ? canaryKey(w.canaryId) : w.experimentId !== undefined ? experimentKey(w.experimentId) : null,
+          range: { lower: `OBS#${pad(w.from)}#`, upper: `OBS#${pad(w.to - 1)}#\uffff` },
+        },
+        cursor,
+        limit,
+      ),
     async write(batch) {
       await table();
       // One batch must not name an item twice; a replayed record rewrites the same item with the same content.
       const items = new Map<string, Record<string, AttributeValue>>();
-      for (const o of batch.observations) items.set(`${experimentKey(o.experimentId)}\u0000${observationSortKey(o)}`, observationItem(o));
+      for (const o of batch.observations) {
+        items.set(`${experimentKey(o.experimentId)}\u0000${observationSortKey(o)}`, observationItem(o));
+        if (o.canaryId) items.set(`${canaryKey(o.canaryId)}\u0000${observationSortKey(o)}`, observationItem(o, canaryKey(o.canaryId)));
+      }
       for (const f of batch.feedback) items.set(`${feedbackKey(f.scope, f.key)}\u0000${feedbackSortKey(f)}`, feedbackItem(f));
       await writeRequests([...items.values()].map((Item) => ({ PutRequest: { Item } })));
     },

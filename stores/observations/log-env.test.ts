@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../schema/env.ts';
-import { describeObservationLog, ObservationLogEnv, observationLogChoice } from './log-env.ts';
+import { z } from 'zod';
+import { observationLogEnvShape } from './env.ts';
+import { describeLogChoice, observationLogChoice } from './log-env.ts';
+
+const ObservationLogEnv = z.object(observationLogEnvShape);
 
 describe('OBSERVATION_LOG', () => {
   it('defaults to the embedded SQLite file, and names dynamodb and a PostgreSQL log with its schema', () => {
@@ -10,7 +14,7 @@ describe('OBSERVATION_LOG', () => {
       parseEnv(ObservationLogEnv, { OBSERVATION_LOG: 'postgres://gw:secret@db:5432/obs', OBSERVATION_LOG_SCHEMA: 'fleet_1' }),
     );
     expect(pg).toEqual({ kind: 'postgres', url: 'postgres://gw:secret@db:5432/obs', schema: 'fleet_1' });
-    expect(describeObservationLog(pg)).toBe('PostgreSQL postgres://gw:***@db:5432/obs (schema fleet_1)');
+    expect(describeLogChoice(pg)).toBe('PostgreSQL postgres://gw:***@db:5432/obs (schema fleet_1)');
     expect(observationLogChoice(parseEnv(ObservationLogEnv, { OBSERVATION_LOG: 'postgresql://db/obs' }))).toMatchObject({
       schema: 'public',
     });

@@ -46,8 +46,15 @@ export function sqliteRecordStore(db: Database.Database): RecordStore {
 /** Reads observations back in sequence order (tests, exports). */
 export function readObservations(db: Database.Database, afterSeq = 0): (Observation & { seq: number })[] {
   const rows = db.prepare('SELECT * FROM observations WHERE seq > ? ORDER BY seq').all(afterSeq) as Record<string, unknown>[];
-  return rows.map((r) => ({
-    seq: r.seq as number,
+  return rows.map((r) => ({ ...observationOfRow(r), seq: r.seq as number }));
+}
+
+/**
+ * An observation from a stored row (column names as in the SQLite store and the warehouse tables; booleans as 0/1 or
+ * true/false). Columns added by later migrations read as null when absent.
+ */
+export function observationOfRow(r: Record<string, unknown>): Observation {
+  return {
     requestId: r.request_id as string,
     time: r.time as number,
     route: r.route as string,
@@ -60,7 +67,7 @@ export function readObservations(db: Database.Database, afterSeq = 0): (Observat
     configId: r.config_id as string | null,
     upstreamModel: r.upstream_model as string,
     operation: r.operation as Observation['operation'],
-    streamed: r.streamed === 1,
+    streamed: r.streamed === 1 || r.streamed === true,
     status: r.status as number,
     errorCode: r.error_code as string | null,
     inputTokens: r.input_tokens as number,
@@ -78,14 +85,18 @@ export function readObservations(db: Database.Database, afterSeq = 0): (Observat
     attempts: (r.attempts ?? null) as number | null,
     servedConfigId: (r.served_config_id ?? null) as string | null,
     shadowOf: (r.shadow_of ?? null) as string | null,
-  }));
+  };
 }
 
 /** Reads stored feedback events in sequence order. */
 export function readFeedback(db: Database.Database): (FeedbackRecord & { seq: number })[] {
   const rows = db.prepare('SELECT * FROM feedback ORDER BY seq').all() as Record<string, unknown>[];
-  return rows.map((r) => ({
-    seq: r.seq as number,
+  return rows.map((r) => ({ ...feedbackOfRow(r), seq: r.seq as number }));
+}
+
+/** A feedback event from a stored row. */
+export function feedbackOfRow(r: Record<string, unknown>): FeedbackRecord {
+  return {
     eventId: r.event_id as string,
     receivedAt: r.received_at as number,
     scope: r.scope as FeedbackRecord['scope'],
@@ -94,5 +105,5 @@ export function readFeedback(db: Database.Database): (FeedbackRecord & { seq: nu
     value: r.value as number,
     idempotencyKey: r.idempotency_key as string | null,
     eventTime: r.event_time as number,
-  }));
+  };
 }

@@ -26,8 +26,8 @@ export function isWarehouseUrl(store: string): boolean {
 const INT8 = 20;
 const NUMERIC = 1700;
 
-/** BIGINT counts and sums and NUMERIC results come back as JS numbers, like better-sqlite3 returns them. */
-const types = {
+/** BIGINT counts and sums and NUMERIC results come back as JS numbers, like better-sqlite3 returns them (also used by the observation log). */
+export const pgTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8 || oid === NUMERIC
       ? (value: string) => Number(value)
@@ -47,7 +47,7 @@ export async function connectPostgresWarehouse(input: PostgresWarehouseOptions):
     connectionString: o.url,
     connectionTimeoutMillis: o.connectTimeoutMs,
     application_name: o.applicationName,
-    types,
+    types: pgTypes,
   });
   // An idle session dropped by the server must not crash the process; the next query reports it.
   client.on('error', () => {});

@@ -83,6 +83,8 @@ export interface SpawnedGateway {
 export interface SpawnOptions {
   /** Runs `npm start` (npm, its shell and the gateway) instead of the entry point itself. */
   viaNpm?: boolean;
+  /** How long to wait for the listening line (default 15 s; tests that start several processes on a busy machine wait longer). */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -130,7 +132,7 @@ export async function spawnGateway(env: Record<string, string>, options: SpawnOp
       waiters.add(check);
       check();
     });
-  const listening = await waitFor(/gateway listening on (http:\/\/\S+)/);
+  const listening = await waitFor(/gateway listening on (http:\/\/\S+)/, options.startTimeoutMs);
   return { url: listening[1]!, child, output: () => output, waitFor };
 }
 
