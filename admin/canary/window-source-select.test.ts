@@ -35,7 +35,8 @@ describe('window source selection from the observation log', () => {
   });
 
   it('refuses a log without a factory, naming it and the available ones; a factory added to the map is used', async () => {
-    expect(selectWindowSource({ kind: 'dynamodb' }, { observationsPath: 'x' })).toEqual({
+    const { sqlite, postgres } = WINDOW_SOURCE_FACTORIES;
+    expect(selectWindowSource({ kind: 'dynamodb' }, { observationsPath: 'x' }, { sqlite, postgres })).toEqual({
       ok: false,
       message: 'no canary window source for OBSERVATION_LOG=dynamodb (available: sqlite, postgres)',
     });
@@ -49,5 +50,12 @@ describe('window source selection from the observation log', () => {
       { ...WINDOW_SOURCE_FACTORIES, dynamodb: () => dynamo },
     );
     expect(selected).toEqual({ ok: true, source: dynamo });
+  });
+
+  it('reads DynamoDB windows from the DynamoDB log the gateway writes to, and says so when none is given', () => {
+    expect(Object.keys(WINDOW_SOURCE_FACTORIES).sort()).toEqual(['dynamodb', 'postgres', 'sqlite']);
+    expect(() => selectWindowSource({ kind: 'dynamodb' }, { observationsPath: 'x' })).toThrow(
+      'OBSERVATION_LOG=dynamodb needs the DynamoDB log to read canary windows from',
+    );
   });
 });

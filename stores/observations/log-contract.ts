@@ -54,6 +54,7 @@ export function logObservation(i: number, extra: Partial<Observation> = {}): Obs
     stopReason: i % 13 ? 'end_turn' : null,
     attempts: 1,
     servedConfigId: null,
+    shadowOf: null,
     ...extra,
   };
 }

@@ -33,6 +33,7 @@ export const OBSERVATION_COLUMNS: readonly [string, (o: Observation) => unknown]
   ['stop_reason', (o) => o.stopReason ?? null],
   ['attempts', (o) => o.attempts ?? null],
   ['served_config_id', (o) => o.servedConfigId ?? null],
+  ['shadow_of', (o) => o.shadowOf ?? null],
 ];
 
 /** Feedback columns of the SQL logs. */
