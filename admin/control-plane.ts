@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { lineLog, noLogger, type Logger } from '../lib/log/interface.ts';
 import { listenDual, type DualServer } from '../lib/node/listen.ts';
@@ -14,6 +15,7 @@ import { httpWarmup } from './canary/warmup.ts';
 import { sqliteWindowSource } from './canary/window-source-sqlite.ts';
 import { resolveAdminToken } from './auth.ts';
 import { seedStore } from './mutate.ts';
+import { localOptimizeSource } from './optimize/source.ts';
 
 /** Options of the Node control plane: where the configuration lives and how the admin API is reached. */
 export interface ControlPlaneOptions {
@@ -24,6 +26,11 @@ export interface ControlPlaneOptions {
   dataDir: string;
   /** Where the dashboard finds analysis and evaluation reports (`reports` by default). */
   reportsDir?: string;
+  /**
+   * Observations `POST /admin/optimize` analyses: the gateway's SQLite file (default `<dataDir>/gateway.db`) or a
+   * `postgres://` warehouse URL.
+   */
+  analysisStore?: string;
   /** `ADMIN_TOKEN`; generated and kept in `dataDir` when unset. */
   adminToken?: string;
   /** Also serve the admin API alone on this port. */
@@ -85,6 +92,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     tokens: [token],
     isDataPlaneKey: (key) => source.keys.isValid(key),
     dashboard: { reportsDir: options.reportsDir ?? 'reports' },
+    optimize: localOptimizeSource({
+      store: options.analysisStore ?? join(options.dataDir, 'gateway.db'),
+      evalDir: join(options.reportsDir ?? 'reports', 'eval'),
+    }),
     canary: { log },
     logger,
   });
