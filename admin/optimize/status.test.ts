@@ -33,7 +33,12 @@ const arm = (cost: number | null, errorRate = 0): ArmFigures => ({
   costPerRequest: cost,
 });
 
-function decision(action: Decision['action'], stage: string, costs: [number | null, number | null] | null, reason: string = action): Decision {
+function decision(
+  action: Decision['action'],
+  stage: string,
+  costs: [number | null, number | null] | null,
+  reason: string = action,
+): Decision {
   const figures = costs ? { candidate: arm(costs[0]), baseline: arm(costs[1]), qualityDelta: null, srmP: null } : null;
   return { at: 1, stage, weight: 0, action, actor: 'controller', reason, figures };
 }
