@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { REPORT_FILE } from '../../analysis/eval/report-files.ts';
+import { latestReport } from '../dashboard/load.ts';
 
 /** One configuration's figures on one intent, live or offline. */
 export interface ArmEvidence {
@@ -53,12 +53,13 @@ export function offlineFigures(
 }
 
 /**
- * The newest offline evaluation report under `evalDir` (`eval-report.json`, as `npm run eval` writes it), or
- * null when there is none; a file that is not such a report is an error naming it.
+ * The newest offline evaluation report in `evalDir` or one of its run directories (`eval-report.json`, as
+ * `npm run eval` writes it; the dashboard shows the same one), or null when there is none; a file that is not
+ * such a report is an error naming it.
  */
 export function readOfflineReport(evalDir: string): OfflineReport | null {
-  const path = join(evalDir, REPORT_FILE);
-  if (!existsSync(path)) return null;
+  const path = latestReport(evalDir, REPORT_FILE);
+  if (!path) return null;
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
