@@ -78,4 +78,20 @@ describe('npm run optimize', () => {
     expect(missing).toMatchObject({ code: 2, text: expect.stringMatching(/--canary-plan .*nope\.json: ENOENT/) });
     expect((await run([], { ADMIN_URL: server.url, ADMIN_TOKEN: 'wrong-token-0123456789' })).code).toBe(1);
   });
+
+  it('applies and then reports the progress as text', async () => {
+    const applied = await run(['--apply']);
+    expect(applied.code).toBe(0);
+    expect(applied.text).toMatch(/^optimize plan for route mangaassist \(APPLIED\)/);
+    const status = await run(['--status']);
+    expect(status.code).toBe(0);
+    expect(status.text).toMatch(
+      /faq: optimize-faq sonnet-35-v1 -> haiku-35 \[in_progress\] pending at warmup, weight 0% \(started on live\)/,
+    );
+    expect(status.text).toMatch(/last decision: start at warmup: started by optimize on live evidence/);
+    expect(status.text).toMatch(/saving: realised unknown\/month vs projected \$84000.00\/month/);
+    expect(status.text).toMatch(
+      /shipped: none\nrolled back: none\nin progress: faq\nsaving realised so far \$0.00\/month vs projected \$84000.00\/month/,
+    );
+  });
 });
