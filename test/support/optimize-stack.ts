@@ -10,18 +10,21 @@ import { sqliteConfigStore } from '../../stores/config/sqlite.ts';
 import { adminCall, startControlledStack } from './admin-stack.ts';
 import { tempDir } from './gateway.ts';
 
-/** The custom endpoint's profile under another model id, failing `errorRate` of its calls: a candidate made worse on purpose. */
+/**
+ * The custom endpoint's profile under another model id, failing about `failureRate` of its calls (server errors,
+ * and throttles beyond the profile's 50% cap on one rate): a candidate made worse on purpose.
+ */
 export const FLAKY_MODEL = 'sagemaker-custom-flaky';
 
 /** The bundled simulator profiles, the custom endpoint without its cold start, plus the flaky copy of it. */
-export function optimizeProfiles(errorRate: number): ProfileSet {
+export function optimizeProfiles(failureRate: number): ProfileSet {
   const file = JSON.parse(readFileSync(new URL('../../simulator/profiles.json', import.meta.url), 'utf8'));
   const custom = file.models['sagemaker-custom-endpoint'];
   custom.coldStart = { calls: 0, slowdown: 1 };
   file.models[FLAKY_MODEL] = {
     ...structuredClone(custom),
     name: 'Custom endpoint, flaky deployment',
-    rates: { ...custom.rates, error: errorRate },
+    rates: { ...custom.rates, error: Math.min(0.5, failureRate), throttle: Math.max(custom.rates.throttle, failureRate - 0.5) },
   };
   return parseProfiles(file);
 }
