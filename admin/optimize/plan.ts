@@ -138,6 +138,10 @@ function saving(share: number, input: PlanInput, baselineCost: number | null | u
   return share * input.settings.dailyVolume * input.settings.daysPerMonth * (baselineCost - candidateCost);
 }
 
+function skipStep(route: string, choice: IntentChoice, current: string, code: SkipCode, reason: string): SkipStep {
+  return { action: 'skip', route, intent: choice.intent, current, recommended: choice.recommended, code, reason };
+}
+
 const usd = (x: number | null): string => (x === null ? 'unknown' : `${x < 0 ? '-' : ''}$${Math.abs(x).toFixed(2)}`);
 
 /** The candidate for an intent and what it rests on; a skip when there is none. */
@@ -149,15 +153,7 @@ function candidateOf(
   const { recommendation: rec, rows, settings } = input;
   const route = rec.route.name;
   const intent = choice.intent;
-  const skip = (code: SkipCode, reason: string): SkipStep => ({
-    action: 'skip',
-    route,
-    intent,
-    current,
-    recommended: choice.recommended,
-    code,
-    reason,
-  });
+  const skip = (code: SkipCode, reason: string) => skipStep(route, choice, current, code, reason);
   const share = rec.mix[intent] ?? 0;
   const base = { intent, baseline: current, share, promotionRestsOn: 'live canary gates' as const };
   if (choice.recommended !== current && choice.passing.includes(choice.recommended)) {
@@ -218,15 +214,7 @@ export function planOptimization(input: PlanInput): OptimizePlan {
   const configIds = new Set(config.configs.map((c) => c.id));
   const steps = rec.choices.map((choice): PlanStep => {
     const current = route ? (route.table[choice.intent] ?? route.default) : choice.current;
-    const skip = (code: SkipCode, reason: string): SkipStep => ({
-      action: 'skip',
-      route: routeName,
-      intent: choice.intent,
-      current,
-      recommended: choice.recommended,
-      code,
-      reason,
-    });
+    const skip = (code: SkipCode, reason: string) => skipStep(routeName, choice, current, code, reason);
     if (!route) return skip('unknown-config', `route "${routeName}" is no longer in the configuration`);
     const blocked = blocker(config, routeName, choice.intent);
     if (blocked) return skip(blocked.code, blocked.reason);
