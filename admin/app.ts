@@ -20,6 +20,7 @@ import { apiKeyRoutes } from './routes/keys.ts';
 import { listCollectionRoutes, mapCollectionRoutes } from './routes/collections.ts';
 import { rolloutRoutes } from './routes/rollouts.ts';
 import { shadowRoutes } from './routes/shadow.ts';
+import { optimizeRoutes, type OptimizeSource } from './optimize/routes.ts';
 
 /** What the admin app needs. */
 export interface AdminAppDeps {
@@ -46,6 +47,11 @@ export interface AdminAppDeps {
    * under `<reportsDir>/eval`) with the canary controller's timelines, or what a given `load` returns.
    */
   dashboard?: { reportsDir: string; evalDir?: string } | DashboardRouteDeps;
+  /**
+   * The evidence of `POST /optimize` (analysis of live observations, offline evaluation); the optimize routes are
+   * mounted when it is given and the store keeps controller records.
+   */
+  optimize?: OptimizeSource;
 }
 
 /** Largest admin request body. */
@@ -112,6 +118,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
     : null;
   rolloutRoutes(router, routeDeps, canaryDeps ? { afterCanaryAbort: (id, actor) => recordAbort(canaryDeps, id, actor) } : {});
   if (canaryDeps) canaryControllerRoutes(router, canaryDeps);
+  if (canaryDeps && deps.optimize) optimizeRoutes(router, canaryDeps, deps.optimize);
   const dashboard = deps.dashboard ?? { reportsDir: 'reports' };
   dashboardRoutes(
     router,

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { commandEnv, withoutEmpty } from '../schema/env.ts';
 import { dashboardKey, LINK_TTL_MS, signDashboardLink } from './dashboard/session.ts';
 
-/** Settings of the admin CLI, from the environment. */
-const CliEnv = z.object({
+/** Settings of the admin CLI (and of `npm run optimize`), from the environment. */
+export const CliEnv = z.object({
   ADMIN_URL: z.url().default('http://127.0.0.1:8080'),
   ADMIN_TOKEN: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
@@ -69,6 +69,22 @@ export function usage(): string {
   ].join('\n');
 }
 
+/**
+ * The admin API base URL (`$ADMIN_URL/admin`) and token (`ADMIN_TOKEN`, else `$DATA_DIR/admin-token`) from the
+ * environment, validated; null once `out` got what is wrong.
+ */
+export function adminTarget(env: Record<string, string | undefined>, out: (line: string) => void): { base: string; token: string } | null {
+  const settings = commandEnv(CliEnv, withoutEmpty(env), out);
+  if (!settings) return null;
+  const tokenFile = join(settings.DATA_DIR, 'admin-token');
+  const token = settings.ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
+  if (!token) {
+    out(`no admin token: set ADMIN_TOKEN (or run where ${tokenFile} exists)`);
+    return null;
+  }
+  return { base: `${settings.ADMIN_URL.replace(/\/$/, '')}/admin`, token };
+}
+
 /** Runs one CLI command against the admin API; returns the process exit code. */
 export async function runCli(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
   const [name, ...args] = argv;
@@ -78,15 +94,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     out(usage());
     return 2;
   }
-  const settings = commandEnv(CliEnv, withoutEmpty(env), out);
-  if (!settings) return 2;
-  const tokenFile = join(settings.DATA_DIR, 'admin-token');
-  const token = settings.ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
-  if (!token) {
-    out(`no admin token: set ADMIN_TOKEN (or run where ${tokenFile} exists)`);
-    return 2;
-  }
-  const base = `${settings.ADMIN_URL.replace(/\/$/, '')}/admin`;
+  const target = adminTarget(env, out);
+  if (!target) return 2;
+  const { base, token } = target;
   if (link) {
     const signed = signDashboardLink(dashboardKey(token), Date.now());
     out(`${base}/dashboard/login?${signed.query}`);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { lineLog, noLogger, type Logger } from '../lib/log/interface.ts';
 import { listenDual, type DualServer } from '../lib/node/listen.ts';
@@ -16,6 +17,7 @@ import { resolveAdminToken } from './auth.ts';
 import { resolveSecretKey } from './secret-key.ts';
 import { importSecretKey } from '../lib/secret-box.ts';
 import { seedStore } from './mutate.ts';
+import { localOptimizeSource } from './optimize/source.ts';
 
 /** Options of the Node control plane: where the configuration lives and how the admin API is reached. */
 export interface ControlPlaneOptions {
@@ -26,6 +28,11 @@ export interface ControlPlaneOptions {
   dataDir: string;
   /** Where the dashboard finds analysis and evaluation reports (`reports` by default). */
   reportsDir?: string;
+  /**
+   * Observations `POST /admin/optimize` analyses: the gateway's SQLite file (default `<dataDir>/gateway.db`) or a
+   * `postgres://` warehouse URL.
+   */
+  analysisStore?: string;
   /** `ADMIN_TOKEN`; generated and kept in `dataDir` when unset. */
   adminToken?: string;
   /** `GATEWAY_SECRET_KEY` (seals SigV4 secrets); generated and kept in `dataDir` when unset. */
@@ -95,6 +102,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     secretKey,
     isDataPlaneKey: (key) => source.keys.isValid(key),
     dashboard: { reportsDir: options.reportsDir ?? 'reports' },
+    optimize: localOptimizeSource({
+      store: options.analysisStore ?? join(options.dataDir, 'gateway.db'),
+      evalDir: join(options.reportsDir ?? 'reports', 'eval'),
+    }),
     canary: { log },
     logger,
   });

@@ -9,10 +9,11 @@ const ERROR_RESPONSES: Record<string, string> = {
   '401': 'Missing or unknown admin token',
   '403': 'A data-plane API key was sent instead of an admin token',
   '404': 'Unknown id',
-  '409': 'Conflict: exists already, dangling reference, in use, or a second running experiment or canary',
+  '409':
+    'Conflict: exists already, dangling reference, in use, a second running experiment or canary, or (optimize) the configuration moved since the plan was made or nothing was observed',
   '412': 'Stale If-Match',
   '413': 'Body larger than 1 MiB',
-  '503': 'Config store unavailable',
+  '503': 'Config store unavailable (optimize: or the observations it analyses)',
 };
 
 function schemaOf(schema: z.ZodType): Json {

@@ -24,6 +24,7 @@ describe('command-line entry points refuse a bad environment with exit code 2, n
       /^export: invalid environment:\nWAREHOUSE_URL: must be a postgres/m,
     ],
     ['the admin CLI', 'admin/cli.ts', ['show'], { ADMIN_URL: 'not a url' }, /^invalid environment:\nADMIN_URL: /m],
+    ['npm run optimize', 'admin/optimize/cli.ts', ['--status'], { ADMIN_URL: 'not a url' }, /^invalid environment:\nADMIN_URL: /m],
     ['the benchmark', 'bench/run.ts', [], { BENCH_CONNECTIONS: '10,many' }, /^bench: invalid environment:\nBENCH_CONNECTIONS\.1: /m],
   ])('%s', async (_name, script, args, env, message) => {
     const { code, output } = await run(script, args as string[], env);

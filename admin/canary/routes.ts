@@ -7,7 +7,7 @@ import { readDocument } from '../mutate.ts';
 import { param, type AdminEnv, type AdminRouter } from '../router.ts';
 import { postWebhook, type WebhookPayload } from './notify.ts';
 import { applyTransition, readDecisions, readState, stateFor, type ApplyContext, type StateAt } from './records.ts';
-import { defaultPlan, StartBody, subjectOf, type CanaryState, type Decision } from './schema.ts';
+import { defaultPlan, StartBody, subjectOf, type CanaryPlan, type CanaryState, type Decision } from './schema.ts';
 import { manualMove, startState, type ManualMove, type Transition } from './state-machine.ts';
 
 /** What the canary controller routes need. */
@@ -60,7 +60,8 @@ function publicState(state: CanaryState): Omit<CanaryState, 'reference'> {
   return rest;
 }
 
-async function record(deps: CanaryRouteDeps, c: Context<AdminEnv>, id: string, revision: number, t: Transition): Promise<Response> {
+/** Records a transition for a request; a conflict or a failed write is an admin error. */
+async function applyOrThrow(deps: CanaryRouteDeps, id: string, revision: number, t: Transition): Promise<void> {
   const ctx: ApplyContext = {
     store: deps.store,
     now: deps.now,
@@ -75,7 +76,43 @@ async function record(deps: CanaryRouteDeps, c: Context<AdminEnv>, id: string, r
   }
   if (!applied.value.effect.ok)
     throw new AdminError('store_unavailable', `decision recorded, configuration not changed yet: ${applied.value.effect.message}`);
+}
+
+async function record(deps: CanaryRouteDeps, c: Context<AdminEnv>, id: string, revision: number, t: Transition): Promise<Response> {
+  await applyOrThrow(deps, id, revision, t);
   return c.json({ state: publicState(t.state), decision: t.decision satisfies Decision });
+}
+
+/**
+ * Hands a canary of the configuration to the controller with `plan` (what `POST /canaries/:id/start` does):
+ * refused (409) when it is stopped or already under way; `how` opens the start decision's reason.
+ */
+export async function startCanary(
+  deps: CanaryRouteDeps,
+  canary: Canary,
+  plan: CanaryPlan,
+  actor: string,
+  how = 'started by hand',
+): Promise<{ state: ReturnType<typeof publicState>; decision: Decision }> {
+  const id = canary.id;
+  if (canary.status === 'stopped') throw new AdminError('conflict', `canary "${id}" is stopped; create a new one instead`);
+  const stored = await storedStateOf(deps, id);
+  const at = stateFor(stored, canary);
+  if (at && at.state.status !== 'rolled_back' && at.state.status !== 'completed')
+    throw new AdminError('conflict', `canary "${id}" is already ${at.state.status}`);
+  const state = startState(plan, deps.now(), subjectOf(canary));
+  const decision: Decision = {
+    at: state.updatedAt,
+    stage: state.stage,
+    weight: 0,
+    action: 'start',
+    actor,
+    reason: `${how}: stages ${plan.stages.join(', ')}%, window ${plan.windowMs / 1000} s, warm-up ${plan.warmup.requests} requests`,
+    figures: null,
+  };
+  // An earlier canary's state under the same id is overwritten at its revision.
+  await applyOrThrow(deps, id, stored?.revision ?? 0, { state, decision, effect: { kind: 'weight', weight: 0 } });
+  return { state: publicState(state), decision };
 }
 
 /** A canary with its controller state and every decision (the controller endpoint's body). */
@@ -112,27 +149,7 @@ export function canaryControllerRoutes(router: AdminRouter, deps: CanaryRouteDep
     tag: 'canaries',
     body: StartBody,
     summary: 'Hand a canary to the controller with a plan (`{}` for the defaults): warm-up, then 5% -> 25% -> 50% -> 100% under the gates',
-    handler: async (c, plan) => {
-      const id = param(c, 'id');
-      const canary = await canaryOf(deps, id);
-      if (canary.status === 'stopped') throw new AdminError('conflict', `canary "${id}" is stopped; create a new one instead`);
-      const stored = await storedStateOf(deps, id);
-      const at = stateFor(stored, canary);
-      if (at && at.state.status !== 'rolled_back' && at.state.status !== 'completed')
-        throw new AdminError('conflict', `canary "${id}" is already ${at.state.status}`);
-      const state = startState(plan, deps.now(), subjectOf(canary));
-      const decision: Decision = {
-        at: state.updatedAt,
-        stage: state.stage,
-        weight: 0,
-        action: 'start',
-        actor: c.var.actor,
-        reason: `started by hand: stages ${plan.stages.join(', ')}%, window ${plan.windowMs / 1000} s, warm-up ${plan.warmup.requests} requests`,
-        figures: null,
-      };
-      // An earlier canary's state under the same id is overwritten at its revision.
-      return record(deps, c, id, stored?.revision ?? 0, { state, decision, effect: { kind: 'weight', weight: 0 } });
-    },
+    handler: async (c, plan) => c.json(await startCanary(deps, await canaryOf(deps, param(c, 'id')), plan, c.var.actor)),
   });
   const moves: [ManualMove, string][] = [
     ['pause', 'Pause the controller on a canary: no more promotions or rollbacks by itself; the weight stays'],

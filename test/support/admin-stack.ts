@@ -17,6 +17,8 @@ export interface ControlledStackOptions {
   simulator?: Omit<StartOptions, 'credentials'>;
   /** Keep observations in SQLite under the stack's data directory (default: in memory). */
   observations?: boolean;
+  /** Where the admin app finds analysis and evaluation reports (default `reports`). */
+  reportsDir?: string;
 }
 
 /** A simulator and a gateway whose configuration comes from a config store, with the admin API mounted. */
@@ -31,6 +33,7 @@ export async function startControlledStack(options: ControlledStackOptions = {})
     fileConfig,
     staticKeys: options.staticKeys ?? [],
     dataDir,
+    ...(options.reportsDir ? { reportsDir: options.reportsDir } : {}),
     adminToken: ADMIN_TOKEN,
     pollMs: options.pollMs ?? 100,
     log: (line) => logs.push(line),
