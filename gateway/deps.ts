@@ -3,6 +3,7 @@ import type { GatewayConfig } from '../schema/config.ts';
 import type { Upstream } from '../schema/config.ts';
 import type { ObservationSink } from '../stores/observations/interface.ts';
 import type { ApiKeyCheck } from './auth.ts';
+import type { FallbackPolicy } from './fallback/policy.ts';
 import type { RequestMeter } from './metering/meter.ts';
 import type { Telemetry } from './telemetry/interface.ts';
 import type { Lifecycle } from './lifecycle.ts';
@@ -44,6 +45,10 @@ export interface GatewayDeps {
   maxBodyBytes: number;
   /** Monotonic milliseconds. */
   now: () => number;
+  /** Attempts, time budget and backoff of fallbacks (`FALLBACK_*`); `DEFAULT_FALLBACK_POLICY` when absent. */
+  fallback?: FallbackPolicy;
+  /** Uniform in [0, 1), for the backoff's jitter; `Math.random` when absent (tests inject their own). */
+  random?: () => number;
   /** Where request failures and internal errors are logged; nothing is logged without one. */
   logger?: Logger;
 }

@@ -10,7 +10,7 @@ import { startSimulator } from '../simulator/server.ts';
 import { dynamoObservationStore } from '../stores/observations/dynamodb.ts';
 import { loadGatewayConfig } from './config/load.ts';
 import { configStoreFromEnv, describeStore } from '../stores/config/env.ts';
-import { connectionLimits, embeddedSimulatorOptions, readEnv, type GatewayEnvSettings } from './env.ts';
+import { connectionLimits, embeddedSimulatorOptions, fallbackPolicy, readEnv, type GatewayEnvSettings } from './env.ts';
 import { startNodeGateway } from './node.ts';
 import { drainOnSignals } from './signals.ts';
 import type { BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
@@ -89,6 +89,7 @@ async function main(): Promise<void> {
         : undefined,
     maxBodyBytes: env.MAX_BODY_BYTES,
     upstreamIdleTimeoutMs: env.UPSTREAM_IDLE_TIMEOUT_MS,
+    fallback: fallbackPolicy(env),
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     logger,

@@ -24,6 +24,7 @@ import { undiciTransport } from './upstreams/http/undici.ts';
 import { nodeSigningCrypto } from './upstreams/bedrock/node-crypto.ts';
 import { openaiUpstream } from './upstreams/openai/client.ts';
 import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './stream/interface.ts';
+import type { FallbackPolicy } from './fallback/policy.ts';
 
 export interface NodeGatewayOptions {
   config: GatewayConfig;
@@ -51,6 +52,8 @@ export interface NodeGatewayOptions {
   maxBodyBytes?: number;
   /** Longest silence between chunks of an upstream answer that has begun (`UPSTREAM_IDLE_TIMEOUT_MS`). */
   upstreamIdleTimeoutMs?: number;
+  /** Attempts, time budget and backoff of fallbacks (`FALLBACK_*`); the defaults when absent. */
+  fallback?: FallbackPolicy;
   /** How long after SIGTERM in-flight requests may run on before they are cut. */
   shutdownGraceMs?: number;
   /**
@@ -133,6 +136,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     lifecycle,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
+    fallback: options.fallback,
     now: () => performance.now(),
     logger: options.logger,
   });

@@ -5,6 +5,8 @@ import type { Observation } from '../../schema/observation.ts';
 export interface Telemetry {
   observation(observation: Observation): void;
   feedback(events: FeedbackRecord[]): void;
+  /** A request moved from one configuration to its fallback (labels bounded by the configuration). */
+  fallback?(event: { route: string; from: string; to: string; reason: string }): void;
   /** Prometheus text exposition, if this implementation serves one. */
   exposition?(): Promise<{ contentType: string; body: string }>;
 }
