@@ -1,0 +1,307 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MemoryObservationSink } from '../../stores/observations/memory.ts';
+import { createGatewayApp } from '../app.ts';
+import { parseGatewayConfig } from '../config/load.ts';
+import { converseBody, converseStream, invokeBody, readFrames, readSse, USAGE } from '../contract/answers.ts';
+import { reset, ScriptedUpstream, type Script } from '../contract/scripted-upstream.ts';
+import { staticConfig } from '../deps.ts';
+import { Lifecycle } from '../lifecycle.ts';
+import { initBucketing } from '../routing/bucket.ts';
+import { prometheusTelemetry } from '../telemetry/prometheus.ts';
+import { bedrockUpstream } from '../upstreams/bedrock/client.ts';
+import type { HttpTransport } from '../upstreams/http/interface.ts';
+import { openaiUpstream } from '../upstreams/openai/client.ts';
+import { DEFAULT_FALLBACK_POLICY, type FallbackPolicy } from './policy.ts';
+
+/** `primary` falls back to `backup` (Bedrock), then `oai` (OpenAI-compatible, reached by translation). */
+const CONFIG = parseGatewayConfig({
+  pricing: {
+    'primary-model': { inputPer1k: 1, outputPer1k: 2 },
+    'backup-model': { inputPer1k: 3, outputPer1k: 4 },
+    'openai-model': { inputPer1k: 5, outputPer1k: 6 },
+  },
+  configs: [
+    { id: 'primary', upstream: { provider: 'bedrock', modelId: 'primary-model' }, maxTokens: 100, fallbacks: ['backup', 'oai'] },
+    { id: 'backup', upstream: { provider: 'bedrock', modelId: 'backup-model' }, maxTokens: 100 },
+    { id: 'oai', upstream: { provider: 'openai', baseUrl: 'http://openai.test/v1', model: 'openai-model' }, maxTokens: 100 },
+    {
+      id: 'oai-first',
+      upstream: { provider: 'openai', baseUrl: 'http://openai.test/v1', model: 'openai-model' },
+      maxTokens: 100,
+      fallbacks: ['backup'],
+    },
+    { id: 'solo', upstream: { provider: 'bedrock', modelId: 'primary-model' }, maxTokens: 100 },
+  ],
+  routes: [
+    { name: 'r-main', intents: ['faq'], default: 'primary' },
+    { name: 'r-oai', intents: ['faq'], default: 'oai-first' },
+  ],
+  experiments: [{ id: 'exp', route: 'r-main', control: 'primary', treatment: 'solo', split: 0 }],
+});
+
+const throttled: Script = {
+  status: 429,
+  headers: { 'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/' },
+  body: ['{"message":"Too many requests, please wait before trying again."}'],
+};
+const failing = (status: number): Script => ({ status, body: [`{"message":"upstream ${status}"}`] });
+const json = (body: string): Script => ({ status: 200, headers: { 'content-type': 'application/json' }, body: [body] });
+
+function open(options: { policy?: Partial<FallbackPolicy>; transport?: (inner: HttpTransport) => HttpTransport } = {}) {
+  const upstream = new ScriptedUpstream();
+  const transport = options.transport ? options.transport(upstream.transport) : upstream.transport;
+  const sink = new MemoryObservationSink();
+  const telemetry = prometheusTelemetry({ defaultMetrics: false });
+  const app = createGatewayApp({
+    config: staticConfig(CONFIG),
+    upstreams: {
+      bedrock: bedrockUpstream({ endpoint: 'http://bedrock.test', region: 'us-east-1', apiKey: 'k', transport }),
+      openai: openaiUpstream({ transport, env: () => undefined }),
+    },
+    sink,
+    telemetry,
+    auth: { enabled: () => false, isValid: async () => false },
+    lifecycle: new Lifecycle(),
+    maxBodyBytes: 1 << 20,
+    upstreamIdleTimeoutMs: 1_000,
+    now: () => performance.now(),
+    fallback: { ...DEFAULT_FALLBACK_POLICY, baseDelayMs: 1, maxDelayMs: 2, ...options.policy },
+    random: () => 0.5,
+  });
+  const headers = { 'content-type': 'application/json', 'x-intent': 'faq', 'x-session-id': 'session-1' };
+  const post = (path: string, body: unknown, signal?: AbortSignal) =>
+    Promise.resolve(app.request(path, { method: 'POST', headers, body: JSON.stringify(body), signal }));
+  const converse = (operation = 'converse', model = 'r-main', signal?: AbortSignal) =>
+    post(`/model/${model}/${operation}`, { messages: [{ role: 'user', content: [{ text: 'hi' }] }] }, signal);
+  const invoke = () =>
+    post('/model/r-main/invoke', { anthropic_version: 'bedrock-2023-05-31', messages: [{ role: 'user', content: 'hi' }] });
+  const chat = (model: string, stream = false) =>
+    post('/v1/chat/completions', { model, stream, messages: [{ role: 'user', content: 'hi' }] });
+  const metrics = async () => (await telemetry.exposition()).body;
+  return { upstream, sink, converse, invoke, chat, metrics };
+}
+
+const paths = (u: ScriptedUpstream) => u.requests.map((r) => r.path);
+
+describe('fallbacks through the app', () => {
+  beforeAll(() => initBucketing());
+
+  it('a throttled Converse call is answered by the fallback; the observation keeps the assigned arm and records the serving one', async () => {
+    const h = open();
+    h.upstream.next(throttled);
+    h.upstream.next(json(converseBody));
+    const res = await h.converse();
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { output: unknown }).output).toMatchObject({ message: { content: [{ text: 'One Piece' }] } });
+    expect(res.headers.get('x-gateway-config')).toBe('primary');
+    expect(res.headers.get('x-gateway-arm')).toBe('control');
+    expect(res.headers.get('x-gateway-served-config')).toBe('backup');
+    expect(res.headers.get('x-gateway-attempts')).toBe('2');
+    expect(paths(h.upstream)).toEqual(['/model/primary-model/converse', '/model/backup-model/converse']);
+    expect(h.sink.observations).toHaveLength(1);
+    expect(h.sink.observations[0]).toMatchObject({
+      configId: 'primary',
+      arm: 'control',
+      experimentId: 'exp',
+      servedConfigId: 'backup',
+      attempts: 2,
+      upstreamModel: 'backup-model',
+      status: 200,
+      errorCode: null,
+      inputTokens: USAGE.inputTokens,
+    });
+    expect(h.sink.observations[0]!.costUsd).toBeCloseTo((USAGE.inputTokens * 3 + USAGE.outputTokens * 4) / 1000, 12);
+    expect(await h.metrics()).toContain(
+      'gateway_fallbacks_total{route="r-main",from_config="primary",to_config="backup",reason="throttled"} 1',
+    );
+  });
+
+  it('a call answered at once records one attempt and no serving configuration', async () => {
+    const h = open();
+    h.upstream.next(json(converseBody));
+    const res = await h.converse();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-gateway-served-config')).toBeNull();
+    expect(h.sink.observations[0]).toMatchObject({
+      configId: 'primary',
+      attempts: 1,
+      servedConfigId: null,
+      upstreamModel: 'primary-model',
+    });
+    expect(await h.metrics()).not.toContain('gateway_fallbacks_total{');
+  });
+
+  it('a ConverseStream call whose model answers 503 before streaming is streamed from the fallback', async () => {
+    const h = open();
+    h.upstream.next(failing(503));
+    h.upstream.next({ status: 200, headers: { 'content-type': 'application/vnd.amazon.eventstream' }, body: converseStream() });
+    const res = await h.converse('converse-stream');
+    expect(res.status).toBe(200);
+    const frames = readFrames(new Uint8Array(await res.arrayBuffer()));
+    expect(frames.map((f) => f.type)).toEqual([
+      'messageStart',
+      'contentBlockDelta',
+      'contentBlockDelta',
+      'contentBlockStop',
+      'messageStop',
+      'metadata',
+    ]);
+    expect(h.sink.observations).toHaveLength(1);
+    expect(h.sink.observations[0]).toMatchObject({ status: 200, attempts: 2, servedConfigId: 'backup', streamed: true });
+    expect(await h.metrics()).toContain('reason="server_error"} 1');
+  });
+
+  it('never retries a 4xx client error: the ValidationException goes back after one attempt', async () => {
+    const h = open();
+    h.upstream.next({ status: 400, headers: { 'x-amzn-errortype': 'ValidationException' }, body: ['{"message":"bad input"}'] });
+    h.upstream.next(json(converseBody));
+    const res = await h.converse();
+    expect(res.status).toBe(400);
+    expect(res.headers.get('x-amzn-errortype')).toBe('ValidationException');
+    expect(h.upstream.pending).toBe(1);
+    expect(h.sink.observations[0]).toMatchObject({ status: 400, errorCode: 'ValidationException', attempts: 1, servedConfigId: null });
+  });
+
+  it('never retries once the stream began: a reset after the first frames ends the answer with an error frame', async () => {
+    const h = open();
+    h.upstream.next({ status: 200, body: [...converseStream().slice(0, 2), reset()] });
+    h.upstream.next({ status: 200, body: converseStream() });
+    const res = await h.converse('converse-stream');
+    const frames = readFrames(new Uint8Array(await res.arrayBuffer()));
+    expect(frames.map((f) => f.messageType)).toEqual(['event', 'event', 'exception']);
+    expect(h.upstream.pending).toBe(1);
+    expect(h.sink.observations).toHaveLength(1);
+    expect(h.sink.observations[0]).toMatchObject({ errorCode: 'upstream_reset', attempts: 1, servedConfigId: null });
+  });
+
+  it('when every configuration fails, the last error goes back and is recorded with the attempts made', async () => {
+    const h = open();
+    h.upstream.next(throttled);
+    h.upstream.next(failing(500));
+    h.upstream.next({ status: 429, body: ['{"error":{"message":"slow down","type":"rate_limit_error"}}'] });
+    const res = await h.converse();
+    expect(res.status).toBe(429);
+    expect(res.headers.get('x-amzn-errortype')).toBe('ThrottlingException');
+    expect(paths(h.upstream)).toEqual(['/model/primary-model/converse', '/model/backup-model/converse', '/v1/chat/completions']);
+    expect(h.sink.observations).toHaveLength(1);
+    expect(h.sink.observations[0]).toMatchObject({
+      status: 429,
+      errorCode: 'ThrottlingException',
+      attempts: 3,
+      configId: 'primary',
+      servedConfigId: 'oai',
+      upstreamModel: 'openai-model',
+    });
+  });
+
+  it('stops at FALLBACK_MAX_ATTEMPTS', async () => {
+    const h = open({ policy: { maxAttempts: 2 } });
+    h.upstream.next(throttled);
+    h.upstream.next(failing(502));
+    h.upstream.next(json(converseBody));
+    const res = await h.converse();
+    expect(res.status).toBe(502);
+    expect(h.upstream.pending).toBe(1);
+    expect(h.sink.observations[0]).toMatchObject({ attempts: 2, servedConfigId: 'backup', status: 502 });
+  });
+
+  it('makes no attempt that would start after the time budget', async () => {
+    const h = open({ policy: { budgetMs: 5, baseDelayMs: 10, maxDelayMs: 10 } });
+    h.upstream.next(throttled);
+    h.upstream.next(json(converseBody));
+    const res = await h.converse();
+    expect(res.status).toBe(429);
+    expect(h.upstream.pending).toBe(1);
+    expect(h.sink.observations[0]).toMatchObject({ attempts: 1, errorCode: 'ThrottlingException' });
+  });
+
+  it('an unreachable endpoint is retried on the fallback', async () => {
+    let calls = 0;
+    const h = open({
+      transport: (inner) => async (request) => {
+        calls += 1;
+        if (calls === 1) throw new Error('connect ECONNREFUSED 10.0.0.1:443');
+        return inner(request);
+      },
+    });
+    h.upstream.next(json(converseBody));
+    const res = await h.converse();
+    expect(res.status).toBe(200);
+    expect(h.sink.observations[0]).toMatchObject({ attempts: 2, servedConfigId: 'backup', status: 200 });
+    expect(await h.metrics()).toContain('reason="unreachable"} 1');
+  });
+
+  it('a pinned call (config:<id>) tries its configuration only', async () => {
+    const h = open();
+    h.upstream.next(throttled);
+    h.upstream.next(json(converseBody));
+    const res = await h.converse('converse', 'config:primary');
+    expect(res.status).toBe(429);
+    expect(h.upstream.pending).toBe(1);
+    expect(h.sink.observations[0]).toMatchObject({ arm: 'pinned', attempts: 1 });
+  });
+
+  it('InvokeModel skips a fallback that cannot take an Anthropic body (an OpenAI-compatible one)', async () => {
+    const h = open();
+    h.upstream.next(throttled);
+    h.upstream.next(throttled);
+    h.upstream.next(json(invokeBody));
+    const res = await h.invoke();
+    expect(res.status).toBe(429);
+    expect(paths(h.upstream)).toEqual(['/model/primary-model/invoke', '/model/backup-model/invoke']);
+    expect(h.upstream.pending).toBe(1);
+    expect(h.sink.observations[0]).toMatchObject({ attempts: 2, servedConfigId: 'backup' });
+  });
+
+  it('a Chat Completions call whose OpenAI-compatible model fails falls back to a Bedrock configuration, translated', async () => {
+    const h = open();
+    h.upstream.next(failing(500));
+    h.upstream.next(json(converseBody));
+    const res = await h.chat('r-oai');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { choices: { message: { content: string } }[] };
+    expect(body.choices[0]!.message.content).toBe('One Piece');
+    expect(paths(h.upstream)).toEqual(['/v1/chat/completions', '/model/backup-model/converse']);
+    expect(h.sink.observations[0]).toMatchObject({ configId: 'oai-first', servedConfigId: 'backup', attempts: 2 });
+  });
+
+  it('a client gone during the backoff ends the call as client_abort, without another attempt', async () => {
+    const h = open({ policy: { baseDelayMs: 5_000, maxDelayMs: 5_000 } });
+    const controller = new AbortController();
+    h.upstream.next(throttled);
+    h.upstream.next(json(converseBody));
+    const pending = h.converse('converse', 'r-main', controller.signal);
+    // The throttled answer is cancelled unread just before the backoff starts.
+    while (h.upstream.cancelled === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    await pending.catch(() => null);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.upstream.pending).toBe(1);
+    expect(h.sink.observations).toHaveLength(1);
+    expect(h.sink.observations[0]).toMatchObject({ errorCode: 'client_abort', attempts: 1 });
+  });
+
+  it('a streamed Chat Completions call whose model throttles is streamed, translated, from the Bedrock fallback', async () => {
+    const h = open();
+    h.upstream.next({ status: 429, body: ['{"error":{"message":"slow down","type":"rate_limit_error"}}'] });
+    h.upstream.next({ status: 200, body: converseStream() });
+    const res = await h.chat('r-oai', true);
+    expect(res.status).toBe(200);
+    const events = readSse(await res.text());
+    expect(events.at(-1)).toBe('[DONE]');
+    const text = events
+      .filter((e): e is Record<string, unknown> => e !== '[DONE]')
+      .map((e) => (e.choices as { delta?: { content?: string } }[])[0]?.delta?.content ?? '')
+      .join('');
+    expect(text).toBe('One Piece');
+    expect(paths(h.upstream)).toEqual(['/v1/chat/completions', '/model/backup-model/converse-stream']);
+    expect(h.sink.observations).toHaveLength(1);
+    expect(h.sink.observations[0]).toMatchObject({
+      status: 200,
+      streamed: true,
+      attempts: 2,
+      servedConfigId: 'backup',
+      outputTokens: USAGE.outputTokens,
+    });
+  });
+});
