@@ -77,7 +77,7 @@ function open(options: { policy?: Partial<FallbackPolicy>; transport?: (inner: H
     post('/model/r-main/invoke', { anthropic_version: 'bedrock-2023-05-31', messages: [{ role: 'user', content: 'hi' }] });
   const chat = (model: string, stream = false) =>
     post('/v1/chat/completions', { model, stream, messages: [{ role: 'user', content: 'hi' }] });
-  const metrics = async () => (await telemetry.exposition()).body;
+  const metrics = async () => (await telemetry.exposition!()).body;
   return { upstream, sink, converse, invoke, chat, metrics };
 }
 
