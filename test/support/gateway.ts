@@ -9,6 +9,8 @@ import type { MemoryObservationSink } from '../../stores/observations/memory.ts'
 import { loadGatewayConfig } from '../../gateway/config/load.ts';
 import { startNodeGateway } from '../../gateway/node.ts';
 import type { GatewayConfig } from '../../schema/config.ts';
+import type { FallbackPolicy } from '../../gateway/fallback/policy.ts';
+import type { Throttling } from '../../simulator/profiles.ts';
 
 export const SIM_CREDENTIALS = { accessKeyId: 'AKIDTESTGATEWAY', secretAccessKey: 'test-secret-key-for-the-simulator' };
 
@@ -28,6 +30,10 @@ export interface TestStackOptions {
   shutdownDelayMs?: number;
   /** Deadlines for idle client connections and the connection cap (small ones in tests). */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** Simulator models that throttle on purpose (their first calls, or a seeded share). */
+  throttling?: Record<string, Throttling>;
+  /** The gateway's fallback policy (defaults when absent). */
+  fallback?: FallbackPolicy;
 }
 
 /** A fresh temporary directory. */
@@ -37,7 +43,12 @@ export function tempDir(prefix = 'gw-'): string {
 
 /** A simulator and a gateway in this process, both on loopback ports. */
 export async function startStack(options: TestStackOptions = {}) {
-  const sim = await startSimulator({ seed: 7, timeScale: options.timeScale ?? 0, credentials: SIM_CREDENTIALS });
+  const sim = await startSimulator({
+    seed: 7,
+    timeScale: options.timeScale ?? 0,
+    credentials: SIM_CREDENTIALS,
+    throttling: options.throttling,
+  });
   const config = options.configFor?.(sim.url) ?? options.config ?? loadGatewayConfig('config/mangaassist.json');
   const dataDir = options.durable ? tempDir() : null;
   const gateway = await startNodeGateway({
@@ -50,6 +61,7 @@ export async function startStack(options: TestStackOptions = {}) {
     shutdownGraceMs: options.shutdownGraceMs ?? 1_000,
     shutdownDelayMs: options.shutdownDelayMs,
     connectionLimits: options.connectionLimits,
+    fallback: options.fallback,
     defaultMetrics: false,
   });
   return {
