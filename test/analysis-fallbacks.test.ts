@@ -44,6 +44,7 @@ function rows(): { observations: Observation[]; feedback: FeedbackRecord[] } {
         configId: control ? 'ctl' : 'trt',
         attempts: fallback ? 2 : 1,
         servedConfigId: fallback ? 'backup' : null,
+        failedAttempts: fallback ? [{ configId: 'ctl', status: 429, errorCode: 'ThrottlingException', ms: 3 }] : null,
         upstreamModel: fallback ? 'backup-model' : 'm',
       }),
     );
@@ -101,6 +102,32 @@ describe('analysis of requests answered by a fallback', () => {
 
   it.skipIf(missing !== null)('PostgreSQL: the same figures from the warehouse', async () => {
     await expectFallbacksFlagged(postgresAnalysisSource(wh!));
+    const exported = await wh!.query<{ failed_attempts: string }>(
+      `SELECT failed_attempts FROM observations WHERE served_config_id IS NOT NULL ORDER BY seq`,
+    );
+    expect(exported).toHaveLength(5);
+    expect(JSON.parse(exported[0]!.failed_attempts)).toEqual([{ configId: 'ctl', status: 429, errorCode: 'ThrottlingException', ms: 3 }]);
+  });
+
+  it('reads an embedded store that predates the serving-configuration column (no fallbacks there)', async () => {
+    const old = openDatabase(join(dir, 'old.db'));
+    await sqliteRecordStore(old).write(rows());
+    old.exec('ALTER TABLE observations DROP COLUMN failed_attempts; ALTER TABLE observations DROP COLUMN served_config_id');
+    const cells = await sqliteAnalysisSource(old).cells({ since: 0 }, {}, 0.75);
+    expect(cells.find((c) => c.configId === 'ctl')).toMatchObject({ requests: 20, fallbacks: 0, scored: 20 });
+    expect((await sqliteAnalysisSource(old).arms({ since: 0 }, 'e1')).find((a) => a.arm === 'control')).toMatchObject({ fallbacks: 0 });
+    old.close();
+  });
+
+  it.skipIf(missing !== null)('reads a warehouse that predates the serving-configuration column', async () => {
+    await wh!.query('ALTER TABLE observations DROP COLUMN served_config_id');
+    const post = postgresAnalysisSource(wh!);
+    expect((await post.cells({ since: 0 }, {}, 0.75)).find((c) => c.configId === 'ctl')).toMatchObject({
+      requests: 20,
+      fallbacks: 0,
+      scored: 20,
+    });
+    expect((await post.arms({ since: 0 }, 'e1')).find((a) => a.arm === 'control')).toMatchObject({ fallbacks: 0, scored: 20 });
   });
 
   it('the report shows the fallback share per configuration and per arm, and keeps quality to the assigned model', async () => {

@@ -106,6 +106,7 @@ describe('fallbacks with the AWS SDK against a throttling simulator profile', ()
       outputTokens: out.usage?.outputTokens,
     });
     expect(row.costUsd).toBeCloseTo(priceOf(SONNET_V2, out.usage!.inputTokens!, out.usage!.outputTokens!), 9);
+    expect(row.failedAttempts).toEqual([{ configId: 'haiku-35', status: 429, errorCode: 'ThrottlingException', ms: expect.any(Number) }]);
     expect(stack.sim.control.calls(HAIKU).map((c) => c.status)).toEqual([429]);
   });
 
@@ -146,7 +147,7 @@ describe('fallbacks with the AWS SDK against a throttling simulator profile', ()
 
   it('once Haiku answers again, no fallback is taken', async () => {
     await client.send(new ConverseCommand({ modelId: 'mangaassist', messages, requestMetadata: metadata('s-fb-3') }));
-    expect(await nextRow(5)).toMatchObject({ attempts: 1, servedConfigId: null, upstreamModel: HAIKU });
+    expect(await nextRow(5)).toMatchObject({ attempts: 1, servedConfigId: null, upstreamModel: HAIKU, failedAttempts: null });
   });
 
   it('no retry once the first byte went out: a throttling frame mid-stream reaches the client as ThrottlingException', async () => {
@@ -180,6 +181,10 @@ describe('fallbacks with the AWS SDK against a throttling simulator profile', ()
       servedConfigId: 'sonnet-35-v1',
       errorCode: 'ThrottlingException',
       status: 429,
+      failedAttempts: [
+        { configId: 'haiku-35', status: 429, errorCode: 'ThrottlingException' },
+        { configId: 'sonnet-35-v2', status: 429, errorCode: 'ThrottlingException' },
+      ],
     });
   });
 });

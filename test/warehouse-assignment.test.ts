@@ -40,7 +40,7 @@ describe.skipIf(missing !== null)('assignment fields in the warehouse (PostgreSQ
     sqliteRecordStore(db).write({ observations: [row(1), row(2), row(3, { configVersion: null, expectedShare: null })], feedback: [] });
     const result = await exportToWarehouse(db, wh);
     db.close();
-    expect(result.ok && result.migrated).toEqual([3, 4]);
+    expect(result.ok && result.migrated).toEqual([3, 4, 5]);
     const back = await wh.query<Record<string, unknown>>(
       'SELECT request_id, config_version, expected_share FROM observations ORDER BY seq',
     );

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RatioSums } from '../stats/ratio.ts';
-import { LIVE_ROWS, QUALITY_OF_ROW, SERVED_BY_FALLBACK, sessionOutcome, type RowFilter } from './filter.ts';
+import { LIVE_ROWS, scoredQuality, servedByFallback, servedColumn, sessionOutcome, type RowFilter } from './filter.ts';
 
 /** Request- and session-level sufficient statistics of one experiment arm. */
 export interface ArmSums {
@@ -52,10 +52,11 @@ const FIRST_ARM = `first_arm AS MATERIALIZED (
 
 /** Totals per arm of one experiment, each session in its first arm; sessions are grouped in SQL first, then summed. */
 export function queryArms(db: Database.Database, filter: RowFilter, experimentId: string): ArmSums[] {
+  const served = servedColumn(db);
   const sql = `WITH ${FIRST_ARM},
     scored AS MATERIALIZED (
       SELECT o.arm AS arm, o.session_id AS session_id, o.config_id AS configId, o.error_code IS NOT NULL AS failed,
-        ${SERVED_BY_FALLBACK} AS fallback, o.cost_usd AS cost, ${QUALITY_OF_ROW} AS q
+        ${servedByFallback(served)} AS fallback, o.cost_usd AS cost, ${scoredQuality(served)} AS q
       FROM observations o JOIN first_arm f ON f.session_id = o.session_id AND f.arm = o.arm
       WHERE ${LIVE_ROWS} AND o.experiment_id = @experimentId AND o.session_id IS NOT NULL
     ),

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { LIVE_ROWS, QUALITY_OF_ROW, SERVED_BY_FALLBACK, type RowFilter } from './filter.ts';
+import { LIVE_ROWS, scoredQuality, servedByFallback, servedColumn, type RowFilter } from './filter.ts';
 
 /** Sufficient statistics of one (intent, configuration) cell. */
 export interface CellSums {
@@ -33,9 +33,10 @@ export function queryCells(db: Database.Database, filter: RowFilter, gates: Reco
     return `WHEN @gi${i} THEN @gv${i}`;
   });
   const gate = cases.length ? `CASE intent ${cases.join(' ')} ELSE @defaultGate END` : '@defaultGate';
+  const served = servedColumn(db);
   const sql = `WITH scored AS MATERIALIZED (
       SELECT o.intent AS intent, o.config_id AS configId, o.error_code IS NOT NULL AS failed, o.cost_usd AS cost,
-        ${SERVED_BY_FALLBACK} AS fallback, o.input_tokens + o.output_tokens AS tokens, ${QUALITY_OF_ROW} AS q
+        ${servedByFallback(served)} AS fallback, o.input_tokens + o.output_tokens AS tokens, ${scoredQuality(served)} AS q
       FROM observations o WHERE ${LIVE_ROWS}
     )
     SELECT intent, configId,

@@ -111,6 +111,9 @@ describe('fallbacks through the app', () => {
       inputTokens: USAGE.inputTokens,
     });
     expect(h.sink.observations[0]!.costUsd).toBeCloseTo((USAGE.inputTokens * 3 + USAGE.outputTokens * 4) / 1000, 12);
+    expect(h.sink.observations[0]!.failedAttempts).toEqual([
+      { configId: 'primary', status: 429, errorCode: 'ThrottlingException', ms: expect.any(Number) },
+    ]);
     expect(await h.metrics()).toContain(
       'gateway_fallbacks_total{route="r-main",from_config="primary",to_config="backup",reason="throttled"} 1',
     );
@@ -127,6 +130,7 @@ describe('fallbacks through the app', () => {
       attempts: 1,
       servedConfigId: null,
       upstreamModel: 'primary-model',
+      failedAttempts: null,
     });
     expect(await h.metrics()).not.toContain('gateway_fallbacks_total{');
   });
@@ -192,6 +196,10 @@ describe('fallbacks through the app', () => {
       servedConfigId: 'oai',
       upstreamModel: 'openai-model',
     });
+    expect(h.sink.observations[0]!.failedAttempts?.map((a) => [a.configId, a.status, a.errorCode])).toEqual([
+      ['primary', 429, 'ThrottlingException'],
+      ['backup', 500, 'InternalServerException'],
+    ]);
   });
 
   it('stops at FALLBACK_MAX_ATTEMPTS', async () => {
@@ -228,6 +236,7 @@ describe('fallbacks through the app', () => {
     const res = await h.converse();
     expect(res.status).toBe(200);
     expect(h.sink.observations[0]).toMatchObject({ attempts: 2, servedConfigId: 'backup', status: 200 });
+    expect(h.sink.observations[0]!.failedAttempts).toMatchObject([{ configId: 'primary', status: 503, errorCode: 'upstream_unavailable' }]);
     expect(await h.metrics()).toContain('reason="unreachable"} 1');
   });
 

@@ -1,6 +1,6 @@
 import { priceKeyOf, upstreamModelOf, type ModelConfig } from '../../schema/config.ts';
 import { fallbackChain } from '../../schema/fallbacks.ts';
-import { GatewayError } from '../errors.ts';
+import { ERRORS, errorCodeOfStatus, GatewayError } from '../errors.ts';
 import type { RoutedCall } from '../routed.ts';
 import type { HttpResponse } from '../upstreams/http/interface.ts';
 import type { UpstreamCall, UpstreamClient, UpstreamResult } from '../upstreams/interface.ts';
@@ -68,6 +68,7 @@ export async function sendWithFallbacks(call: RoutedCall, runtime: FallbackRunti
   const started = call.now();
   for (;;) {
     call.meter.upstreamStarted(config === first ? undefined : servedBy(call, config));
+    const attemptStart = call.now();
     const result = await plan.client.call({ ...plan.request, signal: call.signal });
     const reason = retryReason(result.ok ? { status: result.response.status } : { transport: result.error.code });
     let following: { config: ModelConfig; plan: AttemptPlan } | null = null;
@@ -81,6 +82,7 @@ export async function sendWithFallbacks(call: RoutedCall, runtime: FallbackRunti
     const state = { attempts: call.meter.attempts, elapsedMs: call.now() - started, hasNext: following !== null };
     const decision = decideRetry(reason, state, runtime.policy, runtime.random);
     if (!decision.retry || !following) return finish(call, result, plan);
+    call.meter.attemptFailed({ configId: config.id, ...failureOf(result), ms: call.now() - attemptStart });
     if (result.ok) result.response.cancel();
     const event = { route: call.resolution.route, from: config.id, to: following.config.id, reason: reason! };
     runtime.onFallback(event);
@@ -109,6 +111,14 @@ function finish(call: RoutedCall, result: UpstreamResult, plan: AttemptPlan): Pr
   const error = result.error.code === 'client_abort' ? new GatewayError(call.cutBy().code, result.error.message) : result.error;
   call.meter.finish(error.status, error.code);
   throw error;
+}
+
+/** How a given-up attempt failed: its status and the error type it named (or its status stands for). */
+function failureOf(result: UpstreamResult): { status: number; errorCode: string } {
+  if (!result.ok) return { status: result.error.status, errorCode: result.error.code };
+  const { status } = result.response;
+  const named = result.response.header('x-amzn-errortype')?.split(':')[0];
+  return { status, errorCode: named || ERRORS[errorCodeOfStatus(status)].awsType };
 }
 
 /** The configurations a call may be served by, in order: only the assigned one for pinned calls. */

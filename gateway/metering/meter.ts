@@ -1,5 +1,5 @@
 import type { Price } from '../../schema/config.ts';
-import type { Observation, Operation, TrafficClass } from '../../schema/observation.ts';
+import type { FailedAttempt, Observation, Operation, TrafficClass } from '../../schema/observation.ts';
 import type { Resolution } from '../routing/resolve.ts';
 import { costOf } from './cost.ts';
 
@@ -40,6 +40,7 @@ export class RequestMeter {
   private done = false;
   private attemptCount = 0;
   private served: ServedBy | null = null;
+  private readonly failed: FailedAttempt[] = [];
   /** Called once, after the observation is recorded. */
   onFinish: (() => void) | undefined;
 
@@ -58,6 +59,11 @@ export class RequestMeter {
     if (this.attemptCount === 0) this.upstreamStart = this.now();
     this.attemptCount += 1;
     if (served) this.served = served;
+  }
+
+  /** An attempt was given up for a fallback: it goes on the observation's `failedAttempts`. */
+  attemptFailed(attempt: FailedAttempt): void {
+    this.failed.push(attempt);
   }
 
   /** Upstream attempts made so far. */
@@ -135,6 +141,7 @@ export class RequestMeter {
       expectedShare: s.resolution.expectedShare ?? null,
       attempts: this.attemptCount > 0 ? this.attemptCount : null,
       servedConfigId: this.served && this.served.configId !== s.resolution.config?.id ? this.served.configId : null,
+      failedAttempts: this.failed.length ? this.failed : null,
     };
     this.record(observation);
     this.onFinish?.();

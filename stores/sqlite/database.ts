@@ -86,6 +86,8 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE observations ADD COLUMN stop_reason TEXT;
    ALTER TABLE observations ADD COLUMN attempts INTEGER;
    ALTER TABLE observations ADD COLUMN served_config_id TEXT;`,
+  // Attempts given up for a fallback, as a JSON array of {configId, status, errorCode, ms}; NULL when none was.
+  `ALTER TABLE observations ADD COLUMN failed_attempts TEXT;`,
 ];
 
 export interface OpenOptions {

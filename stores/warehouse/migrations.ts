@@ -92,6 +92,11 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE observations ADD COLUMN served_config_id ${NAME}`,
     ],
   },
+  {
+    version: 5,
+    name: 'attempts given up for a fallback',
+    statements: ['ALTER TABLE observations ADD COLUMN failed_attempts VARCHAR(4096)'],
+  },
 ];
 
 async function appliedVersions(db: SqlRunner): Promise<Set<number>> {

@@ -58,6 +58,7 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
       stop_reason: 'text',
       attempts: 'integer',
       served_config_id: 'text',
+      failed_attempts: 'text',
     }),
   },
   {
