@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MemoryLogger } from '../../lib/log/memory.ts';
 import { MemoryObservationSink } from '../../stores/observations/memory.ts';
 import { createGatewayApp } from '../app.ts';
 import { parseGatewayConfig } from '../config/load.ts';
@@ -52,6 +53,7 @@ function open(options: { policy?: Partial<FallbackPolicy>; transport?: (inner: H
   const transport = options.transport ? options.transport(upstream.transport) : upstream.transport;
   const sink = new MemoryObservationSink();
   const telemetry = prometheusTelemetry({ defaultMetrics: false });
+  const logger = new MemoryLogger();
   const app = createGatewayApp({
     config: staticConfig(CONFIG),
     upstreams: {
@@ -67,6 +69,7 @@ function open(options: { policy?: Partial<FallbackPolicy>; transport?: (inner: H
     now: () => performance.now(),
     fallback: { ...DEFAULT_FALLBACK_POLICY, baseDelayMs: 1, maxDelayMs: 2, ...options.policy },
     random: () => 0.5,
+    logger,
   });
   const headers = { 'content-type': 'application/json', 'x-intent': 'faq', 'x-session-id': 'session-1' };
   const post = (path: string, body: unknown, signal?: AbortSignal) =>
@@ -78,7 +81,7 @@ function open(options: { policy?: Partial<FallbackPolicy>; transport?: (inner: H
   const chat = (model: string, stream = false) =>
     post('/v1/chat/completions', { model, stream, messages: [{ role: 'user', content: 'hi' }] });
   const metrics = async () => (await telemetry.exposition!()).body;
-  return { upstream, sink, converse, invoke, chat, metrics };
+  return { upstream, sink, converse, invoke, chat, metrics, logger };
 }
 
 const paths = (u: ScriptedUpstream) => u.requests.map((r) => r.path);
@@ -117,6 +120,29 @@ describe('fallbacks through the app', () => {
     expect(await h.metrics()).toContain(
       'gateway_fallbacks_total{route="r-main",from_config="primary",to_config="backup",reason="throttled"} 1',
     );
+  });
+
+  it('logs one info line per fallback, with the request id, and no request-failed line when the fallback answered', async () => {
+    const h = open();
+    h.upstream.next(throttled);
+    h.upstream.next(json(converseBody));
+    const res = await h.converse();
+    const lines = h.logger.find('fallback');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      fields: {
+        requestId: res.headers.get('x-gateway-request-id'),
+        route: 'r-main',
+        from: 'primary',
+        to: 'backup',
+        reason: 'throttled',
+        attempt: 1,
+      },
+    });
+    // Backoff with random 0.5 and base 1 ms, cap 1 ms: 0.75 ms, rounded.
+    expect(lines[0]!.fields.delayMs).toBe(1);
+    expect(h.logger.find('request failed')).toHaveLength(0);
   });
 
   it('a call answered at once records one attempt and no serving configuration', async () => {
