@@ -97,7 +97,11 @@ export async function sendWithFallbacks(call: RoutedCall, runtime: FallbackRunti
       call.meter.upstreamAnswered();
       const cut = call.cutBy();
       call.meter.finish(cut.status, cut.code);
-      throw new GatewayError(cut.code, 'the client went away while the gateway waited to try a fallback');
+      const message =
+        cut.code === 'client_abort'
+          ? 'the client went away while the gateway waited to try a fallback'
+          : 'the gateway is shutting down; retry the request';
+      throw new GatewayError(cut.code, message);
     }
     config = following.config;
     plan = following.plan;
