@@ -44,6 +44,8 @@ export interface ExperimentReport {
     sessions: number;
     requests: number;
     errorRate: number;
+    /** Share of the arm's requests a fallback configuration answered (kept in errors and cost, never scored). */
+    fallbackShare: number;
     scored: number;
     meanQuality: number;
     costPerRequest: number;
@@ -196,6 +198,7 @@ export function analyzeExperiment(
       sessions: a.session.sessions,
       requests: a.requests,
       errorRate: a.errors / a.requests,
+      fallbackShare: (a.fallbacks ?? 0) / a.requests,
       scored: a.scored,
       meanQuality: a.qualitySum / a.scored,
       costPerRequest: a.costUsd / a.requests,

@@ -9,6 +9,11 @@ export interface IntentConfigRow {
   configId: string;
   requests: number;
   errorRate: number;
+  /**
+   * Share of requests a fallback configuration answered (this configuration throttled or failed first). They stay
+   * in the error rate, cost and latency as the user got them, and are never scored.
+   */
+  fallbackShare: number;
   /** Scored successful requests; failures are never scored. */
   scored: number;
   meanQuality: number | null;
@@ -74,6 +79,7 @@ export function buildRow(
     configId: cell.configId,
     requests: cell.requests,
     errorRate: cell.errors / cell.requests,
+    fallbackShare: (cell.fallbacks ?? 0) / cell.requests,
     scored: cell.scored,
     meanQuality,
     qualityCi,

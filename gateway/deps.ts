@@ -4,6 +4,7 @@ import type { Upstream } from '../schema/config.ts';
 import type { ObservationSink } from '../stores/observations/interface.ts';
 import type { ApiKeyCheck } from './auth.ts';
 import type { SigV4Claim } from './sigv4-verify.ts';
+import type { FallbackPolicy } from './fallback/policy.ts';
 import type { RequestMeter } from './metering/meter.ts';
 import type { Telemetry } from './telemetry/interface.ts';
 import type { Lifecycle } from './lifecycle.ts';
@@ -49,6 +50,10 @@ export interface GatewayDeps {
   maxBodyBytes: number;
   /** Monotonic milliseconds. */
   now: () => number;
+  /** Attempts, time budget and backoff of fallbacks (`FALLBACK_*`); `DEFAULT_FALLBACK_POLICY` when absent. */
+  fallback?: FallbackPolicy;
+  /** Uniform in [0, 1), for the backoff's jitter; `Math.random` when absent (tests inject their own). */
+  random?: () => number;
   /** Where request failures and internal errors are logged; nothing is logged without one. */
   logger?: Logger;
   /** Shadow traffic settings; defaults (`SHADOW_MAX_CONCURRENCY` 4, 64 KiB bodies, no answer texts kept) without. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONNECTION_LIMITS } from '../lib/node/connection-limits.ts';
-import { connectionLimits, readEnv } from './env.ts';
+import { connectionLimits, fallbackPolicy, readEnv } from './env.ts';
+import { DEFAULT_FALLBACK_POLICY } from './fallback/policy.ts';
 
 describe('readEnv: shutdown settings', () => {
   it('defaults to a 5 s deregistration delay and a 10 s grace period', () => {
@@ -108,5 +109,33 @@ describe('observation log settings', () => {
     [{ OBSERVATION_LOG: 'dynamodb', OBSERVATION_STORE: 'dynamodb' }, /OBSERVATION_STORE/],
   ])('refuses %o, naming the variable', (values, message) => {
     expect(() => readEnv(values)).toThrow(message);
+  });
+});
+
+describe('fallback settings', () => {
+  it('default to the documented policy and are read from the environment', () => {
+    expect(fallbackPolicy(readEnv({}))).toEqual(DEFAULT_FALLBACK_POLICY);
+    const env = readEnv({
+      FALLBACK_MAX_ATTEMPTS: '2',
+      FALLBACK_BUDGET_MS: '5000',
+      FALLBACK_BACKOFF_BASE_MS: '10',
+      FALLBACK_BACKOFF_MAX_MS: '40',
+    });
+    expect(fallbackPolicy(env)).toEqual({ maxAttempts: 2, budgetMs: 5000, baseDelayMs: 10, maxDelayMs: 40 });
+  });
+
+  it.each([
+    ['FALLBACK_MAX_ATTEMPTS', '0'],
+    ['FALLBACK_MAX_ATTEMPTS', '11'],
+    ['FALLBACK_MAX_ATTEMPTS', 'three'],
+    ['FALLBACK_BUDGET_MS', '0'],
+    ['FALLBACK_BACKOFF_BASE_MS', '-1'],
+    ['FALLBACK_BACKOFF_MAX_MS', '60001'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(() => readEnv({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('refuses a base backoff above the largest one', () => {
+    expect(() => readEnv({ FALLBACK_BACKOFF_BASE_MS: '500', FALLBACK_BACKOFF_MAX_MS: '100' })).toThrow(/FALLBACK_BACKOFF_BASE_MS/);
   });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkConfigStoreEnv, configStoreEnvShape, parseEnv } from '../stores/config/env.ts';
 import type { ConnectionLimits } from '../lib/node/connection-limits.ts';
 import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './stream/interface.ts';
+import { DEFAULT_FALLBACK_POLICY, type FallbackPolicy } from './fallback/policy.ts';
 import { LOG_FORMATS, LOG_LEVELS } from '../lib/log/interface.ts';
 import { parseSecretKey } from '../lib/secret-box.ts';
 import { observationLogEnvShape } from '../stores/observations/env.ts';
@@ -29,6 +30,13 @@ const Env = z
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
     /** Longest silence between chunks of an upstream answer that has begun; then the call ends as a 504. */
     UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS),
+    /** Upstream attempts per request with fallbacks, the first included (1: no fallbacks). */
+    FALLBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(DEFAULT_FALLBACK_POLICY.maxAttempts),
+    /** No fallback attempt starts later than this after the first attempt started. */
+    FALLBACK_BUDGET_MS: ms(DEFAULT_FALLBACK_POLICY.budgetMs),
+    /** Backoff before the first fallback; doubles per further attempt, jittered, capped by FALLBACK_BACKOFF_MAX_MS. */
+    FALLBACK_BACKOFF_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_FALLBACK_POLICY.baseDelayMs),
+    FALLBACK_BACKOFF_MAX_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_FALLBACK_POLICY.maxDelayMs),
     MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
     /** Shadow requests running at once; one more is dropped and counted (`gateway_shadow_requests_total{outcome="dropped_budget"}`). */
     SHADOW_MAX_CONCURRENCY: z.coerce.number().int().min(0).max(1_000).default(4),
@@ -66,6 +74,10 @@ const Env = z
     path: ['OBSERVATION_STORE'],
     message: 'OBSERVATION_STORE=dynamodb copies the SQLite log to DynamoDB; with OBSERVATION_LOG=dynamodb the log is DynamoDB already',
   })
+  .refine((env) => env.FALLBACK_BACKOFF_BASE_MS <= env.FALLBACK_BACKOFF_MAX_MS, {
+    path: ['FALLBACK_BACKOFF_BASE_MS'],
+    message: 'must not exceed FALLBACK_BACKOFF_MAX_MS',
+  })
   .refine((env) => env.CLIENT_HEADERS_TIMEOUT_MS <= env.CLIENT_REQUEST_TIMEOUT_MS, {
     path: ['CLIENT_HEADERS_TIMEOUT_MS'],
     message: 'must not exceed CLIENT_REQUEST_TIMEOUT_MS (the headers are part of the request)',
@@ -92,5 +104,15 @@ export function connectionLimits(env: GatewayEnvSettings): ConnectionLimits {
     keepAliveTimeoutMs: env.CLIENT_KEEP_ALIVE_TIMEOUT_MS,
     h2IdleTimeoutMs: env.CLIENT_H2_IDLE_TIMEOUT_MS,
     maxConnections: env.MAX_CLIENT_CONNECTIONS,
+  };
+}
+
+/** The fallback policy from the checked environment (`FALLBACK_*`). */
+export function fallbackPolicy(env: GatewayEnvSettings): FallbackPolicy {
+  return {
+    maxAttempts: env.FALLBACK_MAX_ATTEMPTS,
+    budgetMs: env.FALLBACK_BUDGET_MS,
+    baseDelayMs: env.FALLBACK_BACKOFF_BASE_MS,
+    maxDelayMs: env.FALLBACK_BACKOFF_MAX_MS,
   };
 }

@@ -3,7 +3,9 @@ import type { GatewayEnv } from './deps.ts';
 
 /**
  * The `x-gateway-*` headers of a response, computed when the response is built: request id, and for
- * routed calls the configuration, the arm and the gateway overhead so far.
+ * routed calls the configuration and arm they were assigned, and the gateway overhead so far. When a fallback
+ * answered, `x-gateway-served-config` names it and `x-gateway-attempts` counts the upstream attempts
+ * (`x-gateway-config` stays the assigned configuration, as the experiment or canary arm does).
  */
 export function gatewayHeaders(c: Context<GatewayEnv>, now: () => number): Record<string, string> {
   const headers: Record<string, string> = { 'x-gateway-request-id': c.var.requestId };
@@ -11,6 +13,11 @@ export function gatewayHeaders(c: Context<GatewayEnv>, now: () => number): Recor
   if (routed) {
     headers['x-gateway-config'] = routed.config;
     headers['x-gateway-arm'] = routed.arm;
+  }
+  const served = c.var.meter?.servedConfigId;
+  if (served) {
+    headers['x-gateway-served-config'] = served;
+    headers['x-gateway-attempts'] = String(c.var.meter!.attempts);
   }
   const overhead = c.var.meter ? c.var.meter.responseReady() : now() - c.var.t0;
   headers['x-gateway-overhead-ms'] = overhead.toFixed(3);

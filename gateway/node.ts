@@ -29,6 +29,7 @@ import { DEFAULT_SHADOW_MAX_BODY_BYTES, DEFAULT_SHADOW_MAX_CONCURRENCY } from '.
 import type { ShadowAnswerSink, ShadowAnswerSource } from '../stores/shadow-answers/interface.ts';
 import { MemoryShadowAnswers } from '../stores/shadow-answers/memory.ts';
 import { sqliteShadowAnswers } from '../stores/shadow-answers/sqlite.ts';
+import type { FallbackPolicy } from './fallback/policy.ts';
 
 export interface NodeGatewayOptions {
   config: GatewayConfig;
@@ -63,6 +64,8 @@ export interface NodeGatewayOptions {
   maxBodyBytes?: number;
   /** Longest silence between chunks of an upstream answer that has begun (`UPSTREAM_IDLE_TIMEOUT_MS`). */
   upstreamIdleTimeoutMs?: number;
+  /** Attempts, time budget and backoff of fallbacks (`FALLBACK_*`); the defaults when absent. */
+  fallback?: FallbackPolicy;
   /** How long after SIGTERM in-flight requests may run on before they are cut. */
   shutdownGraceMs?: number;
   /**
@@ -155,6 +158,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     lifecycle,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
+    fallback: options.fallback,
     now: () => performance.now(),
     logger: options.logger,
     shadow: {

@@ -5,6 +5,8 @@ import { ClientTrafficClass, type Observation, type Operation, type TrafficClass
 import { priceOf } from '../schema/pricing.ts';
 import type { ConfigSnapshot, GatewayEnv, RoutedDeps } from './deps.ts';
 import { GatewayError } from './errors.ts';
+import { abortableSleep, sendWithFallbacks, type FallbackRuntime, type PlanFor } from './fallback/run.ts';
+import { DEFAULT_FALLBACK_POLICY } from './fallback/policy.ts';
 import { gatewayHeaders } from './headers.ts';
 import { RequestMeter } from './metering/meter.ts';
 import { resolve, type Resolution } from './routing/resolve.ts';
@@ -119,7 +121,24 @@ export function routedCalls(deps: RoutedDeps) {
     return { capture, offer: (live: Observation) => dispatcher.offer({ ...job, live }) };
   }
 
-  return { begin };
+
+  const fallbacks: FallbackRuntime = {
+    policy: deps.fallback ?? DEFAULT_FALLBACK_POLICY,
+    random: deps.random ?? Math.random,
+    sleep: abortableSleep,
+    onFallback: (event) => deps.telemetry.fallback?.(event),
+  };
+
+  /**
+   * Serves a call routed to a configuration: its plan first, then (on throttling, 5xx, timeout, unreachable before
+   * any byte went out) its fallbacks' (fallback/run.ts).
+   */
+  function serve(call: RoutedCall, planFor: PlanFor): Promise<Response> {
+    return sendWithFallbacks(call, fallbacks, planFor);
+  }
+
+
+  return { begin, serve };
 }
 
 const encoder = new TextEncoder();

@@ -1,9 +1,11 @@
 import { upstreamModelOf, type ModelConfig } from '../schema/config.ts';
 import { tallyEvents, type ChatRequest, type ClientCodec, type UpstreamCodec } from './canonical.ts';
-import { sendUpstream, type RoutedCall } from './routed.ts';
+import type { AttemptPlan } from './fallback/run.ts';
+import type { RoutedCall } from './routed.ts';
 import type { ClientError, StreamAdapter, StreamTally } from './stream/interface.ts';
 import { meteredStream } from './stream/streamed.ts';
 import { readWhole } from './stream/whole.ts';
+import type { HttpResponse } from './upstreams/http/interface.ts';
 import type { UpstreamClient } from './upstreams/interface.ts';
 
 /** What a call across protocols needs besides its routed call: the canonical request and both sides' codecs. */
@@ -17,15 +19,21 @@ export interface Translation {
 }
 
 /**
- * Serves a call whose client protocol differs from its upstream's: the canonical call is encoded for the
+ * How a call whose client protocol differs from its upstream's is served: the canonical call is encoded for the
  * upstream, and the answer (whole or streamed) decoded into canonical events, metered from them, and
  * rendered in the client's protocol. Error answers are said again in the client's error shape.
  */
-export async function translateCall(call: RoutedCall, t: Translation): Promise<Response> {
+export function translationPlan(call: RoutedCall, t: Translation): AttemptPlan {
   const body = t.upstreamCodec.encodeRequest(t.request, upstreamModelOf(t.config.upstream), t.stream);
   const operation = t.upstreamCodec.operation(t.stream);
-  const request = { target: t.config.upstream, operation, body, intent: call.resolution.intent };
-  const response = await sendUpstream(call, t.upstream, request);
+  return {
+    client: t.upstream,
+    request: { target: t.config.upstream, operation, body, intent: call.resolution.intent },
+    answer: (response) => translatedAnswer(call, t, response),
+  };
+}
+
+async function translatedAnswer(call: RoutedCall, t: Translation, response: HttpResponse): Promise<Response> {
   if (response.status < 300 && t.stream) {
     const stream = meteredStream(response, translatingAdapter(t.upstreamCodec, t.clientCodec), call);
     return new Response(stream, { status: 200, headers: { ...call.headers(), 'content-type': t.clientCodec.streamContentType } });

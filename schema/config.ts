@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkFallbacks } from './fallbacks.ts';
 import { pricingKeyOf } from './pricing.ts';
 
 /** Identifier of a configuration, route, experiment or canary: lower-case slug. */
@@ -60,6 +61,17 @@ export const ModelConfig = z.strictObject({
   topP: z.number().min(0).max(1).optional(),
   /** Key into `systemPrompts`; its text is put before the client's own system prompt. */
   systemPromptVersion: z.string().min(1).optional(),
+  /**
+   * Other configurations to try, in order, when this one's model throttles, fails with a 5xx, times out or cannot be
+   * reached before any byte of the answer went to the client (their own fallbacks follow each in turn).
+   */
+  fallbacks: z
+    .array(Id)
+    .max(10)
+    .optional()
+    .describe(
+      'Configuration ids tried in order when this configuration throttles (429), fails (5xx), times out or is unreachable before any byte reached the client; each must exist, none may be this configuration, and fallbacks may not form a cycle',
+    ),
 });
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
@@ -160,6 +172,7 @@ function checkReferences(cfg: z.infer<typeof GatewayConfigShape>, ctx: z.Refinem
   const ref = (path: (string | number)[], id: string): void => {
     if (!configIds.has(id)) ctx.addIssue({ code: 'custom', path, message: `unknown configuration "${id}"` });
   };
+  checkFallbacks(cfg.configs, configIds, ctx);
   const routes = new Map<string, Route>();
   cfg.routes.forEach((r, i) => {
     if (routes.has(r.name)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route "${r.name}"` });

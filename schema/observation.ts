@@ -21,6 +21,17 @@ export const Operation = z.enum([
 ]);
 export type Operation = z.infer<typeof Operation>;
 
+/** An upstream attempt given up for a fallback: its configuration, how it failed and how long it took (ms). */
+export const FailedAttempt = z.object({
+  configId: z.string(),
+  /** The upstream's HTTP status, or the gateway's for a transport failure (408 timeout, 503 unreachable). */
+  status: z.number().int(),
+  /** The AWS error type the status or the upstream named (`ThrottlingException`, ...), or `upstream_timeout` / `upstream_unavailable`. */
+  errorCode: z.string(),
+  ms: z.number().nonnegative(),
+});
+export type FailedAttempt = z.infer<typeof FailedAttempt>;
+
 /** One record per request that reached routing. Times are milliseconds; cost is USD. */
 export const Observation = z.object({
   requestId: z.string(),
@@ -73,5 +84,10 @@ export const Observation = z.object({
   servedConfigId: z.string().nullable().optional(),
   /** For traffic class `shadow`: the request id of the live request it copies; null otherwise. */
   shadowOf: z.string().nullable().optional(),
+  /**
+   * The attempts given up for a fallback, in order; the last attempt is the observation itself (its status, error,
+   * model and cost). Null when the first attempt was the last.
+   */
+  failedAttempts: z.array(FailedAttempt).nullable().optional(),
 });
 export type Observation = z.infer<typeof Observation>;

@@ -4,7 +4,7 @@ import { handleCall } from './call.ts';
 import { handleChatCompletion, type ChatEnv } from './chat-completions.ts';
 import { createControl, type Operation, type SimulatorControl } from './control.ts';
 import { awsError } from './errors.ts';
-import { defaultProfiles, withColdStarts, type ColdStart, type ProfileSet } from './profiles.ts';
+import { defaultProfiles, withColdStarts, withThrottling, type ColdStart, type ProfileSet, type Throttling } from './profiles.ts';
 import { hashString } from './rng.ts';
 import { goldenWriter } from './golden-writer.ts';
 import { PromptCache } from './prompt-cache.ts';
@@ -30,6 +30,11 @@ export interface SimulatorOptions {
    * `sagemaker-custom-endpoint` profile starts cold by itself.
    */
   coldStart?: Record<string, ColdStart>;
+  /**
+   * Per-model throttling: `{ [modelId]: { first: 2 } }` answers the model's first two calls with `ThrottlingException`
+   * (429); `{ share: 0.3 }` throttles about 30% of its calls, the same ones for the same seed.
+   */
+  throttling?: Record<string, Throttling>;
   /** Draw faults from the profiles' error, throttle and timeout rates (default true). */
   randomFaults?: boolean;
   /** Log entries kept before the oldest half is dropped (default 100,000). */
@@ -54,7 +59,8 @@ export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale >= 0) || !Number.isFinite(timeScale)) throw new Error(`timeScale must be a finite number >= 0, got ${timeScale}`);
   const base = options.profiles ?? defaultProfiles();
-  const profiles = options.coldStart ? withColdStarts(base, options.coldStart) : base;
+  const cold = options.coldStart ? withColdStarts(base, options.coldStart) : base;
+  const profiles = options.throttling ? withThrottling(cold, options.throttling) : cold;
   const promptCache = new PromptCache(timeScale);
   const control = createControl(options.maxLogEntries, () => promptCache.clear());
   const env: ChatEnv = {

@@ -5,7 +5,7 @@ import { converseBody, converseStreamFrames } from './converse.ts';
 import { awsError, errorStatus, type ErrorType } from './errors.ts';
 import { EVENT_STREAM_TYPE } from './event-stream.ts';
 import { invokeBody, invokeHeaders, invokeStreamFrames } from './invoke.ts';
-import { planCall } from './plan.ts';
+import { planCall, throttledByProfile } from './plan.ts';
 import { withCacheSplit, type PromptCache } from './prompt-cache.ts';
 import { findProfile, type ProfileSet } from './profiles.ts';
 import { parseAnthropicRequest, parseConverseRequest, type SimRequest } from './request.ts';
@@ -76,7 +76,7 @@ export async function handleCall(env: CallEnv, operation: Operation, modelId: st
   const index = env.control.nextIndex(modelId);
   const seed = callSeed(env.seedHash, modelHashOf(modelId), index);
   const plan = planCall(profile, record.intent, index, createRng(seed));
-  const injected = env.control.takeFault(modelId);
+  const injected = env.control.takeFault(modelId) ?? (throttledByProfile(profile, index, seed) ? { kind: 'throttle' as const } : null);
   const fault: FaultSpec | null = injected ?? (env.randomFaults && plan.fault ? { kind: plan.fault } : null);
   record.fault = fault?.kind ?? null;
   if (fault?.kind === 'delay') await sleep(fault.delayMs ?? 0);

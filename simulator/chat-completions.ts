@@ -5,7 +5,7 @@ import { newCallRecord, type CallRecord, type FaultSpec } from './control.ts';
 import { chatCompletionBody, chatCompletionFrames, SSE_TYPE } from './openai-answer.ts';
 import { FAULT_OPENAI_ERRORS, modelNotFound, openaiError } from './openai-errors.ts';
 import { parseChatRequest, type ChatRequest } from './openai-request.ts';
-import { planCall } from './plan.ts';
+import { planCall, throttledByProfile } from './plan.ts';
 import { withCacheSplit } from './prompt-cache.ts';
 import { findProfile, type ModelProfile } from './profiles.ts';
 import { callSeed, createRng, hashString } from './rng.ts';
@@ -32,7 +32,8 @@ export async function handleChatCompletion(env: ChatEnv, req: Request): Promise<
   const index = env.control.nextIndex(request.model);
   const seed = callSeed(env.seedHash, hashString(request.model), index);
   const plan = planCall(profile, record.intent, index, createRng(seed));
-  const injected = env.control.takeFault(request.model);
+  const injected =
+    env.control.takeFault(request.model) ?? (throttledByProfile(profile, index, seed) ? { kind: 'throttle' as const } : null);
   const fault: FaultSpec | null = injected ?? (env.randomFaults && plan.fault ? { kind: plan.fault } : null);
   record.fault = fault?.kind ?? null;
   if (fault?.kind === 'delay') await sleep(fault.delayMs ?? 0);

@@ -1,6 +1,6 @@
 import { intentProfile, type ModelProfile } from './profiles.ts';
 import { drawQuality } from './quality.ts';
-import { sampleLognormal, type Rng } from './rng.ts';
+import { createRng, mix32, sampleLognormal, type Rng } from './rng.ts';
 
 /** A fault drawn from a profile's rates. */
 export type SampledFault = 'error' | 'throttle' | 'timeout';
@@ -49,4 +49,14 @@ export function generationMs(plan: CallPlan, tokens: number): number {
 /** Simulated total latency for an answer of `tokens` output tokens, ms. */
 export function totalLatencyMs(plan: CallPlan, tokens: number): number {
   return firstTokenMs(plan) + generationMs(plan, tokens);
+}
+
+/**
+ * Whether a model's throttling profile throttles call number `callIndex`: one of its first calls, or drawn into its
+ * share from a stream of its own (seeded by the call), so the call's other draws stay as they were.
+ */
+export function throttledByProfile(profile: ModelProfile, callIndex: number, callSeed: number): boolean {
+  const { first, share } = profile.throttling;
+  if (callIndex < first) return true;
+  return share > 0 && createRng(mix32(callSeed ^ 0x7417e1)).next() < share;
 }

@@ -14,6 +14,12 @@ const QualitySpec = z
 
 const ColdStart = z.strictObject({ calls: z.number().int().min(0), slowdown: z.number().min(1) });
 
+/**
+ * A model that answers `ThrottlingException` (429) on purpose: its first `first` calls, and a `share` of the others
+ * (drawn from the call's seed, so the same seed throttles the same calls). Applies whether or not random faults are on.
+ */
+const Throttling = z.strictObject({ first: z.number().int().min(0).default(0), share: z.number().min(0).max(1).default(0) });
+
 const withDefault = <T extends z.ZodType>(value: T) =>
   z.record(z.string(), value).refine((r) => r.default !== undefined, 'needs a "default" entry');
 
@@ -45,6 +51,7 @@ export const ProfileSpec = z.strictObject({
   tokensPerSecond: Quantiles,
   rates: z.strictObject({ error: Rate, throttle: Rate, timeout: Rate }),
   coldStart: ColdStart.default({ calls: 0, slowdown: 1 }),
+  throttling: Throttling.default({ first: 0, share: 0 }),
   /** Typical output length per intent, as a fraction of the intent's token budget. */
   outputFraction: withDefault(z.number().positive().max(1)),
   /** Relative sd of the output length around its typical value. */
@@ -67,6 +74,8 @@ export type ProfileFile = z.infer<typeof ProfileFile>;
 
 /** First-calls slowdown of a model. */
 export type ColdStart = z.infer<typeof ColdStart>;
+/** Deliberate throttling of a model: its first calls and a seeded share of the rest. */
+export type Throttling = z.input<typeof Throttling>;
 
 /** What a model does for one intent, precomputed. */
 export interface IntentProfile {
@@ -86,6 +95,7 @@ export interface ModelProfile {
   tps: Lognormal;
   rates: { error: number; throttle: number; timeout: number };
   coldStart: ColdStart;
+  throttling: { first: number; share: number };
   outputSpread: number;
   intents: ReadonlyMap<string, IntentProfile>;
   spec: ProfileSpec;
@@ -134,6 +144,17 @@ export function withColdStarts(set: ProfileSet, overrides: Readonly<Record<strin
   return { budgets: set.budgets, models };
 }
 
+/** Profiles with some models throttling on purpose (`SimulatorOptions.throttling`). */
+export function withThrottling(set: ProfileSet, overrides: Readonly<Record<string, Throttling>>): ProfileSet {
+  const models = new Map(set.models);
+  for (const [id, throttling] of Object.entries(overrides)) {
+    const profile = models.get(id);
+    if (!profile) throw new Error(`throttling override for unknown model "${id}"`);
+    models.set(id, { ...profile, throttling: Throttling.parse(throttling) });
+  }
+  return { budgets: set.budgets, models };
+}
+
 /** The profile of a Bedrock model id, also reached through a cross-region inference profile id (`us.` ...). */
 export function findProfile(set: ProfileSet, modelId: string): ModelProfile | undefined {
   return set.models.get(modelId) ?? set.models.get(modelId.replace(INFERENCE_PROFILE_PREFIX, ''));
@@ -170,6 +191,7 @@ function compileProfile(id: string, spec: ProfileSpec, budgets: Record<string, n
     tps: lognormalFromQuantiles(spec.tokensPerSecond.p50, spec.tokensPerSecond.p95),
     rates: spec.rates,
     coldStart: spec.coldStart,
+    throttling: spec.throttling,
     outputSpread: spec.outputSpread,
     intents,
     spec,

@@ -10,7 +10,8 @@ const WINDOW = `o.canary_id = $3 AND o.traffic = 'live' AND o.arm IN ('canary', 
 
 // The quality score in force for row `o` (latest by event time, then by arrival: the `feedback_latest` rule),
 // looked up per row through the feedback index rather than ranking all feedback as the view does.
-const QUALITY_OF_ROW = `CASE WHEN o.error_code IS NULL THEN (
+// As on SQLite: an answer a fallback served is never scored.
+const QUALITY_OF_ROW = `CASE WHEN o.error_code IS NULL AND o.served_config_id IS NULL THEN (
   SELECT f.value FROM feedback f WHERE f.scope = 'request' AND f.key = o.request_id AND f.metric = 'quality_score'
   ORDER BY f.event_time DESC, f.seq DESC LIMIT 1) END`;
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { RatioSums } from '../../analysis/stats/ratio.ts';
-import { QUALITY_OF_ROW } from '../../analysis/queries/filter.ts';
+import { scoredQuality, servedColumn } from '../../analysis/queries/filter.ts';
 import { openDatabase } from '../../stores/sqlite/database.ts';
 import type { WindowFigures } from './gates.ts';
 import { armWindow, wantedRanks, type Arm, type ArmCounts } from './window-aggregate.ts';
@@ -17,9 +17,10 @@ const COUNTS = `SELECT o.arm AS arm, COUNT(*) AS requests, SUM(o.error_code IS N
   TOTAL(CASE WHEN o.error_code IS NULL THEN o.cost_usd * o.cost_usd END) AS costSq, COUNT(DISTINCT COALESCE(o.session_id, '')) AS sessions
   FROM observations o WHERE ${WINDOW} GROUP BY o.arm`;
 
-// Quality joins feedback exactly as the analysis job does; summed per session, then over sessions.
-const QUALITY = `WITH scored AS MATERIALIZED (
-    SELECT o.arm AS arm, COALESCE(o.session_id, '') AS session, ${QUALITY_OF_ROW} AS q
+// Quality joins feedback exactly as the analysis job does (answers a fallback served are never scored); summed per
+// session, then over sessions.
+const quality = (served: string): string => `WITH scored AS MATERIALIZED (
+    SELECT o.arm AS arm, COALESCE(o.session_id, '') AS session, ${scoredQuality(served)} AS q
     FROM observations o WHERE ${WINDOW} AND o.error_code IS NULL
   ), per_session AS (
     SELECT arm, TOTAL(q) AS y, COUNT(*) AS n FROM scored WHERE q IS NOT NULL GROUP BY arm, session
@@ -48,7 +49,7 @@ function aggregateWindow(db: Database.Database, query: WindowQuery): WindowFigur
   const counts = new Map<Arm, ArmCounts>();
   for (const row of db.prepare(COUNTS).iterate(bind) as Iterable<ArmCounts & { arm: Arm }>) counts.set(row.arm, row);
   const sums = new Map<Arm, RatioSums>();
-  for (const { arm, ...s } of db.prepare(QUALITY).iterate(bind) as Iterable<RatioSums & { arm: Arm }>) sums.set(arm, s);
+  for (const { arm, ...s } of db.prepare(quality(servedColumn(db))).iterate(bind) as Iterable<RatioSums & { arm: Arm }>) sums.set(arm, s);
   const ranks = (arm: Arm): string => JSON.stringify(wantedRanks(counts.get(arm)));
   const latencies = { canary: new Map<number, number>(), baseline: new Map<number, number>() };
   const rows = db.prepare(LATENCY_RANKS).iterate({ ...bind, canaryRanks: ranks('canary'), baselineRanks: ranks('baseline') });

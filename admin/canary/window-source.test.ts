@@ -49,6 +49,21 @@ describe('SQLite window source', () => {
     expect(baseline.sessions).toBe(10);
   });
 
+  it('counts requests a fallback answered in the arm, but never scores them', async () => {
+    const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'canary-window-')), 'gateway.db'));
+    const observations = [1, 2, 3, 4].map((i) =>
+      observation(i, { arm: 'canary', configId: 'haiku-35', ...(i === 4 ? { servedConfigId: 'sonnet-35-v1', attempts: 2 } : {}) }),
+    );
+    await sqliteRecordStore(db).write({
+      observations,
+      feedback: observations.map((o) => score(o.requestId, o.servedConfigId ? 0 : 0.8, 5_000)),
+    });
+    const figures = queryWindow(db, { canaryId: 'k', from: 0, to: 10_000 });
+    expect(figures.candidate.figures).toMatchObject({ requests: 4, scored: 3, errorRate: 0 });
+    expect(figures.candidate.figures.quality).toBeCloseTo(0.8, 12);
+    db.close();
+  });
+
   it('reports a missing database as a value', async () => {
     const source = sqliteWindowSource(join(tmpdir(), 'no-such-dir-canary', 'gateway.db'));
     expect(await source.figures({ canaryId: 'k', from: 0, to: 1 })).toMatchObject({ ok: false });

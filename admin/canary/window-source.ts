@@ -28,7 +28,7 @@ export interface WindowRow {
   failed: boolean;
   latencyMs: number;
   costUsd: number | null;
-  /** The quality score in force for the request; null when never scored (or failed). */
+  /** The quality score in force for the request; null when never scored (failed, or answered by a fallback). */
   quality: number | null;
 }
 

@@ -31,6 +31,7 @@ export function findItem(doc: ConfigDocument, col: Pick<ListCollection, 'kind' |
 /** What refers to a model configuration, for a clear 409 when deleting one that is in use. */
 function usersOfConfig(config: GatewayConfig, id: string): string[] {
   const users: string[] = [];
+  for (const c of config.configs) if (c.fallbacks?.includes(id)) users.push(`configs/${c.id} (fallbacks)`);
   for (const r of config.routes) {
     const shadows = Object.values(r.shadow ?? {}).map((s) => s.config);
     if (r.default === id || Object.values(r.table).includes(id) || shadows.includes(id)) users.push(`routes/${r.name}`);

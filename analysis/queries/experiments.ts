@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RatioSums } from '../stats/ratio.ts';
-import { LIVE_ROWS, QUALITY_OF_ROW, sessionOutcome, type RowFilter } from './filter.ts';
+import { LIVE_ROWS, scoredQuality, servedByFallback, servedColumn, sessionOutcome, type RowFilter } from './filter.ts';
 
 /** Request- and session-level sufficient statistics of one experiment arm. */
 export interface ArmSums {
@@ -8,6 +8,8 @@ export interface ArmSums {
   configId: string;
   requests: number;
   errors: number;
+  /** Requests a fallback configuration answered: kept in the arm's requests, errors and cost, never scored; absent: 0. */
+  fallbacks?: number;
   costUsd: number;
   scored: number;
   qualitySum: number;
@@ -50,19 +52,20 @@ const FIRST_ARM = `first_arm AS MATERIALIZED (
 
 /** Totals per arm of one experiment, each session in its first arm; sessions are grouped in SQL first, then summed. */
 export function queryArms(db: Database.Database, filter: RowFilter, experimentId: string): ArmSums[] {
+  const served = servedColumn(db);
   const sql = `WITH ${FIRST_ARM},
     scored AS MATERIALIZED (
       SELECT o.arm AS arm, o.session_id AS session_id, o.config_id AS configId, o.error_code IS NOT NULL AS failed,
-        o.cost_usd AS cost, ${QUALITY_OF_ROW} AS q
+        ${servedByFallback(served)} AS fallback, o.cost_usd AS cost, ${scoredQuality(served)} AS q
       FROM observations o JOIN first_arm f ON f.session_id = o.session_id AND f.arm = o.arm
       WHERE ${LIVE_ROWS} AND o.experiment_id = @experimentId AND o.session_id IS NOT NULL
     ),
     per_session AS MATERIALIZED (
-      SELECT arm, MIN(configId) AS configId, COUNT(*) AS requests, TOTAL(failed) AS errors, TOTAL(cost) AS costUsd,
-        COUNT(q) AS scored, TOTAL(q) AS y, TOTAL(q * q) AS yy
+      SELECT arm, MIN(configId) AS configId, COUNT(*) AS requests, TOTAL(failed) AS errors, TOTAL(fallback) AS fallbacks,
+        TOTAL(cost) AS costUsd, COUNT(q) AS scored, TOTAL(q) AS y, TOTAL(q * q) AS yy
       FROM scored GROUP BY arm, session_id
     )
-    SELECT arm, MIN(configId) AS config_id, TOTAL(requests) AS requests, TOTAL(errors) AS errors, TOTAL(costUsd) AS cost_usd,
+    SELECT arm, MIN(configId) AS config_id, TOTAL(requests) AS requests, TOTAL(errors) AS errors, TOTAL(fallbacks) AS fallbacks, TOTAL(costUsd) AS cost_usd,
       TOTAL(scored) AS scored, TOTAL(y) AS quality_sum, TOTAL(yy) AS quality_sum_sq,
       COUNT(*) AS sessions, TOTAL(y * y) AS sum_yy, TOTAL(scored * scored) AS sum_nn, TOTAL(y * scored) AS sum_yn,
       TOTAL(requests * requests) AS req_nn, TOTAL(errors * errors) AS err_yy, TOTAL(errors * requests) AS err_yn,
@@ -73,7 +76,7 @@ export function queryArms(db: Database.Database, filter: RowFilter, experimentId
 }
 
 /**
- * An arm's sums from a result row with the columns arm, requests, errors, cost_usd, scored, quality_sum,
+ * An arm's sums from a result row with the columns arm, requests, errors, fallbacks, cost_usd, scored, quality_sum,
  * quality_sum_sq, sessions, sum_yy, sum_nn, sum_yn, req_nn, err_yy, err_yn, cost_yy, cost_yn (the shape both analysis
  * sources select).
  */
@@ -84,6 +87,7 @@ export function armSumsOf(r: Record<string, unknown>, configId: string): ArmSums
     configId,
     requests: num(r.requests),
     errors: num(r.errors),
+    fallbacks: num(r.fallbacks),
     costUsd: num(r.cost_usd),
     scored: num(r.scored),
     qualitySum: num(r.quality_sum),

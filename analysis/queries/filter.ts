@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 /** Which observations an analysis reads: live traffic only, optionally from a start time. */
 export interface RowFilter {
   /** Epoch ms; rows before it are ignored. */
@@ -19,4 +20,29 @@ export const QUALITY_OF_ROW = `CASE WHEN o.error_code IS NULL THEN (
 export function sessionOutcome(sessionColumn: string, metric: string): string {
   return `(SELECT f.value FROM feedback f WHERE f.scope = 'session' AND f.key = ${sessionColumn} AND f.metric = '${metric}'
   ORDER BY f.event_time DESC, f.seq DESC LIMIT 1)`;
+}
+
+/**
+ * The column naming the configuration that answered row `o` when it was a fallback: `o.served_config_id`, or NULL
+ * on a store that predates it (opened read-only, not migrated), where no row was answered by a fallback.
+ */
+export function servedColumn(db: Database.Database): string {
+  const present = db.prepare(`SELECT COUNT(*) AS n FROM pragma_table_info('observations') WHERE name = 'served_config_id'`).get() as {
+    n: number;
+  };
+  return present.n > 0 ? 'o.served_config_id' : 'NULL';
+}
+
+/**
+ * Whether row `o` was answered by a fallback configuration (another model than its assigned one), given
+ * `servedColumn`. Such a row stays in its assigned configuration's and arm's requests, errors, cost and latency
+ * (what the user got under that assignment) but is never scored: its answer says nothing about the assigned model.
+ */
+export function servedByFallback(served: string): string {
+  return `${served} IS NOT NULL`;
+}
+
+/** `QUALITY_OF_ROW`, null also for answers a fallback served (never scored), given `servedColumn`. */
+export function scoredQuality(served: string): string {
+  return `CASE WHEN ${served} IS NULL THEN ${QUALITY_OF_ROW} END`;
 }

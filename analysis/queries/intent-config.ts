@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { LIVE_ROWS, QUALITY_OF_ROW, type RowFilter } from './filter.ts';
+import { LIVE_ROWS, scoredQuality, servedByFallback, servedColumn, type RowFilter } from './filter.ts';
 
 /** Sufficient statistics of one (intent, configuration) cell. */
 export interface CellSums {
@@ -11,6 +11,8 @@ export interface CellSums {
   /** Sum of squared costs of priced requests (for the spread of cost per request). */
   costSumSq: number;
   unpriced: number;
+  /** Requests a fallback configuration answered (counted in requests, errors, cost and latency; never scored); absent: 0. */
+  fallbacks?: number;
   scored: number;
   qualitySum: number;
   qualitySumSq: number;
@@ -24,8 +26,8 @@ export interface CellSums {
 }
 
 /**
- * Aggregates live observations per intent and configuration in SQL. Failed requests are counted as errors
- * and never scored; a pass is a quality score at or above the intent's gate.
+ * Aggregates live observations per intent and (assigned) configuration in SQL. Failed requests are counted as
+ * errors and never scored; requests a fallback answered are counted (and as fallbacks) but never scored; a pass is a quality score at or above the intent's gate.
  */
 export function queryCells(db: Database.Database, filter: RowFilter, gates: Record<string, number>, defaultGate: number): CellSums[] {
   const params: Record<string, unknown> = { since: filter.since, defaultGate };
@@ -35,11 +37,13 @@ export function queryCells(db: Database.Database, filter: RowFilter, gates: Reco
     return `WHEN @gi${i} THEN @gv${i}`;
   });
   const gate = cases.length ? `CASE intent ${cases.join(' ')} ELSE @defaultGate END` : '@defaultGate';
+  const served = servedColumn(db);
   const sql = `WITH scored AS MATERIALIZED (
       SELECT o.intent AS intent, o.config_id AS configId, o.error_code IS NOT NULL AS failed, o.cost_usd AS cost,
+        ${servedByFallback(served)} AS fallback,
         o.input_tokens + o.output_tokens + COALESCE(o.cache_read_input_tokens, 0) + COALESCE(o.cache_write_input_tokens, 0) AS tokens,
         o.input_tokens + COALESCE(o.cache_read_input_tokens, 0) + COALESCE(o.cache_write_input_tokens, 0) AS prompt,
-        COALESCE(o.cache_read_input_tokens, 0) AS cacheRead, ${QUALITY_OF_ROW} AS q
+        COALESCE(o.cache_read_input_tokens, 0) AS cacheRead, ${scoredQuality(served)} AS q
       FROM observations o WHERE ${LIVE_ROWS}
     )
     SELECT intent, configId,
@@ -48,6 +52,7 @@ export function queryCells(db: Database.Database, filter: RowFilter, gates: Reco
       TOTAL(cost) AS costUsd,
       TOTAL(cost * cost) AS costSumSq,
       TOTAL(cost IS NULL) AS unpriced,
+      TOTAL(fallback) AS fallbacks,
       COUNT(q) AS scored,
       TOTAL(q) AS qualitySum,
       TOTAL(q * q) AS qualitySumSq,

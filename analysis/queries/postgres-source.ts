@@ -9,15 +9,24 @@ import { nearestRank } from '../stats/nearest-rank.ts';
 
 /** The shared WHERE clause (alias `o`); `$1` is the start time in epoch ms. */
 const LIVE = `o.traffic = 'live' AND o.config_id IS NOT NULL AND o.time >= $1`;
-/** The quality score in force for row `o` through the `feedback_latest` view; null for failed requests. */
+/** The quality score in force for row `o` through the `feedback_latest` view; null for failed requests and fallback answers (`quality`). */
 const QUALITY_JOIN = `LEFT JOIN feedback_latest fl ON fl.scope = 'request' AND fl.key = o.request_id AND fl.metric = 'quality_score'`;
-const QUALITY = 'CASE WHEN o.error_code IS NULL THEN fl.value END';
+const quality = (served: string): string => `CASE WHEN o.error_code IS NULL AND ${served} IS NULL THEN fl.value END`;
+const fallbackFlag = (served: string): string => `CASE WHEN ${served} IS NOT NULL THEN 1 ELSE 0 END`;
+
+/** `o.served_config_id`, or NULL on a warehouse that predates it (no row there was answered by a fallback). */
+async function servedColumn(db: SqlRunner): Promise<string> {
+  const present = await db.query<Row>(`SELECT 1 AS x FROM information_schema.columns
+    WHERE table_schema = current_schema() AND table_name = 'observations' AND column_name = 'served_config_id'`);
+  return present.length > 0 ? 'o.served_config_id' : 'CAST(NULL AS VARCHAR(256))';
+}
 const FAILED = 'CASE WHEN o.error_code IS NOT NULL THEN 1 ELSE 0 END';
 
 type Row = Record<string, unknown>;
 const num = (v: unknown): number => Number(v ?? 0);
 
 async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, number>, defaultGate: number): Promise<CellSums[]> {
+  const served = await servedColumn(db);
   const params: unknown[] = [filter.since, defaultGate];
   const cases = Object.entries(gates).map(([intent, gate]) => {
     params.push(intent, gate);
@@ -27,13 +36,13 @@ async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, num
   const gate = cases.length ? `CASE intent ${cases.join(' ')} ELSE ${fallback} END` : fallback;
   const rows = await db.query<Row>(
     `WITH scored AS (
-      SELECT o.intent AS intent, o.config_id AS config_id, ${FAILED} AS failed, o.cost_usd AS cost,
+      SELECT o.intent AS intent, o.config_id AS config_id, ${FAILED} AS failed, ${fallbackFlag(served)} AS fallback, o.cost_usd AS cost,
         CAST(o.input_tokens AS BIGINT) + o.output_tokens + COALESCE(o.cache_read_input_tokens, 0) + COALESCE(o.cache_write_input_tokens, 0) AS tokens,
         CAST(o.input_tokens AS BIGINT) + COALESCE(o.cache_read_input_tokens, 0) + COALESCE(o.cache_write_input_tokens, 0) AS prompt,
-        CAST(COALESCE(o.cache_read_input_tokens, 0) AS BIGINT) AS cache_read, ${QUALITY} AS q
+        CAST(COALESCE(o.cache_read_input_tokens, 0) AS BIGINT) AS cache_read, ${quality(served)} AS q
       FROM observations o ${QUALITY_JOIN} WHERE ${LIVE})
     SELECT intent, config_id, COUNT(*) AS requests, SUM(failed) AS errors, SUM(cost) AS cost_usd, SUM(cost * cost) AS cost_sum_sq,
-      SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END) AS unpriced, COUNT(q) AS scored, SUM(q) AS quality_sum,
+      SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END) AS unpriced, SUM(fallback) AS fallbacks, COUNT(q) AS scored, SUM(q) AS quality_sum,
       SUM(q * q) AS quality_sum_sq, SUM(CASE WHEN q >= ${gate} THEN 1 ELSE 0 END) AS passes,
       SUM(CASE WHEN q IS NOT NULL THEN tokens END) AS scored_tokens, SUM(prompt) AS prompt_tokens, SUM(cache_read) AS cache_read_tokens
     FROM scored GROUP BY intent, config_id`,
@@ -48,6 +57,7 @@ async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, num
       costUsd: num(r.cost_usd),
       costSumSq: num(r.cost_sum_sq),
       unpriced: num(r.unpriced),
+      fallbacks: num(r.fallbacks),
       scored: num(r.scored),
       qualitySum: num(r.quality_sum),
       qualitySumSq: num(r.quality_sum_sq),
@@ -103,18 +113,20 @@ const FIRST_ARM = `first_arm AS (
       WHERE rn = 1)`;
 
 async function arms(db: SqlRunner, filter: RowFilter, experimentId: string): Promise<ArmSums[]> {
+  const served = await servedColumn(db);
   const params = [filter.since, experimentId];
   const rows = await db.query<Row>(
     `WITH ${FIRST_ARM},
     scored AS (
-      SELECT o.arm AS arm, o.session_id AS session_id, ${FAILED} AS failed, o.cost_usd AS cost, ${QUALITY} AS q
+      SELECT o.arm AS arm, o.session_id AS session_id, ${FAILED} AS failed, ${fallbackFlag(served)} AS fallback, o.cost_usd AS cost,
+        ${quality(served)} AS q
       FROM observations o JOIN first_arm f ON f.session_id = o.session_id AND f.arm = o.arm ${QUALITY_JOIN}
       WHERE ${EXPERIMENT_ROWS}),
     per_session AS (
-      SELECT arm, COUNT(*) AS requests, SUM(failed) AS errors, COALESCE(SUM(cost), 0) AS cost_usd, COUNT(q) AS scored,
+      SELECT arm, COUNT(*) AS requests, SUM(failed) AS errors, SUM(fallback) AS fallbacks, COALESCE(SUM(cost), 0) AS cost_usd, COUNT(q) AS scored,
         COALESCE(SUM(q), 0) AS y, COALESCE(SUM(q * q), 0) AS yy
       FROM scored GROUP BY arm, session_id)
-    SELECT arm, SUM(requests) AS requests, SUM(errors) AS errors, SUM(cost_usd) AS cost_usd, SUM(scored) AS scored,
+    SELECT arm, SUM(requests) AS requests, SUM(errors) AS errors, SUM(fallbacks) AS fallbacks, SUM(cost_usd) AS cost_usd, SUM(scored) AS scored,
       SUM(y) AS quality_sum, SUM(yy) AS quality_sum_sq, COUNT(*) AS sessions, SUM(y * y) AS sum_yy,
       SUM(scored * scored) AS sum_nn, SUM(y * scored) AS sum_yn, SUM(requests * requests) AS req_nn,
       SUM(errors * errors) AS err_yy, SUM(errors * requests) AS err_yn, SUM(cost_usd * cost_usd) AS cost_yy,

@@ -1,5 +1,5 @@
 import type { Price } from '../../schema/config.ts';
-import type { Observation, Operation, TrafficClass } from '../../schema/observation.ts';
+import type { FailedAttempt, Observation, Operation, TrafficClass } from '../../schema/observation.ts';
 import { costOf } from '../../schema/pricing.ts';
 import type { Resolution } from '../routing/resolve.ts';
 
@@ -27,6 +27,13 @@ export interface MeterStart {
   shadowOf?: string | null;
 }
 
+/** A fallback configuration that serves a request: its id, model and price stand for the answer's. */
+export interface ServedBy {
+  configId: string;
+  upstreamModel: string;
+  price: Price | undefined;
+}
+
 /**
  * Follows one request from routing to its last byte and records exactly one observation.
  * Gateway overhead is the time spent outside the upstream call before the first byte goes out.
@@ -42,6 +49,9 @@ export class RequestMeter {
   private upstreamWait = 0;
   private overhead: number | null = null;
   private done = false;
+  private attemptCount = 0;
+  private served: ServedBy | null = null;
+  private readonly failed: FailedAttempt[] = [];
   /** Called once, after the observation is recorded. */
   onFinish: (() => void) | undefined;
 
@@ -51,8 +61,30 @@ export class RequestMeter {
     private readonly now: () => number,
   ) {}
 
-  upstreamStarted(): void {
-    this.upstreamStart = this.now();
+  /**
+   * An upstream attempt starts; `served` names the configuration it goes to when that is a fallback (its model
+   * and price then stand for the answer). The upstream wait runs from the first attempt to the last one's answer,
+   * so failed attempts and the backoff between them do not count as gateway overhead.
+   */
+  upstreamStarted(served?: ServedBy): void {
+    if (this.attemptCount === 0) this.upstreamStart = this.now();
+    this.attemptCount += 1;
+    if (served) this.served = served;
+  }
+
+  /** An attempt was given up for a fallback: it goes on the observation's `failedAttempts`. */
+  attemptFailed(attempt: FailedAttempt): void {
+    this.failed.push(attempt);
+  }
+
+  /** Upstream attempts made so far. */
+  get attempts(): number {
+    return this.attemptCount;
+  }
+
+  /** The configuration serving the answer when it is a fallback, else null. */
+  get servedConfigId(): string | null {
+    return this.served?.configId ?? null;
   }
 
   /** The upstream answered (headers for streams, the whole body otherwise). */
@@ -96,6 +128,7 @@ export class RequestMeter {
     this.done = true;
     const s = this.start;
     const latencyMs = this.now() - s.t0;
+    const price = this.served ? this.served.price : s.price;
     const observation: Observation = {
       requestId: s.requestId,
       time: s.time,
@@ -107,14 +140,14 @@ export class RequestMeter {
       canaryId: s.resolution.canaryId,
       arm: s.resolution.arm,
       configId: s.resolution.config?.id ?? null,
-      upstreamModel: s.upstreamModel,
+      upstreamModel: this.served?.upstreamModel ?? s.upstreamModel,
       operation: s.operation,
       streamed: s.operation.endsWith('stream'),
       status,
       errorCode,
       inputTokens: this.inputTokens,
       outputTokens: this.outputTokens,
-      costUsd: s.price ? costOf(s.price, this) : null,
+      costUsd: price ? costOf(price, this) : null,
       ttftMs: this.ttft ?? (s.operation.endsWith('stream') || errorCode ? null : latencyMs),
       latencyMs,
       overheadMs: this.responseReady(),
@@ -123,6 +156,9 @@ export class RequestMeter {
       cacheReadInputTokens: this.cacheReadInputTokens,
       cacheWriteInputTokens: this.cacheWriteInputTokens,
       ...(s.shadowOf ? { shadowOf: s.shadowOf } : {}),
+      attempts: this.attemptCount > 0 ? this.attemptCount : null,
+      servedConfigId: this.served && this.served.configId !== s.resolution.config?.id ? this.served.configId : null,
+      failedAttempts: this.failed.length ? this.failed : null,
     };
     this.record(observation);
     this.onFinish?.();

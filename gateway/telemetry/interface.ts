@@ -8,6 +8,8 @@ export interface Telemetry {
   feedback(events: FeedbackRecord[]): void;
   /** One shadow request's outcome (`gateway_shadow_requests_total`). */
   shadow?(outcome: ShadowOutcome): void;
+  /** A request moved from one configuration to its fallback (labels bounded by the configuration). */
+  fallback?(event: { route: string; from: string; to: string; reason: string }): void;
   /** Prometheus text exposition, if this implementation serves one. */
   exposition?(): Promise<{ contentType: string; body: string }>;
 }

@@ -95,6 +95,12 @@ export function prometheusTelemetry(
     labelNames: ['config', 'error_code'],
     registers: [registry],
   });
+  const fallbacks = new Counter({
+    name: 'gateway_fallbacks_total',
+    help: 'Requests moved to a fallback configuration before any byte reached the client, by reason',
+    labelNames: ['route', 'from_config', 'to_config', 'reason'],
+    registers: [registry],
+  });
   const spilled = new Counter({
     name: 'gateway_observations_spilled_total',
     help: 'Records written to the spill file while the store was failing',
@@ -154,6 +160,9 @@ export function prometheusTelemetry(
       // Overhead is what a client waits for; a shadow request has no client.
       if (o.traffic !== 'shadow') overhead.observe({ operation: o.operation }, o.overheadMs / 1000);
       if (o.errorCode) upstreamErrors.inc({ config: labels.config, error_code: KNOWN_ERRORS.has(o.errorCode) ? o.errorCode : 'other' });
+    },
+    fallback(e): void {
+      fallbacks.inc({ route: e.route, from_config: e.from, to_config: e.to, reason: e.reason });
     },
     feedback(events: FeedbackRecord[]): void {
       for (const e of events) feedback.inc({ metric: e.metric });

@@ -34,6 +34,7 @@ export const OBSERVATION_COLUMNS: readonly [string, (o: Observation) => unknown]
   ['attempts', (o) => o.attempts ?? null],
   ['served_config_id', (o) => o.servedConfigId ?? null],
   ['shadow_of', (o) => o.shadowOf ?? null],
+  ['failed_attempts', (o) => (o.failedAttempts ? JSON.stringify(o.failedAttempts) : null)],
 ];
 
 /** Feedback columns of the SQL logs. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { FeedbackRecord } from '../../schema/feedback.ts';
-import type { Observation } from '../../schema/observation.ts';
+import type { FailedAttempt, Observation } from '../../schema/observation.ts';
 import type { RecordBatch, RecordStore } from './interface.ts';
 
 /**
@@ -12,11 +12,12 @@ export function sqliteRecordStore(db: Database.Database): RecordStore {
   const insertObservation = db.prepare(`INSERT OR IGNORE INTO observations (request_id, time, route, intent, session_id, traffic,
       experiment_id, canary_id, arm, config_id, upstream_model, operation, streamed, status, error_code, input_tokens,
       output_tokens, cost_usd, ttft_ms, latency_ms, overhead_ms, config_version, expected_share,
-      replica_id, cache_read_input_tokens, cache_write_input_tokens, stop_reason, attempts, served_config_id, shadow_of)
+      replica_id, cache_read_input_tokens, cache_write_input_tokens, stop_reason, attempts, served_config_id, shadow_of,
+      failed_attempts)
     VALUES (@requestId, @time, @route, @intent, @sessionId, @traffic, @experimentId, @canaryId, @arm, @configId, @upstreamModel,
       @operation, @streamed, @status, @errorCode, @inputTokens, @outputTokens, @costUsd, @ttftMs, @latencyMs, @overheadMs,
       @configVersion, @expectedShare, @replicaId, @cacheReadInputTokens, @cacheWriteInputTokens, @stopReason, @attempts,
-      @servedConfigId, @shadowOf)`);
+      @servedConfigId, @shadowOf, @failedAttempts)`);
   const insertFeedback =
     db.prepare(`INSERT OR IGNORE INTO feedback (event_id, received_at, scope, key, metric, value, idempotency_key, event_time)
     VALUES (@eventId, @receivedAt, @scope, @key, @metric, @value, @idempotencyKey, @eventTime)`);
@@ -32,6 +33,7 @@ export function sqliteRecordStore(db: Database.Database): RecordStore {
         attempts: o.attempts ?? null,
         servedConfigId: o.servedConfigId ?? null,
         shadowOf: o.shadowOf ?? null,
+        failedAttempts: o.failedAttempts ? JSON.stringify(o.failedAttempts) : null,
       };
       insertObservation.run({ ...o, streamed: o.streamed ? 1 : 0, ...assignment });
     }
@@ -85,6 +87,7 @@ export function observationOfRow(r: Record<string, unknown>): Observation {
     attempts: (r.attempts ?? null) as number | null,
     servedConfigId: (r.served_config_id ?? null) as string | null,
     shadowOf: (r.shadow_of ?? null) as string | null,
+    failedAttempts: r.failed_attempts ? (JSON.parse(r.failed_attempts as string) as FailedAttempt[]) : null,
   };
 }
 

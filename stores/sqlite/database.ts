@@ -99,6 +99,8 @@ export const MIGRATIONS: readonly string[] = [
      live_answer TEXT,
      shadow_answer TEXT
    );`,
+  // Attempts given up for a fallback, as a JSON array of {configId, status, errorCode, ms}; NULL when none was.
+  `ALTER TABLE observations ADD COLUMN failed_attempts TEXT;`,
 ];
 
 export interface OpenOptions {

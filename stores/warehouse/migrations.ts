@@ -123,6 +123,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'shadow traffic: the live request a shadow observation copies',
     statements: [`ALTER TABLE observations ADD COLUMN shadow_of ${NAME}`],
   },
+  {
+    version: 8,
+    name: 'attempts given up for a fallback',
+    statements: ['ALTER TABLE observations ADD COLUMN failed_attempts VARCHAR(4096)'],
+  },
 ];
 
 /** True when the warehouse is Amazon Redshift (its `version()` says so) rather than PostgreSQL. */

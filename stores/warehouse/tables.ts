@@ -65,6 +65,7 @@ export const EXPORT_TABLES: readonly ExportTable[] = [
       attempts: 'integer',
       served_config_id: 'text',
       shadow_of: 'text',
+      failed_attempts: 'text',
     }),
   },
   {

@@ -9,6 +9,8 @@ import type { MemoryObservationSink } from '../../stores/observations/memory.ts'
 import { loadGatewayConfig } from '../../gateway/config/load.ts';
 import { startNodeGateway } from '../../gateway/node.ts';
 import type { GatewayConfig } from '../../schema/config.ts';
+import type { FallbackPolicy } from '../../gateway/fallback/policy.ts';
+import type { Throttling } from '../../simulator/profiles.ts';
 
 export const SIM_CREDENTIALS = { accessKeyId: 'AKIDTESTGATEWAY', secretAccessKey: 'test-secret-key-for-the-simulator' };
 
@@ -30,6 +32,10 @@ export interface TestStackOptions {
   connectionLimits?: Partial<ConnectionLimits>;
   /** Shadow traffic budget (`SHADOW_MAX_CONCURRENCY`, `SHADOW_MAX_BODY_BYTES`). */
   shadow?: { maxConcurrency?: number; maxBodyBytes?: number };
+  /** Simulator models that throttle on purpose (their first calls, or a seeded share). */
+  throttling?: Record<string, Throttling>;
+  /** The gateway's fallback policy (defaults when absent). */
+  fallback?: FallbackPolicy;
 }
 
 /** A fresh temporary directory. */
@@ -39,7 +45,12 @@ export function tempDir(prefix = 'gw-'): string {
 
 /** A simulator and a gateway in this process, both on loopback ports. */
 export async function startStack(options: TestStackOptions = {}) {
-  const sim = await startSimulator({ seed: 7, timeScale: options.timeScale ?? 0, credentials: SIM_CREDENTIALS });
+  const sim = await startSimulator({
+    seed: 7,
+    timeScale: options.timeScale ?? 0,
+    credentials: SIM_CREDENTIALS,
+    throttling: options.throttling,
+  });
   const config = options.configFor?.(sim.url) ?? options.config ?? loadGatewayConfig('config/mangaassist.json');
   const dataDir = options.durable ? tempDir() : null;
   const gateway = await startNodeGateway({
@@ -53,6 +64,7 @@ export async function startStack(options: TestStackOptions = {}) {
     shutdownDelayMs: options.shutdownDelayMs,
     connectionLimits: options.connectionLimits,
     shadow: options.shadow,
+    fallback: options.fallback,
     defaultMetrics: false,
   });
   return {

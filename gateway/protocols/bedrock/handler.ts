@@ -3,7 +3,8 @@ import { applyConfigToChat } from '../../canonical.ts';
 import type { GatewayEnv, RoutedDeps } from '../../deps.ts';
 import { GatewayError } from '../../errors.ts';
 import { routedCalls, sendUpstream } from '../../routed.ts';
-import { translateCall } from '../../translate.ts';
+import { translationPlan } from '../../translate.ts';
+import type { PlanFor } from '../../fallback/run.ts';
 import { upstreamCodecs } from '../codecs.ts';
 import { converseClientCodec, converseToChat } from './converse-codec.ts';
 import { bedrockPassThrough } from './pass-through.ts';
@@ -12,9 +13,10 @@ import { applyConfig, parseBody, parseOperation, routingInputs } from './request
 const encoder = new TextEncoder();
 
 /**
- * Handles `POST /model/{modelId}/{operation}`: route, apply the configuration, forward, meter. Calls
- * routed to a Bedrock configuration (or passed through) keep their bytes; calls routed to another
- * provider are translated (Converse only).
+ * Handles `POST /model/{modelId}/{operation}`: route, apply the configuration, forward (to its fallbacks when
+ * it throttles or fails before answering), meter. Calls routed to a Bedrock configuration (or passed through)
+ * keep their bytes; calls routed to another provider are translated (Converse only; such a fallback is skipped
+ * for the invoke operations).
  */
 export function bedrockHandler(deps: RoutedDeps) {
   const calls = routedCalls(deps);
@@ -24,31 +26,36 @@ export function bedrockHandler(deps: RoutedDeps) {
     const text = await c.req.text();
     const body = parseBody(operation, text);
     const call = calls.begin(c, { operation, modelId, ...routingInputs(body, c.req.raw.headers), body: text });
-    const { config, resolution } = call;
-    if (config && config.upstream.provider !== 'bedrock') {
+    if (!call.config) {
+      const target = { provider: 'bedrock' as const, modelId };
+      const request = { target, operation, body: encoder.encode(text), intent: call.resolution.intent };
+      return bedrockPassThrough(operation, await sendUpstream(call, deps.upstreams.bedrock, request), call);
+    }
+    const planFor: PlanFor = (config, fallback) => {
+      if (config.upstream.provider === 'bedrock') {
+        const outBody = encoder.encode(JSON.stringify(applyConfig(operation, body, config, call.snapshot.config)));
+        return {
+          client: deps.upstreams.bedrock,
+          request: { target: config.upstream, operation, body: outBody, intent: call.resolution.intent },
+          answer: (response) => bedrockPassThrough(operation, response, call),
+        };
+      }
       if (!operation.startsWith('converse')) {
+        if (fallback) return null;
         throw new GatewayError(
           'invalid_request',
           `configuration "${config.id}" uses the ${config.upstream.provider} provider: call converse or converse-stream, invoke bodies are Anthropic-only`,
         );
       }
-      const request = applyConfigToChat(converseToChat(body), config, call.snapshot.config);
-      const upstream = deps.upstreams[config.upstream.provider];
-      const upstreamCodec = upstreamCodecs[config.upstream.provider];
-      return translateCall(call, {
-        request,
+      return translationPlan(call, {
+        request: applyConfigToChat(converseToChat(body), config, call.snapshot.config),
         config,
         stream: operation === 'converse-stream',
-        upstream,
-        upstreamCodec,
+        upstream: deps.upstreams[config.upstream.provider],
+        upstreamCodec: upstreamCodecs[config.upstream.provider],
         clientCodec: converseClientCodec,
       });
-    }
-    const target = config?.upstream ?? { provider: 'bedrock' as const, modelId };
-    const outBody = config
-      ? encoder.encode(JSON.stringify(applyConfig(operation, body, config, call.snapshot.config)))
-      : encoder.encode(text);
-    const response = await sendUpstream(call, deps.upstreams.bedrock, { target, operation, body: outBody, intent: resolution.intent });
-    return bedrockPassThrough(operation, response, call);
+    };
+    return calls.serve(call, planFor);
   };
 }

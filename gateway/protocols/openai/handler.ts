@@ -2,8 +2,9 @@ import type { Context } from 'hono';
 import { applyConfigToChat } from '../../canonical.ts';
 import type { GatewayDeps, GatewayEnv, RoutedDeps } from '../../deps.ts';
 import { GatewayError } from '../../errors.ts';
-import { routedCalls, sendUpstream } from '../../routed.ts';
-import { translateCall } from '../../translate.ts';
+import { routedCalls } from '../../routed.ts';
+import { translationPlan } from '../../translate.ts';
+import type { PlanFor } from '../../fallback/run.ts';
 import { upstreamCodecs } from '../codecs.ts';
 import { chatClientCodec, chatToCanonical } from './chat-codec.ts';
 import { chatPassThrough } from './pass-through.ts';
@@ -13,7 +14,8 @@ const encoder = new TextEncoder();
 
 /**
  * `POST /v1/chat/completions`: `model` names a route (or `config:<id>`). Calls routed to an
- * OpenAI-compatible configuration pass through; calls routed to another provider are translated.
+ * OpenAI-compatible configuration pass through; calls routed to another provider are translated. A configuration
+ * that throttles or fails before answering hands the call to its fallbacks.
  * Usage is recorded either way, whether or not the client asked for it.
  */
 export function chatCompletionsHandler(deps: RoutedDeps) {
@@ -28,27 +30,26 @@ export function chatCompletionsHandler(deps: RoutedDeps) {
       throw new GatewayError('model_not_found', `model "${body.model}" is not a route of this gateway (GET /v1/models lists them)`);
     }
     const call = calls.begin(c, { operation, modelId: body.model, ...chatRoutingInputs(body, c.req.raw.headers), body: text }, snapshot);
-    const config = call.config!;
     const includeUsage = body.stream_options?.include_usage === true;
-    if (config.upstream.provider !== 'openai') {
-      const request = applyConfigToChat(chatToCanonical(body), config, call.snapshot.config);
-      return translateCall(call, {
-        request,
-        config,
-        stream,
-        upstream: deps.upstreams[config.upstream.provider],
-        upstreamCodec: upstreamCodecs[config.upstream.provider],
-        clientCodec: chatClientCodec(body.model, `chatcmpl-${c.var.requestId}`, includeUsage),
-      });
-    }
-    const outBody = encoder.encode(JSON.stringify(applyConfigToChatBody(body, config, call.snapshot.config, config.upstream.model)));
-    const response = await sendUpstream(call, deps.upstreams.openai, {
-      target: config.upstream,
-      operation,
-      body: outBody,
-      intent: call.resolution.intent,
-    });
-    return chatPassThrough(response, call, stream, includeUsage);
+    const planFor: PlanFor = (config) => {
+      if (config.upstream.provider !== 'openai') {
+        return translationPlan(call, {
+          request: applyConfigToChat(chatToCanonical(body), config, call.snapshot.config),
+          config,
+          stream,
+          upstream: deps.upstreams[config.upstream.provider],
+          upstreamCodec: upstreamCodecs[config.upstream.provider],
+          clientCodec: chatClientCodec(body.model, `chatcmpl-${c.var.requestId}`, includeUsage),
+        });
+      }
+      const outBody = encoder.encode(JSON.stringify(applyConfigToChatBody(body, config, call.snapshot.config, config.upstream.model)));
+      return {
+        client: deps.upstreams.openai,
+        request: { target: config.upstream, operation, body: outBody, intent: call.resolution.intent },
+        answer: (response) => chatPassThrough(response, call, stream, includeUsage),
+      };
+    };
+    return calls.serve(call, planFor);
   };
 }
 

@@ -47,7 +47,12 @@ function wrap(res: Dispatcher.ResponseData): HttpResponse {
       return done ? null : (value as Uint8Array);
     },
     cancel() {
+      // A body destroyed before its end emits an abort error; nobody reads it any more (a fallback dropped an unread
+      // error answer), so it must not surface as an unhandled error.
+      res.body.once('error', ignore);
       res.body.destroy();
     },
   };
 }
+
+function ignore(): void {}
