@@ -121,7 +121,6 @@ export function routedCalls(deps: RoutedDeps) {
     return { capture, offer: (live: Observation) => dispatcher.offer({ ...job, live }) };
   }
 
-
   const fallbacks: FallbackRuntime = {
     policy: deps.fallback ?? DEFAULT_FALLBACK_POLICY,
     random: deps.random ?? Math.random,
@@ -136,7 +135,6 @@ export function routedCalls(deps: RoutedDeps) {
   function serve(call: RoutedCall, planFor: PlanFor): Promise<Response> {
     return sendWithFallbacks(call, fallbacks, planFor);
   }
-
 
   return { begin, serve };
 }
