@@ -55,6 +55,7 @@ export function logObservation(i: number, extra: Partial<Observation> = {}): Obs
     attempts: 1,
     servedConfigId: null,
     shadowOf: null,
+    failedAttempts: null,
     ...extra,
   };
 }
