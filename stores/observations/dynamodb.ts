@@ -12,7 +12,19 @@ import {
 import { z } from 'zod';
 import { REQUEST_METRICS, SESSION_METRICS, type FeedbackRecord } from '../../schema/feedback.ts';
 import { Observation } from '../../schema/observation.ts';
+import {
+  experimentKey,
+  feedbackItem,
+  feedbackKey,
+  feedbackSortKey,
+  observationItem,
+  observationSortKey,
+  pad,
+  TIME_DIGITS,
+} from './dynamodb-items.ts';
 import type { RecordBatch } from './interface.ts';
+
+export { experimentKey, feedbackKey, feedbackSortKey, observationSortKey } from './dynamodb-items.ts';
 
 /** Options of the DynamoDB observation log. */
 export interface DynamoObservationStoreOptions {
@@ -33,9 +45,7 @@ export interface DynamoObservationStoreOptions {
   maxRetries?: number;
 }
 
-/** Partition of requests outside any experiment. */
-export const NO_EXPERIMENT = '_none';
-
+export { NO_EXPERIMENT } from './dynamodb-items.ts';
 /** A read's items, or why it failed. */
 export type ReadResult<T> = { ok: true; items: T[] } | { ok: false; error: string };
 
@@ -65,46 +75,6 @@ const StoredFeedback = z.object({
   idempotencyKey: z.string().nullable(),
   eventTime: z.number(),
 });
-
-const TIME_DIGITS = 15;
-const pad = (ms: number): string => String(Math.max(0, Math.trunc(ms))).padStart(TIME_DIGITS, '0');
-
-/** Partition key of an experiment's observations. */
-export const experimentKey = (experimentId: string | null): string => `EXP#${experimentId ?? NO_EXPERIMENT}`;
-/** Sort key of an observation: zero-padded epoch ms, then the request id, so two requests never share an item. */
-export const observationSortKey = (o: Pick<Observation, 'time' | 'requestId'>): string => `OBS#${pad(o.time)}#${o.requestId}`;
-/** Partition key of the feedback about one request or session. */
-export const feedbackKey = (scope: string, key: string): string => `FB#${scope}#${key}`;
-/** Sort key of a feedback event: event time, then the unique event id. */
-export const feedbackSortKey = (f: Pick<FeedbackRecord, 'eventTime' | 'eventId'>): string => `EVT#${pad(f.eventTime)}#${f.eventId}`;
-
-function observationItem(o: Observation): Record<string, AttributeValue> {
-  const item: Record<string, AttributeValue> = {
-    pk: { S: experimentKey(o.experimentId) },
-    sk: { S: observationSortKey(o) },
-    kind: { S: 'observation' },
-    request_id: { S: o.requestId },
-    time: { N: String(o.time) },
-    intent: { S: o.intent },
-    arm: { S: o.arm },
-    traffic: { S: o.traffic },
-    record: { S: JSON.stringify(o) },
-  };
-  if (o.configId) item.config_id = { S: o.configId };
-  if (o.sessionId) item.session_id = { S: o.sessionId };
-  return item;
-}
-
-function feedbackItem(f: FeedbackRecord): Record<string, AttributeValue> {
-  return {
-    pk: { S: feedbackKey(f.scope, f.key) },
-    sk: { S: feedbackSortKey(f) },
-    kind: { S: 'feedback' },
-    metric: { S: f.metric },
-    value: { N: String(f.value) },
-    record: { S: JSON.stringify(f) },
-  };
-}
 
 /** Creates the DynamoDB observation log. */
 export function dynamoObservationStore(options: DynamoObservationStoreOptions = {}): DynamoObservationStore {
