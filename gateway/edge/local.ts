@@ -14,6 +14,8 @@ export interface LocalEdgeOptions {
   vars?: Record<string, string>;
   /** An upstream to use instead of starting the simulator (its URL; the Worker signs with the stack's key pair). */
   upstreamUrl?: string;
+  /** Key pair the Worker signs upstream calls with (the upstream's); a fresh random pair by default. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Table of the observation log in dynalite. Default `manga_ab_tests`. */
   table?: string;
   /** Simulator time scale (0: no simulated latency). Default 1. */
@@ -52,7 +54,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
   process.env.WRANGLER_SEND_METRICS = 'false';
   // No fetch of the `Request.cf` template from workers.cloudflare.com: a placeholder object is used instead.
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
-  const credentials = {
+  const credentials = options.credentials ?? {
     accessKeyId: `SIM${randomBytes(8).toString('hex').toUpperCase()}`,
     secretAccessKey: randomBytes(24).toString('base64'),
   };

@@ -11,30 +11,34 @@ const Env = z.object({
 /** `npm run edge`: the Worker under the local runtime with the simulator and dynalite, until SIGINT or SIGTERM. */
 async function main(): Promise<void> {
   const env = parseEnv(Env, process.env);
-  const edge = await startLocalEdge({
+  const starting = startLocalEdge({
     port: env.PORT,
     simTimeScale: env.SIM_TIME_SCALE,
     vars: env.GATEWAY_API_KEYS ? { GATEWAY_API_KEYS: env.GATEWAY_API_KEYS } : {},
   });
-  console.log(
-    `upstream: simulator at ${edge.simulator?.url}; observation log: dynalite at ${edge.dynamo.endpoint}, table ${edge.dynamo.table}`,
-  );
-  console.log(`edge gateway (Worker under workerd) listening on ${edge.url} (HTTP/1.1), started in ${edge.startupMs} ms`);
+  // Installed before the runtime is up: a signal during start-up still stops what was started.
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: stopping the Worker, the simulator and dynalite`);
-    edge.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
-        process.exit(1);
-      },
-    );
+    starting
+      .then((edge) => edge.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  const edge = await starting;
+  console.log(
+    `upstream: simulator at ${edge.simulator?.url}; observation log: dynalite at ${edge.dynamo.endpoint}, table ${edge.dynamo.table}`,
+  );
+  console.log(`edge gateway (Worker under workerd) listening on ${edge.url} (HTTP/1.1), started in ${edge.startupMs} ms`);
 }
 
 main().catch((err: unknown) => {
