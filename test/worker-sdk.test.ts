@@ -40,7 +40,7 @@ beforeAll(async () => {
   // One simulator behind both runtimes, so the same call gets the same answer on Node and on the Worker.
   node = await startStack({ timeScale: 0 });
   edge = await startLocalEdge({ upstreamUrl: node.sim.url, credentials: SIM_CREDENTIALS, table: 'edge_sdk_test' });
-  console.log(`local Workers runtime (wrangler unstable_startWorker) ready in ${edge.startupMs} ms`);
+  console.log(`local Workers runtime (Miniflare) ready in ${edge.startupMs} ms`);
   workerSdk = sdkFor(edge.url);
   nodeSdk = sdkFor(node.url);
   dynamo = new DynamoDBClient({ endpoint: edge.dynamo.endpoint, region: 'us-east-1', credentials: SIM_CREDENTIALS });
@@ -266,7 +266,10 @@ describe('same routing and same observations as Node', () => {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-intent': call.intent, 'x-session-id': call.session },
           body: JSON.stringify(call.body),
-        }).then(async (r) => (await r.arrayBuffer(), r.headers.get('x-gateway-request-id')!));
+        }).then(async (r) => {
+          await r.arrayBuffer();
+          return r.headers.get('x-gateway-request-id')!;
+        });
       // The simulator answers by seed and call index per model: reset before each side, so both get the same answer.
       const before = node.sink.observations.length;
       node.sim.control.reset();

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { AddressInfo, Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -46,14 +49,10 @@ async function listenDynalite(): Promise<{ endpoint: string; close(): Promise<vo
 
 /**
  * Starts the edge data plane with no external service: the simulator (SigV4 checked), dynalite with the observation
- * table created, and `gateway/worker.ts` under the local Workers runtime through wrangler's `unstable_startWorker`
- * (no account, no remote bindings, no metrics sent).
+ * table created, and `gateway/worker.ts` under the local Workers runtime (see `startWorkerd`).
  */
 export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<LocalEdge> {
   const t0 = performance.now();
-  process.env.WRANGLER_SEND_METRICS = 'false';
-  // No fetch of the `Request.cf` template from workers.cloudflare.com: a placeholder object is used instead.
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
   const credentials = options.credentials ?? {
     accessKeyId: `SIM${randomBytes(8).toString('hex').toUpperCase()}`,
     secretAccessKey: randomBytes(24).toString('base64'),
@@ -75,22 +74,8 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     DYNAMODB_OBSERVATIONS_TABLE: table,
     ...options.vars,
   };
-  const { unstable_startWorker } = await import('wrangler');
-  const worker = await unstable_startWorker({
-    config: `${ROOT}/wrangler.toml`,
-    sendMetrics: false,
-    bindings: Object.fromEntries(Object.entries(vars).map(([k, value]) => [k, { type: 'plain_text' as const, value }])),
-    dev: {
-      server: { hostname: '127.0.0.1', port: options.port ?? 0 },
-      inspector: false,
-      remote: false,
-      persist: false,
-      watch: false,
-      liveReload: false,
-      logLevel: 'warn',
-    },
-  });
-  const url = (await worker.url).origin;
+  const worker = await startWorkerd({ port: options.port ?? 0, vars });
+  const url = worker.url;
   const health = await fetch(`${url}/healthz`);
   if (!health.ok) throw new Error(`the Worker answered /healthz with ${health.status}: ${await health.text()}`);
   return {
@@ -100,9 +85,79 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     credentials,
     startupMs: Math.round(performance.now() - t0),
     async close() {
-      await worker.dispose();
+      await worker.close();
       await simulator?.close(100);
       await db.close();
+    },
+  };
+}
+
+/** A Worker running under the local runtime. */
+export interface RunningWorkerd {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Bundles a Worker entry as wrangler does for Workers (esbuild, the `workerd` export condition, so xxhash-wasm's
+ * build that imports its `.wasm` as a module; `node:` built-ins left to `nodejs_compat`) into `outdir`.
+ */
+async function bundleWorker(entry: string, outdir: string): Promise<{ main: string; wasm: string[] }> {
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints: [entry],
+    outdir,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    external: ['node:*'],
+    loader: { '.wasm': 'copy' },
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const outputs = Object.keys(result.metafile.outputs).map((file) => resolve(file));
+  return { main: outputs.find((f) => f.endsWith('.js'))!, wasm: outputs.filter((f) => f.endsWith('.wasm')) };
+}
+
+/** The compatibility date and flags of wrangler.toml, so the local runtime runs the Worker as deployed. */
+function compatibility(): { compatibilityDate: string; compatibilityFlags: string[] } {
+  const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
+  if (!date) throw new Error('wrangler.toml has no compatibility_date');
+  return { compatibilityDate: date, compatibilityFlags: [...(flags ?? '').matchAll(/"([^"]+)"/g)].map((m) => m[1]!) };
+}
+
+/**
+ * Starts a Worker (`gateway/worker.ts`, or `entrypoint`) under workerd through Miniflare (shipped with wrangler),
+ * with wrangler.toml's compatibility date and flags: local only (no account, no remote bindings, no metrics, no
+ * `Request.cf` download). Miniflare is used directly rather than wrangler's dev server: it starts in seconds, and
+ * requests reach the Worker with no proxy in between (so a client going away reaches it as it would in production).
+ */
+export async function startWorkerd(options: { port: number; vars: Record<string, string>; entrypoint?: string }): Promise<RunningWorkerd> {
+  process.env.WRANGLER_SEND_METRICS = 'false';
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
+  const outdir = mkdtempSync(join(tmpdir(), 'gw-worker-'));
+  const bundle = await bundleWorker(join(ROOT, options.entrypoint ?? 'gateway/worker.ts'), outdir);
+  const { Miniflare } = await import('miniflare');
+  const mf = new Miniflare({
+    ...compatibility(),
+    modules: [{ type: 'ESModule', path: bundle.main }, ...bundle.wasm.map((path) => ({ type: 'CompiledWasm' as const, path }))],
+    modulesRoot: outdir,
+    bindings: options.vars,
+    host: '127.0.0.1',
+    port: options.port,
+    cf: false,
+  });
+  const url = (await mf.ready).origin;
+  return {
+    url,
+    async close() {
+      await mf.dispose();
+      rmSync(outdir, { recursive: true, force: true });
     },
   };
 }
