@@ -9,7 +9,7 @@ import { startWorkerd, type RunningWorkerd } from '../gateway/edge/local.ts';
 import { startContractBridge, type BridgeTarget } from './support/contract-bridge.ts';
 
 // The same contract suite as gateway/contract/node.test.ts (run by `npm run test:worker-contract`, not `npm test`:
-// the cases where the client goes away or a shutdown cuts a call still fail under workerd, see docs/edge.md), with the app running under workerd: the suite's scripted
+// client-abort and shutdown-cut cases do not hold under workerd, see docs/edge.md), with the app running under workerd: the suite's scripted
 // upstream and sink stay in this process, reached by the Worker through an HTTP bridge.
 let worker: RunningWorkerd;
 let bridge: Awaited<ReturnType<typeof startContractBridge>>;
