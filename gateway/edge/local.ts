@@ -148,13 +148,11 @@ export async function startWorkerd(options: { port: number; vars: Record<string,
     modules: [{ type: 'ESModule', path: bundle.main }, ...bundle.wasm.map((path) => ({ type: 'CompiledWasm' as const, path }))],
     modulesRoot: outdir,
     bindings: options.vars,
-    // The Worker's own socket, not Miniflare's entry Worker in front: a client that goes away reaches the Worker's
-    // request.signal (enable_request_signal) as it does on Cloudflare.
-    unsafeDirectSockets: [{ host: '127.0.0.1', port: options.port }],
+    host: '127.0.0.1',
+    port: options.port,
     cf: false,
   });
-  await mf.ready;
-  const url = (await mf.unsafeGetDirectURL()).origin;
+  const url = (await mf.ready).origin;
   return {
     url,
     async close() {
