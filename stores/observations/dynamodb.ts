@@ -13,7 +13,20 @@ import { z } from 'zod';
 import { REQUEST_METRICS, SESSION_METRICS, type FeedbackRecord } from '../../schema/feedback.ts';
 import { Observation } from '../../schema/observation.ts';
 import { feedbackScan, observationScan, windowPage, type DynamoReadContext } from './dynamodb-reads.ts';
+import {
+  canaryKey,
+  experimentKey,
+  feedbackItem,
+  feedbackKey,
+  feedbackSortKey,
+  observationItems,
+  observationSortKey,
+  pad,
+  TIME_DIGITS,
+} from './dynamodb-items.ts';
 import type { ObservationLog, RecordBatch } from './interface.ts';
+
+export { canaryKey, experimentKey, feedbackKey, feedbackSortKey, observationSortKey } from './dynamodb-items.ts';
 
 /** Options of the DynamoDB observation log. */
 export interface DynamoObservationStoreOptions {
@@ -34,9 +47,7 @@ export interface DynamoObservationStoreOptions {
   maxRetries?: number;
 }
 
-/** Partition of requests outside any experiment. */
-export const NO_EXPERIMENT = '_none';
-
+export { NO_EXPERIMENT } from './dynamodb-items.ts';
 /** A read's items, or why it failed. */
 export type ReadResult<T> = { ok: true; items: T[] } | { ok: false; error: string };
 
@@ -68,49 +79,6 @@ const StoredFeedback = z.object({
   idempotencyKey: z.string().nullable(),
   eventTime: z.number(),
 });
-
-const TIME_DIGITS = 15;
-const pad = (ms: number): string => String(Math.max(0, Math.trunc(ms))).padStart(TIME_DIGITS, '0');
-
-/** Partition key of an experiment's observations. */
-export const experimentKey = (experimentId: string | null): string => `EXP#${experimentId ?? NO_EXPERIMENT}`;
-/** Sort key of an observation: zero-padded epoch ms, then the request id, so two requests never share an item. */
-export const observationSortKey = (o: Pick<Observation, 'time' | 'requestId'>): string => `OBS#${pad(o.time)}#${o.requestId}`;
-/** Partition key of a canary's observations (copies of the experiment partition's items). */
-export const canaryKey = (canaryId: string): string => `CAN#${canaryId}`;
-/** Partition key of the feedback about one request or session. */
-export const feedbackKey = (scope: string, key: string): string => `FB#${scope}#${key}`;
-/** Sort key of a feedback event: event time, then the unique event id. */
-export const feedbackSortKey = (f: Pick<FeedbackRecord, 'eventTime' | 'eventId'>): string => `EVT#${pad(f.eventTime)}#${f.eventId}`;
-
-function observationItem(o: Observation, pk = experimentKey(o.experimentId)): Record<string, AttributeValue> {
-  const item: Record<string, AttributeValue> = {
-    pk: { S: pk },
-    sk: { S: observationSortKey(o) },
-    kind: { S: 'observation' },
-    request_id: { S: o.requestId },
-    time: { N: String(o.time) },
-    route: { S: o.route },
-    intent: { S: o.intent },
-    arm: { S: o.arm },
-    traffic: { S: o.traffic },
-    record: { S: JSON.stringify(o) },
-  };
-  if (o.configId) item.config_id = { S: o.configId };
-  if (o.sessionId) item.session_id = { S: o.sessionId };
-  return item;
-}
-
-function feedbackItem(f: FeedbackRecord): Record<string, AttributeValue> {
-  return {
-    pk: { S: feedbackKey(f.scope, f.key) },
-    sk: { S: feedbackSortKey(f) },
-    kind: { S: 'feedback' },
-    metric: { S: f.metric },
-    value: { N: String(f.value) },
-    record: { S: JSON.stringify(f) },
-  };
-}
 
 /** Creates the DynamoDB observation log. */
 export function dynamoObservationStore(options: DynamoObservationStoreOptions = {}): DynamoObservationStore {
@@ -229,8 +197,7 @@ export function dynamoObservationStore(options: DynamoObservationStoreOptions = 
       // One batch must not name an item twice; a replayed record rewrites the same item with the same content.
       const items = new Map<string, Record<string, AttributeValue>>();
       for (const o of batch.observations) {
-        items.set(`${experimentKey(o.experimentId)}\u0000${observationSortKey(o)}`, observationItem(o));
-        if (o.canaryId) items.set(`${canaryKey(o.canaryId)}\u0000${observationSortKey(o)}`, observationItem(o, canaryKey(o.canaryId)));
+        for (const [key, item] of observationItems(o)) items.set(key, item);
       }
       for (const f of batch.feedback) items.set(`${feedbackKey(f.scope, f.key)}\u0000${feedbackSortKey(f)}`, feedbackItem(f));
       await writeRequests([...items.values()].map((Item) => ({ PutRequest: { Item } })));

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { Observation } from '../../schema/observation.ts';
+import type { RecordBatch, RecordStore } from '../../stores/observations/interface.ts';
+import { EdgeSink } from './sink.ts';
+
+const observation = (i: number) => ({ requestId: `r-${i}` }) as Observation;
+
+/** A store that fails its first `failures` writes, then keeps what it is given. */
+function flakyStore(failures: number): RecordStore & { batches: RecordBatch[] } {
+  const batches: RecordBatch[] = [];
+  let left = failures;
+  return {
+    batches,
+    write(batch) {
+      if (left-- > 0) throw new Error('store down');
+      batches.push(batch);
+    },
+    probe() {},
+  };
+}
+
+describe('EdgeSink', () => {
+  it('writes what is buffered in batches of batchSize when flushed', async () => {
+    const store = flakyStore(0);
+    const sink = new EdgeSink(store, { batchSize: 2 });
+    for (let i = 0; i < 5; i++) sink.record(observation(i));
+    expect(store.batches).toHaveLength(0);
+    await sink.flush();
+    expect(store.batches.map((b) => b.observations.length)).toEqual([2, 2, 1]);
+    expect(sink.stats()).toMatchObject({ written: 5, dropped: 0, buffered: 0 });
+  });
+
+  it('retries a failed batch and counts the retry', async () => {
+    const store = flakyStore(1);
+    const sink = new EdgeSink(store, { backoffMs: 1 });
+    sink.record(observation(1));
+    await sink.flush();
+    expect(store.batches).toHaveLength(1);
+    expect(sink.stats()).toMatchObject({ written: 1, retried: 1, dropped: 0 });
+  });
+
+  it('counts and reports what cannot be written after every attempt', async () => {
+    const dropped: number[] = [];
+    const sink = new EdgeSink(flakyStore(10), { attempts: 2, backoffMs: 1, onDropped: (n) => dropped.push(n) });
+    sink.record(observation(1));
+    sink.recordFeedback([{ eventId: 'e' } as never]);
+    await sink.flush();
+    expect(dropped).toEqual([2]);
+    expect(sink.stats()).toMatchObject({ written: 0, dropped: 2, lastError: 'store down' });
+  });
+
+  it('drops and counts what arrives beyond maxBuffered', () => {
+    const sink = new EdgeSink(flakyStore(0), { maxBuffered: 2 });
+    for (let i = 0; i < 3; i++) sink.record(observation(i));
+    expect(sink.stats()).toMatchObject({ buffered: 2, dropped: 1 });
+  });
+});

@@ -1,0 +1,108 @@
+import type { FeedbackRecord } from '../../schema/feedback.ts';
+import type { Observation } from '../../schema/observation.ts';
+import type { ObservationSink, RecordBatch, RecordStore } from '../../stores/observations/interface.ts';
+
+/** Options of the Worker's observation sink. */
+export interface EdgeSinkOptions {
+  /** Records per store write. Default 100. */
+  batchSize?: number;
+  /** Tries per batch before its records are dropped (and counted). Default 3. */
+  attempts?: number;
+  /** Records held in the isolate at most; what arrives beyond is dropped and counted. Default 5,000. */
+  maxBuffered?: number;
+  /** Pause before the second try, doubled for each further one. Default 50 ms. */
+  backoffMs?: number;
+  /** Told about every batch that could not be written. */
+  onDropped?: (count: number, error: unknown) => void;
+}
+
+/** What the sink did in this isolate, served on `/healthz` of the Worker. */
+export interface EdgeSinkStats {
+  written: number;
+  retried: number;
+  dropped: number;
+  buffered: number;
+  lastError: string | null;
+}
+
+/**
+ * Observation sink of the Worker: records wait in the isolate and are written in batches when `flush` runs (the
+ * Worker calls it through `ctx.waitUntil` once a request has finished, so writes never delay an answer). A batch
+ * is retried with backoff; what still cannot be written is counted as dropped and reported, never lost silently.
+ * There is no spill file at the edge (no file system).
+ */
+export class EdgeSink implements ObservationSink {
+  private observations: Observation[] = [];
+  private feedback: FeedbackRecord[] = [];
+  private running: Promise<void> | null = null;
+  private readonly counts: Omit<EdgeSinkStats, 'buffered'> = { written: 0, retried: 0, dropped: 0, lastError: null };
+
+  constructor(
+    private readonly store: RecordStore,
+    private readonly options: EdgeSinkOptions = {},
+  ) {}
+
+  record(observation: Observation): void {
+    if (this.full(1)) return;
+    this.observations.push(observation);
+  }
+
+  recordFeedback(events: FeedbackRecord[]): void {
+    if (this.full(events.length)) return;
+    this.feedback.push(...events);
+  }
+
+  ready(): boolean {
+    return true;
+  }
+
+  stats(): EdgeSinkStats {
+    return { ...this.counts, buffered: this.observations.length + this.feedback.length };
+  }
+
+  /** Writes everything buffered; one flush at a time, and records that arrive meanwhile go in the next round. */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    if (!this.observations.length && !this.feedback.length) return;
+    this.running = this.drain().finally(() => (this.running = null));
+    await this.running;
+  }
+
+  private full(incoming: number): boolean {
+    const max = this.options.maxBuffered ?? 5_000;
+    if (this.observations.length + this.feedback.length + incoming <= max) return false;
+    this.drop(incoming, new Error(`more than ${max} records waiting for the store`));
+    return true;
+  }
+
+  private drop(count: number, error: unknown): void {
+    this.counts.dropped += count;
+    this.counts.lastError = error instanceof Error ? error.message : String(error);
+    this.options.onDropped?.(count, error);
+  }
+
+  private async drain(): Promise<void> {
+    const size = this.options.batchSize ?? 100;
+    while (this.observations.length || this.feedback.length) {
+      const observations = this.observations.splice(0, size);
+      const feedback = this.feedback.splice(0, size - observations.length);
+      await this.writeBatch({ observations, feedback });
+    }
+  }
+
+  private async writeBatch(batch: RecordBatch): Promise<void> {
+    const attempts = this.options.attempts ?? 3;
+    const count = batch.observations.length + batch.feedback.length;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.write(batch);
+        this.counts.written += count;
+        return;
+      } catch (error) {
+        if (attempt >= attempts) return this.drop(count, error);
+        this.counts.retried += 1;
+        await new Promise((r) => setTimeout(r, (this.options.backoffMs ?? 50) * 2 ** (attempt - 1)));
+      }
+    }
+  }
+}
