@@ -1,4 +1,4 @@
-import { upstreamModelOf, type ModelConfig } from '../schema/config.ts';
+import { upstreamModelOf, type Upstream } from '../schema/config.ts';
 import { tallyEvents, type ChatRequest, type ClientCodec, type UpstreamCodec } from './canonical.ts';
 import { sendUpstream, type RoutedCall } from './routed.ts';
 import type { ClientError, StreamAdapter, StreamTally } from './stream/interface.ts';
@@ -6,10 +6,11 @@ import { meteredStream } from './stream/streamed.ts';
 import { readWhole } from './stream/whole.ts';
 import type { UpstreamClient } from './upstreams/interface.ts';
 
-/** What a call across protocols needs besides its routed call: the canonical request and both sides' codecs. */
+/** What a call across protocols needs besides its routed call: the canonical request, its target and both sides' codecs. */
 export interface Translation {
   request: ChatRequest;
-  config: ModelConfig;
+  /** The configuration's upstream, or the Bedrock model of a pass-through. */
+  target: Upstream;
   stream: boolean;
   upstream: UpstreamClient;
   upstreamCodec: UpstreamCodec;
@@ -22,9 +23,9 @@ export interface Translation {
  * rendered in the client's protocol. Error answers are said again in the client's error shape.
  */
 export async function translateCall(call: RoutedCall, t: Translation): Promise<Response> {
-  const body = t.upstreamCodec.encodeRequest(t.request, upstreamModelOf(t.config.upstream), t.stream);
+  const body = t.upstreamCodec.encodeRequest(t.request, upstreamModelOf(t.target), t.stream);
   const operation = t.upstreamCodec.operation(t.stream);
-  const request = { target: t.config.upstream, operation, body, intent: call.resolution.intent };
+  const request = { target: t.target, operation, body, intent: call.resolution.intent };
   const response = await sendUpstream(call, t.upstream, request);
   if (response.status < 300 && t.stream) {
     const stream = meteredStream(response, translatingAdapter(t.upstreamCodec, t.clientCodec), call);

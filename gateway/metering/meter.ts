@@ -26,6 +26,7 @@ export interface MeterStart {
 export class RequestMeter {
   inputTokens = 0;
   outputTokens = 0;
+  private stop: string | null = null;
   private ttft: number | null = null;
   private upstreamStart = 0;
   private upstreamWait = 0;
@@ -56,6 +57,11 @@ export class RequestMeter {
   usage(inputTokens: number | undefined, outputTokens: number | undefined): void {
     if (inputTokens !== undefined) this.inputTokens = inputTokens;
     if (outputTokens !== undefined) this.outputTokens = outputTokens;
+  }
+
+  /** Why the model stopped (Converse's vocabulary); the last one reported wins. */
+  stopReason(reason: string): void {
+    this.stop = reason;
   }
 
   /**
@@ -106,6 +112,7 @@ export class RequestMeter {
       overheadMs: this.responseReady(),
       configVersion: s.configVersion ?? null,
       expectedShare: s.resolution.expectedShare ?? null,
+      stopReason: this.stop,
     };
     this.record(observation);
     this.onFinish?.();

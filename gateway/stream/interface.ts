@@ -30,6 +30,8 @@ export interface StreamTally {
   /** Content went to the client (the first call fixes the time to first token). */
   content(): void;
   usage(inputTokens: number | undefined, outputTokens: number | undefined): void;
+  /** Why the model stopped, in Converse's vocabulary (see `stop-reasons.ts`). */
+  stopReason(reason: string): void;
   /** The upstream ended the answer with an error in its own protocol (exception frame, error event). */
   error(errorType: string): void;
   /** The unit that closes a whole answer went by (Converse `metadata`, invoke metrics, `[DONE]`). */

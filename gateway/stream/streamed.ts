@@ -15,6 +15,9 @@ class Tally implements StreamTally {
   usage(inputTokens: number | undefined, outputTokens: number | undefined): void {
     this.call.meter.usage(inputTokens, outputTokens);
   }
+  stopReason(reason: string): void {
+    this.call.meter.stopReason(reason);
+  }
   error(errorType: string): void {
     this.errorType ??= errorType;
   }

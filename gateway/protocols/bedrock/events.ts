@@ -7,7 +7,7 @@ import type { Usage } from '../../stream/whole.ts';
 import { FrameSplitter, type Frame } from './frames.ts';
 
 /** Metering facts of one invoke-stream chunk. */
-type InvokeFact = { usage?: Partial<Usage>; content?: true; final?: true };
+type InvokeFact = { usage?: Partial<Usage>; content?: true; final?: true; stopReason?: string };
 
 /**
  * The Bedrock pass-through adapter: whole, checked frames go to the client as they came, while metering
@@ -59,8 +59,11 @@ export class EventStreamPassThrough implements StreamAdapter {
 
   private converseFrame(type: string | undefined, payload: Uint8Array, tally: StreamTally): void {
     if (type === 'contentBlockDelta') tally.content();
-    else if (type === 'messageStop') this.stopSeen = true;
-    else if (type === 'metadata') {
+    else if (type === 'messageStop') {
+      this.stopSeen = true;
+      const reason = safeJson(payload)?.stopReason;
+      if (typeof reason === 'string') tally.stopReason(reason);
+    } else if (type === 'metadata') {
       const usage = safeJson(payload)?.usage as { inputTokens?: number; outputTokens?: number } | undefined;
       tally.usage(usage?.inputTokens, usage?.outputTokens);
       if (this.stopSeen) tally.complete();
@@ -71,6 +74,7 @@ export class EventStreamPassThrough implements StreamAdapter {
 function applyInvokeFact(fact: InvokeFact, tally: StreamTally): void {
   if (fact.content) tally.content();
   if (fact.usage) tally.usage(fact.usage.inputTokens, fact.usage.outputTokens);
+  if (fact.stopReason) tally.stopReason(fact.stopReason);
   if (fact.final) tally.complete();
 }
 
@@ -90,8 +94,11 @@ function invokeFact(body: Uint8Array): InvokeFact {
       return CONTENT;
     case 'message_start':
       return { usage: { inputTokens: (event.message as { usage?: { input_tokens?: number } } | undefined)?.usage?.input_tokens } };
-    case 'message_delta':
-      return { usage: { outputTokens: (event.usage as { output_tokens?: number } | undefined)?.output_tokens } };
+    case 'message_delta': {
+      const stop = (event.delta as { stop_reason?: unknown } | undefined)?.stop_reason;
+      const outputTokens = (event.usage as { output_tokens?: number } | undefined)?.output_tokens;
+      return { usage: { outputTokens }, ...(typeof stop === 'string' ? { stopReason: stop } : {}) };
+    }
     case undefined:
       // Other model families (Llama `generation`, Titan `outputText`, ...) send text chunks without a type.
       return CONTENT;
@@ -115,6 +122,12 @@ export function exceptionFrame(errorType: string, message: string): Uint8Array {
     },
     body: fromUtf8(JSON.stringify({ message })),
   });
+}
+
+/** The stop reason a non-streamed answer names: Converse `stopReason`, Anthropic `stop_reason`; null when none. */
+export function stopReasonOfBody(operation: Operation, json: Record<string, unknown>): string | null {
+  const reason = operation === 'converse' ? json.stopReason : json.stop_reason;
+  return typeof reason === 'string' ? reason : null;
 }
 
 /** Usage of a non-streamed answer: the Converse body, or the invoke headers / Anthropic body. */

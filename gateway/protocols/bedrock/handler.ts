@@ -5,7 +5,8 @@ import { GatewayError } from '../../errors.ts';
 import { routedCalls, sendUpstream } from '../../routed.ts';
 import { translateCall } from '../../translate.ts';
 import { upstreamCodecs } from '../codecs.ts';
-import { converseClientCodec, converseToChat } from './converse-codec.ts';
+import { converseClientCodec } from './converse-codec.ts';
+import { converseToChat } from './converse-request.ts';
 import { bedrockPassThrough } from './pass-through.ts';
 import { applyConfig, parseBody, parseOperation, routingInputs } from './request.ts';
 
@@ -37,7 +38,7 @@ export function bedrockHandler(deps: GatewayDeps) {
       const upstreamCodec = upstreamCodecs[config.upstream.provider];
       return translateCall(call, {
         request,
-        config,
+        target: config.upstream,
         stream: operation === 'converse-stream',
         upstream,
         upstreamCodec,
