@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { FeedbackRecord } from '../../schema/feedback.ts';
 import type { Observation } from '../../schema/observation.ts';
+import { KNOWN_STOP_REASONS } from '../stop-reasons.ts';
 import type { Telemetry } from './interface.ts';
 
 /** Error codes that may appear as a label; anything else an upstream invents is counted as `other`. */
@@ -99,6 +100,12 @@ export function prometheusTelemetry(
     labelNames: ['config', 'error_code'],
     registers: [registry],
   });
+  const stopReasons = new Counter({
+    name: 'gateway_stop_reasons_total',
+    help: 'Answers by why the model stopped (Converse names; unknown ones as other), e.g. guardrail_intervened',
+    labelNames: ['route', 'intent', 'config', 'reason'],
+    registers: [registry],
+  });
   const spilled = new Counter({
     name: 'gateway_observations_spilled_total',
     help: 'Records written to the spill file while the store was failing',
@@ -148,6 +155,10 @@ export function prometheusTelemetry(
       latency.observe(timing, o.latencyMs / 1000);
       if (o.ttftMs !== null) ttft.observe(timing, o.ttftMs / 1000);
       overhead.observe({ operation: o.operation }, o.overheadMs / 1000);
+      if (o.stopReason) {
+        const reason = KNOWN_STOP_REASONS.has(o.stopReason) ? o.stopReason : 'other';
+        stopReasons.inc({ route: labels.route, intent: labels.intent, config: labels.config, reason });
+      }
       if (o.errorCode) upstreamErrors.inc({ config: labels.config, error_code: KNOWN_ERRORS.has(o.errorCode) ? o.errorCode : 'other' });
     },
     feedback(events: FeedbackRecord[]): void {
