@@ -32,7 +32,7 @@ export const GUARDRAIL_MESSAGE = 'Sorry, I cannot help with that request.';
  * carries tool results; otherwise the first tool every word of whose name (split at `_`, `-` and camel case)
  * occurs in the last user message (`track_order` for "where can I track my order 123?"). Its input fills each
  * property of the tool's schema from that message: strings with the first word that holds a digit (else the
- * last word), numbers with the first number (else 1), booleans with true, enums with their first value.
+ * last word), numbers with the first number standing on its own (else 1), booleans with true, enums with their first value.
  */
 export function chooseToolCall(request: SimRequest, seed: number): SimToolCall | null {
   if (!request.tools.length || request.lastTurnIsToolResult) return null;
@@ -70,7 +70,7 @@ function inputFor(schema: Record<string, unknown>, prompt: string): Record<strin
   const properties = (schema.properties ?? {}) as Record<string, { type?: unknown; enum?: unknown[] }>;
   const words = prompt.match(/[\w-]+/g) ?? [];
   const withDigit = words.find((w) => /\d/.test(w));
-  const number = prompt.match(/-?\d+(?:\.\d+)?/)?.[0];
+  const number = prompt.match(/(?<![\w-])-?\d+(?:\.\d+)?/)?.[0];
   const input: Record<string, unknown> = {};
   for (const [name, property] of Object.entries(properties)) {
     if (Array.isArray(property.enum) && property.enum.length) input[name] = property.enum[0];
