@@ -9,6 +9,8 @@ export interface IntentConfigRow {
   configId: string;
   requests: number;
   errorRate: number;
+  /** Share of requests whose guardrail intervened (stop reason `guardrail_intervened`). */
+  guardrailRate: number;
   /** Scored successful requests; failures are never scored. */
   scored: number;
   meanQuality: number | null;
@@ -72,6 +74,7 @@ export function buildRow(
     configId: cell.configId,
     requests: cell.requests,
     errorRate: cell.errors / cell.requests,
+    guardrailRate: cell.guardrailed / cell.requests,
     scored: cell.scored,
     meanQuality,
     qualityCi,

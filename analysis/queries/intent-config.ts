@@ -7,6 +7,8 @@ export interface CellSums {
   configId: string;
   requests: number;
   errors: number;
+  /** Answers whose guardrail intervened (stop reason `guardrail_intervened`). */
+  guardrailed: number;
   costUsd: number;
   /** Sum of squared costs of priced requests (for the spread of cost per request). */
   costSumSq: number;
@@ -33,12 +35,14 @@ export function queryCells(db: Database.Database, filter: RowFilter, gates: Reco
   const gate = cases.length ? `CASE intent ${cases.join(' ')} ELSE @defaultGate END` : '@defaultGate';
   const sql = `WITH scored AS MATERIALIZED (
       SELECT o.intent AS intent, o.config_id AS configId, o.error_code IS NOT NULL AS failed, o.cost_usd AS cost,
+        o.stop_reason IS 'guardrail_intervened' AS guardrailed,
         o.input_tokens + o.output_tokens AS tokens, ${QUALITY_OF_ROW} AS q
       FROM observations o WHERE ${LIVE_ROWS}
     )
     SELECT intent, configId,
       COUNT(*) AS requests,
       TOTAL(failed) AS errors,
+      TOTAL(guardrailed) AS guardrailed,
       TOTAL(cost) AS costUsd,
       TOTAL(cost * cost) AS costSumSq,
       TOTAL(cost IS NULL) AS unpriced,
