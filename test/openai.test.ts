@@ -79,6 +79,7 @@ describe('OpenAI SDK against /v1', () => {
       inputTokens: data.usage!.prompt_tokens,
       outputTokens: data.usage!.completion_tokens,
       status: 200,
+      stopReason: 'end_turn',
     });
     expect(obs.costUsd).toBeCloseTo(priceOf(CUSTOM, data.usage!.prompt_tokens, data.usage!.completion_tokens), 9);
     expect(stack.sim.control.log.at(-1)).toMatchObject({ modelId: CUSTOM, outputTokens: data.usage!.completion_tokens });
@@ -107,6 +108,8 @@ describe('OpenAI SDK against /v1', () => {
         streamed: true,
         outputTokens: call.outputTokens,
         inputTokens: call.inputTokens,
+        // The finish chunk comes after the content, and is still read for the stop reason.
+        stopReason: 'end_turn',
       });
       expect(obs.ttftMs).toBeGreaterThan(0);
       if (includeUsage) expect(usage?.completion_tokens).toBe(call.outputTokens);
