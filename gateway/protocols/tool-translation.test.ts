@@ -147,6 +147,24 @@ const refusal = (f: () => unknown): string => {
   throw new Error('not refused');
 };
 
+describe('tool turns', () => {
+  it('tool results and a user message right after them make one user turn (Converse turns alternate)', () => {
+    const request = chat({
+      messages: [
+        { role: 'user', content: 'track 1' },
+        { role: 'assistant', content: '', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"n":1}' } }] },
+        { role: 'tool', tool_call_id: 'c1', content: 'shipped' },
+        { role: 'user', content: 'thanks, and when?' },
+      ],
+    });
+    expect(request.messages.map((m) => [m.role, m.content.map((p) => p.type)])).toEqual([
+      ['user', ['text']],
+      ['assistant', ['tool_call']],
+      ['user', ['tool_result', 'text']],
+    ]);
+  });
+});
+
 describe('requests that cannot be translated are refused with 400 naming the field', () => {
   it('Chat side', () => {
     const user = [{ role: 'user', content: 'x' }];

@@ -33,11 +33,11 @@ export function chatToCanonical(body: ChatBody): ChatRequest {
   const messages: ChatMessage[] = [];
   body.messages.forEach((m, i) => {
     if (m.role === 'system' || m.role === 'developer') system.push(contentText(m.content, i));
-    else if (m.role === 'user') appendUser(messages, [{ type: 'text', text: contentText(m.content, i) }], false);
+    else if (m.role === 'user') appendUser(messages, [{ type: 'text', text: contentText(m.content, i) }]);
     else if (m.role === 'assistant') messages.push({ role: 'assistant', content: assistantParts(m, i) });
     else if (m.role === 'tool') {
       if (typeof m.tool_call_id !== 'string' || !m.tool_call_id) refuse(`messages.${i}.tool_call_id is required on a tool message`);
-      appendUser(messages, [{ type: 'tool_result', toolCallId: m.tool_call_id as string, text: contentText(m.content, i) }], true);
+      appendUser(messages, [{ type: 'tool_result', toolCallId: m.tool_call_id as string, text: contentText(m.content, i) }]);
     } else refuse(`messages.${i}.role "${m.role}" cannot be translated for this configuration's provider`);
   });
   const stop = body.stop === undefined || body.stop === null ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop];
@@ -54,10 +54,10 @@ export function chatToCanonical(body: ChatBody): ChatRequest {
 }
 
 /** Adds a user turn; tool results join the user turn before them when it holds tool results, and so does text after them. */
-function appendUser(messages: ChatMessage[], parts: ContentPart[], isResult: boolean): void {
+function appendUser(messages: ChatMessage[], parts: ContentPart[]): void {
   const last = messages.at(-1);
   const lastHoldsResults = last?.role === 'user' && last.content.some((p) => p.type === 'tool_result');
-  if (last && lastHoldsResults && (isResult || parts.length)) last.content.push(...parts);
+  if (last && lastHoldsResults) last.content.push(...parts);
   else messages.push({ role: 'user', content: parts });
 }
 
