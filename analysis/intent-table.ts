@@ -14,6 +14,8 @@ export interface IntentConfigRow {
    * in the error rate, cost and latency as the user got them, and are never scored.
    */
   fallbackShare: number;
+  /** Share of requests whose guardrail intervened (stop reason `guardrail_intervened`). */
+  guardrailRate: number;
   /** Scored successful requests; failures are never scored. */
   scored: number;
   meanQuality: number | null;
@@ -80,6 +82,7 @@ export function buildRow(
     requests: cell.requests,
     errorRate: cell.errors / cell.requests,
     fallbackShare: (cell.fallbacks ?? 0) / cell.requests,
+    guardrailRate: cell.guardrailed / cell.requests,
     scored: cell.scored,
     meanQuality,
     qualityCi,

@@ -19,6 +19,7 @@ describe('rows under the minimum of scored requests', () => {
       qualitySumSq: 25.2,
       passes: 29,
       scoredTokens: 0,
+      guardrailed: 0,
     };
     const mark = { label: 'insufficient data (n < 30 scored)', minScored: 30, needed: 1 };
     expect(buildRow(cell, undefined, undefined, 0.05, 30).insufficient).toEqual(mark);
@@ -39,6 +40,7 @@ describe('rows under the minimum of scored requests', () => {
       qualitySumSq: 0,
       passes: 0,
       scoredTokens: 0,
+      guardrailed: 0,
       ...sums,
     };
     const mean = sums.costUsd / 3;

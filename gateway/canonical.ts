@@ -2,13 +2,49 @@ import type { GatewayConfig, ModelConfig } from '../schema/config.ts';
 import type { StreamTally } from './stream/interface.ts';
 import type { WholeReading } from './stream/whole.ts';
 
+/** A tool the model may call: its name, what it does, and the JSON schema of its input. */
+export interface ToolSpec {
+  name: string;
+  description?: string;
+  /** JSON schema of the tool's input (an object schema). */
+  parameters: Record<string, unknown>;
+}
+
+/**
+ * How the model may use the tools: as it likes, at least one of them, or the named one. Chat Completions'
+ * `none` has no Converse twin; it is translated by leaving the tools out.
+ */
+export type ToolChoice = { type: 'auto' } | { type: 'any' } | { type: 'tool'; name: string };
+
+/** A tool call the model made: its id, the tool's name and its input (a JSON object). */
+export interface ToolCall {
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
+}
+
+/** One piece of a message: text, a tool call (assistant) or a tool's result (user). */
+export type ContentPart =
+  | { type: 'text'; text: string }
+  | ({ type: 'tool_call' } & ToolCall)
+  | { type: 'tool_result'; toolCallId: string; text: string; isError?: boolean };
+
+/** One turn of a conversation. */
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: ContentPart[];
+  /** A prompt-cache point after this message (Converse `cachePoint`, a Chat part's `cache_control`). */
+  cachePoint?: boolean;
+}
+
 /** Protocol-neutral chat call: what both wire formats (Converse, Chat Completions) can say. */
 export interface ChatRequest {
   system: string[];
   /** A prompt-cache point after the system prompt (Converse `cachePoint`, a Chat part's `cache_control`). */
   systemCachePoint?: boolean;
-  /** `cachePoint`: a prompt-cache point after this message. */
-  messages: { role: 'user' | 'assistant'; text: string; cachePoint?: boolean }[];
+  messages: ChatMessage[];
+  tools?: ToolSpec[];
+  toolChoice?: ToolChoice;
   maxTokens?: number;
   temperature?: number;
   topP?: number;
@@ -33,14 +69,20 @@ export interface ChatUsage {
 /** A whole non-streamed answer. */
 export interface ChatResult {
   text: string;
+  toolCalls: ToolCall[];
   stopReason: StopReason;
+  /** The stop reason as recorded on the observation (Converse's names; see `stop-reasons.ts`). */
+  recordedStopReason: string | null;
   usage: ChatUsage;
 }
 
-/** One step of a streamed answer. */
+/** One step of a streamed answer. Tool calls are numbered from 0 in the order they start (`index`). */
 export type ChatEvent =
   | { type: 'text'; text: string }
-  | { type: 'stop'; reason: StopReason }
+  | { type: 'tool_start'; index: number; id: string; name: string }
+  /** A piece of a tool call's input as JSON text; the pieces of one call joined in order are its input. */
+  | { type: 'tool_delta'; index: number; json: string }
+  | { type: 'stop'; reason: StopReason; recorded: string }
   | ({ type: 'usage' } & ChatUsage)
   | { type: 'error'; errorType: string; message: string; code?: string | null }
   /** The upstream's closing unit went by: the answer is whole. */
@@ -67,15 +109,26 @@ export interface ClientCodec {
   encoder(): { encode(events: ChatEvent[]): Uint8Array | null };
 }
 
-/** Reports canonical events to the stream core's tally (content, usage, upstream error, completion). */
+/** Reports canonical events to the stream core's tally (content, usage, stop reason, upstream error, completion). */
 export function tallyEvents(events: ChatEvent[], tally: StreamTally): void {
   for (const event of events) {
-    if (event.type === 'text') tally.content();
+    if (event.type === 'text' || event.type === 'tool_start') tally.content();
     else if (event.type === 'usage')
       tally.usage(event.inputTokens, event.outputTokens, { read: event.cacheReadInputTokens, write: event.cacheWriteInputTokens });
+    else if (event.type === 'stop') tally.stopReason(event.recorded);
     else if (event.type === 'error') tally.error(event.errorType);
     else if (event.type === 'done') tally.complete();
   }
+}
+
+/** The text of a message's text parts, joined. */
+export function textOf(message: ChatMessage): string {
+  return message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
+
+/** True when a conversation already holds tool calls or tool results. */
+export function hasToolTurns(messages: ChatMessage[]): boolean {
+  return messages.some((m) => m.content.some((part) => part.type !== 'text'));
 }
 
 /** Applies a configuration to a canonical call: its settings replace the client's; its system prompt goes first. */

@@ -20,7 +20,6 @@ export const ERRORS = {
   unknown_config: { status: 404, awsType: 'ResourceNotFoundException' },
   payload_too_large: { status: 413, awsType: 'ValidationException' },
   headers_too_large: { status: 431, awsType: 'ValidationException' },
-  model_not_found: { status: 404, awsType: 'ResourceNotFoundException' },
   upstream_timeout: { status: 408, awsType: 'ModelTimeoutException' },
   throttled: { status: 429, awsType: 'ThrottlingException' },
   upstream_rejected: { status: 400, awsType: 'ValidationException' },

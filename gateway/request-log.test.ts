@@ -93,8 +93,15 @@ describe('request log lines', () => {
     const t = await open();
     const res = await t.post('/v1/chat/completions', {
       model: 'r-bed',
-      messages: [{ role: 'user', content: 'secret question' }],
-      tools: [{ type: 'function', function: { name: 'lookup' } }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'secret question' },
+            { type: 'image_url', image_url: { url: 'x' } },
+          ],
+        },
+      ],
     });
     expect(res.status).toBe(400);
     const lines = t.logger.find('request failed');

@@ -1,4 +1,4 @@
-import { upstreamModelOf, type ModelConfig } from '../schema/config.ts';
+import { upstreamModelOf, type Upstream } from '../schema/config.ts';
 import { tallyEvents, type ChatRequest, type ClientCodec, type UpstreamCodec } from './canonical.ts';
 import type { AttemptPlan } from './fallback/run.ts';
 import type { RoutedCall } from './routed.ts';
@@ -8,10 +8,11 @@ import { readWhole } from './stream/whole.ts';
 import type { HttpResponse } from './upstreams/http/interface.ts';
 import type { UpstreamClient } from './upstreams/interface.ts';
 
-/** What a call across protocols needs besides its routed call: the canonical request and both sides' codecs. */
+/** What a call across protocols needs besides its routed call: the canonical request, its target and both sides' codecs. */
 export interface Translation {
   request: ChatRequest;
-  config: ModelConfig;
+  /** The configuration's upstream, or the Bedrock model of a pass-through. */
+  target: Upstream;
   stream: boolean;
   upstream: UpstreamClient;
   upstreamCodec: UpstreamCodec;
@@ -24,11 +25,11 @@ export interface Translation {
  * rendered in the client's protocol. Error answers are said again in the client's error shape.
  */
 export function translationPlan(call: RoutedCall, t: Translation): AttemptPlan {
-  const body = t.upstreamCodec.encodeRequest(t.request, upstreamModelOf(t.config.upstream), t.stream);
+  const body = t.upstreamCodec.encodeRequest(t.request, upstreamModelOf(t.target), t.stream);
   const operation = t.upstreamCodec.operation(t.stream);
   return {
     client: t.upstream,
-    request: { target: t.config.upstream, operation, body, intent: call.resolution.intent },
+    request: { target: t.target, operation, body, intent: call.resolution.intent },
     answer: (response) => translatedAnswer(call, t, response),
   };
 }

@@ -2,6 +2,7 @@ import { firstTokenMs, generationMs, type CallPlan } from './plan.ts';
 import type { ModelProfile } from './profiles.ts';
 import type { SimRequest } from './request.ts';
 import { createRng, mix32 } from './rng.ts';
+import { chooseToolCall, GUARDRAIL_MESSAGE, guardrailIntervenes, guardrailTrace, type SimToolCall } from './tools.ts';
 import type { AnswerWriter } from './writer.ts';
 
 /** A produced answer with its simulated timing. */
@@ -13,7 +14,11 @@ export interface Answer {
   outputTokens: number;
   /** Prompt-cache reads and writes, present when the request had cache points (`inputTokens` excludes them). */
   cache?: { cacheReadInputTokens: number; cacheWriteInputTokens: number } | undefined;
-  stopReason: 'end_turn' | 'max_tokens';
+  stopReason: 'end_turn' | 'max_tokens' | 'tool_use' | 'guardrail_intervened';
+  /** The tool call the model made instead of text (stop reason `tool_use`), or null. */
+  toolCall: SimToolCall | null;
+  /** Converse `trace` (the guardrail's assessment when it intervened with tracing on), or null. */
+  trace: Record<string, unknown> | null;
   quality: number;
   /** Simulated time to first token, ms (cold start included). */
   ttftMs: number;
@@ -40,9 +45,23 @@ export interface AnswerInput {
   callSeed: number;
 }
 
-/** Runs the writer, applies the max-tokens cap and derives usage and timing. */
+/**
+ * Runs the writer, applies the max-tokens cap and derives usage and timing. A guarded request holding the
+ * trigger phrase gets the guardrail's message instead (`guardrail_intervened`), and a request offering a tool
+ * its prompt asks for gets that tool call (`tool_use`); see `tools.ts`.
+ */
 export function composeAnswer(input: AnswerInput): Answer {
   const { request, plan } = input;
+  if (request.guardrail && guardrailIntervenes(request)) {
+    const tokens = GUARDRAIL_MESSAGE.split(' ').map((w, i) => (i ? ` ${w}` : w));
+    const trace = request.guardrail.trace ? guardrailTrace(request.guardrail) : null;
+    return timed(input, tokens, tokens.length, { stopReason: 'guardrail_intervened', toolCall: null, trace });
+  }
+  const toolCall = chooseToolCall(request, input.callSeed);
+  if (toolCall) {
+    const outputTokens = Math.max(1, Math.ceil(JSON.stringify(toolCall.input).length / 4) + 8);
+    return timed(input, [], outputTokens, { stopReason: 'tool_use', toolCall, trace: null });
+  }
   const written = input.writer({
     modelId: input.modelId,
     intent: input.intent,
@@ -54,21 +73,33 @@ export function composeAnswer(input: AnswerInput): Answer {
   });
   const cap = request.maxTokens ?? input.profile.maxOutputTokens;
   const tokens = written.length > cap ? written.slice(0, cap) : written;
-  const outputTokens = tokens.length;
-  const ttftMs = firstTokenMs(plan);
+  return timed(input, tokens, tokens.length, { stopReason: written.length > cap ? 'max_tokens' : 'end_turn', toolCall: null, trace: null });
+}
+
+function timed(input: AnswerInput, tokens: string[], outputTokens: number, how: Pick<Answer, 'stopReason' | 'toolCall' | 'trace'>): Answer {
+  const ttftMs = firstTokenMs(input.plan);
   return {
     modelId: input.modelId,
     requestId: requestIdOf(input.callSeed),
     tokens,
-    inputTokens: request.inputTokens,
+    inputTokens: input.request.inputTokens,
     outputTokens,
-    ...(request.cache ? { cache: request.cache } : {}),
-    stopReason: written.length > cap ? 'max_tokens' : 'end_turn',
-    quality: plan.quality,
+    ...(input.request.cache ? { cache: input.request.cache } : {}),
+    ...how,
+    quality: input.plan.quality,
     ttftMs,
-    latencyMs: ttftMs + generationMs(plan, outputTokens),
-    plan,
+    latencyMs: ttftMs + generationMs(input.plan, outputTokens),
+    plan: input.plan,
   };
+}
+
+/** A tool call's input as JSON, cut into a few pieces the way a model streams it. */
+export function toolInputPieces(call: SimToolCall): string[] {
+  const json = JSON.stringify(call.input);
+  const size = Math.max(1, Math.ceil(json.length / 3));
+  const pieces: string[] = [];
+  for (let at = 0; at < json.length; at += size) pieces.push(json.slice(at, at + size));
+  return pieces;
 }
 
 /** The whole answer text. */

@@ -54,9 +54,11 @@ export async function handleCall(env: CallEnv, operation: Operation, modelId: st
 
   const profile = findProfile(env.profiles, modelId);
   if (!profile) return fail('ValidationException', 'The provided model identifier is invalid.');
+  const text = decoder.decode(body);
+  env.control.keepBody(modelId, text);
   let json: unknown;
   try {
-    json = JSON.parse(decoder.decode(body));
+    json = JSON.parse(text);
   } catch {
     return fail('ValidationException', 'Malformed input request, please reformat your input and try again.');
   }

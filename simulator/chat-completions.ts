@@ -76,6 +76,7 @@ function checkCall(
   }
   const request = parseChatRequest(json);
   if ('invalid' in request) return openaiError('invalid_request', request.invalid, request.param);
+  env.control.keepBody(request.model, text);
   record.modelId = request.model;
   if (request.stream) record.operation = 'chat-completions-stream';
   const profile = findProfile(env.profiles, request.model);

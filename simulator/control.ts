@@ -69,6 +69,8 @@ export interface SimulatorControl {
   /** Injects a fault for one model id or `'*'` (any model); null clears it. A model's own fault wins over `'*'`. */
   setFault(modelId: string, fault: FaultSpec | null): void;
   clearFaults(): void;
+  /** The raw body of the last call (of one model, when given), as it arrived; kept for the last call of each model only. */
+  lastBody(modelId?: string): string | undefined;
   /** Clears log, faults, per-model call counters and the prompt cache: the next calls replay the seed from the start. */
   reset(): void;
 }
@@ -79,6 +81,8 @@ export interface ControlState extends SimulatorControl {
   nextIndex(modelId: string): number;
   /** Consumes one use of the fault that applies to a model, if any. */
   takeFault(modelId: string): FaultSpec | null;
+  /** Keeps a call's raw body as the model's last one. */
+  keepBody(modelId: string, body: string): void;
   /** Appends a record and returns it for later updates. */
   record(entry: CallRecord): CallRecord;
 }
@@ -93,6 +97,8 @@ export function createControl(maxLog = 100_000, onReset?: () => void): ControlSt
   const log: CallRecord[] = [];
   const faults = new Map<string, ActiveFault>();
   const counters = new Map<string, number>();
+  const bodies = new Map<string, string>();
+  let lastBody: string | undefined;
   function take(key: string): FaultSpec | null {
     const active = faults.get(key);
     if (!active) return null;
@@ -107,8 +113,15 @@ export function createControl(maxLog = 100_000, onReset?: () => void): ControlSt
       else faults.set(modelId, { spec: { ...fault }, remaining: fault.count ?? Infinity });
     },
     clearFaults: () => faults.clear(),
+    lastBody: (modelId) => (modelId === undefined ? lastBody : bodies.get(modelId)),
+    keepBody(modelId, body) {
+      lastBody = body;
+      if (bodies.size < 1_000 || bodies.has(modelId)) bodies.set(modelId, body);
+    },
     reset() {
       log.length = 0;
+      bodies.clear();
+      lastBody = undefined;
       faults.clear();
       counters.clear();
       onReset?.();

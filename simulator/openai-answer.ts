@@ -1,7 +1,8 @@
-import { answerDeltas, answerText, type Answer } from './answer.ts';
+import { answerDeltas, answerText, toolInputPieces, type Answer } from './answer.ts';
 import type { FaultSpec } from './control.ts';
 import { openaiErrorBody, streamErrorCode } from './openai-errors.ts';
 import type { ScheduledFrame } from './timing.ts';
+import type { SimToolCall } from './tools.ts';
 
 /** Content type of a Chat Completions stream. */
 export const SSE_TYPE = 'text/event-stream; charset=utf-8';
@@ -24,7 +25,14 @@ export function chatCompletionBody(answer: Answer, model: string, created: numbe
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: answerText(answer), refusal: null },
+        message: answer.toolCall
+          ? {
+              role: 'assistant',
+              content: null,
+              refusal: null,
+              tool_calls: [functionCall(answer.toolCall, JSON.stringify(answer.toolCall.input))],
+            }
+          : { role: 'assistant', content: answerText(answer), refusal: null },
         finish_reason: finishReason(answer),
         logprobs: null,
       },
@@ -45,10 +53,16 @@ export function* chatCompletionFrames(
   fault: FaultSpec | null,
 ): Generator<ScheduledFrame> {
   const base = { id: completionId(answer), object: 'chat.completion.chunk', created, model };
-  const chunk = (delta: Record<string, string>, finish: string | null): Uint8Array =>
+  const chunk = (delta: Record<string, unknown>, finish: string | null): Uint8Array =>
     sse({ ...base, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] });
   yield { atMs: 0, bytes: chunk({ role: 'assistant', content: '' }, null) };
-  const deltas = answerDeltas(answer);
+  const call = answer.toolCall;
+  if (call) {
+    yield { atMs: answer.ttftMs, content: true, bytes: chunk({ tool_calls: [{ index: 0, ...functionCall(call, '') }] }, null) };
+    for (const piece of toolInputPieces(call))
+      yield { atMs: answer.ttftMs, bytes: chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }, null) };
+  }
+  const deltas = call ? [] : answerDeltas(answer);
   const breakAfter = fault?.kind === 'stream-error' ? (fault.afterDeltas ?? 2) : Infinity;
   for (let i = 0; i < deltas.length && i < breakAfter; i++) {
     const delta = deltas[i]!;
@@ -69,8 +83,13 @@ function sse(payload: unknown): Uint8Array {
   return encoder.encode(`data: ${JSON.stringify(payload)}\n\n`);
 }
 
-function finishReason(answer: Answer): 'stop' | 'length' {
+function finishReason(answer: Answer): 'stop' | 'length' | 'tool_calls' {
+  if (answer.stopReason === 'tool_use') return 'tool_calls';
   return answer.stopReason === 'max_tokens' ? 'length' : 'stop';
+}
+
+function functionCall(call: SimToolCall, args: string): Record<string, unknown> {
+  return { id: call.id, type: 'function', function: { name: call.name, arguments: args } };
 }
 
 /**

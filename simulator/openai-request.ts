@@ -1,4 +1,5 @@
 import { anthropicBlockPieces, estimateTokens, withCachePoints, type SimRequest } from './request.ts';
+import type { SimTool } from './tools.ts';
 import type { ChatMessage } from './writer.ts';
 
 /** A Chat Completions request, reduced to what the simulator uses. */
@@ -42,7 +43,11 @@ export function parseChatRequest(body: unknown): ChatRequest | InvalidChat {
     return invalid("Invalid type for 'metadata': expected an object.", 'metadata');
   const intent = isObject(metadata) && typeof metadata.intent === 'string' && metadata.intent ? metadata.intent : undefined;
   const { system, messages } = read;
+  const last = (body.messages as Json[]).at(-1);
   const request: ChatRequest = {
+    tools: body.tool_choice === 'none' ? [] : chatTools(body.tools),
+    lastTurnIsToolResult: last?.role === 'tool',
+    guardrail: null,
     model: body.model,
     messages,
     system,
@@ -54,6 +59,15 @@ export function parseChatRequest(body: unknown): ChatRequest | InvalidChat {
   };
   // Content parts may carry `cache_control`, as OpenAI-compatible servers in front of Anthropic models accept.
   return withCachePoints(request, { messages: body.messages }, anthropicBlockPieces);
+}
+
+function chatTools(tools: unknown): SimTool[] {
+  if (!Array.isArray(tools)) return [];
+  return tools.flatMap((tool) => {
+    const fn = isObject(tool) && isObject(tool.function) ? tool.function : undefined;
+    if (!fn || typeof fn.name !== 'string') return [];
+    return [{ name: fn.name, schema: isObject(fn.parameters) ? fn.parameters : {} }];
+  });
 }
 
 function readMessages(value: unknown): { system: string; messages: ChatMessage[] } | InvalidChat {

@@ -1,4 +1,5 @@
 import { cachePointsOf, type CachePoint, type PromptPiece } from './prompt-cache.ts';
+import type { SimGuardrail, SimTool } from './tools.ts';
 import type { ChatMessage } from './writer.ts';
 
 /** A Converse or Anthropic-messages request, reduced to what the simulator uses. */
@@ -14,6 +15,12 @@ export interface SimRequest {
   cachePoints?: CachePoint[];
   /** Set once the prompt cache has split the input: the reads and writes, which `inputTokens` then excludes. */
   cache?: { cacheReadInputTokens: number; cacheWriteInputTokens: number };
+  /** Tools offered to the model (none: empty). */
+  tools: SimTool[];
+  /** The last message carries tool results: the model answers them in text. */
+  lastTurnIsToolResult: boolean;
+  /** The guardrail a Converse request names, or null. */
+  guardrail: SimGuardrail | null;
 }
 
 /** A request the simulator refuses, with a Bedrock-style validation message. */
@@ -44,7 +51,35 @@ export function parseConverseRequest(body: unknown): SimRequest | Invalid {
   }
   const metadata = isObject(body.requestMetadata) ? body.requestMetadata : {};
   const intent = typeof metadata.intent === 'string' && metadata.intent ? metadata.intent : undefined;
-  return withCachePoints({ messages, system, maxTokens, intent, inputTokens: estimateTokens(system, messages) }, body, converseBlockPieces);
+  const last = (body.messages as Json[]).at(-1)?.content;
+  const lastTurnIsToolResult = Array.isArray(last) && last.some((b) => isObject(b) && b.toolResult !== undefined);
+  const request: SimRequest = {
+    messages,
+    system,
+    maxTokens,
+    intent,
+    inputTokens: estimateTokens(system, messages),
+    tools: converseTools(body.toolConfig),
+    lastTurnIsToolResult,
+    guardrail: guardrailOf(body.guardrailConfig),
+  };
+  return withCachePoints(request, body, converseBlockPieces);
+}
+
+function converseTools(config: unknown): SimTool[] {
+  if (!isObject(config) || !Array.isArray(config.tools)) return [];
+  return config.tools.flatMap((tool) => {
+    const spec = isObject(tool) && isObject(tool.toolSpec) ? tool.toolSpec : undefined;
+    if (!spec || typeof spec.name !== 'string') return [];
+    const json = isObject(spec.inputSchema) && isObject(spec.inputSchema.json) ? spec.inputSchema.json : {};
+    return [{ name: spec.name, schema: json }];
+  });
+}
+
+function guardrailOf(config: unknown): SimGuardrail | null {
+  if (!isObject(config) || typeof config.guardrailIdentifier !== 'string') return null;
+  const trace = config.trace === 'enabled' || config.trace === 'enabled_full';
+  return { identifier: config.guardrailIdentifier, version: String(config.guardrailVersion ?? 'DRAFT'), trace };
 }
 
 /** Reads an InvokeModel body in the Anthropic messages format. */
@@ -62,7 +97,16 @@ export function parseAnthropicRequest(body: unknown): SimRequest | Invalid {
   if (typeof messages === 'string') return { invalid: messages };
   const system =
     typeof body.system === 'string' ? body.system : Array.isArray(body.system) ? body.system.map(anthropicBlockText).join('\n') : '';
-  const request = { messages, system, maxTokens: body.max_tokens, intent: undefined, inputTokens: estimateTokens(system, messages) };
+  const request: SimRequest = {
+    messages,
+    system,
+    maxTokens: body.max_tokens,
+    intent: undefined,
+    inputTokens: estimateTokens(system, messages),
+    tools: [],
+    lastTurnIsToolResult: false,
+    guardrail: null,
+  };
   return withCachePoints(request, body, anthropicBlockPieces);
 }
 
@@ -132,7 +176,10 @@ function readMessages(value: unknown, blockText: (block: unknown) => string): Ch
 }
 
 function converseBlockText(block: unknown): string {
-  return isObject(block) && typeof block.text === 'string' ? block.text : '';
+  if (!isObject(block)) return '';
+  if (typeof block.text === 'string') return block.text;
+  const result = isObject(block.toolResult) && Array.isArray(block.toolResult.content) ? block.toolResult.content : [];
+  return result.map((c) => (isObject(c) && typeof c.text === 'string' ? c.text : isObject(c) ? JSON.stringify(c.json ?? '') : '')).join('');
 }
 
 function anthropicBlockText(block: unknown): string {

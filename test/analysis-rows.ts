@@ -108,6 +108,8 @@ export function writeSimulatedRows(db: Database.Database, o: SimulatedRowsOption
         ttftMs: failed ? null : ttft,
         latencyMs: latency,
         overheadMs: 0.3,
+        // Every 23rd answer blocked by a guardrail (no random draw, so the other figures stay as they were).
+        stopReason: failed ? null : seq % 23 === 0 ? 'guardrail_intervened' : 'end_turn',
       });
       if (!failed) {
         const value = nonLive ? (configId === 'haiku-35' ? 1 : 0) : drawQuality(behaviour, rng);

@@ -50,8 +50,7 @@ describe('the log of `npm start` with LOG_FORMAT=json', () => {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         model: 'mangaassist',
-        messages: [{ role: 'user', content: 'hi' }],
-        tools: [{ type: 'function', function: { name: 'f' } }],
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }],
       }),
     });
     expect(failed.status).toBe(400);

@@ -152,7 +152,9 @@ describe.skipIf(missing !== null)('analysis on PostgreSQL equals analysis on SQL
     for (const filter of filters) {
       const [a, b] = [await lite.cells(filter, gates, 0.7), await post.cells(filter, gates, 0.7)];
       expect(a.length).toBeGreaterThan(10);
-      const exact = ['intent', 'configId', 'requests', 'errors', 'unpriced', 'scored', 'passes', 'scoredTokens'] as const;
+      // The simulated rows hold guardrail interventions, so both sources must find the same non-zero counts.
+      expect(a.reduce((n, c) => n + c.guardrailed, 0)).toBeGreaterThan(0);
+      const exact = ['intent', 'configId', 'requests', 'errors', 'unpriced', 'scored', 'passes', 'scoredTokens', 'guardrailed'] as const;
       expect(pick(b, [...exact])).toEqual(pick(a, [...exact]));
       expectClose(
         pick(a, ['costUsd', 'costSumSq', 'qualitySum', 'qualitySumSq']),

@@ -119,6 +119,7 @@ function cellSums(intent: string, configId: string, cell: readonly EvalResult[],
     qualitySumSq: 0,
     passes: 0,
     scoredTokens: 0,
+    guardrailed: 0,
   };
   for (const r of cell) {
     if (r.costUsd === null) sums.unpriced++;

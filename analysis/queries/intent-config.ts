@@ -7,6 +7,8 @@ export interface CellSums {
   configId: string;
   requests: number;
   errors: number;
+  /** Answers whose guardrail intervened (stop reason `guardrail_intervened`). */
+  guardrailed: number;
   costUsd: number;
   /** Sum of squared costs of priced requests (for the spread of cost per request). */
   costSumSq: number;
@@ -41,6 +43,7 @@ export function queryCells(db: Database.Database, filter: RowFilter, gates: Reco
   const sql = `WITH scored AS MATERIALIZED (
       SELECT o.intent AS intent, o.config_id AS configId, o.error_code IS NOT NULL AS failed, o.cost_usd AS cost,
         ${servedByFallback(served)} AS fallback,
+        o.stop_reason IS 'guardrail_intervened' AS guardrailed,
         o.input_tokens + o.output_tokens + COALESCE(o.cache_read_input_tokens, 0) + COALESCE(o.cache_write_input_tokens, 0) AS tokens,
         o.input_tokens + COALESCE(o.cache_read_input_tokens, 0) + COALESCE(o.cache_write_input_tokens, 0) AS prompt,
         COALESCE(o.cache_read_input_tokens, 0) AS cacheRead, ${scoredQuality(served)} AS q
@@ -49,6 +52,7 @@ export function queryCells(db: Database.Database, filter: RowFilter, gates: Reco
     SELECT intent, configId,
       COUNT(*) AS requests,
       TOTAL(failed) AS errors,
+      TOTAL(guardrailed) AS guardrailed,
       TOTAL(cost) AS costUsd,
       TOTAL(cost * cost) AS costSumSq,
       TOTAL(cost IS NULL) AS unpriced,

@@ -37,11 +37,12 @@ async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, num
   const rows = await db.query<Row>(
     `WITH scored AS (
       SELECT o.intent AS intent, o.config_id AS config_id, ${FAILED} AS failed, ${fallbackFlag(served)} AS fallback, o.cost_usd AS cost,
+        CASE WHEN o.stop_reason = 'guardrail_intervened' THEN 1 ELSE 0 END AS guardrailed,
         CAST(o.input_tokens AS BIGINT) + o.output_tokens + COALESCE(o.cache_read_input_tokens, 0) + COALESCE(o.cache_write_input_tokens, 0) AS tokens,
         CAST(o.input_tokens AS BIGINT) + COALESCE(o.cache_read_input_tokens, 0) + COALESCE(o.cache_write_input_tokens, 0) AS prompt,
         CAST(COALESCE(o.cache_read_input_tokens, 0) AS BIGINT) AS cache_read, ${quality(served)} AS q
       FROM observations o ${QUALITY_JOIN} WHERE ${LIVE})
-    SELECT intent, config_id, COUNT(*) AS requests, SUM(failed) AS errors, SUM(cost) AS cost_usd, SUM(cost * cost) AS cost_sum_sq,
+    SELECT intent, config_id, COUNT(*) AS requests, SUM(failed) AS errors, SUM(guardrailed) AS guardrailed, SUM(cost) AS cost_usd, SUM(cost * cost) AS cost_sum_sq,
       SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END) AS unpriced, SUM(fallback) AS fallbacks, COUNT(q) AS scored, SUM(q) AS quality_sum,
       SUM(q * q) AS quality_sum_sq, SUM(CASE WHEN q >= ${gate} THEN 1 ELSE 0 END) AS passes,
       SUM(CASE WHEN q IS NOT NULL THEN tokens END) AS scored_tokens, SUM(prompt) AS prompt_tokens, SUM(cache_read) AS cache_read_tokens
@@ -54,6 +55,7 @@ async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, num
       configId: String(r.config_id),
       requests: num(r.requests),
       errors: num(r.errors),
+      guardrailed: num(r.guardrailed),
       costUsd: num(r.cost_usd),
       costSumSq: num(r.cost_sum_sq),
       unpriced: num(r.unpriced),

@@ -44,6 +44,7 @@ export class RequestMeter {
   /** Null until the upstream reports prompt-cache tokens. */
   cacheReadInputTokens: number | null = null;
   cacheWriteInputTokens: number | null = null;
+  private stop: string | null = null;
   private ttft: number | null = null;
   private upstreamStart = 0;
   private upstreamWait = 0;
@@ -104,6 +105,11 @@ export class RequestMeter {
     if (cache?.write !== undefined) this.cacheWriteInputTokens = cache.write;
   }
 
+  /** Why the model stopped (Converse's vocabulary); the last one reported wins. */
+  stopReason(reason: string): void {
+    this.stop = reason;
+  }
+
   /**
    * Overhead in ms, fixed the first time it is asked for: when the response is handed to the server, or
    * when the observation of a non-streamed call is recorded just before.
@@ -159,6 +165,7 @@ export class RequestMeter {
       attempts: this.attemptCount > 0 ? this.attemptCount : null,
       servedConfigId: this.served && this.served.configId !== s.resolution.config?.id ? this.served.configId : null,
       failedAttempts: this.failed.length ? this.failed : null,
+      stopReason: this.stop,
     };
     this.record(observation);
     this.onFinish?.();

@@ -33,6 +33,8 @@ export interface StreamTally {
   content(): void;
   /** Usage seen so far; undefined counts (and cache counts left out) keep what was reported before. */
   usage(inputTokens: number | undefined, outputTokens: number | undefined, cache?: CacheUsage): void;
+  /** Why the model stopped, in Converse's vocabulary (see `stop-reasons.ts`). */
+  stopReason(reason: string): void;
   /** The upstream ended the answer with an error in its own protocol (exception frame, error event). */
   error(errorType: string): void;
   /** The unit that closes a whole answer went by (Converse `metadata`, invoke metrics, `[DONE]`). */

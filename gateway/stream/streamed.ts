@@ -16,6 +16,9 @@ class Tally implements StreamTally {
   usage(inputTokens: number | undefined, outputTokens: number | undefined, cache?: CacheUsage): void {
     this.call.meter.usage(inputTokens, outputTokens, cache);
   }
+  stopReason(reason: string): void {
+    this.call.meter.stopReason(reason);
+  }
   error(errorType: string): void {
     this.errorType ??= errorType;
   }

@@ -15,8 +15,15 @@ export interface Usage {
   cacheWriteInputTokens?: number | undefined;
 }
 
+/** What metering reads of a decoded whole answer: usage, and the stop reason when the answer names one. */
+export interface Metered {
+  usage: Usage;
+  /** In Converse's vocabulary (see `stop-reasons.ts`). */
+  recordedStopReason?: string | null;
+}
+
 /** How to read one upstream protocol's whole answers. */
-export interface WholeReading<T extends { usage: Usage }> {
+export interface WholeReading<T extends Metered> {
   /** The answer a successful JSON body stands for; throws when the body is no answer of this protocol. */
   decode(json: Record<string, unknown>, header: (name: string) => string | null): T;
   /** The error type an error answer names (body or headers), or null to take the one its status stands for. */
@@ -33,18 +40,18 @@ export type WholeAnswer<T> = { ok: true; bytes: Uint8Array<ArrayBuffer>; value: 
  * body is JSON (pass-through: the client's own protocol), else thrown in the client's error shape. A read cut
  * short (idle, reset, abort) is thrown too.
  */
-export async function readWhole<T extends { usage: Usage }>(
+export async function readWhole<T extends Metered>(
   response: HttpResponse,
   call: AnswerContext,
   reading: WholeReading<T>,
   keepErrorBody: true,
 ): Promise<WholeAnswer<T>>;
-export async function readWhole<T extends { usage: Usage }>(
+export async function readWhole<T extends Metered>(
   response: HttpResponse,
   call: AnswerContext,
   reading: WholeReading<T>,
 ): Promise<WholeAnswer<T> & { ok: true }>;
-export async function readWhole<T extends { usage: Usage }>(
+export async function readWhole<T extends Metered>(
   response: HttpResponse,
   call: AnswerContext,
   reading: WholeReading<T>,
@@ -69,6 +76,7 @@ export async function readWhole<T extends { usage: Usage }>(
   }
   const usage = value.usage;
   call.meter.usage(usage.inputTokens, usage.outputTokens, { read: usage.cacheReadInputTokens, write: usage.cacheWriteInputTokens });
+  if (value.recordedStopReason) call.meter.stopReason(value.recordedStopReason);
   call.meter.finish(response.status, null);
   return { ok: true, bytes, value };
 }

@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import type { FeedbackRecord } from '../../schema/feedback.ts';
 import type { Observation } from '../../schema/observation.ts';
 import type { ShadowOutcome } from '../shadow/dispatcher.ts';
+import { KNOWN_STOP_REASONS } from '../stop-reasons.ts';
 import type { Telemetry } from './interface.ts';
 
 /** Error codes that may appear as a label; anything else an upstream invents is counted as `other`. */
@@ -101,6 +102,12 @@ export function prometheusTelemetry(
     labelNames: ['route', 'from_config', 'to_config', 'reason'],
     registers: [registry],
   });
+  const stopReasons = new Counter({
+    name: 'gateway_stop_reasons_total',
+    help: 'Answers by why the model stopped (Converse names; unknown ones as other), e.g. guardrail_intervened',
+    labelNames: ['route', 'intent', 'config', 'reason'],
+    registers: [registry],
+  });
   const spilled = new Counter({
     name: 'gateway_observations_spilled_total',
     help: 'Records written to the spill file while the store was failing',
@@ -159,6 +166,10 @@ export function prometheusTelemetry(
       if (o.ttftMs !== null) ttft.observe(timing, o.ttftMs / 1000);
       // Overhead is what a client waits for; a shadow request has no client.
       if (o.traffic !== 'shadow') overhead.observe({ operation: o.operation }, o.overheadMs / 1000);
+      if (o.stopReason) {
+        const reason = KNOWN_STOP_REASONS.has(o.stopReason) ? o.stopReason : 'other';
+        stopReasons.inc({ route: labels.route, intent: labels.intent, config: labels.config, reason });
+      }
       if (o.errorCode) upstreamErrors.inc({ config: labels.config, error_code: KNOWN_ERRORS.has(o.errorCode) ? o.errorCode : 'other' });
     },
     fallback(e): void {

@@ -23,6 +23,7 @@ export function intentRow(intent: string, configId: string, f: RowFigures, minSc
     requests: f.requests,
     errorRate: 0,
     fallbackShare: 0,
+    guardrailRate: 0,
     scored: f.scored,
     meanQuality: f.scored ? f.quality : null,
     qualityCi: f.scored > 1 ? [f.quality - 0.02, f.quality + 0.02] : null,

@@ -1,140 +1,32 @@
-import { EventStreamCodec } from '@smithy/core/event-streams';
-import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import type { ChatEvent, ChatRequest, ChatResult, ChatUsage, ClientCodec, StopReason, UpstreamCodec } from '../../canonical.ts';
-import { GatewayError } from '../../errors.ts';
+import type { ChatEvent, ChatResult, ClientCodec, ToolCall, UpstreamCodec } from '../../canonical.ts';
+import { canonicalStop } from '../../stop-reasons.ts';
 import { MalformedUpstream } from '../../stream/interface.ts';
-import { bedrockErrorType, exceptionFrame, normaliseErrorType } from './events.ts';
+import { bedrockErrorType, normaliseErrorType } from './events.ts';
 import { FrameSplitter } from './frames.ts';
-import type { BedrockBody } from './request.ts';
+import { encodeConverseRequest } from './converse-request.ts';
+import { converseEventEncoder } from './converse-stream-encoder.ts';
+import { type ConverseUsage, chatUsageOf, converseUsageOf } from './converse-usage.ts';
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const codec = new EventStreamCodec(toUtf8, fromUtf8);
-const STOP_REASONS = new Set<string>(['end_turn', 'max_tokens', 'stop_sequence', 'content_filtered', 'tool_use']);
 
-type Block = { text?: string } & Record<string, unknown>;
-
-const CACHE_POINT: Block = { cachePoint: { type: 'default' } };
-
-function isCachePoint(block: unknown): boolean {
-  return typeof block === 'object' && block !== null && 'cachePoint' in block;
-}
-
-/** Converse `usage`: `inputTokens` excludes the cache reads and writes, `totalTokens` counts them all. */
-interface ConverseUsage {
-  inputTokens?: number;
-  outputTokens?: number;
-  totalTokens?: number;
-  cacheReadInputTokens?: number;
-  cacheWriteInputTokens?: number;
-}
-
-function chatUsageOf(usage: ConverseUsage | undefined): ChatUsage {
-  const out: ChatUsage = { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 };
-  if (typeof usage?.cacheReadInputTokens === 'number') out.cacheReadInputTokens = usage.cacheReadInputTokens;
-  if (typeof usage?.cacheWriteInputTokens === 'number') out.cacheWriteInputTokens = usage.cacheWriteInputTokens;
-  return out;
-}
-
-/** Canonical usage as Converse says it; the cache counts appear when the upstream reported any. */
-function converseUsageOf(usage: ChatUsage): ConverseUsage {
-  const read = usage.cacheReadInputTokens;
-  const write = usage.cacheWriteInputTokens;
-  const out: ConverseUsage = {
-    inputTokens: usage.inputTokens,
-    outputTokens: usage.outputTokens,
-    totalTokens: usage.inputTokens + usage.outputTokens + (read ?? 0) + (write ?? 0),
-  };
-  if (read !== undefined || write !== undefined) {
-    out.cacheReadInputTokens = read ?? 0;
-    out.cacheWriteInputTokens = write ?? 0;
-  }
-  return out;
-}
-
-/**
- * Converse body to the canonical call; content other than text (tools, images, documents) is refused. A
- * `cachePoint` block becomes a cache point after its message (or after the system prompt).
- */
-export function converseToChat(body: BedrockBody): ChatRequest {
-  const textOf = (blocks: unknown, where: string): string => {
-    if (!Array.isArray(blocks)) throw new GatewayError('invalid_request', `${where}.content must be an array of content blocks`);
-    return (blocks as Block[])
-      .map((block, i) => {
-        if (isCachePoint(block)) return '';
-        if (typeof block.text !== 'string') {
-          const kind = Object.keys(block)[0] ?? 'unknown';
-          throw new GatewayError(
-            'invalid_request',
-            `${where}.content.${i}: "${kind}" blocks cannot be translated for this configuration's provider; only text is (route this call to a Bedrock configuration to keep them)`,
-          );
-        }
-        return block.text;
-      })
-      .join('');
-  };
-  const messages = (body.messages as { role: string; content: unknown }[]).map((m, i) => {
-    if (m.role !== 'user' && m.role !== 'assistant')
-      throw new GatewayError('invalid_request', `messages.${i}.role must be user or assistant`);
-    const cachePoint = Array.isArray(m.content) && m.content.some(isCachePoint);
-    const role: 'user' | 'assistant' = m.role;
-    return { role, text: textOf(m.content, `messages.${i}`), ...(cachePoint ? { cachePoint } : {}) };
-  });
-  const systemBlocks = (body.system as Block[] | undefined) ?? [];
-  const system = systemBlocks.flatMap((b, i) => {
-    if (isCachePoint(b)) return [];
-    if (typeof b.text !== 'string') throw new GatewayError('invalid_request', `system.${i}: only text system blocks can be translated`);
-    return [b.text];
-  });
-  if (body.toolConfig)
-    throw new GatewayError(
-      'invalid_request',
-      "toolConfig cannot be translated for this configuration's provider; route tool calls to a Bedrock configuration",
-    );
-  const inference = (body.inferenceConfig ?? {}) as { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
-  return {
-    system,
-    ...(systemBlocks.some(isCachePoint) ? { systemCachePoint: true } : {}),
-    messages,
-    maxTokens: inference.maxTokens,
-    temperature: inference.temperature,
-    topP: inference.topP,
-    stop: inference.stopSequences,
-    metadata: body.requestMetadata as Record<string, string> | undefined,
-  };
-}
+type Block = { text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } } & Record<string, unknown>;
 
 /** The upstream side of Converse: canonical calls out, Converse answers and event streams in. */
 export const converseUpstreamCodec: UpstreamCodec = {
   operation: (stream) => (stream ? 'converse-stream' : 'converse'),
-  encodeRequest(request) {
-    const inferenceConfig: Record<string, unknown> = {};
-    if (request.maxTokens !== undefined) inferenceConfig.maxTokens = request.maxTokens;
-    if (request.temperature !== undefined) inferenceConfig.temperature = request.temperature;
-    if (request.topP !== undefined) inferenceConfig.topP = request.topP;
-    if (request.stop?.length) inferenceConfig.stopSequences = request.stop;
-    const system: Block[] = request.system.map((text) => ({ text }));
-    if (request.systemCachePoint && system.length) system.push(CACHE_POINT);
-    const body = {
-      messages: request.messages.map((m) => ({
-        role: m.role,
-        content: m.cachePoint ? [{ text: m.text }, CACHE_POINT] : [{ text: m.text }],
-      })),
-      ...(system.length ? { system } : {}),
-      inferenceConfig,
-      ...(request.metadata ? { requestMetadata: request.metadata } : {}),
-    };
-    return encoder.encode(JSON.stringify(body));
-  },
+  encodeRequest: (request) => encodeConverseRequest(request),
   decode(json) {
     const answer = json as {
       output?: { message?: { content?: Block[] } };
       stopReason?: string;
       usage?: ConverseUsage;
     };
+    const content = answer.output?.message?.content ?? [];
     return {
-      text: (answer.output?.message?.content ?? []).map((b) => b.text ?? '').join(''),
-      stopReason: stopReasonOf(answer.stopReason),
+      text: content.map((b) => b.text ?? '').join(''),
+      toolCalls: content.flatMap((b) => (b.toolUse ? [toolCallOf(b.toolUse)] : [])),
+      stopReason: canonicalStop(answer.stopReason),
+      recordedStopReason: answer.stopReason ?? null,
       usage: chatUsageOf(answer.usage),
     };
   },
@@ -142,6 +34,8 @@ export const converseUpstreamCodec: UpstreamCodec = {
   decoder() {
     const splitter = new FrameSplitter();
     let stopSeen = false;
+    /** Tool call number of each open toolUse content block, by its block index. */
+    const toolOfBlock = new Map<number, number>();
     return {
       push(chunk) {
         const events: ChatEvent[] = [];
@@ -153,12 +47,22 @@ export const converseUpstreamCodec: UpstreamCodec = {
               frame.headers[':exception-type'] ?? frame.headers[':error-code'] ?? 'InternalServerException',
             );
             events.push({ type: 'error', errorType, message: String(payload.message ?? '') });
+          } else if (type === 'contentBlockStart') {
+            const use = (payload.start as { toolUse?: { toolUseId?: string; name?: string } } | undefined)?.toolUse;
+            if (use) {
+              const index = toolOfBlock.size;
+              toolOfBlock.set(Number(payload.contentBlockIndex ?? index), index);
+              events.push({ type: 'tool_start', index, id: String(use.toolUseId ?? ''), name: String(use.name ?? '') });
+            }
           } else if (type === 'contentBlockDelta') {
-            const text = (payload.delta as { text?: string } | undefined)?.text;
-            if (text) events.push({ type: 'text', text });
+            const delta = payload.delta as { text?: string; toolUse?: { input?: string } } | undefined;
+            if (delta?.text) events.push({ type: 'text', text: delta.text });
+            const index = toolOfBlock.get(Number(payload.contentBlockIndex));
+            if (delta?.toolUse?.input && index !== undefined) events.push({ type: 'tool_delta', index, json: delta.toolUse.input });
           } else if (type === 'messageStop') {
             stopSeen = true;
-            events.push({ type: 'stop', reason: stopReasonOf(payload.stopReason as string | undefined) });
+            const recorded = typeof payload.stopReason === 'string' ? payload.stopReason : 'end_turn';
+            events.push({ type: 'stop', reason: canonicalStop(recorded), recorded });
           } else if (type === 'metadata') {
             events.push({ type: 'usage', ...chatUsageOf(payload.usage as ConverseUsage | undefined) });
             if (stopSeen) events.push({ type: 'done' });
@@ -187,57 +91,22 @@ function payloadOf(bytes: Uint8Array): Record<string, unknown> {
 export const converseClientCodec: ClientCodec = {
   streamContentType: 'application/vnd.amazon.eventstream',
   renderResult(result: ChatResult) {
+    const tools = result.toolCalls.map((call) => ({ toolUse: { toolUseId: call.id, name: call.name, input: call.input } }));
+    const content = result.text || !tools.length ? [{ text: result.text }, ...tools] : tools;
     const body = {
-      output: { message: { role: 'assistant', content: [{ text: result.text }] } },
+      output: { message: { role: 'assistant', content } },
       stopReason: result.stopReason,
       usage: converseUsageOf(result.usage),
       metrics: { latencyMs: 0 },
     };
     return { body: JSON.stringify(body), contentType: 'application/json' };
   },
-  encoder() {
-    let started = false;
-    let blockOpen = false;
-    const frame = (type: string, payload: unknown): Uint8Array =>
-      codec.encode({
-        headers: {
-          ':event-type': { type: 'string', value: type },
-          ':content-type': { type: 'string', value: 'application/json' },
-          ':message-type': { type: 'string', value: 'event' },
-        },
-        body: encoder.encode(JSON.stringify(payload)),
-      });
-    return {
-      encode(events) {
-        const out: Uint8Array[] = [];
-        for (const event of events) {
-          if (!started && event.type !== 'error' && event.type !== 'done') {
-            out.push(frame('messageStart', { role: 'assistant' }));
-            started = true;
-          }
-          if (event.type === 'text') {
-            blockOpen = true;
-            out.push(frame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: event.text } }));
-          } else if (event.type === 'stop') {
-            if (blockOpen) out.push(frame('contentBlockStop', { contentBlockIndex: 0 }));
-            blockOpen = false;
-            out.push(frame('messageStop', { stopReason: event.reason }));
-          } else if (event.type === 'usage') {
-            out.push(frame('metadata', { usage: converseUsageOf(event), metrics: { latencyMs: 0 } }));
-          } else if (event.type === 'error') {
-            out.push(exceptionFrame(event.errorType, event.message));
-          }
-        }
-        return out.length ? Buffer.concat(out) : null;
-      },
-    };
-  },
+  encoder: converseEventEncoder,
 };
 
-/** Bedrock stop reasons with no canonical twin, mapped to the nearest one. */
-const STOP_ALIASES: Record<string, StopReason> = { guardrail_intervened: 'content_filtered', model_context_window_exceeded: 'max_tokens' };
-
-function stopReasonOf(reason: string | undefined): StopReason {
-  if (!reason) return 'end_turn';
-  return STOP_REASONS.has(reason) ? (reason as StopReason) : (STOP_ALIASES[reason] ?? 'end_turn');
+/** A Converse `toolUse` block of an answer as a canonical tool call (a missing or non-object input becomes `{}`). */
+function toolCallOf(use: NonNullable<Block['toolUse']>): ToolCall {
+  const input = use.input;
+  const object = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
+  return { id: use.toolUseId ?? '', name: use.name ?? '', input: object };
 }

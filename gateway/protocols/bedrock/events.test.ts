@@ -2,7 +2,7 @@ import { EventStreamCodec } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { describe, expect, it } from 'vitest';
 import type { StreamTally } from '../../stream/interface.ts';
-import { EventStreamPassThrough, normaliseErrorType, usageOfBody } from './events.ts';
+import { EventStreamPassThrough, normaliseErrorType, stopReasonOfBody, usageOfBody } from './events.ts';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const frame = (eventType: string, payload: unknown, messageType = 'event') =>
@@ -23,6 +23,7 @@ function recorder() {
   const tally: StreamTally = {
     content: () => facts.push('content'),
     usage: (inputTokens, outputTokens) => facts.push({ inputTokens, outputTokens }),
+    stopReason: (reason) => facts.push({ stop: reason }),
     error: (type) => facts.push({ error: type }),
     complete: () => facts.push('complete'),
   };
@@ -46,7 +47,7 @@ describe('EventStreamPassThrough', () => {
     }
     expect(adapter.end(tally)).toBeNull();
     expect(concat(out)).toEqual(bytes);
-    expect(facts).toEqual(['content', { inputTokens: 12, outputTokens: 34 }, 'complete']);
+    expect(facts).toEqual(['content', { stop: 'end_turn' }, { inputTokens: 12, outputTokens: 34 }, 'complete']);
   });
 
   it('reads Anthropic usage from invoke stream chunks, the last ones once the stream ends', () => {
@@ -57,14 +58,19 @@ describe('EventStreamPassThrough', () => {
         chunk({ type: 'message_start', message: { usage: { input_tokens: 9, output_tokens: 1 } } }),
         chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'x' } }),
         chunk({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'y' } }),
-        chunk({ type: 'message_delta', usage: { output_tokens: 5 } }),
+        chunk({ type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 5 } }),
         chunk({ type: 'message_stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: 9, outputTokenCount: 5 } }),
       ]),
       tally,
     );
     expect(facts).toEqual([{ inputTokens: 9, outputTokens: undefined }, 'content']);
     adapter.end(tally);
-    expect(facts.slice(2)).toEqual([{ inputTokens: undefined, outputTokens: 5 }, { inputTokens: 9, outputTokens: 5 }, 'complete']);
+    expect(facts.slice(2)).toEqual([
+      { inputTokens: undefined, outputTokens: 5 },
+      { stop: 'tool_use' },
+      { inputTokens: 9, outputTokens: 5 },
+      'complete',
+    ]);
   });
 
   it('reports exception frames at once', () => {
@@ -102,6 +108,12 @@ describe('usageOfBody', () => {
     expect(usageOfBody('converse', none, enc({ usage: { inputTokens: 3, outputTokens: 4 } }))).toEqual({ inputTokens: 3, outputTokens: 4 });
     expect(usageOfBody('invoke', (n) => counts.get(n), enc({}))).toEqual({ inputTokens: 7, outputTokens: 8 });
     expect(usageOfBody('invoke', none, enc({ usage: { input_tokens: 1, output_tokens: 2 } }))).toEqual({ inputTokens: 1, outputTokens: 2 });
+  });
+
+  it('reads the stop reason of converse and invoke answers', () => {
+    expect(stopReasonOfBody('converse', { stopReason: 'guardrail_intervened' })).toBe('guardrail_intervened');
+    expect(stopReasonOfBody('invoke', { stop_reason: 'tool_use' })).toBe('tool_use');
+    expect(stopReasonOfBody('converse', {})).toBeNull();
   });
 
   it('normalises AWS error type spellings', () => {
@@ -152,6 +164,7 @@ describe('prompt-cache counts', () => {
     const tally: StreamTally = {
       content: () => {},
       usage: (inputTokens, outputTokens, cache) => usages.push({ inputTokens, outputTokens, ...cache }),
+      stopReason: () => {},
       error: () => {},
       complete: () => {},
     };

@@ -8,7 +8,7 @@ import type { CacheUsage } from '../../metering/meter.ts';
 import { FrameSplitter, type Frame } from './frames.ts';
 
 /** Metering facts of one invoke-stream chunk. */
-type InvokeFact = { usage?: Partial<Usage>; content?: true; final?: true };
+type InvokeFact = { usage?: Partial<Usage>; content?: true; final?: true; stopReason?: string };
 
 /**
  * The Bedrock pass-through adapter: whole, checked frames go to the client as they came, while metering
@@ -60,8 +60,11 @@ export class EventStreamPassThrough implements StreamAdapter {
 
   private converseFrame(type: string | undefined, payload: Uint8Array, tally: StreamTally): void {
     if (type === 'contentBlockDelta') tally.content();
-    else if (type === 'messageStop') this.stopSeen = true;
-    else if (type === 'metadata') {
+    else if (type === 'messageStop') {
+      this.stopSeen = true;
+      const reason = safeJson(payload)?.stopReason;
+      if (typeof reason === 'string') tally.stopReason(reason);
+    } else if (type === 'metadata') {
       const usage = safeJson(payload)?.usage as ConverseUsage | undefined;
       tally.usage(usage?.inputTokens, usage?.outputTokens, converseCache(usage));
       if (this.stopSeen) tally.complete();
@@ -73,6 +76,7 @@ function applyInvokeFact(fact: InvokeFact, tally: StreamTally): void {
   if (fact.content) tally.content();
   const u = fact.usage;
   if (u) tally.usage(u.inputTokens, u.outputTokens, { read: u.cacheReadInputTokens, write: u.cacheWriteInputTokens });
+  if (fact.stopReason) tally.stopReason(fact.stopReason);
   if (fact.final) tally.complete();
 }
 
@@ -138,8 +142,13 @@ function invokeFact(body: Uint8Array): InvokeFact {
       const usage = anthropicUsage((event.message as { usage?: AnthropicUsage } | undefined)?.usage);
       return { usage: { ...usage, outputTokens: undefined } };
     }
-    case 'message_delta':
-      return { usage: anthropicUsage(event.usage as AnthropicUsage | undefined) };
+    case 'message_delta': {
+      const stop = (event.delta as { stop_reason?: unknown } | undefined)?.stop_reason;
+      return {
+        usage: anthropicUsage(event.usage as AnthropicUsage | undefined),
+        ...(typeof stop === 'string' ? { stopReason: stop } : {}),
+      };
+    }
     case undefined:
       // Other model families (Llama `generation`, Titan `outputText`, ...) send text chunks without a type.
       return CONTENT;
@@ -171,6 +180,12 @@ export function exceptionFrame(errorType: string, message: string): Uint8Array {
     },
     body: fromUtf8(JSON.stringify({ message })),
   });
+}
+
+/** The stop reason a non-streamed answer names: Converse `stopReason`, Anthropic `stop_reason`; null when none. */
+export function stopReasonOfBody(operation: Operation, json: Record<string, unknown>): string | null {
+  const reason = operation === 'converse' ? json.stopReason : json.stop_reason;
+  return typeof reason === 'string' ? reason : null;
 }
 
 /**

@@ -6,7 +6,8 @@ import { routedCalls, sendUpstream } from '../../routed.ts';
 import { translationPlan } from '../../translate.ts';
 import type { PlanFor } from '../../fallback/run.ts';
 import { upstreamCodecs } from '../codecs.ts';
-import { converseClientCodec, converseToChat } from './converse-codec.ts';
+import { converseClientCodec } from './converse-codec.ts';
+import { converseToChat } from './converse-request.ts';
 import { bedrockPassThrough } from './pass-through.ts';
 import { applyConfig, parseBody, parseOperation, routingInputs } from './request.ts';
 
@@ -49,7 +50,7 @@ export function bedrockHandler(deps: RoutedDeps) {
       }
       return translationPlan(call, {
         request: applyConfigToChat(converseToChat(body), config, call.snapshot.config),
-        config,
+        target: config.upstream,
         stream: operation === 'converse-stream',
         upstream: deps.upstreams[config.upstream.provider],
         upstreamCodec: upstreamCodecs[config.upstream.provider],

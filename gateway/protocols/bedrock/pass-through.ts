@@ -3,7 +3,7 @@ import type { AnswerContext, ResponseHeaders } from '../../stream/interface.ts';
 import { meteredStream } from '../../stream/streamed.ts';
 import { readWhole } from '../../stream/whole.ts';
 import type { HttpResponse } from '../../upstreams/http/interface.ts';
-import { bedrockErrorType, EventStreamPassThrough, usageOfBody } from './events.ts';
+import { bedrockErrorType, EventStreamPassThrough, stopReasonOfBody, usageOfBody } from './events.ts';
 
 const PASSED_HEADERS = [
   'content-type',
@@ -36,7 +36,10 @@ export async function bedrockPassThrough(operation: Operation, response: HttpRes
     return new Response(body, { status: 200, headers: passedHeaders(response, call.headers) });
   }
   const reading = {
-    decode: (json: Record<string, unknown>, header: (name: string) => string | null) => ({ usage: usageOfBody(operation, header, json) }),
+    decode: (json: Record<string, unknown>, header: (name: string) => string | null) => ({
+      usage: usageOfBody(operation, header, json),
+      recordedStopReason: stopReasonOfBody(operation, json),
+    }),
     errorType: bedrockErrorType,
   };
   const answer = await readWhole(response, call, reading, true);

@@ -1,101 +1,25 @@
-import type { ChatEvent, ChatRequest, ChatResult, ChatUsage, ClientCodec, StopReason, UpstreamCodec } from '../../canonical.ts';
-import { GatewayError } from '../../errors.ts';
+import type { ChatEvent, ChatResult, ClientCodec, ToolCall, UpstreamCodec } from '../../canonical.ts';
+import { canonicalStop, recordedOfFinish, STOP_TO_FINISH } from '../../stop-reasons.ts';
 import { MalformedUpstream, type ClientError } from '../../stream/interface.ts';
 import { SseSplitter, type SseEvent } from './sse.ts';
-import type { ChatBody } from './request.ts';
+import { encodeChatRequest } from './chat-request.ts';
+import { chatUsageOf, type OpenAIUsage, openAIUsageOf } from './chat-usage.ts';
 
 const encoder = new TextEncoder();
 
-const FINISH_TO_STOP: Record<string, StopReason> = {
-  stop: 'end_turn',
-  length: 'max_tokens',
-  content_filter: 'content_filtered',
-  tool_calls: 'tool_use',
-  function_call: 'tool_use',
-};
-const STOP_TO_FINISH: Record<StopReason, string> = {
-  end_turn: 'stop',
-  stop_sequence: 'stop',
-  max_tokens: 'length',
-  content_filtered: 'content_filter',
-  tool_use: 'tool_calls',
-};
-
-/** Chat Completions body to the canonical call; tool calls and non-text parts are refused. */
-export function chatToCanonical(body: ChatBody): ChatRequest {
-  if (body.tools?.length || body.functions)
-    throw new GatewayError(
-      'invalid_request',
-      "tools cannot be translated for this configuration's provider; route tool calls to an OpenAI-compatible configuration",
-    );
-  const system: string[] = [];
-  const messages: ChatRequest['messages'] = [];
-  let systemCachePoint = false;
-  body.messages.forEach((m, i) => {
-    const text = textOf(m.content, i);
-    const cachePoint = Array.isArray(m.content) && m.content.some((part) => part.cache_control != null);
-    if (m.role === 'system' || m.role === 'developer') {
-      system.push(text);
-      systemCachePoint ||= cachePoint;
-    } else if (m.role === 'user' || m.role === 'assistant') messages.push({ role: m.role, text, ...(cachePoint ? { cachePoint } : {}) });
-    else throw new GatewayError('invalid_request', `messages.${i}.role "${m.role}" cannot be translated for this configuration's provider`);
-  });
-  const stop = body.stop === undefined || body.stop === null ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop];
-  return {
-    system,
-    ...(systemCachePoint ? { systemCachePoint } : {}),
-    messages,
-    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
-    temperature: body.temperature ?? undefined,
-    topP: body.top_p ?? undefined,
-    stop,
-    metadata: body.metadata ?? undefined,
-  };
-}
-
-function textOf(content: ChatBody['messages'][number]['content'], i: number): string {
-  if (typeof content === 'string') return content;
-  if (content === null || content === undefined) return '';
-  return content
-    .map((part, j) => {
-      if (part.type !== 'text' || typeof part.text !== 'string')
-        throw new GatewayError(
-          'invalid_request',
-          `messages.${i}.content.${j}: "${part.type}" parts cannot be translated for this configuration's provider; only text is`,
-        );
-      return part.text;
-    })
-    .join('');
-}
-
-/** The upstream side of Chat Completions. Streams always ask for usage so metering never misses it. */
+/** The upstream side of Chat Completions. */
 export const chatUpstreamCodec: UpstreamCodec = {
   operation: (stream) => (stream ? 'chat-completions-stream' : 'chat-completions'),
-  encodeRequest(request, model, stream) {
-    const body: Record<string, unknown> = {
-      model,
-      messages: [
-        ...request.system.map((text, i) => ({
-          role: 'system',
-          content: request.systemCachePoint && i === request.system.length - 1 ? cachedParts(text) : text,
-        })),
-        ...request.messages.map((m) => ({ role: m.role, content: m.cachePoint ? cachedParts(m.text) : m.text })),
-      ],
-    };
-    if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
-    if (request.temperature !== undefined) body.temperature = request.temperature;
-    if (request.topP !== undefined) body.top_p = request.topP;
-    if (request.stop?.length) body.stop = request.stop;
-    if (request.metadata) body.metadata = request.metadata;
-    if (stream) Object.assign(body, { stream: true, stream_options: { include_usage: true } });
-    return encoder.encode(JSON.stringify(body));
-  },
+  encodeRequest: encodeChatRequest,
   decode(json) {
     const answer = json as ChatJson;
     const choice = answer.choices?.[0];
+    const recorded = choice?.finish_reason ? recordedOfFinish(choice.finish_reason) : null;
     return {
       text: choice?.message?.content ?? '',
-      stopReason: FINISH_TO_STOP[choice?.finish_reason ?? 'stop'] ?? 'end_turn',
+      toolCalls: (choice?.message?.tool_calls ?? []).map(toolCallOf),
+      stopReason: canonicalStop(recorded),
+      recordedStopReason: recorded,
       usage: chatUsageOf(answer.usage),
     };
   },
@@ -120,49 +44,18 @@ export function checkedRest(splitter: SseSplitter): SseEvent[] {
   return rest;
 }
 
-/** Chat Completions `usage`: `prompt_tokens` includes the cached ones (`prompt_tokens_details.cached_tokens`). */
-interface OpenAIUsage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  total_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number | null } | null;
-}
-
-/** A text part marked as a prompt-cache point (the `cache_control` OpenAI-compatible servers take from Anthropic). */
-function cachedParts(text: string): unknown[] {
-  return [{ type: 'text', text, cache_control: { type: 'ephemeral' } }];
-}
-
-/**
- * Chat Completions usage in canonical form: the cached tokens (a cache read) move out of the input tokens. An
- * answer without `prompt_tokens_details` says nothing about the cache.
- */
-export function chatUsageOf(usage: OpenAIUsage | null | undefined): ChatUsage {
-  const prompt = usage?.prompt_tokens ?? 0;
-  const cached = usage?.prompt_tokens_details?.cached_tokens;
-  const out: ChatUsage = { inputTokens: prompt, outputTokens: usage?.completion_tokens ?? 0 };
-  if (typeof cached === 'number' && cached >= 0) {
-    out.inputTokens = Math.max(0, prompt - cached);
-    out.cacheReadInputTokens = cached;
-  }
-  return out;
-}
-
-/**
- * Canonical usage as Chat Completions says it: cache reads and writes are part of `prompt_tokens`, reads are
- * `prompt_tokens_details.cached_tokens` (present when the upstream reported cache counts); OpenAI has no field for writes.
- */
-function openAIUsageOf(usage: ChatUsage): OpenAIUsage {
-  const read = usage.cacheReadInputTokens;
-  const write = usage.cacheWriteInputTokens;
-  const prompt = usage.inputTokens + (read ?? 0) + (write ?? 0);
-  const out: OpenAIUsage = { prompt_tokens: prompt, completion_tokens: usage.outputTokens, total_tokens: prompt + usage.outputTokens };
-  if (read !== undefined || write !== undefined) out.prompt_tokens_details = { cached_tokens: read ?? 0 };
-  return out;
+interface FunctionCall {
+  index?: number;
+  id?: string;
+  function?: { name?: string; arguments?: string };
 }
 
 interface ChatJson {
-  choices?: { message?: { content?: string | null }; delta?: { content?: string | null }; finish_reason?: string | null }[];
+  choices?: {
+    message?: { content?: string | null; tool_calls?: FunctionCall[] | null };
+    delta?: { content?: string | null; tool_calls?: FunctionCall[] | null };
+    finish_reason?: string | null;
+  }[];
   usage?: OpenAIUsage | null;
   error?: { message?: string; type?: string; code?: string | null };
 }
@@ -182,12 +75,33 @@ export function chunkEvents(data: string): ChatEvent[] {
   const events: ChatEvent[] = [];
   const choice = json.choices?.[0];
   if (choice?.delta?.content) events.push({ type: 'text', text: choice.delta.content });
-  if (choice?.finish_reason) events.push({ type: 'stop', reason: FINISH_TO_STOP[choice.finish_reason] ?? 'end_turn' });
+  for (const call of choice?.delta?.tool_calls ?? []) {
+    const index = call.index ?? 0;
+    if (call.id) events.push({ type: 'tool_start', index, id: call.id, name: call.function?.name ?? '' });
+    if (call.function?.arguments) events.push({ type: 'tool_delta', index, json: call.function.arguments });
+  }
+  if (choice?.finish_reason) {
+    const recorded = recordedOfFinish(choice.finish_reason);
+    events.push({ type: 'stop', reason: canonicalStop(recorded), recorded });
+  }
   if (json.usage) events.push({ type: 'usage', ...chatUsageOf(json.usage) });
   return events;
 }
 
 const DONE: ChatEvent = { type: 'done' };
+
+/** A whole answer's tool call; arguments that are no JSON object make the answer malformed (Converse needs an object). */
+function toolCallOf(call: FunctionCall): ToolCall {
+  let input: unknown;
+  try {
+    input = JSON.parse(call.function?.arguments || '{}');
+  } catch {
+    input = undefined;
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new MalformedUpstream(`tool call ${call.id ?? ''} has arguments that are no JSON object`);
+  return { id: call.id ?? '', name: call.function?.name ?? '', input: input as Record<string, unknown> };
+}
 
 /** The error type of an OpenAI-style error answer (`{error: {type, code}}`), or null when it names none. */
 export function openAIErrorType(json: Record<string, unknown> | undefined): string | null {
@@ -219,7 +133,11 @@ export function chatClientCodec(model: string, id: string, includeUsage: boolean
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: result.text },
+            message: {
+              role: 'assistant',
+              content: result.text || !result.toolCalls.length ? result.text : null,
+              ...(result.toolCalls.length ? { tool_calls: result.toolCalls.map(functionCallOf) } : {}),
+            },
             finish_reason: STOP_TO_FINISH[result.stopReason],
             logprobs: null,
           },
@@ -241,6 +159,8 @@ export function chatClientCodec(model: string, id: string, includeUsage: boolean
             }
             if (event.type === 'text')
               out += line({ ...base, choices: [{ index: 0, delta: { content: event.text }, finish_reason: null }] });
+            else if (event.type === 'tool_start' || event.type === 'tool_delta')
+              out += line({ ...base, choices: [{ index: 0, delta: { tool_calls: [toolCallDelta(event)] }, finish_reason: null }] });
             else if (event.type === 'stop')
               out += line({ ...base, choices: [{ index: 0, delta: {}, finish_reason: STOP_TO_FINISH[event.reason] }] });
             else if (event.type === 'usage' && includeUsage) {
@@ -254,6 +174,18 @@ export function chatClientCodec(model: string, id: string, includeUsage: boolean
       };
     },
   };
+}
+
+/** A canonical tool call as a Chat Completions `tool_calls` entry. */
+function functionCallOf(call: ToolCall): Record<string, unknown> {
+  return { id: call.id, type: 'function', function: { name: call.name, arguments: JSON.stringify(call.input) } };
+}
+
+/** A tool call's start (id, name, empty arguments) or an arguments piece, as a chunk's `delta.tool_calls` entry. */
+function toolCallDelta(event: Extract<ChatEvent, { type: 'tool_start' | 'tool_delta' }>): Record<string, unknown> {
+  if (event.type === 'tool_start')
+    return { index: event.index, id: event.id, type: 'function', function: { name: event.name, arguments: '' } };
+  return { index: event.index, function: { arguments: event.json } };
 }
 
 /** A Chat Completions stream's error event, which OpenAI SDKs raise as an APIError. */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chatToCanonical, chatUpstreamCodec, chunkEvents, chatUsageOf } from './chat-codec.ts';
+import { chatUpstreamCodec, chunkEvents } from './chat-codec.ts';
+import { chatToCanonical } from './chat-request.ts';
+import { chatUsageOf } from './chat-usage.ts';
 import { parseChatBody } from './request.ts';
 
 describe('Chat Completions usage and the prompt cache', () => {
@@ -49,8 +51,8 @@ describe('Chat Completions usage and the prompt cache', () => {
     const request = chatToCanonical(body);
     expect(request.systemCachePoint).toBe(true);
     expect(request.messages).toEqual([
-      { role: 'user', text: 'catalogue', cachePoint: true },
-      { role: 'user', text: 'question' },
+      { role: 'user', content: [{ type: 'text', text: 'catalogue' }], cachePoint: true },
+      { role: 'user', content: [{ type: 'text', text: 'question' }] },
     ]);
   });
 });

@@ -7,8 +7,8 @@ import { checkedRest, chunkEvents, chatUpstreamCodec, sseErrorEvent } from './ch
 import { SseSplitter, type SseEvent } from './sse.ts';
 
 const encoder = new TextEncoder();
-/** An event that carries usage (an object, not the `"usage": null` of every chunk) or an error. */
-const METERED = /"usage"\s*:\s*\{|"error"\s*:/;
+/** An event that carries usage (an object, not the `"usage": null` of every chunk), a finish reason, or an error. */
+const METERED = /"usage"\s*:\s*\{|"finish_reason"\s*:\s*"|"error"\s*:/;
 const OPEN_BRACE = 123;
 
 /**

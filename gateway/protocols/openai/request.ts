@@ -7,6 +7,8 @@ const Part = z.looseObject({ type: z.string(), text: z.string().optional() });
 const Message = z.looseObject({
   role: z.string({ error: 'role is required' }),
   content: z.union([z.string(), z.array(Part), z.null()]).optional(),
+  tool_calls: z.array(z.unknown(), { error: 'tool_calls must be an array' }).nullish(),
+  tool_call_id: z.string().nullish(),
 });
 
 /** Chat Completions body: what routing, translation and configuration need; the rest passes through. */
@@ -22,8 +24,14 @@ export const ChatBody = z.looseObject({
   stop: z.union([z.string(), z.array(z.string())]).nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
   user: z.string().nullish(),
-  tools: z.array(z.unknown()).nullish(),
+  tools: z.array(z.unknown(), { error: 'tools must be an array' }).nullish(),
+  tool_choice: z
+    .union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.literal('function') })], {
+      error: 'tool_choice must be "none", "auto", "required" or {type: "function", function: {name}}',
+    })
+    .nullish(),
   functions: z.unknown().optional(),
+  function_call: z.unknown().optional(),
 });
 export type ChatBody = z.infer<typeof ChatBody>;
 
