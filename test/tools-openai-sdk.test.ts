@@ -90,6 +90,43 @@ describe('OpenAI SDK -> Bedrock configuration: tools translated to Converse', ()
     expect((sent.toolConfig as Record<string, unknown>).toolChoice).toEqual({ tool: { name: 'track_order' } });
   });
 
+  it('cache_control parts become Converse cachePoint blocks beside the tools, and the cache counts come back', async () => {
+    const cached = { type: 'ephemeral' };
+    // The OpenAI SDK's types have no cache_control; OpenAI-compatible servers in front of Anthropic models take it.
+    const messages = [
+      { role: 'system', content: [{ type: 'text', text: 'You answer order questions for a manga shop.', cache_control: cached }] },
+      { role: 'user', content: 'Please track my order A-123' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'track_order', arguments: '{"order_id":"A-123"}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_9', content: [{ type: 'text', text: 'shipped yesterday', cache_control: cached }] },
+    ] as unknown as OpenAI.ChatCompletionMessageParam[];
+    const call = () => t.openai.chat.completions.create({ model: 'mangaassist', metadata: { intent: 'faq' }, tools, messages });
+
+    const before = t.stack.sink.observations.length;
+    const first = await call();
+    expect(first.choices[0]!.finish_reason).toBe('stop');
+    const sent = t.lastBody(SONNET_V1) as { system: unknown[]; messages: { content: unknown[] }[]; toolConfig: { tools: unknown[] } };
+    expect(sent.system.at(-1)).toEqual({ cachePoint: { type: 'default' } });
+    expect(sent.system.filter((b) => JSON.stringify(b).includes('cachePoint'))).toHaveLength(1);
+    expect(sent.messages.map((m) => m.content)).toEqual([
+      [{ text: 'Please track my order A-123' }],
+      [{ toolUse: { toolUseId: 'call_9', name: 'track_order', input: { order_id: 'A-123' } } }],
+      [{ toolResult: { toolUseId: 'call_9', content: [{ text: 'shipped yesterday' }] } }, { cachePoint: { type: 'default' } }],
+    ]);
+    expect(sent.toolConfig.tools).toHaveLength(2);
+    const written = await t.observationAfter(before);
+    expect(written.cacheWriteInputTokens).toBeGreaterThan(0);
+    expect(first.usage!.prompt_tokens).toBe(written.inputTokens + written.cacheWriteInputTokens! + (written.cacheReadInputTokens ?? 0));
+
+    const again = await call();
+    const read = await t.observationAfter(before + 1);
+    expect(read.cacheReadInputTokens).toBeGreaterThan(0);
+    expect(again.usage!.prompt_tokens_details?.cached_tokens).toBe(read.cacheReadInputTokens);
+  });
+
   it('streamed: the SDK joins the argument deltas into the tool call', async () => {
     const before = t.stack.sink.observations.length;
     const chunks: OpenAI.ChatCompletionChunk[] = [];

@@ -192,6 +192,36 @@ describe('requests that cannot be translated are refused with 400 naming the fie
     expect(chat({ messages: user, tools }).tools).toEqual([{ name: 'f', parameters: { type: 'object', properties: {} } }]);
   });
 
+  it('a Converse conversation with tools and cachePoint blocks reaches Chat with cache_control on the same turns', () => {
+    const request = converseToChat({
+      system: [{ text: 'policy' }, { cachePoint: { type: 'default' } }],
+      messages: [
+        { role: 'user', content: [{ text: 'track order 7' }] },
+        { role: 'assistant', content: [{ toolUse: { toolUseId: 't1', name: 'track_order', input: { order_id: '7' } } }] },
+        {
+          role: 'user',
+          content: [{ toolResult: { toolUseId: 't1', content: [{ text: 'shipped' }] } }, { cachePoint: { type: 'default' } }],
+        },
+      ],
+      toolConfig: { tools: [{ toolSpec: { name: 'track_order', inputSchema: { json: { type: 'object' } } } }] },
+    });
+    const body = JSON.parse(text.decode(chatUpstreamCodec.encodeRequest(request, 'm', false)));
+    const ephemeral = { type: 'ephemeral' };
+    expect(body.messages).toEqual([
+      { role: 'system', content: [{ type: 'text', text: 'policy', cache_control: ephemeral }] },
+      { role: 'user', content: 'track order 7' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 't1', type: 'function', function: { name: 'track_order', arguments: '{"order_id":"7"}' } }],
+      },
+      { role: 'tool', tool_call_id: 't1', content: [{ type: 'text', text: 'shipped', cache_control: ephemeral }] },
+    ]);
+    expect(body.tools).toHaveLength(1);
+    // And back: the Chat body's cache_control parts are the same cache points again.
+    expect(chatToCanonical(ChatBody.parse(body))).toMatchObject({ systemCachePoint: true, messages: [{}, {}, { cachePoint: true }] });
+  });
+
   it('Converse side; cachePoint blocks become cache points of their turn', () => {
     const messages = (content: unknown[]) => [{ role: 'user', content }];
     expect(refusal(() => converseToChat({ messages: messages([{ image: { format: 'png', source: { bytes: 'AA==' } } }]) }))).toMatch(
