@@ -43,7 +43,23 @@ const count = (sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args)
 
 describe('POST /v1/feedback', () => {
   it('accepts feedback before its observation exists; the two join once both are stored', async () => {
-    const res = await fetch(`${stack.url}/model/mangaassist/converse-stream`, {
+    // A simulator in real time: the answer streams for seconds after its headers, so the feedback below arrives
+    // while the request is still open and its observation cannot have been written.
+    const slow = await startStack({ durable: true, timeScale: 1 });
+    const slowDb = new Database(join(slow.dataDir!, 'gateway.db'), { readonly: true });
+    try {
+      await feedbackFirst(slow.url, slowDb);
+    } finally {
+      slowDb.close();
+      await slow.close();
+    }
+  });
+
+  async function feedbackFirst(url: string, db: Database.Database): Promise<void> {
+    const count = (sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args) as { n: number }).n;
+    const postFeedback = (body: unknown) =>
+      fetch(`${url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${url}/model/mangaassist/converse-stream`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-session-id': 'fb-1', 'x-intent': 'recommendation' },
       body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'recommend a shonen series' }] }] }),
@@ -65,7 +81,7 @@ describe('POST /v1/feedback', () => {
       'observation joined with feedback',
     );
     expect(joined).toMatchObject({ value: 0.83 });
-  });
+  }
 
   it('stores a duplicated event with the same idempotency key once, and answers 202 both times', async () => {
     const event = { metric: 'cart_add', session_id: 'fb-dup', value: true, idempotency_key: 'cart-fb-dup-1' };

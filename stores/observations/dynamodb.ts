@@ -20,7 +20,6 @@ import {
   feedbackKey,
   feedbackSortKey,
   observationItems,
-  observationSortKey,
   pad,
   TIME_DIGITS,
 } from './dynamodb-items.ts';
