@@ -18,9 +18,10 @@ export interface ProcessReport {
 
 /**
  * Announces a started server to the parent and answers `report` messages on the IPC channel with a
- * `ProcessReport`. SIGTERM, SIGINT or the parent going away run `stop` and exit.
+ * `ProcessReport`: peak RSS, and CPU time from `cpuMicros` (this process's, unless the server's work runs in a
+ * process of its own). SIGTERM, SIGINT or the parent going away run `stop` and exit.
  */
-export function reportReady(url: string, stop: () => Promise<void>): void {
+export function reportReady(url: string, stop: () => Promise<void>, cpuMicros: () => number = ownCpuMicros): void {
   let stopping = false;
   const exit = (): void => {
     if (stopping) return;
@@ -30,13 +31,19 @@ export function reportReady(url: string, stop: () => Promise<void>): void {
   process.on('message', function answer(message) {
     if (message !== 'report') return;
     const usage = process.resourceUsage();
-    const report: ProcessReport = { peakRssKb: usage.maxRSS, cpuMicros: usage.userCPUTime + usage.systemCPUTime };
+    const report: ProcessReport = { peakRssKb: usage.maxRSS, cpuMicros: cpuMicros() };
     process.send?.(report);
   });
   process.once('SIGTERM', exit);
   process.once('SIGINT', exit);
   process.once('disconnect', exit);
   process.stdout.write(`${READY_PREFIX}${url}\n`);
+}
+
+/** User plus system CPU time of this process, microseconds. */
+export function ownCpuMicros(): number {
+  const usage = process.resourceUsage();
+  return usage.userCPUTime + usage.systemCPUTime;
 }
 
 /** Runs a child entry's start function; a failure is printed and ends the process. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settingsFromEnv } from './settings.ts';
+import { settingsFromEnv, TARGET_MODES } from './settings.ts';
 
 describe('benchmark settings from the environment', () => {
   it('has defaults, and quick mode shortens the windows', () => {
@@ -21,6 +21,12 @@ describe('benchmark settings from the environment', () => {
       quick: true,
       cpuProfile: true,
     });
+  });
+
+  it('measures the Worker only when BENCH_TARGETS names it, on the Bedrock modes', () => {
+    expect(settingsFromEnv({}).targets).not.toContain('worker');
+    expect(settingsFromEnv({ BENCH_TARGETS: 'gateway,worker' }).targets).toEqual(['gateway', 'worker']);
+    expect(TARGET_MODES.worker).toEqual(['converse', 'converse-stream']);
   });
 
   it('reads subsets as comma lists', () => {

@@ -3,17 +3,29 @@ import { nameList, parseEnv, withoutEmpty } from '../schema/env.ts';
 
 /**
  * How requests reach the simulator. `portkey` is the Portkey AI gateway, a peer, on the chat modes only;
- * `baseline` is the gateway as of another commit (`BENCH_BASELINE_REF`), for before/after figures in one run.
+ * `baseline` is the gateway as of another commit (`BENCH_BASELINE_REF`), for before/after figures in one run;
+ * `worker` is the gateway as a Cloudflare Worker under local workerd (run only when `BENCH_TARGETS` names it).
  */
-export type TargetName = 'direct' | 'bare-fetch' | 'bare' | 'gateway' | 'baseline' | 'portkey';
+export type TargetName = 'direct' | 'bare-fetch' | 'bare' | 'gateway' | 'baseline' | 'portkey' | 'worker';
 
 /** The operation under load: Bedrock Converse, or OpenAI Chat Completions (`chat`), plain or streamed. */
 export type Mode = 'converse' | 'converse-stream' | 'chat' | 'chat-stream';
 
-export const TARGETS = ['direct', 'bare-fetch', 'bare', 'gateway', 'baseline', 'portkey'] as const satisfies readonly TargetName[];
+export const TARGETS = [
+  'direct',
+  'bare-fetch',
+  'bare',
+  'gateway',
+  'baseline',
+  'portkey',
+  'worker',
+] as const satisfies readonly TargetName[];
 export const MODES = ['converse', 'converse-stream', 'chat', 'chat-stream'] as const satisfies readonly Mode[];
 
-/** The modes each target serves: the fetch-based bare proxy only on Bedrock, Portkey only on Chat Completions. */
+/**
+ * The modes each target serves: the fetch-based bare proxy only on Bedrock, Portkey only on Chat Completions, the
+ * Worker only on Bedrock (it serves the bundled configuration, which has no chat route to the simulator).
+ */
 export const TARGET_MODES: Readonly<Record<TargetName, readonly Mode[]>> = {
   direct: MODES,
   'bare-fetch': ['converse', 'converse-stream'],
@@ -21,6 +33,7 @@ export const TARGET_MODES: Readonly<Record<TargetName, readonly Mode[]>> = {
   gateway: MODES,
   baseline: MODES,
   portkey: ['chat', 'chat-stream'],
+  worker: ['converse', 'converse-stream'],
 };
 
 /** Streaming modes: TTFT is measured and error events inside the body count as failures. */
@@ -81,7 +94,7 @@ const BenchEnv = z
 /**
  * Settings from the environment, checked with zod (an EnvError names each bad variable): `BENCH_SECONDS` (8),
  * `BENCH_WARMUP_SECONDS` (2), `BENCH_QUICK=1` (1 s windows), `BENCH_SEED` (42), comma lists `BENCH_TARGETS`,
- * `BENCH_MODES`, `BENCH_CONNECTIONS` to run a subset, `BENCH_BASELINE_REF` (a git revision) to measure the
+ * `BENCH_MODES`, `BENCH_CONNECTIONS` to run a subset (`worker` runs only when named), `BENCH_BASELINE_REF` (a git revision) to measure the
  * gateway at that revision too, as target `baseline`, and `BENCH_CPU_PROF=1` (CPU profiles of every server).
  */
 export function settingsFromEnv(source: Record<string, string | undefined> = process.env): BenchSettings {
@@ -95,7 +108,7 @@ export function settingsFromEnv(source: Record<string, string | undefined> = pro
     concurrencies: connections ?? [1, 10, 50],
     chatStreamConcurrencies: connections ?? [10],
     modes: env.BENCH_MODES ?? [...MODES],
-    targets: env.BENCH_TARGETS ?? TARGETS.filter((t) => t !== 'baseline' || baselineRef !== null),
+    targets: env.BENCH_TARGETS ?? TARGETS.filter((t) => t !== 'worker' && (t !== 'baseline' || baselineRef !== null)),
     seed: env.BENCH_SEED,
     quick,
     partial: Boolean(env.BENCH_TARGETS || env.BENCH_MODES || env.BENCH_CONNECTIONS),

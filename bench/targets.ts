@@ -82,6 +82,7 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
       );
     }
     if (name === 'portkey') proxy = await startPortkey(profiling('proxy'));
+    if (name === 'worker') proxy = await startServer('worker', 'serve-worker.ts', { ...keys, BENCH_UPSTREAM: sim.url }, profiling('proxy'));
     endpoints = isGateway(name)
       ? gatewayEndpoints(ctx.workload)
       : name === 'portkey'
@@ -146,9 +147,9 @@ function chatKey(ctx: TargetContext): string {
   return `sk-bench-${ctx.credentials.secretAccessKey.replace(/[^A-Za-z0-9]/g, '')}`;
 }
 
-/** The gateway under test, or the same gateway at the baseline revision. */
+/** The gateway under test, the same gateway at the baseline revision, or the gateway as a Worker. */
 function isGateway(name: TargetName): boolean {
-  return name === 'gateway' || name === 'baseline';
+  return name === 'gateway' || name === 'baseline' || name === 'worker';
 }
 
 function isChat(mode: Mode): mode is 'chat' | 'chat-stream' {

@@ -13,11 +13,32 @@ export interface AppUnderTest {
   request(path: string, init?: RequestInit): Response | Promise<Response>;
 }
 
+/**
+ * What the runtime under test has. The suite defines only the cases a runtime has the means for: a case for a thing
+ * the runtime does not have is not defined at all (docs/edge.md lists them for the Worker).
+ */
+export interface RuntimeCapabilities {
+  /** A shutdown that cuts the calls in flight (a Node process; a Worker has none: no request can touch another's I/O). */
+  shutdown: boolean;
+  /**
+   * The app hears of a client that leaves while its answer waits on the upstream (the request's signal, or the
+   * runtime cancelling the answer's body). Local workerd notices a client gone only when it next writes to it.
+   */
+  clientLeaveNotice: boolean;
+}
+
 /** What the contract suite runs against: an app factory and the scripted upstream its deps send calls to. */
 export interface DataPlaneTarget {
   createApp(deps: GatewayDeps): AppUnderTest;
   /** A fresh fake upstream per test. */
   upstream(): ScriptedUpstream;
+  /** What the runtime has; every capability by default. */
+  runtime?: Partial<RuntimeCapabilities>;
+}
+
+/** The runtime's capabilities, every one that the target does not deny. */
+export function capabilitiesOf(target: DataPlaneTarget): RuntimeCapabilities {
+  return { shutdown: true, clientLeaveNotice: true, ...target.runtime };
 }
 
 /** The idle deadline in the suite: long enough for in-process reads (which never wait on a timer), short for stalls. */

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../schema/observation.ts';
 import { chatStream, converseStream, USAGE } from './answers.ts';
-import { IDLE_MS, openHarness, readChunks, readUnits, unitsOf, type DataPlaneTarget, type Harness, type Unit } from './harness.ts';
+import {
+  capabilitiesOf,
+  IDLE_MS,
+  openHarness,
+  readChunks,
+  readUnits,
+  unitsOf,
+  type DataPlaneTarget,
+  type Harness,
+  type Unit,
+} from './harness.ts';
 import { STREAM_KINDS, type StreamKind } from './kinds.ts';
 import { reset, STALL, type Step } from './scripted-upstream.ts';
 
@@ -95,16 +105,19 @@ function chatJsonCases(target: DataPlaneTarget): void {
   });
 }
 
+/** A harness whose upstream answers `status` with `steps`. */
+function started(target: DataPlaneTarget, steps: Step[], status = 200): Harness {
+  const h = openHarness(target);
+  h.upstream.next({ status, body: steps });
+  return h;
+}
+
 /** Every streamed operation: how it completes, how upstream errors pass, and every way it can be cut short. */
 export function streamedCases(target: DataPlaneTarget): void {
   usageOnlyCases(target);
   chatJsonCases(target);
   describe.each(STREAM_KINDS)('$name', (kind) => {
-    const start = (steps: Step[], status = 200): Harness => {
-      const h = openHarness(target);
-      h.upstream.next({ status, body: steps });
-      return h;
-    };
+    const start = (steps: Step[], status = 200): Harness => started(target, steps, status);
 
     it('completes: only whole units reach the client, usage is metered, one observation', async () => {
       const h = start(rechunk(kind.units(), 13));
@@ -171,36 +184,48 @@ export function streamedCases(target: DataPlaneTarget): void {
       if (afterThree) expect(obs).toMatchObject(kind.usageAfterThree);
     });
 
-    it('a client that cancels its stream is recorded as client_abort and the upstream call is released', async () => {
-      const h = start([...kind.units().slice(0, 3), STALL]);
-      const res = await kind.send(h);
-      const reader = res.body!.getReader();
-      await reader.read();
-      await reader.cancel();
-      expect(onlyObservation(h, res)).toMatchObject({ status: 499, errorCode: 'client_abort' });
-      expect(h.upstream.cancelled).toBe(1);
-    });
+    const caps = capabilitiesOf(target);
+    if (caps.clientLeaveNotice) clientLeaveCases(target, kind);
+    if (caps.shutdown) shutdownCase(target, kind);
+  });
+}
 
-    it('a client whose request is aborted mid-answer is recorded as client_abort', async () => {
-      const h = start([...kind.units().slice(0, 3), STALL]);
-      const controller = new AbortController();
-      const res = await kind.send(h, controller.signal);
-      await res.body!.getReader().read();
-      controller.abort();
-      const [obs] = await h.sink.waitFor(1);
-      expect(obs).toMatchObject({ status: 499, errorCode: 'client_abort' });
-      expect(h.sink.observations).toHaveLength(1);
-    });
+/** A client that goes away mid-answer (for a runtime that hears of it while the upstream is silent). */
+function clientLeaveCases(target: DataPlaneTarget, kind: StreamKind): void {
+  const start = (steps: Step[]): Harness => started(target, steps);
+  it('a client that cancels its stream is recorded as client_abort and the upstream call is released', async () => {
+    const h = start([...kind.units().slice(0, 3), STALL]);
+    const res = await kind.send(h);
+    const reader = res.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    expect(onlyObservation(h, res)).toMatchObject({ status: 499, errorCode: 'client_abort' });
+    expect(h.upstream.cancelled).toBe(1);
+  });
 
-    it('a shutdown that cuts the call ends the client stream with an error unit, recorded as shutdown_abort', async () => {
-      const h = start([...kind.units().slice(0, 3), STALL]);
-      const res = await kind.send(h);
-      const reader = res.body!.getReader();
-      const first = await reader.read();
-      h.lifecycle.cutInFlight();
-      const units = unitsOf(await readChunks(reader, [first.value!]), kind.client);
-      expectGatewayError(kind, units, 'shutdown_abort', 'serviceUnavailableException');
-      expect(onlyObservation(h, res)).toMatchObject({ status: 503, errorCode: 'shutdown_abort' });
-    });
+  it('a client whose request is aborted mid-answer is recorded as client_abort', async () => {
+    const h = start([...kind.units().slice(0, 3), STALL]);
+    const controller = new AbortController();
+    const res = await kind.send(h, controller.signal);
+    await res.body!.getReader().read();
+    controller.abort();
+    const [obs] = await h.sink.waitFor(1);
+    expect(obs).toMatchObject({ status: 499, errorCode: 'client_abort' });
+    expect(h.sink.observations).toHaveLength(1);
+  });
+}
+
+/** A shutdown cutting a streamed answer (for a runtime that has a shutdown). */
+function shutdownCase(target: DataPlaneTarget, kind: StreamKind): void {
+  const start = (steps: Step[]): Harness => started(target, steps);
+  it('a shutdown that cuts the call ends the client stream with an error unit, recorded as shutdown_abort', async () => {
+    const h = start([...kind.units().slice(0, 3), STALL]);
+    const res = await kind.send(h);
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    h.lifecycle.cutInFlight();
+    const units = unitsOf(await readChunks(reader, [first.value!]), kind.client);
+    expectGatewayError(kind, units, 'shutdown_abort', 'serviceUnavailableException');
+    expect(onlyObservation(h, res)).toMatchObject({ status: 503, errorCode: 'shutdown_abort' });
   });
 }

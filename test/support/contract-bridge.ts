@@ -39,7 +39,8 @@ async function playUpstream(target: BridgeTarget, req: IncomingMessage, res: Ser
   res.writeHead(answer.status, out);
   res.flushHeaders();
   try {
-    for (let chunk = await answer.read(); chunk; chunk = await answer.read()) res.write(chunk);
+    // Each chunk is on the wire before the next step: a reset after it must not take back bytes already sent.
+    for (let chunk = await answer.read(); chunk; chunk = await answer.read()) await new Promise((resolve) => res.write(chunk, resolve));
     res.end();
   } catch {
     res.destroy();

@@ -1,8 +1,8 @@
 /**
  * A Worker for the contract suite under workerd: the gateway app (createGatewayApp) with the suite's configuration,
  * its upstream calls and observations sent over HTTP to a bridge in the test process (which plays the scripted
- * upstream and keeps the records), and test routes: `/__reset?generation=N` (a fresh app: new lifecycle, as each test
- * gets on Node; its records are tagged N), `/__cut` (the lifecycle's cut), `/__buckets` (bucketOf computed by this runtime).
+ * upstream and keeps the records), and test routes: `/__reset?generation=N` (a fresh app, as each test gets on Node;
+ * its records are tagged N), `/__buckets` (bucketOf computed by this runtime).
  */
 import { createGatewayApp } from '../../gateway/app.ts';
 import { staticConfig } from '../../gateway/deps.ts';
@@ -87,7 +87,6 @@ export default {
       return Response.json(sessions.map((s) => bucketOf(salt, s)));
     }
     current ??= build(env, '0');
-    if (path === '/__cut') return Response.json({ cut: current.lifecycle.cutInFlight() });
     const { lifecycle, sink } = current;
     lifecycle.next((finished) => ctx.waitUntil(finished.then(() => sink.flush())));
     const response = current.app.fetch(request);

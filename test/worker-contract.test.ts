@@ -8,9 +8,10 @@ import type { ObservationSink } from '../stores/observations/interface.ts';
 import { startWorkerd, type RunningWorkerd } from '../gateway/edge/local.ts';
 import { startContractBridge, type BridgeTarget } from './support/contract-bridge.ts';
 
-// The same contract suite as gateway/contract/node.test.ts (run by `npm run test:worker-contract`, not `npm test`:
-// client-abort and shutdown-cut cases do not hold under workerd, see docs/edge.md), with the app running under workerd: the suite's scripted
-// upstream and sink stay in this process, reached by the Worker through an HTTP bridge.
+// The same contract suite as gateway/contract/node.test.ts with the app running under workerd: the suite's scripted
+// upstream and sink stay in this process, reached by the Worker through an HTTP bridge. A Worker has no shutdown, and
+// local workerd does not hear of a client that leaves while nothing is written to it, so those cases are not defined
+// for it (docs/edge.md).
 let worker: RunningWorkerd;
 let bridge: Awaited<ReturnType<typeof startContractBridge>>;
 let target: BridgeTarget | null = null;
@@ -70,7 +71,7 @@ function settledBody(res: Response, sink: MemoryObservationSink): Response {
   return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
-/** The app under test: requests go to the Worker, and the test's lifecycle cut reaches the Worker's. */
+/** The app under test: requests go to the Worker, whose app is fresh for each test (as `createApp` is on Node). */
 function workerApp(deps: GatewayDeps): AppUnderTest {
   const tag = String(++generation);
   sinks.set(tag, deps.sink);
@@ -80,9 +81,6 @@ function workerApp(deps: GatewayDeps): AppUnderTest {
     async request(path, init) {
       reset ??= fetch(`${worker.url}/__reset?generation=${tag}`).then((r) => r.text());
       await reset;
-      const cut = new AbortController();
-      deps.lifecycle.track(cut);
-      cut.signal.addEventListener('abort', () => void fetch(`${worker.url}/__cut`).then((r) => r.text()), { once: true });
       return settledBody(await fetch(`${worker.url}${path}`, init), deps.sink as MemoryObservationSink);
     },
   };
@@ -91,4 +89,5 @@ function workerApp(deps: GatewayDeps): AppUnderTest {
 dataPlaneContract('Worker, under workerd', {
   createApp: workerApp,
   upstream: () => (nextUpstream = new ScriptedUpstream()),
+  runtime: { shutdown: false, clientLeaveNotice: false },
 });
