@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { converseBody, converseStream, invokeBody, readFrames, readSse, USAGE } from '../contract/answers.ts';
 import { reset } from '../contract/scripted-upstream.ts';
 import { initBucketing } from '../routing/bucket.ts';
-import { failing, json, openFallbackApp as open, paths, throttled } from './fallback-harness.ts';
+import { parseGatewayConfig } from '../config/load.ts';
+import { CONFIG, failing, json, openFallbackApp as open, paths, throttled } from './fallback-harness.ts';
 
 describe('fallbacks through the app', () => {
   beforeAll(() => initBucketing());
@@ -38,6 +39,19 @@ describe('fallbacks through the app', () => {
     expect(await h.metrics()).toContain(
       'gateway_fallbacks_total{route="r-main",from_config="primary",to_config="backup",reason="throttled"} 1',
     );
+  });
+
+  it('a fallback whose model is a cross-region inference profile is priced as its base model', async () => {
+    const configs = CONFIG.configs.map((c) =>
+      c.id === 'backup' ? { ...c, upstream: { provider: 'bedrock', modelId: 'us.backup-model' } } : c,
+    );
+    const h = open({ config: parseGatewayConfig({ ...CONFIG, configs }) });
+    h.upstream.next(throttled);
+    h.upstream.next(json(converseBody));
+    expect((await h.converse()).status).toBe(200);
+    expect(paths(h.upstream)).toEqual(['/model/primary-model/converse', '/model/us.backup-model/converse']);
+    expect(h.sink.observations[0]).toMatchObject({ servedConfigId: 'backup', upstreamModel: 'us.backup-model' });
+    expect(h.sink.observations[0]!.costUsd).toBeCloseTo((USAGE.inputTokens * 3 + USAGE.outputTokens * 4) / 1000, 9);
   });
 
   it('logs one info line per fallback, with the request id, and no request-failed line when the fallback answered', async () => {

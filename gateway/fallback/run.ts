@@ -1,5 +1,6 @@
 import { priceKeyOf, upstreamModelOf, type ModelConfig } from '../../schema/config.ts';
 import { fallbackChain } from '../../schema/fallbacks.ts';
+import { priceOf } from '../../schema/pricing.ts';
 import { ERRORS, errorCodeOfStatus, GatewayError } from '../errors.ts';
 import type { RoutedCall } from '../routed.ts';
 import type { HttpResponse } from '../upstreams/http/interface.ts';
@@ -138,6 +139,6 @@ function servedBy(call: RoutedCall, config: ModelConfig) {
   return {
     configId: config.id,
     upstreamModel: upstreamModelOf(config.upstream),
-    price: call.snapshot.config.pricing[priceKeyOf(config)],
+    price: priceOf(call.snapshot.config.pricing, priceKeyOf(config)),
   };
 }
