@@ -220,6 +220,21 @@ describe('fallbacks through the app', () => {
     expect(h.sink.observations[0]).toMatchObject({ attempts: 2, servedConfigId: 'backup' });
   });
 
+  it('skips a fallback whose translation refuses the request (an image for an OpenAI-compatible model): the throttling goes back', async () => {
+    const h = open();
+    h.upstream.next(throttled);
+    h.upstream.next(throttled);
+    h.upstream.next(json(converseBody));
+    const image = { image: { format: 'png', source: { bytes: 'iVBORw0KGgo=' } } };
+    const res = await h.post('/model/r-main/converse', { messages: [{ role: 'user', content: [{ text: 'what is this?' }, image] }] });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('x-amzn-errortype')).toMatch(/^ThrottlingException/);
+    expect(paths(h.upstream)).toEqual(['/model/primary-model/converse', '/model/backup-model/converse']);
+    expect(h.upstream.pending).toBe(1);
+    expect(h.sink.observations).toHaveLength(1);
+    expect(h.sink.observations[0]).toMatchObject({ status: 429, errorCode: 'ThrottlingException', attempts: 2, servedConfigId: 'backup' });
+  });
+
   it('a Chat Completions call whose OpenAI-compatible model fails falls back to a Bedrock configuration, translated', async () => {
     const h = open();
     h.upstream.next(failing(500));

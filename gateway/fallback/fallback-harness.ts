@@ -88,7 +88,7 @@ export function openFallbackApp(
   const chat = (model: string, stream = false) =>
     post('/v1/chat/completions', { model, stream, messages: [{ role: 'user', content: 'hi' }] });
   const metrics = async () => (await telemetry.exposition!()).body;
-  return { upstream, sink, converse, invoke, chat, metrics, logger };
+  return { upstream, sink, post, converse, invoke, chat, metrics, logger };
 }
 
 /** The paths the upstream was called on, in order. */

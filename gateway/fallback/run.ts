@@ -76,7 +76,7 @@ export async function sendWithFallbacks(call: RoutedCall, runtime: FallbackRunti
     if (reason !== null) {
       for (; next < chain.length && !following; next++) {
         const candidate = chain[next]!;
-        const candidatePlan = planFor(candidate, true);
+        const candidatePlan = fallbackPlan(planFor, candidate);
         if (candidatePlan) following = { config: candidate, plan: candidatePlan };
       }
     }
@@ -124,6 +124,20 @@ function failureOf(result: UpstreamResult): { status: number; errorCode: string 
   const { status } = result.response;
   const named = result.response.header('x-amzn-errortype')?.split(':')[0];
   return { status, errorCode: named || ERRORS[errorCodeOfStatus(status)].awsType };
+}
+
+/**
+ * A fallback's plan, or null when it cannot carry this request: a fallback whose protocol refuses the request (a
+ * translation's 400, e.g. an image block for an OpenAI-compatible model) is skipped, so the client gets the failure
+ * of the configurations that could serve it, never a refusal of a configuration it did not choose.
+ */
+function fallbackPlan(planFor: PlanFor, config: ModelConfig): AttemptPlan | null {
+  try {
+    return planFor(config, true);
+  } catch (err) {
+    if (err instanceof GatewayError && err.code === 'invalid_request') return null;
+    throw err;
+  }
 }
 
 /** The configurations a call may be served by, in order: only the assigned one for pinned calls. */
