@@ -235,6 +235,20 @@ describe('fallbacks through the app', () => {
     expect(h.sink.observations[0]).toMatchObject({ status: 429, errorCode: 'ThrottlingException', attempts: 2, servedConfigId: 'backup' });
   });
 
+  it('skips an OpenAI-compatible fallback for a Converse call with a guardrailConfig (it would answer unguarded)', async () => {
+    const h = open();
+    h.upstream.next(throttled);
+    h.upstream.next(throttled);
+    h.upstream.next(json(converseBody));
+    const guardrailConfig = { guardrailIdentifier: 'gr-1', guardrailVersion: '1' };
+    const res = await h.post('/model/r-main/converse', { messages: [{ role: 'user', content: [{ text: 'hi' }] }], guardrailConfig });
+    expect(res.status).toBe(429);
+    expect(paths(h.upstream)).toEqual(['/model/primary-model/converse', '/model/backup-model/converse']);
+    expect(JSON.parse(h.upstream.requests[1]!.body).guardrailConfig).toEqual(guardrailConfig);
+    expect(h.upstream.pending).toBe(1);
+    expect(h.sink.observations[0]).toMatchObject({ status: 429, attempts: 2, servedConfigId: 'backup' });
+  });
+
   it('a Chat Completions call whose OpenAI-compatible model fails falls back to a Bedrock configuration, translated', async () => {
     const h = open();
     h.upstream.next(failing(500));
