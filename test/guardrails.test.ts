@@ -78,7 +78,7 @@ describe('guardrail interventions are answered and recorded', () => {
     expect(await t.observationAfter(before)).toMatchObject({ intent: 'faq', stopReason: 'guardrail_intervened', status: 200 });
     const metrics = await (await fetch(`${t.stack.url}/metrics`)).text();
     expect(metrics).toMatch(
-      /gateway_stop_reasons_total\{route="mangaassist",intent="faq",config="[^"]+",reason="guardrail_intervened"\} 1/,
+      /gateway_stop_reasons_total\{route="mangaassist",intent="faq",config="[^"]+",traffic="live",reason="guardrail_intervened"\} 1/,
     );
   });
 

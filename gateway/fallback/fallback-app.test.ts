@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { converseBody, converseStream, invokeBody, readFrames, readSse, USAGE } from '../contract/answers.ts';
 import { reset } from '../contract/scripted-upstream.ts';
 import { initBucketing } from '../routing/bucket.ts';
-import { failing, json, openFallbackApp as open, paths, throttled } from './fallback-harness.ts';
+import { parseGatewayConfig } from '../config/load.ts';
+import { CONFIG, failing, json, openFallbackApp as open, paths, throttled } from './fallback-harness.ts';
 
 describe('fallbacks through the app', () => {
   beforeAll(() => initBucketing());
@@ -38,6 +39,19 @@ describe('fallbacks through the app', () => {
     expect(await h.metrics()).toContain(
       'gateway_fallbacks_total{route="r-main",from_config="primary",to_config="backup",reason="throttled"} 1',
     );
+  });
+
+  it('a fallback whose model is a cross-region inference profile is priced as its base model', async () => {
+    const configs = CONFIG.configs.map((c) =>
+      c.id === 'backup' ? { ...c, upstream: { provider: 'bedrock', modelId: 'us.backup-model' } } : c,
+    );
+    const h = open({ config: parseGatewayConfig({ ...CONFIG, configs }) });
+    h.upstream.next(throttled);
+    h.upstream.next(json(converseBody));
+    expect((await h.converse()).status).toBe(200);
+    expect(paths(h.upstream)).toEqual(['/model/primary-model/converse', '/model/us.backup-model/converse']);
+    expect(h.sink.observations[0]).toMatchObject({ servedConfigId: 'backup', upstreamModel: 'us.backup-model' });
+    expect(h.sink.observations[0]!.costUsd).toBeCloseTo((USAGE.inputTokens * 3 + USAGE.outputTokens * 4) / 1000, 9);
   });
 
   it('logs one info line per fallback, with the request id, and no request-failed line when the fallback answered', async () => {
@@ -204,6 +218,35 @@ describe('fallbacks through the app', () => {
     expect(paths(h.upstream)).toEqual(['/model/primary-model/invoke', '/model/backup-model/invoke']);
     expect(h.upstream.pending).toBe(1);
     expect(h.sink.observations[0]).toMatchObject({ attempts: 2, servedConfigId: 'backup' });
+  });
+
+  it('skips a fallback whose translation refuses the request (an image for an OpenAI-compatible model): the throttling goes back', async () => {
+    const h = open();
+    h.upstream.next(throttled);
+    h.upstream.next(throttled);
+    h.upstream.next(json(converseBody));
+    const image = { image: { format: 'png', source: { bytes: 'iVBORw0KGgo=' } } };
+    const res = await h.post('/model/r-main/converse', { messages: [{ role: 'user', content: [{ text: 'what is this?' }, image] }] });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('x-amzn-errortype')).toMatch(/^ThrottlingException/);
+    expect(paths(h.upstream)).toEqual(['/model/primary-model/converse', '/model/backup-model/converse']);
+    expect(h.upstream.pending).toBe(1);
+    expect(h.sink.observations).toHaveLength(1);
+    expect(h.sink.observations[0]).toMatchObject({ status: 429, errorCode: 'ThrottlingException', attempts: 2, servedConfigId: 'backup' });
+  });
+
+  it('skips an OpenAI-compatible fallback for a Converse call with a guardrailConfig (it would answer unguarded)', async () => {
+    const h = open();
+    h.upstream.next(throttled);
+    h.upstream.next(throttled);
+    h.upstream.next(json(converseBody));
+    const guardrailConfig = { guardrailIdentifier: 'gr-1', guardrailVersion: '1' };
+    const res = await h.post('/model/r-main/converse', { messages: [{ role: 'user', content: [{ text: 'hi' }] }], guardrailConfig });
+    expect(res.status).toBe(429);
+    expect(paths(h.upstream)).toEqual(['/model/primary-model/converse', '/model/backup-model/converse']);
+    expect(JSON.parse(h.upstream.requests[1]!.body).guardrailConfig).toEqual(guardrailConfig);
+    expect(h.upstream.pending).toBe(1);
+    expect(h.sink.observations[0]).toMatchObject({ status: 429, attempts: 2, servedConfigId: 'backup' });
   });
 
   it('a Chat Completions call whose OpenAI-compatible model fails falls back to a Bedrock configuration, translated', async () => {

@@ -1,6 +1,7 @@
 /**
  * The in-process app the fallback tests drive: configurations with fallbacks over a scripted upstream.
  */
+import type { GatewayConfig } from '../../schema/config.ts';
 import { MemoryLogger } from '../../lib/log/memory.ts';
 import { MemoryObservationSink } from '../../stores/observations/memory.ts';
 import { createGatewayApp } from '../app.ts';
@@ -52,14 +53,16 @@ export const failing = (status: number): Script => ({ status, body: [`{"message"
 export const json = (body: string): Script => ({ status: 200, headers: { 'content-type': 'application/json' }, body: [body] });
 
 /** An app over CONFIG with a scripted upstream, a memory sink, Prometheus telemetry and a memory logger; 1-2 ms backoffs. */
-export function openFallbackApp(options: { policy?: Partial<FallbackPolicy>; transport?: (inner: HttpTransport) => HttpTransport } = {}) {
+export function openFallbackApp(
+  options: { policy?: Partial<FallbackPolicy>; transport?: (inner: HttpTransport) => HttpTransport; config?: GatewayConfig } = {},
+) {
   const upstream = new ScriptedUpstream();
   const transport = options.transport ? options.transport(upstream.transport) : upstream.transport;
   const sink = new MemoryObservationSink();
   const telemetry = prometheusTelemetry({ defaultMetrics: false });
   const logger = new MemoryLogger();
   const app = createGatewayApp({
-    config: staticConfig(CONFIG),
+    config: staticConfig(options.config ?? CONFIG),
     upstreams: {
       bedrock: bedrockUpstream({ endpoint: 'http://bedrock.test', region: 'us-east-1', apiKey: 'k', transport }),
       openai: openaiUpstream({ transport, env: () => undefined }),
@@ -85,7 +88,7 @@ export function openFallbackApp(options: { policy?: Partial<FallbackPolicy>; tra
   const chat = (model: string, stream = false) =>
     post('/v1/chat/completions', { model, stream, messages: [{ role: 'user', content: 'hi' }] });
   const metrics = async () => (await telemetry.exposition!()).body;
-  return { upstream, sink, converse, invoke, chat, metrics, logger };
+  return { upstream, sink, post, converse, invoke, chat, metrics, logger };
 }
 
 /** The paths the upstream was called on, in order. */

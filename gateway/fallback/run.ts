@@ -1,5 +1,6 @@
 import { priceKeyOf, upstreamModelOf, type ModelConfig } from '../../schema/config.ts';
 import { fallbackChain } from '../../schema/fallbacks.ts';
+import { priceOf } from '../../schema/pricing.ts';
 import { ERRORS, errorCodeOfStatus, GatewayError } from '../errors.ts';
 import type { RoutedCall } from '../routed.ts';
 import type { HttpResponse } from '../upstreams/http/interface.ts';
@@ -75,7 +76,7 @@ export async function sendWithFallbacks(call: RoutedCall, runtime: FallbackRunti
     if (reason !== null) {
       for (; next < chain.length && !following; next++) {
         const candidate = chain[next]!;
-        const candidatePlan = planFor(candidate, true);
+        const candidatePlan = fallbackPlan(planFor, candidate);
         if (candidatePlan) following = { config: candidate, plan: candidatePlan };
       }
     }
@@ -125,6 +126,20 @@ function failureOf(result: UpstreamResult): { status: number; errorCode: string 
   return { status, errorCode: named || ERRORS[errorCodeOfStatus(status)].awsType };
 }
 
+/**
+ * A fallback's plan, or null when it cannot carry this request: a fallback whose protocol refuses the request (a
+ * translation's 400, e.g. an image block for an OpenAI-compatible model) is skipped, so the client gets the failure
+ * of the configurations that could serve it, never a refusal of a configuration it did not choose.
+ */
+function fallbackPlan(planFor: PlanFor, config: ModelConfig): AttemptPlan | null {
+  try {
+    return planFor(config, true);
+  } catch (err) {
+    if (err instanceof GatewayError && err.code === 'invalid_request') return null;
+    throw err;
+  }
+}
+
 /** The configurations a call may be served by, in order: only the assigned one for pinned calls. */
 function chainOf(call: RoutedCall, policy: FallbackPolicy): ModelConfig[] {
   const first = call.config!;
@@ -138,6 +153,6 @@ function servedBy(call: RoutedCall, config: ModelConfig) {
   return {
     configId: config.id,
     upstreamModel: upstreamModelOf(config.upstream),
-    price: call.snapshot.config.pricing[priceKeyOf(config)],
+    price: priceOf(call.snapshot.config.pricing, priceKeyOf(config)),
   };
 }

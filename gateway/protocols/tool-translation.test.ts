@@ -104,6 +104,26 @@ describe('streamed tool calls across protocols', () => {
     expect(JSON.parse(inputOf(1))).toEqual({ city: 'Kyoto' });
     expect(got[9]![1]).toEqual({ stopReason: 'tool_use' });
   });
+
+  it('a Chat stream that repeats the tool call id on every chunk still makes one Converse block per call', () => {
+    const piece = (args: string) => ({ index: 0, id: 'call_a', type: 'function', function: { name: 'track_order', arguments: args } });
+    const upstream = new TextEncoder().encode(
+      [
+        ...[ARGS.slice(0, 9), ARGS.slice(9)].map(
+          (args) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { tool_calls: [piece(args)] } }] })}\n\n`,
+        ),
+        `data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 3, completion_tokens: 4 } })}\n\n`,
+        'data: [DONE]\n\n',
+      ].join(''),
+    );
+    const events = decodeAll(chatUpstreamCodec.decoder(), upstream, 7);
+    expect(events.filter((e) => e.type === 'tool_start')).toEqual([{ type: 'tool_start', index: 0, id: 'call_a', name: 'track_order' }]);
+    const frames = new FrameSplitter().push(converseClientCodec.encoder().encode(events)!);
+    const got = frames.map((f) => [f.headers[':event-type'], JSON.parse(text.decode(f.payload))]);
+    expect(got.filter(([type]) => type === 'contentBlockStart')).toHaveLength(1);
+    const input = got.filter(([type]) => type === 'contentBlockDelta').map(([, p]) => p.delta.toolUse.input);
+    expect(input.join('')).toBe(ARGS);
+  });
 });
 
 describe('whole answers with tool calls', () => {

@@ -105,7 +105,7 @@ export function prometheusTelemetry(
   const stopReasons = new Counter({
     name: 'gateway_stop_reasons_total',
     help: 'Answers by why the model stopped (Converse names; unknown ones as other), e.g. guardrail_intervened',
-    labelNames: ['route', 'intent', 'config', 'reason'],
+    labelNames: ['route', 'intent', 'config', 'traffic', 'reason'],
     registers: [registry],
   });
   const spilled = new Counter({
@@ -168,7 +168,7 @@ export function prometheusTelemetry(
       if (o.traffic !== 'shadow') overhead.observe({ operation: o.operation }, o.overheadMs / 1000);
       if (o.stopReason) {
         const reason = KNOWN_STOP_REASONS.has(o.stopReason) ? o.stopReason : 'other';
-        stopReasons.inc({ route: labels.route, intent: labels.intent, config: labels.config, reason });
+        stopReasons.inc({ route: labels.route, intent: labels.intent, config: labels.config, traffic: labels.traffic, reason });
       }
       if (o.errorCode) upstreamErrors.inc({ config: labels.config, error_code: KNOWN_ERRORS.has(o.errorCode) ? o.errorCode : 'other' });
     },

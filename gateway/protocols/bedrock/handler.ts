@@ -17,7 +17,7 @@ const encoder = new TextEncoder();
  * Handles `POST /model/{modelId}/{operation}`: route, apply the configuration, forward (to its fallbacks when
  * it throttles or fails before answering), meter. Calls routed to a Bedrock configuration (or passed through)
  * keep their bytes; calls routed to another provider are translated (Converse only; such a fallback is skipped
- * for the invoke operations).
+ * for the invoke operations and for calls that carry a `guardrailConfig`).
  */
 export function bedrockHandler(deps: RoutedDeps) {
   const calls = routedCalls(deps);
@@ -41,6 +41,8 @@ export function bedrockHandler(deps: RoutedDeps) {
           answer: (response) => bedrockPassThrough(operation, response, call),
         };
       }
+      // A guardrail has no Chat Completions twin: a fallback never serves a guarded call unguarded.
+      if (fallback && body.guardrailConfig !== undefined) return null;
       if (!operation.startsWith('converse')) {
         if (fallback) return null;
         throw new GatewayError(

@@ -26,7 +26,15 @@ export const chatUpstreamCodec: UpstreamCodec = {
   errorType: openAIErrorType,
   decoder() {
     const splitter = new SseSplitter();
-    const eventsOf = (events: SseEvent[]): ChatEvent[] => events.flatMap((event) => chunkEvents(event.data));
+    // Some OpenAI-compatible servers repeat a tool call's id and name on every chunk of it: only the first starts it.
+    const started = new Set<number>();
+    const firstStart = (event: ChatEvent): boolean => {
+      if (event.type !== 'tool_start') return true;
+      if (started.has(event.index)) return false;
+      started.add(event.index);
+      return true;
+    };
+    const eventsOf = (events: SseEvent[]): ChatEvent[] => events.flatMap((event) => chunkEvents(event.data)).filter(firstStart);
     return {
       push: (chunk) => eventsOf(splitter.push(chunk)),
       end: () => eventsOf(checkedRest(splitter)),

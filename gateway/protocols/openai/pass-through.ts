@@ -1,9 +1,11 @@
 import { MalformedUpstream, type AnswerContext, type ClientError, type StreamAdapter, type StreamTally } from '../../stream/interface.ts';
 import { meteredStream } from '../../stream/streamed.ts';
-import { readWhole } from '../../stream/whole.ts';
+import { readWhole, type Metered, type WholeReading } from '../../stream/whole.ts';
 import type { HttpResponse } from '../../upstreams/http/interface.ts';
 import { tallyEvents } from '../../canonical.ts';
-import { checkedRest, chunkEvents, chatUpstreamCodec, sseErrorEvent } from './chat-codec.ts';
+import { recordedOfFinish } from '../../stop-reasons.ts';
+import { checkedRest, chunkEvents, openAIErrorType, sseErrorEvent } from './chat-codec.ts';
+import { chatUsageOf, type OpenAIUsage } from './chat-usage.ts';
 import { SseSplitter, type SseEvent } from './sse.ts';
 
 const encoder = new TextEncoder();
@@ -72,6 +74,19 @@ class ChatStreamPassThrough implements StreamAdapter {
 }
 
 /**
+ * What metering reads of a whole Chat Completions answer handed on as it came: usage and finish reason only. The
+ * message itself is the client's to read (tool arguments that are no JSON object included: only a translation needs them parsed).
+ */
+const passedChatReading: WholeReading<Metered> = {
+  decode(json) {
+    const answer = json as { choices?: { finish_reason?: string | null }[]; usage?: OpenAIUsage | null };
+    const finish = answer.choices?.[0]?.finish_reason;
+    return { usage: chatUsageOf(answer.usage), recordedStopReason: finish ? recordedOfFinish(finish) : null };
+  },
+  errorType: openAIErrorType,
+};
+
+/**
  * A Chat Completions answer handed on as it came: streams event by event through the stream core, whole
  * answers once read and checked.
  */
@@ -86,7 +101,7 @@ export async function chatPassThrough(
     const headers = { ...call.headers(), 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
     return new Response(body, { status: 200, headers });
   }
-  const answer = await readWhole(response, call, chatUpstreamCodec, true);
+  const answer = await readWhole(response, call, passedChatReading, true);
   const headers = { ...call.headers(), 'content-type': response.header('content-type') ?? 'application/json' };
   return new Response(answer.bytes, { status: response.status, headers });
 }

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryObservationSink } from '../../../stores/observations/memory.ts';
+import { createGatewayApp } from '../../app.ts';
+import { parseGatewayConfig } from '../../config/load.ts';
+import { ScriptedUpstream } from '../../contract/scripted-upstream.ts';
+import { staticConfig } from '../../deps.ts';
+import { Lifecycle } from '../../lifecycle.ts';
+import { noTelemetry } from '../../telemetry/interface.ts';
+import { bedrockUpstream } from '../../upstreams/bedrock/client.ts';
+import { openaiUpstream } from '../../upstreams/openai/client.ts';
+
+const CONFIG = parseGatewayConfig({
+  pricing: { 'openai-model': { inputPer1k: 0.001, outputPer1k: 0.002 } },
+  configs: [{ id: 'oai', upstream: { provider: 'openai', baseUrl: 'http://openai.test/v1', model: 'openai-model' }, maxTokens: 100 }],
+  routes: [{ name: 'r-oai', intents: ['faq'], default: 'oai' }],
+});
+
+function open() {
+  const upstream = new ScriptedUpstream();
+  const sink = new MemoryObservationSink();
+  const app = createGatewayApp({
+    config: staticConfig(CONFIG),
+    upstreams: {
+      bedrock: bedrockUpstream({ endpoint: 'http://bedrock.test', region: 'us-east-1', apiKey: 'k', transport: upstream.transport }),
+      openai: openaiUpstream({ transport: upstream.transport, env: () => undefined }),
+    },
+    sink,
+    telemetry: noTelemetry,
+    auth: { enabled: () => false, isValid: async () => false },
+    lifecycle: new Lifecycle(),
+    maxBodyBytes: 1 << 20,
+    upstreamIdleTimeoutMs: 1_000,
+    now: () => performance.now(),
+  });
+  const chat = () =>
+    Promise.resolve(
+      app.request('/v1/chat/completions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-intent': 'faq' },
+        body: JSON.stringify({ model: 'r-oai', messages: [{ role: 'user', content: 'hi' }] }),
+      }),
+    );
+  return { upstream, sink, chat };
+}
+
+describe('Chat Completions pass-through (whole answers)', () => {
+  it('hands on a tool call whose arguments are no JSON object as it came, metered, instead of a 502', async () => {
+    const h = open();
+    const answer = {
+      id: 'c1',
+      object: 'chat.completion',
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{"q":' } }],
+          },
+          finish_reason: 'tool_calls',
+        },
+      ],
+      usage: { prompt_tokens: 30, completion_tokens: 7, total_tokens: 37, prompt_tokens_details: { cached_tokens: 10 } },
+    };
+    h.upstream.next({ headers: { 'content-type': 'application/json' }, body: [JSON.stringify(answer)] });
+    const res = await h.chat();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(answer);
+    expect(h.sink.observations).toHaveLength(1);
+    expect(h.sink.observations[0]).toMatchObject({
+      status: 200,
+      errorCode: null,
+      inputTokens: 20,
+      cacheReadInputTokens: 10,
+      outputTokens: 7,
+      stopReason: 'tool_use',
+    });
+    expect(h.sink.observations[0]!.costUsd).toBeCloseTo((20 * 0.001 + 10 * 0.001 + 7 * 0.002) / 1000, 12);
+  });
+});
