@@ -1,0 +1,297 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateGates } from '../admin/canary/gates.ts';
+import type { CanaryGates } from '../admin/canary/schema.ts';
+import { figuresOfRows, type WindowRow } from '../admin/canary/window-source.ts';
+import { loadGatewayConfig } from '../gateway/config/load.ts';
+import { upstreamModelOf } from '../schema/config.ts';
+import { startSimulator } from '../simulator/server.ts';
+import { SCENARIO_D_COLD_START } from '../simulator/app.ts';
+import { ADMIN_TOKEN } from './support/admin-fixtures.ts';
+import { adminCall, waitFor } from './support/admin-stack.ts';
+import { spawnGateway, stopProcess, tempDir, type SpawnedGateway } from './support/gateway.ts';
+import { deleteStoreKeys } from './support/redis-client.ts';
+import { SHARED_REDIS_PORT, sharedRedisMissing } from './support/redis-server.ts';
+import { startUpstashShim, type UpstashShim } from './support/upstash-shim.ts';
+import { CANDIDATE_MODEL, createRng } from './canary-stack.ts';
+import { sampleQuality } from '../simulator/quality.ts';
+import { PG_URL, postgresMissing, testSchema } from './warehouse-support.ts';
+
+// Three gateway processes (`npm start`'s entry point, each its own DATA_DIR) share one config store (Redis through
+// the Upstash adapter) and one observation log (PostgreSQL); every one runs the canary controller and the lease
+// picks one. They all call one simulator in this process that starts the candidate cold (Scenario D), so the
+// candidate's first calls are slow whichever replica sends them. Gates as in canary-scenario-d.test.ts: the SLA
+// gate out of the way (a busy machine would trip it), a wide error margin (a few dozen requests cannot show the
+// default one), and the relative P95 gate is what sees the cold start. Time scale 0.5 (not 0.25): three gateway
+// processes, the simulator and the load share the machine, and their queueing adds the same tens to hundreds of ms
+// to both arms, which a longer simulated latency dwarfs.
+const missing = (await postgresMissing()) ?? (await sharedRedisMissing());
+const TIME_SCALE = 0.5;
+const INTENT = 'chitchat';
+const ID = 'fleet-sonnet-v2';
+const CANARY = { id: ID, route: 'mangaassist', intent: INTENT, baseline: 'sonnet-35-v1', candidate: 'sonnet-35-v2', weight: 0 };
+const MIN = 24;
+const WINDOW_MS = 20_000;
+const CONCURRENCY = 24;
+// One stage at 50% before 100%: both arms fill at the same pace, so a window of a few seconds of load holds the
+// minimum sample of each. The P95 gate compares the candidate's lower bound with the baseline's upper bound, which
+// for a baseline of a few dozen requests is its slowest one; the relative limit is +20% (default +50%) so that a
+// single slow baseline call on a busy machine does not hide the cold start (measured: +70% to +110% on P95, lower
+// bound 1.4-1.6x the baseline's upper bound). The windows are 20 s so a whole load falls in one of them.
+const PLAN = {
+  stages: [50, 100],
+  windowMs: WINDOW_MS,
+  minSamplesPerArm: MIN,
+  warmup: { requests: 0 },
+  gates: { slaP95Ms: 60_000, errorRateMaxDelta: 0.5, p95RelativeMax: 0.2 },
+};
+const REPLICAS = ['fleet-a', 'fleet-b', 'fleet-c'];
+const START = { startTimeoutMs: 60_000 };
+const SIM_KEY = 'fleet-canary-simulator-key';
+const MODELS = new Map(loadGatewayConfig('config/mangaassist.json').configs.map((c) => [c.id, upstreamModelOf(c.upstream)]));
+
+const { schema, drop } = testSchema('fleet_canary');
+const keyPrefix = `test:fleet-canary:${randomUUID()}:`;
+let sim: Awaited<ReturnType<typeof startSimulator>> | null = null;
+let shim: UpstashShim | null = null;
+const running: SpawnedGateway[] = [];
+
+beforeAll(async () => {
+  if (missing !== null) return;
+  sim = await startSimulator({
+    seed: 11,
+    timeScale: TIME_SCALE,
+    randomFaults: false,
+    apiKey: SIM_KEY,
+    coldStart: { [CANDIDATE_MODEL]: SCENARIO_D_COLD_START },
+  });
+  shim = await startUpstashShim(SHARED_REDIS_PORT);
+});
+
+afterAll(async () => {
+  await Promise.all(running.map((g) => stopProcess(g.child)));
+  await shim?.close();
+  await sim?.close();
+  if (missing === null) {
+    await deleteStoreKeys(SHARED_REDIS_PORT, [keyPrefix]);
+    await drop();
+  }
+});
+
+/** One replica: its own DATA_DIR, the shared config store and log, the shared simulator as its Bedrock, controller on. */
+function replicaEnv(replica: string): Record<string, string> {
+  return {
+    DATA_DIR: tempDir(`fleet-canary-${replica}-`),
+    CONFIG_STORE: 'upstash',
+    UPSTASH_REDIS_REST_URL: shim!.url,
+    UPSTASH_REDIS_REST_TOKEN: shim!.token,
+    CONFIG_STORE_PREFIX: keyPrefix,
+    CONFIG_POLL_MS: '100',
+    OBSERVATION_LOG: PG_URL,
+    OBSERVATION_LOG_SCHEMA: schema,
+    REPLICA_ID: replica,
+    CANARY_CONTROLLER: 'on',
+    ADMIN_TOKEN,
+    UPSTREAM: 'bedrock',
+    BEDROCK_ENDPOINT: sim!.url,
+    AWS_BEARER_TOKEN_BEDROCK: SIM_KEY,
+  };
+}
+
+interface Sent {
+  id: string;
+  replica: string;
+  arm: string;
+  ok: boolean;
+  model: string | null;
+  session: string;
+}
+
+/** Requests round-robin over the replicas until each arm answered `target` times; sessions of 4 span replicas. */
+async function roundRobinLoad(urls: string[], target: number, prefix: string): Promise<Sent[]> {
+  const sent: Sent[] = [];
+  const arms = { canary: 0, baseline: 0 };
+  let n = 0;
+  const worker = async (): Promise<void> => {
+    while ((arms.canary < target || arms.baseline < target) && n < 1_000) {
+      const i = n++;
+      const k = i % urls.length;
+      const session = `${prefix}-${Math.floor(i / 4)}`;
+      const res = await fetch(`${urls[k]}/model/mangaassist/converse`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-intent': INTENT, 'x-session-id': session },
+        body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Recommend a manga like Monster' }] }] }),
+      });
+      await res.arrayBuffer();
+      const arm = res.headers.get('x-gateway-arm') ?? '';
+      if (arm === 'canary' || arm === 'baseline') arms[arm]++;
+      sent.push({
+        id: res.headers.get('x-gateway-request-id')!,
+        replica: REPLICAS[k]!,
+        arm,
+        ok: res.ok,
+        model: res.headers.get('x-gateway-config'),
+        session,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return sent;
+}
+
+interface LogRow {
+  request_id: string;
+  replica_id: string;
+  arm: 'canary' | 'baseline';
+  session_id: string | null;
+  error_code: string | null;
+  served_config_id: string | null;
+  latency_ms: number;
+  cost_usd: number | null;
+}
+
+/** The canary's live rows in `[from, to)` of the shared log, as the controller's window query selects them. */
+async function windowRows(from: number, to: number): Promise<LogRow[]> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    const sql = `SELECT request_id, replica_id, arm, session_id, error_code, served_config_id, latency_ms, cost_usd
+      FROM ${schema}.observations WHERE canary_id = $1 AND traffic = 'live' AND arm IN ('canary', 'baseline') AND time >= $2 AND time < $3`;
+    return (await client.query(sql, [ID, from, to])).rows.map((r) => ({
+      ...r,
+      latency_ms: Number(r.latency_ms),
+      cost_usd: r.cost_usd === null ? null : Number(r.cost_usd),
+    }));
+  } finally {
+    await client.end();
+  }
+}
+
+interface Decision {
+  action: string;
+  weight: number;
+  at: number;
+  reason: string;
+  figures: { candidate: { requests: number; p95LatencyMs: number }; baseline: { requests: number; p95LatencyMs: number } } | null;
+}
+
+describe.skipIf(missing !== null)('a canary decided on a fleet: three gateways, one config store, one PostgreSQL log', () => {
+  it('counts every replica in the window and rolls back a cold start no single replica could see', { timeout: 90_000 }, async () => {
+    // The first seeds the empty config store; the others find it seeded.
+    running.push(await spawnGateway(replicaEnv(REPLICAS[0]!), START));
+    running.push(...(await Promise.all(REPLICAS.slice(1).map((r) => spawnGateway(replicaEnv(r), START)))));
+    const urls = running.map((g) => g.url);
+    for (const g of running) expect(g.output()).toMatch(/canary controller: on \(replica fleet-[abc]; .*windows from PostgreSQL/);
+
+    expect((await adminCall(urls[1]!, 'POST', '/canaries', CANARY)).status).toBe(201);
+    expect((await adminCall(urls[2]!, 'POST', `/canaries/${ID}/start`, PLAN)).status).toBe(200);
+    const decisions = async (): Promise<Decision[]> => (await adminCall(urls[0]!, 'GET', `/canaries/${ID}/controller`)).json.decisions;
+    await waitFor(async () => (await decisions()).some((d) => d.action === 'warmup'), 10_000, 'the warm-up decision');
+    // Exactly one replica acts: the one that took the lease.
+    const holders = running.filter((g, k) => g.output().includes(`canary controller ${REPLICAS[k]}: took the lease`));
+    expect(holders).toHaveLength(1);
+
+    const rng = createRng(3);
+    const quality = new Map<string, number>();
+    let judged: { decision: Decision; from: number; sent: Sent[] } | null = null;
+    for (let attempt = 0; attempt < 3 && !judged; attempt++) {
+      // Start right after a window opened (the warm-up, or the last hold), so the whole load falls in one window.
+      const before = await decisions();
+      const opened = before.at(-1)!;
+      if (attempt === 0) await new Promise((r) => setTimeout(r, 1_000)); // every replica's poll sees the first stage's weight
+      const sent = await roundRobinLoad(urls, MIN + 6, `fleet-${attempt}`);
+      // Quality scores from a simulated user, each to another replica than the one that answered.
+      await Promise.all(
+        urls.map(async (url, k) => {
+          const events = sent
+            .filter((s) => s.ok && s.model && REPLICAS.indexOf(s.replica) === (k + 2) % 3)
+            .map((s) => {
+              const value = sampleQuality(MODELS.get(s.model!)!, INTENT, rng);
+              quality.set(s.id, value);
+              return { metric: 'quality_score', request_id: s.id, value };
+            });
+          const res = await fetch(`${url}/v1/feedback`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ events }),
+          });
+          expect(res.status).toBe(202);
+        }),
+      );
+      const loadEnd = Date.now();
+      await waitFor(async () => (await decisions()).length > before.length, WINDOW_MS + 5_000, 'the window to close');
+      const decision = (await decisions())[before.length]!;
+      console.log(
+        `fleet window ${attempt}: ${sent.length} requests in ${loadEnd - opened.at} ms after the window opened; ${decision.action}: ${decision.reason}`,
+      );
+      // A window that closed during the load (or before the last rows reached the log) judged part of it: try again.
+      if (decision.at > loadEnd + 500) judged = { decision, from: opened.at, sent };
+    }
+    if (!judged) throw new Error('no window held a whole load: the machine is too slow for 20 s windows');
+    const { decision, from, sent } = judged;
+
+    // 1. The controller's window counts are the requests all replicas answered for the canary in that window.
+    const rows = await windowRows(from, decision.at);
+    const canaryRequests = sent.filter((s) => s.arm === 'canary' || s.arm === 'baseline');
+    expect(new Map(rows.map((r) => [r.request_id, r.replica_id]))).toEqual(new Map(canaryRequests.map((s) => [s.id, s.replica])));
+    const count = (arm: string) => canaryRequests.filter((s) => s.arm === arm).length;
+    expect(decision.figures).not.toBeNull();
+    expect([decision.figures!.candidate.requests, decision.figures!.baseline.requests]).toEqual([count('canary'), count('baseline')]);
+    const perReplica = REPLICAS.map((r) => canaryRequests.filter((s) => s.replica === r).length);
+    expect(perReplica.every((n) => n > 0)).toBe(true);
+
+    // 2. Scenario D is rolled back on the fleet's window.
+    expect(decision.action).toBe('rollback');
+    expect(decision.reason).toMatch(/P95/);
+    expect(decision.figures!.candidate.p95LatencyMs).toBeGreaterThan(1.5 * decision.figures!.baseline.p95LatencyMs);
+    const view = (await adminCall(urls[2]!, 'GET', `/canaries/${ID}/controller`)).json;
+    expect(view.state).toMatchObject({ status: 'rolled_back', weight: 0 });
+
+    // ...while no single replica's share of that window would have crossed the gate. The gate judges a window only
+    // once each arm has `minSamplesPerArm` live requests (below that it holds, whatever the latencies); a third of the
+    // fleet's window has fewer than that on at least one arm on every replica, so a controller reading one replica's
+    // observations (its own SQLite, as before the shared log) would have held this window. Each replica's rows are
+    // judged here by the same gate function the controller uses.
+    const gates = view.state.plan.gates as CanaryGates;
+    const asWindowRow = (r: LogRow): WindowRow => ({
+      arm: r.arm,
+      sessionId: r.session_id,
+      failed: r.error_code !== null,
+      latencyMs: r.latency_ms,
+      costUsd: r.cost_usd,
+      quality: r.error_code === null && r.served_config_id === null ? (quality.get(r.request_id) ?? null) : null,
+    });
+    const fleet = evaluateGates(figuresOfRows(rows.map(asWindowRow)), decision.weight, gates, MIN, null);
+    expect(fleet.kind).toBe('rollback');
+    expect(fleet.figures.candidate.requests).toBe(decision.figures!.candidate.requests);
+    for (const replica of REPLICAS) {
+      const own = figuresOfRows(rows.filter((r) => r.replica_id === replica).map(asWindowRow));
+      const verdict = evaluateGates(own, decision.weight, gates, MIN, null);
+      console.log(
+        `${replica}: candidate ${own.candidate.figures.requests}, baseline ${own.baseline.figures.requests} requests: ${verdict.kind} (${verdict.reason})`,
+      );
+      expect(Math.min(own.candidate.figures.requests, own.baseline.figures.requests)).toBeLessThan(MIN);
+      expect(verdict.kind).toBe('hold');
+      expect(verdict.reason).toMatch(/too few live requests/);
+    }
+    // Every replica applies the rollback: a session the candidate answered is no longer sent to it.
+    const session = sent.find((s) => s.arm === 'canary')!.session;
+    for (const url of urls) {
+      await waitFor(
+        async () => {
+          const res = await fetch(`${url}/model/mangaassist/converse`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-intent': INTENT, 'x-session-id': session },
+            body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'and one more?' }] }] }),
+          });
+          await res.arrayBuffer();
+          // The stopped canary no longer routes: the route's own table answers, never the candidate.
+          return res.ok && res.headers.get('x-gateway-arm') === 'default' && res.headers.get('x-gateway-config') !== CANARY.candidate;
+        },
+        10_000,
+        `${url} to apply the rollback`,
+      );
+    }
+  });
+});
