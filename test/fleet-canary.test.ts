@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateGates } from '../admin/canary/gates.ts';
@@ -13,6 +15,7 @@ import { adminCall, waitFor } from './support/admin-stack.ts';
 import { spawnGateway, stopProcess, tempDir, type SpawnedGateway } from './support/gateway.ts';
 import { deleteStoreKeys } from './support/redis-client.ts';
 import { SHARED_REDIS_PORT, sharedRedisMissing } from './support/redis-server.ts';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
 import { startUpstashShim, type UpstashShim } from './support/upstash-shim.ts';
 import { CANDIDATE_MODEL, createRng } from './canary-stack.ts';
 import { sampleQuality } from '../simulator/quality.ts';
@@ -33,6 +36,8 @@ const ID = 'fleet-sonnet-v2';
 const CANARY = { id: ID, route: 'mangaassist', intent: INTENT, baseline: 'sonnet-35-v1', candidate: 'sonnet-35-v2', weight: 0 };
 const MIN = 24;
 const WINDOW_MS = 20_000;
+// Long enough for a load, a SIGKILL, a restart on a busy machine and the spill's replay.
+const KILL_WINDOW_MS = 25_000;
 const CONCURRENCY = 24;
 // One stage at 50% before 100%: both arms fill at the same pace, so a window of a few seconds of load holds the
 // minimum sample of each. The P95 gate compares the candidate's lower bound with the baseline's upper bound, which
@@ -55,6 +60,10 @@ const { schema, drop } = testSchema('fleet_canary');
 const keyPrefix = `test:fleet-canary:${randomUUID()}:`;
 let sim: Awaited<ReturnType<typeof startSimulator>> | null = null;
 let shim: UpstashShim | null = null;
+// Each replica reaches the log through a proxy of its own, so one replica's log can go down alone.
+const proxies: TcpProxy[] = [];
+const envs: Record<string, string>[] = [];
+let holderIndex = -1;
 const running: SpawnedGateway[] = [];
 
 beforeAll(async () => {
@@ -67,11 +76,14 @@ beforeAll(async () => {
     coldStart: { [CANDIDATE_MODEL]: SCENARIO_D_COLD_START },
   });
   shim = await startUpstashShim(SHARED_REDIS_PORT);
+  const target = new URL(PG_URL);
+  for (const _ of REPLICAS) proxies.push(await startTcpProxy(Number(target.port || 5432), target.hostname));
 });
 
 afterAll(async () => {
   await Promise.all(running.map((g) => stopProcess(g.child)));
   await shim?.close();
+  await Promise.all(proxies.map((p) => p.close()));
   await sim?.close();
   if (missing === null) {
     await deleteStoreKeys(SHARED_REDIS_PORT, [keyPrefix]);
@@ -81,14 +93,16 @@ afterAll(async () => {
 
 /** One replica: its own DATA_DIR, the shared config store and log, the shared simulator as its Bedrock, controller on. */
 function replicaEnv(replica: string): Record<string, string> {
-  return {
+  const log = new URL(PG_URL);
+  log.port = String(proxies[REPLICAS.indexOf(replica)]!.port);
+  const env = {
     DATA_DIR: tempDir(`fleet-canary-${replica}-`),
     CONFIG_STORE: 'upstash',
     UPSTASH_REDIS_REST_URL: shim!.url,
     UPSTASH_REDIS_REST_TOKEN: shim!.token,
     CONFIG_STORE_PREFIX: keyPrefix,
     CONFIG_POLL_MS: '100',
-    OBSERVATION_LOG: PG_URL,
+    OBSERVATION_LOG: log.toString(),
     OBSERVATION_LOG_SCHEMA: schema,
     REPLICA_ID: replica,
     CANARY_CONTROLLER: 'on',
@@ -97,6 +111,8 @@ function replicaEnv(replica: string): Record<string, string> {
     BEDROCK_ENDPOINT: sim!.url,
     AWS_BEARER_TOKEN_BEDROCK: SIM_KEY,
   };
+  envs[REPLICAS.indexOf(replica)] = env;
+  return env;
 }
 
 interface Sent {
@@ -108,32 +124,42 @@ interface Sent {
   session: string;
 }
 
-/** Requests round-robin over the replicas until each arm answered `target` times; sessions of 4 span replicas. */
-async function roundRobinLoad(urls: string[], target: number, prefix: string): Promise<Sent[]> {
+/** One Converse call on the `mangaassist` route to replica `k`. */
+async function call(url: string, k: number, intent: string, session: string): Promise<Sent> {
+  const res = await fetch(`${url}/model/mangaassist/converse`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-intent': intent, 'x-session-id': session },
+    body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Recommend a manga like Monster' }] }] }),
+  });
+  await res.arrayBuffer();
+  const id = res.headers.get('x-gateway-request-id')!;
+  return {
+    id,
+    replica: REPLICAS[k]!,
+    arm: res.headers.get('x-gateway-arm') ?? '',
+    ok: res.ok,
+    model: res.headers.get('x-gateway-config'),
+    session,
+  };
+}
+
+/**
+ * Requests round-robin over the replicas (sessions of 4 span replicas) until each arm answered `target` times, or
+ * `count` requests when given.
+ */
+async function roundRobinLoad(urls: string[], o: { intent: string; prefix: string; target?: number; count?: number }): Promise<Sent[]> {
   const sent: Sent[] = [];
   const arms = { canary: 0, baseline: 0 };
+  const target = o.target ?? 0;
+  const more = (n: number): boolean =>
+    o.count === undefined ? (arms.canary < target || arms.baseline < target) && n < 1_000 : n < o.count;
   let n = 0;
   const worker = async (): Promise<void> => {
-    while ((arms.canary < target || arms.baseline < target) && n < 1_000) {
+    while (more(n)) {
       const i = n++;
-      const k = i % urls.length;
-      const session = `${prefix}-${Math.floor(i / 4)}`;
-      const res = await fetch(`${urls[k]}/model/mangaassist/converse`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-intent': INTENT, 'x-session-id': session },
-        body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Recommend a manga like Monster' }] }] }),
-      });
-      await res.arrayBuffer();
-      const arm = res.headers.get('x-gateway-arm') ?? '';
-      if (arm === 'canary' || arm === 'baseline') arms[arm]++;
-      sent.push({
-        id: res.headers.get('x-gateway-request-id')!,
-        replica: REPLICAS[k]!,
-        arm,
-        ok: res.ok,
-        model: res.headers.get('x-gateway-config'),
-        session,
-      });
+      const s = await call(urls[i % urls.length]!, i % urls.length, o.intent, `${o.prefix}-${Math.floor(i / 4)}`);
+      if (s.arm === 'canary' || s.arm === 'baseline') arms[s.arm]++;
+      sent.push(s);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -152,13 +178,13 @@ interface LogRow {
 }
 
 /** The canary's live rows in `[from, to)` of the shared log, as the controller's window query selects them. */
-async function windowRows(from: number, to: number): Promise<LogRow[]> {
+async function windowRows(canaryId: string, from: number, to: number): Promise<LogRow[]> {
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
   try {
     const sql = `SELECT request_id, replica_id, arm, session_id, error_code, served_config_id, latency_ms, cost_usd
       FROM ${schema}.observations WHERE canary_id = $1 AND traffic = 'live' AND arm IN ('canary', 'baseline') AND time >= $2 AND time < $3`;
-    return (await client.query(sql, [ID, from, to])).rows.map((r) => ({
+    return (await client.query(sql, [canaryId, from, to])).rows.map((r) => ({
       ...r,
       latency_ms: Number(r.latency_ms),
       cost_usd: r.cost_usd === null ? null : Number(r.cost_usd),
@@ -191,6 +217,7 @@ describe.skipIf(missing !== null)('a canary decided on a fleet: three gateways, 
     // Exactly one replica acts: the one that took the lease.
     const holders = running.filter((g, k) => g.output().includes(`canary controller ${REPLICAS[k]}: took the lease`));
     expect(holders).toHaveLength(1);
+    holderIndex = running.indexOf(holders[0]!);
 
     const rng = createRng(3);
     const quality = new Map<string, number>();
@@ -200,7 +227,7 @@ describe.skipIf(missing !== null)('a canary decided on a fleet: three gateways, 
       const before = await decisions();
       const opened = before.at(-1)!;
       if (attempt === 0) await new Promise((r) => setTimeout(r, 1_000)); // every replica's poll sees the first stage's weight
-      const sent = await roundRobinLoad(urls, MIN + 6, `fleet-${attempt}`);
+      const sent = await roundRobinLoad(urls, { intent: INTENT, target: MIN + 6, prefix: `fleet-${attempt}` });
       // Quality scores from a simulated user, each to another replica than the one that answered.
       await Promise.all(
         urls.map(async (url, k) => {
@@ -232,7 +259,7 @@ describe.skipIf(missing !== null)('a canary decided on a fleet: three gateways, 
     const { decision, from, sent } = judged;
 
     // 1. The controller's window counts are the requests all replicas answered for the canary in that window.
-    const rows = await windowRows(from, decision.at);
+    const rows = await windowRows(ID, from, decision.at);
     const canaryRequests = sent.filter((s) => s.arm === 'canary' || s.arm === 'baseline');
     expect(new Map(rows.map((r) => [r.request_id, r.replica_id]))).toEqual(new Map(canaryRequests.map((s) => [s.id, s.replica])));
     const count = (arm: string) => canaryRequests.filter((s) => s.arm === arm).length;
@@ -293,5 +320,70 @@ describe.skipIf(missing !== null)('a canary decided on a fleet: three gateways, 
         `${url} to apply the rollback`,
       );
     }
+  });
+
+  it('a replica killed with SIGKILL mid-window while its log is down loses nothing: its restart replays the spill into the window', {
+    timeout: 90_000,
+  }, async () => {
+    // The fleet of the test above, still running; the replica killed is one not holding the lease, so the
+    // controller keeps ticking through the kill.
+    expect(running).toHaveLength(3);
+    const k = (holderIndex + 1) % 3;
+    const urls = running.map((g) => g.url);
+    const id = 'fleet-haiku';
+    const canary = { id, route: 'mangaassist', intent: 'faq', baseline: 'sonnet-35-v1', candidate: 'haiku-35', weight: 0 };
+    expect((await adminCall(urls[holderIndex]!, 'POST', '/canaries', canary)).status).toBe(201);
+    const plan = { ...PLAN, windowMs: KILL_WINDOW_MS };
+    expect((await adminCall(urls[holderIndex]!, 'POST', `/canaries/${id}/start`, plan)).status).toBe(200);
+    const decisions = async (): Promise<Decision[]> =>
+      (await adminCall(urls[holderIndex]!, 'GET', `/canaries/${id}/controller`)).json.decisions;
+    await waitFor(async () => (await decisions()).some((d) => d.action === 'warmup'), 10_000, 'the warm-up decision');
+    const opened = (await decisions()).at(-1)!;
+    await new Promise((r) => setTimeout(r, 1_000)); // every replica's poll sees the first stage's weight
+
+    // The killed replica's log goes down: what it answers from now on waits in its spill file under its DATA_DIR.
+    await proxies[k]!.stop();
+    const sent = await roundRobinLoad(urls, { intent: 'faq', count: 36, prefix: 'kill' });
+    expect(sent.every((s) => s.ok && (s.arm === 'canary' || s.arm === 'baseline'))).toBe(true);
+    const own = sent.filter((s) => s.replica === REPLICAS[k]).map((s) => s.id);
+    const spill = join(envs[k]!.DATA_DIR!, 'observations.spill.jsonl');
+    const spilled = (): string[] =>
+      existsSync(spill)
+        ? readFileSync(spill, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .flatMap((line) => (JSON.parse(line) as { observations: { requestId: string }[] }).observations.map((o) => o.requestId))
+        : [];
+    await waitFor(async () => spilled().length >= own.length, 15_000, `${REPLICAS[k]} to spill its ${own.length} observations`);
+    expect(spilled().sort()).toEqual([...own].sort());
+    running[k]!.child.kill('SIGKILL');
+    await new Promise((r) => running[k]!.child.once('exit', r));
+
+    // Restarted with the same DATA_DIR and REPLICA_ID once the log is back: the spill replays into the shared log.
+    await proxies[k]!.start();
+    running[k] = await spawnGateway(envs[k]!, START);
+    await waitFor(async () => !existsSync(spill), 15_000, 'the spill to replay');
+    const replayed = Date.now();
+
+    // The decision that closed the window the warm-up opened.
+    const closing = async (): Promise<Decision | undefined> => {
+      const all = await decisions();
+      return all[all.findIndex((d) => d.at === opened.at && d.action === opened.action) + 1];
+    };
+    await waitFor(async () => (await closing()) !== undefined, KILL_WINDOW_MS + 10_000, 'the window to close');
+    const decision = (await closing())!;
+    console.log(
+      `killed ${REPLICAS[k]}: window closed ${decision.at - replayed} ms after its spill replayed; ${decision.action}: ${decision.reason}`,
+    );
+    if (decision.at <= replayed)
+      throw new Error(`the window closed before the restarted replica replayed its spill; lengthen KILL_WINDOW_MS`);
+    // Every request any replica answered in the window is in it, the killed replica's replayed ones included.
+    const rows = await windowRows(id, opened.at, decision.at);
+    expect(new Map(rows.map((r) => [r.request_id, r.replica_id]))).toEqual(new Map(sent.map((s) => [s.id, s.replica])));
+    expect(rows.filter((r) => r.replica_id === REPLICAS[k]).length).toBe(own.length);
+    const count = (arm: string) => sent.filter((s) => s.arm === arm).length;
+    expect(decision.figures).not.toBeNull();
+    expect([decision.figures!.candidate.requests, decision.figures!.baseline.requests]).toEqual([count('canary'), count('baseline')]);
+    expect(own.length).toBeGreaterThan(0);
   });
 });
