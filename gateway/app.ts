@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { clientAuth, verifySignature } from './auth.ts';
@@ -74,7 +74,10 @@ export function createGatewayApp(gatewayDeps: GatewayDeps): Hono<GatewayEnv> {
     if (Number(declared) > deps.maxBodyBytes) tooLarge();
     await next();
   };
-  const auth = clientAuth(deps.auth);
+  const checkCredential = clientAuth(deps.auth);
+  // A shadow request is the gateway's own copy of a live request that already passed auth (a SigV4 signature could
+  // not be replayed on it); only the dispatcher can mark a request, so a client cannot skip auth this way.
+  const auth: MiddlewareHandler<GatewayEnv> = async (c, next) => (shadowDispatcher.markOf(c.req.raw) ? next() : checkCredential(c, next));
   // The signature covers the body, so it is checked after the size limit; the credential itself before it.
   const signed = verifySignature(deps.signingCrypto);
   const guard = [refuseWhileDraining, auth, limit, signed] as const;

@@ -47,6 +47,17 @@ describe('admin API: shadow candidates of a route', () => {
     expect(await admin.snapshot()).toEqual(before);
   });
 
+  it('answers 401 without the admin token and 403 for a data-plane key, changing nothing', async () => {
+    const admin = await seededAdmin({ staticDataPlaneKeys: ['gk-data-plane-key-0123456789'] });
+    const before = await admin.snapshot();
+    const body = { config: 'haiku-35', share: 10 };
+    expect((await admin.call('PUT', PATH, { body, token: null })).status).toBe(401);
+    expect((await admin.call('PUT', PATH, { body, token: 'not-a-token' })).status).toBe(401);
+    expect((await admin.call('PUT', PATH, { body, token: 'gk-data-plane-key-0123456789' })).status).toBe(403);
+    expect((await admin.call('DELETE', PATH, { token: 'gk-data-plane-key-0123456789' })).status).toBe(403);
+    expect(await admin.snapshot()).toEqual(before);
+  });
+
   it('a configuration named as a shadow candidate is in use: deleting it is a 409', async () => {
     const admin = await seededAdmin();
     expect((await admin.call('PUT', PATH, { body: { config: 'sonnet-3', share: 10 } })).status).toBe(200);

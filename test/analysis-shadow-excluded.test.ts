@@ -1,5 +1,8 @@
 import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { postgresAnalysisSource } from '../analysis/queries/postgres-source.ts';
+import type { AnalysisSource } from '../analysis/queries/source.ts';
 import { runAnalysis, type AnalysisReport } from '../analysis/report/build.ts';
 import { sqliteAnalysisSource } from '../analysis/queries/sqlite-source.ts';
 import { AnalysisSettings } from '../analysis/settings.ts';
@@ -8,8 +11,13 @@ import { GatewayConfig } from '../schema/config.ts';
 import { readObservations, sqliteRecordStore } from '../stores/observations/sqlite.ts';
 import { sqliteShadowAnswers } from '../stores/shadow-answers/sqlite.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
+import { exportToWarehouse } from '../stores/warehouse/export.ts';
 import { writeExperimentRows } from './analysis-rows.ts';
+import { expectClose } from './support/close.ts';
 import { tempDir } from './support/gateway.ts';
+import { connectTest, postgresMissing, testSchema } from './warehouse-support.ts';
+
+const missing = await postgresMissing();
 
 const EXPERIMENT = {
   id: 'e-shadow',
@@ -22,7 +30,7 @@ const EXPERIMENT = {
 };
 
 /** A database of one live experiment; with `shadowed`, every live request also has an absurd shadow copy. */
-async function analyse(shadowed: boolean): Promise<AnalysisReport> {
+async function database(shadowed: boolean): Promise<Database.Database> {
   const db = openDatabase(join(tempDir('analysis-shadow-'), 'gateway.db'));
   writeExperimentRows(db, {
     experimentId: EXPERIMENT.id,
@@ -70,11 +78,37 @@ async function analyse(shadowed: boolean): Promise<AnalysisReport> {
         shadowAnswer: 'b',
       });
   }
+  return db;
+}
+
+function report(source: AnalysisSource): Promise<AnalysisReport> {
   const base = loadGatewayConfig('config/mangaassist.json');
   const config = GatewayConfig.parse({ ...base, experiments: [EXPERIMENT], canaries: [] });
+  return runAnalysis({ source, config, settings: AnalysisSettings.parse({}) });
+}
+
+async function analyse(shadowed: boolean): Promise<AnalysisReport> {
+  const db = await database(shadowed);
   try {
-    return await runAnalysis({ source: sqliteAnalysisSource(db), config, settings: AnalysisSettings.parse({}) });
+    return await report(sqliteAnalysisSource(db));
   } finally {
+    db.close();
+  }
+}
+
+/** The same database exported to a fresh warehouse schema, analysed there; returns the report and the shadow rows there. */
+async function analyseOnWarehouse(shadowed: boolean): Promise<{ report: AnalysisReport; shadowRows: number }> {
+  const db = await database(shadowed);
+  const s = testSchema('wh_shadow_excluded');
+  const wh = await connectTest(s.schema);
+  try {
+    const exported = await exportToWarehouse(db, wh, { batchSize: 2_000 });
+    if (!exported.ok) throw new Error(exported.error);
+    const [count] = await wh.query<{ n: string }>(`SELECT COUNT(*) AS n FROM observations WHERE traffic = 'shadow'`);
+    return { report: await report(postgresAnalysisSource(wh)), shadowRows: Number(count!.n) };
+  } finally {
+    await wh.close();
+    await s.drop();
     db.close();
   }
 }
@@ -94,4 +128,20 @@ describe('shadow observations in the analysis', () => {
     expect(total).toBe(withShadow.liveRequests);
     expect(shadow.every((s) => s.shadow.meanLatencyMs === 60_000 && s.scored === 0)).toBe(true);
   });
+
+  it.skipIf(missing !== null)(
+    'leave the analysis on the warehouse (PostgreSQL) exactly as without them',
+    async () => {
+      const without = await analyseOnWarehouse(false);
+      const withShadow = await analyseOnWarehouse(true);
+      expect(without.shadowRows).toBe(0);
+      expect(withShadow.shadowRows).toBe(withShadow.report.liveRequests);
+      expect(without.report.experiments[0]!.srm).not.toBeNull();
+      const { generatedAt: _a, ...plain } = without.report;
+      const { generatedAt: _b, ...shadowedReport } = withShadow.report;
+      // Within 1e-9 relative: PostgreSQL sums floats in the rows' physical order, which the copies change.
+      expectClose(shadowedReport, plain);
+    },
+    120_000,
+  );
 });

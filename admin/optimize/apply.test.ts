@@ -56,12 +56,13 @@ describe('applyPlan', () => {
     expect(state.ok && state.value?.state).toMatchObject({ status: 'pending', subject: { intent: 'faq', candidate: 'haiku-35' } });
   });
 
-  it('records a plan with nothing to start, and starts nothing', async () => {
+  it('a plan with nothing to start changes nothing and records nothing (the last plan that started canaries stays the one reported)', async () => {
     const { store, plan, deps } = await setup();
+    const before = await readDocument(store);
     const empty = { ...plan, steps: plan.steps.filter((s) => s.action === 'skip') };
     expect(await applyPlan(deps, empty, 'admin-1')).toEqual([]);
-    expect((await readDocument(store)).document.config.canaries).toEqual([]);
-    expect((await readAuditLog(store)).filter((e) => e.action === OPTIMIZE_ACTION)).toHaveLength(1);
+    expect((await readDocument(store)).version).toBe(before.version);
+    expect((await readAuditLog(store)).filter((e) => e.action === OPTIMIZE_ACTION)).toHaveLength(0);
   });
 
   it.each([

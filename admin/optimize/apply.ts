@@ -31,10 +31,13 @@ function canaryOf(step: CanaryStep): Canary {
  * proposed canary at weight 0, validated like any admin change; then each is started with the plan's canary plan
  * through the same code as `POST /canaries/:id/start`, so the controller runs it under its gates.
  * Refused (409, nothing changed) when the configuration moved since the plan was made: an intent's
- * configuration changed, or an experiment or canary now covers it.
+ * configuration changed, or an experiment or canary now covers it. A plan with no canary to start (e.g. a second
+ * apply) records nothing, so `GET /optimize` keeps reporting the last plan that started canaries.
  */
 export async function applyPlan(deps: CanaryRouteDeps, plan: OptimizePlan, actor: string): Promise<StartedCanary[]> {
   const steps = plan.steps.filter((s): s is CanaryStep => s.action === 'canary');
+  // Nothing to start changes nothing: recording it would make `--status` lose the last plan that did start canaries.
+  if (!steps.length) return [];
   await mutate(deps.store, { actor, ifMatch: undefined, resource: `optimize/${plan.route}`, now: deps.now }, (draft) => {
     const route = draft.config.routes.find((r) => r.name === plan.route);
     if (!route) throw new AdminError('conflict', `route "${plan.route}" no longer exists: run optimize again`);

@@ -113,6 +113,10 @@ describe('POST /admin/optimize and GET /admin/optimize', () => {
     const faq = again.json.plan.steps.find((s: { intent: string }) => s.intent === 'faq');
     expect(faq).toMatchObject({ action: 'skip', code: 'canary' });
     expect((await canaries()).map((c) => c.id)).toEqual(['optimize-faq']);
+    // The second apply started nothing, so the progress reported is still the first plan's.
+    const status = (await call('GET', '/optimize')).json.status;
+    expect(status).toMatchObject({ inProgress: ['faq'] });
+    expect(status.intents.map((i: { intent: string }) => i.intent)).toEqual(['faq']);
   });
 
   it('answers 409 and changes nothing when the configuration moved while the plan was made', async () => {

@@ -26,6 +26,18 @@ describe('pairedTTest', () => {
     expect(r.p!).toBeCloseTo(1 - (2 * Math.atan(2)) / Math.PI, 9);
   });
 
+  it('matches a hand computation with 4 degrees of freedom (mean 3.2, sd sqrt(3.7), the figures of R t.test)', () => {
+    const r = pairedTTest([1, 2, 3, 4, 6]);
+    // Squared deviations from 3.2 sum to 14.8: variance 14.8 / 4 = 3.7, se = sqrt(3.7 / 5).
+    expect(r).toMatchObject({ n: 5, df: 4 });
+    expect(r.diff).toBeCloseTo(3.2, 12);
+    expect(r.se).toBeCloseTo(Math.sqrt(3.7 / 5), 12);
+    expect(r.t).toBeCloseTo(3.2 / Math.sqrt(3.7 / 5), 9);
+    expect(r.p!).toBeCloseTo(0.020476, 5);
+    expect(r.ci![0]).toBeCloseTo(0.811612, 5);
+    expect(r.ci![1]).toBeCloseTo(5.588388, 5);
+  });
+
   it('gives no p-value for a single pair or differences without variance', () => {
     expect(pairedTTest([0.5])).toMatchObject({ n: 1, diff: 0.5, p: null, ci: null });
     expect(pairedTTest([0.25, 0.25, 0.25])).toMatchObject({ n: 3, diff: 0.25, p: null, ci: null });

@@ -51,8 +51,11 @@ interface DispatcherDeps extends ShadowOptions {
   logger?: Logger;
 }
 
-/** Headers of the live request a shadow request keeps; `x-gateway-traffic` is never copied. */
-const KEPT_HEADERS = ['authorization', 'content-type', 'x-intent', 'x-session-id'];
+/**
+ * Headers of the live request a shadow request keeps; `x-gateway-traffic` is never copied, nor the credential: the
+ * live request passed auth, and the app lets the dispatcher's own requests through without one.
+ */
+const KEPT_HEADERS = ['content-type', 'x-intent', 'x-session-id'];
 
 /**
  * Sends shadow requests after their live request ended, at most `maxConcurrency` at a time: one over budget is
@@ -129,7 +132,7 @@ export class ShadowDispatcher {
     const response = await this.deps.fetch(request);
     await response.arrayBuffer();
     if (!observed) {
-      // Refused before routing: the gateway began draining (503) or the key was revoked meanwhile.
+      // Refused before routing: the gateway began draining (503), or the request could not be routed at all.
       this.deps.count(this.deps.lifecycle.draining ? 'dropped_shutdown' : 'failed');
       return;
     }
@@ -140,7 +143,11 @@ export class ShadowDispatcher {
       liveRequestId: job.live.requestId,
       time: Date.now(),
       prompt: promptOf(job.body),
-      liveAnswer: job.live.errorCode === null ? answerTextOf(job.liveAnswer.bytes(), job.liveProvider, job.live.operation) : null,
+      // An answer a fallback served is not the live configuration's (and may be another provider's bytes): not kept.
+      liveAnswer:
+        job.live.errorCode === null && !job.live.servedConfigId
+          ? answerTextOf(job.liveAnswer.bytes(), job.liveProvider, job.live.operation)
+          : null,
       shadowAnswer: observed.errorCode === null ? answerTextOf(capture.bytes(), provider, observed.operation) : null,
     });
   }

@@ -1,3 +1,5 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../../lib/log/memory.ts';
 import type { Observation } from '../../schema/observation.ts';
@@ -5,7 +7,7 @@ import { GatewayConfig } from '../../schema/config.ts';
 import { MemoryObservationSink } from '../../stores/observations/memory.ts';
 import { MemoryShadowAnswers } from '../../stores/shadow-answers/memory.ts';
 import { createGatewayApp } from '../app.ts';
-import { staticApiKeys } from '../auth.ts';
+import { hashKey, staticApiKeys, type ApiKeyCheck } from '../auth.ts';
 import { staticConfig } from '../deps.ts';
 import { GatewayError } from '../errors.ts';
 import { Lifecycle } from '../lifecycle.ts';
@@ -16,10 +18,11 @@ import type { ShadowOutcome } from './dispatcher.ts';
 
 const price = { inputPer1k: 0.003, outputPer1k: 0.015 };
 const CONFIG = GatewayConfig.parse({
-  pricing: { 'm-live': price, 'm-cand': price },
+  pricing: { 'm-live': price, 'm-cand': price, 'm-backup': price },
   configs: [
-    { id: 'live', upstream: { provider: 'bedrock', modelId: 'm-live' }, maxTokens: 100 },
-    { id: 'cand', upstream: { provider: 'bedrock', modelId: 'm-cand' }, maxTokens: 100 },
+    { id: 'live', upstream: { provider: 'bedrock', modelId: 'm-live' }, maxTokens: 100, fallbacks: ['backup'] },
+    { id: 'cand', upstream: { provider: 'bedrock', modelId: 'm-cand' }, maxTokens: 100, fallbacks: ['backup'] },
+    { id: 'backup', upstream: { provider: 'bedrock', modelId: 'm-backup' }, maxTokens: 100 },
   ],
   routes: [{ name: 'shop', intents: ['faq'], default: 'live', shadow: { faq: { config: 'cand', share: 100 } } }],
 });
@@ -56,7 +59,14 @@ function answer(status: number, json: unknown, gate?: Promise<void>, signal?: Ab
 type Answerer = (call: UpstreamCall) => Promise<UpstreamResult> | UpstreamResult;
 
 async function open(
-  options: { candidate?: Answerer; live?: Answerer; maxConcurrency?: number; maxBodyBytes?: number; keys?: string[] } = {},
+  options: {
+    candidate?: Answerer;
+    live?: Answerer;
+    maxConcurrency?: number;
+    maxBodyBytes?: number;
+    keys?: string[];
+    auth?: ApiKeyCheck;
+  } = {},
 ) {
   const sink = new MemoryObservationSink();
   const answers = new MemoryShadowAnswers();
@@ -72,6 +82,7 @@ async function open(
         call: async (call) => {
           const model = call.target.provider === 'bedrock' ? call.target.modelId : '';
           calls.push(model);
+          if (model === 'm-backup') return { ok: true, response: answer(200, converseAnswer('backup answer')) };
           return model === 'm-cand' ? candidate(call) : live(call);
         },
       },
@@ -79,7 +90,7 @@ async function open(
     },
     sink,
     telemetry: { observation() {}, feedback() {}, shadow: (o) => outcomes.push(o) },
-    auth: await staticApiKeys(options.keys ?? []),
+    auth: options.auth ?? (await staticApiKeys(options.keys ?? [])),
     lifecycle,
     maxBodyBytes: 1 << 20,
     upstreamIdleTimeoutMs: 5_000,
@@ -137,7 +148,7 @@ describe('shadow requests', () => {
     expect(g.calls).toEqual(['m-live', 'm-cand']);
   });
 
-  it('with data-plane auth on, the shadow call carries the live request key and passes', async () => {
+  it('with data-plane auth on (a bearer key), the shadow call of an authenticated request passes', async () => {
     const key = 'gk-shadow-test-key-000000000001';
     const g = await open({ keys: [key] });
     expect((await g.converse('session-1')).status).toBe(401);
@@ -145,6 +156,64 @@ describe('shadow requests', () => {
     await until(() => g.byTraffic('shadow').length === 1);
     expect(g.byTraffic('shadow')[0]).toMatchObject({ status: 200, configId: 'cand' });
     expect(g.outcomes).toEqual(['sent']);
+  });
+
+  it('a SigV4-signed live request gets its shadow call answered (the copy needs no credential of its own)', async () => {
+    const pair = { accessKeyId: 'GWKAQRSTUVWXYZ234567', secretAccessKey: 'Yb2s9Q0x1c2d3e4f5g6h7i8j9k0l1m2n3o4p5q6r' };
+    const bearer = await hashKey('gk-other-key');
+    const auth: ApiKeyCheck = {
+      enabled: () => true,
+      isValid: async (key) => (await hashKey(key)) === bearer,
+      sigv4Secret: async (id) => (id === pair.accessKeyId ? pair.secretAccessKey : undefined),
+    };
+    const g = await open({ auth });
+    const url = new URL('http://gateway.test:8080/model/shop/converse');
+    const body = JSON.stringify({
+      messages: [{ role: 'user', content: [{ text: 'Where is my order?' }] }],
+      requestMetadata: { intent: 'faq', session_id: 'session-1' },
+    });
+    const signer = new SignatureV4({ service: 'bedrock', region: 'us-west-2', credentials: pair, sha256: Sha256, applyChecksum: false });
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      headers: { host: url.host, 'content-type': 'application/json' },
+      body,
+      query: {},
+    });
+    const res = await g.app.request(url.toString(), { method: 'POST', headers: signed.headers as Record<string, string>, body });
+    expect(res.status).toBe(200);
+    await until(() => g.byTraffic('shadow').length === 1);
+    expect(g.byTraffic('shadow')[0]).toMatchObject({ status: 200, errorCode: null, configId: 'cand' });
+    expect(g.outcomes).toEqual(['sent']);
+  });
+
+  it('a client request cannot skip auth by looking like a shadow copy (same headers, same body)', async () => {
+    const g = await open({ keys: ['gk-shadow-test-key-000000000001'] });
+    const res = await g.converse('session-1', { 'x-intent': 'faq', 'x-session-id': 'session-1' });
+    expect(res.status).toBe(401);
+    expect(g.calls).toEqual([]);
+  });
+
+  it('a failing candidate never falls back: one attempt, recorded as failed, its fallback never called', async () => {
+    const g = await open({ candidate: () => ({ ok: true, response: answer(503, { message: 'busy' }) }) });
+    expect((await g.converse()).status).toBe(200);
+    await until(() => g.outcomes.includes('failed'));
+    expect(g.byTraffic('shadow')[0]).toMatchObject({ status: 503, configId: 'cand', attempts: 1, servedConfigId: null });
+    expect(g.calls).toEqual(['m-live', 'm-cand']);
+  });
+
+  it('a live answer served by a fallback is not kept as the live configuration answer', async () => {
+    const g = await open({ live: () => ({ ok: true, response: answer(503, { message: 'busy' }) }) });
+    const res = await g.converse();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(converseAnswer('backup answer'));
+    await until(() => g.answers.answers.length === 1);
+    expect(g.byTraffic('live')[0]).toMatchObject({ configId: 'live', servedConfigId: 'backup' });
+    expect(g.answers.answers[0]).toMatchObject({ liveAnswer: null, shadowAnswer: 'candidate answer' });
+    expect(g.calls).toEqual(['m-live', 'm-backup', 'm-cand']);
   });
 
   it('a failing candidate (error answer or unreachable) changes nothing for the client and is counted as failed', async () => {
