@@ -111,6 +111,17 @@ describe('canary windows from the DynamoDB observation log (dynalite)', () => {
     expect(read.value.candidate.figures.quality).toBeCloseTo(0.8, 12);
   });
 
+  it('leaves the log open when closed: the gateway sink writing to it closes it after its last flush', async () => {
+    const log = dynamoObservationStore({ client, table: 'canary_windows_close', createTable: true });
+    let logClosed = false;
+    const source = dynamoWindowSource({ ...log, close: async () => void (logClosed = true) });
+    await source.close();
+    expect(logClosed).toBe(false);
+    await log.write({ observations: [logObservation(1, { requestId: 'after-close', canaryId: 'can-c', time: T0 })], feedback: [] });
+    const read = await dynamoWindowSource(log).figures({ canaryId: 'can-c', from: T0, to: T0 + 1 });
+    expect(read.ok && read.value.candidate.figures.requests + read.value.baseline.figures.requests).toBe(1);
+  });
+
   it('reports an unreachable table as a value', async () => {
     const unreachable = new DynamoDBClient({
       region: 'us-east-1',

@@ -92,7 +92,7 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
  * Canary windows from the DynamoDB observation log: a paged Query of the canary's partition (`CAN#<id>`) over the
  * window's sort-key range, summed page by page, and for each successful request no fallback answered the quality score in force (the
  * latest `quality_score` event about it by event time, then by arrival at the gateway, then by event id). Runs in the
- * control plane, never on a request's path; a failed read is a value.
+ * control plane, never on a request's path; a failed read is a value. `close` leaves the log open: its owner closes it.
  */
 export function dynamoWindowSource(log: DynamoObservationStore, options: DynamoWindowSourceOptions = {}): WindowSource {
   const pageSize = options.pageSize ?? 1_000;
@@ -134,6 +134,8 @@ export function dynamoWindowSource(log: DynamoObservationStore, options: DynamoW
         return { ok: false, message: `observations unreadable (DynamoDB): ${(err as Error).message}` };
       }
     },
-    close: () => log.close(),
+    // The log is the one the gateway's sink writes to and closes after its last flush; the controller stops first
+    // (at SIGTERM, before the drain), so closing the log here would cut the sink's writes of the drain period.
+    close: async () => {},
   };
 }
