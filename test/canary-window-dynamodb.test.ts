@@ -114,7 +114,12 @@ describe('canary windows from the DynamoDB observation log (dynalite)', () => {
   it('leaves the log open when closed: the gateway sink writing to it closes it after its last flush', async () => {
     const log = dynamoObservationStore({ client, table: 'canary_windows_close', createTable: true });
     let logClosed = false;
-    const source = dynamoWindowSource({ ...log, close: async () => void (logClosed = true) });
+    const source = dynamoWindowSource({
+      ...log,
+      close: async () => {
+        logClosed = true;
+      },
+    });
     await source.close();
     expect(logClosed).toBe(false);
     await log.write({ observations: [logObservation(1, { requestId: 'after-close', canaryId: 'can-c', time: T0 })], feedback: [] });
