@@ -90,6 +90,43 @@ describe('canary windows from the DynamoDB observation log (dynalite)', () => {
     expect(await source.figures({ canaryId: 'no-such-canary', from, to })).toEqual({ ok: true, value: figuresOfRows([]) });
   });
 
+  it('counts requests a fallback answered in the arm but never scores them, as the SQL sources do', async () => {
+    const log = dynamoObservationStore({ client, table: 'canary_windows_fallback', createTable: true });
+    const requests = [1, 2, 3, 4].map((i) =>
+      logObservation(i, {
+        requestId: `fb-${i}`,
+        time: T0 + i,
+        experimentId: null,
+        canaryId: 'can-fb',
+        arm: 'canary',
+        traffic: 'live',
+        ...(i === 4 ? { servedConfigId: 'sonnet-35-v1', attempts: 2 } : {}),
+      }),
+    );
+    const scores = requests.map((o) => quality(o.requestId, 1, o.servedConfigId ? 0 : 0.8, o.time + 1_000));
+    await log.write({ observations: requests, feedback: scores });
+    const read = await dynamoWindowSource(log).figures({ canaryId: 'can-fb', from: T0, to: T0 + 100 });
+    if (!read.ok) throw new Error(read.message);
+    expect(read.value.candidate.figures).toMatchObject({ requests: 4, scored: 3, errorRate: 0 });
+    expect(read.value.candidate.figures.quality).toBeCloseTo(0.8, 12);
+  });
+
+  it('leaves the log open when closed: the gateway sink writing to it closes it after its last flush', async () => {
+    const log = dynamoObservationStore({ client, table: 'canary_windows_close', createTable: true });
+    let logClosed = false;
+    const source = dynamoWindowSource({
+      ...log,
+      close: async () => {
+        logClosed = true;
+      },
+    });
+    await source.close();
+    expect(logClosed).toBe(false);
+    await log.write({ observations: [logObservation(1, { requestId: 'after-close', canaryId: 'can-c', time: T0 })], feedback: [] });
+    const read = await dynamoWindowSource(log).figures({ canaryId: 'can-c', from: T0, to: T0 + 1 });
+    expect(read.ok && read.value.candidate.figures.requests + read.value.baseline.figures.requests).toBe(1);
+  });
+
   it('reports an unreachable table as a value', async () => {
     const unreachable = new DynamoDBClient({
       region: 'us-east-1',

@@ -73,4 +73,25 @@ describe.skipIf(missing !== null)('PostgreSQL window source', () => {
     });
     await down.close();
   });
+
+  it('fails a read that waits too long (here for a lock) as a value, and reads again once it is gone', { timeout: 30_000 }, async () => {
+    const { db, query } = await intoPostgres(9, true);
+    const blocker = await connectTest(s.schema);
+    const source = postgresWindowSource({ url: PG_URL, schema: s.schema, statementTimeoutMs: 300 });
+    try {
+      // An ALTER TABLE under way: nothing reads the table until it commits.
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE observations IN ACCESS EXCLUSIVE MODE');
+      expect(await source.figures(query)).toMatchObject({
+        ok: false,
+        message: expect.stringMatching(/observation log unreadable: .*(statement timeout|timeout)/),
+      });
+      await blocker.query('COMMIT');
+      expect(await source.figures(query)).toEqual({ ok: true, value: referenceFigures(db, query) });
+    } finally {
+      await source.close();
+      await blocker.close();
+      db.close();
+    }
+  });
 });

@@ -9,6 +9,9 @@ import { AnalysisSettings } from '../analysis/settings.ts';
 import { GatewayConfig } from '../schema/config.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
 import { exportToWarehouse } from '../stores/warehouse/export.ts';
+import type { FeedbackRecord } from '../schema/feedback.ts';
+import { logObservation } from '../stores/observations/log-contract.ts';
+import { sqliteRecordStore } from '../stores/observations/sqlite.ts';
 import type { Warehouse } from '../stores/warehouse/interface.ts';
 import { writeExperimentRows, writeSimulatedRows } from './analysis-rows.ts';
 import { expectClose } from './support/close.ts';
@@ -181,5 +184,31 @@ describe.skipIf(missing !== null)('many replicas exported into one warehouse sch
     expect(await count(wh, 'SELECT COUNT(*) AS n FROM observations')).toBe(
       (union.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n,
     );
+  });
+
+  it('defaults the replica to the first observation`s id, so a gateway restart (a new host:pid) copies nothing twice', async () => {
+    const wh = await schema('wh_replicas_restart');
+    const db = openDatabase(join(dir, 'restarted.db'));
+    const store = sqliteRecordStore(db);
+    const feedback = (i: number): FeedbackRecord => ({
+      eventId: `restart-fb-${i}`,
+      receivedAt: 1_000 + i,
+      scope: 'request',
+      key: `req-${i}`,
+      metric: 'quality_score',
+      value: 0.5,
+      idempotencyKey: null,
+      eventTime: 1_000 + i,
+    });
+    const write = (ids: number[], replicaId: string) =>
+      store.write({ observations: ids.map((i) => logObservation(i, { replicaId })), feedback: ids.map(feedback) });
+    await write([1, 2, 3], 'host-r:101');
+    expect(await exportToWarehouse(db, wh)).toMatchObject({ ok: true, replica: 'host-r:101' });
+    // The gateway restarts: its new rows carry a new default replica id.
+    await write([4, 5], 'host-r:202');
+    expect(await exportToWarehouse(db, wh)).toMatchObject({ ok: true, replica: 'host-r:101' });
+    expect(await count(wh, 'SELECT COUNT(*) AS n FROM feedback')).toBe(5);
+    expect(await count(wh, 'SELECT COUNT(*) AS n FROM observations')).toBe(5);
+    db.close();
   });
 });

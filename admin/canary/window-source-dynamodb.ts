@@ -90,9 +90,9 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 
 /**
  * Canary windows from the DynamoDB observation log: a paged Query of the canary's partition (`CAN#<id>`) over the
- * window's sort-key range, summed page by page, and for each successful request the quality score in force (the
+ * window's sort-key range, summed page by page, and for each successful request no fallback answered the quality score in force (the
  * latest `quality_score` event about it by event time, then by arrival at the gateway, then by event id). Runs in the
- * control plane, never on a request's path; a failed read is a value.
+ * control plane, never on a request's path; a failed read is a value. `close` leaves the log open: its owner closes it.
  */
 export function dynamoWindowSource(log: DynamoObservationStore, options: DynamoWindowSourceOptions = {}): WindowSource {
   const pageSize = options.pageSize ?? 1_000;
@@ -117,7 +117,9 @@ export function dynamoWindowSource(log: DynamoObservationStore, options: DynamoW
       const read = await log.window({ canaryId: query.canaryId, from: query.from, to: query.to }, cursor, pageSize);
       if (!read.ok) throw new Error(read.error);
       const live = read.page.items.filter((o) => o.traffic === 'live' && (o.arm === 'canary' || o.arm === 'baseline'));
-      const qualities = await mapLimited(live, concurrency, (o) => (o.errorCode === null ? qualityOf(o) : Promise.resolve(null)));
+      // As on SQLite and PostgreSQL: a failed request and an answer a fallback served are never scored.
+      const scorable = (o: Observation): boolean => o.errorCode === null && (o.servedConfigId ?? null) === null;
+      const qualities = await mapLimited(live, concurrency, (o) => (scorable(o) ? qualityOf(o) : Promise.resolve(null)));
       for (const [i, o] of live.entries()) arms[o.arm as 'canary' | 'baseline'].add(o, qualities[i]!);
       cursor = read.page.next;
     } while (cursor !== null);
@@ -132,6 +134,8 @@ export function dynamoWindowSource(log: DynamoObservationStore, options: DynamoW
         return { ok: false, message: `observations unreadable (DynamoDB): ${(err as Error).message}` };
       }
     },
-    close: () => log.close(),
+    // The log is the one the gateway's sink writes to and closes after its last flush; the controller stops first
+    // (at SIGTERM, before the drain), so closing the log here would cut the sink's writes of the drain period.
+    close: async () => {},
   };
 }

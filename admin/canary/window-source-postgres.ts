@@ -85,6 +85,11 @@ export interface PostgresWindowSourceOptions {
   url: string;
   /** Schema of the log's tables (`OBSERVATION_LOG_SCHEMA`). */
   schema: string;
+  /**
+   * Longest a window read's statement may run or wait for its answer, in ms. Default 30,000: a log that stops
+   * answering fails the read (a value) instead of holding the controller, and with it the shutdown, for good.
+   */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -102,6 +107,7 @@ export function postgresWindowSource(options: PostgresWindowSourceOptions): Wind
             url: options.url,
             schema: options.schema,
             applicationName: 'llm-gateway canary',
+            statementTimeoutMs: options.statementTimeoutMs ?? 30_000,
           });
           if (!connected.ok) return { ok: false, message: connected.error };
           warehouse = connected.warehouse;

@@ -2,6 +2,16 @@ import type pg from 'pg';
 import { migrate } from '../warehouse/migrations.ts';
 import { postgresWarehouse } from '../warehouse/postgres.ts';
 
+/** Sets `table.seq`'s default to `sequence` unless it is already that (no table lock then). */
+function setSeqDefault(table: string, sequence: string): string {
+  return `DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '${table}'
+      AND column_name = 'seq' AND column_default LIKE 'nextval(''${sequence}''%') THEN
+      ALTER TABLE ${table} ALTER COLUMN seq SET DEFAULT nextval('${sequence}');
+    END IF;
+  END $$`;
+}
+
 /**
  * What the log adds to the warehouse tables, PostgreSQL only (Redshift has no sequences defaults or unique
  * indexes): `seq` drawn from a sequence, unique indexes that make appends idempotent (`ON CONFLICT DO NOTHING`), and
@@ -15,8 +25,10 @@ const LOG_STATEMENTS: readonly string[] = [
      WHERE m > (SELECT last_value FROM observations_log_seq)`,
   `SELECT setval('feedback_log_seq', m) FROM (SELECT MAX(seq) AS m FROM feedback) s
      WHERE m > (SELECT last_value FROM feedback_log_seq)`,
-  "ALTER TABLE observations ALTER COLUMN seq SET DEFAULT nextval('observations_log_seq')",
-  "ALTER TABLE feedback ALTER COLUMN seq SET DEFAULT nextval('feedback_log_seq')",
+  // ALTER TABLE takes an ACCESS EXCLUSIVE lock, which would wait behind any open read of the table (an analysis
+  // run, a canary window) and queue every replica's appends behind itself; it runs only while the default is unset.
+  setSeqDefault('observations', 'observations_log_seq'),
+  setSeqDefault('feedback', 'feedback_log_seq'),
   'CREATE UNIQUE INDEX IF NOT EXISTS observations_request_id_key ON observations (request_id)',
   'CREATE UNIQUE INDEX IF NOT EXISTS feedback_event_id_key ON feedback (event_id)',
   'CREATE UNIQUE INDEX IF NOT EXISTS feedback_idempotency_key_key ON feedback (idempotency_key)',

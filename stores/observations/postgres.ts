@@ -67,8 +67,17 @@ export function postgresObservationLog(input: PostgresLogOptions): ObservationLo
   pool.on('connect', (client) => client.on('error', () => {}));
   let ready: Promise<void> | undefined;
 
+  // Set-up may build indexes over rows already in the schema, so it gets longer than one append; but it never waits
+  // for a lock (the set-up lock of another replica, a table lock behind a long read) longer than one statement may
+  // run, and a connection that stops answering fails it: a flush at shutdown never waits on it without bound.
+  const setUpTimeoutMs = o.statementTimeoutMs * 6;
   async function setUp(): Promise<void> {
-    const client = new pg.Client(connection);
+    const client = new pg.Client({
+      ...connection,
+      statement_timeout: setUpTimeoutMs,
+      lock_timeout: o.statementTimeoutMs,
+      query_timeout: setUpTimeoutMs + 1_000,
+    });
     client.on('error', () => {});
     try {
       await client.connect();

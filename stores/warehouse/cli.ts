@@ -12,8 +12,8 @@ const USAGE = `usage: npm run export -- --to postgres://user@host:5432/db [--fro
   --from     embedded SQLite store (default: $DATA_DIR/gateway.db, DATA_DIR defaults to ./data)
   --schema   warehouse schema, created when missing (default: public)
   --replica  id of the replica this store belongs to; rows are keyed by (replica, seq), one high-water mark per
-             replica, so every replica's store can export into one schema (default: the one replica id the
-             store's observations carry, else this host's name; give each store on one host its own)
+             replica, so every replica's store can export into one schema (default: the replica id of the
+             store's first observation, else this host's name; give each store on one host its own)
   --batch    rows per transaction (default: ${DEFAULT_BATCH_SIZE})
 exit codes: 0 done, 1 export failed (rerun to resume), 2 bad arguments`;
 

@@ -57,17 +57,16 @@ function sourceColumns(db: Database.Database, table: string): Set<string> | null
 }
 
 /**
- * The replica id an export uses when none is given: the one replica id the store's observations carry (rows
- * without one count as that replica's), else this host's name.
+ * The replica id an export uses when none is given: the replica id of the store's first observation, else this
+ * host's name. The first row never changes (the store is append-only), so the default stays the same across
+ * gateway restarts, which stamp new rows with a new `<host>:<pid>`; a default that changed would start a new mark
+ * and copy the store's feedback again under the new id.
  */
 export function defaultReplica(db: Database.Database): string {
   const columns = sourceColumns(db, 'observations');
   if (columns?.has('replica_id')) {
-    const ids = db.prepare('SELECT MIN(replica_id) AS low, MAX(replica_id) AS high FROM observations').get() as {
-      low: string | null;
-      high: string | null;
-    };
-    if (ids.low !== null && ids.low === ids.high) return ids.low;
+    const first = db.prepare('SELECT replica_id FROM observations ORDER BY seq LIMIT 1').get() as { replica_id: string | null } | undefined;
+    if (first?.replica_id) return first.replica_id;
   }
   return hostname();
 }

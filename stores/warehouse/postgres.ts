@@ -15,6 +15,11 @@ export const PostgresWarehouseOptions = z.object({
   connectTimeoutMs: z.number().int().positive().default(5_000),
   /** Shown in `pg_stat_activity`. */
   applicationName: z.string().default('llm-gateway'),
+  /**
+   * Longest one statement may run (server side), and may wait for its answer (client side, one second more), in
+   * ms; none when absent (the export and the analysis run long statements).
+   */
+  statementTimeoutMs: z.number().int().positive().optional(),
 });
 export type PostgresWarehouseOptions = z.input<typeof PostgresWarehouseOptions>;
 
@@ -48,6 +53,7 @@ export async function connectPostgresWarehouse(input: PostgresWarehouseOptions):
     connectionTimeoutMillis: o.connectTimeoutMs,
     application_name: o.applicationName,
     types: pgTypes,
+    ...(o.statementTimeoutMs ? { statement_timeout: o.statementTimeoutMs, query_timeout: o.statementTimeoutMs + 1_000 } : {}),
   });
   // An idle session dropped by the server must not crash the process; the next query reports it.
   client.on('error', () => {});
