@@ -58,6 +58,7 @@ export function openFallbackApp(options: { policy?: Partial<FallbackPolicy>; tra
   const sink = new MemoryObservationSink();
   const telemetry = prometheusTelemetry({ defaultMetrics: false });
   const logger = new MemoryLogger();
+  const lifecycle = new Lifecycle();
   const app = createGatewayApp({
     config: staticConfig(CONFIG),
     upstreams: {
@@ -67,7 +68,7 @@ export function openFallbackApp(options: { policy?: Partial<FallbackPolicy>; tra
     sink,
     telemetry,
     auth: { enabled: () => false, isValid: async () => false },
-    lifecycle: new Lifecycle(),
+    lifecycle,
     maxBodyBytes: 1 << 20,
     upstreamIdleTimeoutMs: 1_000,
     now: () => performance.now(),
@@ -85,7 +86,7 @@ export function openFallbackApp(options: { policy?: Partial<FallbackPolicy>; tra
   const chat = (model: string, stream = false) =>
     post('/v1/chat/completions', { model, stream, messages: [{ role: 'user', content: 'hi' }] });
   const metrics = async () => (await telemetry.exposition!()).body;
-  return { upstream, sink, converse, invoke, chat, metrics, logger };
+  return { upstream, sink, post, converse, invoke, chat, metrics, logger, lifecycle };
 }
 
 /** The paths the upstream was called on, in order. */

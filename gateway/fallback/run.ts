@@ -16,7 +16,8 @@ export interface AttemptPlan {
 
 /**
  * Builds the plan of a configuration. For the assigned configuration it throws a refusal (wrong operation for
- * its provider); for a fallback that cannot serve this request it returns null and the fallback is skipped.
+ * its provider); for a fallback that cannot serve this request it returns null (or throws an `invalid_request`
+ * refusal, e.g. content it cannot translate) and the fallback is skipped.
  */
 export type PlanFor = (config: ModelConfig, fallback: boolean) => AttemptPlan | null;
 
@@ -75,7 +76,7 @@ export async function sendWithFallbacks(call: RoutedCall, runtime: FallbackRunti
     if (reason !== null) {
       for (; next < chain.length && !following; next++) {
         const candidate = chain[next]!;
-        const candidatePlan = planFor(candidate, true);
+        const candidatePlan = fallbackPlan(planFor, candidate);
         if (candidatePlan) following = { config: candidate, plan: candidatePlan };
       }
     }
@@ -105,6 +106,20 @@ export async function sendWithFallbacks(call: RoutedCall, runtime: FallbackRunti
     }
     config = following.config;
     plan = following.plan;
+  }
+}
+
+/**
+ * A fallback's plan, or null when it cannot serve this request: its provider does not take the operation, or the
+ * request cannot be translated for it (an image part for a Converse fallback, say). Such a refusal is not the
+ * client's error, since the assigned configuration took the request: the fallback is skipped.
+ */
+function fallbackPlan(planFor: PlanFor, config: ModelConfig): AttemptPlan | null {
+  try {
+    return planFor(config, true);
+  } catch (error) {
+    if (error instanceof GatewayError && error.code === 'invalid_request') return null;
+    throw error;
   }
 }
 
