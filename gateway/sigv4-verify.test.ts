@@ -95,6 +95,17 @@ describe('SigV4 verification against @smithy/signature-v4', () => {
     });
   });
 
+  it('refuses UNSIGNED-PAYLOAD and chunk-signed payloads with a message naming them, even when correctly signed', async () => {
+    for (const value of ['UNSIGNED-PAYLOAD', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD']) {
+      const request = await signed({ extraHeaders: { 'x-amz-content-sha256': value } });
+      expect(await check(request)).toEqual({
+        ok: false,
+        code: 'invalid_signature',
+        message: expect.stringContaining(`x-amz-content-sha256 '${value}' is not accepted`),
+      });
+    }
+  });
+
   it('refuses a signed header changed or removed after signing', async () => {
     const request = await signed();
     const changed = new Headers(request.headers);

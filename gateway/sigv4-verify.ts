@@ -103,7 +103,8 @@ export interface SignedParts {
 
 /**
  * Builds the check of a claim against its secret: the payload hash (`x-amz-content-sha256`, when sent, must be the
- * body's SHA-256; the canonical request always uses the body's own), then the signature recomputed over the signed
+ * body's SHA-256, so `UNSIGNED-PAYLOAD` and chunk-signed streaming payloads are refused; the canonical request always
+ * uses the body's own), then the signature recomputed over the signed
  * headers, the path encoded again as for every non-S3 service, and the canonical query string. Signing keys are
  * derived once per (secret, day, region) and kept.
  */
@@ -124,8 +125,12 @@ export function createSigV4Verifier(crypto: SigningCrypto) {
   }
 
   return async function verify(claim: SigV4Claim, request: SignedParts, secret: string): Promise<SigV4Result<true>> {
-    const payloadHash = await crypto.sha256Hex(request.body);
     const declared = request.headers.get('x-amz-content-sha256');
+    if (declared !== null && !/^[0-9a-fA-F]{64}$/.test(declared))
+      return invalid(
+        `x-amz-content-sha256 '${declared.slice(0, 64)}' is not accepted: the gateway verifies the payload, so sign it (its hex SHA-256), not UNSIGNED-PAYLOAD or a streaming (chunk-signed) payload.`,
+      );
+    const payloadHash = await crypto.sha256Hex(request.body);
     if (declared !== null && declared !== payloadHash)
       return invalid("The provided 'x-amz-content-sha256' header does not match what was computed.");
     let canonicalHeaders = '';
