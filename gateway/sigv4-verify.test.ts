@@ -189,5 +189,10 @@ describe('SigV4 header parsing', () => {
     expect(parseSigV4(valid.replace('aws4_request', 'aws5_request') + 'a'.repeat(64), headers, now)).toMatchObject({
       message: /terminator/,
     });
+    for (const names of ['host;x amz', 'host;X-Amz-Date', 'host;;x-amz-date'])
+      expect(parseSigV4(valid.replace('host;x-amz-date', names) + 'a'.repeat(64), headers, now)).toMatchObject({
+        code: 'invalid_signature',
+        message: /SignedHeaders must list lower-case header names/,
+      });
   });
 });

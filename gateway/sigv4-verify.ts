@@ -41,6 +41,8 @@ export const SIGNATURE_MISMATCH =
 export const UNKNOWN_ACCESS_KEY = 'The security token included in the request is invalid.';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
+/** A lower-case HTTP header name (RFC 9110 token), as SigV4 lists signed headers. */
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /** Whether an Authorization header claims SigV4. */
@@ -83,6 +85,9 @@ export function parseSigV4(authorization: string, headers: Headers, nowMs: numbe
       `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${day}' != '${amzDate.slice(0, 8)}'.`,
     );
   const signedHeaders = params.get('SignedHeaders')!.split(';');
+  const badName = signedHeaders.find((name) => name !== ':authority' && !HEADER_NAME.test(name));
+  if (badName !== undefined)
+    return invalid(`SignedHeaders must list lower-case header names separated by ';', got '${badName.slice(0, 64)}'.`);
   if (!signedHeaders.includes('host') && !signedHeaders.includes(':authority'))
     return invalid("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   const skew = skewMessage(amzDate, when, nowMs);
