@@ -85,11 +85,16 @@ export class ShadowDispatcher {
     this.deps.count(outcome);
   }
 
-  /** The live request's copy of the client headers, taken while the request is routed. */
+  /**
+   * The live request's copy of the client headers, taken while the request is routed. A SigV4-signed request also
+   * keeps `x-amz-date` and every header it signed, so the signature (over the same path and body) verifies again.
+   */
   static keptHeaders(headers: Headers): Headers {
     const kept = new Headers();
-    for (const name of KEPT_HEADERS) {
-      const value = headers.get(name);
+    const signed = /^AWS4-HMAC-SHA256 .*SignedHeaders=([^,\s]+)/.exec(headers.get('authorization') ?? '')?.[1]?.split(';') ?? [];
+    const names = signed.length ? [...KEPT_HEADERS, 'x-amz-date', ...signed] : KEPT_HEADERS;
+    for (const name of names) {
+      const value = name.startsWith(':') ? null : headers.get(name);
       if (value !== null) kept.set(name, value);
     }
     return kept;

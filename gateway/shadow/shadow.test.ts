@@ -1,3 +1,5 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../../lib/log/memory.ts';
 import type { Observation } from '../../schema/observation.ts';
@@ -5,7 +7,7 @@ import { GatewayConfig } from '../../schema/config.ts';
 import { MemoryObservationSink } from '../../stores/observations/memory.ts';
 import { MemoryShadowAnswers } from '../../stores/shadow-answers/memory.ts';
 import { createGatewayApp } from '../app.ts';
-import { staticApiKeys } from '../auth.ts';
+import { staticApiKeys, type ApiKeyCheck } from '../auth.ts';
 import { staticConfig } from '../deps.ts';
 import { GatewayError } from '../errors.ts';
 import { Lifecycle } from '../lifecycle.ts';
@@ -56,7 +58,14 @@ function answer(status: number, json: unknown, gate?: Promise<void>, signal?: Ab
 type Answerer = (call: UpstreamCall) => Promise<UpstreamResult> | UpstreamResult;
 
 async function open(
-  options: { candidate?: Answerer; live?: Answerer; maxConcurrency?: number; maxBodyBytes?: number; keys?: string[] } = {},
+  options: {
+    candidate?: Answerer;
+    live?: Answerer;
+    maxConcurrency?: number;
+    maxBodyBytes?: number;
+    keys?: string[];
+    auth?: ApiKeyCheck;
+  } = {},
 ) {
   const sink = new MemoryObservationSink();
   const answers = new MemoryShadowAnswers();
@@ -79,7 +88,7 @@ async function open(
     },
     sink,
     telemetry: { observation() {}, feedback() {}, shadow: (o) => outcomes.push(o) },
-    auth: await staticApiKeys(options.keys ?? []),
+    auth: options.auth ?? (await staticApiKeys(options.keys ?? [])),
     lifecycle,
     maxBodyBytes: 1 << 20,
     upstreamIdleTimeoutMs: 5_000,
@@ -87,19 +96,21 @@ async function open(
     logger: new MemoryLogger(),
     shadow: { maxConcurrency: options.maxConcurrency ?? 4, maxBodyBytes: options.maxBodyBytes ?? 65_536, answers },
   });
+  const converseBody = (session: string | null) =>
+    JSON.stringify({
+      messages: [{ role: 'user', content: [{ text: 'Where is my order?' }] }],
+      requestMetadata: { intent: 'faq', ...(session ? { session_id: session } : {}) },
+    });
   const converse = (session: string | null = 'session-1', headers: Record<string, string> = {}) =>
     Promise.resolve(
       app.request('/model/shop/converse', {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({
-          messages: [{ role: 'user', content: [{ text: 'Where is my order?' }] }],
-          requestMetadata: { intent: 'faq', ...(session ? { session_id: session } : {}) },
-        }),
+        body: converseBody(session),
       }),
     );
   const byTraffic = (traffic: string): Observation[] => sink.observations.filter((o) => o.traffic === traffic);
-  return { app, sink, answers, outcomes, lifecycle, calls, converse, byTraffic };
+  return { app, sink, answers, outcomes, lifecycle, calls, converse, converseBody, byTraffic };
 }
 
 async function until(check: () => boolean): Promise<void> {
@@ -145,6 +156,38 @@ describe('shadow requests', () => {
     await until(() => g.byTraffic('shadow').length === 1);
     expect(g.byTraffic('shadow')[0]).toMatchObject({ status: 200, configId: 'cand' });
     expect(g.outcomes).toEqual(['sent']);
+  });
+
+  it('with data-plane auth on, the shadow call of a SigV4-signed request carries its signature and passes', async () => {
+    const pair = { accessKeyId: 'GWKAQRSTUVWXYZ234567', secretAccessKey: 'Yb2s9Q0x1c2d3e4f5g6h7i8j9k0l1m2n3o4p5q6r' };
+    const auth: ApiKeyCheck = {
+      enabled: () => true,
+      isValid: async () => false,
+      sigv4Secret: async (id) => (id === pair.accessKeyId ? pair.secretAccessKey : undefined),
+    };
+    const g = await open({ auth });
+    const body = g.converseBody('session-1');
+    const signer = new SignatureV4({ service: 'bedrock', region: 'us-east-1', credentials: pair, sha256: Sha256, applyChecksum: false });
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: 'localhost',
+      path: '/model/shop/converse',
+      headers: { host: 'localhost', 'content-type': 'application/json', 'amz-sdk-invocation-id': 'abc' },
+      body,
+    });
+    const res = await g.app.request('http://localhost/model/shop/converse', {
+      method: 'POST',
+      headers: signed.headers as Record<string, string>,
+      body,
+    });
+    expect(res.status).toBe(200);
+    await until(() => g.outcomes.length === 1 && (g.byTraffic('shadow').length === 1 || g.calls.length === 1));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(g.outcomes).toEqual(['sent']);
+    expect(g.byTraffic('shadow')).toHaveLength(1);
+    expect(g.byTraffic('shadow')[0]).toMatchObject({ status: 200, configId: 'cand' });
+    expect(g.calls).toEqual(['m-live', 'm-cand']);
   });
 
   it('a failing candidate (error answer or unreachable) changes nothing for the client and is counted as failed', async () => {
