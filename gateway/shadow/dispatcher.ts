@@ -145,7 +145,11 @@ export class ShadowDispatcher {
       liveRequestId: job.live.requestId,
       time: Date.now(),
       prompt: promptOf(job.body),
-      liveAnswer: job.live.errorCode === null ? answerTextOf(job.liveAnswer.bytes(), job.liveProvider, job.live.operation) : null,
+      // An answer a fallback served came from another model (and in its provider's bytes): nothing to compare.
+      liveAnswer:
+        job.live.errorCode === null && !job.live.servedConfigId
+          ? answerTextOf(job.liveAnswer.bytes(), job.liveProvider, job.live.operation)
+          : null,
       shadowAnswer: observed.errorCode === null ? answerTextOf(capture.bytes(), provider, observed.operation) : null,
     });
   }

@@ -18,9 +18,10 @@ import type { ShadowOutcome } from './dispatcher.ts';
 
 const price = { inputPer1k: 0.003, outputPer1k: 0.015 };
 const CONFIG = GatewayConfig.parse({
-  pricing: { 'm-live': price, 'm-cand': price },
+  pricing: { 'm-live': price, 'm-cand': price, 'm-backup': price },
   configs: [
-    { id: 'live', upstream: { provider: 'bedrock', modelId: 'm-live' }, maxTokens: 100 },
+    { id: 'live', upstream: { provider: 'bedrock', modelId: 'm-live' }, maxTokens: 100, fallbacks: ['backup'] },
+    { id: 'backup', upstream: { provider: 'bedrock', modelId: 'm-backup' }, maxTokens: 100 },
     { id: 'cand', upstream: { provider: 'bedrock', modelId: 'm-cand' }, maxTokens: 100 },
   ],
   routes: [{ name: 'shop', intents: ['faq'], default: 'live', shadow: { faq: { config: 'cand', share: 100 } } }],
@@ -188,6 +189,26 @@ describe('shadow requests', () => {
     expect(g.byTraffic('shadow')).toHaveLength(1);
     expect(g.byTraffic('shadow')[0]).toMatchObject({ status: 200, configId: 'cand' });
     expect(g.calls).toEqual(['m-live', 'm-cand']);
+  });
+
+  it('a live answer served by a fallback is not stored as the live answer (another model wrote it); the shadow still runs once', async () => {
+    const throttled = answer(429, { message: 'slow down' });
+    const g = await open({
+      live: (call) =>
+        call.target.provider === 'bedrock' && call.target.modelId === 'm-live'
+          ? { ok: true, response: throttled }
+          : { ok: true, response: answer(200, converseAnswer('backup answer')) },
+    });
+    const res = await g.converse();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(converseAnswer('backup answer'));
+    await until(() => g.answers.answers.length === 1);
+    expect(g.calls).toEqual(['m-live', 'm-backup', 'm-cand']);
+    expect(g.byTraffic('live')[0]).toMatchObject({ configId: 'live', servedConfigId: 'backup', attempts: 2 });
+    expect(g.byTraffic('shadow')).toHaveLength(1);
+    expect(g.byTraffic('shadow')[0]).toMatchObject({ configId: 'cand', attempts: 1, servedConfigId: null });
+    expect(g.answers.answers[0]).toMatchObject({ liveAnswer: null, shadowAnswer: 'candidate answer' });
+    expect(g.outcomes).toEqual(['sent']);
   });
 
   it('a failing candidate (error answer or unreachable) changes nothing for the client and is counted as failed', async () => {
