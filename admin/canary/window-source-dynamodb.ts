@@ -117,7 +117,9 @@ export function dynamoWindowSource(log: DynamoObservationStore, options: DynamoW
       const read = await log.window({ canaryId: query.canaryId, from: query.from, to: query.to }, cursor, pageSize);
       if (!read.ok) throw new Error(read.error);
       const live = read.page.items.filter((o) => o.traffic === 'live' && (o.arm === 'canary' || o.arm === 'baseline'));
-      const qualities = await mapLimited(live, concurrency, (o) => (o.errorCode === null ? qualityOf(o) : Promise.resolve(null)));
+      // As on SQLite and PostgreSQL: an answer a fallback served is never scored.
+      const scorable = (o: Observation): boolean => o.errorCode === null && !o.servedConfigId;
+      const qualities = await mapLimited(live, concurrency, (o) => (scorable(o) ? qualityOf(o) : Promise.resolve(null)));
       for (const [i, o] of live.entries()) arms[o.arm as 'canary' | 'baseline'].add(o, qualities[i]!);
       cursor = read.page.next;
     } while (cursor !== null);
