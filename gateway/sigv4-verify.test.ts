@@ -95,6 +95,17 @@ describe('SigV4 verification against @smithy/signature-v4', () => {
     });
   });
 
+  it('refuses UNSIGNED-PAYLOAD and chunk-signed payloads with a message naming them, even when correctly signed', async () => {
+    for (const value of ['UNSIGNED-PAYLOAD', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD']) {
+      const request = await signed({ extraHeaders: { 'x-amz-content-sha256': value } });
+      expect(await check(request)).toEqual({
+        ok: false,
+        code: 'invalid_signature',
+        message: expect.stringContaining(`x-amz-content-sha256 '${value}' is not accepted`),
+      });
+    }
+  });
+
   it('refuses a signed header changed or removed after signing', async () => {
     const request = await signed();
     const changed = new Headers(request.headers);
@@ -178,5 +189,10 @@ describe('SigV4 header parsing', () => {
     expect(parseSigV4(valid.replace('aws4_request', 'aws5_request') + 'a'.repeat(64), headers, now)).toMatchObject({
       message: /terminator/,
     });
+    for (const names of ['host;x amz', 'host;X-Amz-Date', 'host;;x-amz-date'])
+      expect(parseSigV4(valid.replace('host;x-amz-date', names) + 'a'.repeat(64), headers, now)).toMatchObject({
+        code: 'invalid_signature',
+        message: /SignedHeaders must list lower-case header names/,
+      });
   });
 });

@@ -41,6 +41,8 @@ export const SIGNATURE_MISMATCH =
 export const UNKNOWN_ACCESS_KEY = 'The security token included in the request is invalid.';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
+/** A lower-case HTTP header name (RFC 9110 token), as SigV4 lists signed headers. */
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /** Whether an Authorization header claims SigV4. */
@@ -83,6 +85,9 @@ export function parseSigV4(authorization: string, headers: Headers, nowMs: numbe
       `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${day}' != '${amzDate.slice(0, 8)}'.`,
     );
   const signedHeaders = params.get('SignedHeaders')!.split(';');
+  const badName = signedHeaders.find((name) => name !== ':authority' && !HEADER_NAME.test(name));
+  if (badName !== undefined)
+    return invalid(`SignedHeaders must list lower-case header names separated by ';', got '${badName.slice(0, 64)}'.`);
   if (!signedHeaders.includes('host') && !signedHeaders.includes(':authority'))
     return invalid("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   const skew = skewMessage(amzDate, when, nowMs);
@@ -103,7 +108,8 @@ export interface SignedParts {
 
 /**
  * Builds the check of a claim against its secret: the payload hash (`x-amz-content-sha256`, when sent, must be the
- * body's SHA-256; the canonical request always uses the body's own), then the signature recomputed over the signed
+ * body's SHA-256, so `UNSIGNED-PAYLOAD` and chunk-signed streaming payloads are refused; the canonical request always
+ * uses the body's own), then the signature recomputed over the signed
  * headers, the path encoded again as for every non-S3 service, and the canonical query string. Signing keys are
  * derived once per (secret, day, region) and kept.
  */
@@ -124,8 +130,12 @@ export function createSigV4Verifier(crypto: SigningCrypto) {
   }
 
   return async function verify(claim: SigV4Claim, request: SignedParts, secret: string): Promise<SigV4Result<true>> {
-    const payloadHash = await crypto.sha256Hex(request.body);
     const declared = request.headers.get('x-amz-content-sha256');
+    if (declared !== null && !/^[0-9a-fA-F]{64}$/.test(declared))
+      return invalid(
+        `x-amz-content-sha256 '${declared.slice(0, 64)}' is not accepted: the gateway verifies the payload, so sign it (its hex SHA-256), not UNSIGNED-PAYLOAD or a streaming (chunk-signed) payload.`,
+      );
+    const payloadHash = await crypto.sha256Hex(request.body);
     if (declared !== null && declared !== payloadHash)
       return invalid("The provided 'x-amz-content-sha256' header does not match what was computed.");
     let canonicalHeaders = '';

@@ -148,7 +148,8 @@ describe('analysis of requests answered by a fallback', () => {
     ]);
     const markdown = renderMarkdown(report);
     expect(markdown).toContain('| errors | fallback |');
-    expect(markdown).toMatch(/\| recommendation \| ctl \| 20 \| 15 [^|]*\| 0\.00% \| 25\.00% \| 0\.900 /);
+    // errors, fallback, guardrail, then quality
+    expect(markdown).toMatch(/\| recommendation \| ctl \| 20 \| 15 [^|]*\| 0\.00% \| 25\.00% \| 0\.00% \| 0\.900 /);
     expect(markdown).toContain('| control | ctl | 20 | 20 | 0.00% | 25.00% | 15 | 0.9000 |');
     expect(markdown).toContain('never scored');
   });

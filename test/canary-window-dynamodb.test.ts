@@ -37,6 +37,8 @@ function canaryRequest(i: number): Observation {
     errorCode: failed ? 'ServiceUnavailableException' : null,
     costUsd: i % 13 === 0 ? null : (1 + (i % 5)) / 3e4,
     latencyMs: 100 + ((i * 37) % 400) + i / 10,
+    // Some answered by a fallback configuration: counted, never scored.
+    ...(i % 19 === 4 ? { attempts: 2, servedConfigId: 'backup' } : {}),
   });
 }
 
@@ -79,7 +81,7 @@ describe('canary windows from the DynamoDB observation log (dynalite)', () => {
         failed: o.errorCode !== null,
         latencyMs: o.latencyMs,
         costUsd: o.costUsd,
-        quality: o.errorCode === null ? (latest.get(o.requestId) ?? null) : null,
+        quality: o.errorCode === null && !o.servedConfigId ? (latest.get(o.requestId) ?? null) : null,
       }));
     expect(rows.filter((r) => r.arm === 'canary').length).toBeGreaterThan(50);
     const source = dynamoWindowSource(log, { pageSize: 13, concurrency: 4 });

@@ -120,4 +120,17 @@ describe('POST /admin/api-keys with kind sigv4', () => {
     expect(await other.keys.sigv4Secret!(accessKeyId)).toBeUndefined();
     expect(logger.entries.filter((e) => e.level === 'error' && e.msg.startsWith('a SigV4 key cannot be opened'))).toHaveLength(1);
   });
+
+  it('a gateway without a secret key (an edge build without GATEWAY_SECRET_KEY) does not recognise the pair, and says why once', async () => {
+    const { logger, store, call } = await setup();
+    const created = await call('POST', '/api-keys', { name: 'x', kind: 'sigv4' });
+    const { accessKeyId } = created.json as { accessKeyId: string };
+    const keyless = await storeConfigSource(store, { logger });
+    expect(keyless.keys.enabled()).toBe(true);
+    expect(await keyless.keys.sigv4Secret!(accessKeyId)).toBeUndefined();
+    expect(await keyless.keys.sigv4Secret!(accessKeyId)).toBeUndefined();
+    const lines = logger.entries.filter((e) => e.level === 'error' && e.msg.includes('set GATEWAY_SECRET_KEY'));
+    expect(lines).toHaveLength(1);
+    expect(JSON.stringify(logger.entries)).not.toContain((created.json as { secretAccessKey: string }).secretAccessKey);
+  });
 });

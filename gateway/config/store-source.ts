@@ -58,6 +58,7 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
   let sealedSecrets = new Map<string, string>();
   /** Opened secrets, each opened once per sealed value (a key's record never changes but by revocation). */
   const openedSecrets = new Map<string, { sealed: string; secret: Promise<string | null> }>();
+  /** Sealed values already reported as unopenable ('' once for a missing secret key): one error line each. */
   const unopenable = new Set<string>();
   let snapshot: ConfigSnapshot | null = null;
   const stats: StoreSourceStats = { version: 0, failedPolls: 0, outages: 0, reloads: 0, unavailable: false };
@@ -101,7 +102,14 @@ export async function storeConfigSource(store: ConfigStore, options: StoreConfig
 
   async function sigv4Secret(accessKeyId: string): Promise<string | undefined> {
     const sealed = sealedSecrets.get(accessKeyId);
-    if (sealed === undefined || !options.secretKey) return undefined;
+    if (sealed === undefined) return undefined;
+    if (!options.secretKey) {
+      if (!unopenable.has('')) {
+        unopenable.add('');
+        logger.error('SigV4 keys exist but this gateway has no secret key to open them: set GATEWAY_SECRET_KEY', { accessKeyId });
+      }
+      return undefined;
+    }
     let opened = openedSecrets.get(accessKeyId);
     if (opened?.sealed !== sealed) {
       opened = { sealed, secret: openSecret(options.secretKey, sealed, accessKeyId) };

@@ -300,4 +300,31 @@ describe('fallbacks through the app', () => {
       outputTokens: USAGE.outputTokens,
     });
   });
+  it('a fallback that cannot translate the request is skipped: the throttled answer goes back, not a 400 about the content', async () => {
+    const h = open();
+    h.upstream.next({ status: 429, body: ['{"error":{"message":"slow down","type":"rate_limit_error"}}'] });
+    h.upstream.next(json(converseBody));
+    const image = { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } };
+    const res = await h.post('/v1/chat/completions', { model: 'r-oai', messages: [{ role: 'user', content: [image] }] });
+    expect(res.status).toBe(429);
+    expect(paths(h.upstream)).toEqual(['/v1/chat/completions']);
+    expect(h.upstream.pending).toBe(1);
+    expect(h.sink.observations).toHaveLength(1);
+    expect(h.sink.observations[0]).toMatchObject({ configId: 'oai-first', status: 429, attempts: 1, servedConfigId: null });
+  });
+
+  it('a shutdown during the backoff ends the call as shutdown_abort, without another attempt', async () => {
+    const h = open({ policy: { baseDelayMs: 5_000, maxDelayMs: 5_000 } });
+    h.upstream.next(throttled);
+    h.upstream.next(json(converseBody));
+    const pending = h.converse();
+    while (h.upstream.cancelled === 0) await new Promise((r) => setTimeout(r, 5));
+    h.lifecycle.startDraining();
+    expect(h.lifecycle.cutInFlight()).toBe(1);
+    const res = await pending;
+    expect(res.status).toBe(503);
+    expect(h.upstream.pending).toBe(1);
+    expect(h.sink.observations).toHaveLength(1);
+    expect(h.sink.observations[0]).toMatchObject({ status: 503, errorCode: 'shutdown_abort', attempts: 1, configId: 'primary' });
+  });
 });

@@ -61,6 +61,7 @@ export function openFallbackApp(
   const sink = new MemoryObservationSink();
   const telemetry = prometheusTelemetry({ defaultMetrics: false });
   const logger = new MemoryLogger();
+  const lifecycle = new Lifecycle();
   const app = createGatewayApp({
     config: staticConfig(options.config ?? CONFIG),
     upstreams: {
@@ -70,7 +71,7 @@ export function openFallbackApp(
     sink,
     telemetry,
     auth: { enabled: () => false, isValid: async () => false },
-    lifecycle: new Lifecycle(),
+    lifecycle,
     maxBodyBytes: 1 << 20,
     upstreamIdleTimeoutMs: 1_000,
     now: () => performance.now(),
@@ -88,7 +89,7 @@ export function openFallbackApp(
   const chat = (model: string, stream = false) =>
     post('/v1/chat/completions', { model, stream, messages: [{ role: 'user', content: 'hi' }] });
   const metrics = async () => (await telemetry.exposition!()).body;
-  return { upstream, sink, post, converse, invoke, chat, metrics, logger };
+  return { upstream, sink, post, converse, invoke, chat, metrics, logger, lifecycle };
 }
 
 /** The paths the upstream was called on, in order. */

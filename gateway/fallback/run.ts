@@ -17,7 +17,8 @@ export interface AttemptPlan {
 
 /**
  * Builds the plan of a configuration. For the assigned configuration it throws a refusal (wrong operation for
- * its provider); for a fallback that cannot serve this request it returns null and the fallback is skipped.
+ * its provider); for a fallback that cannot serve this request it returns null (or throws an `invalid_request`
+ * refusal, e.g. content it cannot translate) and the fallback is skipped.
  */
 export type PlanFor = (config: ModelConfig, fallback: boolean) => AttemptPlan | null;
 
@@ -109,6 +110,20 @@ export async function sendWithFallbacks(call: RoutedCall, runtime: FallbackRunti
   }
 }
 
+/**
+ * A fallback's plan, or null when it cannot serve this request: its provider does not take the operation, or the
+ * request cannot be translated for it (an image part for a Converse fallback, say). Such a refusal is not the
+ * client's error, since the assigned configuration took the request: the fallback is skipped.
+ */
+function fallbackPlan(planFor: PlanFor, config: ModelConfig): AttemptPlan | null {
+  try {
+    return planFor(config, true);
+  } catch (error) {
+    if (error instanceof GatewayError && error.code === 'invalid_request') return null;
+    throw error;
+  }
+}
+
 /** The last attempt's outcome becomes the request's: its answer is read, or its transport failure recorded and thrown. */
 function finish(call: RoutedCall, result: UpstreamResult, plan: AttemptPlan): Promise<Response> {
   if (result.ok) return plan.answer(result.response);
@@ -124,20 +139,6 @@ function failureOf(result: UpstreamResult): { status: number; errorCode: string 
   const { status } = result.response;
   const named = result.response.header('x-amzn-errortype')?.split(':')[0];
   return { status, errorCode: named || ERRORS[errorCodeOfStatus(status)].awsType };
-}
-
-/**
- * A fallback's plan, or null when it cannot carry this request: a fallback whose protocol refuses the request (a
- * translation's 400, e.g. an image block for an OpenAI-compatible model) is skipped, so the client gets the failure
- * of the configurations that could serve it, never a refusal of a configuration it did not choose.
- */
-function fallbackPlan(planFor: PlanFor, config: ModelConfig): AttemptPlan | null {
-  try {
-    return planFor(config, true);
-  } catch (err) {
-    if (err instanceof GatewayError && err.code === 'invalid_request') return null;
-    throw err;
-  }
 }
 
 /** The configurations a call may be served by, in order: only the assigned one for pinned calls. */

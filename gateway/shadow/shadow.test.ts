@@ -98,19 +98,21 @@ async function open(
     logger: new MemoryLogger(),
     shadow: { maxConcurrency: options.maxConcurrency ?? 4, maxBodyBytes: options.maxBodyBytes ?? 65_536, answers },
   });
+  const converseBody = (session: string | null) =>
+    JSON.stringify({
+      messages: [{ role: 'user', content: [{ text: 'Where is my order?' }] }],
+      requestMetadata: { intent: 'faq', ...(session ? { session_id: session } : {}) },
+    });
   const converse = (session: string | null = 'session-1', headers: Record<string, string> = {}) =>
     Promise.resolve(
       app.request('/model/shop/converse', {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({
-          messages: [{ role: 'user', content: [{ text: 'Where is my order?' }] }],
-          requestMetadata: { intent: 'faq', ...(session ? { session_id: session } : {}) },
-        }),
+        body: converseBody(session),
       }),
     );
   const byTraffic = (traffic: string): Observation[] => sink.observations.filter((o) => o.traffic === traffic);
-  return { app, sink, answers, outcomes, lifecycle, calls, converse, byTraffic };
+  return { app, sink, answers, outcomes, lifecycle, calls, converse, converseBody, byTraffic };
 }
 
 async function until(check: () => boolean): Promise<void> {
