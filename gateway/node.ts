@@ -10,7 +10,7 @@ import type { ObservationSink, RecordStore } from '../stores/observations/interf
 import { MemoryObservationSink } from '../stores/observations/memory.ts';
 import { ReplicaSink } from '../stores/observations/replica.ts';
 import { SpillFile } from '../stores/observations/spill.ts';
-import { sqliteRecordStore } from '../stores/observations/sqlite.ts';
+import { sqliteThreadRecordStore } from '../stores/observations/sqlite-thread.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
 import { createGatewayApp } from './app.ts';
 import { staticApiKeys, type ApiKeyCheck } from './auth.ts';
@@ -104,7 +104,7 @@ export interface NodeGateway {
  * copy, the copy's own durable sink (spill file `observations.copy.spill.jsonl`) behind one fan-out sink whose
  * readiness is the log's.
  */
-function openDurableSinks(
+async function openDurableSinks(
   dataDir: string,
   shared: NodeGatewayOptions['observationLog'],
   copy: RecordStore | undefined,
@@ -112,7 +112,13 @@ function openDurableSinks(
   log: (line: string) => void,
 ) {
   // The replica's own file holds its observations unless a shared log does, and always the shadowed answers' texts.
-  const db = openDatabase(join(dataDir, 'gateway.db'), { busyTimeoutMs: 50 });
+  // Opening it here runs the migrations before the observation writer's first batch.
+  const path = join(dataDir, 'gateway.db');
+  const db = openDatabase(path, { busyTimeoutMs: 50 });
+  // Observations are written by a worker thread with its own connection: no SQLite write runs on the event loop.
+  const local = shared ? undefined : sqliteThreadRecordStore(path);
+  // Its start-up (loading the sources in the thread) takes up to a second on a busy host: over before the first request.
+  await local?.probe().catch((err: Error) => log(`observation writer not ready at start: ${err.message}`));
   const durable = (store: RecordStore, spillName: string, c: SinkCounters, what: string): DurableSink =>
     new DurableSink(store, new SpillFile(join(dataDir, spillName)), {
       onSpilled: (n) => c.spilled(n),
@@ -120,12 +126,13 @@ function openDurableSinks(
       onDropped: (n) => c.dropped(n),
       onStoreError: (err) => log(`${what} failed, spilling to file: ${(err as Error).message}`),
     });
-  const primary = durable(shared ?? sqliteRecordStore(db), 'observations.spill.jsonl', counters, 'observation store');
+  const primary = durable(shared ?? local!, 'observations.spill.jsonl', counters, 'observation store');
   const secondary = copy ? durable(copy, 'observations.copy.spill.jsonl', counters.copy, 'observation copy') : undefined;
   const sink: ObservationSink = secondary ? new FanOutSink(primary, [secondary]) : primary;
   const closeStore = async (): Promise<void> => {
     primary.close();
     secondary?.close();
+    await local?.close();
     db.close();
     await shared?.close?.();
   };
@@ -140,7 +147,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   const telemetry = prometheusTelemetry({ defaultMetrics: options.defaultMetrics ?? true });
   options.registerMetrics?.(telemetry.registry);
   const { sink, closeStore, shadowAnswers } = options.dataDir
-    ? openDurableSinks(options.dataDir, options.observationLog, options.observationCopy, telemetry, log)
+    ? await openDurableSinks(options.dataDir, options.observationLog, options.observationCopy, telemetry, log)
     : { sink: new MemoryObservationSink(), closeStore: async () => {}, shadowAnswers: new MemoryShadowAnswers() };
   const lifecycle = new Lifecycle();
   const transport = undiciTransport();

@@ -1,11 +1,9 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../../lib/node/ts-worker.ts';
 import type { WindowRequest } from './window-thread.ts';
 import type { WindowResult, WindowSource } from './window-source.ts';
 
-// The worker runs TypeScript like the gateway (through tsx), whatever loader the parent was started with.
-const TSX_API = import.meta.resolve('tsx/esm/api');
-const ENTRY = new URL('./window-thread.ts', import.meta.url).href;
-const BOOT = `import(${JSON.stringify(TSX_API)}).then((tsx) => tsx.tsImport(${JSON.stringify(ENTRY)}, ${JSON.stringify(ENTRY)}))`;
+const ENTRY = new URL('./window-thread.ts', import.meta.url);
 
 /**
  * Reads canary windows from the gateway's SQLite observations file in a worker thread with its own read-only
@@ -22,7 +20,7 @@ export function sqliteThreadWindowSource(path: string): WindowSource {
     pending.clear();
   };
   const start = (): Worker => {
-    const w = new Worker(BOOT, { eval: true, workerData: { path }, name: 'canary-window' });
+    const w = startTsWorker(ENTRY, { workerData: { path }, name: 'canary-window' });
     w.on('message', ({ id, result }: { id: number; result: WindowResult }) => {
       pending.get(id)?.(result);
       pending.delete(id);

@@ -1,0 +1,46 @@
+/**
+ * Worker-thread entry of `sqliteThreadRecordStore`: writes record batches with its own SQLite connection (the
+ * transaction of `sqliteRecordStore`), so the insert's CPU and disk time never runs on the gateway's event loop.
+ * Requests are answered one at a time in arrival order; `close` is answered by closing the connection and exiting.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDatabase } from '../sqlite/database.ts';
+import type { RecordBatch } from './interface.ts';
+import { sqliteRecordStore } from './sqlite.ts';
+
+/** What the store asks of its worker; the answer carries the same id. */
+export type StoreRequest = { id: number; op: 'write'; batch: RecordBatch } | { id: number; op: 'probe' } | { id: number; op: 'close' };
+
+/** The answer to a write or probe: null when it committed (or would), else why it failed. */
+export interface StoreReply {
+  id: number;
+  error: string | null;
+}
+
+/** What the worker is started with. */
+export interface StoreWorkerData {
+  path: string;
+  busyTimeoutMs: number;
+}
+
+const { path, busyTimeoutMs } = workerData as StoreWorkerData;
+// The schema is brought up to date here too, so the store works on a new file; the gateway opens the file (and runs
+// the migrations) on its own connection before the first write reaches the worker.
+const db = openDatabase(path, { busyTimeoutMs });
+const store = sqliteRecordStore(db);
+
+parentPort!.on('message', (request: StoreRequest) => {
+  if (request.op === 'close') {
+    db.close();
+    parentPort!.close();
+    return;
+  }
+  let error: string | null = null;
+  try {
+    if (request.op === 'write') store.write(request.batch);
+    else store.probe();
+  } catch (err) {
+    error = (err as Error).message;
+  }
+  parentPort!.postMessage({ id: request.id, error } satisfies StoreReply);
+});
