@@ -4,7 +4,9 @@ import { afterAll, beforeAll } from 'vitest';
 import { dynamoObservationStore } from '../stores/observations/dynamodb.ts';
 import { observationLogContract, type LogFixture } from '../stores/observations/log-contract.ts';
 import { postgresObservationLog } from '../stores/observations/postgres.ts';
+import type { ObservationLog } from '../stores/observations/interface.ts';
 import { sqliteObservationLog } from '../stores/observations/sqlite-log.ts';
+import { sqliteThreadRecordStore } from '../stores/observations/sqlite-thread.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
 import { DYNALITE_CREDENTIALS, startDynalite } from './support/dynalite-server.ts';
 import { tempDir } from './support/gateway.ts';
@@ -55,6 +57,50 @@ observationLogContract('sqlite', async (): Promise<LogFixture> => {
     close: async () => {
       db.close();
       for (const other of others) if (other.open) other.close();
+    },
+  };
+});
+
+/** The SQLite log as the Node gateway writes it: appends through the worker-thread store, reads on the process's connection. */
+function threadWrittenLog(path: string, busyTimeoutMs: number): ObservationLog {
+  const db = openDatabase(path, { busyTimeoutMs });
+  const writer = sqliteThreadRecordStore(path, { busyTimeoutMs });
+  return {
+    ...sqliteObservationLog(db),
+    write: (batch) => writer.write(batch),
+    probe: () => writer.probe(),
+    close: async () => {
+      await writer.close();
+      db.close();
+    },
+  };
+}
+
+observationLogContract('sqlite, writes in a worker thread', async (): Promise<LogFixture> => {
+  const path = join(tempDir('log-thread-'), 'gateway.db');
+  const log = threadWrittenLog(path, 20);
+  const others: ObservationLog[] = [];
+  return {
+    log,
+    replica: async () => {
+      const other = threadWrittenLog(path, 2_000);
+      others.push(other);
+      return other;
+    },
+    outage: async () => {
+      const blocker = openDatabase(path);
+      blocker.exec('BEGIN EXCLUSIVE');
+      return {
+        restore: async () => {
+          blocker.exec('COMMIT');
+          blocker.close();
+        },
+      };
+    },
+    outageBlocksReads: false,
+    close: async () => {
+      await log.close();
+      for (const other of others) await other.close();
     },
   };
 });
