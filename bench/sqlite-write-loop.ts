@@ -1,7 +1,7 @@
 /**
  * Event-loop delay while the gateway's durable sink writes observations to SQLite, in process (before) and through
  * the worker-thread store the Node gateway now uses (after), in one run:
- *   node --import tsx bench/sqlite-write-loop.ts [--rows 100000] [--batch 500] [--every 20]
+ *   node --import tsx bench/sqlite-write-loop.ts [--rows 100000] [--batch 500] [--every 100]
  * A producer records `batch` observations every `every` ms (as finished requests would arrive) into a `DurableSink`
  * with batches of `batch` rows, then flushes; `monitorEventLoopDelay` (1 ms resolution) runs from the first record
  * to the end of the flush. Also per store: the main thread's time inside each `write` call (the whole transaction in
@@ -25,7 +25,7 @@ import { openDatabase } from '../stores/sqlite/database.ts';
 const { values } = parseArgs({ options: { rows: { type: 'string' }, batch: { type: 'string' }, every: { type: 'string' } } });
 const ROWS = Number(values.rows ?? 100_000);
 const BATCH = Number(values.batch ?? 500);
-const EVERY_MS = Number(values.every ?? 20);
+const EVERY_MS = Number(values.every ?? 100);
 const T0 = 1_700_000_000_000;
 
 function observation(i: number, prefix: string): Observation {
