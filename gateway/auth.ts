@@ -66,7 +66,7 @@ export function clientAuth(check: ApiKeyCheck, clock: () => number = Date.now): 
 export function verifySignature(crypto: SigningCrypto = webSigningCrypto): MiddlewareHandler<GatewayEnv> {
   const verify = createSigV4Verifier(crypto);
   return async (c, next) => {
-    const pending = c.var.sigv4;
+    const pending = c.get('sigv4');
     if (!pending) return next();
     const body = new Uint8Array(await c.req.arrayBuffer());
     const result = await verify(
