@@ -14,6 +14,7 @@ import { sqliteRecordStore } from '../stores/observations/sqlite.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
 import { createGatewayApp } from './app.ts';
 import { staticApiKeys, type ApiKeyCheck } from './auth.ts';
+import { nodeKeyHash } from './key-hash-node.ts';
 import { staticConfig, type ConfigSource } from './deps.ts';
 import { closeConnectionsWhileDraining } from './draining-connections.ts';
 import { Lifecycle } from './lifecycle.ts';
@@ -144,7 +145,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     : { sink: new MemoryObservationSink(), closeStore: async () => {}, shadowAnswers: new MemoryShadowAnswers() };
   const lifecycle = new Lifecycle();
   const transport = undiciTransport();
-  const auth = options.auth ?? (await staticApiKeys(options.apiKeys ?? []));
+  const auth = options.auth ?? (await staticApiKeys(options.apiKeys ?? [], nodeKeyHash));
   const app = createGatewayApp({
     config: options.configSource ?? staticConfig(options.config),
     upstreams: {
