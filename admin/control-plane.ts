@@ -8,6 +8,7 @@ import { openConfigStore, type ConfigStoreChoice } from '../stores/config/index.
 import { loggedConfigStore } from '../stores/config/logged.ts';
 import { registerConfigStoreMetrics } from '../gateway/config/store-metrics.ts';
 import { storeConfigSource, type StoreConfigSource } from '../gateway/config/store-source.ts';
+import { nodeKeyHash } from '../gateway/key-hash-node.ts';
 import { createAdminApp } from './app.ts';
 import { createCanaryController, type CanaryController } from './canary/controller.ts';
 import { canaryMetrics } from './canary/metrics.ts';
@@ -93,6 +94,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     internalKeys: [warmupKey],
     fallback: options.fileConfig,
     logger,
+    hashKey: nodeKeyHash,
   });
   source.start();
   const token = resolveAdminToken(options.adminToken, options.dataDir, log);

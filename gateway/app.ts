@@ -37,11 +37,11 @@ export function createGatewayApp(gatewayDeps: GatewayDeps): Hono<GatewayEnv> {
     const release = deps.lifecycle.track(controller);
     c.set('signal', controller.signal);
     // Responses built by Hono (JSON routes) take prepared headers; Bedrock responses are built with theirs.
-    if (!isBedrockPath(c.req.path)) c.header('x-gateway-request-id', c.var.requestId);
+    if (!isBedrockPath(c.req.path)) c.header('x-gateway-request-id', c.get('requestId'));
     try {
       await next();
     } finally {
-      const meter = c.var.meter;
+      const meter = c.get('meter');
       if (meter && !meter.finished) meter.onFinish = release;
       else release();
     }
@@ -90,10 +90,11 @@ export function createGatewayApp(gatewayDeps: GatewayDeps): Hono<GatewayEnv> {
   app.onError((err, c) => {
     if (err instanceof GatewayError) {
       // A refusal after routing (e.g. content that cannot be translated) still ends the request's observation.
-      if (c.var.meter) c.var.meter.finish(err.status, err.code);
+      const meter = c.get('meter');
+      if (meter) meter.finish(err.status, err.code);
       else
         deps.logger?.debug('request refused', {
-          requestId: c.var.requestId,
+          requestId: c.get('requestId'),
           path: new URL(c.req.url).pathname,
           status: err.status,
           errorCode: err.code,
@@ -104,16 +105,16 @@ export function createGatewayApp(gatewayDeps: GatewayDeps): Hono<GatewayEnv> {
       return errorResponse(c, deps.now, err.status === 413 ? 'payload_too_large' : 'invalid_request', err.message);
     if (c.req.raw.signal.aborted) {
       // The request's body broke off (the client went, or the listener refused its framing and answered itself).
-      c.var.meter?.finish(ERRORS.client_abort.status, 'client_abort');
+      c.get('meter')?.finish(ERRORS.client_abort.status, 'client_abort');
       return errorResponse(c, deps.now, 'client_abort', 'the request was aborted before its body arrived');
     }
     if (deps.logger)
       deps.logger.error('internal error', {
-        requestId: c.var.requestId,
+        requestId: c.get('requestId'),
         error: err instanceof Error ? (err.stack ?? err.message) : String(err),
       });
-    else console.error(`request ${c.var.requestId} failed:`, err);
-    c.var.meter?.finish(500, 'internal');
+    else console.error(`request ${c.get('requestId')} failed:`, err);
+    c.get('meter')?.finish(500, 'internal');
     return errorResponse(c, deps.now, 'internal', 'internal gateway error');
   });
 
@@ -122,5 +123,5 @@ export function createGatewayApp(gatewayDeps: GatewayDeps): Hono<GatewayEnv> {
 
 /** One error body per protocol: AWS's shape on Bedrock routes, `{error: {code, message}}` elsewhere. */
 function errorResponse(c: Context<GatewayEnv>, now: () => number, code: ErrorCode, message: string, statusOverride?: number): Response {
-  return routeErrorResponse(new URL(c.req.url).pathname, code, message, c.var.requestId, gatewayHeaders(c, now), statusOverride);
+  return routeErrorResponse(new URL(c.req.url).pathname, code, message, c.get('requestId'), gatewayHeaders(c, now), statusOverride);
 }

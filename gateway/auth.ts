@@ -13,16 +13,23 @@ export interface ApiKeyCheck {
   sigv4Secret?(accessKeyId: string): Promise<string | undefined>;
 }
 
-/** Hex SHA-256 of a key, the form in which keys are stored and compared. */
+/**
+ * Hex SHA-256 of a key (UTF-8), the form in which keys are stored and compared. `hashKey` is Web Crypto's, for any
+ * runtime; on Node `nodeKeyHash` (key-hash-node.ts) gives the same hex synchronously, without Web Crypto's round
+ * trip through the thread pool on every request.
+ */
+export type KeyHash = (key: string) => string | Promise<string>;
+
+/** `KeyHash` over Web Crypto. */
 export async function hashKey(key: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
   return Buffer.from(digest).toString('hex');
 }
 
 /** A fixed key list, e.g. from `GATEWAY_API_KEYS`. */
-export async function staticApiKeys(keys: string[]): Promise<ApiKeyCheck> {
-  const hashes = new Set(await Promise.all(keys.filter(Boolean).map(hashKey)));
-  return { enabled: () => hashes.size > 0, isValid: async (key) => hashes.has(await hashKey(key)) };
+export async function staticApiKeys(keys: string[], hash: KeyHash = hashKey): Promise<ApiKeyCheck> {
+  const hashes = new Set(await Promise.all(keys.filter(Boolean).map(hash)));
+  return { enabled: () => hashes.size > 0, isValid: async (key) => hashes.has(await hash(key)) };
 }
 
 const SCHEMES = 'send Authorization: Bearer <key>, or sign the request with SigV4 using a gateway key pair';
@@ -66,7 +73,7 @@ export function clientAuth(check: ApiKeyCheck, clock: () => number = Date.now): 
 export function verifySignature(crypto: SigningCrypto = webSigningCrypto): MiddlewareHandler<GatewayEnv> {
   const verify = createSigV4Verifier(crypto);
   return async (c, next) => {
-    const pending = c.var.sigv4;
+    const pending = c.get('sigv4');
     if (!pending) return next();
     const body = new Uint8Array(await c.req.arrayBuffer());
     const result = await verify(

@@ -65,7 +65,10 @@ export interface RoutedDeps extends GatewayDeps {
   shadowDispatcher: ShadowDispatcher;
 }
 
-/** Per-request variables shared by middleware and handlers. */
+/**
+ * Per-request variables shared by middleware and handlers. Read them with `c.get(name)`: Hono's `c.var` builds a
+ * fresh object from every variable on each read, a cost the hot path pays several times per request.
+ */
 export type GatewayEnv = {
   Variables: {
     requestId: string;

@@ -8,18 +8,19 @@ import type { GatewayEnv } from './deps.ts';
  * (`x-gateway-config` stays the assigned configuration, as the experiment or canary arm does).
  */
 export function gatewayHeaders(c: Context<GatewayEnv>, now: () => number): Record<string, string> {
-  const headers: Record<string, string> = { 'x-gateway-request-id': c.var.requestId };
-  const routed = c.var.routed;
+  const headers: Record<string, string> = { 'x-gateway-request-id': c.get('requestId') };
+  const routed = c.get('routed');
   if (routed) {
     headers['x-gateway-config'] = routed.config;
     headers['x-gateway-arm'] = routed.arm;
   }
-  const served = c.var.meter?.servedConfigId;
-  if (served) {
+  const meter = c.get('meter');
+  const served = meter?.servedConfigId;
+  if (meter && served) {
     headers['x-gateway-served-config'] = served;
-    headers['x-gateway-attempts'] = String(c.var.meter!.attempts);
+    headers['x-gateway-attempts'] = String(meter.attempts);
   }
-  const overhead = c.var.meter ? c.var.meter.responseReady() : now() - c.var.t0;
+  const overhead = meter ? meter.responseReady() : now() - c.get('t0');
   headers['x-gateway-overhead-ms'] = overhead.toFixed(3);
   return headers;
 }

@@ -14,6 +14,7 @@ import { sqliteThreadRecordStore } from '../stores/observations/sqlite-thread.ts
 import { openDatabase } from '../stores/sqlite/database.ts';
 import { createGatewayApp } from './app.ts';
 import { staticApiKeys, type ApiKeyCheck } from './auth.ts';
+import { nodeKeyHash } from './key-hash-node.ts';
 import { staticConfig, type ConfigSource } from './deps.ts';
 import { closeConnectionsWhileDraining } from './draining-connections.ts';
 import { Lifecycle } from './lifecycle.ts';
@@ -151,7 +152,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     : { sink: new MemoryObservationSink(), closeStore: async () => {}, shadowAnswers: new MemoryShadowAnswers() };
   const lifecycle = new Lifecycle();
   const transport = undiciTransport();
-  const auth = options.auth ?? (await staticApiKeys(options.apiKeys ?? []));
+  const auth = options.auth ?? (await staticApiKeys(options.apiKeys ?? [], nodeKeyHash));
   const app = createGatewayApp({
     config: options.configSource ?? staticConfig(options.config),
     upstreams: {
@@ -175,7 +176,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     },
   });
   const adminFetch = options.adminFetch;
-  const isAdminPath = (url: string): boolean => /^\/admin(\/|$)/.test(new URL(url).pathname);
+  const isAdminPath = (url: string): boolean => /^\/admin(\/|$)/.test(pathOf(url));
   const handler = adminFetch ? (request: Request) => (isAdminPath(request.url) ? adminFetch(request) : app.fetch(request)) : app.fetch;
   const server = await listenDual(handler, {
     ...options.connectionLimits,
@@ -238,4 +239,22 @@ async function acceptQueueEmpty(server: Pick<DualServer, 'lastAcceptAt'>, latest
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (server.lastAcceptAt() === seen) return;
   }
+}
+
+/** Characters a URL parser keeps as they are in a path; a dot (a dot segment) or `%` (an escape) is not among them. */
+const PLAIN_PATH = /^[\w\-~/!$&'()*+,;=:@]*$/;
+
+/**
+ * The path of an absolute request URL as `new URL(url).pathname` gives it, read straight from the string when it
+ * holds only characters that parsing keeps as they are, which is every ordinary request; otherwise parsed.
+ */
+export function pathOf(url: string): string {
+  const authority = url.indexOf('//') + 2;
+  const start = url.indexOf('/', authority);
+  if (start === -1 || /[?#]/.test(url.slice(authority, start))) return new URL(url).pathname;
+  const query = url.indexOf('?', start);
+  const hash = url.indexOf('#', start);
+  const end = query === -1 ? (hash === -1 ? url.length : hash) : hash === -1 ? query : Math.min(query, hash);
+  const path = url.slice(start, end);
+  return PLAIN_PATH.test(path) ? path : new URL(url).pathname;
 }

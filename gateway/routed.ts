@@ -65,9 +65,9 @@ export function routedCalls(deps: RoutedDeps) {
       : record;
     const meter = new RequestMeter(
       {
-        requestId: c.var.requestId,
-        time: c.var.time,
-        t0: c.var.t0,
+        requestId: c.get('requestId'),
+        time: c.get('time'),
+        t0: c.get('t0'),
         operation: r.operation,
         traffic,
         sessionId: r.sessionId,
@@ -88,7 +88,7 @@ export function routedCalls(deps: RoutedDeps) {
       snapshot,
       meter,
       cutBy,
-      signal: c.var.signal,
+      signal: c.get('signal'),
       now: deps.now,
       idleTimeoutMs: deps.upstreamIdleTimeoutMs,
       logger: deps.logger,

@@ -3,7 +3,7 @@ import { openSecret } from '../../lib/secret-box.ts';
 import { ConfigDocument } from '../../schema/admin.ts';
 import type { GatewayConfig } from '../../schema/config.ts';
 import type { ConfigStore } from '../../stores/config/interface.ts';
-import { hashKey, type ApiKeyCheck } from '../auth.ts';
+import { hashKey as webHashKey, type ApiKeyCheck, type KeyHash } from '../auth.ts';
 import type { ConfigSnapshot, ConfigSource } from '../deps.ts';
 import { indexConfig } from '../routing/resolve.ts';
 
@@ -23,6 +23,8 @@ export interface StoreConfigSourceOptions {
   secretKey?: CryptoKey;
   /** Reloads, auth turning on or off, and store outages are logged here. */
   logger?: Logger;
+  /** Hashes a presented key (Web Crypto's `hashKey` by default; `nodeKeyHash` on Node). */
+  hashKey?: KeyHash;
 }
 
 /** Counters of the source, for metrics. */
@@ -51,6 +53,7 @@ export interface StoreConfigSource extends ConfigSource {
  */
 export async function storeConfigSource(store: ConfigStore, options: StoreConfigSourceOptions = {}): Promise<StoreConfigSource> {
   const logger = options.logger ?? noLogger;
+  const hashKey = options.hashKey ?? webHashKey;
   const staticHashes = new Set(await Promise.all((options.staticKeys ?? []).filter(Boolean).map(hashKey)));
   const internalHashes = new Set(await Promise.all((options.internalKeys ?? []).filter(Boolean).map(hashKey)));
   let storeHashes = new Set<string>();

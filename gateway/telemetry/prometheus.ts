@@ -4,6 +4,7 @@ import type { Observation } from '../../schema/observation.ts';
 import type { ShadowOutcome } from '../shadow/dispatcher.ts';
 import { KNOWN_STOP_REASONS } from '../stop-reasons.ts';
 import type { Telemetry } from './interface.ts';
+import { BatchedCounter, Memo } from './series.ts';
 
 /** Error codes that may appear as a label; anything else an upstream invents is counted as `other`. */
 const KNOWN_ERRORS = new Set([
@@ -50,20 +51,20 @@ export function prometheusTelemetry(
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const base = ['route', 'intent', 'config', 'arm', 'traffic'] as const;
-  const requests = new Counter({
+  const requests = new BatchedCounter({
     name: 'gateway_requests_total',
     help: 'Routed requests, by outcome',
     labelNames: [...base, 'operation', 'status'],
     registers: [registry],
   });
   // `gen_ai_token_type` is OpenTelemetry's `gen_ai.token.type` in Prometheus form; input excludes the cache tokens.
-  const tokens = new Counter({
+  const tokens = new BatchedCounter({
     name: 'gateway_tokens_total',
     help: 'Tokens reported by the model, by type: input (not from or to the prompt cache), output, cache_read, cache_write',
     labelNames: [...base, 'gen_ai_token_type'],
     registers: [registry],
   });
-  const cost = new Counter({
+  const cost = new BatchedCounter({
     name: 'gateway_cost_usd_total',
     help: 'Cost in USD from the pricing table',
     labelNames: base,
@@ -90,7 +91,7 @@ export function prometheusTelemetry(
     buckets: OVERHEAD_BUCKETS,
     registers: [registry],
   });
-  const upstreamErrors = new Counter({
+  const upstreamErrors = new BatchedCounter({
     name: 'gateway_upstream_errors_total',
     help: 'Requests that ended in an error',
     labelNames: ['config', 'error_code'],
@@ -102,7 +103,7 @@ export function prometheusTelemetry(
     labelNames: ['route', 'from_config', 'to_config', 'reason'],
     registers: [registry],
   });
-  const stopReasons = new Counter({
+  const stopReasons = new BatchedCounter({
     name: 'gateway_stop_reasons_total',
     help: 'Answers by why the model stopped (Converse names; unknown ones as other), e.g. guardrail_intervened',
     labelNames: ['route', 'intent', 'config', 'traffic', 'reason'],
@@ -151,26 +152,41 @@ export function prometheusTelemetry(
     registers: [registry],
   });
 
+  const timings = new Memo<Record<string, string>>();
+  const operations = new Memo<{ operation: string }>();
+
   return {
     registry,
     observation(o: Observation): void {
-      const labels = { route: o.route, intent: o.intent, config: o.configId ?? o.route, arm: o.arm, traffic: o.traffic };
-      requests.inc({ ...labels, operation: o.operation, status: String(o.status) });
-      if (o.inputTokens) tokens.inc({ ...labels, gen_ai_token_type: 'input' }, o.inputTokens);
-      if (o.outputTokens) tokens.inc({ ...labels, gen_ai_token_type: 'output' }, o.outputTokens);
-      if (o.cacheReadInputTokens) tokens.inc({ ...labels, gen_ai_token_type: 'cache_read' }, o.cacheReadInputTokens);
-      if (o.cacheWriteInputTokens) tokens.inc({ ...labels, gen_ai_token_type: 'cache_write' }, o.cacheWriteInputTokens);
-      if (o.costUsd) cost.inc(labels, o.costUsd);
-      const timing = { ...labels, streamed: String(o.streamed) };
+      const config = o.configId ?? o.route;
+      // One key per label set: the series of this observation are found without building their labels again.
+      const key = `${o.route}\0${o.intent}\0${config}\0${o.arm}\0${o.traffic}`;
+      const labels = () => ({ route: o.route, intent: o.intent, config, arm: o.arm, traffic: o.traffic });
+      requests.inc(`${key}\0${o.operation}\0${o.status}`, () => ({ ...labels(), operation: o.operation, status: String(o.status) }));
+      if (o.inputTokens) tokens.inc(`${key}\0input`, () => ({ ...labels(), gen_ai_token_type: 'input' }), o.inputTokens);
+      if (o.outputTokens) tokens.inc(`${key}\0output`, () => ({ ...labels(), gen_ai_token_type: 'output' }), o.outputTokens);
+      if (o.cacheReadInputTokens)
+        tokens.inc(`${key}\0cache_read`, () => ({ ...labels(), gen_ai_token_type: 'cache_read' }), o.cacheReadInputTokens);
+      if (o.cacheWriteInputTokens)
+        tokens.inc(`${key}\0cache_write`, () => ({ ...labels(), gen_ai_token_type: 'cache_write' }), o.cacheWriteInputTokens);
+      if (o.costUsd) cost.inc(key, labels, o.costUsd);
+      const timing = timings.get(`${key}\0${o.streamed}`, () => ({ ...labels(), streamed: String(o.streamed) }));
       latency.observe(timing, o.latencyMs / 1000);
       if (o.ttftMs !== null) ttft.observe(timing, o.ttftMs / 1000);
       // Overhead is what a client waits for; a shadow request has no client.
-      if (o.traffic !== 'shadow') overhead.observe({ operation: o.operation }, o.overheadMs / 1000);
+      if (o.traffic !== 'shadow')
+        overhead.observe(
+          operations.get(o.operation, () => ({ operation: o.operation })),
+          o.overheadMs / 1000,
+        );
       if (o.stopReason) {
         const reason = KNOWN_STOP_REASONS.has(o.stopReason) ? o.stopReason : 'other';
-        stopReasons.inc({ route: labels.route, intent: labels.intent, config: labels.config, traffic: labels.traffic, reason });
+        stopReasons.inc(`${key}\0${reason}`, () => ({ route: o.route, intent: o.intent, config, traffic: o.traffic, reason }));
       }
-      if (o.errorCode) upstreamErrors.inc({ config: labels.config, error_code: KNOWN_ERRORS.has(o.errorCode) ? o.errorCode : 'other' });
+      if (o.errorCode) {
+        const code = KNOWN_ERRORS.has(o.errorCode) ? o.errorCode : 'other';
+        upstreamErrors.inc(`${config}\0${code}`, () => ({ config, error_code: code }));
+      }
     },
     fallback(e): void {
       fallbacks.inc({ route: e.route, from_config: e.from, to_config: e.to, reason: e.reason });

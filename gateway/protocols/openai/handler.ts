@@ -36,7 +36,7 @@ export function chatCompletionsHandler(deps: RoutedDeps) {
     if (!modelId) throw new GatewayError('invalid_request', `model "${body.model}" names no Bedrock model id after "${BEDROCK_PREFIX}"`);
     const call = calls.begin(c, { operation, modelId, ...chatRoutingInputs(body, c.req.raw.headers), body: text }, snapshot);
     const includeUsage = body.stream_options?.include_usage === true;
-    const clientCodec = chatClientCodec(body.model, `chatcmpl-${c.var.requestId}`, includeUsage);
+    const clientCodec = chatClientCodec(body.model, `chatcmpl-${c.get('requestId')}`, includeUsage);
     if (!call.config) {
       const plan = translationPlan(call, {
         request: chatToCanonical(body),

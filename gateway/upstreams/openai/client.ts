@@ -21,6 +21,17 @@ export function openaiUpstream(options: OpenAIUpstreamOptions = {}): UpstreamCli
   const env =
     options.env ?? ((name: string) => (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[name]);
   const timeoutMs = options.timeoutMs ?? 60_000;
+  // Origin and path per base URL, parsed once: base URLs come from the configuration, so this stays small.
+  const endpoints = new Map<string, { origin: string; path: string }>();
+  const endpointOf = (baseUrl: string): { origin: string; path: string } => {
+    let endpoint = endpoints.get(baseUrl);
+    if (!endpoint) {
+      const url = new URL(`${baseUrl.replace(/\/$/, '')}/chat/completions`);
+      endpoint = { origin: url.origin, path: url.pathname };
+      endpoints.set(baseUrl, endpoint);
+    }
+    return endpoint;
+  };
   return {
     async call(call: UpstreamCall): Promise<UpstreamResult> {
       const target = call.target;
@@ -39,10 +50,8 @@ export function openaiUpstream(options: OpenAIUpstreamOptions = {}): UpstreamCli
           };
         headers.authorization = `Bearer ${key}`;
       }
-      const url = new URL(`${target.baseUrl.replace(/\/$/, '')}/chat/completions`);
-      return withDeadline(call.signal, timeoutMs, (signal) =>
-        send({ origin: url.origin, path: url.pathname, method: 'POST', headers, body: call.body, signal }),
-      );
+      const { origin, path } = endpointOf(target.baseUrl);
+      return withDeadline(call.signal, timeoutMs, (signal) => send({ origin, path, method: 'POST', headers, body: call.body, signal }));
     },
   };
 }
