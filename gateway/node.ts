@@ -29,7 +29,7 @@ import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './stream/interface.ts';
 import { DEFAULT_SHADOW_MAX_BODY_BYTES, DEFAULT_SHADOW_MAX_CONCURRENCY } from './shadow/dispatcher.ts';
 import type { ShadowAnswerSink, ShadowAnswerSource } from '../stores/shadow-answers/interface.ts';
 import { MemoryShadowAnswers } from '../stores/shadow-answers/memory.ts';
-import { sqliteShadowAnswers } from '../stores/shadow-answers/sqlite.ts';
+import { sqliteThreadShadowAnswers } from '../stores/shadow-answers/sqlite-thread.ts';
 import type { FallbackPolicy } from './fallback/policy.ts';
 
 export interface NodeGatewayOptions {
@@ -113,11 +113,13 @@ async function openDurableSinks(
   log: (line: string) => void,
 ) {
   // The replica's own file holds its observations unless a shared log does, and always the shadowed answers' texts.
-  // Opening it here runs the migrations before the observation writer's first batch.
+  // Opening it here runs the migrations before the writer's first insert; this connection only reads.
   const path = join(dataDir, 'gateway.db');
   const db = openDatabase(path, { busyTimeoutMs: 50 });
-  // Observations are written by a worker thread with its own connection: no SQLite write runs on the event loop.
-  const local = shared ? undefined : sqliteThreadRecordStore(path);
+  // Observations and shadowed pairs are written by a worker thread with its own connection: no SQLite write runs on
+  // the event loop. With a shared log it starts on the first shadowed pair.
+  const writer = sqliteThreadRecordStore(path);
+  const local = shared ? undefined : writer;
   // Its start-up (loading the sources in the thread) takes up to a second on a busy host: over before the first request.
   await local?.probe().catch((err: Error) => log(`observation writer not ready at start: ${err.message}`));
   const durable = (store: RecordStore, spillName: string, c: SinkCounters, what: string): DurableSink =>
@@ -133,11 +135,12 @@ async function openDurableSinks(
   const closeStore = async (): Promise<void> => {
     primary.close();
     secondary?.close();
-    await local?.close();
+    // The writer commits the batches and shadowed pairs sent before it closes.
+    await writer.close();
     db.close();
     await shared?.close?.();
   };
-  const shadowAnswers = sqliteShadowAnswers(db, (err) => log(`shadow answer not kept: ${err.message}`));
+  const shadowAnswers = sqliteThreadShadowAnswers(writer, db, (err) => log(`shadow answer not kept: ${err.message}`));
   return { sink, closeStore, shadowAnswers };
 }
 

@@ -1,15 +1,22 @@
 /**
- * Worker-thread entry of `sqliteThreadRecordStore`: writes record batches with its own SQLite connection (the
- * transaction of `sqliteRecordStore`), so the insert's CPU and disk time never runs on the gateway's event loop.
- * Requests are answered one at a time in arrival order; `close` is answered by closing the connection and exiting.
+ * Worker-thread entry of `sqliteThreadRecordStore`: writes record batches (the transaction of `sqliteRecordStore`) and
+ * shadowed pairs (the insert of `sqliteShadowAnswers`) with its own SQLite connection, so the insert's CPU and disk time
+ * never runs on the gateway's event loop. Requests are answered one at a time in arrival order; `close` is answered by
+ * closing the connection and exiting.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { ShadowAnswer } from '../shadow-answers/interface.ts';
+import { sqliteShadowAnswers } from '../shadow-answers/sqlite.ts';
 import { openDatabase } from '../sqlite/database.ts';
 import type { RecordBatch } from './interface.ts';
 import { sqliteRecordStore } from './sqlite.ts';
 
 /** What the store asks of its worker; the answer carries the same id. */
-export type StoreRequest = { id: number; op: 'write'; batch: RecordBatch } | { id: number; op: 'probe' } | { id: number; op: 'close' };
+export type StoreRequest =
+  | { id: number; op: 'write'; batch: RecordBatch }
+  | { id: number; op: 'shadow-answer'; answer: ShadowAnswer }
+  | { id: number; op: 'probe' }
+  | { id: number; op: 'close' };
 
 /** The answer to a write or probe: null when it committed (or would), else why it failed. */
 export interface StoreReply {
@@ -28,6 +35,10 @@ const { path, busyTimeoutMs } = workerData as StoreWorkerData;
 // the migrations) on its own connection before the first write reaches the worker.
 const db = openDatabase(path, { busyTimeoutMs });
 const store = sqliteRecordStore(db);
+// A pair that cannot be inserted goes back in the answer: the parent drops and reports it.
+const shadowAnswers = sqliteShadowAnswers(db, (err) => {
+  throw err;
+});
 
 parentPort!.on('message', (request: StoreRequest) => {
   if (request.op === 'close') {
@@ -38,6 +49,7 @@ parentPort!.on('message', (request: StoreRequest) => {
   let error: string | null = null;
   try {
     if (request.op === 'write') store.write(request.batch);
+    else if (request.op === 'shadow-answer') shadowAnswers.record(request.answer);
     else store.probe();
   } catch (err) {
     error = (err as Error).message;

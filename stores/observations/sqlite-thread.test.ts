@@ -97,6 +97,28 @@ describe('SQLite record store in a worker thread', () => {
     await expect(store.write({ observations: range(5_000, 5_001), feedback: [] })).rejects.toThrow('observation writer closed');
   });
 
+  it('commits the shadowed pairs sent before close with the batches, in order, before the worker exits', async () => {
+    const { db, store } = setup();
+    const answer = (i: number) => ({
+      shadowRequestId: `shadow-${i}`,
+      liveRequestId: `req-${i}`,
+      time: i,
+      prompt: 'p',
+      liveAnswer: 'a',
+      shadowAnswer: 'b',
+    });
+    const sent = [0, 1, 2].flatMap((k) => [
+      store.write({ observations: range(k * 100, (k + 1) * 100), feedback: [] }),
+      store.writeShadowAnswer(answer(k)),
+    ]);
+    await store.close();
+    await Promise.all(sent);
+    expect(readObservations(db)).toHaveLength(300);
+    const pairs = db.prepare('SELECT shadow_request_id AS id FROM shadow_answers ORDER BY seq').all() as { id: string }[];
+    expect(pairs.map((p) => p.id)).toEqual(['shadow-0', 'shadow-1', 'shadow-2']);
+    await expect(store.writeShadowAnswer(answer(3))).rejects.toThrow('observation writer closed');
+  });
+
   it('loses nothing when its worker is terminated mid-run: cut batches spill and are replayed exactly once', async () => {
     const workers: Worker[] = [];
     const { db, store, spill } = setup({ onWorker: (w) => workers.push(w) });

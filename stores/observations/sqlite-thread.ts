@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../../lib/node/ts-worker.ts';
+import type { ShadowAnswer } from '../shadow-answers/interface.ts';
 import type { RecordBatch, RecordStore } from './interface.ts';
 import type { StoreReply, StoreRequest, StoreWorkerData } from './sqlite-thread-worker.ts';
 
@@ -17,6 +18,8 @@ export interface SqliteThreadStoreOptions {
 /** The SQLite record store in a worker thread; `close` lets the writes under way commit, then stops the worker. */
 export interface SqliteThreadRecordStore extends RecordStore {
   write(batch: RecordBatch): Promise<void>;
+  /** Inserts a shadowed pair into `shadow_answers` (ignored when its shadow request id is there already). */
+  writeShadowAnswer(answer: ShadowAnswer): Promise<void>;
   probe(): Promise<void>;
   close(): Promise<void>;
 }
@@ -39,8 +42,9 @@ interface Writer {
  * copies the batch into a message. A write resolves once its transaction committed, so rows are visible to every
  * other connection when it resolves, and rejects when the batch was not written: the store failed, or the worker
  * stopped (crashed, was terminated) before answering. A durable sink then spills the batch and replays it later; the
- * replay skips the rows a worker committed just before it died. The worker starts on first use and again after it
- * stopped; it keeps the process alive only while a write is under way.
+ * replay skips the rows a worker committed just before it died. Shadowed pairs (`writeShadowAnswer`) go through the
+ * same worker, in the same order, with the same answer. The worker starts on first use and again after it stopped; it
+ * keeps the process alive only while a write is under way.
  */
 export function sqliteThreadRecordStore(path: string, options: SqliteThreadStoreOptions = {}): SqliteThreadRecordStore {
   const data: StoreWorkerData = { path, busyTimeoutMs: options.busyTimeoutMs ?? 1_000 };
@@ -77,7 +81,8 @@ export function sqliteThreadRecordStore(path: string, options: SqliteThreadStore
     return { worker, pending, exited };
   };
 
-  const send = (request: { op: 'write'; batch: RecordBatch } | { op: 'probe' }): Promise<void> => {
+  type Request = { op: 'write'; batch: RecordBatch } | { op: 'shadow-answer'; answer: ShadowAnswer } | { op: 'probe' };
+  const send = (request: Request): Promise<void> => {
     if (closed) return Promise.reject(new Error('observation writer closed'));
     writer ??= start();
     const w = writer;
@@ -96,6 +101,7 @@ export function sqliteThreadRecordStore(path: string, options: SqliteThreadStore
 
   return {
     write: (batch) => send({ op: 'write', batch }),
+    writeShadowAnswer: (answer) => send({ op: 'shadow-answer', answer }),
     probe: () => send({ op: 'probe' }),
     async close() {
       closed = true;

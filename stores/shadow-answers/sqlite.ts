@@ -4,7 +4,8 @@ import type { ShadowAnswer, ShadowAnswerSink, ShadowAnswerSource } from './inter
 /**
  * Shadowed pairs in the embedded database's `shadow_answers` table (created by its migration). A write that fails
  * (locked, disk full) is dropped and counted by `onDrop`: these texts only feed the shadow comparison, never the
- * observations, which keep their own spill file.
+ * observations, which keep their own spill file. The Node gateway inserts through its SQLite writer thread instead
+ * (`sqlite-thread.ts`), which runs this insert.
  */
 export function sqliteShadowAnswers(
   db: Database.Database,
@@ -13,8 +14,6 @@ export function sqliteShadowAnswers(
   const insert =
     db.prepare(`INSERT OR IGNORE INTO shadow_answers (shadow_request_id, live_request_id, time, prompt, live_answer, shadow_answer)
     VALUES (@shadowRequestId, @liveRequestId, @time, @prompt, @liveAnswer, @shadowAnswer)`);
-  const select = db.prepare(`SELECT shadow_request_id, live_request_id, time, prompt, live_answer, shadow_answer
-    FROM shadow_answers WHERE time >= ? ORDER BY seq`);
   return {
     record(answer: ShadowAnswer): void {
       try {
@@ -23,6 +22,15 @@ export function sqliteShadowAnswers(
         onDrop(err as Error);
       }
     },
+    ...sqliteShadowAnswerSource(db),
+  };
+}
+
+/** Reads the `shadow_answers` table on `db`, in insert order. */
+export function sqliteShadowAnswerSource(db: Database.Database): ShadowAnswerSource {
+  const select = db.prepare(`SELECT shadow_request_id, live_request_id, time, prompt, live_answer, shadow_answer
+    FROM shadow_answers WHERE time >= ? ORDER BY seq`);
+  return {
     list(since = 0): ShadowAnswer[] {
       const rows = select.all(since) as Record<string, unknown>[];
       return rows.map((r) => ({
