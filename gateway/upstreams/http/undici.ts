@@ -2,10 +2,21 @@ import { Agent, type Dispatcher } from 'undici';
 import type { HttpRequest, HttpResponse, HttpTransport } from './interface.ts';
 
 export interface UndiciTransportOptions {
-  /** Most connections kept per upstream origin. */
+  /**
+   * Most connections open per upstream origin (default 256). Over HTTP/1.1 each open stream holds one, so more
+   * concurrent requests than this wait in the pool for a free connection.
+   */
   connections?: number;
   keepAliveTimeoutMs?: number;
+  /**
+   * HTTP/2 to every upstream (default false): negotiated by ALPN on https origins, prior-knowledge h2c on http
+   * origins (which must then speak h2c), up to `H2_STREAMS_PER_CONNECTION` streams per connection.
+   */
+  http2?: boolean;
 }
+
+/** Concurrent streams undici opens on one HTTP/2 connection (its own default; a server may announce fewer). */
+export const H2_STREAMS_PER_CONNECTION = 100;
 
 /**
  * Node transport over undici's `request`: no web streams, no Response objects, a pooled keep-alive agent.
@@ -16,8 +27,9 @@ export function undiciTransport(options: UndiciTransportOptions = {}): HttpTrans
   const agent = new Agent({
     connections: options.connections ?? 256,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
-    pipelining: 1,
+    pipelining: options.http2 ? H2_STREAMS_PER_CONNECTION : 1,
     bodyTimeout: 0,
+    ...(options.http2 ? { allowH2: true, useH2c: true, maxConcurrentStreams: H2_STREAMS_PER_CONNECTION } : {}),
   });
   const transport = async (request: HttpRequest): Promise<HttpResponse> => {
     const res = await agent.request({
