@@ -114,13 +114,13 @@ describe('observation log settings', () => {
 
 describe('upstream connection pool settings', () => {
   it('default to 256 HTTP/1.1 connections per origin and are read from the environment', () => {
-    expect(upstreamHttp(readEnv({}))).toEqual({ connections: 256, http2: false });
-    expect(upstreamHttp(readEnv({ UPSTREAM_MAX_CONNECTIONS: '12000', UPSTREAM_HTTP2: '1' }))).toEqual({ connections: 12_000, http2: true });
+    expect(upstreamHttp(readEnv({}))).toEqual({ connections: 256 });
+    expect(upstreamHttp(readEnv({ UPSTREAM_MAX_CONNECTIONS: '12000' }))).toEqual({ connections: 12_000 });
   });
 
   it.each([
     [{ UPSTREAM_MAX_CONNECTIONS: '0' }, 'UPSTREAM_MAX_CONNECTIONS'],
-    [{ UPSTREAM_HTTP2: 'yes' }, 'UPSTREAM_HTTP2'],
+    [{ UPSTREAM_MAX_CONNECTIONS: 'many' }, 'UPSTREAM_MAX_CONNECTIONS'],
   ])('refuses %o, naming the variable', (values, name) => {
     expect(() => readEnv(values)).toThrow(name);
   });

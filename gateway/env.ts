@@ -30,8 +30,6 @@ const Env = z
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
     /** Connections per upstream origin; over HTTP/1.1 each open stream holds one, further requests wait for one. */
     UPSTREAM_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(256),
-    /** `1`: HTTP/2 to upstreams (ALPN on https, prior-knowledge h2c on http), up to 100 streams per connection. */
-    UPSTREAM_HTTP2: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
     /** Longest silence between chunks of an upstream answer that has begun; then the call ends as a 504. */
     UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS),
     /** Upstream attempts per request with fallbacks, the first included (1: no fallbacks). */
@@ -111,9 +109,9 @@ export function connectionLimits(env: GatewayEnvSettings): ConnectionLimits {
   };
 }
 
-/** The upstream connection pool from the checked environment (`UPSTREAM_MAX_CONNECTIONS`, `UPSTREAM_HTTP2`). */
-export function upstreamHttp(env: GatewayEnvSettings): { connections: number; http2: boolean } {
-  return { connections: env.UPSTREAM_MAX_CONNECTIONS, http2: env.UPSTREAM_HTTP2 === '1' };
+/** The upstream connection pool from the checked environment (`UPSTREAM_MAX_CONNECTIONS`). */
+export function upstreamHttp(env: GatewayEnvSettings): { connections: number } {
+  return { connections: env.UPSTREAM_MAX_CONNECTIONS };
 }
 
 /** The fallback policy from the checked environment (`FALLBACK_*`). */

@@ -62,7 +62,7 @@ export interface NodeGatewayOptions {
   /** Stamped on every observation (`REPLICA_ID`); none when absent. */
   replicaId?: string;
   maxBodyBytes?: number;
-  /** The upstream connection pool: connections per origin (`UPSTREAM_MAX_CONNECTIONS`), HTTP/2 (`UPSTREAM_HTTP2`). */
+  /** The upstream connection pool: connections per origin (`UPSTREAM_MAX_CONNECTIONS`, default 256). */
   upstreamHttp?: UndiciTransportOptions;
   /** Longest silence between chunks of an upstream answer that has begun (`UPSTREAM_IDLE_TIMEOUT_MS`). */
   upstreamIdleTimeoutMs?: number;

@@ -8,15 +8,7 @@ export interface UndiciTransportOptions {
    */
   connections?: number;
   keepAliveTimeoutMs?: number;
-  /**
-   * HTTP/2 to every upstream (default false): negotiated by ALPN on https origins, prior-knowledge h2c on http
-   * origins (which must then speak h2c), up to `H2_STREAMS_PER_CONNECTION` streams per connection.
-   */
-  http2?: boolean;
 }
-
-/** Concurrent streams undici opens on one HTTP/2 connection (its own default; a server may announce fewer). */
-export const H2_STREAMS_PER_CONNECTION = 100;
 
 /**
  * Node transport over undici's `request`: no web streams, no Response objects, a pooled keep-alive agent.
@@ -27,9 +19,8 @@ export function undiciTransport(options: UndiciTransportOptions = {}): HttpTrans
   const agent = new Agent({
     connections: options.connections ?? 256,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
-    pipelining: options.http2 ? H2_STREAMS_PER_CONNECTION : 1,
+    pipelining: 1,
     bodyTimeout: 0,
-    ...(options.http2 ? { allowH2: true, useH2c: true, maxConcurrentStreams: H2_STREAMS_PER_CONNECTION } : {}),
   });
   const transport = async (request: HttpRequest): Promise<HttpResponse> => {
     const res = await agent.request({
