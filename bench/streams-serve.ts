@@ -8,7 +8,7 @@ import { CONFIG_PATH } from './workload.ts';
  * Child entry of `bench/streams.ts`: `STREAMS_ROLE=sim` starts the simulator with every streamed answer lasting
  * `STREAMS_DURATION_MS` (first token at once: time scale 0); `STREAMS_ROLE=gateway` the Node gateway (shipped
  * configuration, SQLite sink in `STREAMS_DATA_DIR`) with its client connection cap raised to `STREAMS_MAX_CONNECTIONS`
- * and its upstream pool to as many connections, over h2c when `STREAMS_UPSTREAM=h2`.
+ * and its upstream pool (HTTP/1.1, one connection per open stream) to as many connections.
  */
 async function serve(): Promise<void> {
   const role = requiredEnv('STREAMS_ROLE');
@@ -33,7 +33,7 @@ async function serve(): Promise<void> {
     bedrock: { endpoint: requiredEnv('BENCH_UPSTREAM'), region: 'us-east-1', credentials },
     dataDir: requiredEnv('STREAMS_DATA_DIR'),
     connectionLimits: { maxConnections },
-    upstreamHttp: { connections: maxConnections, http2: requiredEnv('STREAMS_UPSTREAM') === 'h2' },
+    upstreamHttp: { connections: maxConnections },
     defaultMetrics: true,
     shutdownGraceMs: 1_000,
     log: (line) => console.error(line),

@@ -8,11 +8,9 @@ export interface StreamsSettings {
   rampMs: number;
   /** TTFT probes on the idle gateway and again with every stream open (`--probes`, default 50). */
   probes: number;
-  /** `h2` (default): the gateway reaches the simulator over h2c; `h1`: one HTTP/1.1 connection per stream. */
-  upstream: 'h1' | 'h2';
 }
 
-export const DEFAULT_STREAMS_SETTINGS: StreamsSettings = { streams: 10_000, durationMs: 30_000, rampMs: 5_000, probes: 50, upstream: 'h2' };
+export const DEFAULT_STREAMS_SETTINGS: StreamsSettings = { streams: 10_000, durationMs: 30_000, rampMs: 5_000, probes: 50 };
 
 /** Limits the run is judged by (from the issue). */
 export const STREAMS_TARGETS = {
@@ -26,20 +24,15 @@ export const STREAMS_TARGETS = {
 
 const NUMBER_FLAGS = { '--streams': 'streams', '--duration-ms': 'durationMs', '--ramp-ms': 'rampMs', '--probes': 'probes' } as const;
 
-/** Reads `--streams N --duration-ms MS --ramp-ms MS --probes N --upstream h1|h2`; a bad or unknown flag throws naming it. */
+/** Reads `--streams N --duration-ms MS --ramp-ms MS --probes N`; a bad or unknown flag throws naming it. */
 export function parseStreamsArgs(argv: readonly string[]): StreamsSettings {
   const settings: StreamsSettings = { ...DEFAULT_STREAMS_SETTINGS };
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i]!;
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`${flag} needs a value`);
-    if (flag === '--upstream') {
-      if (value !== 'h1' && value !== 'h2') throw new Error(`--upstream must be h1 or h2, got "${value}"`);
-      settings.upstream = value;
-      continue;
-    }
     const key = NUMBER_FLAGS[flag as keyof typeof NUMBER_FLAGS];
-    if (!key) throw new Error(`unknown flag ${flag} (known: ${[...Object.keys(NUMBER_FLAGS), '--upstream'].join(', ')})`);
+    if (!key) throw new Error(`unknown flag ${flag} (known: ${Object.keys(NUMBER_FLAGS).join(', ')})`);
     const n = Number(value);
     const min = key === 'rampMs' ? 0 : 1;
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}, got "${value}"`);
@@ -187,7 +180,7 @@ export function streamsMarkdown(raw: StreamsRaw, summary: StreamsSummary): strin
   return [
     `# ${s.streams} concurrent streams through one gateway (${raw.startedAt})`,
     '',
-    `Command: \`npx tsx bench/streams.ts --streams ${s.streams} --duration-ms ${s.durationMs} --ramp-ms ${s.rampMs} --probes ${s.probes} --upstream ${s.upstream}\``,
+    `Command: \`npx tsx bench/streams.ts --streams ${s.streams} --duration-ms ${s.durationMs} --ramp-ms ${s.rampMs} --probes ${s.probes}\``,
     '',
     `Machine load: before \`${raw.uptimeBefore}\`; after \`${raw.uptimeAfter}\`.`,
     '',

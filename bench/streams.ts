@@ -48,7 +48,6 @@ async function main(): Promise<void> {
       STREAMS_ROLE: 'gateway',
       BENCH_UPSTREAM: sim.url,
       STREAMS_DATA_DIR: dataDir,
-      STREAMS_UPSTREAM: settings.upstream,
     });
     const raw = await measure(settings, sim, gateway, dataDir);
     const result = { ...raw, startedAt, uptimeBefore, uptimeAfter: uptime() };
