@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONNECTION_LIMITS } from '../lib/node/connection-limits.ts';
-import { connectionLimits, fallbackPolicy, readEnv } from './env.ts';
+import { connectionLimits, fallbackPolicy, readEnv, upstreamHttp } from './env.ts';
 import { DEFAULT_FALLBACK_POLICY } from './fallback/policy.ts';
 
 describe('readEnv: shutdown settings', () => {
@@ -109,6 +109,20 @@ describe('observation log settings', () => {
     [{ OBSERVATION_LOG: 'dynamodb', OBSERVATION_STORE: 'dynamodb' }, /OBSERVATION_STORE/],
   ])('refuses %o, naming the variable', (values, message) => {
     expect(() => readEnv(values)).toThrow(message);
+  });
+});
+
+describe('upstream connection pool settings', () => {
+  it('default to 256 HTTP/1.1 connections per origin and are read from the environment', () => {
+    expect(upstreamHttp(readEnv({}))).toEqual({ connections: 256 });
+    expect(upstreamHttp(readEnv({ UPSTREAM_MAX_CONNECTIONS: '12000' }))).toEqual({ connections: 12_000 });
+  });
+
+  it.each([
+    [{ UPSTREAM_MAX_CONNECTIONS: '0' }, 'UPSTREAM_MAX_CONNECTIONS'],
+    [{ UPSTREAM_MAX_CONNECTIONS: 'many' }, 'UPSTREAM_MAX_CONNECTIONS'],
+  ])('refuses %o, naming the variable', (values, name) => {
+    expect(() => readEnv(values)).toThrow(name);
   });
 });
 

@@ -28,6 +28,8 @@ const Env = z
     BEDROCK_ENDPOINT: z.url().optional(),
     AWS_BEARER_TOKEN_BEDROCK: z.string().min(1).optional(),
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+    /** Connections per upstream origin; over HTTP/1.1 each open stream holds one, further requests wait for one. */
+    UPSTREAM_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(256),
     /** Longest silence between chunks of an upstream answer that has begun; then the call ends as a 504. */
     UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS),
     /** Upstream attempts per request with fallbacks, the first included (1: no fallbacks). */
@@ -105,6 +107,11 @@ export function connectionLimits(env: GatewayEnvSettings): ConnectionLimits {
     h2IdleTimeoutMs: env.CLIENT_H2_IDLE_TIMEOUT_MS,
     maxConnections: env.MAX_CLIENT_CONNECTIONS,
   };
+}
+
+/** The upstream connection pool from the checked environment (`UPSTREAM_MAX_CONNECTIONS`). */
+export function upstreamHttp(env: GatewayEnvSettings): { connections: number } {
+  return { connections: env.UPSTREAM_MAX_CONNECTIONS };
 }
 
 /** The fallback policy from the checked environment (`FALLBACK_*`). */

@@ -13,7 +13,7 @@ import { describeObservationLog, observationLogFromEnv, replicaIdOf } from '../s
 import { describeLogChoice, observationLogChoice } from '../stores/observations/log-env.ts';
 import { loadGatewayConfig } from './config/load.ts';
 import { configStoreFromEnv, describeStore } from '../stores/config/env.ts';
-import { connectionLimits, embeddedSimulatorOptions, fallbackPolicy, readEnv, type GatewayEnvSettings } from './env.ts';
+import { connectionLimits, embeddedSimulatorOptions, fallbackPolicy, readEnv, upstreamHttp, type GatewayEnvSettings } from './env.ts';
 import { startNodeGateway } from './node.ts';
 import { drainOnSignals } from './signals.ts';
 import type { BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     maxBodyBytes: env.MAX_BODY_BYTES,
     shadow: { maxConcurrency: env.SHADOW_MAX_CONCURRENCY, maxBodyBytes: env.SHADOW_MAX_BODY_BYTES },
     upstreamIdleTimeoutMs: env.UPSTREAM_IDLE_TIMEOUT_MS,
+    upstreamHttp: upstreamHttp(env),
     fallback: fallbackPolicy(env),
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,

@@ -22,7 +22,7 @@ import { listenerErrorResponse } from './listener-errors.ts';
 import { initBucketing } from './routing/bucket.ts';
 import { prometheusTelemetry, type SinkCounters } from './telemetry/prometheus.ts';
 import { bedrockUpstream, type BedrockUpstreamOptions } from './upstreams/bedrock/client.ts';
-import { undiciTransport } from './upstreams/http/undici.ts';
+import { undiciTransport, type UndiciTransportOptions } from './upstreams/http/undici.ts';
 import { nodeSigningCrypto } from './upstreams/bedrock/node-crypto.ts';
 import { openaiUpstream } from './upstreams/openai/client.ts';
 import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './stream/interface.ts';
@@ -63,6 +63,8 @@ export interface NodeGatewayOptions {
   /** Stamped on every observation (`REPLICA_ID`); none when absent. */
   replicaId?: string;
   maxBodyBytes?: number;
+  /** The upstream connection pool: connections per origin (`UPSTREAM_MAX_CONNECTIONS`, default 256). */
+  upstreamHttp?: UndiciTransportOptions;
   /** Longest silence between chunks of an upstream answer that has begun (`UPSTREAM_IDLE_TIMEOUT_MS`). */
   upstreamIdleTimeoutMs?: number;
   /** Attempts, time budget and backoff of fallbacks (`FALLBACK_*`); the defaults when absent. */
@@ -154,7 +156,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     ? await openDurableSinks(options.dataDir, options.observationLog, options.observationCopy, telemetry, log)
     : { sink: new MemoryObservationSink(), closeStore: async () => {}, shadowAnswers: new MemoryShadowAnswers() };
   const lifecycle = new Lifecycle();
-  const transport = undiciTransport();
+  const transport = undiciTransport(options.upstreamHttp);
   const auth = options.auth ?? (await staticApiKeys(options.apiKeys ?? [], nodeKeyHash));
   const app = createGatewayApp({
     config: options.configSource ?? staticConfig(options.config),

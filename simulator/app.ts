@@ -16,6 +16,12 @@ export interface SimulatorOptions {
   seed?: number | string;
   /** Multiplies every simulated delay: 1 is real time, 0.01 for tests, 0 for no delay (and no timers) at all. */
   timeScale?: number;
+  /**
+   * When set, every streamed answer lasts this many real ms, whatever its length and the time scale: the first
+   * token comes at its simulated time (times `timeScale`), the rest are spread to the end (load tests of many open
+   * streams). Default: the simulated timing.
+   */
+  streamDurationMs?: number;
   /** When set, every call must carry a valid SigV4 signature for this key (or the API key below). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** When set, `Authorization: Bearer <apiKey>` is accepted (and required on `/v1/chat/completions`). */
@@ -58,6 +64,9 @@ const OPERATIONS = new Set<string>(['converse', 'converse-stream', 'invoke', 'in
 export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp {
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale >= 0) || !Number.isFinite(timeScale)) throw new Error(`timeScale must be a finite number >= 0, got ${timeScale}`);
+  const streamDurationMs = options.streamDurationMs ?? null;
+  if (streamDurationMs !== null && !(streamDurationMs > 0 && Number.isFinite(streamDurationMs)))
+    throw new Error(`streamDurationMs must be a finite number > 0, got ${streamDurationMs}`);
   const base = options.profiles ?? defaultProfiles();
   const cold = options.coldStart ? withColdStarts(base, options.coldStart) : base;
   const profiles = options.throttling ? withThrottling(cold, options.throttling) : cold;
@@ -66,6 +75,7 @@ export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp
   const env: ChatEnv = {
     seedHash: hashString(String(options.seed ?? 1)),
     timeScale,
+    streamDurationMs,
     writer: options.writer ?? goldenWriter,
     profiles,
     randomFaults: options.randomFaults ?? true,

@@ -10,13 +10,15 @@ import { withCacheSplit, type PromptCache } from './prompt-cache.ts';
 import { findProfile, type ProfileSet } from './profiles.ts';
 import { parseAnthropicRequest, parseConverseRequest, type SimRequest } from './request.ts';
 import { callSeed, createRng, hashString } from './rng.ts';
-import { frameStream, nowMs, sleep, waitUntil } from './timing.ts';
+import { frameStream, nowMs, pacedFrames, sleep, waitUntil, type ScheduledFrame } from './timing.ts';
 import type { AnswerWriter } from './writer.ts';
 
 /** What every call needs from its simulator. */
 export interface CallEnv {
   seedHash: number;
   timeScale: number;
+  /** When set, every streamed answer lasts this many real ms (`pacedFrames`); null keeps the simulated timing. */
+  streamDurationMs: number | null;
   writer: AnswerWriter;
   profiles: ProfileSet;
   randomFaults: boolean;
@@ -112,7 +114,8 @@ async function jsonResponse(env: CallEnv, operation: Operation, answer: Answer, 
 
 function streamResponse(env: CallEnv, operation: Operation, answer: Answer, fault: FaultSpec | null, record: CallRecord): Response {
   const frames = operation === 'converse-stream' ? converseStreamFrames(answer, fault) : invokeStreamFrames(answer, fault);
-  const stream = frameStream(frames, record.startedAt, env.timeScale, {
+  const [timed, timeScale] = streamTiming(env, frames);
+  const stream = frameStream(timed, record.startedAt, timeScale, {
     onFirstContent: () => (record.firstByteAt = nowMs()),
     onEnd: (cancelled) => {
       record.finishedAt = nowMs();
@@ -120,6 +123,12 @@ function streamResponse(env: CallEnv, operation: Operation, answer: Answer, faul
     },
   });
   return new Response(stream, { status: 200, headers: answerHeaders(answer, EVENT_STREAM_TYPE) });
+}
+
+/** The frames and time scale a stream is written with: the simulated timing, or paced to `streamDurationMs`. */
+export function streamTiming(env: CallEnv, frames: Iterable<ScheduledFrame>): [Iterable<ScheduledFrame>, number] {
+  if (env.streamDurationMs === null) return [frames, env.timeScale];
+  return [pacedFrames(frames, env.timeScale, env.streamDurationMs), 1];
 }
 
 function modelHashOf(modelId: string): number {

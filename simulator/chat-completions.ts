@@ -1,6 +1,6 @@
 import { composeAnswer, type Answer } from './answer.ts';
 import type { BearerResult } from './auth.ts';
-import type { CallEnv } from './call.ts';
+import { streamTiming, type CallEnv } from './call.ts';
 import { newCallRecord, type CallRecord, type FaultSpec } from './control.ts';
 import { chatCompletionBody, chatCompletionFrames, SSE_TYPE } from './openai-answer.ts';
 import { FAULT_OPENAI_ERRORS, modelNotFound, openaiError } from './openai-errors.ts';
@@ -105,7 +105,8 @@ async function respond(env: ChatEnv, request: ChatRequest, answer: Answer, fault
     return new Response(body, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
   }
   const frames = chatCompletionFrames(answer, request.model, created, request.includeUsage, fault);
-  const stream = frameStream(frames, record.startedAt, env.timeScale, {
+  const [timed, timeScale] = streamTiming(env, frames);
+  const stream = frameStream(timed, record.startedAt, timeScale, {
     onFirstContent: () => (record.firstByteAt = nowMs()),
     onEnd: (cancelled) => {
       record.finishedAt = nowMs();

@@ -1,3 +1,4 @@
+import type { ConnectionLimits } from '../lib/node/connection-limits.ts';
 import { listenDual } from '../lib/node/listen.ts';
 import { createSimulatorApp, type SimulatorOptions } from './app.ts';
 import type { SimulatorControl } from './control.ts';
@@ -8,6 +9,8 @@ export interface StartOptions extends SimulatorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** The listener's client connection deadlines and cap (lib/node/connection-limits.ts defaults: 1,000 connections). */
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 /** A simulator listening for HTTP/1.1 and h2c on one port. */
@@ -21,8 +24,8 @@ export interface RunningSimulator {
 
 /** Starts a simulator on a port. */
 export async function startSimulator(options: StartOptions = {}): Promise<RunningSimulator> {
-  const { port, host, ...simOptions } = options;
+  const { port, host, connectionLimits, ...simOptions } = options;
   const sim = createSimulatorApp(simOptions);
-  const server = await listenDual(sim.fetch, { port: port ?? 0, host: host ?? '127.0.0.1' });
+  const server = await listenDual(sim.fetch, { ...connectionLimits, port: port ?? 0, host: host ?? '127.0.0.1' });
   return { url: server.url, port: server.port, control: sim.control, close: (forceAfterMs = 0) => server.close(forceAfterMs) };
 }

@@ -31,6 +31,28 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /**
+ * Frames of a streamed answer re-timed to last `durationMs` real ms: frames up to the first content frame keep
+ * their simulated times (scaled by `timeScale`), the rest are spread over what is left of `durationMs` in the
+ * proportions of their simulated times, so the last frame is due at `durationMs` (or with the first content,
+ * when that comes later). Without content frames, everything after the first frame is spread. The result is in real ms (stream it at time scale 1).
+ */
+export function pacedFrames(frames: Iterable<ScheduledFrame>, timeScale: number, durationMs: number): ScheduledFrame[] {
+  const all = [...frames];
+  const first = all.findIndex((f) => f.content);
+  if (all.length === 0) return all;
+  const pivot = first === -1 ? 0 : first;
+  const pivotAt = all[pivot]!.atMs;
+  const pivotReal = pivotAt * timeScale;
+  const span = all[all.length - 1]!.atMs - pivotAt;
+  const rest = Math.max(0, durationMs - pivotReal);
+  return all.map((frame, i) => {
+    if (i <= pivot) return { ...frame, atMs: frame.atMs * timeScale };
+    const share = span > 0 ? (frame.atMs - pivotAt) / span : 1;
+    return { ...frame, atMs: pivotReal + share * rest };
+  });
+}
+
+/**
  * A byte stream that enqueues each frame when it is due (scaled by `timeScale`); at time scale 0 every
  * frame is enqueued at once.
  */

@@ -2,7 +2,10 @@ import { Agent, type Dispatcher } from 'undici';
 import type { HttpRequest, HttpResponse, HttpTransport } from './interface.ts';
 
 export interface UndiciTransportOptions {
-  /** Most connections kept per upstream origin. */
+  /**
+   * Most connections open per upstream origin (default 256). Over HTTP/1.1 each open stream holds one, so more
+   * concurrent requests than this wait in the pool for a free connection.
+   */
   connections?: number;
   keepAliveTimeoutMs?: number;
 }
