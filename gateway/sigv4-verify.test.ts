@@ -147,6 +147,27 @@ describe('SigV4 verification against @smithy/signature-v4', () => {
   });
 });
 
+describe('SigV4 verification keeps signing keys per day', () => {
+  for (const [name, crypto] of [
+    ['node', nodeSigningCrypto],
+    ['web', webSigningCrypto],
+  ] as const) {
+    it(`one verifier accepts each day's signatures across midnight and back, and no other secret's (${name} crypto)`, async () => {
+      const verify = createSigV4Verifier(crypto);
+      const at = async (iso: string, secret = credentials.secretAccessKey) => {
+        const date = new Date(iso);
+        const request = await signed({ date, secret });
+        const claim = parseSigV4(request.headers.get('authorization')!, request.headers, date.getTime());
+        if (!claim.ok) throw new Error(claim.message);
+        return verify(claim.value, request, credentials.secretAccessKey);
+      };
+      for (const iso of ['2026-11-27T23:59:59Z', '2026-11-28T00:00:01Z', '2026-11-27T12:00:00Z', '2026-11-28T09:00:00Z'])
+        expect(await at(iso)).toEqual({ ok: true, value: true });
+      expect(await at('2026-11-28T09:00:00Z', 'not-the-secret')).toMatchObject({ ok: false, message: SIGNATURE_MISMATCH });
+    });
+  }
+});
+
 describe('SigV4 header parsing', () => {
   const headers = new Headers({ 'x-amz-date': '20261130T010000Z' });
   const now = Date.UTC(2026, 10, 30, 1, 0, 0);

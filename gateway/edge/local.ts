@@ -6,6 +6,8 @@ import type { AddressInfo, Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import type { Plugin } from 'esbuild';
+import { loadGatewayConfig } from '../config/load.ts';
 import { startSimulator, type RunningSimulator } from '../../simulator/server.ts';
 import { dynamoObservationStore } from '../../stores/observations/dynamodb.ts';
 
@@ -23,6 +25,8 @@ export interface LocalEdgeOptions {
   table?: string;
   /** Simulator time scale (0: no simulated latency). Default 1. */
   simTimeScale?: number;
+  /** Configuration file bundled into the Worker instead of `config/mangaassist.json` (as `GATEWAY_CONFIG` for `npm start`). */
+  configFile?: string;
 }
 
 /** A running local edge: the Worker under workerd, the simulator behind it and dynalite as the observation log. */
@@ -53,6 +57,8 @@ async function listenDynalite(): Promise<{ endpoint: string; close(): Promise<vo
  */
 export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<LocalEdge> {
   const t0 = performance.now();
+  // Checked before anything starts, so a bad file stops the start with the fields named.
+  if (options.configFile) loadGatewayConfig(options.configFile);
   const credentials = options.credentials ?? {
     accessKeyId: `SIM${randomBytes(8).toString('hex').toUpperCase()}`,
     secretAccessKey: randomBytes(24).toString('base64'),
@@ -74,7 +80,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     DYNAMODB_OBSERVATIONS_TABLE: table,
     ...options.vars,
   };
-  const worker = await startWorkerd({ port: options.port ?? 0, vars });
+  const worker = await startWorkerd({ port: options.port ?? 0, vars, configFile: options.configFile });
   const url = worker.url;
   const health = await fetch(`${url}/healthz`);
   if (!health.ok) throw new Error(`the Worker answered /healthz with ${health.status}: ${await health.text()}`);
@@ -98,11 +104,24 @@ export interface RunningWorkerd {
   close(): Promise<void>;
 }
 
+/** An esbuild plugin that bundles `configFile` wherever the Worker imports `config/mangaassist.json`. */
+function configFilePlugin(configFile: string): Plugin {
+  const path = resolve(configFile);
+  return {
+    name: 'gateway-config-file',
+    setup(build) {
+      build.onResolve({ filter: /(^|\/)config\/mangaassist\.json$/ }, () => ({ path, namespace: 'gateway-config' }));
+      build.onLoad({ filter: /.*/, namespace: 'gateway-config' }, () => ({ contents: readFileSync(path, 'utf8'), loader: 'json' }));
+    },
+  };
+}
+
 /**
  * Bundles a Worker entry as wrangler does for Workers (esbuild, the `workerd` export condition, so xxhash-wasm's
- * build that imports its `.wasm` as a module; `node:` built-ins left to `nodejs_compat`) into `outdir`.
+ * build that imports its `.wasm` as a module; `node:` built-ins left to `nodejs_compat`) into `outdir`, with
+ * `configFile` as the bundled configuration when given.
  */
-async function bundleWorker(entry: string, outdir: string): Promise<{ main: string; wasm: string[] }> {
+async function bundleWorker(entry: string, outdir: string, configFile?: string): Promise<{ main: string; wasm: string[] }> {
   const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [entry],
@@ -117,6 +136,7 @@ async function bundleWorker(entry: string, outdir: string): Promise<{ main: stri
     loader: { '.wasm': 'copy' },
     metafile: true,
     logLevel: 'silent',
+    plugins: configFile ? [configFilePlugin(configFile)] : [],
   });
   const outputs = Object.keys(result.metafile.outputs).map((file) => resolve(file));
   return { main: outputs.find((f) => f.endsWith('.js'))!, wasm: outputs.filter((f) => f.endsWith('.wasm')) };
@@ -137,11 +157,16 @@ function compatibility(): { compatibilityDate: string; compatibilityFlags: strin
  * `Request.cf` download). Miniflare is used directly rather than wrangler's dev server: it starts in seconds, and
  * requests reach the Worker with no proxy in between (so a client going away reaches it as it would in production).
  */
-export async function startWorkerd(options: { port: number; vars: Record<string, string>; entrypoint?: string }): Promise<RunningWorkerd> {
+export async function startWorkerd(options: {
+  port: number;
+  vars: Record<string, string>;
+  entrypoint?: string;
+  configFile?: string;
+}): Promise<RunningWorkerd> {
   process.env.WRANGLER_SEND_METRICS = 'false';
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
   const outdir = mkdtempSync(join(tmpdir(), 'gw-worker-'));
-  const bundle = await bundleWorker(join(ROOT, options.entrypoint ?? 'gateway/worker.ts'), outdir);
+  const bundle = await bundleWorker(join(ROOT, options.entrypoint ?? 'gateway/worker.ts'), outdir, options.configFile);
   const { Miniflare } = await import('miniflare');
   const mf = new Miniflare({
     ...compatibility(),

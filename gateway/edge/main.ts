@@ -6,6 +6,8 @@ const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   SIM_TIME_SCALE: z.coerce.number().min(0).default(1),
   GATEWAY_API_KEYS: z.string().default(''),
+  /** Bundled into the Worker as its configuration, as `npm start` reads it. */
+  GATEWAY_CONFIG: z.string().min(1).default('config/mangaassist.json'),
 });
 
 /** `npm run edge`: the Worker under the local runtime with the simulator and dynalite, until SIGINT or SIGTERM. */
@@ -14,6 +16,7 @@ async function main(): Promise<void> {
   const starting = startLocalEdge({
     port: env.PORT,
     simTimeScale: env.SIM_TIME_SCALE,
+    configFile: env.GATEWAY_CONFIG,
     vars: env.GATEWAY_API_KEYS ? { GATEWAY_API_KEYS: env.GATEWAY_API_KEYS } : {},
   });
   // Installed before the runtime is up: a signal during start-up still stops what was started.
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   const edge = await starting;
+  console.log(`configuration: ${env.GATEWAY_CONFIG} (bundled into the Worker)`);
   console.log(
     `upstream: simulator at ${edge.simulator?.url}; observation log: dynalite at ${edge.dynamo.endpoint}, table ${edge.dynamo.table}`,
   );

@@ -95,6 +95,10 @@ export interface SpawnedGateway {
 export interface SpawnOptions {
   /** Runs `npm start` (npm, its shell and the gateway) instead of the entry point itself. */
   viaNpm?: boolean;
+  /** Runs `npm run <script>` instead (as `viaNpm`, in its own process group); `listening` must then match its line. */
+  npmScript?: string;
+  /** The line that says the process is up, its first group the URL; the Node gateway's by default. */
+  listening?: RegExp;
   /** How long to wait for the listening line (default 15 s; tests that start several processes on a busy machine wait longer). */
   startTimeoutMs?: number;
 }
@@ -104,12 +108,17 @@ export interface SpawnOptions {
  * 0 unless `env` sets `SHUTDOWN_DELAY_MS`, so tests that only stop the process do not wait for it.
  */
 export async function spawnGateway(env: Record<string, string>, options: SpawnOptions = {}): Promise<SpawnedGateway> {
-  const [command, args] = options.viaNpm ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', 'gateway/main.ts']];
+  const viaNpm = options.viaNpm || options.npmScript !== undefined;
+  const [command, args] = options.npmScript
+    ? ['npm', ['run', options.npmScript]]
+    : options.viaNpm
+      ? ['npm', ['start']]
+      : [process.execPath, ['--import', 'tsx', 'gateway/main.ts']];
   const child = spawn(command, args, {
     env: { ...process.env, PORT: '0', DATA_DIR: tempDir(), SHUTDOWN_DELAY_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so a test can end npm and everything it started (see `killGroup`).
-    detached: options.viaNpm ?? false,
+    detached: viaNpm,
   });
   let output = '';
   let exitCode: number | null | undefined;
@@ -144,7 +153,14 @@ export async function spawnGateway(env: Record<string, string>, options: SpawnOp
       waiters.add(check);
       check();
     });
-  const listening = await waitFor(/gateway listening on (http:\/\/\S+)/, options.startTimeoutMs);
+  const listening = await waitFor(options.listening ?? /gateway listening on (http:\/\/\S+)/, options.startTimeoutMs).catch(
+    (err: unknown) => {
+      // A process that did not come up is not left behind.
+      if (viaNpm) killGroup(child);
+      else child.kill('SIGKILL');
+      throw err;
+    },
+  );
   return { url: listening[1]!, child, output: () => output, waitFor };
 }
 

@@ -113,6 +113,27 @@ export function uriEncode(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/**
+ * Imported HMAC keys by the bytes they were imported from. The signer and the verifier keep each derived signing key
+ * (one `Uint8Array` per secret, day, region and service, in their own bounded caches), so the key is imported once
+ * and a request costs one HMAC, not an import and an HMAC; a key those caches drop is collected with its entry.
+ */
+const importedKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+
+function importHmacKey(raw: Uint8Array): Promise<CryptoKey> {
+  return globalThis.crypto.subtle.importKey('raw', new Uint8Array(raw), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+}
+
+function hmacKeyOf(key: Uint8Array | string): Promise<CryptoKey> {
+  if (typeof key === 'string') return importHmacKey(encoder.encode(key));
+  let imported = importedKeys.get(key);
+  if (!imported) {
+    imported = importHmacKey(key);
+    importedKeys.set(key, imported);
+  }
+  return imported;
+}
+
 /** SigningCrypto over Web Crypto, for runtimes without node:crypto. */
 export const webSigningCrypto: SigningCrypto = {
   async sha256Hex(data) {
@@ -120,8 +141,6 @@ export const webSigningCrypto: SigningCrypto = {
     return hex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes)));
   },
   async hmac(key, data) {
-    const raw = typeof key === 'string' ? encoder.encode(key) : new Uint8Array(key);
-    const imported = await globalThis.crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    return new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', imported, encoder.encode(data)));
+    return new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', await hmacKeyOf(key), encoder.encode(data)));
   },
 };
