@@ -1,35 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareOpenLoop } from './open-compare.ts';
-import type { OpenCellResult } from './open-cell.ts';
-import type { Mode, TargetName } from './settings.ts';
-import { distribution } from './stats.ts';
-
-function cell(target: TargetName, mode: Mode, rate: number, samples: number[]): OpenCellResult {
-  const measured = distribution(samples);
-  return {
-    target,
-    mode,
-    ratePerSecond: rate,
-    requests: samples.length,
-    answeredPerSecond: rate,
-    latencyMs: mode === 'converse-stream' ? distribution(samples.map((s) => s + 50)) : measured,
-    ttftMs: mode === 'converse-stream' ? measured : null,
-    lateStarts: 0,
-    queuedStarts: 0,
-    startLagMs: distribution([]),
-    unfinished: 0,
-    errors: 0,
-    errorKinds: {},
-    proxyRssMb: null,
-    simulatorRssMb: 0,
-    cpuMicrosPerRequest: { proxy: null, simulator: 0, loadGenerator: 0 },
-    otherCpuCores: null,
-    eventLoopDelayMs: { proxy: null, simulator: null },
-  };
-}
-
-/** 1,000 samples: 1..1000 ms scaled, so p50 = 500 * k, p99 = 990 * k, p99.9 = 999 * k. */
-const spread = (k: number): number[] => Array.from({ length: 1000 }, (_, i) => (i + 1) * k);
+import { openCell as cell, spread } from './open-fixture.ts';
 
 describe('open-loop comparisons', () => {
   it('subtracts direct from bare and gateway, on TTFT for streams, and checks the aim at 500 req/s', () => {

@@ -1,15 +1,19 @@
-import type { BenchResult } from './harness.ts';
 import { OPEN_AIM, type AddedLatency, type OpenComparison } from './open-compare.ts';
 import type { OpenCellResult } from './open-cell.ts';
+import { BUSY_MACHINE_CORES } from './process-figures.ts';
 import { LATE_START_MS } from './open-schedule.ts';
 import type { LoopDelay } from './server-process.ts';
+import type { BenchSettings } from './settings.ts';
 
 /** Share of a cell's requests that may start late before the Markdown warns that the generator fell behind. */
 const LATE_WARNING_SHARE = 0.01;
 
 /** The "Open loop" section: one row per cell, then what the bare proxy and the gateway add over direct. */
-export function openLoopSection(result: BenchResult): string[] {
-  const { openCells: cells, openComparisons: comparisons, settings: s } = result;
+export function openLoopSection(
+  cells: readonly OpenCellResult[],
+  comparisons: readonly OpenComparison[],
+  s: Pick<BenchSettings, 'warmupSeconds' | 'openSeconds' | 'openConnections'>,
+): string[] {
   if (cells.length === 0) return [];
   return [
     '### Open loop',
@@ -20,7 +24,7 @@ export function openLoopSection(result: BenchResult): string[] {
     '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
     ...cells.map(openRow),
     '',
-    ...addedTable(comparisons),
+    ...addedTable(comparisons, cells),
     ...generatorNotes(cells),
   ];
 }
@@ -55,10 +59,15 @@ function openRow(c: OpenCellResult): string {
   return `| ${cells.join(' | ')} |`;
 }
 
-function addedTable(comparisons: readonly OpenComparison[]): string[] {
+function addedTable(comparisons: readonly OpenComparison[], cells: readonly OpenCellResult[]): string[] {
   if (!comparisons.some((c) => c.bareAddedMs || c.gatewayAddedMs)) return [];
   const added = (a: AddedLatency | null): string[] => (a ? [signed(a.p50), signed(a.p99), signed(a.p999)] : ['-', '-', '-']);
   const aimRows = comparisons.filter((c) => c.aimMet !== null);
+  const verdict = (c: OpenComparison): string => {
+    const doubts = doubtsOf(cells.filter((x) => x.mode === c.mode && x.ratePerSecond === c.ratePerSecond));
+    const text = `${c.mode}: ${c.aimMet ? 'met' : 'MISSED'} (${signed(c.gatewayOverBareP99Ms!)})`;
+    return doubts.length ? `${text}, not conclusive: ${doubts.join(', ')}` : text;
+  };
   return [
     '#### Added over direct, open loop (latency for converse, TTFT for streams)',
     '',
@@ -72,15 +81,28 @@ function addedTable(comparisons: readonly OpenComparison[]): string[] {
     `Aim: at ${OPEN_AIM.ratePerSecond} req/s the gateway's added p99 is within ${OPEN_AIM.p99OverBareMs} ms of the bare proxy's. ${
       aimRows.length === 0
         ? `Not measured in this run (needs bare, gateway and direct at ${OPEN_AIM.ratePerSecond} req/s).`
-        : aimRows.map((c) => `${c.mode}: ${c.aimMet ? 'met' : 'MISSED'} (${signed(c.gatewayOverBareP99Ms!)})`).join('; ')
+        : aimRows.map(verdict).join('; ')
     }.`,
     '',
   ];
 }
 
+/** Why the cells behind a comparison may not measure the targets alone: the generator fell behind, answers never came, the machine was busy. */
+function doubtsOf(cells: readonly OpenCellResult[]): string[] {
+  const doubts: string[] = [];
+  if (cells.some(lateOften)) doubts.push('late starts');
+  if (cells.some((c) => c.unfinished > 0)) doubts.push('unfinished requests');
+  if (cells.some((c) => (c.otherCpuCores ?? 0) > BUSY_MACHINE_CORES)) doubts.push('machine busy');
+  return doubts;
+}
+
+function lateOften(c: OpenCellResult): boolean {
+  return c.requests > 0 && c.lateStarts / c.requests > LATE_WARNING_SHARE;
+}
+
 function generatorNotes(cells: readonly OpenCellResult[]): string[] {
   const name = (c: OpenCellResult): string => `${c.target} ${c.mode} rate=${c.ratePerSecond}`;
-  const late = cells.filter((c) => c.requests > 0 && c.lateStarts / c.requests > LATE_WARNING_SHARE);
+  const late = cells.filter(lateOften);
   const queued = cells.filter((c) => c.queuedStarts > 0);
   const unfinished = cells.filter((c) => c.unfinished > 0);
   const notes = [

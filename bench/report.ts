@@ -18,7 +18,7 @@ export function renderMarkdown(result: BenchResult): string {
     ...(result.cells.length > 0 ? closedLoopSection(result) : []),
     ...portkeySection(result),
     ...baselineSection(result),
-    ...openLoopSection(result),
+    ...openLoopSection(result.openCells, result.openComparisons, s),
     `Peak RSS (VmHWM) is per process, ${result.rssPeakScope === 'cell' ? 'reset before each cell' : 'over the whole life of the process'}; "proxy" is the bare proxy or the gateway, the simulator is listed apart. CPU µs/req: the process's user + system CPU time over the cell (warm-up included) per answer; the load generator used at most ${maxLoadCpu([...result.cells, ...result.openCells])} µs/req. Loop p99 / max: each server process's event-loop delay over the measured window (\`monitorEventLoopDelay\`, 1 ms resolution, so an idle loop reads about 1 ms), in ms.`,
     errorSummary(result),
     quietSummary([...result.cells, ...result.openCells]),
