@@ -6,7 +6,11 @@ import { READY_PREFIX, type ProcessReport } from './child-ready.ts';
 /** Root of this checkout: server processes start here unless told otherwise. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
-const REPORT_TIMEOUT_MS = 2_000;
+/**
+ * How long a server process may take to answer over IPC. Generous: after an open-loop cell that outran it, a
+ * target can still be working through its queue, and its loop answers only between requests.
+ */
+const REPORT_TIMEOUT_MS = 15_000;
 /** Preloaded into every server process: samples its event-loop delay and answers over IPC (see the file). */
 export const LOOP_DELAY_MONITOR = new URL('./loop-delay-monitor.mjs', import.meta.url).href;
 
