@@ -19,6 +19,7 @@ function cell(target: CellResult['target'], rps: number, p50: number, p99: numbe
     simulatorRssMb: 0,
     cpuMicrosPerRequest: { proxy: null, simulator: 0, loadGenerator: 0 },
     otherCpuCores: null,
+    eventLoopDelayMs: { proxy: null, simulator: null },
   };
 }
 

@@ -6,7 +6,7 @@ import { settingsFromEnv } from './settings.ts';
 describe('benchmark harness, quick mode, Chat Completions', () => {
   it('measures direct, the gateway and Portkey on chat and chat-stream, with the Portkey comparison', async () => {
     const settings = {
-      ...settingsFromEnv({ BENCH_QUICK: '1' }),
+      ...settingsFromEnv({ BENCH_QUICK: '1', BENCH_OPEN: '0' }),
       seconds: 0.5,
       concurrencies: [1],
       chatStreamConcurrencies: [1],

@@ -3,18 +3,20 @@ import { randomBytes } from 'node:crypto';
 import { CHAT_CONFIG_ID, CHAT_MODEL, CHAT_ROUTE } from './chat-workload.ts';
 import { compareTargets, type Comparison } from './compare.ts';
 import { describeEnvironment, type Environment } from './environment.ts';
-import { runClosedLoop } from './load.ts';
-import { machineCpuMs } from './machine-cpu.ts';
+import { runClosedLoop, streamingOf } from './load.ts';
+import { compareOpenLoop, type OpenComparison } from './open-compare.ts';
+import { measureOpenCell, openProgressLine, type OpenCellResult } from './open-cell.ts';
 import { PORTKEY_VERSION } from './portkey.ts';
-import { concurrenciesOf, isStreaming, TARGET_MODES, type BenchSettings, type Mode, type TargetName } from './settings.ts';
+import { BUSY_MACHINE_CORES, loopDelayText, type ProcessFigures, watchProcesses } from './process-figures.ts';
+import { concurrenciesOf, isStreaming, openModesOf, TARGET_MODES, type BenchSettings, type Mode, type TargetName } from './settings.ts';
 import { distribution, type Distribution } from './stats.ts';
 import { checkOutBaseline } from './baseline.ts';
 import { REPO_ROOT } from './server-process.ts';
 import { checkTarget, startTarget, type RunningTarget } from './targets.ts';
 import { INTENT, loadWorkload, ROUTE } from './workload.ts';
 
-/** One (target, mode, concurrency) measurement. */
-export interface CellResult {
+/** One (target, mode, concurrency) measurement, closed loop. */
+export interface CellResult extends ProcessFigures {
   target: TargetName;
   mode: Mode;
   concurrency: number;
@@ -27,16 +29,6 @@ export interface CellResult {
   /** Failed answers in the cell, warm-up included; zero expected. */
   errors: number;
   errorKinds: Record<string, number>;
-  /** Peak RSS of the proxy process (bare proxy or gateway); null for direct. */
-  proxyRssMb: number | null;
-  simulatorRssMb: number;
-  /** CPU time per answer over the cell (warm-up included), microseconds: proxy (null for direct), simulator, load generator. */
-  cpuMicrosPerRequest: { proxy: number | null; simulator: number; loadGenerator: number };
-  /**
-   * Cores' worth of CPU used outside the benchmark's processes during the cell (Linux): within a few
-   * hundredths of 0 on a quiet machine (tick sampling can make it slightly negative).
-   */
-  otherCpuCores: number | null;
 }
 
 /** Everything one run measured. */
@@ -60,16 +52,18 @@ export interface BenchResult {
   baseline: { ref: string; commit: string } | null;
   cells: CellResult[];
   comparisons: Comparison[];
+  /** Open-loop cells (fixed arrival rates), after the closed-loop ones of each target. */
+  openCells: OpenCellResult[];
+  openComparisons: OpenComparison[];
 }
 
 const SETTLE_MS = 250;
-/** Above this much CPU used by other processes during a cell, the cell is flagged as disturbed. */
-export const BUSY_MACHINE_CORES = 0.1;
 
 /**
  * Measures each target in turn (never two at once) with the same seed, bodies and order: the target's
  * processes are warmed up, then for each mode and concurrency a discarded warm-up and a measured
- * closed-loop window.
+ * closed-loop window, then (Bedrock modes, `OPEN_TARGETS`) for each arrival rate a warm-up and a measured
+ * open-loop window.
  */
 export async function runBench(settings: BenchSettings, log: (line: string) => void = () => {}): Promise<BenchResult> {
   const started = new Date();
@@ -79,6 +73,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
     secretAccessKey: randomBytes(24).toString('base64'),
   };
   const cells: CellResult[] = [];
+  const openCells: OpenCellResult[] = [];
   const processWarmupErrors: BenchResult['processWarmupErrors'] = {};
   let rssPeakScope: BenchResult['rssPeakScope'] = 'cell';
   const baseline =
@@ -95,14 +90,25 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
         baselineDir: baseline?.dir,
       });
       try {
-        const modes = await checkTarget(target, settings.modes, workload.config.id, log);
-        processWarmupErrors[name] = await warmUpProcesses(target, modes, settings);
-        for (const mode of modes) {
+        const served = await checkTarget(target, settings.modes, workload.config.id, log);
+        const openModes = openModesOf(settings, name, served);
+        const closedModes = settings.openLoop === 'only' ? [] : served;
+        processWarmupErrors[name] = await warmUpProcesses(target, settings.openLoop === 'only' ? openModes : served, settings);
+        for (const mode of closedModes) {
           for (const concurrency of concurrenciesOf(settings, mode)) {
             const cell = await measureCell(target, mode, concurrency, settings);
             if (!cell.reset) rssPeakScope = 'process';
             cells.push(cell.result);
             log(progressLine(cell.result));
+          }
+        }
+        for (const mode of openModes) {
+          for (const rate of settings.openRates) {
+            const cell = await measureOpenCell(target, mode, rate, settings);
+            if (!cell.reset) rssPeakScope = 'process';
+            openCells.push(cell.result);
+            log(openProgressLine(cell.result));
+            await settle();
           }
         }
       } finally {
@@ -130,6 +136,8 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
     baseline: baseline ? { ref: baseline.ref, commit: baseline.commit } : null,
     cells,
     comparisons: compareTargets(cells),
+    openCells,
+    openComparisons: compareOpenLoop(openCells),
   };
 }
 
@@ -162,9 +170,7 @@ async function measureCell(
   settings: BenchSettings,
 ): Promise<{ result: CellResult; reset: boolean }> {
   const endpoint = target.endpoint(mode);
-  const reset = [target.sim, target.proxy].every((p) => p?.resetPeakRss() ?? true);
-  const cpuBefore = await cpuSnapshot(target);
-  const startedAt = performance.now();
+  const watch = await watchProcesses(target);
   const samples = await runClosedLoop({
     origin: target.origin,
     path: endpoint.path,
@@ -173,10 +179,9 @@ async function measureCell(
     measureMs: settings.seconds * 1000,
     ...streamingOf(mode),
     request: endpoint.request,
+    onMeasureStart: watch.measureStart,
   });
-  const cpuAfter = await cpuSnapshot(target);
-  const elapsedMs = performance.now() - startedAt;
-  const perRequest = (before: number, after: number): number => (samples.completed ? ((after - before) * 1000) / samples.completed : 0);
+  const figures = await watch.finish(samples.completed);
   const errors = Object.values(samples.errors).reduce((a, b) => a + b, 0);
   const result: CellResult = {
     target: target.name,
@@ -188,49 +193,20 @@ async function measureCell(
     ttftMs: isStreaming(mode) ? distribution(samples.ttfts) : null,
     errors,
     errorKinds: samples.errors,
-    proxyRssMb: target.proxy ? await target.proxy.peakRssMb() : null,
-    simulatorRssMb: await target.sim.peakRssMb(),
-    cpuMicrosPerRequest: {
-      proxy: cpuBefore.proxy === null || cpuAfter.proxy === null ? null : perRequest(cpuBefore.proxy, cpuAfter.proxy),
-      simulator: perRequest(cpuBefore.sim, cpuAfter.sim),
-      loadGenerator: perRequest(cpuBefore.self, cpuAfter.self),
-    },
-    otherCpuCores: otherCores(cpuBefore, cpuAfter, elapsedMs),
+    ...figures,
   };
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  return { result, reset };
+  await settle();
+  return { result, reset: watch.rssReset };
 }
 
-const SSE_ERROR = Buffer.from('data: {"error"');
-
-/** How a mode's answers stream, and what marks an error inside one. */
-function streamingOf(mode: Mode): { streaming: boolean; errorMarker?: Buffer } {
-  if (!isStreaming(mode)) return { streaming: false };
-  return mode === 'chat-stream' ? { streaming: true, errorMarker: SSE_ERROR } : { streaming: true };
-}
-
-interface CpuSnapshot {
-  proxy: number | null;
-  sim: number;
-  self: number;
-  machine: number | null;
-}
-
-async function cpuSnapshot(target: RunningTarget): Promise<CpuSnapshot> {
-  const usage = process.cpuUsage();
-  const proxy = target.proxy ? await target.proxy.cpuMs() : null;
-  return { proxy, sim: await target.sim.cpuMs(), self: (usage.user + usage.system) / 1000, machine: machineCpuMs() };
-}
-
-function otherCores(before: CpuSnapshot, after: CpuSnapshot, elapsedMs: number): number | null {
-  if (before.machine === null || after.machine === null) return null;
-  const ours = (after.proxy ?? 0) - (before.proxy ?? 0) + after.sim - before.sim + after.self - before.self;
-  return (after.machine - before.machine - ours) / elapsedMs;
+/** A pause between cells, so that one cell's last answers and timers do not spill into the next. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 }
 
 function progressLine(cell: CellResult): string {
   const errors = cell.errors ? `, ${cell.errors} ERRORS ${JSON.stringify(cell.errorKinds)}` : '';
   const busy =
     (cell.otherCpuCores ?? 0) > BUSY_MACHINE_CORES ? `, machine busy: other processes used ${cell.otherCpuCores!.toFixed(2)} cores` : '';
-  return `${cell.target.padEnd(7)} ${cell.mode.padEnd(15)} c=${String(cell.concurrency).padEnd(3)} ${cell.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${cell.latencyMs.p50.toFixed(2)} ms  p99 ${cell.latencyMs.p99.toFixed(2)} ms${errors}${busy}`;
+  return `${cell.target.padEnd(7)} ${cell.mode.padEnd(15)} c=${String(cell.concurrency).padEnd(3)} ${cell.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${cell.latencyMs.p50.toFixed(2)} ms  p99 ${cell.latencyMs.p99.toFixed(2)} ms${loopDelayText(cell, cell.target !== 'direct')}${errors}${busy}`;
 }

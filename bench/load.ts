@@ -1,4 +1,5 @@
 import { Client } from 'undici';
+import { isStreaming, type Mode } from './settings.ts';
 
 /** One request of a virtual user. */
 export interface PlannedRequest {
@@ -19,6 +20,8 @@ export interface LoadPlan {
   errorMarker?: Buffer;
   /** The `n`th request of virtual user `vu`; the same arguments always give the same request. */
   request(vu: number, n: number): PlannedRequest;
+  /** Called when the measured window starts (after the warm-up). */
+  onMeasureStart?: () => void;
 }
 
 /** Raw samples of a run's measured window. */
@@ -87,6 +90,16 @@ export async function runClosedLoop(plan: LoadPlan): Promise<LoadSamples> {
     }
   }
 
+  const measureTimer = plan.onMeasureStart ? setTimeout(plan.onMeasureStart, plan.warmupMs) : undefined;
   await Promise.all(Array.from({ length: plan.concurrency }, (_, vu) => virtualUser(vu)));
+  clearTimeout(measureTimer);
   return samples;
+}
+
+const SSE_ERROR = Buffer.from('data: {"error"');
+
+/** How a mode's answers stream, and what marks an error inside one. */
+export function streamingOf(mode: Mode): { streaming: boolean; errorMarker?: Buffer } {
+  if (!isStreaming(mode)) return { streaming: false };
+  return mode === 'chat-stream' ? { streaming: true, errorMarker: SSE_ERROR } : { streaming: true };
 }

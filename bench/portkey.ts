@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { resetPeak, stopChild, type ServerProcess } from './server-process.ts';
+import { LOOP_DELAY_MONITOR, loopDelayOf, resetLoopDelay, resetPeak, stopChild, type ServerProcess } from './server-process.ts';
 import { freePort } from '../lib/node/free-port.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -18,22 +18,22 @@ const CLOCK_TICKS = 100;
 
 /**
  * Starts the Portkey AI gateway as published on npm (`start-server.js --port=N --headless`, offline) in its
- * own Node process, with `portkey-response-fix.mjs` preloaded, and waits until `GET /` answers. CPU time and peak RSS are read from /proc (Linux), since
- * the process is not ours to instrument.
+ * own Node process, with `portkey-response-fix.mjs` and the event-loop delay monitor preloaded, and waits until
+ * `GET /` answers. CPU time and peak RSS are read from /proc (Linux), since the process is not ours to instrument.
  */
 export async function startPortkey(nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', RESPONSE_FIX, ENTRY, `--port=${port}`, '--headless'], {
-    cwd: REPO_ROOT,
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', RESPONSE_FIX, '--import', LOOP_DELAY_MONITOR, ENTRY, `--port=${port}`, '--headless'],
+    { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+  );
   let output = '';
   const append = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-OUTPUT_TAIL);
   };
-  child.stdout.on('data', append);
-  child.stderr.on('data', append);
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(url, () => child.exitCode !== null);
@@ -49,6 +49,8 @@ export async function startPortkey(nodeArgs: string[] = []): Promise<ServerProce
     resetPeakRss: () => resetPeak(pid),
     peakRssMb: async () => procStatusKb(pid, 'VmHWM') / 1024,
     cpuMs: async () => procCpuMs(pid),
+    resetLoopDelay: () => resetLoopDelay(child),
+    loopDelay: () => loopDelayOf(child),
     output: () => output,
     stop: () => stopChild(child),
   };

@@ -1,9 +1,12 @@
 import { CHAT_CONFIG_ID, CHAT_KEY_ENV, CHAT_MODEL, CHAT_ROUTE } from './chat-workload.ts';
 import type { Comparison } from './compare.ts';
 import { PORTKEY_VERSION } from './portkey.ts';
-import { BUSY_MACHINE_CORES, type BenchResult, type CellResult } from './harness.ts';
+import type { BenchResult, CellResult } from './harness.ts';
+import type { OpenCellResult } from './open-cell.ts';
+import { BUSY_MACHINE_CORES } from './process-figures.ts';
+import { loopColumns, openLoopSection } from './report-open.ts';
 
-/** The run as Markdown: environment, one row per cell, then the gateway's comparisons. */
+/** The run as Markdown: environment, one row per cell, the gateway's comparisons, then the open loop. */
 export function renderMarkdown(result: BenchResult): string {
   const { environment: env, settings: s, workload: w } = result;
   const lines = [
@@ -12,11 +15,27 @@ export function renderMarkdown(result: BenchResult): string {
     `- Node ${env.node} on ${env.cpuModel}, ${env.cores} cores, ${env.platform}, ${env.totalMemoryGb} GB RAM`,
     `- Simulator: time scale 0, profile faults off, seed ${s.seed}, SigV4 checked; route \`${w.route}\`, intent \`${w.intent}\` -> \`${w.configId}\` (\`${w.modelId}\`)`,
     ...(s.modes.some((m) => m.startsWith('chat')) ? [CHAT_LINE] : []),
+    ...(result.cells.length > 0 ? closedLoopSection(result) : []),
+    ...portkeySection(result),
+    ...baselineSection(result),
+    ...openLoopSection(result.openCells, result.openComparisons, s),
+    `Peak RSS (VmHWM) is per process, ${result.rssPeakScope === 'cell' ? 'reset before each cell' : 'over the whole life of the process'}; "proxy" is the bare proxy or the gateway, the simulator is listed apart. CPU µs/req: the process's user + system CPU time over the cell (warm-up included) per answer; the load generator used at most ${maxLoadCpu([...result.cells, ...result.openCells])} µs/req. Loop p99 / max: each server process's event-loop delay over the measured window (\`monitorEventLoopDelay\`, 1 ms resolution, so an idle loop reads about 1 ms), in ms.`,
+    errorSummary(result),
+    quietSummary([...result.cells, ...result.openCells]),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** The closed-loop cells, one row each, and the gateway against the bare proxy and direct. */
+function closedLoopSection(result: BenchResult): string[] {
+  const { environment: env, settings: s } = result;
+  return [
     `- Closed loop, one HTTP/1.1 connection per virtual user (undici ${env.loadGeneratorUndici}); ${s.warmupSeconds} s warm-up discarded, ${s.seconds} s measured per cell, after warming each target's fresh processes up; simulator, proxy and load generator each in their own process`,
     '- Latency: request sent to last body byte; TTFT: to first body byte. Exact percentiles over all samples, in ms',
     '',
-    '| target | mode | conns | req/s | p50 | p99 | p99.9 | TTFT p50 | TTFT p99 | errors | proxy RSS MB | sim RSS MB | proxy CPU µs/req | sim CPU µs/req |',
-    '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
+    '| target | mode | conns | req/s | p50 | p99 | p99.9 | TTFT p50 | TTFT p99 | errors | proxy RSS MB | sim RSS MB | proxy CPU µs/req | sim CPU µs/req | proxy loop p99 | proxy loop max | sim loop p99 | sim loop max |',
+    '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
     ...result.cells.map(cellRow),
     '',
     '### Gateway against bare proxy and direct',
@@ -28,14 +47,7 @@ export function renderMarkdown(result: BenchResult): string {
         `| ${c.mode} | ${c.concurrency} | ${percent(c.gatewayPercentOfBare)} | ${percent(c.gatewayPercentOfBareFetch)} | ${signedMs(c.gatewayAddedP99Ms)} | ${signedMs(c.bareAddedP99Ms)} | ${signedMs(c.gatewayAddedP50Ms)} |`,
     ),
     '',
-    ...portkeySection(result),
-    ...baselineSection(result),
-    `Peak RSS (VmHWM) is per process, ${result.rssPeakScope === 'cell' ? 'reset before each cell' : 'over the whole life of the process'}; "proxy" is the bare proxy or the gateway, the simulator is listed apart. CPU µs/req: the process's user + system CPU time over the cell (warm-up included) per answer; the load generator used at most ${maxLoadCpu(result.cells)} µs/req.`,
-    errorSummary(result),
-    quietSummary(result.cells),
-    '',
   ];
-  return lines.join('\n');
 }
 
 /** Our gateway against Portkey on the chat modes: throughput, latency added over direct, and the ratios. */
@@ -103,27 +115,32 @@ function cellRow(c: CellResult): string {
     c.simulatorRssMb.toFixed(0),
     c.cpuMicrosPerRequest.proxy === null ? '-' : c.cpuMicrosPerRequest.proxy.toFixed(0),
     c.cpuMicrosPerRequest.simulator.toFixed(0),
+    ...loopColumns(c.eventLoopDelayMs),
   ];
   return `| ${cells.join(' | ')} |`;
 }
 
-function quietSummary(cells: readonly CellResult[]): string {
+function quietSummary(cells: readonly (CellResult | OpenCellResult)[]): string {
   const measured = cells.filter((c) => c.otherCpuCores !== null);
   if (measured.length === 0) return 'Other processes: not measured on this platform.';
   const worst = Math.max(0, ...measured.map((c) => c.otherCpuCores!));
   const disturbed = measured.filter((c) => c.otherCpuCores! > BUSY_MACHINE_CORES);
   if (disturbed.length === 0) return `Other processes: at most ${worst.toFixed(2)} cores during any cell (quiet machine).`;
-  return `WARNING: other processes used CPU during ${disturbed.length} cell(s), up to ${worst.toFixed(2)} cores (${disturbed.map((c) => `${c.target} ${c.mode} c=${c.concurrency}`).join(', ')}); those numbers are disturbed.`;
+  return `WARNING: other processes used CPU during ${disturbed.length} cell(s), up to ${worst.toFixed(2)} cores (${disturbed.map(cellName).join(', ')}); those numbers are disturbed.`;
 }
 
-function maxLoadCpu(cells: readonly CellResult[]): string {
+function cellName(c: CellResult | OpenCellResult): string {
+  return `${c.target} ${c.mode} ${'concurrency' in c ? `c=${c.concurrency}` : `rate=${c.ratePerSecond}`}`;
+}
+
+function maxLoadCpu(cells: readonly (CellResult | OpenCellResult)[]): string {
   return Math.max(0, ...cells.map((c) => c.cpuMicrosPerRequest.loadGenerator)).toFixed(0);
 }
 
 function errorSummary(result: BenchResult): string {
-  const failed = result.cells
+  const failed = [...result.cells, ...result.openCells]
     .filter((c) => c.errors > 0)
-    .map((c) => `${c.target} ${c.mode} c=${c.concurrency}: ${JSON.stringify(c.errorKinds)}`);
+    .map((c) => `${cellName(c)}: ${JSON.stringify(c.errorKinds)}`);
   for (const [target, errors] of Object.entries(result.processWarmupErrors))
     if (errors) failed.push(`${target} process warm-up: ${errors}`);
   if (failed.length === 0) return 'Errors: none (every answer 2xx, no exception frames), warm-ups included.';

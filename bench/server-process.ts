@@ -6,6 +6,23 @@ import { READY_PREFIX, type ProcessReport } from './child-ready.ts';
 /** Root of this checkout: server processes start here unless told otherwise. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
+/**
+ * How long a server process may take to answer over IPC. Generous: after an open-loop cell that outran it, a
+ * target can still be working through its queue, and its loop answers only between requests.
+ */
+const REPORT_TIMEOUT_MS = 15_000;
+/** Preloaded into every server process: samples its event-loop delay and answers over IPC (see the file). */
+export const LOOP_DELAY_MONITOR = new URL('./loop-delay-monitor.mjs', import.meta.url).href;
+
+/** Event-loop delay of a server process since the last reset (`monitorEventLoopDelay`, 1 ms resolution), ms. */
+export interface LoopDelay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+  /** Ticks sampled. */
+  samples: number;
+}
 
 /** A server under test running in its own Node process. */
 export interface ServerProcess {
@@ -18,6 +35,10 @@ export interface ServerProcess {
   peakRssMb(): Promise<number>;
   /** CPU time (user + system) used since start, ms. */
   cpuMs(): Promise<number>;
+  /** Restarts the process's event-loop delay histogram. */
+  resetLoopDelay(): void;
+  /** Event-loop delay since start or the last reset; null when the process did not answer. */
+  loopDelay(): Promise<LoopDelay | null>;
   /** What the process wrote to stdout and stderr. */
   output(): string;
   /** SIGTERM, then SIGKILL if it has not exited after a few seconds. */
@@ -25,8 +46,8 @@ export interface ServerProcess {
 }
 
 /**
- * Spawns `node [nodeArgs] --import tsx bench/<entry>` in `root` (this checkout unless given) and waits for the
- * URL it announces.
+ * Spawns `node [nodeArgs] --import tsx --import <loop-delay monitor> bench/<entry>` in `root` (this checkout unless
+ * given) and waits for the URL it announces.
  */
 export async function startServer(
   name: string,
@@ -35,7 +56,7 @@ export async function startServer(
   nodeArgs: string[] = [],
   root: string = REPO_ROOT,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', `bench/${entry}`], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--import', LOOP_DELAY_MONITOR, `bench/${entry}`], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -56,6 +77,8 @@ export async function startServer(
     resetPeakRss: () => resetPeak(pid),
     peakRssMb: async () => (await peakRssKb(child)) / 1024,
     cpuMs: async () => (await askReport(child)).cpuMicros / 1000,
+    resetLoopDelay: () => resetLoopDelay(child),
+    loopDelay: () => loopDelayOf(child),
     output: () => output,
     stop: () => stopChild(child),
   };
@@ -109,14 +132,49 @@ async function peakRssKb(child: ChildProcess): Promise<number> {
 }
 
 function askReport(child: ChildProcess): Promise<ProcessReport> {
+  return ask(child, 'report', (message) =>
+    isRecord(message) && typeof message.cpuMicros === 'number' ? (message as unknown as ProcessReport) : null,
+  );
+}
+
+/** Restarts the event-loop delay histogram of a process started with the monitor preloaded (no answer expected). */
+export function resetLoopDelay(child: ChildProcess): void {
+  if (child.connected) child.send('loop-delay-reset');
+}
+
+/** The event-loop delay a process started with the monitor preloaded has sampled; null when it does not answer. */
+export async function loopDelayOf(child: ChildProcess): Promise<LoopDelay | null> {
+  if (!child.connected) return null;
+  try {
+    return await ask(child, 'loop-delay', (message) =>
+      isRecord(message) && isRecord(message.loopDelay) ? (message.loopDelay as unknown as LoopDelay) : null,
+    );
+  } catch {
+    return null;
+  }
+}
+
+/** Sends `request` over IPC and resolves with the first message `accept` takes (other answers are left alone). */
+function ask<T>(child: ChildProcess, request: string, accept: (message: unknown) => T | null): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no report from the server process')), 2_000);
-    child.once('message', (message: ProcessReport) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`no answer to "${request}" from the server process`));
+    }, REPORT_TIMEOUT_MS);
+    function onMessage(message: unknown): void {
+      const accepted = accept(message);
+      if (accepted === null) return;
       clearTimeout(timer);
-      resolve(message);
-    });
-    child.send('report');
+      child.off('message', onMessage);
+      resolve(accepted);
+    }
+    child.on('message', onMessage);
+    child.send(request);
   });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 /** SIGTERM, then SIGKILL after 5 s. */

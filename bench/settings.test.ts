@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settingsFromEnv, TARGET_MODES } from './settings.ts';
+import { openModesOf, settingsFromEnv, TARGET_MODES } from './settings.ts';
 
 describe('benchmark settings from the environment', () => {
   it('has defaults, and quick mode shortens the windows', () => {
@@ -55,7 +55,39 @@ describe('benchmark settings from the environment', () => {
     ['BENCH_MODES', 'converse,stream'],
     ['BENCH_TARGETS', 'nginx'],
     ['BENCH_CPU_PROF', 'true'],
+    ['BENCH_OPEN', 'yes'],
+    ['BENCH_OPEN_RATES', '200,fast'],
+    ['BENCH_OPEN_RATES', '0'],
+    ['BENCH_OPEN_RATES', '2.5'],
+    ['BENCH_OPEN_SECONDS', '0'],
+    ['BENCH_OPEN_CONNECTIONS', '-4'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => settingsFromEnv({ [name]: value })).toThrow(new RegExp(`^invalid environment:\\n${name}(\\.\\d+)?: `));
+  });
+
+  it('measures the open loop at 200, 500 and 1,000 req/s by default, after the closed loop', () => {
+    const defaults = settingsFromEnv({});
+    expect(defaults).toMatchObject({ openLoop: 'run', openRates: [200, 500, 1000], openSeconds: 10, openConnections: 256 });
+    expect(settingsFromEnv({ BENCH_QUICK: '1' }).openSeconds).toBe(1);
+    expect(openModesOf(defaults, 'gateway', ['converse', 'converse-stream', 'chat'])).toEqual(['converse', 'converse-stream']);
+    expect(openModesOf(defaults, 'bare-fetch', ['converse'])).toEqual([]);
+    expect(openModesOf(defaults, 'portkey', ['chat'])).toEqual([]);
+  });
+
+  it('reads the open-loop settings, and skips or isolates it', () => {
+    const s = settingsFromEnv({ BENCH_OPEN: 'only', BENCH_OPEN_RATES: '100, 2000', BENCH_OPEN_SECONDS: '3', BENCH_OPEN_CONNECTIONS: '64' });
+    expect(s).toMatchObject({ openLoop: 'only', openRates: [100, 2000], openSeconds: 3, openConnections: 64, partial: true });
+    const skipped = settingsFromEnv({ BENCH_OPEN: '0' });
+    expect(skipped).toMatchObject({ openLoop: 'skip', partial: true });
+    expect(openModesOf(skipped, 'gateway', ['converse'])).toEqual([]);
+    expect(settingsFromEnv({ BENCH_OPEN: '1' }).partial).toBe(false);
+  });
+
+  it('refuses BENCH_OPEN=only when the selection has nothing to measure in open loop', () => {
+    expect(() => settingsFromEnv({ BENCH_OPEN: 'only', BENCH_MODES: 'chat,chat-stream' })).toThrow(
+      /^invalid environment:\nBENCH_OPEN: only: nothing/,
+    );
+    expect(() => settingsFromEnv({ BENCH_OPEN: 'only', BENCH_TARGETS: 'portkey,bare-fetch' })).toThrow(/BENCH_OPEN: only: nothing/);
+    expect(settingsFromEnv({ BENCH_OPEN: 'only', BENCH_MODES: 'chat,converse' }).openLoop).toBe('only');
   });
 });
