@@ -1,103 +1,139 @@
 /**
- * Times the analysis job on a large SQLite store.
- *   node --import tsx bench/analysis-job.ts [--rows 1000000] [--dir /tmp/analysis-bench]
- * Generates the rows once per size (reused when the database exists), then runs the job in a child process
- * and reports wall time, rows per second and the child's peak resident memory.
+ * Times the analysis job on generated rows, on the embedded SQLite store and on the PostgreSQL warehouse.
+ *   node --import tsx bench/analysis-job.ts [--rows 1000000] [--store sqlite|postgres|both] [--dir /tmp/analysis-bench]
+ *     [--url postgres://postgres@127.0.0.1:5432/test] [--schema analysis_bench] [--write]
+ * Generates the rows once per size into <dir>/bench-<rows>.db (reused while it exists) and, for PostgreSQL, copies them
+ * once into schema <schema>_<rows> (reused while it holds the same number of observations). Pending migrations (the
+ * indexes the analysis reads through) are applied before the timed run and timed apart. The job runs in a child
+ * process; each run reports wall time, rows per second, the child's CPU time and peak resident memory. --write adds
+ * the lines, the machine load and the command to bench/results/analysis-job-<time>.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runJob } from '../analysis/job.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
-
-const CONFIGS = [
-  { id: 'sonnet-35-v1', model: 'anthropic.claude-3-5-sonnet-20240620-v1:0', price: [0.003, 0.015], q: 0.83, ms: 1600 },
-  { id: 'sonnet-35-v2', model: 'anthropic.claude-3-5-sonnet-20241022-v2:0', price: [0.003, 0.015], q: 0.85, ms: 1500 },
-  { id: 'haiku-35', model: 'anthropic.claude-3-5-haiku-20241022-v1:0', price: [0.001, 0.005], q: 0.78, ms: 600 },
-] as const;
-const INTENTS = ['recommendation', 'product_question', 'faq', 'order_tracking', 'promotion', 'checkout_help', 'chitchat', 'return_request'];
-
-function generate(path: string, rows: number): void {
-  const db = openDatabase(path);
-  const obs = db.prepare(`INSERT INTO observations (request_id, time, route, intent, session_id, traffic, experiment_id, canary_id, arm,
-    config_id, upstream_model, operation, streamed, status, error_code, input_tokens, output_tokens, cost_usd, ttft_ms, latency_ms, overhead_ms)
-    VALUES (?, ?, 'mangaassist', ?, ?, ?, ?, NULL, ?, ?, ?, 'converse', 0, ?, ?, ?, ?, ?, ?, ?, 0.4)`);
-  const fb = db.prepare(
-    `INSERT INTO feedback (event_id, received_at, scope, key, metric, value, idempotency_key, event_time) VALUES (?, 0, ?, ?, ?, ?, NULL, 0)`,
-  );
-  let x = 12345;
-  const u = (): number => {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    return x / 4294967296;
-  };
-  const batch = db.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      const session = Math.floor(i / 3);
-      const intent = INTENTS[Math.floor(u() * INTENTS.length)]!;
-      const inExperiment = session % 10 === 0;
-      const c = CONFIGS[inExperiment ? (session % 20 === 0 ? 0 : 1) : Math.floor(u() * 3)]!;
-      const traffic = u() < 0.05 ? 'eval' : 'live';
-      const failed = u() < 0.005;
-      const input = failed ? 0 : 500 + Math.floor(u() * 1500);
-      const output = failed ? 0 : 100 + Math.floor(u() * 400);
-      const cost = (input * c.price[0] + output * c.price[1]) / 1000;
-      const ttft = 200 + u() * 400;
-      const id = `r${i}`;
-      obs.run(
-        id,
-        1_700_000_000_000 + i,
-        intent,
-        `s${session}`,
-        traffic,
-        inExperiment ? 'bench-exp' : null,
-        inExperiment ? (session % 20 === 0 ? 'control' : 'treatment') : 'default',
-        c.id,
-        c.model,
-        failed ? 500 : 200,
-        failed ? 'InternalServerException' : null,
-        input,
-        output,
-        cost,
-        failed ? null : ttft,
-        ttft + c.ms * (0.5 + u()),
-      );
-      if (!failed) fb.run(`q${i}`, 'request', id, 'quality_score', Math.min(1, Math.max(0, c.q + 0.1 * (u() + u() + u() - 1.5))));
-      if (i % 3 === 0) fb.run(`c${i}`, 'session', `s${session}`, 'cart_add', u() < 0.12 ? 1 : 0);
-    }
-  });
-  for (let i = 0; i < rows; i += 100_000) batch(i, Math.min(rows, i + 100_000));
-  db.close();
-}
+import { migrate } from '../stores/warehouse/migrations.ts';
+import { connectPostgresWarehouse } from '../stores/warehouse/postgres.ts';
+import { generateSqlite, loadWarehouse } from './analysis-data.ts';
 
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
     dir: { type: 'string', default: '/tmp/analysis-bench' },
+    store: { type: 'string', default: 'both' },
+    url: { type: 'string', default: process.env.WAREHOUSE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    schema: { type: 'string', default: 'analysis_bench' },
+    write: { type: 'boolean', default: false },
     child: { type: 'string' },
   },
 });
 
+interface ChildResult {
+  ms: number;
+  liveRows: number;
+  cpuS: number;
+  maxRssMb: number;
+}
+
 if (values.child) {
   const started = performance.now();
-  const result = await runJob({ store: values.child, configPath: 'config/mangaassist.json', outDir: join(values.dir, 'reports') });
+  const schema = values.child.startsWith('postgres') ? values.schema : undefined;
+  const result = await runJob({
+    store: values.child,
+    schema,
+    resultsTo: undefined,
+    configPath: 'config/mangaassist.json',
+    outDir: join(values.dir, 'reports'),
+  });
   const ms = performance.now() - started;
-  console.log(JSON.stringify({ ms, liveRows: result.report.liveRequests, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  const usage = process.resourceUsage();
+  const out: ChildResult = {
+    ms,
+    liveRows: result.report.liveRequests,
+    cpuS: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+    maxRssMb: usage.maxRSS / 1024,
+  };
+  console.log(JSON.stringify(out));
 } else {
   const rows = Number(values.rows);
+  if (!Number.isInteger(rows) || rows < 1) throw new Error(`--rows must be a positive integer, got ${values.rows}`);
+  if (!['sqlite', 'postgres', 'both'].includes(values.store))
+    throw new Error(`--store must be sqlite, postgres or both, got ${values.store}`);
+  const lines: string[] = [];
+  const say = (line: string): void => {
+    console.log(line);
+    lines.push(line);
+  };
+  const seconds = (from: number): string => ((performance.now() - from) / 1000).toFixed(1);
   mkdirSync(values.dir, { recursive: true });
   const path = join(values.dir, `bench-${rows}.db`);
   if (!existsSync(path)) {
     const t = performance.now();
-    generate(path, rows);
-    console.log(`generated ${rows} observations in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    generateSqlite(path, rows);
+    say(`generated ${rows} observations into ${path} in ${seconds(t)} s`);
   }
-  const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/analysis-job.ts', '--child', path, '--dir', values.dir], {
-    encoding: 'utf8',
-  });
-  if (child.status !== 0) throw new Error(child.stderr);
-  const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as { ms: number; liveRows: number; maxRssMb: number };
-  console.log(
-    `${rows} observations (${r.liveRows} live): job ${(r.ms / 1000).toFixed(1)} s, ${Math.round(rows / (r.ms / 1000))} rows/s, peak RSS ${r.maxRssMb.toFixed(0)} MB`,
-  );
+  const run = (store: string, schema: string, name: string): void => {
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/analysis-job.ts', '--child', store, '--schema', schema, '--dir', values.dir],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (child.status !== 0) throw new Error(child.stderr);
+    const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as ChildResult;
+    say(
+      `${name}: ${rows} observations (${r.liveRows} live): job ${(r.ms / 1000).toFixed(1)} s, ${Math.round(rows / (r.ms / 1000))} rows/s, ` +
+        `job process CPU ${r.cpuS.toFixed(1)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB`,
+    );
+  };
+  if (values.store !== 'postgres') {
+    const t = performance.now();
+    openDatabase(path).close();
+    say(`SQLite migrations (none pending, or the analysis indexes built): ${seconds(t)} s`);
+    run(path, '', 'SQLite');
+  }
+  if (values.store !== 'sqlite') {
+    const schema = `${values.schema}_${rows}`;
+    const connected = await connectPostgresWarehouse({ url: values.url, schema });
+    if (!connected.ok) throw new Error(connected.error);
+    const wh = connected.warehouse;
+    try {
+      let t = performance.now();
+      await migrate(wh);
+      say(`PostgreSQL migrations (none pending, or the analysis indexes built): ${seconds(t)} s`);
+      const [held] = await wh.query<{ n: number }>('SELECT COUNT(*) AS n FROM observations');
+      if (Number(held?.n) !== rows) {
+        t = performance.now();
+        const db = openDatabase(path, { readonly: true });
+        await loadWarehouse(db, wh, (table, n) => console.log(`  ${table}: ${n} rows`));
+        db.close();
+        say(`copied ${rows} observations and their feedback into schema ${schema} in ${seconds(t)} s`);
+      }
+    } finally {
+      await wh.close();
+    }
+    run(values.url, schema, 'PostgreSQL');
+  }
+  if (values.write) {
+    const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '-');
+    const out = join('bench/results', `analysis-job-${stamp}.md`);
+    const load = loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ');
+    const body = [
+      `# Analysis job at ${rows} observations, ${new Date().toISOString()}`,
+      '',
+      `Command: node --import tsx bench/analysis-job.ts ${process.argv.slice(2).join(' ')}`,
+      `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), load average at the end ${load}, Node ${process.version}`,
+      '',
+      ...lines.map((l) => `- ${l}`),
+      '',
+    ].join('\n');
+    writeFileSync(out, body);
+    console.log(`written to ${out}`);
+  }
 }

@@ -76,7 +76,35 @@ async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, num
     );
 }
 
+/**
+ * Nearest-rank percentiles per (intent, configuration) with `percentile_disc`, one sort per group. PostgreSQL takes
+ * the value at rank ceil(fraction n) computed in floating point, where p / 100 n can land just above a whole rank
+ * (one rank too far); the fraction asked is p / 100 - 1e-12, whose rank is exactly ceil(p n / 100) for groups under
+ * 10^10 values: when p n / 100 is whole the product falls within n 1e-12 below it, and otherwise it is at least 0.01
+ * above the rank below. `referencePercentiles` (ROW_NUMBER and COUNT windows, ranks in integers) gives the same values.
+ */
 async function percentiles(db: SqlRunner, filter: RowFilter, column: 'latency_ms' | 'ttft_ms'): Promise<Map<string, Percentiles>> {
+  const picks = PERCENTILES.map((p) => `percentile_disc(${p / 100 - 1e-12}) WITHIN GROUP (ORDER BY o.${column}) AS p${p}`).join(', ');
+  const rows = await db.query<Row>(
+    `SELECT o.intent AS intent, o.config_id AS config_id, ${picks}
+    FROM observations o WHERE ${LIVE} AND o.error_code IS NULL AND o.${column} IS NOT NULL GROUP BY o.intent, o.config_id`,
+    [filter.since],
+  );
+  const out = new Map<string, Percentiles>();
+  for (const r of rows) {
+    const entry = {} as Percentiles;
+    for (const p of PERCENTILES) entry[p] = Number(r[`p${p}`]);
+    out.set(groupKey(String(r.intent), String(r.config_id)), entry);
+  }
+  return out;
+}
+
+/** Nearest-rank percentiles by ROW_NUMBER and COUNT windows over every row, ranks in integers: the reference for `percentiles`. */
+export async function referencePercentiles(
+  db: SqlRunner,
+  filter: RowFilter,
+  column: 'latency_ms' | 'ttft_ms',
+): Promise<Map<string, Percentiles>> {
   const ranks = PERCENTILES.map((p) => `(${p} * n + 99) / 100`).join(', ');
   const rows = await db.query<Row>(
     `SELECT intent, config_id, n, rn, x FROM (

@@ -128,6 +128,17 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'attempts given up for a fallback',
     statements: ['ALTER TABLE observations ADD COLUMN failed_attempts VARCHAR(4096)'],
   },
+  {
+    version: 9,
+    name: 'covering index for the quality in force (PostgreSQL only)',
+    statements: [],
+    // The analysis joins every live request to its quality in force (feedback_latest); this index hands the view's
+    // window its rows in order, so the request-scope quality scores are no longer sorted on every run.
+    postgresOnly: [
+      `CREATE INDEX IF NOT EXISTS feedback_quality ON feedback (key, event_time DESC, seq DESC) INCLUDE (value)
+        WHERE scope = 'request' AND metric = 'quality_score'`,
+    ],
+  },
 ];
 
 /** True when the warehouse is Amazon Redshift (its `version()` says so) rather than PostgreSQL. */
