@@ -32,12 +32,12 @@ function open() {
     upstreamIdleTimeoutMs: 1_000,
     now: () => performance.now(),
   });
-  const chat = () =>
+  const chat = (extra: Record<string, unknown> = {}) =>
     Promise.resolve(
       app.request('/v1/chat/completions', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-intent': 'faq' },
-        body: JSON.stringify({ model: 'r-oai', messages: [{ role: 'user', content: 'hi' }] }),
+        body: JSON.stringify({ model: 'r-oai', messages: [{ role: 'user', content: 'hi' }], ...extra }),
       }),
     );
   return { upstream, sink, chat };
@@ -76,5 +76,45 @@ describe('Chat Completions pass-through (whole answers)', () => {
       stopReason: 'tool_use',
     });
     expect(h.sink.observations[0]!.costUsd).toBeCloseTo((20 * 0.001 + 10 * 0.001 + 7 * 0.002) / 1000, 12);
+  });
+});
+
+describe('Chat Completions pass-through (streams)', () => {
+  const chunk = (choices: unknown[], usage: unknown = null) =>
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices, usage })}`;
+  const usage = chunk([], { prompt_tokens: 30, completion_tokens: 2, total_tokens: 32 });
+  const events = [
+    `${chunk([{ index: 0, delta: { role: 'assistant', content: 'ワン' }, finish_reason: null }])}\r\n\r\n`,
+    ': keep-alive\n\n',
+    `${chunk([{ index: 0, delta: { content: 'ピース' }, finish_reason: null }])}\n\n`,
+    `${chunk([{ index: 0, delta: {}, finish_reason: 'stop' }])}\n\n`,
+    `${usage}\n\n`,
+    'data: [DONE]\n\n',
+  ];
+  const bytes = new TextEncoder().encode(events.join(''));
+  // Cuts inside a multi-byte character, inside an event end, and at event ends.
+  const cuts = [20, 120, events[0]!.length - 2, bytes.length - 30, bytes.length];
+  const steps = cuts.map((cut, i) => bytes.slice(i === 0 ? 0 : cuts[i - 1], cut));
+
+  it("hands on the upstream's bytes as they came, however chunked, metered from them", async () => {
+    const h = open();
+    h.upstream.next({ headers: { 'content-type': 'text/event-stream' }, body: steps });
+    const res = await h.chat({ stream: true, stream_options: { include_usage: true } });
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
+    expect(h.sink.observations[0]).toMatchObject({
+      status: 200,
+      errorCode: null,
+      inputTokens: 30,
+      outputTokens: 2,
+      stopReason: 'end_turn',
+    });
+  });
+
+  it('holds back only the usage chunk the client did not ask for, every other byte as it came', async () => {
+    const h = open();
+    h.upstream.next({ headers: { 'content-type': 'text/event-stream' }, body: steps });
+    const res = await h.chat({ stream: true });
+    expect(await res.text()).toBe(events.filter((e) => !e.startsWith(usage)).join(''));
+    expect(h.sink.observations[0]).toMatchObject({ status: 200, inputTokens: 30, outputTokens: 2 });
   });
 });
