@@ -8,6 +8,7 @@ import { bundledConfig, edgeConfig, type EdgeConfig } from './edge/config.ts';
 import { stringBindings, WorkerEnv, type WorkerSettings } from './edge/env.ts';
 import { RequestLifecycle } from './edge/request-lifecycle.ts';
 import { EdgeSink } from './edge/sink.ts';
+import { routeErrorResponse } from './errors.ts';
 import { initBucketing } from './routing/bucket.ts';
 import { noTelemetry } from './telemetry/interface.ts';
 import { bedrockUpstream } from './upstreams/bedrock/client.ts';
@@ -99,7 +100,9 @@ export default {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       console.error(`worker failed to start: ${message}`);
-      return Response.json({ error: { code: 'internal', message: `the gateway is misconfigured: ${message}` } }, { status: 500 });
+      // The route family's error shape, so SDK clients see a typed server error, not an unknown one.
+      const path = new URL(request.url).pathname;
+      return routeErrorResponse(path, 'internal', `the gateway is misconfigured: ${message}`, crypto.randomUUID());
     }
     if (request.method === 'GET' && new URL(request.url).pathname === '/healthz') return health(it);
     const sink = it.sink;
