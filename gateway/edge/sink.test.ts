@@ -54,4 +54,28 @@ describe('EdgeSink', () => {
     for (let i = 0; i < 3; i++) sink.record(observation(i));
     expect(sink.stats()).toMatchObject({ buffered: 2, dropped: 1 });
   });
+
+  it('writes in one flush only what was buffered when it began, so a flush under steady traffic ends', async () => {
+    const batches: RecordBatch[] = [];
+    let release!: () => void;
+    const store: RecordStore = {
+      async write(batch) {
+        batches.push(batch);
+        if (batches.length === 1) await new Promise<void>((r) => (release = r));
+      },
+      probe() {},
+    };
+    const sink = new EdgeSink(store, { batchSize: 1 });
+    sink.record(observation(1));
+    const first = sink.flush();
+    await Promise.resolve();
+    // Requests finishing while the first write is under way: theirs are the next flush's records.
+    sink.record(observation(2));
+    release();
+    await first;
+    expect(batches.map((b) => b.observations.map((o) => o.requestId))).toEqual([['r-1']]);
+    expect(sink.stats()).toMatchObject({ written: 1, buffered: 1 });
+    await sink.flush();
+    expect(batches.map((b) => b.observations.map((o) => o.requestId))).toEqual([['r-1'], ['r-2']]);
+  });
 });

@@ -81,11 +81,17 @@ export class EdgeSink implements ObservationSink {
     this.options.onDropped?.(count, error);
   }
 
+  /**
+   * Writes what is buffered now, not what arrives meanwhile: a drain runs in the `waitUntil` of the request that
+   * started it, which the runtime ends about 30 s after the answer, so under steady traffic a drain that kept taking
+   * new records would never end and would be cut mid-batch (those records lost uncounted, later flushes waiting on it).
+   */
   private async drain(): Promise<void> {
     const size = this.options.batchSize ?? 100;
-    while (this.observations.length || this.feedback.length) {
-      const observations = this.observations.splice(0, size);
-      const feedback = this.feedback.splice(0, size - observations.length);
+    const pending = { observations: this.observations.splice(0), feedback: this.feedback.splice(0) };
+    while (pending.observations.length || pending.feedback.length) {
+      const observations = pending.observations.splice(0, size);
+      const feedback = pending.feedback.splice(0, size - observations.length);
       await this.writeBatch({ observations, feedback });
     }
   }
