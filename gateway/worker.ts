@@ -77,6 +77,8 @@ async function build(bindings: Record<string, unknown>): Promise<Isolate> {
   return { fetch: app.fetch, lifecycle, sink, config };
 }
 
+const ignore = (): void => {};
+
 function health(it: Isolate): Response {
   const stats = it.config.stats();
   return Response.json({
@@ -110,8 +112,13 @@ export default {
     if (sink) it.lifecycle.next((finished) => ctx.waitUntil(finished.then(() => sink.flush())));
     const pending = it.fetch(request);
     if (it.lifecycle.disarm() && sink) ctx.waitUntil(Promise.resolve(pending).then(() => sink.flush()));
-    const refresh = it.config.refresh();
-    if (refresh) ctx.waitUntil(refresh);
+    // The version key is read once the answer is out, so a poll (and a reload) never competes with the request.
+    const config = it.config;
+    ctx.waitUntil(
+      Promise.resolve(pending)
+        .then(ignore, ignore)
+        .then(() => config.refresh()),
+    );
     return pending;
   },
 };
