@@ -78,4 +78,24 @@ describe('EdgeSink', () => {
     await sink.flush();
     expect(batches.map((b) => b.observations.map((o) => o.requestId))).toEqual([['r-1'], ['r-2']]);
   });
+
+  it('stops a flush that ran past its time budget and keeps the rest for the next flush, so a slow store never holds a waitUntil until the runtime cuts it', async () => {
+    const batches: RecordBatch[] = [];
+    const store: RecordStore = {
+      async write(batch) {
+        await new Promise((r) => setTimeout(r, 20));
+        batches.push(batch);
+      },
+      probe() {},
+    };
+    const sink = new EdgeSink(store, { batchSize: 1, drainBudgetMs: 5 });
+    for (let i = 1; i <= 3; i++) sink.record(observation(i));
+    await sink.flush();
+    expect(sink.stats()).toMatchObject({ written: 1, buffered: 2, dropped: 0 });
+    sink.record(observation(4));
+    await sink.flush();
+    await sink.flush();
+    await sink.flush();
+    expect(batches.map((b) => b.observations[0]!.requestId)).toEqual(['r-1', 'r-2', 'r-3', 'r-4']);
+  });
 });

@@ -10,6 +10,11 @@ export interface EdgeSinkOptions {
   attempts?: number;
   /** Records held in the isolate at most; what arrives beyond is dropped and counted. Default 5,000. */
   maxBuffered?: number;
+  /**
+   * Time one flush may spend before it stops starting batches and leaves the rest buffered for the next flush.
+   * Default 15,000 ms: the runtime gives `waitUntil` work about 30 s after the answer.
+   */
+  drainBudgetMs?: number;
   /** Pause before the second try, doubled for each further one. Default 50 ms. */
   backoffMs?: number;
   /** Told about every batch that could not be written. */
@@ -85,11 +90,19 @@ export class EdgeSink implements ObservationSink {
    * Writes what is buffered now, not what arrives meanwhile: a drain runs in the `waitUntil` of the request that
    * started it, which the runtime ends about 30 s after the answer, so under steady traffic a drain that kept taking
    * new records would never end and would be cut mid-batch (those records lost uncounted, later flushes waiting on it).
+   * For the same reason a drain stops starting batches after `drainBudgetMs`.
    */
   private async drain(): Promise<void> {
     const size = this.options.batchSize ?? 100;
+    const deadline = Date.now() + (this.options.drainBudgetMs ?? 15_000);
     const pending = { observations: this.observations.splice(0), feedback: this.feedback.splice(0) };
     while (pending.observations.length || pending.feedback.length) {
+      if (Date.now() > deadline) {
+        // A slow or failing store: what is left waits for the next flush (the buffer cap still applies to arrivals).
+        this.observations.unshift(...pending.observations);
+        this.feedback.unshift(...pending.feedback);
+        return;
+      }
       const observations = pending.observations.splice(0, size);
       const feedback = pending.feedback.splice(0, size - observations.length);
       await this.writeBatch({ observations, feedback });
