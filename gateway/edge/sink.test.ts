@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Observation } from '../../schema/observation.ts';
 import type { RecordBatch, RecordStore } from '../../stores/observations/interface.ts';
 import { EdgeSink } from './sink.ts';
@@ -97,5 +97,30 @@ describe('EdgeSink', () => {
     await sink.flush();
     await sink.flush();
     expect(batches.map((b) => b.observations[0]!.requestId)).toEqual(['r-1', 'r-2', 'r-3', 'r-4']);
+  });
+
+  it('stops waiting for a flush cut with its request, counting its records as dropped, and writes on', async () => {
+    const batches: RecordBatch[] = [];
+    const store: RecordStore = {
+      write(batch) {
+        // The first write never settles, as when the runtime ends the request whose waitUntil held the flush.
+        if (!batches.length) return new Promise(() => batches.push(batch));
+        batches.push(batch);
+      },
+      probe() {},
+    };
+    const sink = new EdgeSink(store);
+    sink.record(observation(1));
+    void sink.flush();
+    sink.record(observation(2));
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 60_000);
+      await sink.flush();
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(batches.map((b) => b.observations[0]!.requestId)).toEqual(['r-1', 'r-2']);
+    expect(sink.stats()).toMatchObject({ written: 1, dropped: 1, buffered: 0 });
   });
 });
