@@ -8,6 +8,7 @@ import { bundledConfig, edgeConfig, type EdgeConfig } from './edge/config.ts';
 import { stringBindings, WorkerEnv, type WorkerSettings } from './edge/env.ts';
 import { RequestLifecycle } from './edge/request-lifecycle.ts';
 import { EdgeSink } from './edge/sink.ts';
+import { routeErrorResponse } from './errors.ts';
 import { initBucketing } from './routing/bucket.ts';
 import { noTelemetry } from './telemetry/interface.ts';
 import { bedrockUpstream } from './upstreams/bedrock/client.ts';
@@ -76,6 +77,8 @@ async function build(bindings: Record<string, unknown>): Promise<Isolate> {
   return { fetch: app.fetch, lifecycle, sink, config };
 }
 
+const ignore = (): void => {};
+
 function health(it: Isolate): Response {
   const stats = it.config.stats();
   return Response.json({
@@ -99,7 +102,9 @@ export default {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       console.error(`worker failed to start: ${message}`);
-      return Response.json({ error: { code: 'internal', message: `the gateway is misconfigured: ${message}` } }, { status: 500 });
+      // The route family's error shape, so SDK clients see a typed server error, not an unknown one.
+      const path = new URL(request.url).pathname;
+      return routeErrorResponse(path, 'internal', `the gateway is misconfigured: ${message}`, crypto.randomUUID());
     }
     if (request.method === 'GET' && new URL(request.url).pathname === '/healthz') return health(it);
     const sink = it.sink;
@@ -107,8 +112,13 @@ export default {
     if (sink) it.lifecycle.next((finished) => ctx.waitUntil(finished.then(() => sink.flush())));
     const pending = it.fetch(request);
     if (it.lifecycle.disarm() && sink) ctx.waitUntil(Promise.resolve(pending).then(() => sink.flush()));
-    const refresh = it.config.refresh();
-    if (refresh) ctx.waitUntil(refresh);
+    // The version key is read once the answer is out, so a poll (and a reload) never competes with the request.
+    const config = it.config;
+    ctx.waitUntil(
+      Promise.resolve(pending)
+        .then(ignore, ignore)
+        .then(() => config.refresh()),
+    );
     return pending;
   },
 };
