@@ -68,7 +68,7 @@ export function sqliteThreadRecordStore(path: string, options: SqliteThreadStore
     );
     worker.on('error', (err) => {
       if (writer?.worker === worker) writer = null;
-      failAll(`observation writer failed: ${err.message}`);
+      failAll(`observation writer failed: ${reason(err)}`);
     });
     worker.on('message', ({ id, error }: StoreReply) => {
       const waiting = pending.get(id);
@@ -119,4 +119,10 @@ export function sqliteThreadRecordStore(path: string, options: SqliteThreadStore
       clearTimeout(timer);
     },
   };
+}
+
+/** What a worker's uncaught error says: an error of a class other than the built-in ones arrives as a plain object. */
+function reason(err: unknown): string {
+  const { message, code } = (err ?? {}) as { message?: unknown; code?: unknown };
+  return String(message ?? code ?? err);
 }
