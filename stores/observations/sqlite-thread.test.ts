@@ -131,6 +131,22 @@ describe('SQLite record store in a worker thread', () => {
     expect(workers).toHaveLength(2);
   });
 
+  it('lets the process exit after a batch that cannot be copied into a message: the worker is no longer referenced', async () => {
+    const referenced: boolean[] = [];
+    const { store } = setup({
+      onWorker: (w) => {
+        const [ref, unref] = [w.ref.bind(w), w.unref.bind(w)];
+        w.ref = () => (referenced.push(true), ref());
+        w.unref = () => (referenced.push(false), unref());
+      },
+    });
+    await store.probe();
+    expect(referenced.at(-1)).toBe(false);
+    const uncloneable = { ...observation(1), extra: () => 1 } as Observation;
+    await expect(store.write({ observations: [uncloneable], feedback: [] })).rejects.toThrow(/could not be cloned/);
+    expect(referenced.at(-1)).toBe(false);
+  });
+
   it('loses nothing when its worker is terminated mid-run: cut batches spill and are replayed exactly once', async () => {
     const workers: Worker[] = [];
     const { db, store, spill } = setup({ onWorker: (w) => workers.push(w) });

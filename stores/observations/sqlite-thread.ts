@@ -93,8 +93,10 @@ export function sqliteThreadRecordStore(path: string, options: SqliteThreadStore
     try {
       w.worker.postMessage({ id, ...request } satisfies StoreRequest);
     } catch (err) {
+      // Not sent (a value that cannot be copied): nothing to wait for, so the worker no longer holds the process.
       w.pending.get(id)?.reject(err as Error);
       w.pending.delete(id);
+      if (!w.pending.size) w.worker.unref();
     }
     return answer;
   };
