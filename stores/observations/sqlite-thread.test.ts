@@ -136,8 +136,14 @@ describe('SQLite record store in a worker thread', () => {
     const { store } = setup({
       onWorker: (w) => {
         const [ref, unref] = [w.ref.bind(w), w.unref.bind(w)];
-        w.ref = () => (referenced.push(true), ref());
-        w.unref = () => (referenced.push(false), unref());
+        w.ref = () => {
+          referenced.push(true);
+          ref();
+        };
+        w.unref = () => {
+          referenced.push(false);
+          unref();
+        };
       },
     });
     await store.probe();
