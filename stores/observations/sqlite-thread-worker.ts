@@ -5,6 +5,7 @@
  * closing the connection and exiting.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 import type { ShadowAnswer } from '../shadow-answers/interface.ts';
 import { sqliteShadowAnswers } from '../shadow-answers/sqlite.ts';
 import { openDatabase } from '../sqlite/database.ts';
@@ -33,12 +34,21 @@ export interface StoreWorkerData {
 const { path, busyTimeoutMs } = workerData as StoreWorkerData;
 // The schema is brought up to date here too, so the store works on a new file; the gateway opens the file (and runs
 // the migrations) on its own connection before the first write reaches the worker.
-const db = openDatabase(path, { busyTimeoutMs });
+const db = open();
 const store = sqliteRecordStore(db);
 // A pair that cannot be inserted goes back in the answer: the parent drops and reports it.
 const shadowAnswers = sqliteShadowAnswers(db, (err) => {
   throw err;
 });
+
+/** The connection; a file it cannot open fails the worker with a plain Error, as a SqliteError reaches the parent without its message. */
+function open(): Database.Database {
+  try {
+    return openDatabase(path, { busyTimeoutMs });
+  } catch (err) {
+    throw new Error(`cannot open ${path}: ${(err as Error).message}`);
+  }
+}
 
 parentPort!.on('message', (request: StoreRequest) => {
   if (request.op === 'close') {

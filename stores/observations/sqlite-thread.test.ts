@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -117,6 +117,40 @@ describe('SQLite record store in a worker thread', () => {
     const pairs = db.prepare('SELECT shadow_request_id AS id FROM shadow_answers ORDER BY seq').all() as { id: string }[];
     expect(pairs.map((p) => p.id)).toEqual(['shadow-0', 'shadow-1', 'shadow-2']);
     await expect(store.writeShadowAnswer(answer(3))).rejects.toThrow('observation writer closed');
+  });
+
+  it('rejects with the reason when its worker cannot open the file, and starts a new worker for the next request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sink-thread-'));
+    const path = join(dir, 'gateway.db');
+    writeFileSync(path, 'not a database, '.repeat(64));
+    const workers: Worker[] = [];
+    const store = sqliteThreadRecordStore(path, { onWorker: (w) => workers.push(w) });
+    opened.push(store);
+    await expect(store.probe()).rejects.toThrow(`cannot open ${path}: file is not a database`);
+    await expect(store.write({ observations: range(0, 1), feedback: [] })).rejects.toThrow(/file is not a database/);
+    expect(workers).toHaveLength(2);
+  });
+
+  it('lets the process exit after a batch that cannot be copied into a message: the worker is no longer referenced', async () => {
+    const referenced: boolean[] = [];
+    const { store } = setup({
+      onWorker: (w) => {
+        const [ref, unref] = [w.ref.bind(w), w.unref.bind(w)];
+        w.ref = () => {
+          referenced.push(true);
+          ref();
+        };
+        w.unref = () => {
+          referenced.push(false);
+          unref();
+        };
+      },
+    });
+    await store.probe();
+    expect(referenced.at(-1)).toBe(false);
+    const uncloneable = { ...observation(1), extra: () => 1 } as Observation;
+    await expect(store.write({ observations: [uncloneable], feedback: [] })).rejects.toThrow(/could not be cloned/);
+    expect(referenced.at(-1)).toBe(false);
   });
 
   it('loses nothing when its worker is terminated mid-run: cut batches spill and are replayed exactly once', async () => {

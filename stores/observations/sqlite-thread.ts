@@ -68,7 +68,7 @@ export function sqliteThreadRecordStore(path: string, options: SqliteThreadStore
     );
     worker.on('error', (err) => {
       if (writer?.worker === worker) writer = null;
-      failAll(`observation writer failed: ${err.message}`);
+      failAll(`observation writer failed: ${reason(err)}`);
     });
     worker.on('message', ({ id, error }: StoreReply) => {
       const waiting = pending.get(id);
@@ -93,8 +93,10 @@ export function sqliteThreadRecordStore(path: string, options: SqliteThreadStore
     try {
       w.worker.postMessage({ id, ...request } satisfies StoreRequest);
     } catch (err) {
+      // Not sent (a value that cannot be copied): nothing to wait for, so the worker no longer holds the process.
       w.pending.get(id)?.reject(err as Error);
       w.pending.delete(id);
+      if (!w.pending.size) w.worker.unref();
     }
     return answer;
   };
@@ -119,4 +121,10 @@ export function sqliteThreadRecordStore(path: string, options: SqliteThreadStore
       clearTimeout(timer);
     },
   };
+}
+
+/** What a worker's uncaught error says: an error of a class other than the built-in ones arrives as a plain object. */
+function reason(err: unknown): string {
+  const { message, code } = (err ?? {}) as { message?: unknown; code?: unknown };
+  return String(message ?? code ?? err);
 }
