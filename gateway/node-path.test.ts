@@ -27,6 +27,9 @@ describe('pathOf', () => {
     'http:/\\h/admin',
     'HTTP://h/admin',
     ' http://h/admin',
+    'https:///admin/x',
+    'http:/admin/x',
+    'http:admin/x',
   ])('gives what new URL(%j).pathname gives', (url) => {
     expect(pathOf(url)).toBe(new URL(url).pathname);
   });

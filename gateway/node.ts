@@ -256,9 +256,10 @@ const PLAIN_AUTHORITY = /^[\w.\-:@[\]]*$/;
  * holds only characters that parsing keeps as they are, which is every ordinary request; otherwise parsed.
  */
 export function pathOf(url: string): string {
-  const authority = url.indexOf('//') + 2;
-  const start = url.indexOf('/', authority);
-  if (start === -1 || !PLAIN_AUTHORITY.test(url.slice(authority, start))) return new URL(url).pathname;
+  // Only `http://host/` or `https://host/` with a plain, non-empty host is read here (`http:/x` has the host x).
+  const authority = url.startsWith('http://') ? 7 : url.startsWith('https://') ? 8 : -1;
+  const start = authority === -1 ? -1 : url.indexOf('/', authority);
+  if (start <= authority || !PLAIN_AUTHORITY.test(url.slice(authority, start))) return new URL(url).pathname;
   const query = url.indexOf('?', start);
   const hash = url.indexOf('#', start);
   const end = query === -1 ? (hash === -1 ? url.length : hash) : hash === -1 ? query : Math.min(query, hash);
