@@ -47,6 +47,15 @@ describe('open-loop Markdown', () => {
     expect(doubtful).toContain('left out of the percentiles: gateway converse rate=500: 3.');
   });
 
+  it('marks the aim not conclusive when a cell behind it had failed requests (left out of the percentiles)', () => {
+    const text = section([
+      openCell('direct', 'converse', 500, spread(0.01)),
+      openCell('bare', 'converse', 500, spread(0.01)),
+      openCell('gateway', 'converse', 500, spread(0.01), { errors: 40, errorKinds: { 'http-503': 40 } }),
+    ]);
+    expect(text).toContain('converse: met (+0.00 ms), not conclusive: failed requests.');
+  });
+
   it('has no aim line without the bare proxy or the gateway at its rate, and no section without cells', () => {
     expect(section([openCell('direct', 'converse', 200, spread(0.01)), openCell('gateway', 'converse', 200, spread(0.01))])).toContain(
       'Not measured in this run',

@@ -87,11 +87,16 @@ function addedTable(comparisons: readonly OpenComparison[], cells: readonly Open
   ];
 }
 
-/** Why the cells behind a comparison may not measure the targets alone: the generator fell behind, answers never came, the machine was busy. */
+/**
+ * Why the cells behind a comparison may not measure the targets alone: the generator fell behind, answers never came
+ * or failed, the machine was busy.
+ */
 function doubtsOf(cells: readonly OpenCellResult[]): string[] {
   const doubts: string[] = [];
   if (cells.some(lateOften)) doubts.push('late starts');
   if (cells.some((c) => c.unfinished > 0)) doubts.push('unfinished requests');
+  // Failed requests are left out of the percentiles too: a target that fails fast would read as quick.
+  if (cells.some((c) => c.errors > 0)) doubts.push('failed requests');
   if (cells.some((c) => (c.otherCpuCores ?? 0) > BUSY_MACHINE_CORES)) doubts.push('machine busy');
   return doubts;
 }

@@ -19,6 +19,17 @@ describe('pathOf', () => {
     'http://[::1]:8080/admin/x?y',
     'http://h?q=/admin/x',
     'http://h#/admin',
+    // Not produced by the Node listener (it parses any Host header outside [a-z0-9._-] and port), but the contract holds.
+    'http://h\\admin/x',
+    'http://h:80\\/x',
+    'http://h\t/admin',
+    'http://h%2e/admin',
+    'http:/\\h/admin',
+    'HTTP://h/admin',
+    ' http://h/admin',
+    'https:///admin/x',
+    'http:/admin/x',
+    'http:admin/x',
   ])('gives what new URL(%j).pathname gives', (url) => {
     expect(pathOf(url)).toBe(new URL(url).pathname);
   });

@@ -248,15 +248,18 @@ async function acceptQueueEmpty(server: Pick<DualServer, 'lastAcceptAt'>, latest
 
 /** Characters a URL parser keeps as they are in a path; a dot (a dot segment) or `%` (an escape) is not among them. */
 const PLAIN_PATH = /^[\w\-~/!$&'()*+,;=:@]*$/;
+/** An authority that ends where its first `/` is: a backslash (a path separator to the parser), `?`, `#` or `%` is not in it. */
+const PLAIN_AUTHORITY = /^[\w.\-:@[\]]*$/;
 
 /**
  * The path of an absolute request URL as `new URL(url).pathname` gives it, read straight from the string when it
  * holds only characters that parsing keeps as they are, which is every ordinary request; otherwise parsed.
  */
 export function pathOf(url: string): string {
-  const authority = url.indexOf('//') + 2;
-  const start = url.indexOf('/', authority);
-  if (start === -1 || /[?#]/.test(url.slice(authority, start))) return new URL(url).pathname;
+  // Only `http://host/` or `https://host/` with a plain, non-empty host is read here (`http:/x` has the host x).
+  const authority = url.startsWith('http://') ? 7 : url.startsWith('https://') ? 8 : -1;
+  const start = authority === -1 ? -1 : url.indexOf('/', authority);
+  if (start <= authority || !PLAIN_AUTHORITY.test(url.slice(authority, start))) return new URL(url).pathname;
   const query = url.indexOf('?', start);
   const hash = url.indexOf('#', start);
   const end = query === -1 ? (hash === -1 ? url.length : hash) : hash === -1 ? query : Math.min(query, hash);

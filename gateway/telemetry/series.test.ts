@@ -24,6 +24,38 @@ describe('BatchedCounter', () => {
     expect(await batched.metrics()).toContain('c_total{a="x",b="1"} 5');
   });
 
+  it('exposes a series whose only increments were 0, as a plain counter does', async () => {
+    const batched = new Registry();
+    const plain = new Registry();
+    const counter = new BatchedCounter({ ...config, registers: [batched] });
+    const reference = new Counter({ ...config, registers: [plain] });
+    counter.inc('k', () => ({ a: 'x', b: '1' }), 0);
+    reference.inc({ a: 'x', b: '1' }, 0);
+    expect(await batched.metrics()).toBe(await plain.metrics());
+    expect(await batched.metrics()).toContain('c_total{a="x",b="1"} 0');
+  });
+
+  it('drops what was counted before a reset of its registry, scraped or not, as a plain counter does', async () => {
+    const batched = new Registry();
+    const plain = new Registry();
+    const counter = new BatchedCounter({ ...config, registers: [batched] });
+    const reference = new Counter({ ...config, registers: [plain] });
+    const add = (a: string, value: number): void => {
+      counter.inc(a, () => ({ a, b: '1' }), value);
+      reference.inc({ a, b: '1' }, value);
+    };
+    add('x', 2);
+    await batched.metrics();
+    add('x', 3);
+    add('y', 4);
+    batched.resetMetrics();
+    plain.resetMetrics();
+    expect(await batched.metrics()).toBe(await plain.metrics());
+    add('y', 1);
+    expect(await batched.metrics()).toBe(await plain.metrics());
+    expect(await batched.metrics()).toContain('c_total{a="y",b="1"} 1');
+  });
+
   it('ignores a value that is not a finite number >= 0 instead of throwing', async () => {
     const registry = new Registry();
     const counter = new BatchedCounter({ ...config, registers: [registry] });

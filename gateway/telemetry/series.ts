@@ -6,20 +6,29 @@ import { Counter, type CounterConfiguration, type LabelValues } from 'prom-clien
  * What a scrape reads is the same as if every increment had gone straight to prom-client.
  */
 export class BatchedCounter<T extends string> {
-  private readonly pending = new Map<string, { labels: LabelValues<T>; value: number }>();
+  /** Per series: its labels, what was added since the last scrape, and whether prom-client has the series yet. */
+  private readonly pending = new Map<string, { labels: LabelValues<T>; value: number; handed: boolean }>();
 
   constructor(config: CounterConfiguration<T>) {
     const pending = this.pending;
-    new Counter<T>({
+    const counter = new Counter<T>({
       ...config,
       collect() {
         for (const series of pending.values()) {
-          if (series.value === 0) continue;
+          // A series only ever increased by 0 is still exposed (at 0), as prom-client exposes it.
+          if (series.value === 0 && series.handed) continue;
           this.inc(series.labels, series.value);
           series.value = 0;
+          series.handed = true;
         }
       },
     });
+    // A registry's resetMetrics() drops the series prom-client holds; what is pending here goes with them.
+    const reset = counter.reset.bind(counter);
+    counter.reset = () => {
+      pending.clear();
+      reset();
+    };
   }
 
   /**
@@ -30,7 +39,7 @@ export class BatchedCounter<T extends string> {
     if (!(value >= 0 && value < Number.POSITIVE_INFINITY)) return;
     const series = this.pending.get(key);
     if (series) series.value += value;
-    else this.pending.set(key, { labels: labels(), value });
+    else this.pending.set(key, { labels: labels(), value, handed: false });
   }
 }
 
