@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExperimentReport } from '../analysis/experiment.ts';
 import { runJob } from '../analysis/job.ts';
 import type { AnalysisReport } from '../analysis/report/build.ts';
+import { hasAnalysisIndexes } from '../analysis/queries/sqlite-indexed.ts';
 import { openDatabase } from '../stores/sqlite/database.ts';
 import { writeExperimentRows } from './analysis-rows.ts';
 import { adminCall, converse, startControlledStack, waitFor } from './support/admin-stack.ts';
@@ -122,6 +123,30 @@ describe('the analysis reads the configuration from the config store', () => {
       `configuration: sqlite config store at ${where}, version ${storeVersion}`,
     );
   }, 60_000);
+
+  it('--build-indexes builds the analysis indexes once and gives the same report; a missing store is named', () => {
+    const store = join(dataDir, 'gateway.db');
+    const before = openDatabase(store, { readonly: true });
+    expect(hasAnalysisIndexes(before)).toBe(false);
+    before.close();
+    const plain = analysisCli(['--out', join(dataDir, 'plain')], { DATA_DIR: dataDir });
+    const indexed = analysisCli(['--out', join(dataDir, 'indexed'), '--build-indexes'], { DATA_DIR: dataDir });
+    expect(indexed.status, indexed.stderr).toBe(0);
+    expect(indexed.stderr).toContain(`analysis indexes in ${store}: ready after`);
+    const after = openDatabase(store, { readonly: true });
+    expect(hasAnalysisIndexes(after)).toBe(true);
+    after.close();
+    const read = (dir: string): AnalysisReport => JSON.parse(readFileSync(join(dataDir, dir, 'analysis.json'), 'utf8')) as AnalysisReport;
+    expect(read('indexed').experiments).toEqual(read('plain').experiments);
+    expect(read('indexed').intents).toEqual(read('plain').intents);
+    expect(plain.status, plain.stderr).toBe(0);
+    const missing = analysisCli(['--out', join(dataDir, 'never'), '--build-indexes', '--store', join(dataDir, 'nope.db')], {
+      DATA_DIR: dataDir,
+    });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain(`--build-indexes: no SQLite store at ${join(dataDir, 'nope.db')}`);
+    expect(existsSync(join(dataDir, 'nope.db'))).toBe(false);
+  }, 120_000);
 
   it('with --config the shipped file, shows what the store prevents: the unrecorded sessions go unchecked, and the old split', async () => {
     const { report, markdown } = await runJob({

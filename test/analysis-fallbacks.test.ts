@@ -112,8 +112,6 @@ describe('analysis of requests answered by a fallback', () => {
   it('reads an embedded store that predates the serving-configuration column (no fallbacks there)', async () => {
     const old = openDatabase(join(dir, 'old.db'));
     await sqliteRecordStore(old).write(rows());
-    // Such a store predates the analysis indexes too (SQLite migration 9), one of which covers the column.
-    old.exec('DROP INDEX observations_analysis_cells');
     old.exec('ALTER TABLE observations DROP COLUMN failed_attempts; ALTER TABLE observations DROP COLUMN served_config_id');
     const cells = await sqliteAnalysisSource(old).cells({ since: 0 }, {}, 0.75);
     expect(cells.find((c) => c.configId === 'ctl')).toMatchObject({ requests: 20, fallbacks: 0, scored: 20 });

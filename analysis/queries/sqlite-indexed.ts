@@ -7,12 +7,12 @@ import type { CellSums } from './intent-config.ts';
 import { groupKey, PERCENTILES, type Percentiles } from './quantiles.ts';
 
 /**
- * Reads of the embedded store through the analysis indexes (SQLite migration 9): the same figures as the reference
+ * Reads of the embedded store through the analysis indexes (`createAnalysisIndexes`, built by `npm run analysis -- --build-indexes`): the same figures as the reference
  * reads beside them (`queryCells`, `queryPercentiles`, `queryArms`, `queryOutcomes`, `queryAssignments`), which sort
  * every live row, without a sort of the table. Sums per (intent, configuration) come from one walk of a covering
  * index in group order, request ids ascending, so the quality lookups walk the feedback index forwards; each
  * percentile is one LIMIT/OFFSET step along a group's ordered latencies, from whichever end is nearer; experiment
- * sessions come in (session, time, seq) order. A store opened read-only before the migration has no such indexes:
+ * sessions come in (session, time, seq) order. A store nobody built them in has no such indexes:
  * `hasAnalysisIndexes` says so and the source keeps the reference reads.
  */
 const INDEXES = [

@@ -17,8 +17,8 @@ import {
 
 /**
  * The analysis source over the embedded store; `close` closes the database only when `owned`. It reads through the
- * analysis indexes when the store has them (`sqlite-indexed.ts`), else (a store opened read-only before SQLite
- * migration 9) by the reference reads, which sort the live rows; both give the same figures. `reference` forces
+ * analysis indexes when the store has them (`sqlite-indexed.ts`), else (the default: they are built only by
+ * `npm run analysis -- --build-indexes`) by the reference reads, which sort the live rows; both give the same figures. `reference` forces
  * the reference reads.
  */
 export function sqliteAnalysisSource(db: Database.Database, owned = false, reference = false): AnalysisSource {

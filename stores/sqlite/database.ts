@@ -101,23 +101,35 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // Attempts given up for a fallback, as a JSON array of {configId, status, errorCode, ms}; NULL when none was.
   `ALTER TABLE observations ADD COLUMN failed_attempts TEXT;`,
-  // The analysis job reads live rows through these instead of sorting the table (analysis/queries/sqlite-indexed.ts):
-  // per (intent, configuration) sums in index order with request ids ascending (quality lookups walk the feedback
-  // index forwards), nearest-rank percentiles by LIMIT/OFFSET on each group's ordered latencies, each experiment's
-  // sessions in (session, time, seq) order, and the feedback in force from covering indexes.
-  `CREATE INDEX observations_analysis_cells ON observations (intent, config_id, request_id, time, error_code, served_config_id,
+];
+
+/**
+ * Indexes the analysis job reads live rows through instead of sorting the table (analysis/queries/sqlite-indexed.ts):
+ * per (intent, configuration) sums in index order with request ids ascending (quality lookups walk the feedback
+ * index forwards), nearest-rank percentiles by LIMIT/OFFSET on each group's ordered latencies, each experiment's
+ * sessions in (session, time, seq) order, and the feedback in force from covering indexes. Not a migration: they
+ * about double the work of every observation write, so the gateway never builds them; `npm run analysis --
+ * --build-indexes` does, once, for a store analysed often at scale (`createAnalysisIndexes`).
+ */
+const ANALYSIS_INDEXES = `CREATE INDEX IF NOT EXISTS observations_analysis_cells ON observations (intent, config_id, request_id, time, error_code, served_config_id,
      stop_reason, cost_usd, input_tokens, output_tokens, cache_read_input_tokens, cache_write_input_tokens)
      WHERE traffic = 'live' AND config_id IS NOT NULL;
-   CREATE INDEX observations_analysis_latency ON observations (intent, config_id, latency_ms, time)
+   CREATE INDEX IF NOT EXISTS observations_analysis_latency ON observations (intent, config_id, latency_ms, time)
      WHERE traffic = 'live' AND config_id IS NOT NULL AND error_code IS NULL;
-   CREATE INDEX observations_analysis_ttft ON observations (intent, config_id, ttft_ms, time)
+   CREATE INDEX IF NOT EXISTS observations_analysis_ttft ON observations (intent, config_id, ttft_ms, time)
      WHERE traffic = 'live' AND config_id IS NOT NULL AND error_code IS NULL AND ttft_ms IS NOT NULL;
-   CREATE INDEX observations_analysis_sessions ON observations (experiment_id, session_id, time, seq, arm, config_version, expected_share)
+   CREATE INDEX IF NOT EXISTS observations_analysis_sessions ON observations (experiment_id, session_id, time, seq, arm, config_version, expected_share)
      WHERE traffic = 'live' AND config_id IS NOT NULL AND experiment_id IS NOT NULL;
-   CREATE INDEX observations_shadow ON observations (time) WHERE traffic = 'shadow';
-   CREATE INDEX feedback_quality ON feedback (key, event_time DESC, seq DESC, value) WHERE scope = 'request' AND metric = 'quality_score';
-   CREATE INDEX feedback_session ON feedback (key, metric, event_time DESC, seq DESC, value) WHERE scope = 'session';`,
-];
+   CREATE INDEX IF NOT EXISTS observations_shadow ON observations (time) WHERE traffic = 'shadow';
+   CREATE INDEX IF NOT EXISTS feedback_quality ON feedback (key, event_time DESC, seq DESC, value) WHERE scope = 'request' AND metric = 'quality_score';
+   CREATE INDEX IF NOT EXISTS feedback_session ON feedback (key, metric, event_time DESC, seq DESC, value) WHERE scope = 'session';`;
+
+/** Builds the analysis indexes the store lacks (a no-op when all are there); returns the milliseconds it took. */
+export function createAnalysisIndexes(db: Database.Database): number {
+  const started = performance.now();
+  db.exec(ANALYSIS_INDEXES);
+  return performance.now() - started;
+}
 
 export interface OpenOptions {
   /** How long a write waits for a lock held elsewhere before failing. */
