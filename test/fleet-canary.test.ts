@@ -345,6 +345,7 @@ describe.each(LOGS)('a canary decided on a fleet: three gateways, one config sto
         existsSync(spill)
           ? readFileSync(spill, 'utf8')
               .split('\n')
+              .slice(0, -1) // a line still being appended has no newline yet: only whole lines are read
               .filter(Boolean)
               .flatMap((line) => (JSON.parse(line) as { observations: { requestId: string }[] }).observations.map((o) => o.requestId))
           : [];
