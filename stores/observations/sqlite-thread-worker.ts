@@ -17,7 +17,10 @@ export type StoreRequest =
   | { id: number; op: 'write'; batch: RecordBatch }
   | { id: number; op: 'shadow-answer'; answer: ShadowAnswer }
   | { id: number; op: 'probe' }
-  | { id: number; op: 'close' };
+  | { id: number; op: 'close' }
+  // Ends the thread at once with exit code 1, leaving every later request unanswered, as a crash between two
+  // requests would (tests use it: `Worker.terminate()` inside a statement aborts the process on Node 22).
+  | { id: number; op: 'exit' };
 
 /** The answer to a write or probe: null when it committed (or would), else why it failed. */
 export interface StoreReply {
@@ -51,6 +54,7 @@ function open(): Database.Database {
 }
 
 parentPort!.on('message', (request: StoreRequest) => {
+  if (request.op === 'exit') process.exit(1);
   if (request.op === 'close') {
     db.close();
     parentPort!.close();

@@ -117,7 +117,14 @@ export function sqliteThreadRecordStore(path: string, options: SqliteThreadStore
       const late = new Promise<'late'>((resolve) => {
         timer = setTimeout(() => resolve('late'), options.closeTimeoutMs ?? 5_000);
       });
-      if ((await Promise.race([w.exited, late])) === 'late') await w.worker.terminate();
+      if ((await Promise.race([w.exited, late])) === 'late') {
+        // Not terminated: cutting a thread inside a SQLite statement aborts the whole process on Node 22 (the
+        // driver cannot build its error while the thread is torn down). What it still owes is reported as not
+        // written, and the thread no longer holds the process; process exit ends it.
+        for (const { reject } of w.pending.values()) reject(new Error('observation writer did not close in time'));
+        w.pending.clear();
+        w.worker.unref();
+      }
       clearTimeout(timer);
     },
   };
