@@ -65,15 +65,21 @@ export function queryArms(db: Database.Database, filter: RowFilter, experimentId
         TOTAL(cost) AS costUsd, COUNT(q) AS scored, TOTAL(q) AS y, TOTAL(q * q) AS yy
       FROM scored GROUP BY arm, session_id
     )
-    SELECT arm, MIN(configId) AS config_id, TOTAL(requests) AS requests, TOTAL(errors) AS errors, TOTAL(fallbacks) AS fallbacks, TOTAL(costUsd) AS cost_usd,
+    ${ARM_SUMS_FROM_SESSIONS}`;
+  const rows = db.prepare(sql).all({ ...filter, experimentId }) as Record<string, unknown>[];
+  return rows.map((r) => armSumsOf(r, String(r.config_id)));
+}
+
+/**
+ * The arms' sums over a `per_session` table (arm, configId, requests, errors, fallbacks, costUsd, scored, y, yy per
+ * session), in the columns `armSumsOf` reads; the last step of the reference and the indexed arm reads alike.
+ */
+export const ARM_SUMS_FROM_SESSIONS = `SELECT arm, MIN(configId) AS config_id, TOTAL(requests) AS requests, TOTAL(errors) AS errors, TOTAL(fallbacks) AS fallbacks, TOTAL(costUsd) AS cost_usd,
       TOTAL(scored) AS scored, TOTAL(y) AS quality_sum, TOTAL(yy) AS quality_sum_sq,
       COUNT(*) AS sessions, TOTAL(y * y) AS sum_yy, TOTAL(scored * scored) AS sum_nn, TOTAL(y * scored) AS sum_yn,
       TOTAL(requests * requests) AS req_nn, TOTAL(errors * errors) AS err_yy, TOTAL(errors * requests) AS err_yn,
       TOTAL(costUsd * costUsd) AS cost_yy, TOTAL(costUsd * requests) AS cost_yn
     FROM per_session GROUP BY arm ORDER BY arm`;
-  const rows = db.prepare(sql).all({ ...filter, experimentId }) as Record<string, unknown>[];
-  return rows.map((r) => armSumsOf(r, String(r.config_id)));
-}
 
 /**
  * An arm's sums from a result row with the columns arm, requests, errors, fallbacks, cost_usd, scored, quality_sum,

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { nearestRank } from '../stats/nearest-rank.ts';
 import { periodExpression, assignmentCountsOf, type AssignmentCounts } from './assignment.ts';
-import { armSumsOf, type ArmSums, type OutcomeSums } from './experiments.ts';
+import { ARM_SUMS_FROM_SESSIONS, armSumsOf, type ArmSums, type OutcomeSums } from './experiments.ts';
 import { LIVE_ROWS, type RowFilter } from './filter.ts';
 import type { CellSums } from './intent-config.ts';
 import { groupKey, PERCENTILES, type Percentiles } from './quantiles.ts';
@@ -134,12 +134,7 @@ export function indexedArms(db: Database.Database, filter: RowFilter, experiment
         ORDER BY f.session_id)
       GROUP BY session_id
     )
-    SELECT arm, MIN(configId) AS config_id, TOTAL(requests) AS requests, TOTAL(errors) AS errors, TOTAL(fallbacks) AS fallbacks, TOTAL(costUsd) AS cost_usd,
-      TOTAL(scored) AS scored, TOTAL(y) AS quality_sum, TOTAL(yy) AS quality_sum_sq,
-      COUNT(*) AS sessions, TOTAL(y * y) AS sum_yy, TOTAL(scored * scored) AS sum_nn, TOTAL(y * scored) AS sum_yn,
-      TOTAL(requests * requests) AS req_nn, TOTAL(errors * errors) AS err_yy, TOTAL(errors * requests) AS err_yn,
-      TOTAL(costUsd * costUsd) AS cost_yy, TOTAL(costUsd * requests) AS cost_yn
-    FROM per_session GROUP BY arm ORDER BY arm`;
+    ${ARM_SUMS_FROM_SESSIONS}`;
   const rows = db.prepare(sql).all({ ...filter, experimentId }) as Record<string, unknown>[];
   return rows.map((r) => armSumsOf(r, String(r.config_id)));
 }
