@@ -57,7 +57,6 @@ export function dynamoHttpRecordStore(options: DynamoHttpStoreOptions): RecordSt
       region: options.region,
       service: 'dynamodb',
     });
-    delete headers.host;
     const res = await doFetch(new URL('/', endpoint), {
       method: 'POST',
       headers,

@@ -35,7 +35,7 @@ export function bedrockUpstream(options: BedrockUpstreamOptions): UpstreamClient
   async function headersFor(path: string, body: Uint8Array): Promise<Record<string, string>> {
     if (!credentials) return { ...baseHeaders, authorization: `Bearer ${options.apiKey}` };
     const identity = typeof credentials === 'function' ? await credentials() : credentials;
-    const signed = await sign({
+    return sign({
       host: base.host,
       path,
       headers: baseHeaders,
@@ -44,8 +44,6 @@ export function bedrockUpstream(options: BedrockUpstreamOptions): UpstreamClient
       region: options.region,
       service: 'bedrock',
     });
-    delete signed.host;
-    return signed;
   }
 
   return {

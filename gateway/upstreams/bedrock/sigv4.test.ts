@@ -118,3 +118,36 @@ describe('SigV4 signing keys kept per day', () => {
     expect(imports).toHaveBeenCalledTimes(15);
   });
 });
+
+describe('SigV4 signer reused across header sets', () => {
+  const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+  const host = 'bedrock-runtime.eu-west-1.amazonaws.com';
+  const path = `/model/${encodeURIComponent('anthropic.claude-3-5-haiku-20241022-v1:0')}/converse`;
+  const reference = (headers: Record<string, string>) =>
+    new SignatureV4({ service: 'bedrock', region: 'eu-west-1', credentials, sha256: Sha256, applyChecksum: false }).sign(
+      { method: 'POST', protocol: 'https:', hostname: host, path, headers: { host, ...headers }, body, query: {} },
+      { signingDate: date },
+    );
+  // The signer keeps the sorted names of each set of header names it has seen: the same names with other values,
+  // other names, names in another order or case, and a value with spaces to collapse must all still sign right.
+  const sets: Record<string, string>[] = [
+    { 'content-type': 'application/json', accept: 'application/json' },
+    { 'content-type': 'application/json', accept: 'application/vnd.amazon.eventstream' },
+    { accept: 'application/json', 'content-type': 'application/json' },
+    { 'Content-Type': 'application/json', 'X-Amzn-Bedrock-Trace': '  ENABLED   now ' },
+    { 'content-type': 'application/json' },
+    { 'content-type': 'application/json', accept: 'application/json' },
+  ];
+  for (const [cryptoName, crypto] of [
+    ['node', nodeSigningCrypto],
+    ['web', webSigningCrypto],
+  ] as const) {
+    it(`signs each set as @smithy/signature-v4 does (${cryptoName} crypto)`, async () => {
+      const sign = createSigner(crypto);
+      for (const headers of sets) {
+        const ours = await sign({ host, path, headers, body, credentials, region: 'eu-west-1', service: 'bedrock', date });
+        expect(ours.authorization, JSON.stringify(headers)).toBe((await reference(headers)).headers.authorization);
+      }
+    });
+  }
+});

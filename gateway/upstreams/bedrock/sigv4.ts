@@ -4,6 +4,8 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 export interface SigningCrypto {
   sha256Hex(data: Uint8Array | string): string | Promise<string>;
   hmac(key: Uint8Array | string, data: string): Uint8Array | Promise<Uint8Array>;
+  /** The HMAC as lower-case hex, where the runtime encodes it natively (node:crypto). */
+  hmacHex?(key: Uint8Array, data: string): string;
 }
 
 export interface SignInput {
@@ -32,7 +34,8 @@ export const hex = (bytes: Uint8Array): string => {
 /**
  * AWS Signature Version 4 for a POST without a query string, as Bedrock Runtime takes it: signs `host`,
  * `x-amz-date`, the given headers and `x-amz-security-token` when the credentials carry one. Returns the
- * headers to send (the given ones plus the signing headers). Non-S3 services sign the path encoded twice.
+ * headers to send: the given ones plus `x-amz-date`, the token and `authorization`, without `host` (the transport
+ * sets it from the URL). Non-S3 services sign the path encoded twice.
  */
 export function createSigner(crypto: SigningCrypto) {
   const keys = new Map<string, Uint8Array>();
@@ -70,23 +73,42 @@ export function createSigner(crypto: SigningCrypto) {
     return canonical;
   }
 
+  /** Sorted lower-case names (`host` among them) and their `SignedHeaders` list, per set of header names (callers reuse a few). */
+  const layouts = new Map<string, { names: string[]; signedHeaders: string }>();
+  function layoutOf(headers: Record<string, string>): { names: string[]; signedHeaders: string } {
+    let key = '';
+    for (const name in headers) key += `${name}\n`;
+    let layout = layouts.get(key);
+    if (layout === undefined) {
+      const names = [...new Set(['host', ...Object.keys(headers).map((name) => name.toLowerCase())])].sort();
+      layout = { names, signedHeaders: names.join(';') };
+      if (layouts.size > 100) layouts.clear();
+      layouts.set(key, layout);
+    }
+    return layout;
+  }
+
   return async function sign(input: SignInput): Promise<Record<string, string>> {
     const amzDate = amzDateOf(input.date);
     const day = amzDate.slice(0, 8);
-    const headers: Record<string, string> = { ...input.headers, host: input.host, 'x-amz-date': amzDate };
+    const headers: Record<string, string> = { ...input.headers, 'x-amz-date': amzDate };
     if (input.credentials.sessionToken) headers['x-amz-security-token'] = input.credentials.sessionToken;
+    const { names, signedHeaders } = layoutOf(headers);
     const lower: Record<string, string> = {};
     for (const name in headers) lower[name.toLowerCase()] = canonicalValue(headers[name]!);
-    const names = Object.keys(lower).sort();
+    lower.host = canonicalValue(input.host);
     let canonicalHeaders = '';
     for (const name of names) canonicalHeaders += `${name}:${lower[name]}\n`;
-    const signedHeaders = names.join(';');
-    const payloadHash = await crypto.sha256Hex(input.body);
+    const bodyHash = crypto.sha256Hex(input.body);
+    const payloadHash = typeof bodyHash === 'string' ? bodyHash : await bodyHash;
     const canonical = `POST\n${pathOf(input.path)}\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
     const scope = `${day}/${input.region}/${input.service}/aws4_request`;
-    const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${await crypto.sha256Hex(canonical)}`;
-    const key = await signingKey(input.credentials.secretAccessKey, day, input.region, input.service);
-    const signature = hex(await crypto.hmac(key, toSign));
+    const canonicalHash = crypto.sha256Hex(canonical);
+    const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${typeof canonicalHash === 'string' ? canonicalHash : await canonicalHash}`;
+    const secret = input.credentials.secretAccessKey;
+    const key =
+      keys.get(`${secret}|${day}|${input.region}|${input.service}`) ?? (await signingKey(secret, day, input.region, input.service));
+    const signature = crypto.hmacHex ? crypto.hmacHex(key, toSign) : hex(await crypto.hmac(key, toSign));
     headers.authorization = `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
     return headers;
   };
