@@ -32,8 +32,7 @@ export function createGatewayApp(gatewayDeps: GatewayDeps): Hono<GatewayEnv> {
     // One controller per request, aborted by the client going away or by a shutdown cutting it.
     const controller = new AbortController();
     const clientSignal = c.req.raw.signal;
-    const onClientGone = (): void => controller.abort(clientSignal.reason);
-    clientSignal.addEventListener('abort', onClientGone, { once: true });
+    clientSignal.addEventListener('abort', () => controller.abort(clientSignal.reason), { once: true });
     const release = deps.lifecycle.track(controller);
     c.set('signal', controller.signal);
     // Responses built by Hono (JSON routes) take prepared headers; Bedrock responses are built with theirs.

@@ -92,7 +92,9 @@ export function routedCalls(deps: RoutedDeps) {
       now: deps.now,
       idleTimeoutMs: deps.upstreamIdleTimeoutMs,
       logger: deps.logger,
-      headers: () => gatewayHeaders(c, deps.now),
+      headers() {
+        return gatewayHeaders(c, deps.now);
+      },
       ...(mark ? { tap: mark.capture.tap } : shadowing ? { tap: shadowing.capture.tap } : {}),
     };
   }

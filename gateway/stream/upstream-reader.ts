@@ -55,18 +55,22 @@ export class UpstreamReader {
   }
 
   private arm(ms: number): void {
-    this.timer = setTimeout(this.check, ms);
+    this.timer = setTimeout(checkIdle, ms, this);
     (this.timer as { unref?: () => void }).unref?.();
   }
 
-  private readonly check = (): void => {
-    const idle = this.call.idleTimeoutMs;
-    const waited = this.waitingSince < 0 ? 0 : this.call.now() - this.waitingSince;
+  /** The idle deadline's timer: cancels the body when a read has waited the whole deadline, else sets itself again. */
+  static checkIdle(reader: UpstreamReader): void {
+    const idle = reader.call.idleTimeoutMs;
+    const waited = reader.waitingSince < 0 ? 0 : reader.call.now() - reader.waitingSince;
     if (waited < idle) {
-      this.arm(idle - waited);
+      reader.arm(idle - waited);
       return;
     }
-    this.timedOut = true;
-    this.response.cancel();
-  };
+    reader.timedOut = true;
+    reader.response.cancel();
+  }
 }
+
+// A function of the module, not a closure per reader: a timer per request takes the reader as its argument.
+const checkIdle = UpstreamReader.checkIdle;

@@ -59,7 +59,7 @@ export async function readWhole<T extends Metered>(
 ): Promise<WholeAnswer<T>> {
   const bytes = await readAll(response, call);
   const json = safeJson(bytes);
-  const header = (name: string): string | null => response.header(name);
+  const header = response.header.bind(response);
   if (response.status >= 300) {
     const status = errorStatusOf(response.status);
     const code = errorCodeOfStatus(status);

@@ -161,16 +161,19 @@ export function prometheusTelemetry(
       const config = o.configId ?? o.route;
       // One key per label set: the series of this observation are found without building their labels again.
       const key = `${o.route}\0${o.intent}\0${config}\0${o.arm}\0${o.traffic}`;
-      const labels = () => ({ route: o.route, intent: o.intent, config, arm: o.arm, traffic: o.traffic });
-      requests.inc(`${key}\0${o.operation}\0${o.status}`, () => ({ ...labels(), operation: o.operation, status: String(o.status) }));
-      if (o.inputTokens) tokens.inc(`${key}\0input`, () => ({ ...labels(), gen_ai_token_type: 'input' }), o.inputTokens);
-      if (o.outputTokens) tokens.inc(`${key}\0output`, () => ({ ...labels(), gen_ai_token_type: 'output' }), o.outputTokens);
+      requests.inc(`${key}\0${o.operation}\0${o.status}`, () => ({
+        ...labelsOf(o, config),
+        operation: o.operation,
+        status: String(o.status),
+      }));
+      if (o.inputTokens) tokens.inc(`${key}\0input`, () => ({ ...labelsOf(o, config), gen_ai_token_type: 'input' }), o.inputTokens);
+      if (o.outputTokens) tokens.inc(`${key}\0output`, () => ({ ...labelsOf(o, config), gen_ai_token_type: 'output' }), o.outputTokens);
       if (o.cacheReadInputTokens)
-        tokens.inc(`${key}\0cache_read`, () => ({ ...labels(), gen_ai_token_type: 'cache_read' }), o.cacheReadInputTokens);
+        tokens.inc(`${key}\0cache_read`, () => ({ ...labelsOf(o, config), gen_ai_token_type: 'cache_read' }), o.cacheReadInputTokens);
       if (o.cacheWriteInputTokens)
-        tokens.inc(`${key}\0cache_write`, () => ({ ...labels(), gen_ai_token_type: 'cache_write' }), o.cacheWriteInputTokens);
-      if (o.costUsd) cost.inc(key, labels, o.costUsd);
-      const timing = timings.get(`${key}\0${o.streamed}`, () => ({ ...labels(), streamed: String(o.streamed) }));
+        tokens.inc(`${key}\0cache_write`, () => ({ ...labelsOf(o, config), gen_ai_token_type: 'cache_write' }), o.cacheWriteInputTokens);
+      if (o.costUsd) cost.inc(key, () => labelsOf(o, config), o.costUsd);
+      const timing = timings.get(`${key}\0${o.streamed}`, () => ({ ...labelsOf(o, config), streamed: String(o.streamed) }));
       latency.observe(timing, o.latencyMs / 1000);
       if (o.ttftMs !== null) ttft.observe(timing, o.ttftMs / 1000);
       // Overhead is what a client waits for; a shadow request has no client.
@@ -205,4 +208,9 @@ export function prometheusTelemetry(
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };
+}
+
+/** The labels every series of an observation shares. */
+function labelsOf(o: Observation, config: string) {
+  return { route: o.route, intent: o.intent, config, arm: o.arm, traffic: o.traffic };
 }

@@ -12,7 +12,8 @@ export async function withDeadline(
   send: (signal: AbortSignal) => Promise<HttpResponse>,
 ): Promise<UpstreamResult> {
   const controller = new AbortController();
-  const onClientAbort = (): void => controller.abort(clientSignal.reason);
+  // Bound functions, not closures: one less function object named at run time per call.
+  const onClientAbort = relayAbort.bind(controller, clientSignal);
   clientSignal.addEventListener('abort', onClientAbort, { once: true });
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -30,4 +31,8 @@ export async function withDeadline(
   } finally {
     clearTimeout(timer);
   }
+}
+
+function relayAbort(this: AbortController, from: AbortSignal): void {
+  this.abort(from.reason);
 }

@@ -3,7 +3,7 @@ import {
   maxHeaderSize,
   type IncomingMessage,
   type Server as Http1Server,
-  type ServerResponse,
+  ServerResponse,
 } from 'node:http';
 import {
   createServer as createHttp2Server,
@@ -82,6 +82,7 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
       maxHeaderSize: maxHeaderBytes,
       // Checked by the request listener, which answers in JSON instead of Node's empty 400.
       requireHostHeader: false,
+      ServerResponse: BodyAwareResponse,
     },
     listener,
   );
@@ -176,7 +177,6 @@ function requestListener(handler: FetchHandler, respond: ServerErrorResponder, f
     if (lacksRequiredHost(incoming)) {
       return answerWith(outgoing, respond(serverError('malformed_http', 'HTTP/1.1 request without a Host header', pathOf(incoming))), true);
     }
-    if ('shouldKeepAlive' in outgoing) closeIfBodyPending(incoming as IncomingMessage, outgoing);
     current = incoming;
     try {
       return hono(incoming, outgoing as never);
@@ -189,14 +189,14 @@ function requestListener(handler: FetchHandler, respond: ServerErrorResponder, f
 /**
  * An HTTP/1.1 answer written before the request's body has all arrived (a 413 on its declared length, a 401)
  * says `connection: close` and closes, instead of keeping the connection and reading the rest of the body to drop it.
+ * A class of the server's (not a wrapper per request): every answer's head, explicit or implied, goes through it.
  */
-function closeIfBodyPending(incoming: IncomingMessage, outgoing: ServerResponse): void {
-  const writeHead = outgoing.writeHead;
-  outgoing.writeHead = function writeHeadClosing(this: ServerResponse, ...args: Parameters<typeof writeHead>) {
-    if (!incoming.complete) this.shouldKeepAlive = false;
-    return writeHead.apply(this, args);
-  } as typeof writeHead;
-}
+class BodyAwareResponse extends ServerResponse {}
+const writeHead = ServerResponse.prototype.writeHead;
+BodyAwareResponse.prototype.writeHead = function writeHeadClosing(this: ServerResponse, ...args: unknown[]) {
+  if (!this.req.complete) this.shouldKeepAlive = false;
+  return writeHead.apply(this, args as Parameters<typeof writeHead>);
+} as typeof writeHead;
 
 function pathOf(incoming: Incoming | undefined): string | undefined {
   return incoming?.url?.startsWith('/') ? incoming.url.split('?')[0] : undefined;

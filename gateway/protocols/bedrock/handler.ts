@@ -38,7 +38,9 @@ export function bedrockHandler(deps: RoutedDeps) {
         return {
           client: deps.upstreams.bedrock,
           request: { target: config.upstream, operation, body: outBody, intent: call.resolution.intent },
-          answer: (response) => bedrockPassThrough(operation, response, call),
+          answer(response) {
+            return bedrockPassThrough(operation, response, call);
+          },
         };
       }
       // A guardrail has no Chat Completions twin: a fallback never serves a guarded call unguarded.

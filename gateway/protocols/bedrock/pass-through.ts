@@ -36,10 +36,9 @@ export async function bedrockPassThrough(operation: Operation, response: HttpRes
     return new Response(body, { status: 200, headers: passedHeaders(response, call.headers) });
   }
   const reading = {
-    decode: (json: Record<string, unknown>, header: (name: string) => string | null) => ({
-      usage: usageOfBody(operation, header, json),
-      recordedStopReason: stopReasonOfBody(operation, json),
-    }),
+    decode(json: Record<string, unknown>, header: (name: string) => string | null) {
+      return { usage: usageOfBody(operation, header, json), recordedStopReason: stopReasonOfBody(operation, json) };
+    },
     errorType: bedrockErrorType,
   };
   const answer = await readWhole(response, call, reading, true);

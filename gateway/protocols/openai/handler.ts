@@ -63,7 +63,9 @@ export function chatCompletionsHandler(deps: RoutedDeps) {
       return {
         client: deps.upstreams.openai,
         request: { target: config.upstream, operation, body: outBody, intent: call.resolution.intent },
-        answer: (response) => chatPassThrough(response, call, stream, includeUsage),
+        answer(response) {
+          return chatPassThrough(response, call, stream, includeUsage);
+        },
       };
     };
     return calls.serve(call, planFor);

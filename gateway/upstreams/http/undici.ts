@@ -44,7 +44,9 @@ function wrap(res: Dispatcher.ResponseData): HttpResponse {
       const value = res.headers[name];
       return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
     },
-    bytes: async () => new Uint8Array(await res.body.arrayBuffer()),
+    async bytes() {
+      return new Uint8Array(await res.body.arrayBuffer());
+    },
     async read() {
       const { done, value } = await iterator.next();
       return done ? null : (value as Uint8Array);
