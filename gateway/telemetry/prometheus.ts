@@ -1,10 +1,10 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import type { FeedbackRecord } from '../../schema/feedback.ts';
 import type { Observation } from '../../schema/observation.ts';
 import type { ShadowOutcome } from '../shadow/dispatcher.ts';
 import { KNOWN_STOP_REASONS } from '../stop-reasons.ts';
 import type { Telemetry } from './interface.ts';
-import { BatchedCounter, Memo } from './series.ts';
+import { BatchedCounter, BatchedHistogram } from './series.ts';
 
 /** Error codes that may appear as a label; anything else an upstream invents is counted as `other`. */
 const KNOWN_ERRORS = new Set([
@@ -70,21 +70,21 @@ export function prometheusTelemetry(
     labelNames: base,
     registers: [registry],
   });
-  const latency = new Histogram({
+  const latency = new BatchedHistogram({
     name: 'gateway_request_duration_seconds',
     help: 'Total request latency at the gateway',
     labelNames: ['route', 'intent', 'config', 'arm', 'traffic', 'streamed'],
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
-  const ttft = new Histogram({
+  const ttft = new BatchedHistogram({
     name: 'gateway_time_to_first_token_seconds',
     help: 'Time to first token at the gateway',
     labelNames: ['route', 'intent', 'config', 'arm', 'traffic', 'streamed'],
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
-  const overhead = new Histogram({
+  const overhead = new BatchedHistogram({
     name: 'gateway_overhead_seconds',
     help: 'Gateway time before the first byte went out, upstream time excluded',
     labelNames: ['operation'],
@@ -152,9 +152,6 @@ export function prometheusTelemetry(
     registers: [registry],
   });
 
-  const timings = new Memo<Record<string, string>>();
-  const operations = new Memo<{ operation: string }>();
-
   return {
     registry,
     observation(o: Observation): void {
@@ -173,15 +170,11 @@ export function prometheusTelemetry(
       if (o.cacheWriteInputTokens)
         tokens.inc(`${key}\0cache_write`, () => ({ ...labelsOf(o, config), gen_ai_token_type: 'cache_write' }), o.cacheWriteInputTokens);
       if (o.costUsd) cost.inc(key, () => labelsOf(o, config), o.costUsd);
-      const timing = timings.get(`${key}\0${o.streamed}`, () => ({ ...labelsOf(o, config), streamed: String(o.streamed) }));
-      latency.observe(timing, o.latencyMs / 1000);
-      if (o.ttftMs !== null) ttft.observe(timing, o.ttftMs / 1000);
+      const timingKey = `${key}\0${o.streamed}`;
+      latency.observe(timingKey, () => timingLabelsOf(o, config), o.latencyMs / 1000);
+      if (o.ttftMs !== null) ttft.observe(timingKey, () => timingLabelsOf(o, config), o.ttftMs / 1000);
       // Overhead is what a client waits for; a shadow request has no client.
-      if (o.traffic !== 'shadow')
-        overhead.observe(
-          operations.get(o.operation, () => ({ operation: o.operation })),
-          o.overheadMs / 1000,
-        );
+      if (o.traffic !== 'shadow') overhead.observe(o.operation, () => ({ operation: o.operation }), o.overheadMs / 1000);
       if (o.stopReason) {
         const reason = KNOWN_STOP_REASONS.has(o.stopReason) ? o.stopReason : 'other';
         stopReasons.inc(`${key}\0${reason}`, () => ({ route: o.route, intent: o.intent, config, traffic: o.traffic, reason }));
@@ -213,4 +206,9 @@ export function prometheusTelemetry(
 /** The labels every series of an observation shares. */
 function labelsOf(o: Observation, config: string) {
   return { route: o.route, intent: o.intent, config, arm: o.arm, traffic: o.traffic };
+}
+
+/** The labels of an observation's latency and TTFT series. */
+function timingLabelsOf(o: Observation, config: string) {
+  return { ...labelsOf(o, config), streamed: String(o.streamed) };
 }

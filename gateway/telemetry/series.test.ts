@@ -1,6 +1,6 @@
-import { Counter, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { BatchedCounter, Memo } from './series.ts';
+import { BatchedCounter, BatchedHistogram } from './series.ts';
 
 const config = { name: 'c_total', help: 'c', labelNames: ['a', 'b'] as const };
 
@@ -67,17 +67,57 @@ describe('BatchedCounter', () => {
   });
 });
 
-describe('Memo', () => {
-  it('builds a value once per key', () => {
-    const memo = new Memo<{ key: string }>();
-    let built = 0;
-    const build = (key: string) => () => {
-      built++;
-      return { key };
+describe('BatchedHistogram', () => {
+  const histogramConfig = { name: 'h_seconds', help: 'h', labelNames: ['a', 'b'] as const, buckets: [0.001, 0.01, 0.1, 1] };
+  const pair = () => {
+    const batched = new Registry();
+    const plain = new Registry();
+    const histogram = new BatchedHistogram({ ...histogramConfig, registers: [batched] });
+    const reference = new Histogram({ ...histogramConfig, registers: [plain] });
+    const observe = (a: string, b: string | null, value: number): void => {
+      histogram.observe(`${a}\0${b}`, () => ({ a, b: b as string }), value);
+      reference.observe({ a, b: b as string }, value);
     };
-    const first = memo.get('a', build('a'));
-    expect(memo.get('a', build('a'))).toBe(first);
-    expect(memo.get('b', build('b'))).toEqual({ key: 'b' });
-    expect(built).toBe(2);
+    return { batched, plain, observe };
+  };
+
+  it('exposes what a plain histogram fed the same values exposes, on every scrape', async () => {
+    const { batched, plain, observe } = pair();
+    // On a bound, between bounds, above the last bound (only in +Inf), zero, and values whose sum rounds.
+    for (const v of [0.001, 0.0005, 0.05, 0.1, 0.3, 2.5, 0, 0.1, 0.2, 0.7]) observe('x', '1', v);
+    observe('y', null, 0.02);
+    expect(await batched.metrics()).toBe(await plain.metrics());
+    for (const v of [0.1, 0.2, 0.30000000000000004, 5]) observe('x', '1', v);
+    observe('z', '3', 0.004);
+    expect(await batched.metrics()).toBe(await plain.metrics());
+    expect(await batched.metrics()).toContain('h_seconds_bucket{le="0.1",a="x",b="1"} 7');
+    expect(await batched.metrics()).toContain('h_seconds_count{a="x",b="1"} 14');
+    // A scrape with nothing new reads the same again.
+    expect(await batched.metrics()).toBe(await plain.metrics());
+  });
+
+  it('drops what was observed before a reset of its registry, scraped or not, as a plain histogram does', async () => {
+    const { batched, plain, observe } = pair();
+    observe('x', '1', 0.05);
+    await batched.metrics();
+    await plain.metrics();
+    observe('x', '1', 0.5);
+    observe('y', '2', 0.005);
+    batched.resetMetrics();
+    plain.resetMetrics();
+    expect(await batched.metrics()).toBe(await plain.metrics());
+    observe('y', '2', 0.05);
+    expect(await batched.metrics()).toBe(await plain.metrics());
+    expect(await batched.metrics()).toContain('h_seconds_count{a="y",b="2"} 1');
+  });
+
+  it('ignores a value that is not a finite number instead of throwing', async () => {
+    const registry = new Registry();
+    const histogram = new BatchedHistogram({ ...histogramConfig, registers: [registry] });
+    histogram.observe('k', () => ({ a: 'x', b: '1' }), Number.NaN);
+    histogram.observe('k', () => ({ a: 'x', b: '1' }), Number.POSITIVE_INFINITY);
+    histogram.observe('k', () => ({ a: 'x', b: '1' }), 0.5);
+    expect(await registry.metrics()).toContain('h_seconds_count{a="x",b="1"} 1');
+    expect(await registry.metrics()).toContain('h_seconds_sum{a="x",b="1"} 0.5');
   });
 });

@@ -1,4 +1,4 @@
-import { Counter, type CounterConfiguration, type LabelValues } from 'prom-client';
+import { Counter, Histogram, type CounterConfiguration, type HistogramConfiguration, type LabelValues } from 'prom-client';
 
 /**
  * A counter whose increments are summed here per series and handed to prom-client when it collects (on a scrape),
@@ -43,16 +43,81 @@ export class BatchedCounter<T extends string> {
   }
 }
 
-/** Values built the first time their key is asked for and kept, e.g. the label objects of a histogram's series. */
-export class Memo<V> {
-  private readonly values = new Map<string, V>();
+/** prom-client's own record of one histogram series (`Histogram#hashMap` values), which a scrape reads. */
+interface HistogramEntry {
+  labels: object;
+  bucketValues: Record<number, number>;
+  sum: number;
+  count: number;
+}
 
-  get(key: string, build: () => V): V {
-    let value = this.values.get(key);
-    if (value === undefined) {
-      value = build();
-      this.values.set(key, value);
-    }
-    return value;
+interface HistogramSeries {
+  /** prom-client's record of the series, made when the series is first observed; sum and count go straight to it. */
+  entry: HistogramEntry;
+  /** Observations per bucket since the last scrape, by index of its upper bound. */
+  counts: number[];
+}
+
+/**
+ * A histogram that finds its series by a key the caller already built (one Map lookup) instead of prom-client
+ * checking and hashing the labels of every observation. Sum and count go straight to prom-client's record of the
+ * series (`hashMap`, made by the public `zero` when the series is first seen), in the same order as `observe` would
+ * add them; bucket counts are kept by index and added when prom-client collects. A scrape reads the same buckets,
+ * sum and count as if every value had gone to `observe`: the test of this class compares whole expositions with a
+ * plain Histogram's, so a prom-client that stored its series otherwise would fail it.
+ */
+export class BatchedHistogram<T extends string> {
+  private readonly series = new Map<string, HistogramSeries>();
+  private readonly bounds: readonly number[];
+  private readonly histogram: Histogram<T>;
+
+  constructor(config: HistogramConfiguration<T> & { buckets: number[] }) {
+    const all = this.series;
+    const bounds = [...config.buckets];
+    this.bounds = bounds;
+    this.histogram = new Histogram<T>({
+      ...config,
+      collect() {
+        for (const { entry, counts } of all.values()) {
+          for (let i = 0; i < bounds.length; i++) {
+            if (counts[i] === 0) continue;
+            entry.bucketValues[bounds[i]!] = (entry.bucketValues[bounds[i]!] ?? 0) + counts[i]!;
+            counts[i] = 0;
+          }
+        }
+      },
+    });
+    // A registry's resetMetrics() drops prom-client's records: the series found here go with them.
+    const reset = this.histogram.reset.bind(this.histogram);
+    this.histogram.reset = () => {
+      all.clear();
+      reset();
+    };
+  }
+
+  /**
+   * Adds `value` to the series that `key` names (one key per label set); `labels` builds that label set the first
+   * time the key is seen. A value that is not a finite number is ignored, where prom-client would throw.
+   */
+  observe(key: string, labels: () => LabelValues<T>, value: number): void {
+    if (!Number.isFinite(value)) return;
+    const series = this.series.get(key) ?? this.start(key, labels());
+    const bounds = this.bounds;
+    let i = 0;
+    while (i < bounds.length && value > bounds[i]!) i++;
+    // Above the last bound a value counts only in +Inf (the count), as in prom-client.
+    if (i < bounds.length) series.counts[i]!++;
+    series.entry.sum += value;
+    series.entry.count += 1;
+  }
+
+  private start(key: string, labels: LabelValues<T>): HistogramSeries {
+    this.histogram.zero(labels);
+    const records = Object.values((this.histogram as unknown as { hashMap: Record<string, HistogramEntry> }).hashMap);
+    const entry = records.find((r) => r.labels === labels);
+    if (!entry) throw new Error(`prom-client kept no series for ${JSON.stringify(labels)}`);
+    const series = { entry, counts: new Array<number>(this.bounds.length).fill(0) };
+    this.series.set(key, series);
+    return series;
   }
 }
