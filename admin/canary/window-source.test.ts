@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it, vi } from 'vitest';
 import { sqliteRecordStore } from '../../stores/observations/sqlite.ts';
 import { openDatabase } from '../../stores/sqlite/database.ts';
 import { expectSameFigures, observation, randomWindow, referenceFigures, score } from '../../test/support/canary-windows.ts';
@@ -119,6 +120,27 @@ describe('SQLite window source in a worker thread', () => {
     expect(first).toEqual({ ok: true, value: queryWindow(db, query) });
     expect(second).toEqual({ ok: true, value: { candidate: emptyArm(), baseline: emptyArm() } });
     db.close();
+  });
+
+  it('closes without terminating its thread: the worker answers the read sent before, closes its connection and exits', async () => {
+    const { db, query } = await randomWindow(5, true);
+    const terminate = vi.spyOn(Worker.prototype, 'terminate');
+    const exits: number[] = [];
+    const started = vi.spyOn(Worker.prototype, 'on');
+    try {
+      const source = sqliteThreadWindowSource(db.name);
+      const read = source.figures(query);
+      const worker = started.mock.contexts[0] as Worker;
+      worker.on('exit', (code) => exits.push(code));
+      expect(await read).toEqual({ ok: true, value: queryWindow(db, query) });
+      await source.close();
+      expect(terminate).not.toHaveBeenCalled();
+      expect(exits).toEqual([0]);
+    } finally {
+      terminate.mockRestore();
+      started.mockRestore();
+      db.close();
+    }
   });
 
   it('reports a missing database, and a read cut by close, as values; the next read starts a new worker', async () => {

@@ -6,13 +6,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { WindowQuery } from './window-source.ts';
 import { sqliteWindowSource } from './window-source-sqlite.ts';
 
-/** A window query sent to the worker; the answer carries the same id. */
-export interface WindowRequest {
-  id: number;
-  query: WindowQuery;
-}
+/** A window query sent to the worker (the answer carries the same id), or the request to close and exit. */
+export type WindowRequest = { id: number; query: WindowQuery } | { close: true };
 
 const source = sqliteWindowSource((workerData as { path: string }).path);
 parentPort!.on('message', (request: WindowRequest) => {
+  if ('close' in request) {
+    // Reads run one at a time on this thread, so the ones sent before have been answered: close and let the thread end.
+    void source.close().finally(() => parentPort!.close());
+    return;
+  }
   void source.figures(request.query).then((result) => parentPort!.postMessage({ id: request.id, result }));
 });
