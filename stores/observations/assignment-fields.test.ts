@@ -57,6 +57,10 @@ describe('assignment fields on the SQLite observation store', () => {
     old.close();
     const db = openDatabase(path);
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    // The session-id index of the first schema is dropped (it cost every write about as much as the row itself).
+    const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'observations'`).pluck().all();
+    expect(indexes).not.toContain('observations_session');
+    expect(indexes).toContain('observations_time');
     sqliteRecordStore(db).write({ observations: [routed(2)], feedback: [] });
     const back = readObservations(db);
     expect(back.map((r) => [r.requestId, r.configVersion, r.expectedShare])).toEqual([

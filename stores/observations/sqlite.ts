@@ -9,35 +9,55 @@ import type { RecordBatch, RecordStore } from './interface.ts';
  * record is stored at most once; duplicate idempotency keys are skipped the same way.
  */
 export function sqliteRecordStore(db: Database.Database): RecordStore {
+  // Positional parameters: binding 31 values by name from a merged object per row took about a third of a row's cost.
   const insertObservation = db.prepare(`INSERT OR IGNORE INTO observations (request_id, time, route, intent, session_id, traffic,
       experiment_id, canary_id, arm, config_id, upstream_model, operation, streamed, status, error_code, input_tokens,
       output_tokens, cost_usd, ttft_ms, latency_ms, overhead_ms, config_version, expected_share,
       replica_id, cache_read_input_tokens, cache_write_input_tokens, stop_reason, attempts, served_config_id, shadow_of,
       failed_attempts)
-    VALUES (@requestId, @time, @route, @intent, @sessionId, @traffic, @experimentId, @canaryId, @arm, @configId, @upstreamModel,
-      @operation, @streamed, @status, @errorCode, @inputTokens, @outputTokens, @costUsd, @ttftMs, @latencyMs, @overheadMs,
-      @configVersion, @expectedShare, @replicaId, @cacheReadInputTokens, @cacheWriteInputTokens, @stopReason, @attempts,
-      @servedConfigId, @shadowOf, @failedAttempts)`);
+    VALUES (${Array.from({ length: 31 }, () => '?').join(', ')})`);
   const insertFeedback =
     db.prepare(`INSERT OR IGNORE INTO feedback (event_id, received_at, scope, key, metric, value, idempotency_key, event_time)
-    VALUES (@eventId, @receivedAt, @scope, @key, @metric, @value, @idempotencyKey, @eventTime)`);
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const writeAll = db.transaction((batch: RecordBatch) => {
     for (const o of batch.observations) {
-      const assignment = {
-        configVersion: o.configVersion ?? null,
-        expectedShare: o.expectedShare ?? null,
-        replicaId: o.replicaId ?? null,
-        cacheReadInputTokens: o.cacheReadInputTokens ?? null,
-        cacheWriteInputTokens: o.cacheWriteInputTokens ?? null,
-        stopReason: o.stopReason ?? null,
-        attempts: o.attempts ?? null,
-        servedConfigId: o.servedConfigId ?? null,
-        shadowOf: o.shadowOf ?? null,
-        failedAttempts: o.failedAttempts ? JSON.stringify(o.failedAttempts) : null,
-      };
-      insertObservation.run({ ...o, streamed: o.streamed ? 1 : 0, ...assignment });
+      insertObservation.run(
+        o.requestId,
+        o.time,
+        o.route,
+        o.intent,
+        o.sessionId,
+        o.traffic,
+        o.experimentId,
+        o.canaryId,
+        o.arm,
+        o.configId,
+        o.upstreamModel,
+        o.operation,
+        o.streamed ? 1 : 0,
+        o.status,
+        o.errorCode,
+        o.inputTokens,
+        o.outputTokens,
+        o.costUsd,
+        o.ttftMs,
+        o.latencyMs,
+        o.overheadMs,
+        o.configVersion ?? null,
+        o.expectedShare ?? null,
+        o.replicaId ?? null,
+        o.cacheReadInputTokens ?? null,
+        o.cacheWriteInputTokens ?? null,
+        o.stopReason ?? null,
+        o.attempts ?? null,
+        o.servedConfigId ?? null,
+        o.shadowOf ?? null,
+        o.failedAttempts ? JSON.stringify(o.failedAttempts) : null,
+      );
     }
-    for (const f of batch.feedback) insertFeedback.run(f);
+    for (const f of batch.feedback) {
+      insertFeedback.run(f.eventId, f.receivedAt, f.scope, f.key, f.metric, f.value, f.idempotencyKey ?? null, f.eventTime);
+    }
   });
   return {
     write: (batch) => writeAll(batch),

@@ -101,6 +101,10 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // Attempts given up for a fallback, as a JSON array of {configId, status, errorCode, ms}; NULL when none was.
   `ALTER TABLE observations ADD COLUMN failed_attempts TEXT;`,
+  // The index on session ids (random keys: a write to a random page for every observation) cost about as much as
+  // the rest of the row, and no read needs it: the analysis reads sessions through observations_analysis_sessions
+  // (opt-in, below) or, without it, joins them through an index SQLite builds for the query.
+  `DROP INDEX IF EXISTS observations_session;`,
 ];
 
 /**
