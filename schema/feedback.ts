@@ -1,3 +1,4 @@
+import { timeOrderedUuid } from '../lib/uuid.ts';
 import { z } from 'zod';
 
 /** Metrics a chatbot reports about one request. */
@@ -65,7 +66,7 @@ export interface FeedbackRecord {
 export function toFeedbackRecord(event: FeedbackEvent, receivedAt: number): FeedbackRecord {
   const scope = 'request_id' in event ? 'request' : 'session';
   return {
-    eventId: crypto.randomUUID(),
+    eventId: timeOrderedUuid(receivedAt),
     receivedAt,
     scope,
     key: 'request_id' in event ? event.request_id : event.session_id,
