@@ -10,7 +10,7 @@ import { SseByteSplitter, type SseSpan } from './sse.ts';
 
 const encoder = new TextEncoder();
 /** An event that carries usage (an object, not the `"usage": null` of every chunk), a finish reason, or an error. */
-const METERED = /"usage"\s*:\s*\{|"finish_reason"\s*:\s*"|"error"\s*:/;
+export const METERED = /"usage"\s*:\s*\{|"finish_reason"\s*:\s*"|"error"\s*:/;
 const OPEN_BRACE = 123;
 
 /**
@@ -57,6 +57,16 @@ class ChatStreamPassThrough implements StreamAdapter {
 
   /** Reads one event; false when it is held back (a usage-only chunk the client did not ask for). */
   private keeps(bytes: Uint8Array, span: SseSpan, tally: StreamTally): boolean {
+    // After the first content, a one-line JSON event that cannot carry usage, a finish reason or an error goes on
+    // without being decoded: most events of an answer.
+    if (
+      this.contentSeen &&
+      span.dataStart !== -1 &&
+      bytes[span.dataStart] === OPEN_BRACE &&
+      !mayBeMetered(bytes, span.dataStart, span.dataEnd)
+    ) {
+      return true;
+    }
     const data = this.splitter.dataOf(bytes, span);
     if (data === '[DONE]') tally.complete();
     else if (data && data.charCodeAt(0) !== OPEN_BRACE) throw new MalformedUpstream('a stream event whose data is not JSON');
@@ -81,6 +91,42 @@ class ChatStreamPassThrough implements StreamAdapter {
     }
     return !usageOnly;
   }
+}
+
+const QUOTE = 0x22;
+const COLON = 0x3a;
+const KEYS = ['usage"', 'finish_reason"', 'error"'].map((key) => Array.from(key, (ch) => ch.charCodeAt(0)));
+/** What must follow each key's colon for `METERED` to match: `{`, `"`, anything. */
+const AFTER_COLON = [123, QUOTE, -1];
+
+/**
+ * False only when `METERED` cannot match the event's data (bytes `from` to `to`): no `"usage"` key before an object,
+ * no `"finish_reason"` before a string, no `"error"` key. Read on the bytes; a non-ASCII byte where the pattern allows
+ * whitespace (`\s` also matches some non-ASCII spaces) counts as a possible match, so the decoded data decides.
+ */
+export function mayBeMetered(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let q = bytes.indexOf(QUOTE, from); q !== -1 && q < to; q = bytes.indexOf(QUOTE, q + 1)) {
+    for (let k = 0; k < KEYS.length; k++) {
+      const key = KEYS[k]!;
+      let i = 0;
+      while (i < key.length && q + 1 + i < to && bytes[q + 1 + i] === key[i]) i++;
+      if (i < key.length) continue;
+      let at = skipSpaces(bytes, q + 1 + key.length, to);
+      if (at >= to) continue;
+      if (bytes[at]! >= 0x80) return true;
+      if (bytes[at] !== COLON) continue;
+      if (AFTER_COLON[k] === -1) return true;
+      at = skipSpaces(bytes, at + 1, to);
+      if (at < to && (bytes[at] === AFTER_COLON[k] || bytes[at]! >= 0x80)) return true;
+    }
+  }
+  return false;
+}
+
+/** The first index from `at` that is not ASCII whitespace (what `\s` matches below 0x80). */
+function skipSpaces(bytes: Uint8Array, at: number, to: number): number {
+  while (at < to && (bytes[at] === 32 || (bytes[at]! >= 9 && bytes[at]! <= 13))) at++;
+  return at;
 }
 
 /** The bytes of `spans` in one array: a view of `bytes` when they follow each other, else a copy; null for none. */

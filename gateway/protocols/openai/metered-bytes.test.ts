@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../../simulator/rng.ts';
+import { mayBeMetered, METERED } from './pass-through.ts';
+
+const encoder = new TextEncoder();
+const check = (data: string): { bytes: boolean; text: boolean } => {
+  // Some bytes before and after the data, as in a chunk holding several events.
+  const bytes = encoder.encode(`data: ${data}\n\n`);
+  return { bytes: mayBeMetered(bytes, 6, bytes.length - 2), text: METERED.test(data) };
+};
+
+describe('mayBeMetered', () => {
+  it('is false for plain content chunks and true where the pattern matches', () => {
+    const plain = '{"id":"c","choices":[{"index":0,"delta":{"content":" word"},"finish_reason":null}],"usage":null}';
+    expect(check(plain)).toEqual({ bytes: false, text: false });
+    for (const data of [
+      '{"choices":[{"delta":{},"finish_reason":"stop"}],"usage":null}',
+      '{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}',
+      '{"choices":[],"usage" :\t{"prompt_tokens":3}}',
+      '{"error":{"message":"overloaded"}}',
+      '{"error" : null}',
+      '{"choices":[{"finish_reason" : "length"}]}',
+    ]) {
+      expect(check(data), data).toEqual({ bytes: true, text: true });
+    }
+  });
+
+  it('never says no where the pattern matches, on random events (non-ASCII spaces answer "maybe")', () => {
+    const rng = createRng(7);
+    const parts = [
+      '"usage"',
+      '"finish_reason"',
+      '"error"',
+      ':',
+      ' ',
+      '\t',
+      '\n',
+      '{',
+      '}',
+      '"',
+      'null',
+      '"stop"',
+      '\\"',
+      'usage',
+      'é',
+      '\u00a0',
+      '\u2028',
+      ',',
+      '[',
+      ']',
+      'x',
+    ];
+    let matched = 0;
+    for (let n = 0; n < 20_000; n++) {
+      let data = '{';
+      const length = 1 + rng.int(12);
+      for (let i = 0; i < length; i++) data += parts[rng.int(parts.length)];
+      const { bytes, text } = check(data);
+      if (text) {
+        matched++;
+        expect(bytes, JSON.stringify(data)).toBe(true);
+      }
+    }
+    // The draw must reach the pattern often enough for this to mean something.
+    expect(matched).toBeGreaterThan(250);
+  });
+});
