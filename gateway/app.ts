@@ -34,8 +34,10 @@ export function createGatewayApp(gatewayDeps: GatewayDeps): Hono<GatewayEnv> {
     c.set('t0', deps.now());
     // One controller per request, aborted by the client going away or by a shutdown cutting it.
     const controller = new AbortController();
-    const clientSignal = c.req.raw.signal;
-    clientSignal.addEventListener('abort', () => controller.abort(clientSignal.reason), { once: true });
+    if (!deps.clientGone?.(c, (reason) => controller.abort(reason))) {
+      const clientSignal = c.req.raw.signal;
+      clientSignal.addEventListener('abort', () => controller.abort(clientSignal.reason), { once: true });
+    }
     const release = deps.lifecycle.track(controller);
     c.set('signal', controller.signal);
     // Responses built by Hono (JSON routes) take prepared headers; Bedrock responses are built with theirs.

@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import type { Logger } from '../lib/log/interface.ts';
 import type { GatewayConfig } from '../schema/config.ts';
 import type { Upstream } from '../schema/config.ts';
@@ -58,6 +59,13 @@ export interface GatewayDeps {
   logger?: Logger;
   /** Shadow traffic settings; defaults (`SHADOW_MAX_CONCURRENCY` 4, 64 KiB bodies, no answer texts kept) without. */
   shadow?: ShadowOptions;
+  /**
+   * Calls `gone` once the client of a request has gone away (its connection closed before the answer was written).
+   * Without it (or where it returns false: a request with no connection of its own, such as a shadow copy), the
+   * request's own `signal` tells. The Node entry point watches the connection itself, which spares building that
+   * signal for every request.
+   */
+  clientGone?: (c: Context<GatewayEnv>, gone: (reason: unknown) => void) => boolean;
 }
 
 /** The data plane's services with the app's own shadow dispatcher (built by the app factory). */

@@ -15,6 +15,7 @@ import { openDatabase } from '../stores/sqlite/database.ts';
 import { createGatewayApp } from './app.ts';
 import { staticApiKeys, type ApiKeyCheck } from './auth.ts';
 import { nodeKeyHash } from './key-hash-node.ts';
+import { nodeClientGone } from './client-gone-node.ts';
 import { staticConfig, type ConfigSource } from './deps.ts';
 import { closeConnectionsWhileDraining } from './draining-connections.ts';
 import { Lifecycle } from './lifecycle.ts';
@@ -107,7 +108,7 @@ export interface NodeGateway {
  * copy, the copy's own durable sink (spill file `observations.copy.spill.jsonl`) behind one fan-out sink whose
  * readiness is the log's.
  */
-async function openDurableSinks(
+export async function openDurableSinks(
   dataDir: string,
   shared: NodeGatewayOptions['observationLog'],
   copy: RecordStore | undefined,
@@ -173,6 +174,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
     fallback: options.fallback,
     now: () => performance.now(),
+    clientGone: nodeClientGone,
     logger: options.logger,
     shadow: {
       maxConcurrency: options.shadow?.maxConcurrency ?? DEFAULT_SHADOW_MAX_CONCURRENCY,
@@ -182,7 +184,9 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   });
   const adminFetch = options.adminFetch;
   const isAdminPath = (url: string): boolean => /^\/admin(\/|$)/.test(pathOf(url));
-  const handler = adminFetch ? (request: Request) => (isAdminPath(request.url) ? adminFetch(request) : app.fetch(request)) : app.fetch;
+  const handler = adminFetch
+    ? (request: Request, env?: unknown) => (isAdminPath(request.url) ? adminFetch(request) : app.fetch(request, env))
+    : app.fetch;
   const server = await listenDual(handler, {
     ...options.connectionLimits,
     port: options.port ?? 0,

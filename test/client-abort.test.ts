@@ -31,3 +31,42 @@ describe('a client that disconnects mid-stream', () => {
     expect(call.cancelled).toBe(true);
   });
 });
+
+describe('a client that disconnects before a whole answer', () => {
+  it('aborts the upstream call and is recorded as client_abort (HTTP/1.1 and HTTP/2)', async () => {
+    // HTTP/1.1 through fetch; HTTP/2 through node:http2 with the stream reset.
+    const body = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'recommend five long series please' }] }] });
+    const headers = { 'content-type': 'application/json', 'x-intent': 'recommendation' };
+    const before = stack.sim.control.log.length;
+    const controller = new AbortController();
+    const h1 = fetch(`${stack.url}/model/mangaassist/converse`, {
+      method: 'POST',
+      headers: { ...headers, 'x-session-id': 'abort-whole-h1' },
+      body,
+      signal: controller.signal,
+    }).catch((err: Error) => err);
+    await vi.waitFor(() => expect(stack.sim.control.log.length).toBe(before + 1), { timeout: 5_000, interval: 5 });
+    controller.abort();
+    expect(await h1).toBeInstanceOf(Error);
+    const { connect } = await import('node:http2');
+    const session = connect(stack.url);
+    const h2 = session.request({ ':method': 'POST', ':path': '/model/mangaassist/converse', ...headers, 'x-session-id': 'abort-whole-h2' });
+    h2.on('error', () => {});
+    h2.end(body);
+    await vi.waitFor(() => expect(stack.sim.control.log.length).toBe(before + 2), { timeout: 5_000, interval: 5 });
+    h2.close();
+    const observations = await stack.sink.waitFor(3);
+    for (const session of ['abort-whole-h1', 'abort-whole-h2']) {
+      const obs = observations.find((o) => o.sessionId === session);
+      expect(obs, session).toMatchObject({ errorCode: 'client_abort', status: 499, streamed: false, operation: 'converse' });
+    }
+    session.close();
+    // Each was recorded when its client left, well before the model's answer was due (about a second at time scale 1).
+    const calls = stack.sim.control.log.slice(before);
+    await vi.waitFor(() => expect(calls.every((call) => call.finishedAt !== undefined)).toBe(true), { timeout: 5_000, interval: 10 });
+    for (const [i, session] of ['abort-whole-h1', 'abort-whole-h2'].entries()) {
+      const obs = observations.find((o) => o.sessionId === session)!;
+      expect(obs.latencyMs).toBeLessThan(calls[i]!.finishedAt! - calls[i]!.startedAt);
+    }
+  });
+});

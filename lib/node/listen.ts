@@ -26,7 +26,8 @@ import {
   type ServerErrorResponder,
 } from './server-errors.ts';
 
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+/** A fetch handler; `env` carries the Node request and response (`{ incoming, outgoing }`), as Hono's Node adapter passes them. */
+export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
 
 export interface DualServer {
   /** The port actually bound (useful with port 0). */
