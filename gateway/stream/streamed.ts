@@ -2,14 +2,14 @@ import { ERRORS, statusOfErrorType } from '../errors.ts';
 import type { HttpResponse } from '../upstreams/http/interface.ts';
 import { cutShortMessage, streamErrorType, type CutShort } from './ending.ts';
 import type { CacheUsage } from '../metering/meter.ts';
-import type { AnswerContext, StreamAdapter, StreamTally } from './interface.ts';
+import type { AnswerContext, StreamAdapter, StreamContext, StreamTally } from './interface.ts';
 import { UpstreamReader } from './upstream-reader.ts';
 
 /** What the adapter reported so far: the meter gets content and usage at once; error and completion decide the ending. */
 class Tally implements StreamTally {
   errorType: string | null = null;
   completed = false;
-  constructor(private readonly call: AnswerContext) {}
+  constructor(private readonly call: StreamContext) {}
   content(): void {
     this.call.meter.firstToken();
   }
@@ -39,7 +39,8 @@ type Controller = ReadableStreamDefaultController<Uint8Array>;
  *   protocol's error frame, never a normal end; a stream that ends without its closing unit is malformed;
  * - client abort (499): nobody reads on.
  */
-export function meteredStream(response: HttpResponse, adapter: StreamAdapter, call: AnswerContext): ReadableStream<Uint8Array> {
+export function meteredStream(response: HttpResponse, adapter: StreamAdapter, answer: AnswerContext): ReadableStream<Uint8Array> {
+  const call = streamContext(answer);
   call.meter.upstreamAnswered();
   const reader = new UpstreamReader(response, call);
   const tally = new Tally(call);
@@ -114,4 +115,13 @@ export function meteredStream(response: HttpResponse, adapter: StreamAdapter, ca
       cutShort(call.cutBy().code, undefined, true);
     },
   });
+}
+
+/**
+ * The fields of the call a running stream keeps. Not the call itself: its `headers` function holds the request's
+ * whole Hono context (request, variables, helpers), a few KiB that would otherwise live as long as the stream.
+ */
+function streamContext(call: AnswerContext): StreamContext {
+  const { meter, signal, cutBy, idleTimeoutMs, now, logger, tap } = call;
+  return { meter, signal, cutBy, idleTimeoutMs, now, logger, tap };
 }
