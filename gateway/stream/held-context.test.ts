@@ -11,12 +11,15 @@ const gc = runInNewContext('gc') as () => void;
 
 /** An upstream answer that sends one chunk and then nothing for as long as the test runs (a slow model). */
 function slowAnswer(): HttpResponse {
-  let first = true;
+  const chunks = [new TextEncoder().encode('unit')];
   return {
     status: 200,
     header: () => null,
     bytes: async () => new Uint8Array(),
-    read: () => (first ? ((first = false), Promise.resolve(new TextEncoder().encode('unit'))) : new Promise(() => {})),
+    read: () => {
+      const chunk = chunks.shift();
+      return chunk ? Promise.resolve(chunk) : new Promise(() => {});
+    },
     cancel: () => {},
   };
 }
