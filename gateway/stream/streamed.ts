@@ -40,81 +40,102 @@ type Controller = ReadableStreamDefaultController<Uint8Array>;
  * - client abort (499): nobody reads on.
  */
 export function meteredStream(response: HttpResponse, adapter: StreamAdapter, answer: AnswerContext): ReadableStream<Uint8Array> {
-  const call = streamContext(answer);
-  call.meter.upstreamAnswered();
-  const reader = new UpstreamReader(response, call);
-  const tally = new Tally(call);
-  let controller!: Controller;
-  let ended = false;
+  return new ReadableStream<Uint8Array>(new MeteredSource(response, adapter, streamContext(answer)));
+}
 
-  function end(status: number, code: string | null, cancelUpstream: boolean): void {
-    ended = true;
-    call.signal.removeEventListener('abort', onAbort);
-    reader.stop(cancelUpstream);
-    call.meter.finish(status, code);
+/**
+ * The source of one metered stream. A class, not closures: a stream may stay open for minutes, thousands at once,
+ * and its methods live once on the prototype instead of once per stream (each named closure also carries its own
+ * `name` property under the TypeScript loader).
+ */
+class MeteredSource implements UnderlyingDefaultSource<Uint8Array> {
+  private readonly reader: UpstreamReader;
+  private readonly tally: Tally;
+  private controller!: Controller;
+  private ended = false;
+
+  constructor(
+    response: HttpResponse,
+    private readonly adapter: StreamAdapter,
+    private readonly call: StreamContext,
+  ) {
+    call.meter.upstreamAnswered();
+    this.reader = new UpstreamReader(response, call);
+    this.tally = new Tally(call);
+    // A cut (client gone, shutdown) ends the answer even while the client is not pulling: see `handleEvent`.
+    call.signal.addEventListener('abort', this, { once: true });
   }
 
-  function cutShort(code: CutShort, detail?: string, clientGone = false): void {
-    if (ended) return;
-    end(ERRORS[code].status, code, true);
+  start(c: Controller): void {
+    this.controller = c;
+  }
+
+  async pull(): Promise<void> {
+    const { reader, adapter, tally, call } = this;
+    try {
+      // Chunks that complete no unit forward nothing: read on, or the stream would wait for a pull that never comes.
+      for (;;) {
+        const chunk = await reader.read();
+        if (this.ended) return;
+        reader.received();
+        if (chunk !== null) call.tap?.(chunk);
+        const out = chunk === null ? adapter.end(tally) : adapter.push(chunk, tally);
+        if (out) this.controller.enqueue(out);
+        if (this.settle(chunk === null) || out) return;
+      }
+    } catch (err) {
+      if (this.ended) return;
+      // After the closing unit nothing is missing: a late reset or stall does not spoil a whole answer.
+      if (!tally.completed) return this.cutShort(reader.failure(err), (err as Error).message);
+      this.end(200, null, true);
+      this.controller.close();
+    }
+  }
+
+  cancel(): void {
+    this.cutShort(this.call.cutBy().code, undefined, true);
+  }
+
+  /** The call's abort listener (this object is the listener). */
+  handleEvent(): void {
+    this.cutShort(this.call.cutBy().code);
+  }
+
+  private end(status: number, code: string | null, cancelUpstream: boolean): void {
+    this.ended = true;
+    this.call.signal.removeEventListener('abort', this);
+    this.reader.stop(cancelUpstream);
+    this.call.meter.finish(status, code);
+  }
+
+  private cutShort(code: CutShort, detail?: string, clientGone = false): void {
+    if (this.ended) return;
+    this.end(ERRORS[code].status, code, true);
     if (clientGone) return;
     // Nobody reads a stream whose client went away: it ends quietly (an errored stream is logged by the server).
     if (code === 'client_abort') {
-      controller.close();
+      this.controller.close();
       return;
     }
-    controller.enqueue(adapter.errorFrame({ type: streamErrorType(code), code, message: cutShortMessage(code, call, detail) }));
-    controller.close();
+    const message = cutShortMessage(code, this.call, detail);
+    this.controller.enqueue(this.adapter.errorFrame({ type: streamErrorType(code), code, message }));
+    this.controller.close();
   }
-
-  // A cut (client gone, shutdown) ends the answer even while the client is not pulling.
-  function onAbort(): void {
-    cutShort(call.cutBy().code);
-  }
-  call.signal.addEventListener('abort', onAbort, { once: true });
 
   /** Decides the ending once the upstream ended or sent its error; true when the answer is over. */
-  function settle(atEnd: boolean): boolean {
+  private settle(atEnd: boolean): boolean {
+    const tally = this.tally;
     if (tally.errorType !== null) {
-      end(statusOfErrorType(tally.errorType), tally.errorType, true);
-      controller.close();
+      this.end(statusOfErrorType(tally.errorType), tally.errorType, true);
+      this.controller.close();
     } else if (atEnd && tally.completed) {
-      end(200, null, false);
-      controller.close();
+      this.end(200, null, false);
+      this.controller.close();
     } else if (atEnd) {
-      cutShort('upstream_malformed', 'the stream ended before its final event');
+      this.cutShort('upstream_malformed', 'the stream ended before its final event');
     }
-    return ended;
+    return this.ended;
   }
-
-  return new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-    },
-    async pull() {
-      try {
-        // Chunks that complete no unit forward nothing: read on, or the stream would wait for a pull that never comes.
-        for (;;) {
-          const chunk = await reader.read();
-          if (ended) return;
-          reader.received();
-          if (chunk !== null) call.tap?.(chunk);
-          const out = chunk === null ? adapter.end(tally) : adapter.push(chunk, tally);
-          if (out) controller.enqueue(out);
-          if (settle(chunk === null) || out) return;
-        }
-      } catch (err) {
-        if (ended) return;
-        // After the closing unit nothing is missing: a late reset or stall does not spoil a whole answer.
-        if (!tally.completed) return cutShort(reader.failure(err), (err as Error).message);
-        end(200, null, true);
-        controller.close();
-      }
-    },
-    cancel() {
-      cutShort(call.cutBy().code, undefined, true);
-    },
-  });
 }
 
 /**
