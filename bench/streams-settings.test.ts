@@ -17,6 +17,7 @@ describe('parseStreamsArgs', () => {
       probes: 50,
       client: 'h2',
       sessions: 100,
+      gatewayHeapMb: 0,
     });
   });
 
@@ -35,8 +36,10 @@ describe('parseStreamsArgs', () => {
         'h1',
         '--sessions',
         '20',
+        '--gateway-heap-mb',
+        '384',
       ]),
-    ).toEqual({ streams: 1_000, durationMs: 60_000, rampMs: 0, probes: 5, client: 'h1', sessions: 20 });
+    ).toEqual({ streams: 1_000, durationMs: 60_000, rampMs: 0, probes: 5, client: 'h1', sessions: 20, gatewayHeapMb: 384 });
     expect(parseStreamsArgs(['--client', 'h2', '--streams', '10']).client).toBe('h2');
   });
 
@@ -51,6 +54,7 @@ describe('parseStreamsArgs', () => {
     [['--client', 'h3'], '--client must be h1 or h2, got "h3"'],
     [['--client'], '--client needs a value'],
     [['--sessions', '0'], '--sessions must be an integer >= 1, got "0"'],
+    [['--gateway-heap-mb', '-5'], '--gateway-heap-mb must be an integer >= 0'],
     [['--ramp-ms', '30000'], '--ramp-ms (30000) must be shorter than --duration-ms (30000)'],
   ])('refuses %j', (argv, message) => {
     expect(() => parseStreamsArgs(argv)).toThrow(message);
@@ -145,6 +149,8 @@ describe('streamsMarkdown', () => {
     );
     const h1 = raw({ settings: { ...r.settings, client: 'h1' } });
     expect(streamsMarkdown(h1, summarizeStreams(h1))).toContain('--probes 50 --client h1`');
+    const capped = raw({ settings: { ...r.settings, gatewayHeapMb: 384 } });
+    expect(streamsMarkdown(capped, summarizeStreams(capped))).toContain('--sessions 100 --gateway-heap-mb 384`');
     expect(text).toContain('before `load average: 1.00, 1.00, 1.00`');
     expect(text).toContain('Result: **FAIL**');
     expect(text).toContain('| 97.7 MB | 4 | 98.0 MB | 107.4 MB | 100.0 KiB |');

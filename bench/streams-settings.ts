@@ -16,6 +16,11 @@ export interface StreamsSettings {
   client: StreamsClient;
   /** With `--client h2`, the streams are spread over this many HTTP/2 sessions (`--sessions`, default 100). */
   sessions: number;
+  /**
+   * The gateway process's V8 old-space limit, MB (`--gateway-heap-mb`, `node --max-old-space-size`); 0 (the default)
+   * leaves Node's own, which on a machine with a lot of memory lets the heap grow to about four times what is live.
+   */
+  gatewayHeapMb: number;
 }
 
 /** The load generator's protocol to the gateway. */
@@ -28,6 +33,7 @@ export const DEFAULT_STREAMS_SETTINGS: StreamsSettings = {
   probes: 50,
   client: 'h2',
   sessions: 100,
+  gatewayHeapMb: 0,
 };
 
 /** Limits the run is judged by (from the issue). */
@@ -46,12 +52,13 @@ const NUMBER_FLAGS = {
   '--ramp-ms': 'rampMs',
   '--probes': 'probes',
   '--sessions': 'sessions',
+  '--gateway-heap-mb': 'gatewayHeapMb',
 } as const;
 const KNOWN_FLAGS = [...Object.keys(NUMBER_FLAGS), '--client'];
 
 /**
- * Reads `--streams N --duration-ms MS --ramp-ms MS --probes N --client h1|h2 --sessions N`; a bad or unknown flag
- * throws naming it.
+ * Reads `--streams N --duration-ms MS --ramp-ms MS --probes N --client h1|h2 --sessions N --gateway-heap-mb MB`; a bad
+ * or unknown flag throws naming it.
  */
 export function parseStreamsArgs(argv: readonly string[]): StreamsSettings {
   const settings: StreamsSettings = { ...DEFAULT_STREAMS_SETTINGS };
@@ -67,7 +74,7 @@ export function parseStreamsArgs(argv: readonly string[]): StreamsSettings {
     const key = NUMBER_FLAGS[flag as keyof typeof NUMBER_FLAGS];
     if (!key) throw new Error(`unknown flag ${flag} (known: ${KNOWN_FLAGS.join(', ')})`);
     const n = Number(value);
-    const min = key === 'rampMs' ? 0 : 1;
+    const min = key === 'rampMs' || key === 'gatewayHeapMb' ? 0 : 1;
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}, got "${value}"`);
     settings[key] = n;
   }
@@ -213,7 +220,7 @@ export function streamsMarkdown(raw: StreamsRaw, summary: StreamsSummary): strin
   return [
     `# ${s.streams} concurrent streams through one gateway (${raw.startedAt})`,
     '',
-    `Command: \`npx tsx bench/streams.ts --streams ${s.streams} --duration-ms ${s.durationMs} --ramp-ms ${s.rampMs} --probes ${s.probes} --client ${s.client}${s.client === 'h2' ? ` --sessions ${s.sessions}` : ''}\``,
+    `Command: \`npx tsx bench/streams.ts --streams ${s.streams} --duration-ms ${s.durationMs} --ramp-ms ${s.rampMs} --probes ${s.probes} --client ${s.client}${s.client === 'h2' ? ` --sessions ${s.sessions}` : ''}${s.gatewayHeapMb ? ` --gateway-heap-mb ${s.gatewayHeapMb}` : ''}\``,
     '',
     `Machine load: before \`${raw.uptimeBefore}\`; after \`${raw.uptimeAfter}\`.`,
     '',

@@ -43,12 +43,12 @@ async function main(): Promise<void> {
   });
   let gateway: ServerProcess | undefined;
   try {
-    gateway = await startServer('gateway', 'streams-serve.ts', {
-      ...common,
-      STREAMS_ROLE: 'gateway',
-      BENCH_UPSTREAM: sim.url,
-      STREAMS_DATA_DIR: dataDir,
-    });
+    gateway = await startServer(
+      'gateway',
+      'streams-serve.ts',
+      { ...common, STREAMS_ROLE: 'gateway', BENCH_UPSTREAM: sim.url, STREAMS_DATA_DIR: dataDir },
+      settings.gatewayHeapMb ? [`--max-old-space-size=${settings.gatewayHeapMb}`] : [],
+    );
     const raw = await measure(settings, sim, gateway, dataDir);
     const result = { ...raw, startedAt, uptimeBefore, uptimeAfter: uptime() };
     const summary = summarizeStreams(result);
