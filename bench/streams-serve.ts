@@ -7,8 +7,8 @@ import { CONFIG_PATH } from './workload.ts';
 /**
  * Child entry of `bench/streams.ts`: `STREAMS_ROLE=sim` starts the simulator with every streamed answer lasting
  * `STREAMS_DURATION_MS` (first token at once: time scale 0); `STREAMS_ROLE=gateway` the Node gateway (shipped
- * configuration, SQLite sink in `STREAMS_DATA_DIR`) with its client connection cap raised to `STREAMS_MAX_CONNECTIONS`
- * and its upstream pool (HTTP/1.1, one connection per open stream) to as many connections.
+ * configuration, SQLite sink in `STREAMS_DATA_DIR`) with its client connection cap, its HTTP/2 streams per session and
+ * its upstream pool (HTTP/1.1, one connection per open stream) all raised to `STREAMS_MAX_CONNECTIONS`.
  */
 async function serve(): Promise<void> {
   const role = requiredEnv('STREAMS_ROLE');
@@ -32,7 +32,7 @@ async function serve(): Promise<void> {
     config: loadGatewayConfig(CONFIG_PATH),
     bedrock: { endpoint: requiredEnv('BENCH_UPSTREAM'), region: 'us-east-1', credentials },
     dataDir: requiredEnv('STREAMS_DATA_DIR'),
-    connectionLimits: { maxConnections },
+    connectionLimits: { maxConnections, h2MaxStreams: maxConnections },
     upstreamHttp: { connections: maxConnections },
     defaultMetrics: true,
     shutdownGraceMs: 1_000,

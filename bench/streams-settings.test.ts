@@ -9,17 +9,38 @@ import {
 } from './streams-settings.ts';
 
 describe('parseStreamsArgs', () => {
-  it('defaults to 10,000 streams of 30 s with 50 probes', () => {
-    expect(parseStreamsArgs([])).toEqual({ streams: 10_000, durationMs: 30_000, rampMs: 5_000, probes: 50 });
+  it('defaults to 10,000 streams of 30 s with 50 probes, over HTTP/2 in 100 sessions', () => {
+    expect(parseStreamsArgs([])).toEqual({
+      streams: 10_000,
+      durationMs: 30_000,
+      rampMs: 5_000,
+      probes: 50,
+      client: 'h2',
+      sessions: 100,
+      gatewayHeapMb: 0,
+    });
   });
 
   it('reads every flag', () => {
-    expect(parseStreamsArgs(['--streams', '1000', '--duration-ms', '60000', '--ramp-ms', '0', '--probes', '5'])).toEqual({
-      streams: 1_000,
-      durationMs: 60_000,
-      rampMs: 0,
-      probes: 5,
-    });
+    expect(
+      parseStreamsArgs([
+        '--streams',
+        '1000',
+        '--duration-ms',
+        '60000',
+        '--ramp-ms',
+        '0',
+        '--probes',
+        '5',
+        '--client',
+        'h1',
+        '--sessions',
+        '20',
+        '--gateway-heap-mb',
+        '384',
+      ]),
+    ).toEqual({ streams: 1_000, durationMs: 60_000, rampMs: 0, probes: 5, client: 'h1', sessions: 20, gatewayHeapMb: 384 });
+    expect(parseStreamsArgs(['--client', 'h2', '--streams', '10']).client).toBe('h2');
   });
 
   it.each([
@@ -30,6 +51,10 @@ describe('parseStreamsArgs', () => {
     [['--streams'], '--streams needs a value'],
     [['--connections', '5'], 'unknown flag --connections'],
     [['--upstream', 'h2'], 'unknown flag --upstream'],
+    [['--client', 'h3'], '--client must be h1 or h2, got "h3"'],
+    [['--client'], '--client needs a value'],
+    [['--sessions', '0'], '--sessions must be an integer >= 1, got "0"'],
+    [['--gateway-heap-mb', '-5'], '--gateway-heap-mb must be an integer >= 0'],
     [['--ramp-ms', '30000'], '--ramp-ms (30000) must be shorter than --duration-ms (30000)'],
   ])('refuses %j', (argv, message) => {
     expect(() => parseStreamsArgs(argv)).toThrow(message);
@@ -119,7 +144,13 @@ describe('streamsMarkdown', () => {
   it('states the command, the machine load, the verdict, RSS per stream and the errors', () => {
     const r = raw({ tally: { started: 4, complete: 3, errors: { ECONNRESET: 1 }, ttftMs: [3], durationMs: [1] } });
     const text = streamsMarkdown(r, summarizeStreams(r));
-    expect(text).toContain('npx tsx bench/streams.ts --streams 4 --duration-ms 30000 --ramp-ms 5000 --probes 50');
+    expect(text).toContain(
+      'npx tsx bench/streams.ts --streams 4 --duration-ms 30000 --ramp-ms 5000 --probes 50 --client h2 --sessions 100',
+    );
+    const h1 = raw({ settings: { ...r.settings, client: 'h1' } });
+    expect(streamsMarkdown(h1, summarizeStreams(h1))).toContain('--probes 50 --client h1`');
+    const capped = raw({ settings: { ...r.settings, gatewayHeapMb: 384 } });
+    expect(streamsMarkdown(capped, summarizeStreams(capped))).toContain('--sessions 100 --gateway-heap-mb 384`');
     expect(text).toContain('before `load average: 1.00, 1.00, 1.00`');
     expect(text).toContain('Result: **FAIL**');
     expect(text).toContain('| 97.7 MB | 4 | 98.0 MB | 107.4 MB | 100.0 KiB |');

@@ -8,9 +8,33 @@ export interface StreamsSettings {
   rampMs: number;
   /** TTFT probes on the idle gateway and again with every stream open (`--probes`, default 50). */
   probes: number;
+  /**
+   * How the load generator and the probes reach the gateway (`--client`, default `h2`): `h2` is HTTP/2 cleartext
+   * with many streams per session (as the AWS SDK for JavaScript v3 connects to Bedrock), `h1` one HTTP/1.1
+   * connection per stream.
+   */
+  client: StreamsClient;
+  /** With `--client h2`, the streams are spread over this many HTTP/2 sessions (`--sessions`, default 100). */
+  sessions: number;
+  /**
+   * The gateway process's V8 old-space limit, MB (`--gateway-heap-mb`, `node --max-old-space-size`); 0 (the default)
+   * leaves Node's own, which on a machine with a lot of memory lets the heap grow to about four times what is live.
+   */
+  gatewayHeapMb: number;
 }
 
-export const DEFAULT_STREAMS_SETTINGS: StreamsSettings = { streams: 10_000, durationMs: 30_000, rampMs: 5_000, probes: 50 };
+/** The load generator's protocol to the gateway. */
+export type StreamsClient = 'h1' | 'h2';
+
+export const DEFAULT_STREAMS_SETTINGS: StreamsSettings = {
+  streams: 10_000,
+  durationMs: 30_000,
+  rampMs: 5_000,
+  probes: 50,
+  client: 'h2',
+  sessions: 100,
+  gatewayHeapMb: 0,
+};
 
 /** Limits the run is judged by (from the issue). */
 export const STREAMS_TARGETS = {
@@ -22,19 +46,35 @@ export const STREAMS_TARGETS = {
   ttftP95SlackMs: 50,
 };
 
-const NUMBER_FLAGS = { '--streams': 'streams', '--duration-ms': 'durationMs', '--ramp-ms': 'rampMs', '--probes': 'probes' } as const;
+const NUMBER_FLAGS = {
+  '--streams': 'streams',
+  '--duration-ms': 'durationMs',
+  '--ramp-ms': 'rampMs',
+  '--probes': 'probes',
+  '--sessions': 'sessions',
+  '--gateway-heap-mb': 'gatewayHeapMb',
+} as const;
+const KNOWN_FLAGS = [...Object.keys(NUMBER_FLAGS), '--client'];
 
-/** Reads `--streams N --duration-ms MS --ramp-ms MS --probes N`; a bad or unknown flag throws naming it. */
+/**
+ * Reads `--streams N --duration-ms MS --ramp-ms MS --probes N --client h1|h2 --sessions N --gateway-heap-mb MB`; a bad
+ * or unknown flag throws naming it.
+ */
 export function parseStreamsArgs(argv: readonly string[]): StreamsSettings {
   const settings: StreamsSettings = { ...DEFAULT_STREAMS_SETTINGS };
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i]!;
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === '--client') {
+      if (value !== 'h1' && value !== 'h2') throw new Error(`--client must be h1 or h2, got "${value}"`);
+      settings.client = value;
+      continue;
+    }
     const key = NUMBER_FLAGS[flag as keyof typeof NUMBER_FLAGS];
-    if (!key) throw new Error(`unknown flag ${flag} (known: ${Object.keys(NUMBER_FLAGS).join(', ')})`);
+    if (!key) throw new Error(`unknown flag ${flag} (known: ${KNOWN_FLAGS.join(', ')})`);
     const n = Number(value);
-    const min = key === 'rampMs' ? 0 : 1;
+    const min = key === 'rampMs' || key === 'gatewayHeapMb' ? 0 : 1;
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}, got "${value}"`);
     settings[key] = n;
   }
@@ -180,7 +220,7 @@ export function streamsMarkdown(raw: StreamsRaw, summary: StreamsSummary): strin
   return [
     `# ${s.streams} concurrent streams through one gateway (${raw.startedAt})`,
     '',
-    `Command: \`npx tsx bench/streams.ts --streams ${s.streams} --duration-ms ${s.durationMs} --ramp-ms ${s.rampMs} --probes ${s.probes}\``,
+    `Command: \`npx tsx bench/streams.ts --streams ${s.streams} --duration-ms ${s.durationMs} --ramp-ms ${s.rampMs} --probes ${s.probes} --client ${s.client}${s.client === 'h2' ? ` --sessions ${s.sessions}` : ''}${s.gatewayHeapMb ? ` --gateway-heap-mb ${s.gatewayHeapMb}` : ''}\``,
     '',
     `Machine load: before \`${raw.uptimeBefore}\`; after \`${raw.uptimeAfter}\`.`,
     '',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startServer, type ServerProcess } from './server-process.ts';
-import { runStream, type StreamRequest } from './streams-client.ts';
+import { runProbe, type StreamRequest } from './streams-client.ts';
 import type { LoadOrder, LoadProgress } from './streams-load.ts';
 import {
   parseStreamsArgs,
@@ -43,12 +43,12 @@ async function main(): Promise<void> {
   });
   let gateway: ServerProcess | undefined;
   try {
-    gateway = await startServer('gateway', 'streams-serve.ts', {
-      ...common,
-      STREAMS_ROLE: 'gateway',
-      BENCH_UPSTREAM: sim.url,
-      STREAMS_DATA_DIR: dataDir,
-    });
+    gateway = await startServer(
+      'gateway',
+      'streams-serve.ts',
+      { ...common, STREAMS_ROLE: 'gateway', BENCH_UPSTREAM: sim.url, STREAMS_DATA_DIR: dataDir },
+      settings.gatewayHeapMb ? [`--max-old-space-size=${settings.gatewayHeapMb}`] : [],
+    );
     const raw = await measure(settings, sim, gateway, dataDir);
     const result = { ...raw, startedAt, uptimeBefore, uptimeAfter: uptime() };
     const summary = summarizeStreams(result);
@@ -72,8 +72,8 @@ async function measure(
 ): Promise<Omit<StreamsRaw, 'startedAt' | 'uptimeBefore' | 'uptimeAfter'>> {
   const base = streamRequest(gateway.url);
   const probeErrors: Record<string, number> = {};
-  await probes(base, 'warmup', WARMUP_PROBES, probeErrors);
-  const idleProbesMs = await probes(base, 'idle', settings.probes, probeErrors);
+  await probes(settings, base, 'warmup', WARMUP_PROBES, probeErrors);
+  const idleProbesMs = await probes(settings, base, 'idle', settings.probes, probeErrors);
   await sleep(1_000);
   const idleRssKb = procKb(gateway.pid, 'VmRSS');
   console.error(
@@ -92,6 +92,8 @@ async function measure(
     type: 'start',
     streams: settings.streams,
     rampMs: settings.rampMs,
+    client: settings.client,
+    sessions: settings.sessions,
     base: { ...base, body: base.body.toString() },
   };
   load.send(order);
@@ -118,7 +120,7 @@ async function measure(
   console.error(`${open} of ${settings.streams} streams open; loaded probes`);
   const gatewaySocketsAtLoad = socketCount(gateway.pid);
   const openAtProbeStart = (await progress(load)).open;
-  const loadedProbesMs = await probes(base, 'loaded', settings.probes, probeErrors);
+  const loadedProbesMs = await probes(settings, base, 'loaded', settings.probes, probeErrors);
   const openAtProbeEnd = (await progress(load)).open;
   console.error(`probes done (${openAtProbeEnd} open); waiting for the streams to end`);
   const { tally, peakRssKb: loadPeakRssKb } = await tallyPromise;
@@ -160,14 +162,17 @@ function streamRequest(origin: string): StreamRequest {
   };
 }
 
-/** `count` probes one after another, each on a new connection, closed at its first content; their TTFTs. */
-async function probes(base: StreamRequest, phase: string, count: number, errors: Record<string, number>): Promise<number[]> {
+/** `count` probes one after another, each on a new connection (`--client`), closed at its first content; their TTFTs. */
+async function probes(
+  settings: StreamsSettings,
+  base: StreamRequest,
+  phase: string,
+  count: number,
+  errors: Record<string, number>,
+): Promise<number[]> {
   const ttfts: number[] = [];
   for (let i = 0; i < count; i++) {
-    const outcome = await runStream(
-      { ...base, headers: { ...base.headers, 'x-session-id': `probe-${phase}-${i}` } },
-      { stopAtFirstContent: true },
-    );
+    const outcome = await runProbe(settings.client, { ...base, headers: { ...base.headers, 'x-session-id': `probe-${phase}-${i}` } });
     if (outcome.ok && outcome.ttftMs !== null) ttfts.push(outcome.ttftMs);
     else errors[`probe:${outcome.failure}`] = (errors[`probe:${outcome.failure}`] ?? 0) + 1;
     await sleep(20);

@@ -30,6 +30,7 @@ describe('client connection settings', () => {
       CLIENT_KEEP_ALIVE_TIMEOUT_MS: '30000',
       CLIENT_H2_IDLE_TIMEOUT_MS: '20000',
       MAX_CLIENT_CONNECTIONS: '64',
+      CLIENT_H2_MAX_STREAMS: '250',
     });
     expect(connectionLimits(env)).toEqual({
       firstBytesTimeoutMs: 2000,
@@ -39,6 +40,7 @@ describe('client connection settings', () => {
       keepAliveTimeoutMs: 30000,
       h2IdleTimeoutMs: 20000,
       maxConnections: 64,
+      h2MaxStreams: 250,
     });
   });
 
@@ -46,6 +48,7 @@ describe('client connection settings', () => {
     ['CLIENT_FIRST_BYTES_TIMEOUT_MS', '0'],
     ['CLIENT_H2_IDLE_TIMEOUT_MS', 'soon'],
     ['MAX_CLIENT_CONNECTIONS', '-1'],
+    ['CLIENT_H2_MAX_STREAMS', '0'],
     ['CLIENT_KEEP_ALIVE_TIMEOUT_MS', '1.5'],
   ])('refuse %s=%s, naming the variable', (name, value) => {
     expect(() => readEnv({ [name]: value })).toThrow(name);

@@ -70,6 +70,8 @@ const Env = z
     /** Lines below this level are not written. */
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     MAX_CLIENT_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+    /** Streams one HTTP/2 client session may have open at once. */
+    CLIENT_H2_MAX_STREAMS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   })
   .superRefine(checkConfigStoreEnv)
   .refine((env) => !(env.OBSERVATION_STORE === 'dynamodb' && env.OBSERVATION_LOG === 'dynamodb'), {
@@ -106,6 +108,7 @@ export function connectionLimits(env: GatewayEnvSettings): ConnectionLimits {
     keepAliveTimeoutMs: env.CLIENT_KEEP_ALIVE_TIMEOUT_MS,
     h2IdleTimeoutMs: env.CLIENT_H2_IDLE_TIMEOUT_MS,
     maxConnections: env.MAX_CLIENT_CONNECTIONS,
+    h2MaxStreams: env.CLIENT_H2_MAX_STREAMS,
   };
 }
 

@@ -203,3 +203,55 @@ describe('the connection cap', () => {
     }
   });
 });
+
+describe('the HTTP/2 stream cap', () => {
+  it('advertises h2MaxStreams per session: a request past it waits for an open one to end', async () => {
+    const releases: (() => void)[] = [];
+    const server = await listenDual(() => new Promise<Response>((resolve) => releases.push(() => resolve(new Response('ok')))), {
+      h2MaxStreams: 2,
+    });
+    const session = connectH2(server.url);
+    try {
+      await new Promise((resolve) => session.once('remoteSettings', resolve));
+      expect(session.remoteSettings.maxConcurrentStreams).toBe(2);
+      const answers = [0, 1, 2].map(() => {
+        const stream = session.request({ ':path': '/' });
+        stream.end();
+        stream.resume();
+        return new Promise<number>((resolve) => stream.once('response', (h) => resolve(Number(h[':status']))));
+      });
+      await waitFor(() => releases.length === 2);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(releases).toHaveLength(2);
+      releases[0]!();
+      expect(await answers[0]).toBe(200);
+      await waitFor(() => releases.length === 3);
+      releases[1]!();
+      releases[2]!();
+      expect(await Promise.all(answers)).toEqual([200, 200, 200]);
+    } finally {
+      session.destroy();
+      await server.close();
+    }
+  });
+
+  it('defaults to 1,000 streams per session', async () => {
+    const server = await listenDual(() => new Response('ok'));
+    const session = connectH2(server.url);
+    try {
+      await new Promise((resolve) => session.once('remoteSettings', resolve));
+      expect(session.remoteSettings.maxConcurrentStreams).toBe(1_000);
+    } finally {
+      session.destroy();
+      await server.close();
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

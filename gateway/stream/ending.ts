@@ -1,11 +1,11 @@
 import { ERRORS, GatewayError } from '../errors.ts';
-import type { AnswerContext } from './interface.ts';
+import type { AnswerContext, StreamContext } from './interface.ts';
 
 /** The endings of an answer cut short, other than an upstream's own error (which keeps its type and status). */
 export type CutShort = 'upstream_idle_timeout' | 'upstream_malformed' | 'upstream_reset' | 'client_abort' | 'shutdown_abort' | 'internal';
 
 /** The client-facing message of an ending; `detail` says what was malformed. */
-export function cutShortMessage(code: CutShort, call: AnswerContext, detail = ''): string {
+export function cutShortMessage(code: CutShort, call: StreamContext, detail = ''): string {
   switch (code) {
     case 'upstream_idle_timeout':
       return `the model endpoint sent nothing for ${call.idleTimeoutMs} ms; the answer is incomplete`;

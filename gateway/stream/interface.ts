@@ -27,6 +27,9 @@ export interface AnswerContext {
   tap?: (chunk: Uint8Array) => void;
 }
 
+/** What a streamed answer holds of its call while it runs: everything but `headers`, which are sent at its start. */
+export type StreamContext = Omit<AnswerContext, 'headers'>;
+
 /** Facts an adapter reports while upstream units go by; the core meters them and decides the ending. */
 export interface StreamTally {
   /** Content went to the client (the first call fixes the time to first token). */

@@ -2,14 +2,14 @@ import { ERRORS, statusOfErrorType } from '../errors.ts';
 import type { HttpResponse } from '../upstreams/http/interface.ts';
 import { cutShortMessage, streamErrorType, type CutShort } from './ending.ts';
 import type { CacheUsage } from '../metering/meter.ts';
-import type { AnswerContext, StreamAdapter, StreamTally } from './interface.ts';
+import type { AnswerContext, StreamAdapter, StreamContext, StreamTally } from './interface.ts';
 import { UpstreamReader } from './upstream-reader.ts';
 
 /** What the adapter reported so far: the meter gets content and usage at once; error and completion decide the ending. */
 class Tally implements StreamTally {
   errorType: string | null = null;
   completed = false;
-  constructor(private readonly call: AnswerContext) {}
+  constructor(private readonly call: StreamContext) {}
   content(): void {
     this.call.meter.firstToken();
   }
@@ -39,27 +39,30 @@ type Controller = ReadableStreamDefaultController<Uint8Array>;
  *   protocol's error frame, never a normal end; a stream that ends without its closing unit is malformed;
  * - client abort (499): nobody reads on.
  */
-export function meteredStream(response: HttpResponse, adapter: StreamAdapter, call: AnswerContext): ReadableStream<Uint8Array> {
-  call.meter.upstreamAnswered();
-  return new ReadableStream<Uint8Array>(new MeteredSource(new UpstreamReader(response, call), adapter, call));
+export function meteredStream(response: HttpResponse, adapter: StreamAdapter, answer: AnswerContext): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(new MeteredSource(response, adapter, streamContext(answer)));
 }
 
 /**
- * The stream's source, and the listener of the call's abort signal (`handleEvent`): one object per answer, its
- * steps methods rather than closures made anew for every request.
+ * The source of one metered stream. A class, not closures: a stream may stay open for minutes, thousands at once,
+ * and its methods live once on the prototype instead of once per stream (each named closure also carries its own
+ * `name` property under the TypeScript loader).
  */
-class MeteredSource implements UnderlyingDefaultSource<Uint8Array>, EventListenerObject {
+class MeteredSource implements UnderlyingDefaultSource<Uint8Array> {
+  private readonly reader: UpstreamReader;
   private readonly tally: Tally;
   private controller!: Controller;
   private ended = false;
 
   constructor(
-    private readonly reader: UpstreamReader,
+    response: HttpResponse,
     private readonly adapter: StreamAdapter,
-    private readonly call: AnswerContext,
+    private readonly call: StreamContext,
   ) {
+    call.meter.upstreamAnswered();
+    this.reader = new UpstreamReader(response, call);
     this.tally = new Tally(call);
-    // A cut (client gone, shutdown) ends the answer even while the client is not pulling.
+    // A cut (client gone, shutdown) ends the answer even while the client is not pulling: see `handleEvent`.
     call.signal.addEventListener('abort', this, { once: true });
   }
 
@@ -93,7 +96,7 @@ class MeteredSource implements UnderlyingDefaultSource<Uint8Array>, EventListene
     this.cutShort(this.call.cutBy().code, undefined, true);
   }
 
-  /** The call's signal aborted. */
+  /** The call's abort listener (this object is the listener). */
   handleEvent(): void {
     this.cutShort(this.call.cutBy().code);
   }
@@ -114,8 +117,8 @@ class MeteredSource implements UnderlyingDefaultSource<Uint8Array>, EventListene
       this.controller.close();
       return;
     }
-    const frame = this.adapter.errorFrame({ type: streamErrorType(code), code, message: cutShortMessage(code, this.call, detail) });
-    this.controller.enqueue(frame);
+    const message = cutShortMessage(code, this.call, detail);
+    this.controller.enqueue(this.adapter.errorFrame({ type: streamErrorType(code), code, message }));
     this.controller.close();
   }
 
@@ -133,4 +136,13 @@ class MeteredSource implements UnderlyingDefaultSource<Uint8Array>, EventListene
     }
     return this.ended;
   }
+}
+
+/**
+ * The fields of the call a running stream keeps. Not the call itself: its `headers` function holds the request's
+ * whole Hono context (request, variables, helpers), a few KiB that would otherwise live as long as the stream.
+ */
+function streamContext(call: AnswerContext): StreamContext {
+  const { meter, signal, cutBy, idleTimeoutMs, now, logger, tap } = call;
+  return { meter, signal, cutBy, idleTimeoutMs, now, logger, tap };
 }

@@ -1,6 +1,6 @@
 import type { HttpResponse } from '../upstreams/http/interface.ts';
 import type { CutShort } from './ending.ts';
-import { MalformedUpstream, type AnswerContext } from './interface.ts';
+import { MalformedUpstream, type StreamContext } from './interface.ts';
 
 /**
  * Reads an upstream body chunk by chunk under the idle deadline: one timer per answer checks how long the
@@ -14,7 +14,7 @@ export class UpstreamReader {
 
   constructor(
     private readonly response: HttpResponse,
-    private readonly call: AnswerContext,
+    private readonly call: StreamContext,
   ) {
     this.arm(call.idleTimeoutMs);
   }

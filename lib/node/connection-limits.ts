@@ -24,6 +24,11 @@ export interface ConnectionLimits {
   h2IdleTimeoutMs: number;
   /** Open client connections at most; connections past it are closed at accept (counted in `dropped()`). */
   maxConnections: number;
+  /**
+   * HTTP/2: streams a session may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); a client holds further
+   * requests until one ends. `maxConnections` counts a session once, however many streams it carries.
+   */
+  h2MaxStreams: number;
 }
 
 /** Defaults: a minute of keep-alive (longer than common load balancers' 60 s), tight deadlines before a request. */
@@ -35,6 +40,7 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   keepAliveTimeoutMs: 65_000,
   h2IdleTimeoutMs: 65_000,
   maxConnections: 1_000,
+  h2MaxStreams: 1_000,
 };
 
 /**

@@ -87,7 +87,7 @@ export async function listenDual(handler: FetchHandler, options: ListenOptions =
     },
     listener,
   );
-  const http2 = createHttp2Server({}, listener as never);
+  const http2 = createHttp2Server({ settings: { maxConcurrentStreams: limits.h2MaxStreams } }, listener as never);
   const sockets = new Set<Socket>();
   const sessions = new Set<ServerHttp2Session>();
   const firstPaths = new WeakMap<Socket, string>();
