@@ -191,6 +191,10 @@ describe.skipIf(missing)('PostgreSQL percentiles (percentile_disc) against the R
       }
       // The TTFT read after a latency read for another start time runs its own statement, not the kept one.
       const post = postgresAnalysisSource(wh);
+      // The per-cell sums run without parallel workers and give the session its own setting back.
+      await wh.query(`SET max_parallel_workers_per_gather = 3`);
+      expect((await post.cells({ since: 0 }, {}, 0.5)).length).toBeGreaterThan(5);
+      expect(await wh.query(`SELECT current_setting('max_parallel_workers_per_gather') AS v`)).toEqual([{ v: '3' }]);
       await post.percentiles({ since: 0 }, 'latency_ms');
       expect([...(await post.percentiles({ since: T0 + 250 }, 'ttft_ms'))].sort()).toEqual(
         [...(await referencePercentiles(wh, { since: T0 + 250 }, 'ttft_ms'))].sort(),
