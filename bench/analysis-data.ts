@@ -185,6 +185,10 @@ export async function copyWarehouse(
     const names = table.columns.map((c) => c.name).join(', ');
     try {
       await wh.query(`COPY ${table.name} (${names}) FROM '${file.replaceAll("'", "''")}' WITH (FORMAT csv)`);
+    } catch (error) {
+      // The indexes come back before the caller falls back to another way of loading.
+      for (const { sql } of indexes) await wh.query(sql);
+      throw error;
     } finally {
       unlinkSync(file);
     }
