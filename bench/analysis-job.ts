@@ -3,7 +3,8 @@
  *   node --import tsx bench/analysis-job.ts [--rows 1000000] [--store sqlite|postgres|both] [--dir /tmp/analysis-bench]
  *     [--url postgres://postgres@127.0.0.1:5432/test] [--schema analysis_bench] [--write]
  * Generates the rows once per size into <dir>/bench-<rows>.db (reused while it exists) and, for PostgreSQL, copies them
- * once into schema <schema>_<rows> (reused while it holds the same number of observations). Pending migrations and
+ * once into schema <schema>_<rows> (reused while it holds the same number of observations) by COPY from a CSV file,
+ * or by INSERT ... unnest when the server cannot read the file. Pending migrations and
  * the SQLite analysis indexes (what `npm run analysis -- --build-indexes` builds) are applied before the timed run and
  * timed apart. The job runs in a child
  * process; each run reports wall time, rows per second, the child's CPU time and peak resident memory. --write adds
@@ -18,7 +19,7 @@ import { runJob } from '../analysis/job.ts';
 import { createAnalysisIndexes, openDatabase } from '../stores/sqlite/database.ts';
 import { migrate } from '../stores/warehouse/migrations.ts';
 import { connectPostgresWarehouse } from '../stores/warehouse/postgres.ts';
-import { generateSqlite, loadWarehouse } from './analysis-data.ts';
+import { copyWarehouse, generateSqlite, loadWarehouse } from './analysis-data.ts';
 
 const { values } = parseArgs({
   options: {
@@ -112,7 +113,13 @@ if (values.child) {
       if (Number(held?.n) !== rows) {
         t = performance.now();
         const db = openDatabase(path, { readonly: true });
-        await loadWarehouse(db, wh, (table, n) => console.log(`  ${table}: ${n} rows`));
+        try {
+          await copyWarehouse(db, wh, values.dir, (step, s) => console.log(`  ${step} in ${s.toFixed(1)} s`));
+        } catch (error) {
+          // COPY from a server file needs the server on this machine and the right to read its files.
+          console.log(`  COPY from a file failed (${(error as Error).message}); copying by INSERT ... unnest instead`);
+          await loadWarehouse(db, wh, (table, n) => console.log(`  ${table}: ${n} rows`));
+        }
         db.close();
         say(`copied ${rows} observations and their feedback into schema ${schema} in ${seconds(t)} s`);
       }

@@ -183,4 +183,22 @@ describe.skipIf(missing)('PostgreSQL percentiles (percentile_disc) against the R
       }
     }
   });
+
+  it('gives the same figures in PostgreSQL SQL (DISTINCT ON, FILTER, one percentile statement) as in the Redshift subset', async () => {
+    for (const [, wh] of stores) {
+      for (const since of [0, T0 + 250]) {
+        await expectSameReads(postgresAnalysisSource(wh, undefined, { redshift: true }), postgresAnalysisSource(wh), since);
+      }
+      // The TTFT read after a latency read for another start time runs its own statement, not the kept one.
+      const post = postgresAnalysisSource(wh);
+      // The per-cell sums run without parallel workers and give the session its own setting back.
+      await wh.query(`SET max_parallel_workers_per_gather = 3`);
+      expect((await post.cells({ since: 0 }, {}, 0.5)).length).toBeGreaterThan(5);
+      expect(await wh.query(`SELECT current_setting('max_parallel_workers_per_gather') AS v`)).toEqual([{ v: '3' }]);
+      await post.percentiles({ since: 0 }, 'latency_ms');
+      expect([...(await post.percentiles({ since: T0 + 250 }, 'ttft_ms'))].sort()).toEqual(
+        [...(await referencePercentiles(wh, { since: T0 + 250 }, 'ttft_ms'))].sort(),
+      );
+    }
+  });
 });

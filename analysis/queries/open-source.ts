@@ -28,8 +28,9 @@ export async function openAnalysisSource(store: string, schema?: string): Promis
     }
     // Its hash joins and per-group sorts span every live row: in memory they take about half the time of spilling to
     // disk at 1M rows. Session scope only; Redshift sizes query memory by its workload queues and has no work_mem.
-    if (!(await isRedshift(wh))) await wh.query(`SET work_mem = '${ANALYSIS_WORK_MEM}'`);
-    return postgresAnalysisSource(wh, () => wh.close());
+    const redshift = await isRedshift(wh);
+    if (!redshift) await wh.query(`SET work_mem = '${ANALYSIS_WORK_MEM}'`);
+    return postgresAnalysisSource(wh, () => wh.close(), { redshift });
   }
   if (!existsSync(store)) throw new Error(`no database at ${store}`);
   return sqliteAnalysisSource(openDatabase(store, { readonly: true }), true);

@@ -1,5 +1,5 @@
 import type { SqlRunner } from '../../stores/warehouse/interface.ts';
-import { assignmentColumns, assignmentCountsOf, periodExpression, type AssignmentCounts } from './assignment.ts';
+import { assignmentCountsOf, periodExpression, type AssignmentCounts } from './assignment.ts';
 import { armSumsOf, type ArmSums, type OutcomeSums } from './experiments.ts';
 import type { RowFilter } from './filter.ts';
 import type { CellSums } from './intent-config.ts';
@@ -9,8 +9,44 @@ import { nearestRank } from '../stats/nearest-rank.ts';
 
 /** The shared WHERE clause (alias `o`); `$1` is the start time in epoch ms. */
 const LIVE = `o.traffic = 'live' AND o.config_id IS NOT NULL AND o.time >= $1`;
-/** The quality score in force for row `o` through the `feedback_latest` view; null for failed requests and fallback answers (`quality`). */
-const QUALITY_JOIN = `LEFT JOIN feedback_latest fl ON fl.scope = 'request' AND fl.key = o.request_id AND fl.metric = 'quality_score'`;
+/** Which SQL the source writes: PostgreSQL's own (DISTINCT ON, FILTER) or the subset Redshift shares with it. */
+interface Dialect {
+  redshift: boolean;
+}
+
+/**
+ * The first row per `partition` in `order` over `from` (a FROM ... WHERE ... body), as the columns `columns`
+ * ([expression, name] pairs). PostgreSQL: DISTINCT ON, one pass over rows sorted (or read from an index) in that
+ * order. Redshift, which has no DISTINCT ON: ROW_NUMBER() = 1, the same row.
+ */
+function firstPer(d: Dialect, columns: readonly [string, string][], partition: string, order: string, from: string): string {
+  const select = columns.map(([e, n]) => `${e} AS ${n}`).join(', ');
+  if (!d.redshift) return `SELECT DISTINCT ON (${partition}) ${select} ${from} ORDER BY ${partition}, ${order}`;
+  return `SELECT ${columns.map(([, n]) => n).join(', ')} FROM (
+      SELECT ${select}, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${order}) AS rn ${from}) ranked WHERE rn = 1`;
+}
+
+/**
+ * The quality score in force per request (key, value): the latest by event time, then by arrival, the rule of the
+ * `feedback_latest` view, read from the request-scope quality scores alone (on PostgreSQL an index-only walk of
+ * `feedback_quality` in that order), optionally only for the keys `keys` (a subquery).
+ */
+const qualityInForce = (d: Dialect, keys?: string): string =>
+  firstPer(
+    d,
+    [
+      ['f.key', 'key'],
+      ['f.value', 'value'],
+    ],
+    'f.key',
+    'f.event_time DESC, f.seq DESC',
+    `FROM feedback f WHERE f.scope = 'request' AND f.metric = 'quality_score'${keys ? ` AND f.key IN (${keys})` : ''}`,
+  );
+/** The quality in force of request `key` by one lookup in `feedback_quality` (PostgreSQL). */
+const LATEST_QUALITY = (key: string): string => `(SELECT f.value FROM feedback f WHERE f.scope = 'request' AND f.metric = 'quality_score'
+  AND f.key = ${key} ORDER BY f.event_time DESC, f.seq DESC LIMIT 1)`;
+const QUALITY_JOIN = 'LEFT JOIN quality fl ON fl.key = o.request_id';
+/** Null for failed requests and fallback answers. */
 const quality = (served: string): string => `CASE WHEN o.error_code IS NULL AND ${served} IS NULL THEN fl.value END`;
 const fallbackFlag = (served: string): string => `CASE WHEN ${served} IS NOT NULL THEN 1 ELSE 0 END`;
 
@@ -25,7 +61,30 @@ const FAILED = 'CASE WHEN o.error_code IS NOT NULL THEN 1 ELSE 0 END';
 type Row = Record<string, unknown>;
 const num = (v: unknown): number => Number(v ?? 0);
 
-async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, number>, defaultGate: number): Promise<CellSums[]> {
+/**
+ * Runs `read` with parallel workers off (PostgreSQL; the session's setting is restored after): the per-cell sums
+ * hash-join every live request to its quality in force, whose DISTINCT ON over an index is not a parallel plan, so
+ * each parallel worker would build the whole hash table again (three builds of 10M entries at 10M rows). At 10M on
+ * two shared cores the statement took 15 to 23 s serially against 23 to 36 s with two workers.
+ */
+async function serially<T>(db: SqlRunner, d: Dialect, read: () => Promise<T>): Promise<T> {
+  if (d.redshift) return read();
+  const [was] = await db.query<Row>(`SELECT current_setting('max_parallel_workers_per_gather') AS v`);
+  await db.query(`SELECT set_config('max_parallel_workers_per_gather', '0', false)`);
+  try {
+    return await read();
+  } finally {
+    await db.query('SELECT set_config($1, $2, false)', ['max_parallel_workers_per_gather', String(was?.v)]);
+  }
+}
+
+async function cells(
+  db: SqlRunner,
+  d: Dialect,
+  filter: RowFilter,
+  gates: Record<string, number>,
+  defaultGate: number,
+): Promise<CellSums[]> {
   const served = await servedColumn(db);
   const params: unknown[] = [filter.since, defaultGate];
   const cases = Object.entries(gates).map(([intent, gate]) => {
@@ -34,8 +93,10 @@ async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, num
   });
   const fallback = 'CAST($2 AS DOUBLE PRECISION)';
   const gate = cases.length ? `CASE intent ${cases.join(' ')} ELSE ${fallback} END` : fallback;
-  const rows = await db.query<Row>(
-    `WITH scored AS (
+  const rows = await serially(db, d, () =>
+    db.query<Row>(
+      `WITH quality AS (${qualityInForce(d)}),
+    scored AS (
       SELECT o.intent AS intent, o.config_id AS config_id, ${FAILED} AS failed, ${fallbackFlag(served)} AS fallback, o.cost_usd AS cost,
         CASE WHEN o.stop_reason = 'guardrail_intervened' THEN 1 ELSE 0 END AS guardrailed,
         CAST(o.input_tokens AS BIGINT) + o.output_tokens + COALESCE(o.cache_read_input_tokens, 0) + COALESCE(o.cache_write_input_tokens, 0) AS tokens,
@@ -47,7 +108,8 @@ async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, num
       SUM(q * q) AS quality_sum_sq, SUM(CASE WHEN q >= ${gate} THEN 1 ELSE 0 END) AS passes,
       SUM(CASE WHEN q IS NOT NULL THEN tokens END) AS scored_tokens, SUM(prompt) AS prompt_tokens, SUM(cache_read) AS cache_read_tokens
     FROM scored GROUP BY intent, config_id`,
-    params,
+      params,
+    ),
   );
   return rows
     .map((r) => ({
@@ -76,6 +138,15 @@ async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, num
     );
 }
 
+type Column = 'latency_ms' | 'ttft_ms';
+const disc = (column: string, p: number, filter = ''): string =>
+  `percentile_disc(${p / 100 - 1e-12}) WITHIN GROUP (ORDER BY o.${column})${filter}`;
+const percentilesOf = (r: Row, prefix: string): Percentiles => {
+  const entry = {} as Percentiles;
+  for (const p of PERCENTILES) entry[p] = Number(r[`${prefix}${p}`]);
+  return entry;
+};
+
 /**
  * Nearest-rank percentiles per (intent, configuration) with `percentile_disc`, one sort per group. PostgreSQL takes
  * the value at rank ceil(fraction n) computed in floating point, where p / 100 n can land just above a whole rank
@@ -83,20 +154,64 @@ async function cells(db: SqlRunner, filter: RowFilter, gates: Record<string, num
  * 10^10 values: when p n / 100 is whole the product falls within n 1e-12 below it, and otherwise it is at least 0.01
  * above the rank below. `referencePercentiles` (ROW_NUMBER and COUNT windows, ranks in integers) gives the same values.
  */
-async function percentiles(db: SqlRunner, filter: RowFilter, column: 'latency_ms' | 'ttft_ms'): Promise<Map<string, Percentiles>> {
-  const picks = PERCENTILES.map((p) => `percentile_disc(${p / 100 - 1e-12}) WITHIN GROUP (ORDER BY o.${column}) AS p${p}`).join(', ');
+async function percentiles(db: SqlRunner, filter: RowFilter, column: Column): Promise<Map<string, Percentiles>> {
+  const picks = PERCENTILES.map((p) => `${disc(column, p)} AS p${p}`).join(', ');
   const rows = await db.query<Row>(
     `SELECT o.intent AS intent, o.config_id AS config_id, ${picks}
     FROM observations o WHERE ${LIVE} AND o.error_code IS NULL AND o.${column} IS NOT NULL GROUP BY o.intent, o.config_id`,
     [filter.since],
   );
   const out = new Map<string, Percentiles>();
+  for (const r of rows) out.set(groupKey(String(r.intent), String(r.config_id)), percentilesOf(r, 'p'));
+  return out;
+}
+
+/**
+ * Both columns' percentiles in one statement (PostgreSQL only): one scan, one sort of the rows by group, compared
+ * byte by byte (COLLATE "C", the groups are the same in any collation), then the per-group sorts of each column; TTFT
+ * through FILTER (it is null on some successful rows). A group without a TTFT is left out of the TTFT map, as the
+ * per-column statement leaves it out.
+ */
+async function bothPercentiles(db: SqlRunner, filter: RowFilter): Promise<Record<Column, Map<string, Percentiles>>> {
+  const picks = (['latency_ms', 'ttft_ms'] as const).flatMap((c) =>
+    PERCENTILES.map((p) => `${disc(c, p, ` FILTER (WHERE o.${c} IS NOT NULL)`)} AS ${c}_${p}`),
+  );
+  const rows = await db.query<Row>(
+    `SELECT o.intent COLLATE "C" AS intent, o.config_id COLLATE "C" AS config_id, COUNT(o.latency_ms) AS latency_ms_n,
+      COUNT(o.ttft_ms) AS ttft_ms_n, ${picks.join(', ')}
+    FROM observations o WHERE ${LIVE} AND o.error_code IS NULL GROUP BY 1, 2`,
+    [filter.since],
+  );
+  const out = { latency_ms: new Map<string, Percentiles>(), ttft_ms: new Map<string, Percentiles>() };
   for (const r of rows) {
-    const entry = {} as Percentiles;
-    for (const p of PERCENTILES) entry[p] = Number(r[`p${p}`]);
-    out.set(groupKey(String(r.intent), String(r.config_id)), entry);
+    for (const c of ['latency_ms', 'ttft_ms'] as const) {
+      if (num(r[`${c}_n`]) > 0) out[c].set(groupKey(String(r.intent), String(r.config_id)), percentilesOf(r, `${c}_`));
+    }
   }
   return out;
+}
+
+/**
+ * The percentiles of one column, on PostgreSQL from a `bothPercentiles` statement shared with the other column: a
+ * call runs one and keeps it for one call of the other column with the same start time (the report reads latency,
+ * then TTFT), so each statement's figures are handed out at most once per column.
+ */
+function sharedPercentiles(db: SqlRunner, d: Dialect): AnalysisSource['percentiles'] {
+  if (d.redshift) return (filter, column) => percentiles(db, filter, column);
+  let kept: { since: number; waiting: Column; result: Promise<Record<Column, Map<string, Percentiles>>> } | undefined;
+  return async (filter, column) => {
+    if (kept && kept.since === filter.since && kept.waiting === column) {
+      const { result } = kept;
+      kept = undefined;
+      return (await result)[column];
+    }
+    const result = bothPercentiles(db, filter);
+    kept = { since: filter.since, waiting: column === 'latency_ms' ? 'ttft_ms' : 'latency_ms', result };
+    result.catch(() => {
+      kept = undefined;
+    });
+    return (await result)[column];
+  };
 }
 
 /** Nearest-rank percentiles by ROW_NUMBER and COUNT windows over every row, ranks in integers: the reference for `percentiles`. */
@@ -135,57 +250,110 @@ async function experimentIds(db: SqlRunner, filter: RowFilter): Promise<string[]
 
 const EXPERIMENT_ROWS = `${LIVE} AND o.experiment_id = $2 AND o.session_id IS NOT NULL`;
 
-/** Each session's first arm in the experiment (see `queryArms` for why a session stays in it). */
-const FIRST_ARM = `first_arm AS (
-      SELECT session_id, arm FROM (
-        SELECT o.session_id AS session_id, o.arm AS arm, ROW_NUMBER() OVER (PARTITION BY o.session_id ORDER BY o.time, o.seq) AS rn
-        FROM observations o WHERE ${EXPERIMENT_ROWS}) r
-      WHERE rn = 1)`;
+/** Each session's first arm (session_id, arm) among the rows of `from` (columns session_id, arm, time, seq); see `queryArms` for why a session stays in it. */
+const firstArm = (d: Dialect, from: string): string =>
+  firstPer(
+    d,
+    [
+      ['e.session_id', 'session_id'],
+      ['e.arm', 'arm'],
+    ],
+    'e.session_id',
+    'e.time, e.seq',
+    `FROM ${from} e`,
+  );
 
-async function arms(db: SqlRunner, filter: RowFilter, experimentId: string): Promise<ArmSums[]> {
+/** The sums `armSumsOf` reads, over `per_session`. */
+const ARM_SUMS: readonly [string, string][] = [
+  ['SUM(requests)', 'requests'],
+  ['SUM(errors)', 'errors'],
+  ['SUM(fallbacks)', 'fallbacks'],
+  ['SUM(cost_usd)', 'cost_usd'],
+  ['SUM(scored)', 'scored'],
+  ['SUM(y)', 'quality_sum'],
+  ['SUM(yy)', 'quality_sum_sq'],
+  ['COUNT(*)', 'sessions'],
+  ['SUM(y * y)', 'sum_yy'],
+  ['SUM(scored * scored)', 'sum_nn'],
+  ['SUM(y * scored)', 'sum_yn'],
+  ['SUM(requests * requests)', 'req_nn'],
+  ['SUM(errors * errors)', 'err_yy'],
+  ['SUM(errors * requests)', 'err_yn'],
+  ['SUM(cost_usd * cost_usd)', 'cost_yy'],
+  ['SUM(cost_usd * requests)', 'cost_yn'],
+];
+
+/**
+ * One statement, one scan of the observations: the experiment's rows (kept once), each session's first arm among
+ * them, the quality in force of the first-arm rows alone, the per-session sums and per arm both the sums and the
+ * configurations seen (rows with part = 'config'). On PostgreSQL each scored row's quality is one index-only lookup
+ * in `feedback_quality` (ORDER BY ... LIMIT 1): at 10M rows, 950k lookups took the statement from 19.5 s (a
+ * DISTINCT ON over the lookups' results, sorted) to 10 s. Redshift, without correlated LIMIT subqueries or indexes,
+ * joins the quality in force of the experiment's requests.
+ */
+async function arms(db: SqlRunner, d: Dialect, filter: RowFilter, experimentId: string): Promise<ArmSums[]> {
   const served = await servedColumn(db);
-  const params = [filter.since, experimentId];
   const rows = await db.query<Row>(
-    `WITH ${FIRST_ARM},
+    `WITH exp AS (
+      SELECT o.request_id AS request_id, o.session_id AS session_id, o.arm AS arm, o.config_id AS config_id, o.time AS time, o.seq AS seq,
+        ${FAILED} AS failed, ${fallbackFlag(served)} AS fallback, o.cost_usd AS cost,
+        CASE WHEN o.error_code IS NULL AND ${served} IS NULL THEN 1 ELSE 0 END AS scorable
+      FROM observations o WHERE ${EXPERIMENT_ROWS}),
+    first_arm AS (${firstArm(d, 'exp')}),
+    ${d.redshift ? `quality AS (${qualityInForce(d, 'SELECT request_id FROM exp')}),` : ''}
     scored AS (
-      SELECT o.arm AS arm, o.session_id AS session_id, ${FAILED} AS failed, ${fallbackFlag(served)} AS fallback, o.cost_usd AS cost,
-        ${quality(served)} AS q
-      FROM observations o JOIN first_arm f ON f.session_id = o.session_id AND f.arm = o.arm ${QUALITY_JOIN}
-      WHERE ${EXPERIMENT_ROWS}),
+      SELECT e.arm AS arm, e.session_id AS session_id, e.config_id AS config_id, e.failed AS failed, e.fallback AS fallback, e.cost AS cost,
+        CASE WHEN e.scorable = 1 THEN ${d.redshift ? 'q.value' : LATEST_QUALITY('e.request_id')} END AS q
+      FROM exp e JOIN first_arm f ON f.session_id = e.session_id AND f.arm = e.arm
+      ${d.redshift ? 'LEFT JOIN quality q ON q.key = e.request_id' : ''}),
     per_session AS (
       SELECT arm, COUNT(*) AS requests, SUM(failed) AS errors, SUM(fallback) AS fallbacks, COALESCE(SUM(cost), 0) AS cost_usd, COUNT(q) AS scored,
         COALESCE(SUM(q), 0) AS y, COALESCE(SUM(q * q), 0) AS yy
       FROM scored GROUP BY arm, session_id)
-    SELECT arm, SUM(requests) AS requests, SUM(errors) AS errors, SUM(fallbacks) AS fallbacks, SUM(cost_usd) AS cost_usd, SUM(scored) AS scored,
-      SUM(y) AS quality_sum, SUM(yy) AS quality_sum_sq, COUNT(*) AS sessions, SUM(y * y) AS sum_yy,
-      SUM(scored * scored) AS sum_nn, SUM(y * scored) AS sum_yn, SUM(requests * requests) AS req_nn,
-      SUM(errors * errors) AS err_yy, SUM(errors * requests) AS err_yn, SUM(cost_usd * cost_usd) AS cost_yy,
-      SUM(cost_usd * requests) AS cost_yn
-    FROM per_session GROUP BY arm`,
-    params,
+    SELECT 'sums' AS part, arm, CAST(NULL AS VARCHAR(256)) AS config_id, ${ARM_SUMS.map(([e, n]) => `${e} AS ${n}`).join(', ')}
+    FROM per_session GROUP BY arm
+    UNION ALL
+    SELECT 'config' AS part, arm, config_id, ${ARM_SUMS.map(([, n]) => `NULL AS ${n}`).join(', ')} FROM scored GROUP BY arm, config_id`,
+    [filter.since, experimentId],
   );
   // The smallest configuration id per arm, compared by code unit as SQLite's BINARY collation does.
-  const configs = await db.query<Row>(
-    `WITH ${FIRST_ARM}
-    SELECT o.arm AS arm, o.config_id AS config_id FROM observations o JOIN first_arm f ON f.session_id = o.session_id AND f.arm = o.arm
-    WHERE ${EXPERIMENT_ROWS} GROUP BY o.arm, o.config_id`,
-    params,
-  );
   const configOf = new Map<string, string>();
-  for (const c of configs) {
+  for (const c of rows.filter((r) => r.part === 'config')) {
     const [arm, id] = [String(c.arm), String(c.config_id)];
     const seen = configOf.get(arm);
     if (seen === undefined || id < seen) configOf.set(arm, id);
   }
-  return rows.map((r) => armSumsOf(r, configOf.get(String(r.arm)) ?? '')).sort(byKeys((a) => a.arm));
+  return rows
+    .filter((r) => r.part === 'sums')
+    .map((r) => armSumsOf(r, configOf.get(String(r.arm)) ?? ''))
+    .sort(byKeys((a) => a.arm));
 }
 
-async function outcomes(db: SqlRunner, filter: RowFilter, experimentId: string): Promise<OutcomeSums[]> {
+const OUTCOME_METRICS = ['cart_add', 'escalated', 'session_duration_s'] as const;
+
+/** Per arm and session metric: the values in force for the sessions' first arms, read for those sessions alone. */
+async function outcomes(db: SqlRunner, d: Dialect, filter: RowFilter, experimentId: string): Promise<OutcomeSums[]> {
+  const metrics = OUTCOME_METRICS.map((m) => `'${m}'`);
+  const latest = firstPer(
+    d,
+    [
+      ['f.key', 'key'],
+      ['f.metric', 'metric'],
+      ['f.value', 'value'],
+    ],
+    'f.key, f.metric',
+    'f.event_time DESC, f.seq DESC',
+    `FROM feedback f WHERE f.scope = 'session' AND f.metric IN (${metrics.join(', ')}) AND f.key IN (SELECT session_id FROM first_arm)`,
+  );
   const rows = await db.query<Row>(
-    `WITH ${FIRST_ARM}, s AS (SELECT arm, session_id FROM first_arm),
-      m AS (SELECT 'cart_add' AS metric UNION ALL SELECT 'escalated' UNION ALL SELECT 'session_duration_s')
+    `WITH first_arm AS (${firstArm(d, `(SELECT o.session_id, o.arm, o.time, o.seq FROM observations o WHERE ${EXPERIMENT_ROWS})`)}),
+      latest AS (${latest}),
+      m AS (SELECT ${metrics[0]} AS metric UNION ALL ${metrics
+        .slice(1)
+        .map((m) => `SELECT ${m}`)
+        .join(' UNION ALL ')})
     SELECT s.arm AS arm, m.metric AS metric, COUNT(fl.value) AS n, SUM(fl.value) AS sum, SUM(fl.value * fl.value) AS sum_sq
-    FROM s CROSS JOIN m LEFT JOIN feedback_latest fl ON fl.scope = 'session' AND fl.key = s.session_id AND fl.metric = m.metric
+    FROM first_arm s CROSS JOIN m LEFT JOIN latest fl ON fl.key = s.session_id AND fl.metric = m.metric
     GROUP BY s.arm, m.metric`,
     [filter.since, experimentId],
   );
@@ -200,35 +368,55 @@ async function outcomes(db: SqlRunner, filter: RowFilter, experimentId: string):
 
 async function assignments(
   db: SqlRunner,
+  d: Dialect,
   filter: RowFilter,
   experimentId: string,
   boundaries: readonly number[],
 ): Promise<AssignmentCounts[]> {
   const present = await db.query<Row>(`SELECT 1 AS x FROM information_schema.columns
     WHERE table_schema = current_schema() AND table_name = 'observations' AND column_name = 'expected_share'`);
+  const [version, share] =
+    present.length > 0 ? ['o.config_version', 'o.expected_share'] : ['CAST(NULL AS BIGINT)', 'CAST(NULL AS DOUBLE PRECISION)'];
+  const firsts = firstPer(
+    d,
+    [
+      ['o.arm', 'arm'],
+      [version, 'config_version'],
+      [share, 'expected_share'],
+      ['o.time', 'time'],
+    ],
+    'o.session_id',
+    'o.time, o.seq',
+    `FROM observations o WHERE ${EXPERIMENT_ROWS} AND o.arm IN ('control', 'treatment')`,
+  );
   const rows = await db.query<Row>(
-    `WITH firsts AS (
-      SELECT o.arm AS arm, ${assignmentColumns(present.length > 0)}, o.time AS time,
-        ROW_NUMBER() OVER (PARTITION BY o.session_id ORDER BY o.time, o.seq) AS rn
-      FROM observations o WHERE ${EXPERIMENT_ROWS} AND o.arm IN ('control', 'treatment'))
+    `WITH firsts AS (${firsts})
     SELECT arm, config_version, expected_share, period, COUNT(*) AS sessions
-    FROM (SELECT arm, config_version, expected_share, ${periodExpression('time', boundaries)} AS period FROM firsts WHERE rn = 1) f
+    FROM (SELECT arm, config_version, expected_share, ${periodExpression('time', boundaries)} AS period FROM firsts) f
     GROUP BY arm, config_version, expected_share, period`,
     [filter.since, experimentId],
   );
   return assignmentCountsOf(rows);
 }
 
-/** The analysis source over the warehouse tables (PostgreSQL; the SQL stays within what Redshift accepts). */
-export function postgresAnalysisSource(db: SqlRunner, close: () => Promise<void> = async () => {}): AnalysisSource {
+/**
+ * The analysis source over the warehouse tables: PostgreSQL's own SQL by default, the subset Redshift accepts with
+ * `redshift` (the same figures; `openAnalysisSource` asks the server which it is).
+ */
+export function postgresAnalysisSource(
+  db: SqlRunner,
+  close: () => Promise<void> = async () => {},
+  { redshift = false }: { redshift?: boolean } = {},
+): AnalysisSource {
+  const d: Dialect = { redshift };
   return {
     kind: 'postgres',
-    cells: (filter, gates, defaultGate) => cells(db, filter, gates, defaultGate),
-    percentiles: (filter, column) => percentiles(db, filter, column),
+    cells: (filter, gates, defaultGate) => cells(db, d, filter, gates, defaultGate),
+    percentiles: sharedPercentiles(db, d),
     experimentIds: (filter) => experimentIds(db, filter),
-    arms: (filter, id) => arms(db, filter, id),
-    outcomes: (filter, id) => outcomes(db, filter, id),
-    assignments: (filter, id, boundaries) => assignments(db, filter, id, boundaries),
+    arms: (filter, id) => arms(db, d, filter, id),
+    outcomes: (filter, id) => outcomes(db, d, filter, id),
+    assignments: (filter, id, boundaries) => assignments(db, d, filter, id, boundaries),
     close,
   };
 }
