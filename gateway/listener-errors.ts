@@ -1,3 +1,4 @@
+import { timeOrderedUuid } from '../lib/uuid.ts';
 import type { ServerError } from '../lib/node/server-errors.ts';
 import { routeErrorResponse } from './errors.ts';
 
@@ -7,6 +8,6 @@ import { routeErrorResponse } from './errors.ts';
  * unknown), with a request id of their own.
  */
 export function listenerErrorResponse(error: ServerError): Response {
-  const requestId = crypto.randomUUID();
+  const requestId = timeOrderedUuid();
   return routeErrorResponse(error.path ?? '/', error.kind, error.message, requestId, { 'x-gateway-request-id': requestId }, error.status);
 }

@@ -108,7 +108,7 @@ export interface NodeGateway {
  * copy, the copy's own durable sink (spill file `observations.copy.spill.jsonl`) behind one fan-out sink whose
  * readiness is the log's.
  */
-export async function openDurableSinks(
+async function openDurableSinks(
   dataDir: string,
   shared: NodeGatewayOptions['observationLog'],
   copy: RecordStore | undefined,

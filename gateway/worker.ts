@@ -1,5 +1,6 @@
 import bundledFile from '../config/mangaassist.json' with { type: 'json' };
 import { lineLogger } from '../lib/log/line.ts';
+import { timeOrderedUuid } from '../lib/uuid.ts';
 import { parseEnv } from '../schema/env.ts';
 import { dynamoHttpRecordStore } from '../stores/observations/dynamodb-http.ts';
 import { MemoryObservationSink } from '../stores/observations/memory.ts';
@@ -104,7 +105,7 @@ export default {
       console.error(`worker failed to start: ${message}`);
       // The route family's error shape, so SDK clients see a typed server error, not an unknown one.
       const path = new URL(request.url).pathname;
-      return routeErrorResponse(path, 'internal', `the gateway is misconfigured: ${message}`, crypto.randomUUID());
+      return routeErrorResponse(path, 'internal', `the gateway is misconfigured: ${message}`, timeOrderedUuid());
     }
     if (request.method === 'GET' && new URL(request.url).pathname === '/healthz') return health(it);
     const sink = it.sink;

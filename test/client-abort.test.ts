@@ -70,3 +70,29 @@ describe('a client that disconnects before a whole answer', () => {
     }
   });
 });
+
+describe('a client that leaves with a pipelined request still queued', () => {
+  it('records both requests as client_abort, the queued one too', async () => {
+    const { connect } = await import('node:net');
+    const url = new URL(stack.url);
+    const body = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'recommend five long series please' }] }] });
+    const request = (session: string): string =>
+      `POST /model/mangaassist/converse-stream HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\n` +
+      `x-intent: recommendation\r\nx-session-id: ${session}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const before = stack.sink.observations.length;
+    const socket = connect(Number(url.port), url.hostname);
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    // Two requests in one write: the second waits behind the first's streaming answer.
+    socket.write(request('pipelined-1') + request('pipelined-2'));
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    socket.destroy();
+    const observations = (await stack.sink.waitFor(before + 2)).slice(before);
+    for (const session of ['pipelined-1', 'pipelined-2']) {
+      expect(
+        observations.find((o) => o.sessionId === session),
+        session,
+      ).toMatchObject({ errorCode: 'client_abort', status: 499 });
+    }
+  });
+});

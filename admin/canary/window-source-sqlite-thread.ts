@@ -12,55 +12,63 @@ const ENTRY = new URL('./window-thread.ts', import.meta.url);
  * it could not answer (worker crashed, source closed) comes back as a value.
  */
 export function sqliteThreadWindowSource(path: string, options: { closeTimeoutMs?: number } = {}): WindowSource {
-  let worker: { thread: Worker; exited: Promise<void> } | null = null;
+  /** A worker and the reads it owes: a worker that stops fails its own reads only, not a newer worker's. */
+  interface Reader {
+    thread: Worker;
+    exited: Promise<void>;
+    pending: Map<number, (result: WindowResult) => void>;
+    closing: boolean;
+  }
+  let worker: Reader | null = null;
   let nextId = 1;
-  const pending = new Map<number, (result: WindowResult) => void>();
-  const failAll = (message: string): void => {
-    for (const resolve of pending.values()) resolve({ ok: false, message });
-    pending.clear();
+  const failAll = (reader: Reader, message: string): void => {
+    for (const resolve of reader.pending.values()) resolve({ ok: false, message });
+    reader.pending.clear();
   };
-  const start = (): { thread: Worker; exited: Promise<void> } => {
-    const w = startTsWorker(ENTRY, { workerData: { path }, name: 'canary-window' });
-    w.on('message', ({ id, result }: { id: number; result: WindowResult }) => {
-      pending.get(id)?.(result);
-      pending.delete(id);
-      if (!pending.size) w.unref();
+  const start = (): Reader => {
+    const thread = startTsWorker(ENTRY, { workerData: { path }, name: 'canary-window' });
+    let exit!: () => void;
+    const reader: Reader = { thread, exited: new Promise<void>((resolve) => (exit = resolve)), pending: new Map(), closing: false };
+    thread.on('message', ({ id, result }: { id: number; result: WindowResult }) => {
+      reader.pending.get(id)?.(result);
+      reader.pending.delete(id);
+      // Referenced only while a read is under way (or while it closes): an idle reader never keeps the process alive.
+      if (!reader.pending.size && !reader.closing) thread.unref();
     });
-    w.on('error', (err) => failAll(`window reader failed: ${err.message}`));
-    const exited = new Promise<void>((resolve) => {
-      w.on('exit', (code) => {
-        if (worker?.thread === w) worker = null;
-        failAll(`window reader stopped (exit code ${code})`);
-        resolve();
-      });
+    thread.on('error', (err) => failAll(reader, `window reader failed: ${err.message}`));
+    thread.on('exit', (code) => {
+      if (worker === reader) worker = null;
+      failAll(reader, `window reader stopped (exit code ${code})`);
+      exit();
     });
-    return { thread: w, exited };
+    return reader;
   };
   return {
     figures(query) {
       worker ??= start();
+      const reader = worker;
       const id = nextId++;
-      const answer = new Promise<WindowResult>((resolve) => pending.set(id, resolve));
-      // Referenced only while a read is under way: an idle reader never keeps the process alive.
-      worker.thread.ref();
-      worker.thread.postMessage({ id, query } satisfies WindowRequest);
+      const answer = new Promise<WindowResult>((resolve) => reader.pending.set(id, resolve));
+      reader.thread.ref();
+      reader.thread.postMessage({ id, query } satisfies WindowRequest);
       return answer;
     },
     async close() {
-      const w = worker;
+      const reader = worker;
       worker = null;
-      failAll('window source closed');
-      if (!w) return;
+      if (!reader) return;
+      failAll(reader, 'window source closed');
       // Never terminate() a thread that may be inside a SQLite statement: on Node 22 better-sqlite3 then aborts the
       // whole process. The worker closes its connection after the read under way and exits; one still busy past the
       // limit is let go (unreferenced), its answer unread.
-      w.thread.ref();
-      w.thread.postMessage({ close: true } satisfies WindowRequest);
+      reader.closing = true;
+      reader.thread.ref();
+      reader.thread.postMessage({ close: true } satisfies WindowRequest);
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => {
         timer = setTimeout(() => resolve('late'), options.closeTimeoutMs ?? 5_000);
       });
-      if ((await Promise.race([w.exited, late])) === 'late') w.thread.unref();
+      if ((await Promise.race([reader.exited, late])) === 'late') reader.thread.unref();
       clearTimeout(timer);
     },
   };

@@ -143,6 +143,17 @@ describe('SQLite window source in a worker thread', () => {
     }
   });
 
+  it('a close that does not wait lets its worker go; a read after it gets a new worker, which the old one stopping cannot fail', async () => {
+    const { db, query } = await randomWindow(5, true);
+    const source = sqliteThreadWindowSource(db.name, { closeTimeoutMs: 0 });
+    expect(await source.figures(query)).toEqual({ ok: true, value: queryWindow(db, query) });
+    await source.close();
+    // The old worker exits while the new one is still starting, with this read pending.
+    expect(await source.figures(query)).toEqual({ ok: true, value: queryWindow(db, query) });
+    await source.close();
+    db.close();
+  });
+
   it('reports a missing database, and a read cut by close, as values; the next read starts a new worker', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'canary-thread-')), 'gateway.db');
     const source = sqliteThreadWindowSource(path);
