@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { startTsWorker } from '../../lib/node/ts-worker.ts';
+import { closeWorker, startTsWorker } from '../../lib/node/ts-worker.ts';
 import type { WindowRequest } from './window-thread.ts';
 import type { WindowResult, WindowSource } from './window-source.ts';
 
@@ -58,18 +58,10 @@ export function sqliteThreadWindowSource(path: string, options: { closeTimeoutMs
       worker = null;
       if (!reader) return;
       failAll(reader, 'window source closed');
-      // Never terminate() a thread that may be inside a SQLite statement: on Node 22 better-sqlite3 then aborts the
-      // whole process. The worker closes its connection after the read under way and exits; one still busy past the
-      // limit is let go (unreferenced), its answer unread.
+      // The worker closes its connection after the read under way and exits; one still busy past the limit is let go
+      // (unreferenced, never terminated: see closeWorker), its answer unread.
       reader.closing = true;
-      reader.thread.ref();
-      reader.thread.postMessage({ close: true } satisfies WindowRequest);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => {
-        timer = setTimeout(() => resolve('late'), options.closeTimeoutMs ?? 5_000);
-      });
-      if ((await Promise.race([reader.exited, late])) === 'late') reader.thread.unref();
-      clearTimeout(timer);
+      await closeWorker(reader.thread, reader.exited, { close: true } satisfies WindowRequest, options.closeTimeoutMs ?? 5_000);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../../lib/log/memory.ts';
-import { RequestMeter } from '../metering/meter.ts';
+import { passthroughStreamMeter } from '../../test/support/stream-meter.ts';
 import type { HttpResponse } from '../upstreams/http/interface.ts';
 import type { AnswerContext, StreamAdapter } from './interface.ts';
 import { meteredStream } from './streamed.ts';
@@ -30,29 +30,7 @@ describe('a stream adapter that fails', () => {
   it("is logged through the gateway's logger with the request id and its stack, not written to stderr", async () => {
     const logger = new MemoryLogger();
     const recorded: { status: number; errorCode: string | null }[] = [];
-    const meter = new RequestMeter(
-      {
-        requestId: 'req-adapter-failure',
-        time: 0,
-        t0: 0,
-        operation: 'converse-stream',
-        traffic: 'live',
-        sessionId: null,
-        resolution: {
-          route: 'r',
-          intent: 'other',
-          arm: 'passthrough',
-          config: null,
-          experimentId: null,
-          canaryId: null,
-          expectedShare: null,
-        },
-        upstreamModel: 'm',
-        price: undefined,
-      },
-      (o) => recorded.push(o),
-      () => 0,
-    );
+    const meter = passthroughStreamMeter('req-adapter-failure', (o) => recorded.push(o));
     const call: AnswerContext = {
       meter,
       signal: new AbortController().signal,

@@ -1,7 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { RequestMeter } from '../metering/meter.ts';
+import type { RequestMeter } from '../metering/meter.ts';
+import { passthroughStreamMeter } from '../../test/support/stream-meter.ts';
 import type { HttpResponse } from '../upstreams/http/interface.ts';
 import type { AnswerContext, StreamAdapter } from './interface.ts';
 import { meteredStream } from './streamed.ts';
@@ -26,31 +27,7 @@ function slowAnswer(): HttpResponse {
 
 const PASS: StreamAdapter = { push: (chunk) => chunk, end: () => null, errorFrame: () => new Uint8Array() };
 
-function meter(): RequestMeter {
-  return new RequestMeter(
-    {
-      requestId: 'req-held',
-      time: 0,
-      t0: 0,
-      operation: 'converse-stream',
-      traffic: 'live',
-      sessionId: null,
-      resolution: {
-        route: 'r',
-        intent: 'other',
-        arm: 'passthrough',
-        config: null,
-        experimentId: null,
-        canaryId: null,
-        expectedShare: null,
-      },
-      upstreamModel: 'm',
-      price: undefined,
-    },
-    () => {},
-    () => 0,
-  );
-}
+const meter = (): RequestMeter => passthroughStreamMeter('req-held');
 
 /** Functions of a call built once per process, as the routed calls' are (closures made per call would hold its scope). */
 const PER_PROCESS = {

@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { startTsWorker } from '../../lib/node/ts-worker.ts';
+import { closeWorker, startTsWorker } from '../../lib/node/ts-worker.ts';
 import type { ShadowAnswer } from '../shadow-answers/interface.ts';
 import type { RecordBatch, RecordStore } from './interface.ts';
 import type { StoreReply, StoreRequest, StoreWorkerData } from './sqlite-thread-worker.ts';
@@ -111,21 +111,12 @@ export function sqliteThreadRecordStore(path: string, options: SqliteThreadStore
       writer = null;
       if (!w) return;
       // Requests are answered in order: the worker closes its connection after the writes sent before.
-      w.worker.ref();
-      w.worker.postMessage({ id: 0, op: 'close' } satisfies StoreRequest);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => {
-        timer = setTimeout(() => resolve('late'), options.closeTimeoutMs ?? 5_000);
-      });
-      if ((await Promise.race([w.exited, late])) === 'late') {
-        // Not terminated: cutting a thread inside a SQLite statement aborts the whole process on Node 22 (the
-        // driver cannot build its error while the thread is torn down). What it still owes is reported as not
-        // written, and the thread no longer holds the process; process exit ends it.
+      const close = { id: 0, op: 'close' } satisfies StoreRequest;
+      if ((await closeWorker(w.worker, w.exited, close, options.closeTimeoutMs ?? 5_000)) === 'late') {
+        // Not terminated (see closeWorker): what it still owes is reported as not written.
         for (const { reject } of w.pending.values()) reject(new Error('observation writer did not close in time'));
         w.pending.clear();
-        w.worker.unref();
       }
-      clearTimeout(timer);
     },
   };
 }
