@@ -33,7 +33,7 @@ describe('a client that disconnects mid-stream', () => {
 });
 
 describe('a client that disconnects before a whole answer', () => {
-  it('aborts the upstream call and is recorded as client_abort (HTTP/1.1 and HTTP/2)', async () => {
+  it('is recorded as client_abort when its client leaves, before the answer was due (HTTP/1.1 and HTTP/2)', async () => {
     // HTTP/1.1 through fetch; HTTP/2 through node:http2 with the stream reset.
     const body = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'recommend five long series please' }] }] });
     const headers = { 'content-type': 'application/json', 'x-intent': 'recommendation' };
