@@ -12,7 +12,7 @@ export async function withDeadline(
   send: (signal: AbortSignal) => Promise<HttpResponse>,
 ): Promise<UpstreamResult> {
   const controller = new AbortController();
-  // Bound functions, not closures: one less function object named at run time per call.
+  // A bound function, not a closure: nothing named at run time per call.
   const onClientAbort = relayAbort.bind(controller, clientSignal);
   clientSignal.addEventListener('abort', onClientAbort, { once: true });
   let timedOut = false;

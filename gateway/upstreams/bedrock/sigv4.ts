@@ -42,10 +42,8 @@ export function createSigner(crypto: SigningCrypto) {
   const paths = new Map<string, string>();
   let clock = { second: -1, amzDate: '' };
 
-  async function signingKey(secret: string, day: string, region: string, service: string): Promise<Uint8Array> {
-    const cacheKey = `${secret}|${day}|${region}|${service}`;
-    const cached = keys.get(cacheKey);
-    if (cached) return cached;
+  /** Derives the day's signing key and keeps it under `cacheKey` (the caller looked there first). */
+  async function deriveSigningKey(cacheKey: string, secret: string, day: string, region: string, service: string): Promise<Uint8Array> {
     const kDate = await crypto.hmac(`AWS4${secret}`, day);
     const kRegion = await crypto.hmac(kDate, region);
     const kService = await crypto.hmac(kRegion, service);
@@ -106,8 +104,8 @@ export function createSigner(crypto: SigningCrypto) {
     const canonicalHash = crypto.sha256Hex(canonical);
     const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${typeof canonicalHash === 'string' ? canonicalHash : await canonicalHash}`;
     const secret = input.credentials.secretAccessKey;
-    const key =
-      keys.get(`${secret}|${day}|${input.region}|${input.service}`) ?? (await signingKey(secret, day, input.region, input.service));
+    const cacheKey = `${secret}|${day}|${input.region}|${input.service}`;
+    const key = keys.get(cacheKey) ?? (await deriveSigningKey(cacheKey, secret, day, input.region, input.service));
     const signature = crypto.hmacHex ? crypto.hmacHex(key, toSign) : hex(await crypto.hmac(key, toSign));
     headers.authorization = `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
     return headers;
