@@ -1,10 +1,12 @@
 /**
- * CPU per streamed request through the data plane in-process (no sockets, no simulator): the app from
- * `createGatewayApp` of the tree at ROOT, an upstream transport that hands over a 200-word answer (one frame or
- * event per chunk), 10 requests in flight, median of 5 rounds of 3,000 after 2,000 warm-up requests. Compares
- * two trees (e.g. a checkout of the commit before a change, extracted with `git archive`) on the same machine:
+ * CPU per request through the data plane in-process (no sockets, no simulator): the app from `createGatewayApp` of
+ * the tree at ROOT, an upstream transport that hands over a 200-word answer, 10 requests in flight, median of 5
+ * rounds of 3,000 after 2,000 warm-up requests. Streams come one frame or event per chunk, except `chat-stream-1`:
+ * every event in one chunk, as the simulator's answers reach the gateway in `npm run bench`; `converse` and `chat`
+ * are whole answers. Compares two trees (e.g. a checkout of the commit before a change, extracted with
+ * `git archive`) on the same machine:
  *
- *   npx tsx bench/stream-core-cpu.ts <ROOT> converse-stream|chat-stream
+ *   npx tsx bench/stream-core-cpu.ts <ROOT> converse-stream|chat-stream|chat-stream-1|converse|chat
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -48,10 +50,45 @@ const chat = [
   sse([], { prompt_tokens: 30, completion_tokens: 200, total_tokens: 230 }),
   encoder.encode('data: [DONE]\n\n'),
 ];
-const chunks = mode === 'converse-stream' ? converse : chat;
+const oneChunk = (parts: Uint8Array[]): Uint8Array[] => [Buffer.concat(parts)];
+const wholeConverse = encoder.encode(
+  JSON.stringify({
+    output: { message: { role: 'assistant', content: [{ text: words.join('') }] } },
+    stopReason: 'end_turn',
+    usage: { inputTokens: 30, outputTokens: 200, totalTokens: 230 },
+    metrics: { latencyMs: 1 },
+  }),
+);
+const wholeChat = encoder.encode(
+  JSON.stringify({
+    id: 'c',
+    object: 'chat.completion',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, message: { role: 'assistant', content: words.join('') }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 30, completion_tokens: 200, total_tokens: 230 },
+  }),
+);
+const answers: Record<string, Uint8Array[]> = {
+  'converse-stream': converse,
+  'chat-stream': chat,
+  'chat-stream-1': oneChunk(chat),
+  converse: [wholeConverse],
+  chat: [wholeChat],
+};
+const chunks = answers[mode];
+if (!chunks) throw new Error(`unknown mode ${mode}: converse-stream, chat-stream, chat-stream-1, converse or chat`);
+const contentType = mode.startsWith('converse') ? 'application/json' : mode === 'chat' ? 'application/json' : 'text/event-stream';
 const transport = async () => {
   let i = 0;
-  return { status: 200, header: () => null, bytes: async () => new Uint8Array(0), read: async () => chunks[i++] ?? null, cancel() {} };
+  const bytes = async () => Buffer.concat(chunks.slice(i)) as Uint8Array<ArrayBuffer>;
+  return {
+    status: 200,
+    header: (name: string) => (name === 'content-type' ? contentType : null),
+    bytes,
+    read: async () => chunks[i++] ?? null,
+    cancel() {},
+  };
 };
 const config = parseGatewayConfig({
   pricing: { b: { inputPer1k: 1, outputPer1k: 1 }, o: { inputPer1k: 1, outputPer1k: 1 } },
@@ -79,18 +116,17 @@ const app = createGatewayApp({
   now: () => performance.now(),
 });
 const headers = { 'content-type': 'application/json', 'x-intent': 'faq' };
-const request =
-  mode === 'converse-stream'
-    ? { path: '/model/r-bed/converse-stream', body: '{"messages":[{"role":"user","content":[{"text":"hi"}]}]}' }
-    : {
-        path: '/v1/chat/completions',
-        body: JSON.stringify({
-          model: 'r-oai',
-          stream: true,
-          stream_options: { include_usage: true },
-          messages: [{ role: 'user', content: 'hi' }],
-        }),
-      };
+const streaming = mode.endsWith('-stream') || mode === 'chat-stream-1';
+const request = mode.startsWith('converse')
+  ? { path: `/model/r-bed/${streaming ? 'converse-stream' : 'converse'}`, body: '{"messages":[{"role":"user","content":[{"text":"hi"}]}]}' }
+  : {
+      path: '/v1/chat/completions',
+      body: JSON.stringify({
+        model: 'r-oai',
+        messages: [{ role: 'user', content: 'hi' }],
+        ...(streaming ? { stream: true, stream_options: { include_usage: true } } : {}),
+      }),
+    };
 
 async function one(): Promise<void> {
   const res: Response = await app.request(request.path, { method: 'POST', headers, body: request.body });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../simulator/rng.ts';
-import { mayBeMetered, METERED } from './pass-through.ts';
+import { mayBeMetered, METERED, meteredStarts } from './pass-through.ts';
 
 const encoder = new TextEncoder();
 const check = (data: string): { bytes: boolean; text: boolean } => {
@@ -27,34 +27,9 @@ describe('mayBeMetered', () => {
 
   it('never says no where the pattern matches, on random events (non-ASCII spaces answer "maybe")', () => {
     const rng = createRng(7);
-    const parts = [
-      '"usage"',
-      '"finish_reason"',
-      '"error"',
-      ':',
-      ' ',
-      '\t',
-      '\n',
-      '{',
-      '}',
-      '"',
-      'null',
-      '"stop"',
-      '\\"',
-      'usage',
-      'é',
-      '\u00a0',
-      '\u2028',
-      ',',
-      '[',
-      ']',
-      'x',
-    ];
     let matched = 0;
     for (let n = 0; n < 20_000; n++) {
-      let data = '{';
-      const length = 1 + rng.int(12);
-      for (let i = 0; i < length; i++) data += parts[rng.int(parts.length)];
+      const data = randomData(rng);
       const { bytes, text } = check(data);
       if (text) {
         matched++;
@@ -65,3 +40,69 @@ describe('mayBeMetered', () => {
     expect(matched).toBeGreaterThan(250);
   });
 });
+
+describe('meteredStarts', () => {
+  it('finds where usage, a finish reason or an error starts, and not the nulls of every chunk', () => {
+    const chunk = encoder.encode(
+      'data: {"choices":[{"delta":{"content":"x"},"finish_reason":null}],"usage":null}\n\n' +
+        'data: {"choices":[],"usage" :\t{"a":1}}\n\ndata: {"finish_reason":"stop"}\n\ndata: {"error":1}\n\n',
+    );
+    const text = new TextDecoder().decode(chunk);
+    expect(meteredStarts(chunk)).toEqual([text.indexOf('"usage" :'), text.indexOf('"finish_reason":"'), text.indexOf('"error"')]);
+    expect(meteredStarts(encoder.encode('data: {"usage":null,"finish_reason":null,"content":"error"}\n\n'))).toEqual([]);
+  });
+
+  it('puts a start inside every event of a chunk whose data the pattern matches, on random chunks', () => {
+    const rng = createRng(11);
+    let matched = 0;
+    for (let n = 0; n < 5_000; n++) {
+      const datas = Array.from({ length: 1 + rng.int(6) }, () => randomData(rng));
+      const events = datas.map((data) => encoder.encode(`data: ${data}\n\n`));
+      const starts = meteredStarts(Buffer.concat(events));
+      expect(starts).not.toBeNull();
+      let at = 0;
+      datas.forEach((data, i) => {
+        const from = at + 6;
+        const to = at + events[i]!.length - 2;
+        at += events[i]!.length;
+        if (!METERED.test(data)) return;
+        matched++;
+        expect(
+          starts!.some((s) => s >= from && s < to),
+          JSON.stringify(data),
+        ).toBe(true);
+      });
+    }
+    expect(matched).toBeGreaterThan(250);
+  });
+});
+
+function randomData(rng: ReturnType<typeof createRng>): string {
+  const parts = [
+    '"usage"',
+    '"finish_reason"',
+    '"error"',
+    ':',
+    ' ',
+    '\t',
+    '\n',
+    '{',
+    '}',
+    '"',
+    'null',
+    '"stop"',
+    '\\"',
+    'usage',
+    'é',
+    '\u00a0',
+    '\u2028',
+    ',',
+    '[',
+    ']',
+    'x',
+  ];
+  let data = '{';
+  const length = 1 + rng.int(12);
+  for (let i = 0; i < length; i++) data += parts[rng.int(parts.length)];
+  return data;
+}
