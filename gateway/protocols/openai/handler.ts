@@ -36,7 +36,6 @@ export function chatCompletionsHandler(deps: RoutedDeps) {
     if (!modelId) throw new GatewayError('invalid_request', `model "${body.model}" names no Bedrock model id after "${BEDROCK_PREFIX}"`);
     const call = calls.begin(c, { operation, modelId, ...chatRoutingInputs(body, c.req.raw.headers), body: text }, snapshot);
     const includeUsage = body.stream_options?.include_usage === true;
-    const clientCodec = chatClientCodec(body.model, `chatcmpl-${c.get('requestId')}`, includeUsage);
     if (!call.config) {
       const plan = translationPlan(call, {
         request: chatToCanonical(body),
@@ -44,11 +43,12 @@ export function chatCompletionsHandler(deps: RoutedDeps) {
         stream,
         upstream: deps.upstreams.bedrock,
         upstreamCodec: upstreamCodecs.bedrock,
-        clientCodec,
+        clientCodec: chatClientCodec(body.model, `chatcmpl-${c.get('requestId')}`, includeUsage),
       });
       return plan.answer(await sendUpstream(call, plan.client, plan.request));
     }
-    const planFor: PlanFor = (config) => {
+    // An inline function, not one assigned to a name: nothing is named at run time per request.
+    return calls.serve(call, (config): ReturnType<PlanFor> => {
       if (config.upstream.provider !== 'openai') {
         return translationPlan(call, {
           request: applyConfigToChat(chatToCanonical(body), config, call.snapshot.config),
@@ -56,7 +56,8 @@ export function chatCompletionsHandler(deps: RoutedDeps) {
           stream,
           upstream: deps.upstreams[config.upstream.provider],
           upstreamCodec: upstreamCodecs[config.upstream.provider],
-          clientCodec,
+          // Only a translated call renders its answer: a pass-through hands the upstream's own bytes on.
+          clientCodec: chatClientCodec(body.model, `chatcmpl-${c.get('requestId')}`, includeUsage),
         });
       }
       const outBody = encoder.encode(JSON.stringify(applyConfigToChatBody(body, config, call.snapshot.config, config.upstream.model)));
@@ -67,8 +68,7 @@ export function chatCompletionsHandler(deps: RoutedDeps) {
           return chatPassThrough(response, call, stream, includeUsage);
         },
       };
-    };
-    return calls.serve(call, planFor);
+    });
   };
 }
 
