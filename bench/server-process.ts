@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { READY_PREFIX, type ProcessReport } from './child-ready.ts';
 
@@ -13,6 +14,22 @@ const START_TIMEOUT_MS = 20_000;
 const REPORT_TIMEOUT_MS = 15_000;
 /** Preloaded into every server process: samples its event-loop delay and answers over IPC (see the file). */
 export const LOOP_DELAY_MONITOR = new URL('./loop-delay-monitor.mjs', import.meta.url).href;
+
+/**
+ * The Node and V8 flags `npm start` gives node in the checkout at `root` (those between `node` and its first
+ * non-flag argument or `--import`), e.g. `--max-semi-space-size=32`: every proxy under test runs with them, so the
+ * bench measures the gateway as it ships and the other proxies on the same runtime settings.
+ */
+export function startScriptNodeFlags(root: string = REPO_ROOT): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const words = (scripts?.start ?? '').split(/\s+/);
+  const flags: string[] = [];
+  for (const word of words.slice(words.indexOf('node') + 1)) {
+    if (!word.startsWith('--') || word === '--import') break;
+    flags.push(word);
+  }
+  return words.includes('node') ? flags : [];
+}
 
 /** Event-loop delay of a server process since the last reset (`monitorEventLoopDelay`, 1 ms resolution), ms. */
 export interface LoopDelay {

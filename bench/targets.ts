@@ -4,7 +4,7 @@ import { upstreamModelOf } from '../schema/config.ts';
 import { CHAT_CONFIG_ID, CHAT_KEY_ENV } from './chat-workload.ts';
 import type { PlannedRequest } from './load.ts';
 import { startPortkey } from './portkey.ts';
-import { REPO_ROOT, startServer, type ServerProcess } from './server-process.ts';
+import { REPO_ROOT, startScriptNodeFlags, startServer, type ServerProcess } from './server-process.ts';
 import { TARGET_MODES, type Mode, type TargetName } from './settings.ts';
 import { presign, type Credentials } from './sign.ts';
 import { CONFIG_PATH, INTENT, modelPath, ROUTE, type Workload } from './workload.ts';
@@ -51,6 +51,8 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
   };
   const profiling = (role: string): string[] =>
     ctx.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(ctx.cpuProfileDir, name, role)}`] : [];
+  // Every proxy runs with the flags `npm start` gives node (the baseline with those of its own checkout).
+  const proxyArgs = [...startScriptNodeFlags(name === 'baseline' && ctx.baselineDir ? ctx.baselineDir : REPO_ROOT), ...profiling('proxy')];
   const sim = await startServer('simulator', 'serve-sim.ts', { ...keys, BENCH_SEED: String(ctx.seed) }, profiling('simulator'));
   let proxy: ServerProcess | null = null;
   let endpoints: Partial<Record<Mode, TargetEndpoint>>;
@@ -60,7 +62,7 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
         `${name} proxy`,
         'serve-bare.ts',
         { BENCH_UPSTREAM: sim.url, BENCH_TRANSPORT: name === 'bare' ? 'undici' : 'fetch' },
-        profiling('proxy'),
+        proxyArgs,
       );
     }
     if (name === 'gateway')
@@ -68,7 +70,7 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
         'gateway',
         'serve-gateway.ts',
         { ...keys, BENCH_UPSTREAM: sim.url, BENCH_GATEWAY_CONFIG: CONFIG_PATH },
-        profiling('proxy'),
+        proxyArgs,
       );
     if (name === 'baseline') {
       if (!ctx.baselineDir) throw new Error('the baseline target needs a checkout of BENCH_BASELINE_REF');
@@ -77,11 +79,11 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
         'baseline gateway',
         'serve-gateway.ts',
         { ...keys, BENCH_UPSTREAM: sim.url, BENCH_GATEWAY_CONFIG: config },
-        profiling('proxy'),
+        proxyArgs,
         ctx.baselineDir,
       );
     }
-    if (name === 'portkey') proxy = await startPortkey(profiling('proxy'));
+    if (name === 'portkey') proxy = await startPortkey(proxyArgs);
     if (name === 'worker') proxy = await startServer('worker', 'serve-worker.ts', { ...keys, BENCH_UPSTREAM: sim.url }, profiling('proxy'));
     endpoints = isGateway(name)
       ? gatewayEndpoints(ctx.workload)
