@@ -32,7 +32,8 @@ export function bedrockHandler(deps: RoutedDeps) {
       const request = { target, operation, body: encoder.encode(text), intent: call.resolution.intent };
       return bedrockPassThrough(operation, await sendUpstream(call, deps.upstreams.bedrock, request), call);
     }
-    const planFor: PlanFor = (config, fallback) => {
+    // An inline function, not one assigned to a name: nothing is named at run time per request.
+    return calls.serve(call, (config, fallback): ReturnType<PlanFor> => {
       if (config.upstream.provider === 'bedrock') {
         const outBody = encoder.encode(JSON.stringify(applyConfig(operation, body, config, call.snapshot.config)));
         return {
@@ -60,7 +61,6 @@ export function bedrockHandler(deps: RoutedDeps) {
         upstreamCodec: upstreamCodecs[config.upstream.provider],
         clientCodec: converseClientCodec,
       });
-    };
-    return calls.serve(call, planFor);
+    });
   };
 }
