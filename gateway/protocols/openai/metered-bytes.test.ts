@@ -93,6 +93,12 @@ function randomData(rng: ReturnType<typeof createRng>): string {
     '"stop"',
     '\\"',
     'usage',
+    // Pieces of keys, so that a key's last letter and quote also come without the rest of the key.
+    '"finish',
+    '_reason',
+    'e"',
+    'n"',
+    'r"',
     'é',
     '\u00a0',
     '\u2028',
@@ -102,7 +108,7 @@ function randomData(rng: ReturnType<typeof createRng>): string {
     'x',
   ];
   let data = '{';
-  const length = 1 + rng.int(12);
+  const length = 1 + rng.int(16);
   for (let i = 0; i < length; i++) data += parts[rng.int(parts.length)];
   return data;
 }

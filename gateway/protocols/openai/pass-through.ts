@@ -106,12 +106,15 @@ class ChatStreamPassThrough implements StreamAdapter {
   }
 }
 
-/** `METERED` read on single-byte text: every non-ASCII character may also stand where it allows whitespace. */
+/**
+ * `METERED` read on single-byte text, found by the last letter of its key (`usage`, `finish_reason`, `error`): the engine
+ * looks for two characters that rarely follow each other instead of trying every quote. Every non-ASCII character may
+ * also stand where the pattern allows whitespace.
+ */
 const LOOSE_SPACE = '[\\s\\u0080-\\uffff]*';
-const METERED_LOOSE = new RegExp(
-  `"(?:usage"${LOOSE_SPACE}:${LOOSE_SPACE}\\{|finish_reason"${LOOSE_SPACE}:${LOOSE_SPACE}"|error"${LOOSE_SPACE}:)`,
-  'g',
-);
+const KEY_ENDS = new RegExp(`e"${LOOSE_SPACE}:${LOOSE_SPACE}\\{|n"${LOOSE_SPACE}:${LOOSE_SPACE}"|r"${LOOSE_SPACE}:`, 'g');
+/** What must stand before the last letter a `KEY_ENDS` match starts with: a quote and the rest of the key. */
+const KEY_HEADS: Record<string, string> = { e: '"usag', n: '"finish_reaso', r: '"erro' };
 /** One character per byte (bytes below 0x80 as themselves, the others as non-ASCII characters); null where the runtime lacks it. */
 const singleByte = ((): TextDecoder | null => {
   try {
@@ -131,11 +134,13 @@ export function meteredStarts(bytes: Uint8Array): number[] | null {
   const text = singleByte?.decode(bytes);
   if (text === undefined || text.length !== bytes.length) return null;
   const starts: number[] = [];
-  METERED_LOOSE.lastIndex = 0;
-  for (let match = METERED_LOOSE.exec(text); match; match = METERED_LOOSE.exec(text)) {
-    starts.push(match.index);
-    // Overlapping starts too: each event is asked about its own range.
-    METERED_LOOSE.lastIndex = match.index + 1;
+  KEY_ENDS.lastIndex = 0;
+  for (let match = KEY_ENDS.exec(text); match; match = KEY_ENDS.exec(text)) {
+    const head = KEY_HEADS[text[match.index]!]!;
+    const start = match.index - head.length;
+    if (start >= 0 && text.startsWith(head, start)) starts.push(start);
+    // Every place a match can begin, overlapping ones too: each event is asked about its own range.
+    KEY_ENDS.lastIndex = match.index + 1;
   }
   return starts;
 }
