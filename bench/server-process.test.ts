@@ -26,6 +26,13 @@ describe('startScriptNodeFlags', () => {
     ]);
   });
 
+  it('stops at a loader flag in either form, and refuses a flag whose value follows as its own word', () => {
+    expect(startScriptNodeFlags(checkout('exec /usr/bin/node --expose-gc --import=tsx gateway/main.ts'))).toEqual(['--expose-gc']);
+    expect(startScriptNodeFlags(checkout('node --trace-warnings -r ./setup.cjs main.js'))).toEqual(['--trace-warnings']);
+    expect(() => startScriptNodeFlags(checkout('node --stack-size 2000 main.js'))).toThrow(/--stack-size 2000/);
+    expect(() => startScriptNodeFlags(checkout('node -e 1'))).toThrow(/-e/);
+  });
+
   it('is empty when npm start gives node no flag or does not run node', () => {
     expect(startScriptNodeFlags(checkout('exec node --import tsx gateway/main.ts'))).toEqual([]);
     expect(startScriptNodeFlags(checkout('tsx gateway/main.ts --fast'))).toEqual([]);

@@ -15,20 +15,32 @@ const REPORT_TIMEOUT_MS = 15_000;
 /** Preloaded into every server process: samples its event-loop delay and answers over IPC (see the file). */
 export const LOOP_DELAY_MONITOR = new URL('./loop-delay-monitor.mjs', import.meta.url).href;
 
+/** Flags that load code (the bench adds its own loaders): they end the runtime flags. */
+const LOADER_FLAGS = /^--(import|require|loader|experimental-loader)(=|$)|^-r$/;
+
 /**
  * The Node and V8 flags `npm start` gives node in the checkout at `root` (those between `node` and its first
- * non-flag argument or `--import`), e.g. `--max-semi-space-size=32`: every proxy under test runs with them, so the
- * bench measures the gateway as it ships and the other proxies on the same runtime settings.
+ * non-flag argument or loader flag such as `--import`), e.g. `--max-semi-space-size=32`: every Node proxy under test
+ * runs with them, so the bench measures the gateway as it ships and the other proxies on the same runtime settings.
+ * A flag must carry its value after `=`; one whose value follows as its own word cannot be told from the entry point
+ * and stops the bench with an error naming it.
  */
 export function startScriptNodeFlags(root: string = REPO_ROOT): string[] {
   const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
   const words = (scripts?.start ?? '').split(/\s+/);
+  const node = words.findIndex((word) => word === 'node' || word.endsWith('/node'));
+  if (node === -1) return [];
   const flags: string[] = [];
-  for (const word of words.slice(words.indexOf('node') + 1)) {
-    if (!word.startsWith('--') || word === '--import') break;
+  for (const word of words.slice(node + 1)) {
+    if (LOADER_FLAGS.test(word) || !word.startsWith('-')) break;
+    if (!word.startsWith('--')) throw new Error(`npm start gives node ${word}: write its flags as --name or --name=value`);
     flags.push(word);
   }
-  return words.includes('node') ? flags : [];
+  const next = words[node + 1 + flags.length];
+  if (flags.length && next !== undefined && !next.startsWith('-') && !/\.[cm]?[jt]s$/.test(next)) {
+    throw new Error(`npm start gives node ${flags[flags.length - 1]} ${next}: write a flag's value after =`);
+  }
+  return flags;
 }
 
 /** Event-loop delay of a server process since the last reset (`monitorEventLoopDelay`, 1 ms resolution), ms. */

@@ -78,7 +78,12 @@ const answers: Record<string, Uint8Array[]> = {
 };
 const chunks = answers[mode];
 if (!chunks) throw new Error(`unknown mode ${mode}: converse-stream, chat-stream, chat-stream-1, converse or chat`);
-const contentType = mode.startsWith('converse') ? 'application/json' : mode === 'chat' ? 'application/json' : 'text/event-stream';
+const contentType =
+  mode === 'converse-stream'
+    ? 'application/vnd.amazon.eventstream'
+    : mode === 'converse' || mode === 'chat'
+      ? 'application/json'
+      : 'text/event-stream';
 const transport = async () => {
   let i = 0;
   const bytes = async () => Buffer.concat(chunks.slice(i)) as Uint8Array<ArrayBuffer>;

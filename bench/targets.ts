@@ -51,7 +51,7 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
   };
   const profiling = (role: string): string[] =>
     ctx.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(ctx.cpuProfileDir, name, role)}`] : [];
-  // Every proxy runs with the flags `npm start` gives node (the baseline with those of its own checkout).
+  // Every Node proxy runs with the flags `npm start` gives node (the baseline with those of its own checkout).
   const proxyArgs = [...startScriptNodeFlags(name === 'baseline' && ctx.baselineDir ? ctx.baselineDir : REPO_ROOT), ...profiling('proxy')];
   const sim = await startServer('simulator', 'serve-sim.ts', { ...keys, BENCH_SEED: String(ctx.seed) }, profiling('simulator'));
   let proxy: ServerProcess | null = null;

@@ -1,47 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryObservationSink } from '../../../stores/observations/memory.ts';
-import { createGatewayApp } from '../../app.ts';
-import { parseGatewayConfig } from '../../config/load.ts';
-import { ScriptedUpstream } from '../../contract/scripted-upstream.ts';
-import { staticConfig } from '../../deps.ts';
-import { Lifecycle } from '../../lifecycle.ts';
-import { noTelemetry } from '../../telemetry/interface.ts';
-import { bedrockUpstream } from '../../upstreams/bedrock/client.ts';
-import { openaiUpstream } from '../../upstreams/openai/client.ts';
-
-const CONFIG = parseGatewayConfig({
-  pricing: { 'openai-model': { inputPer1k: 0.001, outputPer1k: 0.002 } },
-  configs: [{ id: 'oai', upstream: { provider: 'openai', baseUrl: 'http://openai.test/v1', model: 'openai-model' }, maxTokens: 100 }],
-  routes: [{ name: 'r-oai', intents: ['faq'], default: 'oai' }],
-});
-
-function open() {
-  const upstream = new ScriptedUpstream();
-  const sink = new MemoryObservationSink();
-  const app = createGatewayApp({
-    config: staticConfig(CONFIG),
-    upstreams: {
-      bedrock: bedrockUpstream({ endpoint: 'http://bedrock.test', region: 'us-east-1', apiKey: 'k', transport: upstream.transport }),
-      openai: openaiUpstream({ transport: upstream.transport, env: () => undefined }),
-    },
-    sink,
-    telemetry: noTelemetry,
-    auth: { enabled: () => false, isValid: async () => false },
-    lifecycle: new Lifecycle(),
-    maxBodyBytes: 1 << 20,
-    upstreamIdleTimeoutMs: 1_000,
-    now: () => performance.now(),
-  });
-  const chat = (extra: Record<string, unknown> = {}) =>
-    Promise.resolve(
-      app.request('/v1/chat/completions', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-intent': 'faq' },
-        body: JSON.stringify({ model: 'r-oai', messages: [{ role: 'user', content: 'hi' }], ...extra }),
-      }),
-    );
-  return { upstream, sink, chat };
-}
+import { createRng } from '../../../simulator/rng.ts';
+import { longChatStream, openChatPassThrough as open } from './pass-through-harness.ts';
 
 describe('Chat Completions pass-through (whole answers)', () => {
   it('hands on a tool call whose arguments are no JSON object as it came, metered, instead of a 502', async () => {
@@ -116,5 +75,25 @@ describe('Chat Completions pass-through (streams)', () => {
     const res = await h.chat({ stream: true });
     expect(await res.text()).toBe(events.filter((e) => !e.startsWith(usage)).join(''));
     expect(h.sink.observations[0]).toMatchObject({ status: 200, inputTokens: 30, outputTokens: 2 });
+  });
+
+  it('meters the same usage and stop reason however an answer is cut into chunks, and hands on every byte', async () => {
+    const bytes = longChatStream();
+    const rng = createRng(5);
+    for (let n = 0; n < 60; n++) {
+      const cuts = Array.from({ length: rng.int(8) }, () => rng.int(bytes.length)).sort((a, b) => a - b);
+      const steps = [...cuts, bytes.length].map((cut, i, all) => bytes.slice(i === 0 ? 0 : all[i - 1], cut)).filter((s) => s.length);
+      const h = open();
+      h.upstream.next({ headers: { 'content-type': 'text/event-stream' }, body: steps });
+      const res = await h.chat({ stream: true, stream_options: { include_usage: true } });
+      expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
+      expect(h.sink.observations[0], `cuts ${cuts.join(',')}`).toMatchObject({
+        status: 200,
+        errorCode: null,
+        inputTokens: 7,
+        outputTokens: 24,
+        stopReason: 'max_tokens',
+      });
+    }
   });
 });

@@ -1,0 +1,68 @@
+import { MemoryObservationSink } from '../../../stores/observations/memory.ts';
+import { createGatewayApp } from '../../app.ts';
+import { parseGatewayConfig } from '../../config/load.ts';
+import { ScriptedUpstream } from '../../contract/scripted-upstream.ts';
+import { staticConfig } from '../../deps.ts';
+import { Lifecycle } from '../../lifecycle.ts';
+import { noTelemetry } from '../../telemetry/interface.ts';
+import { bedrockUpstream } from '../../upstreams/bedrock/client.ts';
+import { openaiUpstream } from '../../upstreams/openai/client.ts';
+
+const CONFIG = parseGatewayConfig({
+  pricing: { 'openai-model': { inputPer1k: 0.001, outputPer1k: 0.002 } },
+  configs: [{ id: 'oai', upstream: { provider: 'openai', baseUrl: 'http://openai.test/v1', model: 'openai-model' }, maxTokens: 100 }],
+  routes: [{ name: 'r-oai', intents: ['faq'], default: 'oai' }],
+});
+
+/** For the pass-through tests: the data-plane app with one OpenAI-compatible route (`r-oai`) on a scripted upstream. */
+export function openChatPassThrough() {
+  const upstream = new ScriptedUpstream();
+  const sink = new MemoryObservationSink();
+  const app = createGatewayApp({
+    config: staticConfig(CONFIG),
+    upstreams: {
+      bedrock: bedrockUpstream({ endpoint: 'http://bedrock.test', region: 'us-east-1', apiKey: 'k', transport: upstream.transport }),
+      openai: openaiUpstream({ transport: upstream.transport, env: () => undefined }),
+    },
+    sink,
+    telemetry: noTelemetry,
+    auth: { enabled: () => false, isValid: async () => false },
+    lifecycle: new Lifecycle(),
+    maxBodyBytes: 1 << 20,
+    upstreamIdleTimeoutMs: 1_000,
+    now: () => performance.now(),
+  });
+  const chat = (extra: Record<string, unknown> = {}) =>
+    Promise.resolve(
+      app.request('/v1/chat/completions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-intent': 'faq' },
+        body: JSON.stringify({ model: 'r-oai', messages: [{ role: 'user', content: 'hi' }], ...extra }),
+      }),
+    );
+  return { upstream, sink, chat };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A streamed answer of 24 content events as an upstream may send it, for tests that cut it anywhere: some events in
+ * Python's JSON spacing (`"usage": null`, `"finish_reason": "length"`, the usage event), non-ASCII content, content
+ * that quotes the metered keys (escaped, so nothing to meter), a comment line, then `[DONE]`. Usage: 7 in, 24 out.
+ */
+export function longChatStream(): Uint8Array {
+  const chunk = (choices: unknown[], usage: unknown = null) =>
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices, usage })}\n\n`;
+  const events = [chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }])];
+  for (let i = 0; i < 24; i++) {
+    const content =
+      i % 3 === 0 ? ` ワンピース${i}` : i % 3 === 1 ? ` "usage": {"x": ${i}}, "error": 1, "finish_reason": "stop"` : ` word${i}`;
+    const event = chunk([{ index: 0, delta: { content }, finish_reason: null }]);
+    events.push(i % 2 ? event.replace('"usage":null', '"usage": null').replace('"finish_reason":null', '"finish_reason" :  null') : event);
+    if (i === 12) events.push(': keep-alive\n\n');
+  }
+  events.push(chunk([{ index: 0, delta: {}, finish_reason: 'length' }]).replace('"finish_reason":"length"', '"finish_reason": "length"'));
+  events.push('data: {"id": "c", "choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 24, "total_tokens": 31}}\n\n');
+  events.push('data: [DONE]\n\n');
+  return encoder.encode(events.join(''));
+}
