@@ -1,4 +1,5 @@
 import { parseGatewayConfig } from '../config/load.ts';
+import type { GatewayConfig } from '../../schema/config.ts';
 import { MemoryObservationSink } from '../../stores/observations/memory.ts';
 import { staticConfig, type GatewayDeps } from '../deps.ts';
 import { Lifecycle } from '../lifecycle.ts';
@@ -59,13 +60,13 @@ export const CONFIG = parseGatewayConfig({
 
 const noKeys = { enabled: () => false, isValid: async () => false };
 
-/** One test's app, sink, lifecycle and fake upstream, with request helpers in both client protocols. */
-export function openHarness(target: DataPlaneTarget) {
+/** One test's app, sink, lifecycle and fake upstream, with request helpers in both client protocols (`config`: `CONFIG`'s routes or others). */
+export function openHarness(target: DataPlaneTarget, config: GatewayConfig = CONFIG) {
   const upstream = target.upstream();
   const sink = new MemoryObservationSink();
   const lifecycle = new Lifecycle();
   const app = target.createApp({
-    config: staticConfig(CONFIG),
+    config: staticConfig(config),
     upstreams: {
       bedrock: bedrockUpstream({ endpoint: 'http://bedrock.test', region: 'us-east-1', apiKey: 'test-key', transport: upstream.transport }),
       openai: openaiUpstream({ transport: upstream.transport, env: () => undefined }),

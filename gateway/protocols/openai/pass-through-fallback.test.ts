@@ -19,7 +19,7 @@ it('meters a stream event by event when the runtime cannot read bytes as single-
   expect(meteredStarts(bytes)).toBeNull();
   const h = openChatPassThrough();
   h.upstream.next({ headers: { 'content-type': 'text/event-stream' }, body: [bytes.slice(0, 700), bytes.slice(700)] });
-  const res = await h.chat({ stream: true, stream_options: { include_usage: true } });
+  const res = await h.chat('r-oai', true, { stream_options: { include_usage: true } });
   expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
   expect(h.sink.observations[0]).toMatchObject({ status: 200, inputTokens: 7, outputTokens: 24, stopReason: 'max_tokens' });
 });

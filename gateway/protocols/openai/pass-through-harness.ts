@@ -1,12 +1,7 @@
-import { MemoryObservationSink } from '../../../stores/observations/memory.ts';
 import { createGatewayApp } from '../../app.ts';
 import { parseGatewayConfig } from '../../config/load.ts';
+import { openHarness } from '../../contract/harness.ts';
 import { ScriptedUpstream } from '../../contract/scripted-upstream.ts';
-import { staticConfig } from '../../deps.ts';
-import { Lifecycle } from '../../lifecycle.ts';
-import { noTelemetry } from '../../telemetry/interface.ts';
-import { bedrockUpstream } from '../../upstreams/bedrock/client.ts';
-import { openaiUpstream } from '../../upstreams/openai/client.ts';
 
 const CONFIG = parseGatewayConfig({
   pricing: { 'openai-model': { inputPer1k: 0.001, outputPer1k: 0.002 } },
@@ -14,33 +9,9 @@ const CONFIG = parseGatewayConfig({
   routes: [{ name: 'r-oai', intents: ['faq'], default: 'oai' }],
 });
 
-/** For the pass-through tests: the data-plane app with one OpenAI-compatible route (`r-oai`) on a scripted upstream. */
+/** For the pass-through tests: the contract suite's in-process app on `CONFIG`'s one OpenAI-compatible route (`r-oai`). */
 export function openChatPassThrough() {
-  const upstream = new ScriptedUpstream();
-  const sink = new MemoryObservationSink();
-  const app = createGatewayApp({
-    config: staticConfig(CONFIG),
-    upstreams: {
-      bedrock: bedrockUpstream({ endpoint: 'http://bedrock.test', region: 'us-east-1', apiKey: 'k', transport: upstream.transport }),
-      openai: openaiUpstream({ transport: upstream.transport, env: () => undefined }),
-    },
-    sink,
-    telemetry: noTelemetry,
-    auth: { enabled: () => false, isValid: async () => false },
-    lifecycle: new Lifecycle(),
-    maxBodyBytes: 1 << 20,
-    upstreamIdleTimeoutMs: 1_000,
-    now: () => performance.now(),
-  });
-  const chat = (extra: Record<string, unknown> = {}) =>
-    Promise.resolve(
-      app.request('/v1/chat/completions', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-intent': 'faq' },
-        body: JSON.stringify({ model: 'r-oai', messages: [{ role: 'user', content: 'hi' }], ...extra }),
-      }),
-    );
-  return { upstream, sink, chat };
+  return openHarness({ createApp: createGatewayApp, upstream: () => new ScriptedUpstream() }, CONFIG);
 }
 
 const encoder = new TextEncoder();

@@ -22,7 +22,7 @@ describe('Chat Completions pass-through (whole answers)', () => {
       usage: { prompt_tokens: 30, completion_tokens: 7, total_tokens: 37, prompt_tokens_details: { cached_tokens: 10 } },
     };
     h.upstream.next({ headers: { 'content-type': 'application/json' }, body: [JSON.stringify(answer)] });
-    const res = await h.chat();
+    const res = await h.chat('r-oai', false);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(answer);
     expect(h.sink.observations).toHaveLength(1);
@@ -58,7 +58,7 @@ describe('Chat Completions pass-through (streams)', () => {
   it("hands on the upstream's bytes as they came, however chunked, metered from them", async () => {
     const h = open();
     h.upstream.next({ headers: { 'content-type': 'text/event-stream' }, body: steps });
-    const res = await h.chat({ stream: true, stream_options: { include_usage: true } });
+    const res = await h.chat('r-oai', true, { stream_options: { include_usage: true } });
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
     expect(h.sink.observations[0]).toMatchObject({
       status: 200,
@@ -72,7 +72,7 @@ describe('Chat Completions pass-through (streams)', () => {
   it('holds back only the usage chunk the client did not ask for, every other byte as it came', async () => {
     const h = open();
     h.upstream.next({ headers: { 'content-type': 'text/event-stream' }, body: steps });
-    const res = await h.chat({ stream: true });
+    const res = await h.chat('r-oai', true);
     expect(await res.text()).toBe(events.filter((e) => !e.startsWith(usage)).join(''));
     expect(h.sink.observations[0]).toMatchObject({ status: 200, inputTokens: 30, outputTokens: 2 });
   });
@@ -85,7 +85,7 @@ describe('Chat Completions pass-through (streams)', () => {
       const steps = [...cuts, bytes.length].map((cut, i, all) => bytes.slice(i === 0 ? 0 : all[i - 1], cut)).filter((s) => s.length);
       const h = open();
       h.upstream.next({ headers: { 'content-type': 'text/event-stream' }, body: steps });
-      const res = await h.chat({ stream: true, stream_options: { include_usage: true } });
+      const res = await h.chat('r-oai', true, { stream_options: { include_usage: true } });
       expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
       expect(h.sink.observations[0], `cuts ${cuts.join(',')}`).toMatchObject({
         status: 200,
