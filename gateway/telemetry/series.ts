@@ -24,11 +24,7 @@ export class BatchedCounter<T extends string> {
       },
     });
     // A registry's resetMetrics() drops the series prom-client holds; what is pending here goes with them.
-    const reset = counter.reset.bind(counter);
-    counter.reset = () => {
-      pending.clear();
-      reset();
-    };
+    clearOnReset(counter, pending);
   }
 
   /**
@@ -41,6 +37,15 @@ export class BatchedCounter<T extends string> {
     if (series) series.value += value;
     else this.pending.set(key, { labels: labels(), value, handed: false });
   }
+}
+
+/** Makes `metric.reset()` (what a registry's resetMetrics() calls) also clear `kept`, the series held beside prom-client's. */
+function clearOnReset(metric: { reset(): void }, kept: Map<string, unknown>): void {
+  const reset = metric.reset.bind(metric);
+  metric.reset = () => {
+    kept.clear();
+    reset();
+  };
 }
 
 /** prom-client's own record of one histogram series (`Histogram#hashMap` values), which a scrape reads. */
@@ -88,11 +93,7 @@ export class BatchedHistogram<T extends string> {
       },
     });
     // A registry's resetMetrics() drops prom-client's records: the series found here go with them.
-    const reset = this.histogram.reset.bind(this.histogram);
-    this.histogram.reset = () => {
-      all.clear();
-      reset();
-    };
+    clearOnReset(this.histogram, all);
   }
 
   /**
