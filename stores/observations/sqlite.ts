@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { FeedbackRecord } from '../../schema/feedback.ts';
 import type { FailedAttempt, Observation } from '../../schema/observation.ts';
 import type { RecordBatch, RecordStore } from './interface.ts';
+import { FEEDBACK_COLUMNS, OBSERVATION_COLUMNS } from './log-query.ts';
 
 /**
  * Writes record batches to the embedded SQLite database, one transaction per batch. Rows already
@@ -9,16 +10,11 @@ import type { RecordBatch, RecordStore } from './interface.ts';
  * record is stored at most once; duplicate idempotency keys are skipped the same way.
  */
 export function sqliteRecordStore(db: Database.Database): RecordStore {
-  // Positional parameters: binding 31 values by name from a merged object per row took about a third of a row's cost.
-  const insertObservation = db.prepare(`INSERT OR IGNORE INTO observations (request_id, time, route, intent, session_id, traffic,
-      experiment_id, canary_id, arm, config_id, upstream_model, operation, streamed, status, error_code, input_tokens,
-      output_tokens, cost_usd, ttft_ms, latency_ms, overhead_ms, config_version, expected_share,
-      replica_id, cache_read_input_tokens, cache_write_input_tokens, stop_reason, attempts, served_config_id, shadow_of,
-      failed_attempts)
-    VALUES (${Array.from({ length: 31 }, () => '?').join(', ')})`);
-  const insertFeedback =
-    db.prepare(`INSERT OR IGNORE INTO feedback (event_id, received_at, scope, key, metric, value, idempotency_key, event_time)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  // Columns in the order of the SQL logs' shared tables. Values are bound positionally and spelled out below in that
+  // order (binding 31 values by name from a merged object per row took about a third of a row's cost);
+  // stores/observations/sqlite-columns.test.ts checks that every field lands in its own column.
+  const insertObservation = db.prepare(insertSql('observations', OBSERVATION_COLUMNS));
+  const insertFeedback = db.prepare(insertSql('feedback', FEEDBACK_COLUMNS));
   const writeAll = db.transaction((batch: RecordBatch) => {
     for (const o of batch.observations) {
       insertObservation.run(
@@ -63,6 +59,11 @@ export function sqliteRecordStore(db: Database.Database): RecordStore {
     write: (batch) => writeAll(batch),
     probe: () => void db.exec('BEGIN IMMEDIATE; ROLLBACK'),
   };
+}
+
+/** `INSERT OR IGNORE` of one row into `table`, its columns named in the order of `columns`, with positional parameters. */
+function insertSql(table: string, columns: readonly (readonly [string, unknown])[]): string {
+  return `INSERT OR IGNORE INTO ${table} (${columns.map(([name]) => name).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
 }
 
 /** Reads observations back in sequence order (tests, exports). */
