@@ -1,7 +1,7 @@
 import type { Operation } from '../../../schema/observation.ts';
 import type { AnswerContext, ResponseHeaders } from '../../stream/interface.ts';
 import { meteredStream } from '../../stream/streamed.ts';
-import { readWhole } from '../../stream/whole.ts';
+import { readWhole, type Metered, type WholeReading } from '../../stream/whole.ts';
 import type { HttpResponse } from '../../upstreams/http/interface.ts';
 import { bedrockErrorType, EventStreamPassThrough, stopReasonOfBody, usageOfBody } from './events.ts';
 
@@ -26,6 +26,21 @@ function passedHeaders(upstream: HttpResponse, own: ResponseHeaders): Record<str
   return headers;
 }
 
+/** What metering reads of a whole Bedrock answer, per operation: made once each, not per request. */
+const READINGS = new Map<Operation, WholeReading<Metered>>();
+
+function readingOf(operation: Operation): WholeReading<Metered> {
+  let reading = READINGS.get(operation);
+  if (!reading) {
+    reading = {
+      decode: (json, header) => ({ usage: usageOfBody(operation, header, json), recordedStopReason: stopReasonOfBody(operation, json) }),
+      errorType: bedrockErrorType,
+    };
+    READINGS.set(operation, reading);
+  }
+  return reading;
+}
+
 /**
  * A Bedrock answer handed on in its own bytes: streams frame by frame through the stream core, whole answers
  * (and error answers) once read and checked. Both are metered on the way.
@@ -35,12 +50,6 @@ export async function bedrockPassThrough(operation: Operation, response: HttpRes
     const body = meteredStream(response, new EventStreamPassThrough(operation), call);
     return new Response(body, { status: 200, headers: passedHeaders(response, call.headers) });
   }
-  const reading = {
-    decode(json: Record<string, unknown>, header: (name: string) => string | null) {
-      return { usage: usageOfBody(operation, header, json), recordedStopReason: stopReasonOfBody(operation, json) };
-    },
-    errorType: bedrockErrorType,
-  };
-  const answer = await readWhole(response, call, reading, true);
+  const answer = await readWhole(response, call, readingOf(operation), true);
   return new Response(answer.bytes, { status: response.status, headers: passedHeaders(response, call.headers) });
 }
