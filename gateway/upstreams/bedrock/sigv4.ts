@@ -71,15 +71,22 @@ export function createSigner(crypto: SigningCrypto) {
     return canonical;
   }
 
-  /** Sorted lower-case names (`host` among them) and their `SignedHeaders` list, per set of header names (callers reuse a few). */
-  const layouts = new Map<string, { names: string[]; signedHeaders: string }>();
-  function layoutOf(headers: Record<string, string>): { names: string[]; signedHeaders: string } {
+  /**
+   * Per set of header names (callers reuse a few): the signed headers in order, each its lower-case name and the name
+   * its value is read under (the last of names that differ only in case; null for `host`, which comes from the
+   * input), and their `SignedHeaders` list.
+   */
+  const layouts = new Map<string, { headers: [string, string | null][]; signedHeaders: string }>();
+  function layoutOf(headers: Record<string, string>): { headers: [string, string | null][]; signedHeaders: string } {
     let key = '';
     for (const name in headers) key += `${name}\n`;
     let layout = layouts.get(key);
     if (layout === undefined) {
-      const names = [...new Set(['host', ...Object.keys(headers).map((name) => name.toLowerCase())])].sort();
-      layout = { names, signedHeaders: names.join(';') };
+      const byLower = new Map<string, string | null>();
+      for (const name in headers) byLower.set(name.toLowerCase(), name);
+      byLower.set('host', null);
+      const signed = [...byLower].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      layout = { headers: signed, signedHeaders: signed.map(([name]) => name).join(';') };
       if (layouts.size > 100) layouts.clear();
       layouts.set(key, layout);
     }
@@ -91,12 +98,12 @@ export function createSigner(crypto: SigningCrypto) {
     const day = amzDate.slice(0, 8);
     const headers: Record<string, string> = { ...input.headers, 'x-amz-date': amzDate };
     if (input.credentials.sessionToken) headers['x-amz-security-token'] = input.credentials.sessionToken;
-    const { names, signedHeaders } = layoutOf(headers);
-    const lower: Record<string, string> = {};
-    for (const name in headers) lower[name.toLowerCase()] = canonicalValue(headers[name]!);
-    lower.host = canonicalValue(input.host);
+    const layout = layoutOf(headers);
+    const signedHeaders = layout.signedHeaders;
     let canonicalHeaders = '';
-    for (const name of names) canonicalHeaders += `${name}:${lower[name]}\n`;
+    for (const [name, readAs] of layout.headers) {
+      canonicalHeaders += `${name}:${canonicalValue(readAs === null ? input.host : headers[readAs]!)}\n`;
+    }
     const bodyHash = crypto.sha256Hex(input.body);
     const payloadHash = typeof bodyHash === 'string' ? bodyHash : await bodyHash;
     const canonical = `POST\n${pathOf(input.path)}\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
