@@ -17,7 +17,6 @@ export function sqliteThreadWindowSource(path: string, options: { closeTimeoutMs
     thread: Worker;
     exited: Promise<void>;
     pending: Map<number, (result: WindowResult) => void>;
-    closing: boolean;
   }
   let worker: Reader | null = null;
   let nextId = 1;
@@ -28,12 +27,13 @@ export function sqliteThreadWindowSource(path: string, options: { closeTimeoutMs
   const start = (): Reader => {
     const thread = startTsWorker(ENTRY, { workerData: { path }, name: 'canary-window' });
     let exit!: () => void;
-    const reader: Reader = { thread, exited: new Promise<void>((resolve) => (exit = resolve)), pending: new Map(), closing: false };
+    const reader: Reader = { thread, exited: new Promise<void>((resolve) => (exit = resolve)), pending: new Map() };
     thread.on('message', ({ id, result }: { id: number; result: WindowResult }) => {
       reader.pending.get(id)?.(result);
       reader.pending.delete(id);
-      // Referenced only while a read is under way (or while it closes): an idle reader never keeps the process alive.
-      if (!reader.pending.size && !reader.closing) thread.unref();
+      // Referenced only while a read is under way: an idle reader never keeps the process alive (while it closes,
+      // closeWorker's own timer does).
+      if (!reader.pending.size) thread.unref();
     });
     thread.on('error', (err) => failAll(reader, `window reader failed: ${err.message}`));
     thread.on('exit', (code) => {
@@ -60,7 +60,6 @@ export function sqliteThreadWindowSource(path: string, options: { closeTimeoutMs
       failAll(reader, 'window source closed');
       // The worker closes its connection after the read under way and exits; one still busy past the limit is let go
       // (unreferenced, never terminated: see closeWorker), its answer unread.
-      reader.closing = true;
       await closeWorker(reader.thread, reader.exited, { close: true } satisfies WindowRequest, options.closeTimeoutMs ?? 5_000);
     },
   };
