@@ -55,12 +55,13 @@ export class UpstreamReader {
   }
 
   private arm(ms: number): void {
-    this.timer = setTimeout(checkIdle, ms, this);
+    // A static method, not a closure per reader: the timer takes the reader as its argument.
+    this.timer = setTimeout(UpstreamReader.checkIdle, ms, this);
     (this.timer as { unref?: () => void }).unref?.();
   }
 
   /** The idle deadline's timer: cancels the body when a read has waited the whole deadline, else sets itself again. */
-  static checkIdle(reader: UpstreamReader): void {
+  private static checkIdle(reader: UpstreamReader): void {
     const idle = reader.call.idleTimeoutMs;
     const waited = reader.waitingSince < 0 ? 0 : reader.call.now() - reader.waitingSince;
     if (waited < idle) {
@@ -71,6 +72,3 @@ export class UpstreamReader {
     reader.response.cancel();
   }
 }
-
-// A function of the module, not a closure per reader: a timer per request takes the reader as its argument.
-const checkIdle = UpstreamReader.checkIdle;
