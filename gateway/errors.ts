@@ -1,3 +1,4 @@
+import { withFields } from '../lib/fields.ts';
 /** Gateway error codes, each with its HTTP status and the AWS error type Bedrock clients expect. */
 export const ERRORS = {
   malformed_json: { status: 400, awsType: 'ValidationException' },
@@ -108,7 +109,7 @@ export function jsonErrorResponse(
   const type = OPENAI_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
   return new Response(JSON.stringify({ error: { message, type, code, param: null }, requestId }), {
     status,
-    headers: { ...headers, 'content-type': 'application/json' },
+    headers: withFields(headers, { 'content-type': 'application/json' }),
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { withFields } from '../lib/fields.ts';
 import { noLogger, type Logger } from '../lib/log/interface.ts';
 import { priceKeyOf, upstreamModelOf, type ModelConfig } from '../schema/config.ts';
 import { ClientTrafficClass, type Observation, type Operation, type TrafficClass } from '../schema/observation.ts';
@@ -158,7 +159,7 @@ export async function sendUpstream(
   request: Omit<UpstreamCall, 'signal'>,
 ): Promise<HttpResponse> {
   call.meter.upstreamStarted();
-  const result = await upstream.call({ ...request, signal: call.signal });
+  const result = await upstream.call(withFields(request, { signal: call.signal }));
   if (result.ok) return result.response;
   call.meter.upstreamAnswered();
   const error = result.error.code === 'client_abort' ? new GatewayError(call.cutBy().code, result.error.message) : result.error;

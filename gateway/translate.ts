@@ -1,4 +1,5 @@
 import { upstreamModelOf, type Upstream } from '../schema/config.ts';
+import { withFields } from '../lib/fields.ts';
 import { tallyEvents, type ChatRequest, type ClientCodec, type UpstreamCodec } from './canonical.ts';
 import type { AttemptPlan } from './fallback/run.ts';
 import type { RoutedCall } from './routed.ts';
@@ -37,11 +38,11 @@ export function translationPlan(call: RoutedCall, t: Translation): AttemptPlan {
 async function translatedAnswer(call: RoutedCall, t: Translation, response: HttpResponse): Promise<Response> {
   if (response.status < 300 && t.stream) {
     const stream = meteredStream(response, translatingAdapter(t.upstreamCodec, t.clientCodec), call);
-    return new Response(stream, { status: 200, headers: { ...call.headers(), 'content-type': t.clientCodec.streamContentType } });
+    return new Response(stream, { status: 200, headers: withFields(call.headers(), { 'content-type': t.clientCodec.streamContentType }) });
   }
   const answer = await readWhole(response, call, t.upstreamCodec);
   const rendered = t.clientCodec.renderResult(answer.value);
-  return new Response(rendered.body, { status: 200, headers: { ...call.headers(), 'content-type': rendered.contentType } });
+  return new Response(rendered.body, { status: 200, headers: withFields(call.headers(), { 'content-type': rendered.contentType }) });
 }
 
 /** Upstream stream bytes decoded into canonical events, metered, and encoded for the client. */

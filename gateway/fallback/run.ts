@@ -1,3 +1,4 @@
+import { withFields } from '../../lib/fields.ts';
 import { priceKeyOf, upstreamModelOf, type ModelConfig } from '../../schema/config.ts';
 import { fallbackChain } from '../../schema/fallbacks.ts';
 import { priceOf } from '../../schema/pricing.ts';
@@ -71,7 +72,7 @@ export async function sendWithFallbacks(call: RoutedCall, runtime: FallbackRunti
   for (;;) {
     call.meter.upstreamStarted(config === first ? undefined : servedBy(call, config));
     const attemptStart = call.now();
-    const result = await plan.client.call({ ...plan.request, signal: call.signal });
+    const result = await plan.client.call(withFields(plan.request, { signal: call.signal }));
     const reason = retryReason(result.ok ? { status: result.response.status } : { transport: result.error.code });
     let following: { config: ModelConfig; plan: AttemptPlan } | null = null;
     if (reason !== null) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { GatewayConfig, ModelConfig } from '../../../schema/config.ts';
+import { withFields } from '../../../lib/fields.ts';
 import { GatewayError } from '../../errors.ts';
 import { parseJsonBody } from '../../json.ts';
 
@@ -63,11 +64,16 @@ export function routingInputs(body: BedrockBody, headers: Headers): { intent: st
 export function applyConfig(operation: BedrockOperation, body: BedrockBody, config: ModelConfig, cfg: GatewayConfig): BedrockBody {
   const prompt = config.systemPromptVersion ? cfg.systemPrompts[config.systemPromptVersion] : undefined;
   if (operation.startsWith('converse')) {
-    const inference = { ...(body.inferenceConfig as object | undefined), maxTokens: config.maxTokens } as Record<string, unknown>;
+    const inference: Record<string, unknown> = withFields((body.inferenceConfig as object | undefined) ?? {}, {
+      maxTokens: config.maxTokens,
+    });
     if (config.temperature !== undefined) inference.temperature = config.temperature;
     if (config.topP !== undefined) inference.topP = config.topP;
     const system = (body.system as unknown[] | undefined) ?? [];
-    return { ...body, inferenceConfig: inference, ...(prompt ? { system: [{ text: prompt }, ...system] } : {}) };
+    return withFields(
+      body,
+      prompt ? { inferenceConfig: inference, system: [{ text: prompt }, ...system] } : { inferenceConfig: inference },
+    );
   }
   const out: BedrockBody = { anthropic_version: 'bedrock-2023-05-31', ...body, max_tokens: config.maxTokens };
   if (config.temperature !== undefined) out.temperature = config.temperature;

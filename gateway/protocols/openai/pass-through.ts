@@ -1,3 +1,4 @@
+import { withFields } from '../../../lib/fields.ts';
 import { MalformedUpstream, type AnswerContext, type ClientError, type StreamAdapter, type StreamTally } from '../../stream/interface.ts';
 import { meteredStream } from '../../stream/streamed.ts';
 import { readWhole, type Metered, type WholeReading } from '../../stream/whole.ts';
@@ -225,10 +226,10 @@ export async function chatPassThrough(
 ): Promise<Response> {
   if (response.status < 300 && stream) {
     const body = meteredStream(response, new ChatStreamPassThrough(includeUsage), call);
-    const headers = { ...call.headers(), 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+    const headers = withFields(call.headers(), { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     return new Response(body, { status: 200, headers });
   }
   const answer = await readWhole(response, call, passedChatReading, true);
-  const headers = { ...call.headers(), 'content-type': response.header('content-type') ?? 'application/json' };
+  const headers = withFields(call.headers(), { 'content-type': response.header('content-type') ?? 'application/json' });
   return new Response(answer.bytes, { status: response.status, headers });
 }

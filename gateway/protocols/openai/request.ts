@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { GatewayConfig, ModelConfig } from '../../../schema/config.ts';
+import { withFields } from '../../../lib/fields.ts';
 import { GatewayError } from '../../errors.ts';
 import { parseJsonBody } from '../../json.ts';
 
@@ -62,12 +63,15 @@ export function chatRoutingInputs(body: ChatBody, headers: Headers): { intent: s
  */
 export function applyConfigToChatBody(body: ChatBody, config: ModelConfig, cfg: GatewayConfig, model: string): Record<string, unknown> {
   const prompt = config.systemPromptVersion ? cfg.systemPrompts[config.systemPromptVersion] : undefined;
-  const out: Record<string, unknown> = { ...body, model, max_tokens: config.maxTokens };
+  // Copied by Object.assign, not spread: fields added to a spread copy take V8's slow path (see `withFields`).
+  const out: Record<string, unknown> = Object.assign({}, body);
+  out.model = model;
+  out.max_tokens = config.maxTokens;
   // Deleted only when present: a deletion leaves the object slower to serialise.
   if (out.max_completion_tokens !== undefined) delete out.max_completion_tokens;
   if (config.temperature !== undefined) out.temperature = config.temperature;
   if (config.topP !== undefined) out.top_p = config.topP;
   if (prompt) out.messages = [{ role: 'system', content: prompt }, ...body.messages];
-  if (body.stream) out.stream_options = { ...body.stream_options, include_usage: true };
+  if (body.stream) out.stream_options = withFields(body.stream_options ?? {}, { include_usage: true });
   return out;
 }

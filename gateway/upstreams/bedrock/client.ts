@@ -1,4 +1,5 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { withFields } from '../../../lib/fields.ts';
 import { withDeadline } from '../deadline.ts';
 import { fetchTransport } from '../http/fetch.ts';
 import type { HttpTransport } from '../http/interface.ts';
@@ -33,7 +34,7 @@ export function bedrockUpstream(options: BedrockUpstreamOptions): UpstreamClient
   const baseHeaders = { 'content-type': 'application/json', accept: 'application/json' };
 
   async function headersFor(path: string, body: Uint8Array): Promise<Record<string, string>> {
-    if (!credentials) return { ...baseHeaders, authorization: `Bearer ${options.apiKey}` };
+    if (!credentials) return withFields(baseHeaders, { authorization: `Bearer ${options.apiKey}` });
     const identity = typeof credentials === 'function' ? await credentials() : credentials;
     return sign({
       host: base.host,

@@ -1,4 +1,5 @@
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { withFields } from '../../../lib/fields.ts';
 
 /** Hash primitives the signer needs, so each runtime plugs in its fastest (node:crypto, Web Crypto). */
 export interface SigningCrypto {
@@ -96,7 +97,7 @@ export function createSigner(crypto: SigningCrypto) {
   return async function sign(input: SignInput): Promise<Record<string, string>> {
     const amzDate = amzDateOf(input.date);
     const day = amzDate.slice(0, 8);
-    const headers: Record<string, string> = { ...input.headers, 'x-amz-date': amzDate };
+    const headers: Record<string, string> = withFields(input.headers, { 'x-amz-date': amzDate });
     if (input.credentials.sessionToken) headers['x-amz-security-token'] = input.credentials.sessionToken;
     const layout = layoutOf(headers);
     const signedHeaders = layout.signedHeaders;
