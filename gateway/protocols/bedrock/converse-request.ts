@@ -1,8 +1,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, ToolChoice, ToolSpec } from '../../canonical.ts';
 import { GatewayError } from '../../errors.ts';
 import type { BedrockBody } from './request.ts';
-
-const encoder = new TextEncoder();
+import { utf8 } from '../../../lib/utf8.ts';
 
 type Block = Record<string, unknown>;
 
@@ -117,7 +116,7 @@ export function encodeConverseRequest(request: ChatRequest): Uint8Array<ArrayBuf
     ...(request.tools?.length ? { toolConfig: toolConfigOf(request.tools, request.toolChoice) } : {}),
     ...(request.metadata ? { requestMetadata: request.metadata } : {}),
   };
-  return encoder.encode(JSON.stringify(body));
+  return utf8(JSON.stringify(body));
 }
 
 /** A message's Converse blocks; empty text beside tool blocks is left out (Converse refuses blank text). */

@@ -3,8 +3,8 @@ import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { ChatEvent } from '../../canonical.ts';
 import { converseUsageOf } from './converse-usage.ts';
 import { exceptionFrame } from './events.ts';
+import { utf8 } from '../../../lib/utf8.ts';
 
-const encoder = new TextEncoder();
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
 function frame(type: string, payload: unknown): Uint8Array {
@@ -14,7 +14,7 @@ function frame(type: string, payload: unknown): Uint8Array {
       ':content-type': { type: 'string', value: 'application/json' },
       ':message-type': { type: 'string', value: 'event' },
     },
-    body: encoder.encode(JSON.stringify(payload)),
+    body: utf8(JSON.stringify(payload)),
   });
 }
 

@@ -10,8 +10,7 @@ import { converseClientCodec } from './converse-codec.ts';
 import { converseToChat } from './converse-request.ts';
 import { bedrockPassThrough } from './pass-through.ts';
 import { applyConfig, parseBody, parseOperation, routingInputs } from './request.ts';
-
-const encoder = new TextEncoder();
+import { utf8 } from '../../../lib/utf8.ts';
 
 /**
  * Handles `POST /model/{modelId}/{operation}`: route, apply the configuration, forward (to its fallbacks when
@@ -29,13 +28,13 @@ export function bedrockHandler(deps: RoutedDeps) {
     const call = calls.begin(c, { operation, modelId, ...routingInputs(body, c.req.raw.headers), body: text });
     if (!call.config) {
       const target = { provider: 'bedrock' as const, modelId };
-      const request = { target, operation, body: encoder.encode(text), intent: call.resolution.intent };
+      const request = { target, operation, body: utf8(text), intent: call.resolution.intent };
       return bedrockPassThrough(operation, await sendUpstream(call, deps.upstreams.bedrock, request), call);
     }
     // An inline function, not one assigned to a name: nothing is named at run time per request.
     return calls.serve(call, (config, fallback): ReturnType<PlanFor> => {
       if (config.upstream.provider === 'bedrock') {
-        const outBody = encoder.encode(JSON.stringify(applyConfig(operation, body, config, call.snapshot.config)));
+        const outBody = utf8(JSON.stringify(applyConfig(operation, body, config, call.snapshot.config)));
         return {
           client: deps.upstreams.bedrock,
           request: { target: config.upstream, operation, body: outBody, intent: call.resolution.intent },

@@ -4,8 +4,7 @@ import { MalformedUpstream, type ClientError } from '../../stream/interface.ts';
 import { SseSplitter, type SseEvent } from './sse.ts';
 import { encodeChatRequest } from './chat-request.ts';
 import { chatUsageOf, type OpenAIUsage, openAIUsageOf } from './chat-usage.ts';
-
-const encoder = new TextEncoder();
+import { utf8 } from '../../../lib/utf8.ts';
 
 /** The upstream side of Chat Completions. */
 export const chatUpstreamCodec: UpstreamCodec = {
@@ -177,7 +176,7 @@ export function chatClientCodec(model: string, id: string, includeUsage: boolean
               out += sseErrorEvent({ type: event.errorType, code: event.code ?? null, message: event.message });
             else if (event.type === 'done') out += 'data: [DONE]\n\n';
           }
-          return out ? encoder.encode(out) : null;
+          return out ? utf8(out) : null;
         },
       };
     },

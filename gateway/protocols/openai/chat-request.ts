@@ -9,8 +9,7 @@ import {
 } from '../../canonical.ts';
 import { GatewayError } from '../../errors.ts';
 import type { ChatBody } from './request.ts';
-
-const encoder = new TextEncoder();
+import { utf8 } from '../../../lib/utf8.ts';
 
 const refuse = (message: string): never => {
   throw new GatewayError('invalid_request', message);
@@ -171,7 +170,7 @@ export function encodeChatRequest(request: ChatRequest, model: string, stream: b
   if (request.stop?.length) body.stop = request.stop;
   if (request.metadata) body.metadata = request.metadata;
   if (stream) Object.assign(body, { stream: true, stream_options: { include_usage: true } });
-  return encoder.encode(JSON.stringify(body));
+  return utf8(JSON.stringify(body));
 }
 
 /** A text part marked as a prompt-cache point (the `cache_control` OpenAI-compatible servers take from Anthropic). */

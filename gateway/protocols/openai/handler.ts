@@ -11,8 +11,8 @@ import { chatClientCodec } from './chat-codec.ts';
 import { chatToCanonical } from './chat-request.ts';
 import { chatPassThrough } from './pass-through.ts';
 import { applyConfigToChatBody, chatRoutingInputs, parseChatBody } from './request.ts';
+import { utf8 } from '../../../lib/utf8.ts';
 
-const encoder = new TextEncoder();
 /** Optional prefix of a Bedrock model id named by an OpenAI client (`bedrock/anthropic.claude-...`). */
 export const BEDROCK_PREFIX = 'bedrock/';
 
@@ -60,7 +60,7 @@ export function chatCompletionsHandler(deps: RoutedDeps) {
           clientCodec: chatClientCodec(body.model, `chatcmpl-${c.get('requestId')}`, includeUsage),
         });
       }
-      const outBody = encoder.encode(JSON.stringify(applyConfigToChatBody(body, config, call.snapshot.config, config.upstream.model)));
+      const outBody = utf8(JSON.stringify(applyConfigToChatBody(body, config, call.snapshot.config, config.upstream.model)));
       return {
         client: deps.upstreams.openai,
         request: { target: config.upstream, operation, body: outBody, intent: call.resolution.intent },

@@ -8,8 +8,8 @@ import { recordedOfFinish } from '../../stop-reasons.ts';
 import { chunkEvents, openAIErrorType, sseErrorEvent } from './chat-codec.ts';
 import { chatUsageOf, type OpenAIUsage } from './chat-usage.ts';
 import { SseByteSplitter, type SseSpan } from './sse.ts';
+import { utf8 } from '../../../lib/utf8.ts';
 
-const encoder = new TextEncoder();
 /** An event that carries usage (an object, not the `"usage": null` of every chunk), a finish reason, or an error. */
 export const METERED = /"usage"\s*:\s*\{|"finish_reason"\s*:\s*"|"error"\s*:/;
 const OPEN_BRACE = 123;
@@ -45,7 +45,7 @@ class ChatStreamPassThrough implements StreamAdapter {
   }
 
   errorFrame(error: ClientError): Uint8Array {
-    return encoder.encode(sseErrorEvent(error));
+    return utf8(sseErrorEvent(error));
   }
 
   /** The bytes of the events that go to the client: the chunk itself when all of it does. */
