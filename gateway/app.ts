@@ -10,6 +10,7 @@ import { bedrockHandler } from './protocols/bedrock/handler.ts';
 import { chatCompletionsHandler, modelsHandler } from './protocols/openai/handler.ts';
 import { DEFAULT_SHADOW_MAX_BODY_BYTES, DEFAULT_SHADOW_MAX_CONCURRENCY, ShadowDispatcher } from './shadow/dispatcher.ts';
 import { timeOrderedUuid } from '../lib/uuid.ts';
+import { Cancellation } from '../lib/cancellation.ts';
 
 /** Builds the data-plane app: runtime-neutral, everything it uses comes in through `deps`. */
 export function createGatewayApp(gatewayDeps: GatewayDeps): Hono<GatewayEnv> {
@@ -32,14 +33,14 @@ export function createGatewayApp(gatewayDeps: GatewayDeps): Hono<GatewayEnv> {
     c.set('requestId', timeOrderedUuid(time));
     c.set('time', time);
     c.set('t0', deps.now());
-    // One controller per request, aborted by the client going away or by a shutdown cutting it.
-    const controller = new AbortController();
-    if (!deps.clientGone?.(c, (reason) => controller.abort(reason))) {
+    // One cancellation per request, aborted by the client going away or by a shutdown cutting it.
+    const cancellation = new Cancellation();
+    if (!deps.clientGone?.(c, (reason) => cancellation.abort(reason))) {
       const clientSignal = c.req.raw.signal;
-      clientSignal.addEventListener('abort', () => controller.abort(clientSignal.reason), { once: true });
+      clientSignal.addEventListener('abort', () => cancellation.abort(clientSignal.reason), { once: true });
     }
-    const release = deps.lifecycle.track(controller);
-    c.set('signal', controller.signal);
+    const release = deps.lifecycle.track(cancellation);
+    c.set('signal', cancellation);
     // Responses built by Hono (JSON routes) take prepared headers; Bedrock responses are built with theirs.
     if (!isBedrockPath(c.req.path)) c.header('x-gateway-request-id', c.get('requestId'));
     try {

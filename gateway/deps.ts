@@ -13,6 +13,7 @@ import { indexConfig, type RoutingIndex } from './routing/resolve.ts';
 import type { ShadowDispatcher, ShadowOptions } from './shadow/dispatcher.ts';
 import type { UpstreamClient } from './upstreams/interface.ts';
 import type { SigningCrypto } from './upstreams/bedrock/sigv4.ts';
+import type { CancelSignal } from '../lib/cancellation.ts';
 
 /** A validated configuration with its routing index, swapped as a whole when the configuration changes. */
 export interface ConfigSnapshot {
@@ -86,7 +87,7 @@ export type GatewayEnv = {
     t0: number;
     meter?: RequestMeter;
     /** Aborted when the client goes away or the shutdown grace period runs out. */
-    signal: AbortSignal;
+    signal: CancelSignal;
     routed?: { config: string; arm: string };
     /** A SigV4 claim whose key is known, verified once the body is read (after the size limit). */
     sigv4?: { claim: SigV4Claim; secret: string };

@@ -3,13 +3,18 @@
  * calls still in flight once the grace period is over). Requests register an abort controller while
  * they run.
  */
+/** What a request registers: an `AbortController`, or a `Cancellation` (lib/cancellation.ts). */
+export interface Abortable {
+  abort(reason?: unknown): void;
+}
+
 export class Lifecycle {
-  private readonly inFlight = new Set<AbortController>();
+  private readonly inFlight = new Set<Abortable>();
   private drainingSince: number | null = null;
   private cut = false;
 
   /** Registers a request's controller; the returned function forgets it. */
-  track(controller: AbortController): () => void {
+  track(controller: Abortable): () => void {
     this.inFlight.add(controller);
     return () => this.inFlight.delete(controller);
   }

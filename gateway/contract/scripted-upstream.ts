@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse, HttpTransport } from '../upstreams/http/interface.ts';
+import type { CancelSignal } from '../../lib/cancellation.ts';
 
 /** One step of a scripted body: bytes (or text) to hand over, a stall that only a cancel or abort ends, or a reset. */
 export type Step = Uint8Array | string | { stall: true } | { reset: string };
@@ -55,7 +56,7 @@ export class ScriptedUpstream {
     return this.play(script, request.signal);
   };
 
-  private play(script: Script, signal: AbortSignal): HttpResponse {
+  private play(script: Script, signal: CancelSignal): HttpResponse {
     const steps = [...script.body];
     const headers = Object.fromEntries(Object.entries(script.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
     let stopped: Error | null = null;

@@ -1,4 +1,4 @@
-import { Lifecycle } from '../lifecycle.ts';
+import { type Abortable, Lifecycle } from '../lifecycle.ts';
 
 /**
  * The Worker's lifecycle: besides tracking in-flight calls, it tells the Worker when one request has finished
@@ -25,7 +25,7 @@ export class RequestLifecycle extends Lifecycle {
     return armed;
   }
 
-  override track(controller: AbortController): () => void {
+  override track(controller: Abortable): () => void {
     const forget = super.track(controller);
     const notify = this.waiting;
     this.waiting = null;

@@ -7,6 +7,7 @@ import type { RoutedCall } from '../routed.ts';
 import type { HttpResponse } from '../upstreams/http/interface.ts';
 import type { UpstreamCall, UpstreamClient, UpstreamResult } from '../upstreams/interface.ts';
 import { decideRetry, retryReason, type FallbackPolicy, type FallbackReason } from './policy.ts';
+import type { CancelSignal } from '../../lib/cancellation.ts';
 
 /** One configuration's way to serve a request: where the call goes, and how its answer reaches the client. */
 export interface AttemptPlan {
@@ -37,12 +38,12 @@ export interface FallbackRuntime {
   /** Uniform in [0, 1): the backoff's jitter. */
   random: () => number;
   /** Waits `ms`, or less when `signal` aborts. */
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  sleep: (ms: number, signal: CancelSignal) => Promise<void>;
   onFallback: (event: FallbackEvent) => void;
 }
 
 /** Sleeps on a timer that the signal cuts short. */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+export function abortableSleep(ms: number, signal: CancelSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const done = (): void => {

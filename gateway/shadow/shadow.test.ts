@@ -15,6 +15,7 @@ import { initBucketing } from '../routing/bucket.ts';
 import type { HttpResponse } from '../upstreams/http/interface.ts';
 import type { UpstreamCall, UpstreamResult } from '../upstreams/interface.ts';
 import type { ShadowOutcome } from './dispatcher.ts';
+import type { CancelSignal } from '../../lib/cancellation.ts';
 
 const price = { inputPer1k: 0.003, outputPer1k: 0.015 };
 const CONFIG = GatewayConfig.parse({
@@ -36,7 +37,7 @@ const converseAnswer = (text: string) => ({
 });
 
 /** A whole answer, optionally held until `gate` resolves (or, like a real transport, `signal` aborts the read). */
-function answer(status: number, json: unknown, gate?: Promise<void>, signal?: AbortSignal): HttpResponse {
+function answer(status: number, json: unknown, gate?: Promise<void>, signal?: CancelSignal): HttpResponse {
   const bytes = encoder.encode(JSON.stringify(json));
   let sent = false;
   return {

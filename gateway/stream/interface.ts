@@ -1,5 +1,6 @@
 import type { Logger } from '../../lib/log/interface.ts';
 import type { CacheUsage, RequestMeter } from '../metering/meter.ts';
+import type { CancelSignal } from '../../lib/cancellation.ts';
 
 /** Default of `UPSTREAM_IDLE_TIMEOUT_MS`: the longest silence between chunks of an answer that has begun. */
 export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 30_000;
@@ -14,7 +15,7 @@ export type ResponseHeaders = () => Record<string, string>;
 export interface AnswerContext {
   meter: RequestMeter;
   /** Aborted when the client goes away or the shutdown cuts the call. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   cutBy: CutBy;
   headers: ResponseHeaders;
   /** Longest wait for the next upstream chunk once the answer has begun. */

@@ -1,17 +1,18 @@
 import { GatewayError } from '../errors.ts';
 import type { UpstreamResult } from './interface.ts';
 import type { HttpResponse } from './http/interface.ts';
+import { Cancellation, type CancelSignal } from '../../lib/cancellation.ts';
 
 /**
  * Runs an upstream request with the client's abort signal and a deadline for the response headers,
  * turning transport failures into values: client gone, timed out, or unreachable.
  */
 export async function withDeadline(
-  clientSignal: AbortSignal,
+  clientSignal: CancelSignal,
   timeoutMs: number,
-  send: (signal: AbortSignal) => Promise<HttpResponse>,
+  send: (signal: CancelSignal) => Promise<HttpResponse>,
 ): Promise<UpstreamResult> {
-  const controller = new AbortController();
+  const controller = new Cancellation();
   // A bound function, not a closure: nothing named at run time per call.
   const onClientAbort = relayAbort.bind(controller, clientSignal);
   clientSignal.addEventListener('abort', onClientAbort, { once: true });
@@ -21,7 +22,7 @@ export async function withDeadline(
     controller.abort();
   }, timeoutMs);
   try {
-    return { ok: true, response: await send(controller.signal) };
+    return { ok: true, response: await send(controller) };
   } catch (err) {
     clientSignal.removeEventListener('abort', onClientAbort);
     if (clientSignal.aborted) return { ok: false, error: new GatewayError('client_abort', 'client went away before the model answered') };
@@ -33,6 +34,6 @@ export async function withDeadline(
   }
 }
 
-function relayAbort(this: AbortController, from: AbortSignal): void {
+function relayAbort(this: Cancellation, from: CancelSignal): void {
   this.abort(from.reason);
 }

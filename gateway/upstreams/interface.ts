@@ -2,6 +2,7 @@ import type { Upstream } from '../../schema/config.ts';
 import type { Operation } from '../../schema/observation.ts';
 import type { GatewayError } from '../errors.ts';
 import type { HttpResponse } from './http/interface.ts';
+import type { CancelSignal } from '../../lib/cancellation.ts';
 
 /** One call to a model provider, in that provider's own wire format. */
 export interface UpstreamCall {
@@ -10,7 +11,7 @@ export interface UpstreamCall {
   operation: Operation;
   body: Uint8Array<ArrayBuffer>;
   /** Aborted when the client goes away or the gateway shuts down. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** Routing facts passed along as plain headers (never signed). */
   intent: string;
 }

@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse, HttpTransport } from './interface.ts';
+import type { CancelSignal } from '../../../lib/cancellation.ts';
 
 /** Transport over the runtime's `fetch` (any runtime). */
 export function fetchTransport(doFetch: typeof fetch = fetch): HttpTransport {
@@ -7,7 +8,7 @@ export function fetchTransport(doFetch: typeof fetch = fetch): HttpTransport {
       method: request.method,
       headers: request.headers,
       body: request.body,
-      signal: request.signal,
+      signal: abortSignalOf(request.signal),
       // An upstream's redirect is its answer (a 502 for the client), as with undici; never followed.
       redirect: 'manual',
     });
@@ -38,4 +39,13 @@ export function fetchTransport(doFetch: typeof fetch = fetch): HttpTransport {
       cancel: release,
     };
   };
+}
+
+/** `fetch` takes only a real AbortSignal: one that follows the request's cancellation, unless it is one already. */
+function abortSignalOf(signal: CancelSignal): AbortSignal {
+  if (signal instanceof AbortSignal) return signal;
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  return controller.signal;
 }

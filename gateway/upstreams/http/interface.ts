@@ -1,3 +1,5 @@
+import type { CancelSignal } from '../../../lib/cancellation.ts';
+
 /** An HTTP request to a model provider. */
 export interface HttpRequest {
   /** Scheme, host and port, e.g. `https://bedrock-runtime.us-east-1.amazonaws.com`. */
@@ -7,7 +9,7 @@ export interface HttpRequest {
   method: 'POST' | 'GET';
   headers: Record<string, string>;
   body?: Uint8Array<ArrayBuffer>;
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 /** A provider's answer, read either whole or chunk by chunk as it arrives. */

@@ -29,7 +29,8 @@ export function undiciTransport(options: UndiciTransportOptions = {}): HttpTrans
       method: request.method,
       headers: request.headers,
       body: request.body,
-      signal: request.signal,
+      // Any EventTarget-like signal does for undici (its `aborted`, `reason` and two listener methods).
+      signal: request.signal as AbortSignal,
     });
     return wrap(res);
   };
