@@ -1,7 +1,8 @@
 import { expect, it, vi } from 'vitest';
 
-// A runtime without a single-byte decoder: the stream scan falls back to reading each event's bytes. The modules are
-// imported after the stub, so the scan is built without it.
+// A runtime without a single-byte decoder (no Buffer, no windows-1252 TextDecoder): the stream scan falls back to
+// reading each event's bytes. The modules are imported after the stubs, so the scan is built without them.
+vi.stubGlobal('Buffer', undefined);
 vi.stubGlobal(
   'TextDecoder',
   class extends TextDecoder {
@@ -13,6 +14,7 @@ vi.stubGlobal(
 );
 const { meteredStarts } = await import('./pass-through.ts');
 const { longChatStream, openChatPassThrough } = await import('./pass-through-harness.ts');
+vi.unstubAllGlobals();
 
 it('meters a stream event by event when the runtime cannot read bytes as single-byte text', async () => {
   const bytes = longChatStream();
