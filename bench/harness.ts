@@ -52,7 +52,7 @@ export interface BenchResult {
   baseline: { ref: string; commit: string } | null;
   cells: CellResult[];
   comparisons: Comparison[];
-  /** Open-loop cells (fixed arrival rates), after the closed-loop ones of each target. */
+  /** Open-loop cells (fixed arrival rates), measured after all the closed-loop ones. */
   openCells: OpenCellResult[];
   openComparisons: OpenComparison[];
 }
@@ -60,10 +60,12 @@ export interface BenchResult {
 const SETTLE_MS = 250;
 
 /**
- * Measures each target in turn (never two at once) with the same seed, bodies and order: the target's
- * processes are warmed up, then for each mode and concurrency a discarded warm-up and a measured
- * closed-loop window, then (Bedrock modes, `OPEN_TARGETS`) for each arrival rate a warm-up and a measured
- * open-loop window.
+ * Measures every target with the same seed, bodies and order, never two at once, cell by cell: each target's processes
+ * are started and warmed up first, then each closed-loop cell (mode, concurrency: a discarded warm-up and a measured
+ * window) is measured on every target in turn before the next, and so are the open-loop cells (Bedrock modes,
+ * `OPEN_TARGETS`, per arrival rate). The cells compared with each other run within seconds of each other, so a host
+ * whose speed drifts during a run (a shared machine's does, by half and more within minutes) moves them alike, where
+ * measuring one target's cells after another's put minutes between them. Idle targets' processes wait meanwhile.
  */
 export async function runBench(settings: BenchSettings, log: (line: string) => void = () => {}): Promise<BenchResult> {
   const started = new Date();
@@ -79,6 +81,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
   const baseline =
     settings.baselineRef !== null && settings.targets.includes('baseline') ? checkOutBaseline(REPO_ROOT, settings.baselineRef) : null;
   if (baseline) log(`baseline: ${baseline.ref} (${baseline.commit.slice(0, 12)}) checked out in ${baseline.dir}`);
+  const running: { target: RunningTarget; closedModes: readonly Mode[]; openModes: readonly Mode[] }[] = [];
   try {
     for (const name of settings.targets) {
       if (!settings.modes.some((m) => TARGET_MODES[name].includes(m))) continue;
@@ -89,35 +92,45 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
         cpuProfileDir: settings.cpuProfileDir,
         baselineDir: baseline?.dir,
       });
-      try {
-        const served = await checkTarget(target, settings.modes, workload.config.id, log);
-        const openModes = openModesOf(settings, name, served);
-        const closedModes = settings.openLoop === 'only' ? [] : served;
-        processWarmupErrors[name] = await warmUpProcesses(target, settings.openLoop === 'only' ? openModes : served, settings);
-        for (const mode of closedModes) {
-          for (const concurrency of concurrenciesOf(settings, mode)) {
-            const cell = await measureCell(target, mode, concurrency, settings);
-            if (!cell.reset) rssPeakScope = 'process';
-            cells.push(cell.result);
-            log(progressLine(cell.result));
-          }
+      // Listed before it is checked, so that it is stopped whatever happens next.
+      const entry: (typeof running)[number] = { target, closedModes: [], openModes: [] };
+      running.push(entry);
+      const served = await checkTarget(target, settings.modes, workload.config.id, log);
+      entry.openModes = openModesOf(settings, name, served);
+      entry.closedModes = settings.openLoop === 'only' ? [] : served;
+      processWarmupErrors[name] = await warmUpProcesses(target, settings.openLoop === 'only' ? entry.openModes : served, settings);
+      sampleLoopDelay(target, false);
+    }
+    for (const mode of settings.modes) {
+      for (const concurrency of concurrenciesOf(settings, mode)) {
+        for (const { target } of running.filter((r) => r.closedModes.includes(mode))) {
+          const cell = await inTurn(target, () => measureCell(target, mode, concurrency, settings));
+          if (!cell.reset) rssPeakScope = 'process';
+          cells.push(cell.result);
+          log(progressLine(cell.result));
         }
-        for (const mode of openModes) {
-          for (const rate of settings.openRates) {
-            const cell = await measureOpenCell(target, mode, rate, settings);
-            if (!cell.reset) rssPeakScope = 'process';
-            openCells.push(cell.result);
-            log(openProgressLine(cell.result));
-            await settle();
-          }
+      }
+    }
+    for (const mode of settings.modes) {
+      for (const rate of settings.openRates) {
+        for (const { target } of running.filter((r) => r.openModes.includes(mode))) {
+          const cell = await inTurn(target, () => measureOpenCell(target, mode, rate, settings));
+          if (!cell.reset) rssPeakScope = 'process';
+          openCells.push(cell.result);
+          log(openProgressLine(cell.result));
+          await settle();
         }
-      } finally {
-        await target.stop();
       }
     }
   } finally {
+    await Promise.all(running.map((r) => r.target.stop()));
     baseline?.remove();
   }
+  // Listed target by target, as the report's tables read them.
+  const byTarget = (a: { target: TargetName }, b: { target: TargetName }) =>
+    settings.targets.indexOf(a.target) - settings.targets.indexOf(b.target);
+  cells.sort(byTarget);
+  openCells.sort(byTarget);
   const { cpuProfileDir: _dir, ...shown } = settings;
   return {
     startedAt: started.toISOString(),
@@ -197,6 +210,21 @@ async function measureCell(
   };
   await settle();
   return { result, reset: watch.rssReset };
+}
+
+/** Runs a measurement of a target whose processes sample their event-loop delay only meanwhile. */
+async function inTurn<T>(target: RunningTarget, measure: () => Promise<T>): Promise<T> {
+  sampleLoopDelay(target, true);
+  try {
+    return await measure();
+  } finally {
+    sampleLoopDelay(target, false);
+  }
+}
+
+function sampleLoopDelay(target: RunningTarget, on: boolean): void {
+  target.sim.pauseLoopDelay(!on);
+  target.proxy?.pauseLoopDelay(!on);
 }
 
 /** A pause between cells, so that one cell's last answers and timers do not spill into the next. */

@@ -2,7 +2,15 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { LOOP_DELAY_MONITOR, loopDelayOf, resetLoopDelay, resetPeak, stopChild, type ServerProcess } from './server-process.ts';
+import {
+  LOOP_DELAY_MONITOR,
+  loopDelayOf,
+  pauseLoopDelay,
+  resetLoopDelay,
+  resetPeak,
+  stopChild,
+  type ServerProcess,
+} from './server-process.ts';
 import { freePort } from '../lib/node/free-port.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -50,6 +58,7 @@ export async function startPortkey(nodeArgs: string[] = []): Promise<ServerProce
     peakRssMb: async () => procStatusKb(pid, 'VmHWM') / 1024,
     cpuMs: async () => procCpuMs(pid),
     resetLoopDelay: () => resetLoopDelay(child),
+    pauseLoopDelay: (paused) => pauseLoopDelay(child, paused),
     loopDelay: () => loopDelayOf(child),
     output: () => output,
     stop: () => stopChild(child),

@@ -66,6 +66,8 @@ export interface ServerProcess {
   cpuMs(): Promise<number>;
   /** Restarts the process's event-loop delay histogram. */
   resetLoopDelay(): void;
+  /** Stops (true) or restarts (false) the sampling of the event-loop delay, while the process waits for its turn. */
+  pauseLoopDelay(paused: boolean): void;
   /** Event-loop delay since start or the last reset; null when the process did not answer. */
   loopDelay(): Promise<LoopDelay | null>;
   /** What the process wrote to stdout and stderr. */
@@ -107,6 +109,7 @@ export async function startServer(
     peakRssMb: async () => (await peakRssKb(child)) / 1024,
     cpuMs: async () => (await askReport(child)).cpuMicros / 1000,
     resetLoopDelay: () => resetLoopDelay(child),
+    pauseLoopDelay: (paused) => pauseLoopDelay(child, paused),
     loopDelay: () => loopDelayOf(child),
     output: () => output,
     stop: () => stopChild(child),
@@ -169,6 +172,11 @@ function askReport(child: ChildProcess): Promise<ProcessReport> {
 /** Restarts the event-loop delay histogram of a process started with the monitor preloaded (no answer expected). */
 export function resetLoopDelay(child: ChildProcess): void {
   if (child.connected) child.send('loop-delay-reset');
+}
+
+/** Stops or restarts the event-loop delay sampling of a process started with the monitor preloaded (no answer expected). */
+export function pauseLoopDelay(child: ChildProcess, paused: boolean): void {
+  if (child.connected) child.send(paused ? 'loop-delay-pause' : 'loop-delay-resume');
 }
 
 /** The event-loop delay a process started with the monitor preloaded has sampled; null when it does not answer. */
