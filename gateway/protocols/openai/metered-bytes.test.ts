@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../simulator/rng.ts';
+import { randomEventData } from './pass-through-harness.ts';
 import { mayBeMetered, METERED, meteredStarts } from './pass-through.ts';
 
 const encoder = new TextEncoder();
@@ -29,7 +30,7 @@ describe('mayBeMetered', () => {
     const rng = createRng(7);
     let matched = 0;
     for (let n = 0; n < 20_000; n++) {
-      const data = randomData(rng);
+      const data = randomEventData(rng);
       const { bytes, text } = check(data);
       if (text) {
         matched++;
@@ -56,7 +57,7 @@ describe('meteredStarts', () => {
     const rng = createRng(11);
     let matched = 0;
     for (let n = 0; n < 5_000; n++) {
-      const datas = Array.from({ length: 1 + rng.int(6) }, () => randomData(rng));
+      const datas = Array.from({ length: 1 + rng.int(6) }, () => randomEventData(rng));
       const events = datas.map((data) => encoder.encode(`data: ${data}\n\n`));
       const starts = meteredStarts(Buffer.concat(events));
       expect(starts).not.toBeNull();
@@ -76,39 +77,3 @@ describe('meteredStarts', () => {
     expect(matched).toBeGreaterThan(250);
   });
 });
-
-function randomData(rng: ReturnType<typeof createRng>): string {
-  const parts = [
-    '"usage"',
-    '"finish_reason"',
-    '"error"',
-    ':',
-    ' ',
-    '\t',
-    '\n',
-    '{',
-    '}',
-    '"',
-    'null',
-    '"stop"',
-    '\\"',
-    'usage',
-    // Pieces of keys, so that a key's last letter and quote also come without the rest of the key.
-    '"finish',
-    '_reason',
-    'e"',
-    'n"',
-    'r"',
-    'é',
-    '\u00a0',
-    '\u2028',
-    ',',
-    '[',
-    ']',
-    'x',
-  ];
-  let data = '{';
-  const length = 1 + rng.int(16);
-  for (let i = 0; i < length; i++) data += parts[rng.int(parts.length)];
-  return data;
-}

@@ -2,6 +2,7 @@ import { createGatewayApp } from '../../app.ts';
 import { parseGatewayConfig } from '../../config/load.ts';
 import { openHarness } from '../../contract/harness.ts';
 import { ScriptedUpstream } from '../../contract/scripted-upstream.ts';
+import type { Rng } from '../../../simulator/rng.ts';
 
 const CONFIG = parseGatewayConfig({
   pricing: { 'openai-model': { inputPer1k: 0.001, outputPer1k: 0.002 } },
@@ -36,4 +37,44 @@ export function longChatStream(): Uint8Array {
   events.push('data: {"id": "c", "choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 24, "total_tokens": 31}}\n\n');
   events.push('data: [DONE]\n\n');
   return encoder.encode(events.join(''));
+}
+
+/**
+ * The data of a random stream event for the metering scan's tests: JSON-like text built of the pattern's keys, pieces of
+ * them, spaces (non-ASCII ones too), quotes and other characters, often but not always matching `METERED`.
+ */
+export function randomEventData(rng: Rng): string {
+  const parts = [
+    '"usage"',
+    '"finish_reason"',
+    '"error"',
+    ':',
+    ' ',
+    '\t',
+    '\n',
+    '{',
+    '}',
+    '"',
+    'null',
+    '"stop"',
+    '\\"',
+    'usage',
+    // Pieces of keys, so that a key's last letter and quote also come without the rest of the key.
+    '"finish',
+    '_reason',
+    'e"',
+    'n"',
+    'r"',
+    'é',
+    '\u00a0',
+    '\u2028',
+    ',',
+    '[',
+    ']',
+    'x',
+  ];
+  let data = '{';
+  const length = 1 + rng.int(16);
+  for (let i = 0; i < length; i++) data += parts[rng.int(parts.length)];
+  return data;
 }
