@@ -62,10 +62,11 @@ const SETTLE_MS = 250;
 /**
  * Measures every target with the same seed, bodies and order, never two at once, cell by cell: each target's processes
  * are started and warmed up first, then each closed-loop cell (mode, concurrency: a discarded warm-up and a measured
- * window) is measured on every target in turn before the next, and so are the open-loop cells (Bedrock modes,
- * `OPEN_TARGETS`, per arrival rate). The cells compared with each other run within seconds of each other, so a host
- * whose speed drifts during a run (a shared machine's does, by half and more within minutes) moves them alike, where
- * measuring one target's cells after another's put minutes between them. Idle targets' processes wait meanwhile.
+ * window) is measured on every target in turn before the next (every other cell in reverse order), and so are the
+ * open-loop cells (Bedrock modes, `OPEN_TARGETS`, per arrival rate). The cells compared with each other run within
+ * seconds of each other, so a host whose speed drifts during a run (a shared machine's does, by half and more within
+ * minutes) moves them alike, where measuring one target's cells after another's put minutes between them. Idle
+ * targets' processes wait meanwhile, their event-loop sampling paused.
  */
 export async function runBench(settings: BenchSettings, log: (line: string) => void = () => {}): Promise<BenchResult> {
   const started = new Date();
@@ -101,9 +102,12 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
       processWarmupErrors[name] = await warmUpProcesses(target, settings.openLoop === 'only' ? entry.openModes : served, settings);
       sampleLoopDelay(target, false);
     }
+    // Every other cell takes the targets in reverse order, so that no target always comes first or last in a cell.
+    let cellIndex = 0;
+    const inOrder = <T>(targets: T[]): T[] => (cellIndex++ % 2 === 0 ? targets : targets.reverse());
     for (const mode of settings.modes) {
       for (const concurrency of concurrenciesOf(settings, mode)) {
-        for (const { target } of running.filter((r) => r.closedModes.includes(mode))) {
+        for (const { target } of inOrder(running.filter((r) => r.closedModes.includes(mode)))) {
           const cell = await inTurn(target, () => measureCell(target, mode, concurrency, settings));
           if (!cell.reset) rssPeakScope = 'process';
           cells.push(cell.result);
@@ -113,7 +117,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
     }
     for (const mode of settings.modes) {
       for (const rate of settings.openRates) {
-        for (const { target } of running.filter((r) => r.openModes.includes(mode))) {
+        for (const { target } of inOrder(running.filter((r) => r.openModes.includes(mode)))) {
           const cell = await inTurn(target, () => measureOpenCell(target, mode, rate, settings));
           if (!cell.reset) rssPeakScope = 'process';
           openCells.push(cell.result);
@@ -123,8 +127,11 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
       }
     }
   } finally {
-    await Promise.all(running.map((r) => r.target.stop()));
-    baseline?.remove();
+    try {
+      await Promise.allSettled(running.map((r) => r.target.stop()));
+    } finally {
+      baseline?.remove();
+    }
   }
   // Listed target by target, as the report's tables read them.
   const byTarget = (a: { target: TargetName }, b: { target: TargetName }) =>

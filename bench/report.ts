@@ -31,7 +31,7 @@ export function renderMarkdown(result: BenchResult): string {
 function closedLoopSection(result: BenchResult): string[] {
   const { environment: env, settings: s } = result;
   return [
-    `- Closed loop, one HTTP/1.1 connection per virtual user (undici ${env.loadGeneratorUndici}); ${s.warmupSeconds} s warm-up discarded, ${s.seconds} s measured per cell, after warming each target's fresh processes up; each cell measured on every target in turn before the next; simulator, proxy and load generator each in their own process`,
+    `- Closed loop, one HTTP/1.1 connection per virtual user (undici ${env.loadGeneratorUndici}); ${s.warmupSeconds} s warm-up discarded, ${s.seconds} s measured per cell, after warming each target's fresh processes up; each cell measured on every target in turn (every other cell in reverse order) before the next; simulator, proxy and load generator each in their own process`,
     '- Latency: request sent to last body byte; TTFT: to first body byte. Exact percentiles over all samples, in ms',
     '',
     '| target | mode | conns | req/s | p50 | p99 | p99.9 | TTFT p50 | TTFT p99 | errors | proxy RSS MB | sim RSS MB | proxy CPU µs/req | sim CPU µs/req | proxy loop p99 | proxy loop max | sim loop p99 | sim loop max |',

@@ -1,13 +1,13 @@
-/**
- * Shutdown state of one gateway process: draining (refuse new requests) and then cutting (abort the
- * calls still in flight once the grace period is over). Requests register an abort controller while
- * they run.
- */
 /** What a request registers: an `AbortController`, or a `Cancellation` (lib/cancellation.ts). */
 export interface Abortable {
   abort(reason?: unknown): void;
 }
 
+/**
+ * Shutdown state of one gateway process: draining (refuse new requests) and then cutting (abort the
+ * calls still in flight once the grace period is over). Requests register their cancellation while
+ * they run.
+ */
 export class Lifecycle {
   private readonly inFlight = new Set<Abortable>();
   private drainingSince: number | null = null;

@@ -8,11 +8,18 @@ function script(make: () => { signal: CancelSignal; abort(reason?: unknown): voi
   const first: AbortListener = () => calls.push(`first ${String(signal.reason)}`);
   const object: AbortListener = { handleEvent: (event) => calls.push(`object ${event.type} ${event.target === signal}`) };
   const removed: AbortListener = () => calls.push('removed');
+  const removedDuringAbort: AbortListener = () => calls.push('removed during abort');
+  const remover: AbortListener = function (this: unknown) {
+    calls.push(`remover this ${this === signal}`);
+    signal.removeEventListener('abort', removedDuringAbort);
+  };
   signal.addEventListener('abort', first, { once: true });
   signal.addEventListener('abort', first);
   signal.addEventListener('abort', object);
   signal.addEventListener('abort', removed);
   signal.removeEventListener('abort', removed);
+  signal.addEventListener('abort', remover);
+  signal.addEventListener('abort', removedDuringAbort);
   calls.push(`before ${signal.aborted}`);
   abort('gone');
   calls.push(`after ${signal.aborted} ${String(signal.reason)}`);
@@ -33,7 +40,7 @@ describe('Cancellation', () => {
       return { signal: c.signal as CancelSignal, abort: (reason) => c.abort(reason) };
     });
     expect(ours).toEqual(theirs);
-    expect(ours).toEqual(['before false', 'first gone', 'object abort true', 'after true gone', 'reason gone']);
+    expect(ours).toEqual(['before false', 'first gone', 'object abort true', 'remover this true', 'after true gone', 'reason gone']);
   });
 
   it('gives an AbortError as the reason of an abort without one', () => {

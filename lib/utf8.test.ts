@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { utf8 } from './utf8.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { nodeBuffer, utf8 } from './utf8.ts';
 
 describe('utf8', () => {
   it('gives the same bytes as TextEncoder, also for non-ASCII and lone surrogates', () => {
@@ -13,5 +13,24 @@ describe('utf8', () => {
     const first = utf8('first');
     utf8('second');
     expect(new TextDecoder().decode(first)).toBe('first');
+  });
+});
+
+describe('nodeBuffer', () => {
+  it("is Node's Buffer here, and nothing where Buffer has no pool (Workers with nodejs_compat)", async () => {
+    expect(nodeBuffer).toBe(Buffer);
+    vi.stubGlobal(
+      'Buffer',
+      Object.assign(function PoolLess() {}, { poolSize: 0 }),
+    );
+    vi.resetModules();
+    try {
+      const elsewhere = await import('./utf8.ts');
+      expect(elsewhere.nodeBuffer).toBeNull();
+      expect(Array.from(elsewhere.utf8('é✓'))).toEqual(Array.from(new TextEncoder().encode('é✓')));
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
   });
 });

@@ -47,8 +47,8 @@ export class AnswerCapture {
       this.chunks.length = 0;
       return;
     }
-    // Upstream clients may reuse their buffers: keep a copy.
-    this.chunks.push(chunk.slice());
+    // A copy of the bytes (a Buffer's own `slice` would be a view): the chunk also goes to the client.
+    this.chunks.push(Uint8Array.prototype.slice.call(chunk));
   };
 
   bytes(): Uint8Array | null {

@@ -2,8 +2,8 @@ import { expect, it, vi } from 'vitest';
 import { createRng } from '../../../simulator/rng.ts';
 import { randomEventData } from './pass-through-harness.ts';
 
-// The stream scan reads bytes as single-byte text: with Buffer on Node, with TextDecoder's windows-1252 elsewhere
-// (Workers). Both builds of the module, one imported without Buffer, must find the same starts.
+// The stream scan reads bytes as single-byte text: with Node's Buffer on Node, with TextDecoder's windows-1252 elsewhere
+// (Workers, whose Buffer has no pool). Both builds of the module, one imported without Buffer, must find the same starts.
 const onNode = await import('./pass-through.ts');
 vi.stubGlobal('Buffer', undefined);
 vi.resetModules();

@@ -8,7 +8,7 @@ import { recordedOfFinish } from '../../stop-reasons.ts';
 import { chunkEvents, openAIErrorType, sseErrorEvent } from './chat-codec.ts';
 import { chatUsageOf, type OpenAIUsage } from './chat-usage.ts';
 import { SseByteSplitter, type SseSpan } from './sse.ts';
-import { utf8 } from '../../../lib/utf8.ts';
+import { nodeBuffer, utf8 } from '../../../lib/utf8.ts';
 
 /** An event that carries usage (an object, not the `"usage": null` of every chunk), a finish reason, or an error. */
 export const METERED = /"usage"\s*:\s*\{|"finish_reason"\s*:\s*"|"error"\s*:/;
@@ -116,14 +116,14 @@ const LOOSE_SPACE = '[\\s\\u0080-\\uffff]*';
 const KEY_ENDS = new RegExp(`e"${LOOSE_SPACE}:${LOOSE_SPACE}\\{|n"${LOOSE_SPACE}:${LOOSE_SPACE}"|r"${LOOSE_SPACE}:`, 'g');
 /** What must stand before the last letter a `KEY_ENDS` match starts with: a quote and the rest of the key. */
 const KEY_HEADS: Record<string, string> = { e: '"usag', n: '"finish_reaso', r: '"erro' };
-const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
 /**
  * The bytes as text of one character per byte (bytes below 0x80 as themselves, the others as non-ASCII characters);
  * null where the runtime cannot. On Node a latin1 read of a Buffer over the same bytes (1.7-1.9 against 6-10 µs for
- * TextDecoder's windows-1252 over 35 KB of events, node micro-benchmark).
+ * TextDecoder's windows-1252 over 35 KB of events, node micro-benchmark); elsewhere (Workers) that TextDecoder.
  */
 const singleByteText = ((): ((bytes: Uint8Array) => string) | null => {
-  if (NodeBuffer) return (bytes) => NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const buffer = nodeBuffer;
+  if (buffer) return (bytes) => buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   try {
     const decoder = new TextDecoder('windows-1252');
     return (bytes) => decoder.decode(bytes);

@@ -51,7 +51,10 @@ describe('applyConfigToChatBody', () => {
   });
 
   it('keeps what the configuration does not set, and adds no system message without a prompt', () => {
-    const out = upstream(body({ temperature: 1.5, user: 'u1', metadata: { intent: 'faq' } }), bare, cfg, 'm');
+    const client = body({ temperature: 1.5, user: 'u1', metadata: { intent: 'faq' } });
+    const out = upstream(client, bare, cfg, 'm');
+    // The client's fields keep their places (the model's replaced in place), the maximum comes after them.
+    expect(Object.keys(out)).toEqual([...Object.keys(client), 'max_tokens']);
     expect(out).toEqual({
       model: 'm',
       messages: [{ role: 'user', content: 'hi' }],

@@ -19,7 +19,11 @@ export interface HttpResponse {
   header(name: string): string | null;
   /** The whole body. */
   bytes(): Promise<Uint8Array<ArrayBuffer>>;
-  /** The next body chunk, or null at the end; rejects when the connection breaks or is aborted. */
+  /**
+   * The next body chunk, or null at the end; rejects when the connection breaks or is aborted. A chunk is the
+   * caller's once the read resolves: the transport never writes to it again (a whole answer of one chunk is passed on
+   * as that chunk).
+   */
   read(): Promise<Uint8Array | null>;
   /** Stops reading and releases the connection. */
   cancel(): void;
