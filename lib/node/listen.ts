@@ -199,6 +199,28 @@ BodyAwareResponse.prototype.writeHead = function writeHeadClosing(this: ServerRe
   return writeHead.apply(this, args as Parameters<typeof writeHead>);
 } as typeof writeHead;
 
+/** Node's own fields of an answer whose head is built (`_header`) but not yet written (`_headerSent`). */
+interface PendingHead {
+  _header: string | null;
+  _headerSent: boolean;
+}
+
+const flushHeaders = ServerResponse.prototype.flushHeaders;
+/**
+ * A streamed answer's head goes out with its first body bytes when they come before the event loop's next check
+ * phase (as the whole answer does when the upstream sent it in one piece): one write where Hono's adapter, which
+ * flushes the head on its own before reading the body, makes two. When no body bytes come by then (an upstream
+ * still thinking), the head is written then, so a client learns the status as soon as before, give or take one
+ * turn of the loop.
+ */
+BodyAwareResponse.prototype.flushHeaders = function flushHeadersSoon(this: ServerResponse) {
+  const head = this as unknown as PendingHead;
+  if (head._header === null || head._headerSent) return flushHeaders.call(this);
+  setImmediate(() => {
+    if (!head._headerSent && !this.destroyed && !this.writableEnded) flushHeaders.call(this);
+  });
+};
+
 function pathOf(incoming: Incoming | undefined): string | undefined {
   return incoming?.url?.startsWith('/') ? incoming.url.split('?')[0] : undefined;
 }
