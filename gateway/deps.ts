@@ -14,6 +14,7 @@ import type { ShadowDispatcher, ShadowOptions } from './shadow/dispatcher.ts';
 import type { UpstreamClient } from './upstreams/interface.ts';
 import type { SigningCrypto } from './upstreams/bedrock/sigv4.ts';
 import type { CancelSignal } from '../lib/cancellation.ts';
+import type { StreamBody } from './stream/pull-body.ts';
 
 /** A validated configuration with its routing index, swapped as a whole when the configuration changes. */
 export interface ConfigSnapshot {
@@ -67,6 +68,11 @@ export interface GatewayDeps {
    * signal for every request.
    */
   clientGone?: (c: Context<GatewayEnv>, gone: (reason: unknown) => void) => boolean;
+  /**
+   * Makes a streamed answer's body; a web `ReadableStream` when absent. The Node entry point gives `pullBody`, which
+   * Hono's Node adapter reads without the cost of a web stream.
+   */
+  streamBody?: StreamBody;
 }
 
 /** The data plane's services with the app's own shadow dispatcher (built by the app factory). */

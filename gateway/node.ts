@@ -16,6 +16,7 @@ import { createGatewayApp } from './app.ts';
 import { staticApiKeys, type ApiKeyCheck } from './auth.ts';
 import { nodeKeyHash } from './key-hash-node.ts';
 import { nodeClientGone } from './client-gone-node.ts';
+import { pullBody } from './stream/pull-body.ts';
 import { staticConfig, type ConfigSource } from './deps.ts';
 import { closeConnectionsWhileDraining } from './draining-connections.ts';
 import { Lifecycle } from './lifecycle.ts';
@@ -175,6 +176,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     fallback: options.fallback,
     now: () => performance.now(),
     clientGone: nodeClientGone,
+    streamBody: pullBody,
     logger: options.logger,
     shadow: {
       maxConcurrency: options.shadow?.maxConcurrency ?? DEFAULT_SHADOW_MAX_CONCURRENCY,

@@ -93,6 +93,7 @@ export function routedCalls(deps: RoutedDeps) {
       now: deps.now,
       idleTimeoutMs: deps.upstreamIdleTimeoutMs,
       logger: deps.logger,
+      streamBody: deps.streamBody,
       headers() {
         return gatewayHeaders(c, deps.now);
       },

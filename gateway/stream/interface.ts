@@ -1,6 +1,7 @@
 import type { Logger } from '../../lib/log/interface.ts';
 import type { CacheUsage, RequestMeter } from '../metering/meter.ts';
 import type { CancelSignal } from '../../lib/cancellation.ts';
+import type { StreamBody } from './pull-body.ts';
 
 /** Default of `UPSTREAM_IDLE_TIMEOUT_MS`: the longest silence between chunks of an answer that has begun. */
 export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 30_000;
@@ -26,10 +27,15 @@ export interface AnswerContext {
   logger?: Logger;
   /** Sees every upstream chunk as it is read (set only for requests whose answer is kept for shadow scoring). */
   tap?: (chunk: Uint8Array) => void;
+  /** Makes a streamed answer's body from its source; a web `ReadableStream` when absent (see `GatewayDeps.streamBody`). */
+  streamBody?: StreamBody;
 }
 
-/** What a streamed answer holds of its call while it runs: everything but `headers`, which are sent at its start. */
-export type StreamContext = Omit<AnswerContext, 'headers'>;
+/**
+ * What a streamed answer holds of its call while it runs: everything but `headers`, which are sent at its start, and
+ * `streamBody`, used when it is made.
+ */
+export type StreamContext = Omit<AnswerContext, 'headers' | 'streamBody'>;
 
 /** Facts an adapter reports while upstream units go by; the core meters them and decides the ending. */
 export interface StreamTally {

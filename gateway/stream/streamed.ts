@@ -4,6 +4,7 @@ import { cutShortMessage, streamErrorType, type CutShort } from './ending.ts';
 import type { CacheUsage } from '../metering/meter.ts';
 import type { AnswerContext, StreamAdapter, StreamContext, StreamTally } from './interface.ts';
 import { UpstreamReader } from './upstream-reader.ts';
+import { webStreamBody, type PullSource } from './pull-body.ts';
 
 /** What the adapter reported so far: the meter gets content and usage at once; error and completion decide the ending. */
 class Tally implements StreamTally {
@@ -40,7 +41,7 @@ type Controller = ReadableStreamDefaultController<Uint8Array>;
  * - client abort (499): nobody reads on.
  */
 export function meteredStream(response: HttpResponse, adapter: StreamAdapter, answer: AnswerContext): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>(new MeteredSource(response, adapter, streamContext(answer)));
+  return (answer.streamBody ?? webStreamBody)(new MeteredSource(response, adapter, streamContext(answer)));
 }
 
 /**
@@ -48,7 +49,7 @@ export function meteredStream(response: HttpResponse, adapter: StreamAdapter, an
  * and its methods live once on the prototype instead of once per stream (each named closure also carries its own
  * `name` property under the TypeScript loader).
  */
-class MeteredSource implements UnderlyingDefaultSource<Uint8Array> {
+class MeteredSource implements PullSource {
   private readonly reader: UpstreamReader;
   private readonly tally: Tally;
   private controller!: Controller;
