@@ -62,7 +62,8 @@ const SCRIPTS: Record<string, { steps: Step[]; cancelAfter?: number }> = {
       { wait: true, close: true },
     ],
   },
-  'cancelled after one chunk': { steps: [{ enqueue: ['a'] }, { wait: true, enqueue: ['b'] }, { close: true }], cancelAfter: 1 },
+  // Neither pulls a second time: the reader cancels first.
+  'cancelled after one chunk': { steps: [{ enqueue: ['a'] }, { enqueue: ['b'] }], cancelAfter: 1 },
   'cancelled before reading': { steps: [{ wait: true, enqueue: ['a'] }], cancelAfter: 0 },
   'closed with nothing': { steps: [{ close: true }] },
 };
@@ -111,12 +112,73 @@ describe('PullBody', () => {
     await expect(body.closed).rejects.toThrow('upstream broke');
   });
 
+  it('errors, and throws nothing out of its own, when a pull throws before returning a promise', async () => {
+    const body = new PullBody({
+      start() {},
+      pull() {
+        throw new Error('thrown at once');
+      },
+      cancel() {},
+    });
+    await expect(body.read()).rejects.toThrow('thrown at once');
+  });
+
+  /** A source whose pulls never end, driven from outside through `controller`, as the stream core's abort listener does. */
+  function stalled(log: string[]): { source: PullSource; controller: () => ReadableStreamDefaultController<Uint8Array> } {
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    return {
+      controller: () => controller,
+      source: {
+        start: (c) => {
+          controller = c;
+        },
+        pull: () => new Promise<void>(() => log.push('pull')),
+        cancel: (reason) => log.push(`cancel ${String(reason)}`),
+      },
+    };
+  }
+
+  it('answers a waiting read when the source enqueues and closes outside its pull', async () => {
+    const log: string[] = [];
+    const { source, controller } = stalled(log);
+    const body = new PullBody(source);
+    const read = body.read();
+    await tick();
+    controller().enqueue(bytes('error frame'));
+    controller().close();
+    expect(text((await read).value)).toBe('error frame');
+    expect((await body.read()).done).toBe(true);
+    await expect(body.closed).resolves.toBeUndefined();
+    expect(log).toEqual(['pull']);
+  });
+
+  it('answers a waiting read when it is cancelled, and cancels its source once', async () => {
+    const log: string[] = [];
+    const body = new PullBody(stalled(log).source);
+    const read = body.read();
+    await tick();
+    await body.cancel('client gone');
+    expect((await read).done).toBe(true);
+    await body.cancel('again');
+    expect(log).toEqual(['pull', 'cancel client gone']);
+  });
+
   it('takes one reader at a time', () => {
     const body = new PullBody(scripted([{ close: true }], []));
     body.getReader();
     expect(() => body.getReader()).toThrow(/locked/);
     body.releaseLock();
     expect(() => body.getReader()).not.toThrow();
+  });
+
+  it('is cancelled at once when a Response reading it is cancelled while a pull waits', async () => {
+    const log: string[] = [];
+    const reader = new Response(pullBody(stalled(log).source)).body!.getReader();
+    const read = reader.read();
+    await tick();
+    await reader.cancel('gone');
+    expect((await read).done).toBe(true);
+    expect(log.filter((l) => l.startsWith('cancel'))).toHaveLength(1);
   });
 
   it('is read by a Response through its async iterator, and cancelled when that reader stops early', async () => {
@@ -136,7 +198,7 @@ describe('PullBody', () => {
 });
 
 describe("PullBody through Hono's Node adapter", () => {
-  it('is written to the client chunk by chunk, and cancelled when the client goes', async () => {
+  it('is written to the client, and cancelled when the client goes', async () => {
     const log: string[] = [];
     let gone!: () => void;
     const cancelled = new Promise<void>((resolve) => (gone = resolve));

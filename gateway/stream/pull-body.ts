@@ -22,12 +22,14 @@ export const pullBody: StreamBody = (source) => new PullBody(source) as unknown 
  * wrapper, a controller and reader of its own, and promises per pull; Hono's Node adapter only calls `getReader()`
  * and the reader's `read`, `cancel` and `closed`, which this class provides over the same source. Code that makes a
  * real `Response` of it (one that reads `.body`) gets the chunks through `Symbol.asyncIterator`, which `Response`
- * accepts.
+ * accepts. Typed as a web stream where it is made (`pullBody`), for `Response`: only those members are there.
  *
  * It pulls once right after `start`, as a web stream does, and then whenever a read finds nothing queued: it never
  * reads ahead of its reader (a web stream with a high-water mark of one chunk may pull one chunk ahead). Pulls never
- * overlap; a pull that throws errors the body. A read that finds nothing after a pull that enqueued nothing pulls
- * again, where a web stream would wait (the stream core's pulls always enqueue or end).
+ * overlap; a pull that throws errors the body. A waiting read is answered as soon as the source enqueues, closes or
+ * errors, also outside a pull (the stream core's abort listener ends an answer while its pull still waits for the
+ * upstream), or the body is cancelled. A read that finds nothing after a pull that enqueued nothing pulls again,
+ * where a web stream would wait (the stream core's pulls always enqueue or end).
  */
 export class PullBody implements ReadableStreamDefaultController<Uint8Array>, AsyncIterable<Uint8Array> {
   private readonly queue: Uint8Array[] = [];
@@ -35,6 +37,8 @@ export class PullBody implements ReadableStreamDefaultController<Uint8Array>, As
   private ended = false;
   private pulling: Promise<void> | null = null;
   private failure: { error: unknown } | null = null;
+  /** Reads waiting for the pull under way, or for what the source does outside it. */
+  private readonly waiting: (() => void)[] = [];
   locked = false;
   /** Resolves once the body has been read to its end or cancelled; rejects when it errored. */
   readonly closed: Promise<void>;
@@ -58,12 +62,14 @@ export class PullBody implements ReadableStreamDefaultController<Uint8Array>, As
   enqueue(chunk: Uint8Array): void {
     if (this.ended) throw new TypeError('enqueue on a closed body');
     this.queue.push(chunk);
+    this.wake();
   }
 
   close(): void {
     if (this.ended) throw new TypeError('close of a closed body');
     this.ended = true;
     if (this.queue.length === 0) this.settleClosed();
+    this.wake();
   }
 
   error(error: unknown): void {
@@ -72,6 +78,7 @@ export class PullBody implements ReadableStreamDefaultController<Uint8Array>, As
     this.queue.length = 0;
     this.failure = { error };
     this.settleClosed(this.failure);
+    this.wake();
   }
 
   getReader(): this {
@@ -85,7 +92,13 @@ export class PullBody implements ReadableStreamDefaultController<Uint8Array>, As
   }
 
   async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
-    while (this.queue.length === 0 && !this.ended) await this.pull();
+    while (this.queue.length === 0 && !this.ended) {
+      const pulled = this.pull();
+      await new Promise<void>((resolve) => {
+        this.waiting.push(resolve);
+        void pulled.then(resolve);
+      });
+    }
     if (this.failure) throw this.failure.error;
     const value = this.queue.shift();
     if (value === undefined) return { done: true, value: undefined };
@@ -99,27 +112,37 @@ export class PullBody implements ReadableStreamDefaultController<Uint8Array>, As
     const wasEnded = this.ended;
     this.ended = true;
     this.settleClosed();
+    this.wake();
     // A source that closed already has nothing left to cancel.
     if (!wasEnded) this.source.cancel(reason);
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
-    try {
-      for (;;) {
-        const { done, value } = await this.read();
-        if (done) return;
-        yield value;
-      }
-    } finally {
-      // A consumer that stops early cancels the body, as it would a web stream.
-      await this.cancel();
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return {
+      next: () => this.read() as Promise<IteratorResult<Uint8Array>>,
+      // A consumer that stops early cancels the body at once, also while a read waits (an async generator's `return`
+      // would wait for that read).
+      return: async () => {
+        await this.cancel();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  private wake(): void {
+    for (const resolve of this.waiting.splice(0)) resolve();
   }
 
   private pull(): Promise<void> {
     if (this.pulling) return this.pulling;
     if (this.ended) return Promise.resolve();
-    const pulled = this.source.pull().then(
+    let pulling: Promise<void>;
+    try {
+      pulling = this.source.pull();
+    } catch (err) {
+      pulling = Promise.reject(err);
+    }
+    const pulled = pulling.then(
       () => {
         this.pulling = null;
       },

@@ -86,7 +86,7 @@ describe('a streamed answer on HTTP/1.1', () => {
     expect(writes).toHaveLength(1);
   });
 
-  it('is cancelled when the client goes before the head went out, and the server goes on', async () => {
+  it('is cancelled when the client goes at once, and the server goes on', async () => {
     let cancelled!: () => void;
     const cancelledStream = new Promise<void>((resolve) => (cancelled = resolve));
     const { url } = await streamingServer(() => new ReadableStream({ cancel: () => cancelled() }));

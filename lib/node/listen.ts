@@ -208,10 +208,11 @@ interface PendingHead {
 const flushHeaders = ServerResponse.prototype.flushHeaders;
 /**
  * A streamed answer's head goes out with its first body bytes when they come before the event loop's next check
- * phase (as the whole answer does when the upstream sent it in one piece): one write where Hono's adapter, which
- * flushes the head on its own before reading the body, makes two. When no body bytes come by then (an upstream
- * still thinking), the head is written then, so a client learns the status as soon as before, give or take one
- * turn of the loop.
+ * phase (as the whole answer does when the upstream sent it in one piece): one write for head, chunk and end where
+ * Hono's adapter, which flushes the head on its own before reading the body, makes two or three. When no body bytes
+ * come by then (an upstream still thinking), the head is written then, so a client learns the status as soon as
+ * before, give or take one turn of the loop. A body that fails before then (the stream core never lets one fail)
+ * ends the connection without a head, where the client would otherwise get the head and then the reset.
  */
 BodyAwareResponse.prototype.flushHeaders = function flushHeadersSoon(this: ServerResponse) {
   const head = this as unknown as PendingHead;
