@@ -38,7 +38,10 @@ export type ChatBody = z.infer<typeof ChatBody>;
 
 /** Parses and checks a Chat Completions body; 400 naming the field otherwise. */
 export function parseChatBody(text: string): ChatBody {
-  const parsed = ChatBody.safeParse(parseJsonBody(text));
+  const json = parseJsonBody(text);
+  const plain = plainChatBody(json);
+  if (plain) return plain;
+  const parsed = ChatBody.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new GatewayError(
@@ -47,6 +50,54 @@ export function parseChatBody(text: string): ChatBody {
     );
   }
   return parsed.data;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !Object.hasOwn(v, '__proto__');
+const nullish = (v: unknown): v is null | undefined => v === undefined || v === null;
+const stringOrNullish = (v: unknown): boolean => nullish(v) || typeof v === 'string';
+const positiveIntOrNullish = (v: unknown): boolean => nullish(v) || (Number.isSafeInteger(v) && (v as number) > 0);
+const numberInOrNullish = (v: unknown, min: number, max: number): boolean => nullish(v) || (typeof v === 'number' && v >= min && v <= max);
+const TOOL_CHOICES = new Set(['none', 'auto', 'required']);
+
+function plainMessage(m: unknown): boolean {
+  if (!isObject(m) || typeof m.role !== 'string') return false;
+  const content = m.content;
+  if (Array.isArray(content)) {
+    for (const part of content) {
+      if (!isObject(part) || typeof part.type !== 'string' || (part.text !== undefined && typeof part.text !== 'string')) return false;
+    }
+  } else if (!stringOrNullish(content)) return false;
+  return (nullish(m.tool_calls) || Array.isArray(m.tool_calls)) && stringOrNullish(m.tool_call_id);
+}
+
+/**
+ * The parsed body itself when `ChatBody` certainly accepts it, undefined when zod must decide (and name what is
+ * wrong). Stricter than the schema, never looser (a test compares the two on random bodies): it spares a request
+ * zod's copy of the body and its checks, about 5-9 µs (`npx tsx bench/stream-core-cpu.ts . chat`). Unlike zod's copy,
+ * the body keeps the client's key order. Objects with an own `__proto__` key are left to zod.
+ */
+export function plainChatBody(body: unknown): ChatBody | undefined {
+  if (!isObject(body) || typeof body.model !== 'string' || body.model.length === 0) return undefined;
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0 || !messages.every(plainMessage)) return undefined;
+  const options = body.stream_options;
+  const stop = body.stop;
+  const metadata = body.metadata;
+  const choice = body.tool_choice;
+  const plain =
+    (nullish(body.stream) || typeof body.stream === 'boolean') &&
+    (nullish(options) || (isObject(options) && (nullish(options.include_usage) || typeof options.include_usage === 'boolean'))) &&
+    positiveIntOrNullish(body.max_tokens) &&
+    positiveIntOrNullish(body.max_completion_tokens) &&
+    numberInOrNullish(body.temperature, 0, 2) &&
+    numberInOrNullish(body.top_p, 0, 1) &&
+    (stringOrNullish(stop) || (Array.isArray(stop) && stop.every((s) => typeof s === 'string'))) &&
+    (nullish(metadata) || (isObject(metadata) && Object.values(metadata).every((v) => typeof v === 'string'))) &&
+    stringOrNullish(body.user) &&
+    (nullish(body.tools) || Array.isArray(body.tools)) &&
+    (nullish(choice) || (typeof choice === 'string' && TOOL_CHOICES.has(choice)) || (isObject(choice) && choice.type === 'function'));
+  return plain ? (body as ChatBody) : undefined;
 }
 
 /** Intent and session id: `metadata.intent` / `metadata.session_id` (or `user`), else the headers. */
