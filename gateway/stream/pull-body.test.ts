@@ -121,6 +121,7 @@ describe('PullBody', () => {
       cancel() {},
     });
     await expect(body.read()).rejects.toThrow('thrown at once');
+    await expect(body.closed).rejects.toThrow('thrown at once');
   });
 
   /** A source whose pulls never end, driven from outside through `controller`, as the stream core's abort listener does. */
@@ -150,6 +151,37 @@ describe('PullBody', () => {
     expect((await body.read()).done).toBe(true);
     await expect(body.closed).resolves.toBeUndefined();
     expect(log).toEqual(['pull']);
+  });
+
+  it('answers a waiting read when the source closes or errors outside its pull', async () => {
+    const closing = stalled([]);
+    const closed = new PullBody(closing.source);
+    const read = closed.read();
+    await tick();
+    closing.controller().close();
+    expect((await read).done).toBe(true);
+
+    const failing = stalled([]);
+    const errored = new PullBody(failing.source);
+    const failed = errored.read();
+    await tick();
+    failing.controller().error(new Error('cut'));
+    await expect(failed).rejects.toThrow('cut');
+  });
+
+  it('answers a read at once when the source enqueues before its pull settles', async () => {
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new PullBody({
+      start: (c) => {
+        controller = c;
+      },
+      pull: () => {
+        controller.enqueue(bytes('early'));
+        return new Promise<void>(() => {});
+      },
+      cancel() {},
+    });
+    expect(text((await body.read()).value)).toBe('early');
   });
 
   it('answers a waiting read when it is cancelled, and cancels its source once', async () => {

@@ -93,10 +93,10 @@ export class PullBody implements ReadableStreamDefaultController<Uint8Array>, As
 
   async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
     while (this.queue.length === 0 && !this.ended) {
-      const pulled = this.pull();
       await new Promise<void>((resolve) => {
+        // Waiting before the pull starts: a source may enqueue or close before its pull's promise settles.
         this.waiting.push(resolve);
-        void pulled.then(resolve);
+        void this.pull().then(resolve);
       });
     }
     if (this.failure) throw this.failure.error;
@@ -130,6 +130,7 @@ export class PullBody implements ReadableStreamDefaultController<Uint8Array>, As
   }
 
   private wake(): void {
+    if (this.waiting.length === 0) return;
     for (const resolve of this.waiting.splice(0)) resolve();
   }
 
@@ -138,7 +139,7 @@ export class PullBody implements ReadableStreamDefaultController<Uint8Array>, As
     if (this.ended) return Promise.resolve();
     let pulling: Promise<void>;
     try {
-      pulling = this.source.pull();
+      pulling = Promise.resolve(this.source.pull());
     } catch (err) {
       pulling = Promise.reject(err);
     }

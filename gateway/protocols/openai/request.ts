@@ -72,8 +72,8 @@ function plainMessage(m: unknown): boolean {
 }
 
 /**
- * The parsed body itself when `ChatBody` certainly accepts it, undefined when zod must decide (and name what is
- * wrong). Stricter than the schema, never looser (a test compares the two on random bodies): it spares a request
+ * The parsed body (`JSON.parse` output) itself when `ChatBody` certainly accepts it, undefined when zod must decide
+ * (and name what is wrong). Stricter than the schema, never looser (a test compares the two on random bodies): it spares a request
  * zod's copy of the body and its checks, about 5-9 µs (`npx tsx bench/stream-core-cpu.ts . chat`). Unlike zod's copy,
  * the body keeps the client's key order. Objects with an own `__proto__` key are left to zod.
  */
