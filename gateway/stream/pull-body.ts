@@ -118,11 +118,18 @@ export class PullBody implements ReadableStreamDefaultController<Uint8Array>, As
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    let returned = false;
     return {
-      next: () => this.read() as Promise<IteratorResult<Uint8Array>>,
+      next: async () => {
+        const result = (await this.read()) as IteratorResult<Uint8Array>;
+        // A read that `return` ended is not answered: its consumer reads no more, and the web stream Node 22's
+        // `Response` makes of an iterator closes itself on a late `done` even when cancelled, which throws uncaught.
+        return returned ? new Promise<never>(() => {}) : result;
+      },
       // A consumer that stops early cancels the body at once, also while a read waits (an async generator's `return`
       // would wait for that read).
       return: async () => {
+        returned = true;
         await this.cancel();
         return { done: true, value: undefined };
       },
